@@ -1,0 +1,142 @@
+// Engine: plays drafting rounds on a Scenario until adoption or the deadline.
+//
+//   Engine engine(scenario, seed, &trace);
+//   const Outcome& outcome = engine.run();   // or: while (engine.step()) {...}
+//
+// Each round: the chair tables a draft; every delegation supports, stands aside or objects;
+// if the rule is met the text is adopted; otherwise the chair repairs the draft toward red lines
+// and weighs amendments, positions move under bloc influence and thresholds concede.
+#pragma once
+
+#include <Eigen/Dense>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "negsim/model.hpp"
+#include "negsim/scenario.hpp"
+
+namespace negsim {
+
+// Everything that changes from round to round. Sized once at construction: the loop does not
+// allocate.
+struct State {
+  int round = 0;
+  Eigen::MatrixXd positions;              // n x k, current ideal points (move under influence)
+  Eigen::VectorXd draft;                  // k, the text on the table
+  Eigen::VectorXd utility;                // n, u_i(draft) as each delegation perceives it
+  Eigen::VectorXd noise;                  // n, this round's perception noise (0 without noise)
+  Eigen::VectorXd support_threshold;      // n, r_i(t)
+  Eigen::VectorXd previous_support_threshold;  // n, r_i(t-1), for reciprocal agents
+  Eigen::VectorXd blocking_threshold;     // n, outside option minus the isolation cost it faces
+  std::vector<Response> responses;        // n
+  std::vector<std::uint8_t> red_line_crossed;  // n x k row-major: 1 where the draft crosses it
+  std::vector<std::uint8_t> settled;      // k: paragraphs the chair settled by repair or amendment
+};
+
+struct ObjectionRecord {
+  int delegation = -1;
+  std::vector<int> issues;            // what it objected to (red lines first, then largest losses)
+  std::vector<int> red_lines_crossed;
+};
+
+struct VoteTally {
+  int yes = 0;
+  int no = 0;
+  int abstain = 0;
+  bool adopted = false;
+};
+
+struct Outcome {
+  OutcomeKind kind = OutcomeKind::no_consensus;
+  int rounds = 0;            // rounds played
+  int decided_round = -1;    // round of adoption (0-based), -1 when none
+  Eigen::VectorXd draft;     // final text (after any move to a chair's summary)
+  std::vector<Response> responses;     // to the final text
+  std::vector<ObjectionRecord> objectors;
+  std::vector<ObjectionRecord> dissociators;   // stood aside
+  std::vector<int> moved_to_chairs_summary;    // issues
+  std::optional<VoteTally> vote;
+  std::vector<int> pivotal;                    // objectors whose objection alone blocks adoption
+  std::vector<int> contested_issues;           // union of objectors' issues (or the moved ones)
+};
+
+// Observer of what happens; the JSON trace, the narration and tests implement it.
+class TraceSink {
+ public:
+  virtual ~TraceSink() = default;
+  virtual void on_start(const Scenario& /*scenario*/, std::uint64_t /*seed*/) {}
+  virtual void on_draft(const State& /*state*/, const Eigen::VectorXd* /*previous_draft*/) {}
+  // After every delegation answered; `grievances` holds, per delegation, the issues it
+  // objects to or dissociates from (empty for supporters).
+  virtual void on_responses(const State& /*state*/, const std::vector<std::vector<int>>& /*grievances*/) {}
+  enum class ChangeKind { repair, amendment };
+  virtual void on_change(int /*round*/, ChangeKind /*kind*/, int /*delegation*/, int /*issue*/, double /*from*/,
+                         double /*to*/, bool /*accepted*/, const std::vector<int>& /*new_objectors*/) {}
+  virtual void on_influence(int /*round*/, const Eigen::MatrixXd& /*before*/, const Eigen::MatrixXd& /*after*/) {}
+  virtual void on_chairs_summary(const std::vector<int>& /*moved_issues*/, const std::vector<Response>& /*responses*/,
+                                 bool /*adopted*/) {}
+  virtual void on_vote(const VoteTally& /*tally*/) {}
+  virtual void on_end(const State& /*state*/, const Outcome& /*outcome*/) {}
+};
+
+class Engine {
+ public:
+  // The scenario must outlive the engine. `sink` may be null (sweeps keep no trace).
+  Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink = nullptr);
+
+  // Plays one round. Returns false once the run has ended (then outcome() is set).
+  bool step();
+  // Plays to the end.
+  const Outcome& run();
+
+  const State& state() const { return state_; }
+  bool finished() const { return outcome_.has_value(); }
+  const Outcome& outcome() const { return *outcome_; }
+
+ private:
+  void table_draft();
+  void update_thresholds();
+  void draw_noise();
+  // Responses to `draft` with this round's thresholds and noise, into `responses`.
+  void poll(const Eigen::VectorXd& draft, std::vector<Response>& responses, Eigen::VectorXd& utility,
+            Eigen::VectorXd& blocking_threshold);
+  void find_grievances(const Eigen::VectorXd& draft, const std::vector<Response>& responses,
+                       const Eigen::VectorXd& utility, const Eigen::VectorXd& blocking_threshold,
+                       std::vector<std::vector<int>>& grievances) const;
+  void mark_red_lines();
+  void revise_draft();
+  bool try_change(int delegation, int issue, double value, TraceSink::ChangeKind kind);
+  void sort_objectors_by_weight();  // into order_
+  void finish(OutcomeKind kind, int decided_round, const std::vector<int>& moved_issues,
+              std::optional<VoteTally> vote);
+  void apply_fallbacks();
+  ObjectionRecord make_record(int delegation, const std::vector<std::vector<int>>& grievances) const;
+
+  const Scenario& scenario_;
+  std::uint64_t seed_;
+  TraceSink* sink_;
+  Eigen::MatrixXd influence_;  // n x n, W
+  Eigen::VectorXd susceptibility_;  // n, diagonal of L
+  State state_;
+  std::vector<std::vector<int>> grievances_;  // n lists, reserved to k
+  std::vector<std::uint64_t> delegation_keys_;  // n, hash of each id: noise streams by name
+  std::vector<int> follows_;  // n, the leader a bloc_follower copies, -1 otherwise
+  // Work buffers for trial polls and influence.
+  Eigen::VectorXd trial_draft_;
+  Eigen::VectorXd trial_utility_;
+  Eigen::VectorXd trial_blocking_;
+  std::vector<Response> trial_responses_;
+  Eigen::MatrixXd next_positions_;
+  Eigen::VectorXd previous_draft_;
+  Eigen::VectorXd next_threshold_;
+  std::vector<std::uint8_t> crossed_any_;
+  std::vector<int> order_;
+  std::vector<int> new_objectors_;
+  std::optional<Outcome> outcome_;
+};
+
+// Convenience: a whole run without a trace.
+Outcome simulate(const Scenario& scenario, std::uint64_t seed);
+
+}  // namespace negsim

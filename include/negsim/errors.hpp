@@ -1,0 +1,35 @@
+// Typed errors. Bad input (exit 2) carries where in which file it was found;
+// failures while running or writing (exit 1) carry a plain message.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace negsim {
+
+// A problem with a scenario or an option: names file, line, column (1-based) and key path.
+class InputError : public std::runtime_error {
+ public:
+  InputError(std::string file, int line, int column, std::string key_path, std::string message);
+
+  const std::string& file() const { return file_; }
+  int line() const { return line_; }
+  int column() const { return column_; }
+  const std::string& key_path() const { return key_path_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string file_;
+  int line_;
+  int column_;
+  std::string key_path_;
+  std::string message_;
+};
+
+// A problem while running or writing results (disk full, unwritable directory).
+class RunError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace negsim

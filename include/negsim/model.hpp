@@ -1,0 +1,59 @@
+// The equations of the reference model as small pure functions (docs/MODEL.md gives each one).
+// The engine composes them; the unit tests check them against hand-computed values.
+#pragma once
+
+#include <Eigen/Dense>
+#include <vector>
+
+#include "negsim/scenario.hpp"
+
+namespace negsim {
+
+enum class Response { support, aside, object };
+std::string to_string(Response response);
+
+// Loss on one issue: |x - p| (linear) or (x - p)^2 (quadratic).
+inline double issue_loss(double draft_value, double position, UtilityShape shape) {
+  const double gap = draft_value - position;
+  return shape == UtilityShape::linear ? (gap < 0 ? -gap : gap) : gap * gap;
+}
+
+// u_i(x) = 1 - sum_k S_ik loss(x_k, P_ik) for every delegation. `utilities` has n entries.
+void compute_utilities(const Eigen::MatrixXd& positions, const Eigen::MatrixXd& salience,
+                       const Eigen::VectorXd& draft, UtilityShape shape, Eigen::VectorXd& utilities);
+
+// Support threshold r_i(t) of a time-dependent concession agent (Faratin, Sierra & Jennings 1998):
+// r(t) = r_max - (r_max - r_min) (t / T)^(1 / beta), t = round (0-based), T = max_rounds - 1.
+double concession_threshold(const AgentParameters& agent, int round, int max_rounds);
+
+// Row-stochastic influence matrix W (n x n) from bloc cohesion, leader weight and ties.
+Eigen::MatrixXd influence_matrix(const Scenario& scenario);
+
+// One Friedkin-Johnsen step: next = L W current + (I - L) initial, then each position is
+// clamped inside its own red lines. L = diag(susceptibility).
+void influence_step(const Eigen::MatrixXd& influence, const Eigen::VectorXd& susceptibility,
+                    const Eigen::MatrixXd& initial, const Eigen::MatrixXd& current,
+                    const Eigen::MatrixXd& red_line_min, const Eigen::MatrixXd& red_line_max,
+                    Eigen::MatrixXd& next);
+
+// True when the draft value lies outside [min, max] of delegation i's red line on issue k.
+inline bool crosses_red_line(const Scenario& scenario, int delegation, int issue, double value) {
+  constexpr double tolerance = 1e-9;
+  return value < scenario.red_line_min(delegation, issue) - tolerance ||
+         value > scenario.red_line_max(delegation, issue) + tolerance;
+}
+
+// Whether the responses meet the decision rule.
+bool rule_met(const Rule& rule, const std::vector<Response>& responses);
+
+// Chair strategies: each writes a draft (k entries) from current positions.
+// Compromise model: x_k = sum_i w_i S_ik P_ik / sum_i w_i S_ik (status quo when no one cares).
+void draft_compromise(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft);
+// Nash bargaining: maximise sum_i w_i log(u_i(x) - outside_i) by coordinate ascent.
+void draft_nash(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft);
+// Maximin: maximise min_i u_i(x) by coordinate ascent on a smoothed minimum.
+void draft_maximin(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft);
+// The chair's draft: its strategy, then leaning `bias` toward the chair delegation's position.
+void draft_for_chair(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft);
+
+}  // namespace negsim

@@ -1,0 +1,45 @@
+// What a run leaves behind (results/<scenario>/<run-id>/): trace.jsonl, rounds.csv,
+// summary.json, meta.json, draft.md; plus the short summary printed on the terminal.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "negsim/engine.hpp"
+#include "negsim/trace.hpp"
+
+namespace negsim {
+
+struct RunOptions {
+  std::uint64_t seed = 1;
+  std::vector<std::string> overrides;  // --set expressions, in order
+  bool sampled = false;                // --sample: uncertainty drawn with the seed
+  int rounds_override = 0;             // --rounds, 0 when not given
+};
+
+// The outcome as data: what summary.json holds.
+nlohmann::ordered_json summary_json(const Scenario& scenario, const Outcome& outcome, std::uint64_t seed);
+// Provenance: version, commit, scenario hash, seed, options, timings.
+nlohmann::ordered_json meta_json(const Scenario& scenario, const RunOptions& options, double wall_seconds);
+// The final (or last) draft as text, one paragraph per issue.
+std::string draft_markdown(const Scenario& scenario, const Outcome& outcome);
+// A few lines for a person: outcome, who objected to what, where the trace went.
+std::string text_summary(const Scenario& scenario, const Outcome& outcome, const std::string& output_dir);
+
+// Writes `files` (name -> content) into `directory` atomically: everything goes to a hidden
+// temporary directory beside it that is renamed into place at the end. Throws RunError.
+// The directory must not exist yet unless `replace` is set.
+void write_directory_atomically(const std::string& directory, const std::map<std::string, std::string>& files,
+                                bool replace);
+
+// results/<scenario id>/<timestamp>-seed<seed>[-N]: a new directory name that does not exist yet.
+std::string new_run_directory(const std::string& results_root, const std::string& scenario_id, std::uint64_t seed);
+
+std::string sha256_file_hex(const std::string& path);
+std::string negsim_version();
+std::string negsim_git_commit();
+
+}  // namespace negsim

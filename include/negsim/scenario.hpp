@@ -1,0 +1,194 @@
+// Scenario: the immutable, validated description of a negotiation.
+// Loaded from YAML by load_scenario_file(); every check a run relies on happens there.
+#pragma once
+
+#include <Eigen/Dense>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace negsim {
+
+enum class AgentModel { sincere, concession, reciprocal, bloc_follower, spoiler };
+enum class ChairStrategy { compromise, nash, maximin };
+enum class UtilityShape { linear, quadratic };
+enum class RuleKind { unanimity, consensus, consensus_minus };
+enum class OutcomeKind {
+  consensus,
+  consensus_with_dissociations,
+  adopted_over_objections,
+  chairs_summary,
+  vote,
+  no_consensus
+};
+
+std::string to_string(AgentModel model);
+std::string to_string(ChairStrategy strategy);
+std::string to_string(UtilityShape shape);
+std::string to_string(OutcomeKind outcome);
+std::optional<OutcomeKind> outcome_from_string(const std::string& text);
+
+// One named point of an issue's scale: what the draft says when x_k equals `value`.
+struct TextLevel {
+  double value = 0;
+  std::string text;
+};
+
+struct Issue {
+  std::string id;
+  std::string title;
+  std::string notes;
+  std::vector<TextLevel> levels;  // strictly increasing values in [0,1], at least two
+  double status_quo = 0;          // what leaving the paragraph out means
+
+  // The level whose value is nearest to `value` (ties go to the lower level).
+  const TextLevel& nearest_level(double value) const;
+};
+
+struct Bloc {
+  std::string id;
+  std::string name;
+  double cohesion = 0.5;       // weight a member puts on its bloc in W
+  int leader = -1;             // delegation index, -1 when none
+  double leader_weight = 0.5;  // share of the bloc weight that goes to the leader
+  std::vector<int> members;    // delegation indices, in file order
+};
+
+struct AgentParameters {
+  AgentModel model = AgentModel::concession;
+  double support_max = 0.85;  // r_max
+  double support_min = 0.6;   // r_min
+  double beta = 1.0;          // < 1 Boulware, > 1 conceder
+  double reciprocity = 1.0;   // reciprocal: share of others' concession matched
+};
+
+struct RedLine {
+  int issue = 0;
+  double min = 0;
+  double max = 1;
+};
+
+struct Delegation {
+  std::string id;
+  std::string name;
+  std::string notes;
+  int bloc = -1;  // bloc index, -1 when none
+  AgentParameters agent;
+  double outside_option = 0.3;  // utility of no agreement: the blocking threshold
+  double susceptibility = 0.3;  // lambda in Friedkin-Johnsen
+  std::vector<RedLine> red_lines;
+  std::vector<std::pair<int, double>> ties;  // (delegation index, weight)
+};
+
+struct Rule {
+  RuleKind kind = RuleKind::consensus;
+  int max_objectors = 0;  // N in consensus-minus-N
+  std::string name() const;
+};
+
+struct ChairSettings {
+  int delegation = -1;  // -1: a neutral chair with no delegation of its own
+  ChairStrategy strategy = ChairStrategy::compromise;
+  double bias = 0;
+  bool repair = true;
+  bool amendments = true;
+};
+
+struct Fallbacks {
+  bool chairs_summary = false;
+  std::optional<double> vote_threshold;  // share of yes among yes + no
+};
+
+struct Process {
+  Rule rule;
+  int max_rounds = 10;
+  UtilityShape utility = UtilityShape::linear;
+  double isolation_cost = 0.1;
+  double full_company = 0.25;
+  double noise = 0;
+  double amendment_step = 0.5;
+  ChairSettings chair;
+  Fallbacks fallbacks;
+};
+
+struct Expected {
+  bool present = false;
+  OutcomeKind outcome = OutcomeKind::consensus;
+  std::vector<std::string> objectors;
+  std::vector<std::string> dissociators;
+  std::vector<std::string> contested_issues;
+  std::string notes;
+};
+
+struct Scenario;
+
+// A number the file declared uncertain: a sweep (or `run --sample`) draws it.
+struct Uncertainty {
+  enum class Distribution { uniform, normal };
+  std::string key_path;
+  Distribution distribution = Distribution::uniform;
+  double first = 0;   // uniform: low; normal: mean
+  double second = 0;  // uniform: high; normal: standard deviation
+  double clip_low = 0;
+  double clip_high = 1;
+  std::function<void(Scenario&, double)> apply;
+};
+
+struct Scenario {
+  std::string id;           // file stem, used for results/<id>/
+  std::string source_file;  // path as given
+  std::string title;
+  std::string description;
+  std::string date_start;
+  std::string date_end;
+  std::vector<std::string> sources;
+  std::vector<Issue> issues;
+  std::vector<Bloc> blocs;
+  std::vector<Delegation> delegations;
+  Process process;
+  Expected expected;
+  std::vector<Uncertainty> uncertainties;
+
+  // Matrices: rows are delegations (n), columns are issues (k).
+  Eigen::MatrixXd positions;     // n x k, ideal points P in [0,1]
+  Eigen::MatrixXd raw_salience;  // n x k, as written (non-negative)
+  Eigen::MatrixXd salience;      // n x k, S: raw_salience with each row summing to 1
+  Eigen::VectorXd power;         // n, w > 0
+  Eigen::MatrixXd red_line_min;  // n x k, 0 where there is no red line
+  Eigen::MatrixXd red_line_max;  // n x k, 1 where there is no red line
+
+  int delegation_count() const { return static_cast<int>(delegations.size()); }
+  int issue_count() const { return static_cast<int>(issues.size()); }
+  int find_delegation(const std::string& wanted_id) const;  // -1 when absent
+  int find_issue(const std::string& wanted_id) const;       // -1 when absent
+  void normalize_salience();
+};
+
+// Resource limits; the defaults are documented in docs/SCENARIO_FORMAT.md.
+struct LoadLimits {
+  std::size_t max_file_bytes = 8u << 20;
+  int max_delegations = 1000;
+  int max_issues = 200;
+  int max_blocs = 100;
+  int max_rounds = 10000;
+  int max_flow_depth = 64;
+};
+
+// Reads, applies `overrides` ("key.path=value", as from --set) and validates.
+// Throws InputError naming file, line, column and key path.
+Scenario load_scenario_file(const std::string& path, const std::vector<std::string>& overrides = {},
+                            const LoadLimits& limits = {});
+Scenario load_scenario_text(const std::string& text, const std::string& file_name,
+                            const std::vector<std::string>& overrides = {},
+                            const LoadLimits& limits = {});
+
+}  // namespace negsim
+
+namespace negsim {
+// A copy of `scenario` with every declared uncertainty drawn from its distribution. Each
+// number has its own stream keyed by (seed, key path), so adding one uncertain number does
+// not change the draws of the others.
+Scenario sample_scenario(const Scenario& scenario, std::uint64_t seed);
+}  // namespace negsim

@@ -1,0 +1,43 @@
+// Trace: records a run as it happens, as JSON lines (trace.jsonl) and one CSV row a round
+// (rounds.csv). Output files are written from it by write_run() in outputs.hpp.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "negsim/engine.hpp"
+
+namespace negsim {
+
+// Numbers in outputs are rounded to 6 decimals: readable, and stable against last-bit noise.
+double round6(double value);
+
+class Trace : public TraceSink {
+ public:
+  explicit Trace(const Scenario& scenario) : scenario_(scenario) {}
+
+  void on_start(const Scenario& scenario, std::uint64_t seed) override;
+  void on_draft(const State& state, const Eigen::VectorXd* previous_draft) override;
+  void on_responses(const State& state, const std::vector<std::vector<int>>& grievances) override;
+  void on_change(int round, ChangeKind kind, int delegation, int issue, double from, double to, bool accepted,
+                 const std::vector<int>& new_objectors) override;
+  void on_influence(int round, const Eigen::MatrixXd& before, const Eigen::MatrixXd& after) override;
+  void on_chairs_summary(const std::vector<int>& moved_issues, const std::vector<Response>& responses,
+                         bool adopted) override;
+  void on_vote(const VoteTally& tally) override;
+  void on_end(const State& state, const Outcome& outcome) override;
+
+  const std::vector<nlohmann::ordered_json>& events() const { return events_; }
+  std::string jsonl() const;      // trace.jsonl
+  std::string rounds_csv() const;  // rounds.csv
+
+ private:
+  nlohmann::ordered_json ids_of_issues(const std::vector<int>& issues) const;
+  nlohmann::ordered_json ids_of_delegations(const std::vector<int>& delegations) const;
+  const Scenario& scenario_;
+  std::vector<nlohmann::ordered_json> events_;
+  std::vector<std::string> round_rows_;
+};
+
+}  // namespace negsim

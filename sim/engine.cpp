@@ -1,0 +1,453 @@
+#include "negsim/engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "negsim/random.hpp"
+
+namespace negsim {
+
+namespace {
+
+OutcomeKind adopted_kind(const std::vector<Response>& responses) {
+  if (std::count(responses.begin(), responses.end(), Response::object) > 0) return OutcomeKind::adopted_over_objections;
+  if (std::count(responses.begin(), responses.end(), Response::aside) > 0) {
+    return OutcomeKind::consensus_with_dissociations;
+  }
+  return OutcomeKind::consensus;
+}
+
+}  // namespace
+
+Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
+    : scenario_(scenario), seed_(seed), sink_(sink), influence_(influence_matrix(scenario)) {
+  const int n = scenario.delegation_count();
+  const int k = scenario.issue_count();
+  susceptibility_.resize(n);
+  follows_.assign(static_cast<std::size_t>(n), -1);
+  delegation_keys_.resize(static_cast<std::size_t>(n));
+  state_.support_threshold.resize(n);
+  for (int i = 0; i < n; ++i) {
+    const Delegation& delegation = scenario.delegations[static_cast<std::size_t>(i)];
+    susceptibility_(i) = delegation.susceptibility;
+    delegation_keys_[static_cast<std::size_t>(i)] = hash_text(delegation.id);
+    state_.support_threshold(i) = delegation.agent.support_max;
+    if (delegation.agent.model == AgentModel::bloc_follower && delegation.bloc >= 0) {
+      const int leader = scenario.blocs[static_cast<std::size_t>(delegation.bloc)].leader;
+      if (leader >= 0 && leader != i) follows_[static_cast<std::size_t>(i)] = leader;
+    }
+  }
+  state_.positions = scenario.positions;
+  state_.draft = Eigen::VectorXd::Zero(k);
+  state_.utility = Eigen::VectorXd::Zero(n);
+  state_.noise = Eigen::VectorXd::Zero(n);
+  state_.previous_support_threshold = state_.support_threshold;
+  state_.blocking_threshold = Eigen::VectorXd::Zero(n);
+  state_.responses.assign(static_cast<std::size_t>(n), Response::aside);
+  state_.red_line_crossed.assign(static_cast<std::size_t>(n) * static_cast<std::size_t>(k), 0);
+  state_.settled.assign(static_cast<std::size_t>(k), 0);
+  grievances_.resize(static_cast<std::size_t>(n));
+  for (auto& list : grievances_) list.reserve(static_cast<std::size_t>(k));
+  trial_draft_.resize(k);
+  trial_utility_.resize(n);
+  trial_blocking_.resize(n);
+  trial_responses_.assign(static_cast<std::size_t>(n), Response::aside);
+  next_positions_.resize(n, k);
+  previous_draft_ = Eigen::VectorXd::Zero(k);
+  crossed_any_.assign(static_cast<std::size_t>(n), 0);
+  order_.reserve(static_cast<std::size_t>(n));
+  new_objectors_.reserve(static_cast<std::size_t>(n));
+  next_threshold_.resize(n);
+  if (sink_ != nullptr) sink_->on_start(scenario_, seed_);
+}
+
+const Outcome& Engine::run() {
+  while (step()) {
+  }
+  return *outcome_;
+}
+
+bool Engine::step() {
+  if (outcome_) return false;
+  update_thresholds();
+  draw_noise();
+  table_draft();
+  poll(state_.draft, state_.responses, state_.utility, state_.blocking_threshold);
+  mark_red_lines();
+  find_grievances(state_.draft, state_.responses, state_.utility, state_.blocking_threshold, grievances_);
+  if (sink_ != nullptr) sink_->on_responses(state_, grievances_);
+
+  if (rule_met(scenario_.process.rule, state_.responses)) {
+    finish(adopted_kind(state_.responses), state_.round, {}, std::nullopt);
+    return false;
+  }
+  if (state_.round + 1 >= scenario_.process.max_rounds) {
+    apply_fallbacks();
+    return false;
+  }
+  revise_draft();
+  influence_step(influence_, susceptibility_, scenario_.positions, state_.positions, scenario_.red_line_min,
+                 scenario_.red_line_max, next_positions_);
+  if (sink_ != nullptr) sink_->on_influence(state_.round, state_.positions, next_positions_);
+  state_.positions.swap(next_positions_);
+  previous_draft_ = state_.draft;
+  ++state_.round;
+  return true;
+}
+
+void Engine::update_thresholds() {
+  const int n = scenario_.delegation_count();
+  const int round = state_.round;
+  // Others' concession last round, for reciprocal agents: drop of each threshold from t-2 to t-1.
+  double total_drop = 0;
+  for (int j = 0; j < n; ++j) {
+    total_drop += std::max(0.0, state_.previous_support_threshold(j) - state_.support_threshold(j));
+  }
+  for (int i = 0; i < n; ++i) {
+    const AgentParameters& agent = scenario_.delegations[static_cast<std::size_t>(i)].agent;
+    double threshold = agent.support_max;
+    switch (agent.model) {
+      case AgentModel::sincere:
+      case AgentModel::spoiler:
+        threshold = agent.support_max;
+        break;
+      case AgentModel::concession:
+      case AgentModel::bloc_follower:
+        threshold = concession_threshold(agent, round, scenario_.process.max_rounds);
+        break;
+      case AgentModel::reciprocal: {
+        const double own_drop = std::max(0.0, state_.previous_support_threshold(i) - state_.support_threshold(i));
+        const double others_mean = n > 1 ? (total_drop - own_drop) / (n - 1) : 0.0;
+        threshold = round == 0 ? agent.support_max
+                               : std::max(agent.support_min,
+                                          state_.support_threshold(i) - agent.reciprocity * others_mean);
+        break;
+      }
+    }
+    next_threshold_(i) = threshold;
+  }
+  state_.previous_support_threshold = state_.support_threshold;
+  state_.support_threshold = next_threshold_;
+}
+
+void Engine::draw_noise() {
+  const double deviation = scenario_.process.noise;
+  if (deviation <= 0) return;
+  for (int i = 0; i < scenario_.delegation_count(); ++i) {
+    // One stream per (seed, delegation id, round): the same draws whatever the file order.
+    Random random(mix64(seed_) ^ mix64(delegation_keys_[static_cast<std::size_t>(i)] ^
+                                       mix64(static_cast<std::uint64_t>(state_.round))));
+    state_.noise(i) = deviation * random.normal();
+  }
+}
+
+void Engine::table_draft() {
+  draft_for_chair(scenario_, state_.positions, state_.draft);
+  for (int k = 0; k < scenario_.issue_count(); ++k) {
+    if (state_.settled[static_cast<std::size_t>(k)] != 0) state_.draft(k) = previous_draft_(k);
+  }
+  if (sink_ != nullptr) sink_->on_draft(state_, state_.round == 0 ? nullptr : &previous_draft_);
+}
+
+void Engine::poll(const Eigen::VectorXd& draft, std::vector<Response>& responses, Eigen::VectorXd& utility,
+                  Eigen::VectorXd& blocking_threshold) {
+  const int n = scenario_.delegation_count();
+  const int k = scenario_.issue_count();
+  const Process& process = scenario_.process;
+  compute_utilities(state_.positions, scenario_.salience, draft, process.utility, utility);
+  utility += state_.noise;
+  for (int i = 0; i < n; ++i) {
+    std::uint8_t crossed = 0;
+    for (int issue = 0; issue < k; ++issue) {
+      if (crosses_red_line(scenario_, i, issue, draft(issue))) crossed = 1;
+    }
+    crossed_any_[static_cast<std::size_t>(i)] = crossed;
+    responses[static_cast<std::size_t>(i)] = crossed ? Response::object : Response::aside;
+  }
+  const double total_power = scenario_.power.sum();
+  // Blocking threshold of i given the power objecting beside it: objecting alone costs
+  // isolation_cost; the cost vanishes once fellow objectors hold `full_company` of the power.
+  auto blocking_for = [&](int i, double objecting_power) {
+    const double own = scenario_.power(i);
+    const double others = total_power - own;
+    const double share = others > 0 ? objecting_power / others : 0.0;
+    const double company = std::min(1.0, share / process.full_company);
+    return scenario_.delegations[static_cast<std::size_t>(i)].outside_option - process.isolation_cost * (1.0 - company);
+  };
+  auto objecting_power_without = [&](int i) {
+    double power = 0;
+    for (int j = 0; j < n; ++j) {
+      if (j != i && responses[static_cast<std::size_t>(j)] == Response::object) power += scenario_.power(j);
+    }
+    return power;
+  };
+  // Objections cascade: each new objector lowers the isolation cost of the rest. The map is
+  // monotone, so iterating from "red lines only" reaches its least fixed point in <= n passes.
+  for (int pass = 0; pass <= n; ++pass) {
+    bool changed = false;
+    double objecting_power = 0;
+    for (int j = 0; j < n; ++j) {
+      if (responses[static_cast<std::size_t>(j)] == Response::object) objecting_power += scenario_.power(j);
+    }
+    for (int i = 0; i < n; ++i) {
+      const auto index = static_cast<std::size_t>(i);
+      if (responses[index] == Response::object) continue;
+      bool objects = false;
+      if (follows_[index] >= 0) {
+        objects = responses[static_cast<std::size_t>(follows_[index])] == Response::object;
+      } else {
+        objects = utility(i) < blocking_for(i, objecting_power);
+      }
+      if (objects) {
+        responses[index] = Response::object;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  for (int i = 0; i < n; ++i) {
+    blocking_threshold(i) = blocking_for(i, objecting_power_without(i));
+    const auto index = static_cast<std::size_t>(i);
+    if (responses[index] != Response::object) {
+      responses[index] = utility(i) >= state_.support_threshold(i) ? Response::support : Response::aside;
+    }
+  }
+  // Followers take their leader's support or stand-aside (chains settle within n passes).
+  for (int pass = 0; pass < n; ++pass) {
+    bool changed = false;
+    for (int i = 0; i < n; ++i) {
+      const auto index = static_cast<std::size_t>(i);
+      if (follows_[index] < 0 || responses[index] == Response::object) continue;
+      const Response leader = responses[static_cast<std::size_t>(follows_[index])];
+      const Response copied = leader == Response::object ? Response::aside : leader;
+      if (copied != responses[index]) {
+        responses[index] = copied;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+}
+
+void Engine::mark_red_lines() {
+  const int k = scenario_.issue_count();
+  for (int i = 0; i < scenario_.delegation_count(); ++i) {
+    for (int issue = 0; issue < k; ++issue) {
+      state_.red_line_crossed[static_cast<std::size_t>(i * k + issue)] =
+          crosses_red_line(scenario_, i, issue, state_.draft(issue)) ? 1 : 0;
+    }
+  }
+}
+
+void Engine::find_grievances(const Eigen::VectorXd& draft, const std::vector<Response>& responses,
+                             const Eigen::VectorXd& utility, const Eigen::VectorXd& blocking_threshold,
+                             std::vector<std::vector<int>>& grievances) const {
+  const int k = scenario_.issue_count();
+  const UtilityShape shape = scenario_.process.utility;
+  for (int i = 0; i < scenario_.delegation_count(); ++i) {
+    auto& list = grievances[static_cast<std::size_t>(i)];
+    list.clear();
+    const Response response = responses[static_cast<std::size_t>(i)];
+    if (response == Response::support) continue;
+    for (int issue = 0; issue < k; ++issue) {
+      if (crosses_red_line(scenario_, i, issue, draft(issue))) list.push_back(issue);
+    }
+    // An objector names what it would take to lift it to its blocking threshold (one objecting
+    // in solidarity, or standing aside: to its support threshold), largest losses first.
+    double target = state_.support_threshold(i);
+    if (response == Response::object && utility(i) < blocking_threshold(i)) target = blocking_threshold(i);
+    if (response == Response::object && !list.empty() && utility(i) >= blocking_threshold(i)) continue;
+    double lifted = utility(i);
+    for (int issue : list) lifted += scenario_.salience(i, issue) * issue_loss(draft(issue), state_.positions(i, issue), shape);
+    while (lifted < target) {
+      int largest = -1;
+      double largest_loss = 0;
+      for (int issue = 0; issue < k; ++issue) {
+        if (std::find(list.begin(), list.end(), issue) != list.end()) continue;
+        const double loss = scenario_.salience(i, issue) * issue_loss(draft(issue), state_.positions(i, issue), shape);
+        if (loss > largest_loss + 1e-12) {
+          largest = issue;
+          largest_loss = loss;
+        }
+      }
+      if (largest < 0) break;
+      list.push_back(largest);
+      lifted += largest_loss;
+    }
+  }
+}
+
+void Engine::sort_objectors_by_weight() {
+  order_.clear();
+  for (int i = 0; i < scenario_.delegation_count(); ++i) {
+    if (state_.responses[static_cast<std::size_t>(i)] == Response::object) order_.push_back(i);
+  }
+  // Heaviest first; ties by id so that the order in the file never matters.
+  std::sort(order_.begin(), order_.end(), [this](int a, int b) {
+    if (scenario_.power(a) != scenario_.power(b)) return scenario_.power(a) > scenario_.power(b);
+    return scenario_.delegations[static_cast<std::size_t>(a)].id < scenario_.delegations[static_cast<std::size_t>(b)].id;
+  });
+}
+
+void Engine::revise_draft() {
+  const ChairSettings& chair = scenario_.process.chair;
+  const int k = scenario_.issue_count();
+  sort_objectors_by_weight();
+  if (chair.repair) {
+    for (int i : order_) {
+      for (int issue = 0; issue < k; ++issue) {
+        const double value = state_.draft(issue);
+        if (!crosses_red_line(scenario_, i, issue, value)) continue;
+        const double bound = std::clamp(value, scenario_.red_line_min(i, issue), scenario_.red_line_max(i, issue));
+        try_change(i, issue, bound, TraceSink::ChangeKind::repair);
+      }
+    }
+  }
+  if (chair.amendments) {
+    const UtilityShape shape = scenario_.process.utility;
+    for (int i : order_) {
+      if (state_.responses[static_cast<std::size_t>(i)] != Response::object) continue;
+      // The objector amends the paragraph that costs it most.
+      int worst = -1;
+      double worst_loss = 0;
+      for (int issue = 0; issue < k; ++issue) {
+        const double loss = scenario_.salience(i, issue) * issue_loss(state_.draft(issue), state_.positions(i, issue), shape);
+        if (loss > worst_loss + 1e-12) {
+          worst = issue;
+          worst_loss = loss;
+        }
+      }
+      if (worst < 0) continue;
+      const double from = state_.draft(worst);
+      const double to = from + scenario_.process.amendment_step * (state_.positions(i, worst) - from);
+      try_change(i, worst, to, TraceSink::ChangeKind::amendment);
+    }
+  }
+}
+
+bool Engine::try_change(int delegation, int issue, double value, TraceSink::ChangeKind kind) {
+  trial_draft_ = state_.draft;
+  trial_draft_(issue) = value;
+  poll(trial_draft_, trial_responses_, trial_utility_, trial_blocking_);
+  new_objectors_.clear();
+  for (int j = 0; j < scenario_.delegation_count(); ++j) {
+    const auto index = static_cast<std::size_t>(j);
+    if (trial_responses_[index] == Response::object && state_.responses[index] != Response::object) {
+      new_objectors_.push_back(j);
+    }
+  }
+  const bool accepted = new_objectors_.empty();
+  if (sink_ != nullptr) {
+    sink_->on_change(state_.round, kind, delegation, issue, state_.draft(issue), value, accepted, new_objectors_);
+  }
+  if (accepted) {
+    state_.draft(issue) = value;
+    state_.settled[static_cast<std::size_t>(issue)] = 1;
+    state_.responses.swap(trial_responses_);
+    state_.utility.swap(trial_utility_);
+    state_.blocking_threshold.swap(trial_blocking_);
+  }
+  return accepted;
+}
+
+ObjectionRecord Engine::make_record(int delegation, const std::vector<std::vector<int>>& grievances) const {
+  ObjectionRecord record;
+  record.delegation = delegation;
+  record.issues = grievances[static_cast<std::size_t>(delegation)];
+  for (int issue = 0; issue < scenario_.issue_count(); ++issue) {
+    if (crosses_red_line(scenario_, delegation, issue, state_.draft(issue))) record.red_lines_crossed.push_back(issue);
+  }
+  return record;
+}
+
+void Engine::finish(OutcomeKind kind, int decided_round, const std::vector<int>& moved_issues,
+                    std::optional<VoteTally> vote) {
+  Outcome outcome;
+  outcome.kind = kind;
+  outcome.rounds = state_.round + 1;
+  outcome.decided_round = decided_round;
+  outcome.draft = state_.draft;
+  outcome.responses = state_.responses;
+  outcome.moved_to_chairs_summary = moved_issues;
+  outcome.vote = vote;
+  const int n = scenario_.delegation_count();
+  std::vector<std::uint8_t> contested(static_cast<std::size_t>(scenario_.issue_count()), 0);
+  for (int i = 0; i < n; ++i) {
+    const Response response = state_.responses[static_cast<std::size_t>(i)];
+    if (response == Response::object) {
+      outcome.objectors.push_back(make_record(i, grievances_));
+      for (int issue : grievances_[static_cast<std::size_t>(i)]) contested[static_cast<std::size_t>(issue)] = 1;
+    } else if (response == Response::aside) {
+      outcome.dissociators.push_back(make_record(i, grievances_));
+    }
+  }
+  for (int issue : moved_issues) contested[static_cast<std::size_t>(issue)] = 1;
+  for (int issue = 0; issue < scenario_.issue_count(); ++issue) {
+    if (contested[static_cast<std::size_t>(issue)] != 0) outcome.contested_issues.push_back(issue);
+  }
+  if (decided_round < 0) {
+    // Pivotal: an objector whose objection alone, were it withdrawn, would let the text pass.
+    std::vector<Response> without = state_.responses;
+    for (const auto& record : outcome.objectors) {
+      without[static_cast<std::size_t>(record.delegation)] = Response::aside;
+      if (rule_met(scenario_.process.rule, without)) outcome.pivotal.push_back(record.delegation);
+      without[static_cast<std::size_t>(record.delegation)] = Response::object;
+    }
+  }
+  outcome_ = std::move(outcome);
+  if (sink_ != nullptr) sink_->on_end(state_, *outcome_);
+}
+
+void Engine::apply_fallbacks() {
+  const Fallbacks& fallbacks = scenario_.process.fallbacks;
+  if (fallbacks.chairs_summary) {
+    std::vector<int> contested;
+    for (int i = 0; i < scenario_.delegation_count(); ++i) {
+      if (state_.responses[static_cast<std::size_t>(i)] != Response::object) continue;
+      for (int issue : grievances_[static_cast<std::size_t>(i)]) {
+        if (std::find(contested.begin(), contested.end(), issue) == contested.end()) contested.push_back(issue);
+      }
+    }
+    std::sort(contested.begin(), contested.end());
+    if (!contested.empty()) {
+      trial_draft_ = state_.draft;
+      for (int issue : contested) trial_draft_(issue) = scenario_.issues[static_cast<std::size_t>(issue)].status_quo;
+      poll(trial_draft_, trial_responses_, trial_utility_, trial_blocking_);
+      const bool adopted = rule_met(scenario_.process.rule, trial_responses_);
+      if (sink_ != nullptr) sink_->on_chairs_summary(contested, trial_responses_, adopted);
+      if (adopted) {
+        state_.draft = trial_draft_;
+        state_.responses.swap(trial_responses_);
+        state_.utility.swap(trial_utility_);
+        state_.blocking_threshold.swap(trial_blocking_);
+        find_grievances(state_.draft, state_.responses, state_.utility, state_.blocking_threshold, grievances_);
+        finish(OutcomeKind::chairs_summary, state_.round, contested, std::nullopt);
+        return;
+      }
+    }
+  }
+  if (fallbacks.vote_threshold) {
+    VoteTally tally;
+    for (Response response : state_.responses) {
+      if (response == Response::support) ++tally.yes;
+      if (response == Response::object) ++tally.no;
+      if (response == Response::aside) ++tally.abstain;
+    }
+    tally.adopted = tally.yes > 0 && static_cast<double>(tally.yes) / (tally.yes + tally.no) >= *fallbacks.vote_threshold;
+    if (sink_ != nullptr) sink_->on_vote(tally);
+    if (tally.adopted) {
+      finish(OutcomeKind::vote, state_.round, {}, tally);
+      return;
+    }
+    finish(OutcomeKind::no_consensus, -1, {}, tally);
+    return;
+  }
+  finish(OutcomeKind::no_consensus, -1, {}, std::nullopt);
+}
+
+Outcome simulate(const Scenario& scenario, std::uint64_t seed) {
+  Engine engine(scenario, seed);
+  return engine.run();
+}
+
+}  // namespace negsim

@@ -1,0 +1,223 @@
+#include "negsim/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace negsim {
+
+std::string to_string(Response response) {
+  switch (response) {
+    case Response::support: return "support";
+    case Response::aside: return "aside";
+    case Response::object: return "object";
+  }
+  return "unknown";
+}
+
+void compute_utilities(const Eigen::MatrixXd& positions, const Eigen::MatrixXd& salience,
+                       const Eigen::VectorXd& draft, UtilityShape shape, Eigen::VectorXd& utilities) {
+  const Eigen::Index n = positions.rows();
+  const Eigen::Index k = positions.cols();
+  for (Eigen::Index i = 0; i < n; ++i) {
+    double loss = 0;
+    for (Eigen::Index j = 0; j < k; ++j) loss += salience(i, j) * issue_loss(draft(j), positions(i, j), shape);
+    utilities(i) = 1.0 - loss;
+  }
+}
+
+double concession_threshold(const AgentParameters& agent, int round, int max_rounds) {
+  const double horizon = std::max(1, max_rounds - 1);
+  const double time = std::clamp(static_cast<double>(round) / horizon, 0.0, 1.0);
+  return agent.support_max - (agent.support_max - agent.support_min) * std::pow(time, 1.0 / agent.beta);
+}
+
+Eigen::MatrixXd influence_matrix(const Scenario& scenario) {
+  const int n = scenario.delegation_count();
+  Eigen::MatrixXd influence = Eigen::MatrixXd::Zero(n, n);
+  for (int i = 0; i < n; ++i) {
+    const Delegation& delegation = scenario.delegations[static_cast<std::size_t>(i)];
+    influence(i, i) = 1.0;
+    if (delegation.bloc >= 0) {
+      const Bloc& bloc = scenario.blocs[static_cast<std::size_t>(delegation.bloc)];
+      std::vector<int> others;
+      for (int member : bloc.members) {
+        if (member != i) others.push_back(member);
+      }
+      if (!others.empty()) {
+        const double cohesion = bloc.cohesion;
+        influence(i, i) = 1.0 - cohesion;
+        const bool led_by_other = bloc.leader >= 0 && bloc.leader != i;
+        if (led_by_other && others.size() > 1) {
+          influence(i, bloc.leader) += cohesion * bloc.leader_weight;
+          const double each = cohesion * (1.0 - bloc.leader_weight) / static_cast<double>(others.size() - 1);
+          for (int member : others) {
+            if (member != bloc.leader) influence(i, member) += each;
+          }
+        } else {
+          for (int member : others) influence(i, member) += cohesion / static_cast<double>(others.size());
+        }
+      }
+    }
+    for (const auto& [other, weight] : delegation.ties) influence(i, other) += weight;
+    influence.row(i) /= influence.row(i).sum();
+  }
+  return influence;
+}
+
+void influence_step(const Eigen::MatrixXd& influence, const Eigen::VectorXd& susceptibility,
+                    const Eigen::MatrixXd& initial, const Eigen::MatrixXd& current,
+                    const Eigen::MatrixXd& red_line_min, const Eigen::MatrixXd& red_line_max,
+                    Eigen::MatrixXd& next) {
+  next.noalias() = influence * current;
+  for (Eigen::Index i = 0; i < next.rows(); ++i) {
+    const double lambda = susceptibility(i);
+    next.row(i) = lambda * next.row(i) + (1.0 - lambda) * initial.row(i);
+  }
+  next = next.cwiseMax(red_line_min).cwiseMin(red_line_max);
+}
+
+bool rule_met(const Rule& rule, const std::vector<Response>& responses) {
+  const auto objections = std::count(responses.begin(), responses.end(), Response::object);
+  switch (rule.kind) {
+    case RuleKind::unanimity:
+      return std::all_of(responses.begin(), responses.end(), [](Response r) { return r == Response::support; });
+    case RuleKind::consensus:
+      return objections == 0;
+    case RuleKind::consensus_minus:
+      return objections <= rule.max_objectors;
+  }
+  return false;
+}
+
+void draft_compromise(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft) {
+  for (int k = 0; k < scenario.issue_count(); ++k) {
+    double weighted = 0;
+    double total = 0;
+    for (int i = 0; i < scenario.delegation_count(); ++i) {
+      const double weight = scenario.power(i) * scenario.salience(i, k);
+      weighted += weight * positions(i, k);
+      total += weight;
+    }
+    draft(k) = total > 0 ? weighted / total : scenario.issues[static_cast<std::size_t>(k)].status_quo;
+  }
+}
+
+namespace {
+
+// Golden-section search for the maximum of a unimodal function on [low, high].
+template <typename Function>
+double golden_section_maximum(Function&& objective, double low, double high) {
+  constexpr double ratio = 0.6180339887498949;
+  double a = low;
+  double b = high;
+  double c = b - ratio * (b - a);
+  double d = a + ratio * (b - a);
+  double fc = objective(c);
+  double fd = objective(d);
+  for (int iteration = 0; iteration < 48; ++iteration) {
+    if (fc >= fd) {
+      b = d;
+      d = c;
+      fd = fc;
+      c = b - ratio * (b - a);
+      fc = objective(c);
+    } else {
+      a = c;
+      c = d;
+      fc = fd;
+      d = a + ratio * (b - a);
+      fd = objective(d);
+    }
+  }
+  return (a + b) / 2;
+}
+
+// Maximises a concave objective of per-delegation utilities by cyclic coordinate ascent:
+// `objective(partial_utilities, salience_column, positions_column, value)` scores issue k at `value`
+// given every other issue fixed. Keeps a coordinate move only when it improves the score.
+template <typename Objective>
+void coordinate_ascent(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+                       Objective&& objective, int sweeps) {
+  const int n = scenario.delegation_count();
+  const UtilityShape shape = scenario.process.utility;
+  Eigen::VectorXd utilities(n);
+  Eigen::VectorXd partial(n);
+  for (int sweep = 0; sweep < sweeps; ++sweep) {
+    double largest_move = 0;
+    for (int k = 0; k < scenario.issue_count(); ++k) {
+      compute_utilities(positions, scenario.salience, draft, shape, utilities);
+      for (int i = 0; i < n; ++i) {
+        partial(i) = utilities(i) + scenario.salience(i, k) * issue_loss(draft(k), positions(i, k), shape);
+      }
+      auto score = [&](double value) {
+        return objective(partial, scenario.salience.col(k), positions.col(k), value);
+      };
+      const double candidate = golden_section_maximum(score, 0.0, 1.0);
+      if (score(candidate) > score(draft(k))) {
+        largest_move = std::max(largest_move, std::abs(candidate - draft(k)));
+        draft(k) = candidate;
+      }
+    }
+    if (largest_move < 1e-9) break;
+  }
+}
+
+// log(s) for s >= epsilon, continued linearly below so the objective stays finite and concave
+// when a draft leaves some delegation below its outside option.
+double extended_log(double surplus) {
+  constexpr double epsilon = 1e-3;
+  return surplus >= epsilon ? std::log(surplus) : std::log(epsilon) + (surplus - epsilon) / epsilon;
+}
+
+}  // namespace
+
+void draft_nash(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft) {
+  draft_compromise(scenario, positions, draft);
+  const UtilityShape shape = scenario.process.utility;
+  const double total_power = scenario.power.sum();
+  auto objective = [&](const Eigen::VectorXd& partial, const auto& salience, const auto& column, double value) {
+    double score = 0;
+    for (Eigen::Index i = 0; i < partial.size(); ++i) {
+      const double utility = partial(i) - salience(i) * issue_loss(value, column(i), shape);
+      const double outside = scenario.delegations[static_cast<std::size_t>(i)].outside_option;
+      score += scenario.power(i) / total_power * extended_log(utility - outside);
+    }
+    return score;
+  };
+  coordinate_ascent(scenario, positions, draft, objective, 50);
+}
+
+void draft_maximin(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft) {
+  draft_compromise(scenario, positions, draft);
+  const UtilityShape shape = scenario.process.utility;
+  // A smooth minimum (-tau log sum exp(-u/tau)) lets coordinate ascent move past ties between
+  // the worst-off delegations; tau shrinks so the result approaches the true maximin.
+  for (double temperature : {0.05, 0.01, 0.002, 0.0005}) {
+    auto objective = [&](const Eigen::VectorXd& partial, const auto& salience, const auto& column, double value) {
+      double lowest = 1e300;
+      for (Eigen::Index i = 0; i < partial.size(); ++i) {
+        lowest = std::min(lowest, partial(i) - salience(i) * issue_loss(value, column(i), shape));
+      }
+      double sum = 0;
+      for (Eigen::Index i = 0; i < partial.size(); ++i) {
+        const double utility = partial(i) - salience(i) * issue_loss(value, column(i), shape);
+        sum += std::exp(-(utility - lowest) / temperature);
+      }
+      return lowest - temperature * std::log(sum);
+    };
+    coordinate_ascent(scenario, positions, draft, objective, 40);
+  }
+}
+
+void draft_for_chair(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft) {
+  switch (scenario.process.chair.strategy) {
+    case ChairStrategy::compromise: draft_compromise(scenario, positions, draft); break;
+    case ChairStrategy::nash: draft_nash(scenario, positions, draft); break;
+    case ChairStrategy::maximin: draft_maximin(scenario, positions, draft); break;
+  }
+  const int chair = scenario.process.chair.delegation;
+  const double bias = scenario.process.chair.bias;
+  if (chair >= 0 && bias > 0) draft = (1.0 - bias) * draft + bias * positions.row(chair).transpose();
+}
+
+}  // namespace negsim

@@ -1,0 +1,299 @@
+#include "negsim/outputs.hpp"
+
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+#include "negsim/errors.hpp"
+#include "negsim/version_info.hpp"
+
+namespace negsim {
+
+using json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+std::string negsim_version() { return NEGSIM_VERSION; }
+std::string negsim_git_commit() { return NEGSIM_GIT_COMMIT; }
+
+namespace {
+
+std::string outcome_sentence(OutcomeKind kind) {
+  switch (kind) {
+    case OutcomeKind::consensus: return "ADOPTED BY CONSENSUS (every delegation supports)";
+    case OutcomeKind::consensus_with_dissociations: return "ADOPTED BY CONSENSUS, with delegations standing aside";
+    case OutcomeKind::adopted_over_objections: return "ADOPTED OVER OBJECTIONS (within the consensus-minus-N rule)";
+    case OutcomeKind::chairs_summary: return "ADOPTED BY CONSENSUS after moving contested paragraphs to a chair's summary";
+    case OutcomeKind::vote: return "ADOPTED BY VOTE after consensus failed";
+    case OutcomeKind::no_consensus: return "NO CONSENSUS at the deadline";
+  }
+  return "unknown";
+}
+
+const std::string& delegation_id(const Scenario& scenario, int index) {
+  return scenario.delegations[static_cast<std::size_t>(index)].id;
+}
+
+json issue_ids(const Scenario& scenario, const std::vector<int>& issues) {
+  json list = json::array();
+  for (int issue : issues) list.push_back(scenario.issues[static_cast<std::size_t>(issue)].id);
+  return list;
+}
+
+bool contains(const std::vector<int>& list, int value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+std::string timestamp_utc(const char* format) {
+  const std::time_t now = std::time(nullptr);
+  std::tm parts{};
+  gmtime_r(&now, &parts);
+  char buffer[64];
+  std::strftime(buffer, sizeof buffer, format, &parts);
+  return buffer;
+}
+
+}  // namespace
+
+json summary_json(const Scenario& scenario, const Outcome& outcome, std::uint64_t seed) {
+  const double total_power = scenario.power.sum();
+  json final_draft = json::array();
+  for (int k = 0; k < scenario.issue_count(); ++k) {
+    const Issue& issue = scenario.issues[static_cast<std::size_t>(k)];
+    final_draft.push_back({{"issue", issue.id},
+                           {"title", issue.title},
+                           {"value", round6(outcome.draft(k))},
+                           {"text", issue.nearest_level(outcome.draft(k)).text},
+                           {"in_chairs_summary", contains(outcome.moved_to_chairs_summary, k)},
+                           {"contested", contains(outcome.contested_issues, k)}});
+  }
+  auto records = [&](const std::vector<ObjectionRecord>& list) {
+    json out = json::array();
+    for (const auto& record : list) {
+      const Delegation& delegation = scenario.delegations[static_cast<std::size_t>(record.delegation)];
+      out.push_back({{"id", delegation.id},
+                     {"name", delegation.name},
+                     {"issues", issue_ids(scenario, record.issues)},
+                     {"red_lines_crossed", issue_ids(scenario, record.red_lines_crossed)}});
+    }
+    return out;
+  };
+  json supporters = json::array();
+  double shares[3] = {0, 0, 0};
+  for (int i = 0; i < scenario.delegation_count(); ++i) {
+    const Response response = outcome.responses[static_cast<std::size_t>(i)];
+    shares[static_cast<int>(response)] += scenario.power(i) / total_power;
+    if (response == Response::support) supporters.push_back(delegation_id(scenario, i));
+  }
+  json pivotal = json::array();
+  for (int i : outcome.pivotal) pivotal.push_back(delegation_id(scenario, i));
+  json summary = {{"scenario", scenario.id},
+                  {"title", scenario.title},
+                  {"seed", seed},
+                  {"outcome", to_string(outcome.kind)},
+                  {"adopted", outcome.kind != OutcomeKind::no_consensus},
+                  {"rounds", outcome.rounds},
+                  {"max_rounds", scenario.process.max_rounds},
+                  {"decided_round", outcome.decided_round >= 0 ? json(outcome.decided_round + 1) : json(nullptr)},
+                  {"rule", scenario.process.rule.name()},
+                  {"objectors", records(outcome.objectors)},
+                  {"dissociators", records(outcome.dissociators)},
+                  {"supporters", supporters},
+                  {"power_share", {{"support", round6(shares[0])}, {"aside", round6(shares[1])}, {"object", round6(shares[2])}}},
+                  {"pivotal", pivotal},
+                  {"contested_issues", issue_ids(scenario, outcome.contested_issues)},
+                  {"moved_to_chairs_summary", issue_ids(scenario, outcome.moved_to_chairs_summary)},
+                  {"vote", outcome.vote ? json({{"yes", outcome.vote->yes},
+                                                {"no", outcome.vote->no},
+                                                {"abstain", outcome.vote->abstain},
+                                                {"adopted", outcome.vote->adopted}})
+                                        : json(nullptr)},
+                  {"final_draft", final_draft}};
+  if (scenario.expected.present) {
+    json missing = json::array();
+    for (const auto& id : scenario.expected.objectors) {
+      const int index = scenario.find_delegation(id);
+      bool found = false;
+      for (const auto& record : outcome.objectors) found = found || record.delegation == index;
+      if (!found) missing.push_back(id);
+    }
+    summary["expected"] = {{"outcome", to_string(scenario.expected.outcome)},
+                           {"outcome_matches", scenario.expected.outcome == outcome.kind},
+                           {"expected_objectors_missing", missing}};
+  }
+  return summary;
+}
+
+json meta_json(const Scenario& scenario, const RunOptions& options, double wall_seconds) {
+  json overrides = json::array();
+  for (const auto& expression : options.overrides) overrides.push_back(expression);
+  return {{"negsim_version", negsim_version()},
+          {"git_commit", negsim_git_commit()},
+          {"scenario_file", scenario.source_file},
+          {"scenario_sha256", sha256_file_hex(scenario.source_file)},
+          {"seed", options.seed},
+          {"options",
+           {{"set", overrides}, {"sample", options.sampled}, {"rounds", options.rounds_override > 0 ? json(options.rounds_override) : json(nullptr)}}},
+          {"started_utc", timestamp_utc("%Y-%m-%dT%H:%M:%SZ")},
+          {"wall_time_seconds", wall_seconds}};
+}
+
+std::string draft_markdown(const Scenario& scenario, const Outcome& outcome) {
+  std::ostringstream out;
+  out << "# " << scenario.title << "\n\n";
+  out << "Final draft after " << outcome.rounds << (outcome.rounds == 1 ? " round" : " rounds") << ": "
+      << outcome_sentence(outcome.kind) << ".\n";
+  for (int k = 0; k < scenario.issue_count(); ++k) {
+    const Issue& issue = scenario.issues[static_cast<std::size_t>(k)];
+    out << "\n## " << issue.title << "\n\n";
+    const double value = outcome.draft(k);
+    if (contains(outcome.moved_to_chairs_summary, k)) {
+      out << "*Moved to the chair's summary; the report says:* " << issue.nearest_level(value).text << "\n";
+    } else {
+      out << issue.nearest_level(value).text << "\n";
+    }
+    out << "\n<sub>draft value " << std::fixed << std::setprecision(2) << value
+        << (contains(outcome.contested_issues, k) ? "; contested" : "") << "</sub>\n";
+  }
+  return out.str();
+}
+
+std::string text_summary(const Scenario& scenario, const Outcome& outcome, const std::string& output_dir) {
+  std::ostringstream out;
+  const ChairSettings& chair = scenario.process.chair;
+  out << scenario.title << "\n";
+  out << scenario.delegation_count() << " delegations, " << scenario.issue_count() << " issues; rule: "
+      << scenario.process.rule.name() << "; chair: "
+      << (chair.delegation >= 0 ? scenario.delegations[static_cast<std::size_t>(chair.delegation)].name : "neutral")
+      << " (" << to_string(chair.strategy) << "); deadline " << scenario.process.max_rounds << " rounds\n\n";
+  out << "Outcome: " << outcome_sentence(outcome.kind) << ", round " << outcome.rounds << " of "
+      << scenario.process.max_rounds << "\n";
+  auto describe = [&](const ObjectionRecord& record) {
+    std::string text = scenario.delegations[static_cast<std::size_t>(record.delegation)].name;
+    if (!record.issues.empty()) {
+      text += " (";
+      for (std::size_t j = 0; j < record.issues.size(); ++j) {
+        const int issue = record.issues[j];
+        text += (j ? ", " : "") + scenario.issues[static_cast<std::size_t>(issue)].id;
+        if (contains(record.red_lines_crossed, issue)) text += " [red line]";
+      }
+      text += ")";
+    }
+    return text;
+  };
+  auto list = [&](const char* label, const std::vector<ObjectionRecord>& records) {
+    if (records.empty()) return;
+    out << "  " << label << ": ";
+    for (std::size_t j = 0; j < records.size(); ++j) out << (j ? ", " : "") << describe(records[j]);
+    out << "\n";
+  };
+  list(outcome.kind == OutcomeKind::no_consensus ? "Objected" : "Objected (overruled)", outcome.objectors);
+  list(outcome.kind == OutcomeKind::no_consensus ? "Stood aside" : "Dissociated", outcome.dissociators);
+  int supporters = 0;
+  double support_power = 0;
+  for (int i = 0; i < scenario.delegation_count(); ++i) {
+    if (outcome.responses[static_cast<std::size_t>(i)] == Response::support) {
+      ++supporters;
+      support_power += scenario.power(i);
+    }
+  }
+  out << "  Supported: " << supporters << " of " << scenario.delegation_count() << " delegations, "
+      << std::lround(100.0 * support_power / scenario.power.sum()) << "% of the power\n";
+  if (!outcome.moved_to_chairs_summary.empty()) {
+    out << "  Moved to the chair's summary:";
+    for (int issue : outcome.moved_to_chairs_summary) out << " " << scenario.issues[static_cast<std::size_t>(issue)].id;
+    out << "\n";
+  }
+  if (outcome.vote) {
+    out << "  Vote: " << outcome.vote->yes << " yes, " << outcome.vote->no << " no, " << outcome.vote->abstain
+        << " abstaining: " << (outcome.vote->adopted ? "adopted" : "rejected") << "\n";
+  }
+  if (outcome.kind == OutcomeKind::no_consensus) {
+    out << "  Pivotal (alone could have let it pass): ";
+    if (outcome.pivotal.empty()) out << "none alone";
+    for (std::size_t j = 0; j < outcome.pivotal.size(); ++j) {
+      out << (j ? ", " : "") << scenario.delegations[static_cast<std::size_t>(outcome.pivotal[j])].name;
+    }
+    out << "\n";
+  }
+  if (scenario.expected.present) {
+    out << "  Recorded outcome: " << to_string(scenario.expected.outcome)
+        << (scenario.expected.outcome == outcome.kind ? " (matches)" : " (differs)") << "\n";
+  }
+  if (!output_dir.empty()) {
+    out << "\nTrace written to " << output_dir << "/\n  trace.jsonl rounds.csv summary.json meta.json draft.md\n";
+  }
+  return out.str();
+}
+
+void write_directory_atomically(const std::string& directory, const std::map<std::string, std::string>& files,
+                                bool replace) {
+  static std::atomic<unsigned> counter{0};
+  const fs::path target(directory);
+  std::error_code error;
+  if (fs::exists(target, error) && !replace) {
+    throw RunError("the output directory " + directory + " already exists; choose another or pass --force");
+  }
+  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  fs::create_directories(parent, error);
+  if (error) throw RunError("cannot create " + parent.string() + ": " + error.message());
+  const fs::path temporary = parent / ("." + target.filename().string() + ".tmp-" + std::to_string(getpid()) + "-" +
+                                       std::to_string(counter++));
+  fs::create_directory(temporary, error);
+  if (error) throw RunError("cannot create " + temporary.string() + ": " + error.message());
+  auto abandon = [&](const std::string& message) {
+    std::error_code ignored;
+    fs::remove_all(temporary, ignored);
+    throw RunError(message);
+  };
+  for (const auto& [name, content] : files) {
+    const fs::path file = temporary / name;
+    std::ofstream out(file, std::ios::binary);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.close();
+    if (!out) abandon("cannot write " + (target / name).string() + ": " + std::strerror(errno));
+  }
+  if (replace && fs::exists(target, error)) {
+    fs::remove_all(target, error);
+    if (error) abandon("cannot replace " + directory + ": " + error.message());
+  }
+  fs::rename(temporary, target, error);
+  if (error) abandon("cannot move the results into " + directory + ": " + error.message());
+}
+
+std::string new_run_directory(const std::string& results_root, const std::string& scenario_id, std::uint64_t seed) {
+  const std::string base =
+      (fs::path(results_root) / scenario_id / (timestamp_utc("%Y%m%d-%H%M%S") + "-seed" + std::to_string(seed))).string();
+  std::string candidate = base;
+  for (int suffix = 2; fs::exists(candidate); ++suffix) candidate = base + "-" + std::to_string(suffix);
+  return candidate;
+}
+
+std::string sha256_file_hex(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(context, EVP_sha256(), nullptr);
+  char buffer[1 << 16];
+  while (in) {
+    in.read(buffer, sizeof buffer);
+    EVP_DigestUpdate(context, buffer, static_cast<std::size_t>(in.gcount()));
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(context, digest, &length);
+  EVP_MD_CTX_free(context);
+  std::ostringstream hex;
+  for (unsigned int j = 0; j < length; ++j) hex << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(digest[j]);
+  return hex.str();
+}
+
+}  // namespace negsim

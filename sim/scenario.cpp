@@ -1,0 +1,125 @@
+#include "negsim/scenario.hpp"
+
+#include <cmath>
+
+namespace negsim {
+
+std::string to_string(AgentModel model) {
+  switch (model) {
+    case AgentModel::sincere: return "sincere";
+    case AgentModel::concession: return "concession";
+    case AgentModel::reciprocal: return "reciprocal";
+    case AgentModel::bloc_follower: return "bloc_follower";
+    case AgentModel::spoiler: return "spoiler";
+  }
+  return "unknown";
+}
+
+std::string to_string(ChairStrategy strategy) {
+  switch (strategy) {
+    case ChairStrategy::compromise: return "compromise";
+    case ChairStrategy::nash: return "nash";
+    case ChairStrategy::maximin: return "maximin";
+  }
+  return "unknown";
+}
+
+std::string to_string(UtilityShape shape) { return shape == UtilityShape::linear ? "linear" : "quadratic"; }
+
+std::string to_string(OutcomeKind outcome) {
+  switch (outcome) {
+    case OutcomeKind::consensus: return "consensus";
+    case OutcomeKind::consensus_with_dissociations: return "consensus_with_dissociations";
+    case OutcomeKind::adopted_over_objections: return "adopted_over_objections";
+    case OutcomeKind::chairs_summary: return "chairs_summary";
+    case OutcomeKind::vote: return "vote";
+    case OutcomeKind::no_consensus: return "no_consensus";
+  }
+  return "unknown";
+}
+
+std::optional<OutcomeKind> outcome_from_string(const std::string& text) {
+  for (OutcomeKind kind : {OutcomeKind::consensus, OutcomeKind::consensus_with_dissociations,
+                           OutcomeKind::adopted_over_objections, OutcomeKind::chairs_summary, OutcomeKind::vote,
+                           OutcomeKind::no_consensus}) {
+    if (to_string(kind) == text) return kind;
+  }
+  return std::nullopt;
+}
+
+std::string Rule::name() const {
+  switch (kind) {
+    case RuleKind::unanimity: return "unanimity";
+    case RuleKind::consensus: return "consensus";
+    case RuleKind::consensus_minus: return "consensus-minus-" + std::to_string(max_objectors);
+  }
+  return "unknown";
+}
+
+const TextLevel& Issue::nearest_level(double value) const {
+  const TextLevel* best = &levels.front();
+  for (const auto& level : levels) {
+    if (std::abs(level.value - value) < std::abs(best->value - value)) best = &level;
+  }
+  return *best;
+}
+
+int Scenario::find_delegation(const std::string& wanted_id) const {
+  for (std::size_t i = 0; i < delegations.size(); ++i) {
+    if (delegations[i].id == wanted_id) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int Scenario::find_issue(const std::string& wanted_id) const {
+  for (std::size_t k = 0; k < issues.size(); ++k) {
+    if (issues[k].id == wanted_id) return static_cast<int>(k);
+  }
+  return -1;
+}
+
+void Scenario::normalize_salience() {
+  salience = raw_salience;
+  for (Eigen::Index i = 0; i < salience.rows(); ++i) {
+    const double total = salience.row(i).sum();
+    if (total > 0) salience.row(i) /= total;
+  }
+}
+
+}  // namespace negsim
+
+#include <algorithm>
+
+#include "negsim/random.hpp"
+
+namespace negsim {
+
+Scenario sample_scenario(const Scenario& scenario, std::uint64_t seed) {
+  Scenario sampled = scenario;
+  for (const auto& uncertainty : scenario.uncertainties) {
+    Random random(mix64(seed) ^ hash_text(uncertainty.key_path));
+    double value = uncertainty.distribution == Uncertainty::Distribution::uniform
+                       ? uncertainty.first + (uncertainty.second - uncertainty.first) * random.uniform()
+                       : uncertainty.first + uncertainty.second * random.normal();
+    value = std::clamp(value, uncertainty.clip_low, uncertainty.clip_high);
+    if (uncertainty.clip_low == 0 && uncertainty.clip_high > 1 && value <= 0) value = 1e-6;  // power stays > 0
+    uncertainty.apply(sampled, value);
+  }
+  // Draws are independent, so restore the invariants the validator guaranteed for plain values.
+  for (int i = 0; i < sampled.delegation_count(); ++i) {
+    auto& delegation = sampled.delegations[static_cast<std::size_t>(i)];
+    delegation.agent.support_min = std::min(delegation.agent.support_min, delegation.agent.support_max);
+    for (auto& red_line : delegation.red_lines) {
+      const int k = red_line.issue;
+      sampled.red_line_max(i, k) = std::max(sampled.red_line_max(i, k), sampled.red_line_min(i, k));
+      sampled.positions(i, k) = std::clamp(sampled.positions(i, k), sampled.red_line_min(i, k), sampled.red_line_max(i, k));
+      red_line.min = sampled.red_line_min(i, k);
+      red_line.max = sampled.red_line_max(i, k);
+    }
+    if (sampled.raw_salience.row(i).sum() <= 0) sampled.raw_salience.row(i) = scenario.raw_salience.row(i);
+  }
+  sampled.normalize_salience();
+  return sampled;
+}
+
+}  // namespace negsim

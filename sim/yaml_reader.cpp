@@ -1,0 +1,249 @@
+#include "yaml_reader.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <regex>
+#include <sstream>
+
+namespace negsim::detail {
+
+bool Range::contains(double value) const {
+  if (low_open ? value <= low : value < low) return false;
+  if (high_open ? value >= high : value > high) return false;
+  return true;
+}
+
+namespace {
+std::string format_bound(double value) {
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> previous(b.size() + 1), current(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
+    }
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+bool path_starts_with(const std::string& path, const std::string& prefix) {
+  if (path.compare(0, prefix.size(), prefix) != 0) return false;
+  return path.size() == prefix.size() || path[prefix.size()] == '.' || path[prefix.size()] == '[';
+}
+}  // namespace
+
+std::string Range::describe() const {
+  return std::string(low_open ? "(" : "[") + format_bound(low) + ", " + format_bound(high) +
+         (high_open ? ")" : "]");
+}
+
+void Source::add_override(std::string key_path, std::string expression) {
+  overrides_.emplace_back(std::move(key_path), std::move(expression));
+}
+
+void Source::fail(const YAML::Node& node, const std::string& key_path,
+                  const std::string& message) const {
+  YAML::Mark mark = node.IsDefined() ? node.Mark() : YAML::Mark::null_mark();
+  fail_at(mark.is_null() ? 0 : mark.line + 1, mark.is_null() ? 0 : mark.column + 1, key_path,
+          message);
+}
+
+void Source::fail_at(int line, int column, const std::string& key_path,
+                     const std::string& message) const {
+  // A value that came from --set is reported against the option, not the file.
+  for (const auto& [override_path, expression] : overrides_) {
+    if (path_starts_with(key_path, override_path)) {
+      throw InputError("--set " + expression, 1, 1, key_path, message);
+    }
+  }
+  throw InputError(file_, std::max(line, 1), std::max(column, 1), key_path, message);
+}
+
+std::string describe_type(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+      return "nothing (null)";
+    case YAML::NodeType::Scalar:
+      return "'" + (node.Scalar().size() > 40 ? node.Scalar().substr(0, 40) + "..." : node.Scalar()) +
+             "'";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Undefined:
+      return "nothing";
+  }
+  return "an unknown node";
+}
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_distance = std::numeric_limits<std::size_t>::max();
+  for (const auto& candidate : candidates) {
+    std::size_t distance = edit_distance(word, candidate);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = candidate;
+    }
+  }
+  std::size_t tolerance = std::max<std::size_t>(2, word.size() / 3);
+  if (!best.empty() && best_distance <= tolerance) return " (did you mean '" + best + "'?)";
+  return "";
+}
+
+std::string join_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+std::string index_path(const std::string& parent, std::size_t index) {
+  return parent + "[" + std::to_string(index) + "]";
+}
+
+MapReader::MapReader(const Source& source, const YAML::Node& node, std::string path,
+                     std::vector<std::string> allowed_keys)
+    : source_(source), node_(node), path_(std::move(path)) {
+  require_map(source_, node_, path_);
+  check_keys(allowed_keys);
+}
+
+MapReader::MapReader(const Source& source, const YAML::Node& node, std::string path,
+                     std::initializer_list<const char*> allowed_keys)
+    : MapReader(source, node, std::move(path),
+                std::vector<std::string>(allowed_keys.begin(), allowed_keys.end())) {}
+
+void MapReader::check_keys(const std::vector<std::string>& allowed_keys) {
+  std::map<std::string, bool> seen;
+  for (auto it = node_.begin(); it != node_.end(); ++it) {
+    const YAML::Node& key_node = it->first;
+    if (!key_node.IsScalar()) {
+      source_.fail(key_node, path_, "keys must be plain words, not " + describe_type(key_node));
+    }
+    const std::string key = key_node.Scalar();
+    if (seen.count(key)) source_.fail(key_node, child_path(key), "duplicate key '" + key + "'");
+    seen[key] = true;
+    if (std::find(allowed_keys.begin(), allowed_keys.end(), key) == allowed_keys.end()) {
+      std::string allowed;
+      for (const auto& name : allowed_keys) allowed += (allowed.empty() ? "" : ", ") + name;
+      source_.fail(key_node, child_path(key),
+                   "unknown key '" + key + "'" + did_you_mean(key, allowed_keys) +
+                       "; allowed here: " + allowed);
+    }
+  }
+}
+
+bool MapReader::has(const std::string& key) const {
+  const YAML::Node& const_node = node_;
+  return static_cast<bool>(const_node[key]);
+}
+
+YAML::Node MapReader::optional(const std::string& key) const {
+  const YAML::Node& const_node = node_;
+  return const_node[key];
+}
+
+YAML::Node MapReader::required(const std::string& key) const {
+  YAML::Node value = optional(key);
+  if (!value) source_.fail(node_, child_path(key), "required key '" + key + "' is missing");
+  return value;
+}
+
+std::string MapReader::child_path(const std::string& key) const { return join_path(path_, key); }
+
+void require_map(const Source& source, const YAML::Node& node, const std::string& path) {
+  if (!node.IsMap()) source.fail(node, path, "expected a mapping of keys, got " + describe_type(node));
+}
+
+void require_sequence(const Source& source, const YAML::Node& node, const std::string& path) {
+  if (!node.IsSequence()) source.fail(node, path, "expected a list, got " + describe_type(node));
+}
+
+std::string read_string(const Source& source, const YAML::Node& node, const std::string& path) {
+  if (!node.IsScalar()) source.fail(node, path, "expected text, got " + describe_type(node));
+  return node.Scalar();
+}
+
+std::string read_id(const Source& source, const YAML::Node& node, const std::string& path) {
+  std::string id = read_string(source, node, path);
+  static const std::regex pattern("[a-z][a-z0-9_-]*");
+  if (id.size() > 64 || !std::regex_match(id, pattern)) {
+    source.fail(node, path,
+                "'" + id.substr(0, 64) +
+                    "' is not a valid id (lower-case letters, digits, '_' and '-', starting with a "
+                    "letter, at most 64 characters)");
+  }
+  return id;
+}
+
+double read_number(const Source& source, const YAML::Node& node, const std::string& path,
+                   const Range& range) {
+  if (!node.IsScalar()) source.fail(node, path, "expected a number, got " + describe_type(node));
+  if (node.Tag() == "!") {
+    source.fail(node, path, "expected a number, got the quoted text " + describe_type(node));
+  }
+  const std::string& text = node.Scalar();
+  std::string lowered = text;
+  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lowered == ".nan" || lowered == ".inf" || lowered == "+.inf" || lowered == "-.inf" ||
+      lowered.find("nan") != std::string::npos || lowered.find("inf") != std::string::npos) {
+    source.fail(node, path, "'" + text + "' is not a finite number");
+  }
+  errno = 0;
+  char* end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(value)) {
+    source.fail(node, path, "expected a number, got " + describe_type(node));
+  }
+  if (!range.contains(value)) {
+    source.fail(node, path, format_bound(value) + " is out of range " + range.describe());
+  }
+  return value;
+}
+
+int read_integer(const Source& source, const YAML::Node& node, const std::string& path, int low,
+                 int high) {
+  double value = read_number(source, node, path,
+                             Range{-std::numeric_limits<double>::infinity(),
+                                   std::numeric_limits<double>::infinity()});
+  if (value != std::floor(value)) source.fail(node, path, "expected a whole number, got " + node.Scalar());
+  if (value < low || value > high) {
+    source.fail(node, path,
+                node.Scalar() + " is out of range [" + std::to_string(low) + ", " +
+                    std::to_string(high) + "]");
+  }
+  return static_cast<int>(value);
+}
+
+bool read_bool(const Source& source, const YAML::Node& node, const std::string& path) {
+  if (node.IsScalar() && node.Tag() != "!") {
+    const std::string& text = node.Scalar();
+    if (text == "true" || text == "True") return true;
+    if (text == "false" || text == "False") return false;
+  }
+  source.fail(node, path, "expected true or false, got " + describe_type(node));
+}
+
+std::string read_choice(const Source& source, const YAML::Node& node, const std::string& path,
+                        const std::vector<std::string>& choices) {
+  std::string value = read_string(source, node, path);
+  if (std::find(choices.begin(), choices.end(), value) != choices.end()) return value;
+  std::string listed;
+  for (const auto& choice : choices) listed += (listed.empty() ? "" : ", ") + choice;
+  source.fail(node, path,
+              "'" + value.substr(0, 64) + "' is not one of: " + listed + did_you_mean(value, choices));
+}
+
+}  // namespace negsim::detail

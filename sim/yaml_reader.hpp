@@ -1,0 +1,86 @@
+// Schema-driven reading of YAML nodes with precise errors (file:line:column: key.path: message).
+// Private to the library: the loader and the override code use it.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "negsim/errors.hpp"
+
+namespace negsim::detail {
+
+// An inclusive or exclusive numeric range, printed the way a reader expects: [0, 1], (0, inf).
+struct Range {
+  double low;
+  double high;
+  bool low_open = false;
+  bool high_open = false;
+  bool contains(double value) const;
+  std::string describe() const;
+};
+
+inline constexpr Range unit_interval{0.0, 1.0};
+
+// Where the file came from, and which key paths were replaced by --set (reported as such).
+class Source {
+ public:
+  explicit Source(std::string file) : file_(std::move(file)) {}
+  void add_override(std::string key_path, std::string expression);
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& key_path,
+                         const std::string& message) const;
+  [[noreturn]] void fail_at(int line, int column, const std::string& key_path,
+                            const std::string& message) const;
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+  std::vector<std::pair<std::string, std::string>> overrides_;  // key path, expression
+};
+
+std::string describe_type(const YAML::Node& node);
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
+
+// A mapping whose keys are checked once: duplicates and unknown keys are errors.
+class MapReader {
+ public:
+  MapReader(const Source& source, const YAML::Node& node, std::string path,
+            std::vector<std::string> allowed_keys);
+  MapReader(const Source& source, const YAML::Node& node, std::string path,
+            std::initializer_list<const char*> allowed_keys);
+
+  bool has(const std::string& key) const;
+  YAML::Node optional(const std::string& key) const;  // an undefined node when absent
+  YAML::Node required(const std::string& key) const;
+  std::string child_path(const std::string& key) const;
+  const YAML::Node& node() const { return node_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  void check_keys(const std::vector<std::string>& allowed_keys);
+  const Source& source_;
+  YAML::Node node_;
+  std::string path_;
+};
+
+std::string join_path(const std::string& parent, const std::string& key);
+std::string index_path(const std::string& parent, std::size_t index);
+
+std::string read_string(const Source& source, const YAML::Node& node, const std::string& path);
+std::string read_id(const Source& source, const YAML::Node& node, const std::string& path);
+double read_number(const Source& source, const YAML::Node& node, const std::string& path,
+                   const Range& range);
+int read_integer(const Source& source, const YAML::Node& node, const std::string& path,
+                 int low, int high);
+bool read_bool(const Source& source, const YAML::Node& node, const std::string& path);
+void require_sequence(const Source& source, const YAML::Node& node, const std::string& path);
+void require_map(const Source& source, const YAML::Node& node, const std::string& path);
+
+// Picks one of `choices` or fails with a did-you-mean.
+std::string read_choice(const Source& source, const YAML::Node& node, const std::string& path,
+                        const std::vector<std::string>& choices);
+
+}  // namespace negsim::detail
