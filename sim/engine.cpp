@@ -386,10 +386,10 @@ void Engine::finish(OutcomeKind kind, int decided_round, const std::vector<int>&
     if (contested[static_cast<std::size_t>(issue)] != 0) outcome.contested_issues.push_back(issue);
   }
   if (decided_round < 0) {
-    // Pivotal: an objector whose objection alone, were it withdrawn, would let the text pass.
+    // Pivotal: an objector who alone, by joining the text, would let it pass.
     std::vector<Response> without = state_.responses;
     for (const auto& record : outcome.objectors) {
-      without[static_cast<std::size_t>(record.delegation)] = Response::aside;
+      without[static_cast<std::size_t>(record.delegation)] = Response::support;
       if (rule_met(scenario_.process.rule, without)) outcome.pivotal.push_back(record.delegation);
       without[static_cast<std::size_t>(record.delegation)] = Response::object;
     }

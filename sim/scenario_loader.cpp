@@ -154,13 +154,126 @@ void check_flow_depth(const Source& source, const std::string& text, int max_dep
     } else if (c == '[' || c == '{') {
       if (++depth > max_depth) {
         source.fail_at(line, column, "",
-                       "nesting deeper than " + std::to_string(max_depth) +
+                       "nesting depth over " + std::to_string(max_depth) +
                            " levels of [ or {; a scenario never needs that");
       }
     } else if (c == ']' || c == '}') {
       depth = std::max(0, depth - 1);
     }
     previous = c;
+  }
+}
+
+// yaml-cpp 0.7 accepts a double-quoted scalar left open at the end of the file (it silently
+// takes the rest of the file as its text). Find such a quote before parsing. Block scalars
+// (| and >) are skipped: quotes inside them are plain text.
+void check_unclosed_quotes(const Source& source, const std::string& text) {
+  const std::size_t size = text.size();
+  int line = 1;
+  std::size_t line_start = 0;
+  int block_indent = -1;  // indentation of the key that opened a block scalar, -1 when none
+  std::size_t i = 0;
+  auto indentation_at = [&](std::size_t start) {
+    std::size_t j = start;
+    while (j < size && text[j] == ' ') ++j;
+    return j;
+  };
+  while (i < size) {
+    if (i == line_start && block_indent >= 0) {
+      const std::size_t first = indentation_at(i);
+      const bool blank = first >= size || text[first] == '\n' || text[first] == '\r';
+      if (blank || static_cast<int>(first - i) > block_indent) {
+        while (i < size && text[i] != '\n') ++i;
+        if (i < size) {
+          ++i;
+          ++line;
+          line_start = i;
+        }
+        continue;
+      }
+      block_indent = -1;
+    }
+    const char c = text[i];
+    if (c == '\n') {
+      ++i;
+      ++line;
+      line_start = i;
+      continue;
+    }
+    if (c == '#' && (i == line_start || text[i - 1] == ' ' || text[i - 1] == '\t')) {
+      while (i < size && text[i] != '\n') ++i;
+      continue;
+    }
+    if ((c == '|' || c == '>') && i > line_start) {
+      std::size_t before = i;
+      while (before > line_start && (text[before - 1] == ' ' || text[before - 1] == '\t')) --before;
+      std::size_t after = i + 1;
+      while (after < size && (text[after] == '-' || text[after] == '+' || (text[after] >= '1' && text[after] <= '9'))) ++after;
+      while (after < size && (text[after] == ' ' || text[after] == '\t' || text[after] == '\r')) ++after;
+      const bool starts_block = before > line_start && (text[before - 1] == ':' || text[before - 1] == '-') &&
+                                (after >= size || text[after] == '\n' || text[after] == '#');
+      if (starts_block) {
+        block_indent = static_cast<int>(indentation_at(line_start) - line_start);
+        if (text[before - 1] == '-') block_indent = static_cast<int>(before - 1 - line_start);
+      }
+      ++i;
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      std::size_t before = i;
+      while (before > line_start && (text[before - 1] == ' ' || text[before - 1] == '\t')) --before;
+      const bool starts_scalar = before == line_start || std::string(":-[{,?").find(text[before - 1]) != std::string::npos;
+      if (!starts_scalar) {
+        ++i;
+        continue;
+      }
+      const int open_line = line;
+      const int open_column = static_cast<int>(i - line_start) + 1;
+      std::size_t j = i + 1;
+      while (j < size) {
+        if (c == '"' && text[j] == '\\') {
+          j += 2;
+          continue;
+        }
+        if (text[j] == c) {
+          if (c == '\'' && j + 1 < size && text[j + 1] == '\'') {
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        if (text[j] == '\n') {
+          ++line;
+          line_start = j + 1;
+        }
+        ++j;
+      }
+      if (j >= size) {
+        source.fail_at(open_line, open_column, "", "YAML syntax error: the quoted text that starts here is never closed");
+      }
+      i = j + 1;
+      continue;
+    }
+    ++i;
+  }
+}
+
+// Aliases let a small file stand for a huge tree ("billion laughs"). Count every node as the
+// reader would see it, aliases expanded, and stop at the limit.
+void check_node_count(const Source& source, const YAML::Node& node, const std::string& path, long& budget,
+                      int max_nodes) {
+  if (--budget < 0) {
+    source.fail(node, path,
+                "more than " + std::to_string(max_nodes) +
+                    " YAML nodes once aliases are expanded; a scenario never needs that many");
+  }
+  if (node.IsSequence()) {
+    for (const auto& child : node) check_node_count(source, child, path, budget, max_nodes);
+  } else if (node.IsMap()) {
+    for (const auto& pair : node) {
+      check_node_count(source, pair.first, path, budget, max_nodes);
+      check_node_count(source, pair.second, path, budget, max_nodes);
+    }
   }
 }
 
@@ -762,6 +875,7 @@ Scenario load_scenario_text(const std::string& text, const std::string& file_nam
     source.fail_at(line, 1, "", "the file contains a NUL byte; it is binary, not YAML text");
   }
   check_flow_depth(source, text, limits.max_flow_depth);
+  check_unclosed_quotes(source, text);
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -772,6 +886,13 @@ Scenario load_scenario_text(const std::string& text, const std::string& file_nam
   for (const auto& expression : overrides) {
     if (!root.IsMap()) break;
     source.add_override(apply_override(root, expression), expression);
+  }
+  if (root.IsMap()) {
+    long budget = limits.max_nodes;
+    for (const auto& pair : root) {
+      const std::string key = pair.first.IsScalar() ? pair.first.Scalar() : "";
+      check_node_count(source, pair.second, key, budget, limits.max_nodes);
+    }
   }
   try {
     Loader loader(source, limits);

@@ -174,6 +174,7 @@ struct LoadLimits {
   int max_blocs = 100;
   int max_rounds = 10000;
   int max_flow_depth = 64;
+  int max_nodes = 100000;  // YAML nodes, aliases counted each time they are used
 };
 
 // Reads, applies `overrides` ("key.path=value", as from --set) and validates.

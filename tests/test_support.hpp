@@ -1,0 +1,91 @@
+// Helpers shared by the tests: paths, small inline scenarios, running the built command.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "negsim/engine.hpp"
+#include "negsim/scenario.hpp"
+
+namespace test_support {
+
+inline std::string source_path(const std::string& relative) { return std::string(NEGSIM_SOURCE_DIR) + "/" + relative; }
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+inline negsim::Scenario scenario_from(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  return negsim::load_scenario_text(yaml, "inline.yaml", overrides);
+}
+
+inline std::string emit(const YAML::Node& node) {
+  YAML::Emitter out;
+  out << node;
+  return out.c_str();
+}
+
+// Every scenario file under scenarios/, sorted.
+inline std::vector<std::string> all_scenarios() {
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(source_path("scenarios"))) {
+    if (entry.is_regular_file() && entry.path().extension() == ".yaml") files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+inline CommandResult run_command(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  std::size_t count = 0;
+  while ((count = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, count);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+inline std::string negsim_binary() { return NEGSIM_BINARY; }
+
+// A fresh empty directory under the system temp directory.
+inline std::filesystem::path temporary_directory(const std::string& name) {
+  static int counter = 0;
+  auto path = std::filesystem::temp_directory_path() /
+              ("negsim-test-" + name + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+  std::filesystem::remove_all(path);
+  std::filesystem::create_directories(path);
+  return path;
+}
+
+// Sorted ids of the delegations that gave `response` in the final outcome.
+inline std::vector<std::string> ids_with(const negsim::Scenario& scenario, const negsim::Outcome& outcome,
+                                         negsim::Response response) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < scenario.delegation_count(); ++i) {
+    if (outcome.responses[static_cast<std::size_t>(i)] == response) ids.push_back(scenario.delegations[static_cast<std::size_t>(i)].id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+}  // namespace test_support
