@@ -79,7 +79,7 @@ TEST_CASE("same seed, same bytes: two runs of the command agree", "[cli][determi
   fs::remove_all(directory);
 }
 
-TEST_CASE("--format json prints the summary as JSON", "[cli]") {
+TEST_CASE("run with format json prints the summary as JSON", "[cli]") {
   const auto result = run_command(negsim_binary() + " run " + test_support::source_path("scenarios/gge-2016-2017.yaml") +
                                   " --no-write --format json");
   REQUIRE(result.exit_code == 0);
