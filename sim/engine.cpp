@@ -142,10 +142,9 @@ void Engine::draw_noise() {
 }
 
 void Engine::table_draft() {
-  draft_for_chair(scenario_, state_.positions, state_.draft);
-  for (int k = 0; k < scenario_.issue_count(); ++k) {
-    if (state_.settled[static_cast<std::size_t>(k)] != 0) state_.draft(k) = previous_draft_(k);
-  }
+  // Settled paragraphs keep last round's text; the strategy drafts the rest around them.
+  state_.draft = previous_draft_;
+  draft_for_chair(scenario_, state_.positions, state_.draft, &state_.settled);
   if (sink_ != nullptr) sink_->on_draft(state_, state_.round == 0 ? nullptr : &previous_draft_);
 }
 
@@ -275,6 +274,13 @@ void Engine::find_grievances(const Eigen::VectorXd& draft, const std::vector<Res
       lifted += largest_loss;
     }
   }
+  // A follower objecting in solidarity names what its leader objects to.
+  for (int i = 0; i < scenario_.delegation_count(); ++i) {
+    const auto index = static_cast<std::size_t>(i);
+    const int leader = follows_[index];
+    if (leader < 0 || responses[index] != Response::object || !grievances[index].empty()) continue;
+    grievances[index] = grievances[static_cast<std::size_t>(leader)];
+  }
 }
 
 void Engine::sort_objectors_by_weight() {
@@ -320,6 +326,7 @@ void Engine::revise_draft() {
       if (worst < 0) continue;
       const double from = state_.draft(worst);
       const double to = from + scenario_.process.amendment_step * (state_.positions(i, worst) - from);
+      if (std::abs(to - from) < 1e-12) continue;  // amendment_step 0: objectors table nothing
       try_change(i, worst, to, TraceSink::ChangeKind::amendment);
     }
   }

@@ -89,8 +89,16 @@ bool rule_met(const Rule& rule, const std::vector<Response>& responses) {
   return false;
 }
 
-void draft_compromise(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft) {
+namespace {
+bool is_settled(const std::vector<std::uint8_t>* settled, int issue) {
+  return settled != nullptr && (*settled)[static_cast<std::size_t>(issue)] != 0;
+}
+}  // namespace
+
+void draft_compromise(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+                      const std::vector<std::uint8_t>* settled) {
   for (int k = 0; k < scenario.issue_count(); ++k) {
+    if (is_settled(settled, k)) continue;
     double weighted = 0;
     double total = 0;
     for (int i = 0; i < scenario.delegation_count(); ++i) {
@@ -137,14 +145,18 @@ double golden_section_maximum(Function&& objective, double low, double high) {
 // given every other issue fixed. Keeps a coordinate move only when it improves the score.
 template <typename Objective>
 void coordinate_ascent(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
-                       Objective&& objective, int sweeps) {
+                       const std::vector<std::uint8_t>* settled, Objective&& objective, int sweeps) {
   const int n = scenario.delegation_count();
   const UtilityShape shape = scenario.process.utility;
-  Eigen::VectorXd utilities(n);
-  Eigen::VectorXd partial(n);
+  // Work buffers kept per thread so that drafting round after round does not allocate.
+  thread_local Eigen::VectorXd utilities;
+  thread_local Eigen::VectorXd partial;
+  utilities.resize(n);
+  partial.resize(n);
   for (int sweep = 0; sweep < sweeps; ++sweep) {
     double largest_move = 0;
     for (int k = 0; k < scenario.issue_count(); ++k) {
+      if (is_settled(settled, k)) continue;
       compute_utilities(positions, scenario.salience, draft, shape, utilities);
       for (int i = 0; i < n; ++i) {
         partial(i) = utilities(i) + scenario.salience(i, k) * issue_loss(draft(k), positions(i, k), shape);
@@ -171,8 +183,9 @@ double extended_log(double surplus) {
 
 }  // namespace
 
-void draft_nash(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft) {
-  draft_compromise(scenario, positions, draft);
+void draft_nash(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+                const std::vector<std::uint8_t>* settled) {
+  draft_compromise(scenario, positions, draft, settled);
   const UtilityShape shape = scenario.process.utility;
   const double total_power = scenario.power.sum();
   auto objective = [&](const Eigen::VectorXd& partial, const auto& salience, const auto& column, double value) {
@@ -184,11 +197,12 @@ void draft_nash(const Scenario& scenario, const Eigen::MatrixXd& positions, Eige
     }
     return score;
   };
-  coordinate_ascent(scenario, positions, draft, objective, 50);
+  coordinate_ascent(scenario, positions, draft, settled, objective, 50);
 }
 
-void draft_maximin(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft) {
-  draft_compromise(scenario, positions, draft);
+void draft_maximin(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+                   const std::vector<std::uint8_t>* settled) {
+  draft_compromise(scenario, positions, draft, settled);
   const UtilityShape shape = scenario.process.utility;
   // A smooth minimum (-tau log sum exp(-u/tau)) lets coordinate ascent move past ties between
   // the worst-off delegations; tau shrinks so the result approaches the true maximin.
@@ -205,19 +219,23 @@ void draft_maximin(const Scenario& scenario, const Eigen::MatrixXd& positions, E
       }
       return lowest - temperature * std::log(sum);
     };
-    coordinate_ascent(scenario, positions, draft, objective, 40);
+    coordinate_ascent(scenario, positions, draft, settled, objective, 40);
   }
 }
 
-void draft_for_chair(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft) {
+void draft_for_chair(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+                     const std::vector<std::uint8_t>* settled) {
   switch (scenario.process.chair.strategy) {
-    case ChairStrategy::compromise: draft_compromise(scenario, positions, draft); break;
-    case ChairStrategy::nash: draft_nash(scenario, positions, draft); break;
-    case ChairStrategy::maximin: draft_maximin(scenario, positions, draft); break;
+    case ChairStrategy::compromise: draft_compromise(scenario, positions, draft, settled); break;
+    case ChairStrategy::nash: draft_nash(scenario, positions, draft, settled); break;
+    case ChairStrategy::maximin: draft_maximin(scenario, positions, draft, settled); break;
   }
   const int chair = scenario.process.chair.delegation;
   const double bias = scenario.process.chair.bias;
-  if (chair >= 0 && bias > 0) draft = (1.0 - bias) * draft + bias * positions.row(chair).transpose();
+  if (chair < 0 || bias <= 0) return;
+  for (int k = 0; k < scenario.issue_count(); ++k) {
+    if (!is_settled(settled, k)) draft(k) = (1.0 - bias) * draft(k) + bias * positions(chair, k);
+  }
 }
 
 }  // namespace negsim

@@ -97,12 +97,11 @@ namespace negsim {
 Scenario sample_scenario(const Scenario& scenario, std::uint64_t seed) {
   Scenario sampled = scenario;
   for (const auto& uncertainty : scenario.uncertainties) {
-    Random random(mix64(seed) ^ hash_text(uncertainty.key_path));
+    Random random(mix64(seed) ^ hash_text(uncertainty.stream_key));
     double value = uncertainty.distribution == Uncertainty::Distribution::uniform
                        ? uncertainty.first + (uncertainty.second - uncertainty.first) * random.uniform()
                        : uncertainty.first + uncertainty.second * random.normal();
     value = std::clamp(value, uncertainty.clip_low, uncertainty.clip_high);
-    if (uncertainty.clip_low == 0 && uncertainty.clip_high > 1 && value <= 0) value = 1e-6;  // power stays > 0
     uncertainty.apply(sampled, value);
   }
   // Draws are independent, so restore the invariants the validator guaranteed for plain values.

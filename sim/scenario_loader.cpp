@@ -8,6 +8,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <regex>
 #include <sstream>
 
 #include "negsim/errors.hpp"
@@ -305,6 +306,7 @@ class Loader {
     read_process(top.has("process") ? top.optional("process") : YAML::Node(YAML::NodeType::Map));
     if (top.has("expected")) read_expected(top.optional("expected"));
     scenario_.normalize_salience();
+    name_uncertainties_by_id();
     return std::move(scenario_);
   }
 
@@ -320,8 +322,9 @@ class Loader {
     }
     Uncertainty uncertainty;
     uncertainty.key_path = path;
-    uncertainty.clip_low = std::isinf(range.low) ? -1e300 : range.low;
-    uncertainty.clip_high = std::isinf(range.high) ? 1e300 : range.high;
+    // Open bounds ((0, 1] and the like) clip just inside, so a draw never lands on them.
+    uncertainty.clip_low = std::isinf(range.low) ? -1e300 : range.low + (range.low_open ? 1e-9 : 0.0);
+    uncertainty.clip_high = std::isinf(range.high) ? 1e300 : range.high - (range.high_open ? 1e-9 : 0.0);
     uncertainty.apply = std::move(apply);
     double value = 0;
     if (map.has("range")) {
@@ -350,6 +353,20 @@ class Loader {
     }
     scenario_.uncertainties.push_back(std::move(uncertainty));
     return value;
+  }
+
+  // Sampling streams are keyed by path; use ids rather than list positions so that reordering
+  // delegations or blocs in the file draws the same numbers.
+  void name_uncertainties_by_id() {
+    static const std::regex indexed(R"(^(delegations|blocs)\[(\d+)\])");
+    for (auto& uncertainty : scenario_.uncertainties) {
+      std::smatch match;
+      uncertainty.stream_key = uncertainty.key_path;
+      if (!std::regex_search(uncertainty.key_path, match, indexed)) continue;
+      const std::size_t index = std::stoul(match[2].str());
+      const std::string& id = match[1].str() == "delegations" ? scenario_.delegations[index].id : scenario_.blocs[index].id;
+      uncertainty.stream_key = match[1].str() + "." + id + match.suffix().str();
+    }
   }
 
   void read_dates(const YAML::Node& node) {

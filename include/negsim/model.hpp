@@ -3,6 +3,7 @@
 #pragma once
 
 #include <Eigen/Dense>
+#include <cstdint>
 #include <vector>
 
 #include "negsim/scenario.hpp"
@@ -46,14 +47,20 @@ inline bool crosses_red_line(const Scenario& scenario, int delegation, int issue
 // Whether the responses meet the decision rule.
 bool rule_met(const Rule& rule, const std::vector<Response>& responses);
 
-// Chair strategies: each writes a draft (k entries) from current positions.
+// Chair strategies: each writes a draft (k entries) from current positions. Paragraphs marked
+// in `settled` (k entries, may be null) keep the value `draft` already holds; the others are
+// chosen around them.
 // Compromise model: x_k = sum_i w_i S_ik P_ik / sum_i w_i S_ik (status quo when no one cares).
-void draft_compromise(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft);
+void draft_compromise(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+                      const std::vector<std::uint8_t>* settled = nullptr);
 // Nash bargaining: maximise sum_i w_i log(u_i(x) - outside_i) by coordinate ascent.
-void draft_nash(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft);
+void draft_nash(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+                const std::vector<std::uint8_t>* settled = nullptr);
 // Maximin: maximise min_i u_i(x) by coordinate ascent on a smoothed minimum.
-void draft_maximin(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft);
+void draft_maximin(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+                   const std::vector<std::uint8_t>* settled = nullptr);
 // The chair's draft: its strategy, then leaning `bias` toward the chair delegation's position.
-void draft_for_chair(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft);
+void draft_for_chair(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+                     const std::vector<std::uint8_t>* settled = nullptr);
 
 }  // namespace negsim

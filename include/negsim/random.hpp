@@ -1,5 +1,6 @@
 // Randomness with one master seed. Every draw is a pure function of (seed, stream key, counter),
 // so results do not depend on thread count, rank count or the order delegations are listed in.
+// The same build gives the same bytes; another C library's log/cos may round differently.
 #pragma once
 
 #include <cmath>
@@ -8,7 +9,7 @@
 
 namespace negsim {
 
-// SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mixer.
+// One SplitMix64 step (Steele, Lea & Flood 2014): add the golden gamma, then mix. Bijective.
 inline std::uint64_t mix64(std::uint64_t value) {
   value += 0x9e3779b97f4a7c15ULL;
   value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -41,7 +42,8 @@ class Random {
   }
   // Uniform on [0, 1) with 53 random bits.
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  // Standard normal by Box-Muller; written out so every platform gives the same numbers.
+  // Standard normal by Box-Muller, written out rather than std::normal_distribution, whose
+  // algorithm differs between standard libraries.
   double normal() {
     const double u1 = 1.0 - uniform();  // in (0, 1]
     const double u2 = uniform();

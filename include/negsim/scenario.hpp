@@ -127,7 +127,8 @@ struct Scenario;
 // A number the file declared uncertain: a sweep (or `run --sample`) draws it.
 struct Uncertainty {
   enum class Distribution { uniform, normal };
-  std::string key_path;
+  std::string key_path;    // as in error messages: delegations[3].power
+  std::string stream_key;  // the same path with ids: delegations.russia.power
   Distribution distribution = Distribution::uniform;
   double first = 0;   // uniform: low; normal: mean
   double second = 0;  // uniform: high; normal: standard deviation

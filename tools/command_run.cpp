@@ -1,0 +1,110 @@
+// negsim run FILE: simulate one scenario, print the outcome, write the trace.
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "negsim/engine.hpp"
+#include "negsim/errors.hpp"
+#include "negsim/outputs.hpp"
+#include "negsim/scenario.hpp"
+#include "negsim/trace.hpp"
+
+namespace negsim::cli {
+
+namespace {
+const char* const run_examples = R"(
+Examples:
+  negsim run scenarios/gge-2016-2017.yaml
+  negsim run scenarios/gge-2016-2017.yaml --set process.rule=consensus-minus-1
+  negsim run scenarios/gge-2016-2017.yaml --set delegations.russia.red_lines.ihl.max=0.8 --quiet
+  negsim run scenarios/teaching/three-delegations.yaml --format json --out /tmp/lesson1
+
+Results go to results/<scenario>/<timestamp>-seed<seed>/ unless --out names a directory:
+trace.jsonl, rounds.csv, summary.json, meta.json, draft.md. Nothing is written when the
+scenario is bad (exit 2) or the run fails (exit 1).
+)";
+
+}  // namespace
+
+int run_command(const std::vector<std::string>& arguments) {
+  po::options_description options("Options for 'negsim run FILE'");
+  std::uint64_t seed = 1;
+  int rounds = 0;
+  std::vector<std::string> overrides;
+  std::string out_directory;
+  std::string results_root = "results";
+  std::string format = "text";
+  options.add_options()("help,h", "show this help")(
+      "seed", po::value<std::uint64_t>(&seed)->default_value(1), "master seed (perception noise, --sample)")(
+      "rounds", po::value<int>(&rounds), "deadline: override process.max_rounds")(
+      "set", po::value<std::vector<std::string>>(&overrides)->composing(),
+      "override a scenario value, key.path=value (repeatable), e.g. process.rule=unanimity")(
+      "sample", "draw the scenario's declared uncertainty once, using the seed")(
+      "out", po::value<std::string>(&out_directory), "write the run into this directory (must not exist)")(
+      "results", po::value<std::string>(&results_root)->default_value("results"),
+      "root for default run directories")("force", "with --out: replace an existing directory")(
+      "no-write", "print the outcome only; write no files")("quiet,q", "print nothing on success")(
+      "format", po::value<std::string>(&format)->default_value("text"), "printed summary: text or json");
+  po::options_description hidden;
+  std::vector<std::string> files;
+  hidden.add_options()("file", po::value<std::vector<std::string>>(&files));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("file", -1);
+  po::variables_map values;
+  po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), values);
+  if (values.count("help")) {
+    std::cout << "Usage: negsim run FILE [OPTIONS]\n\n" << options << run_examples;
+    return exit_ok;
+  }
+  po::notify(values);
+  if (files.size() != 1) throw po::error("run takes exactly one scenario FILE");
+  if (format != "text" && format != "json") throw po::error("--format must be text or json, not '" + format + "'");
+  if (values.count("rounds")) {
+    if (rounds < 1) throw po::error("--rounds must be at least 1");
+    overrides.push_back("process.max_rounds=" + std::to_string(rounds));
+  }
+  const auto started = std::chrono::steady_clock::now();
+  negsim::Scenario scenario = negsim::load_scenario_file(files[0], overrides);
+  negsim::RunOptions run_options;
+  run_options.seed = seed;
+  run_options.overrides = overrides;
+  run_options.sampled = values.count("sample") > 0;
+  run_options.rounds_override = rounds;
+  if (run_options.sampled) scenario = negsim::sample_scenario(scenario, seed);
+
+  negsim::Trace trace(scenario);
+  negsim::Engine engine(scenario, seed, &trace);
+  const negsim::Outcome& outcome = engine.run();
+  const double wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  const bool write = values.count("no-write") == 0;
+  std::string directory;
+  if (write) {
+    directory = out_directory.empty() ? negsim::new_run_directory(results_root, scenario.id, seed) : out_directory;
+    std::map<std::string, std::string> files_out = {
+        {"trace.jsonl", trace.jsonl()},
+        {"rounds.csv", trace.rounds_csv()},
+        {"summary.json", negsim::summary_json(scenario, outcome, seed).dump(2) + "\n"},
+        {"meta.json", negsim::meta_json(scenario, run_options, wall_seconds).dump(2) + "\n"},
+        {"draft.md", negsim::draft_markdown(scenario, outcome)}};
+    negsim::write_directory_atomically(directory, files_out, values.count("force") > 0);
+  }
+  if (values.count("quiet") == 0) {
+    if (format == "json") {
+      auto summary = negsim::summary_json(scenario, outcome, seed);
+      summary["output_dir"] = write ? nlohmann::ordered_json(directory) : nlohmann::ordered_json(nullptr);
+      std::cout << summary.dump(2) << "\n";
+    } else {
+      std::cout << negsim::text_summary(scenario, outcome, directory);
+    }
+  }
+  return exit_ok;
+}
+
+}  // namespace negsim::cli
