@@ -8,7 +8,6 @@
 #include <fstream>
 #include <limits>
 #include <map>
-#include <regex>
 #include <sstream>
 
 #include "negsim/errors.hpp"
@@ -358,14 +357,16 @@ class Loader {
   // Sampling streams are keyed by path; use ids rather than list positions so that reordering
   // delegations or blocs in the file draws the same numbers.
   void name_uncertainties_by_id() {
-    static const std::regex indexed(R"(^(delegations|blocs)\[(\d+)\])");
     for (auto& uncertainty : scenario_.uncertainties) {
-      std::smatch match;
-      uncertainty.stream_key = uncertainty.key_path;
-      if (!std::regex_search(uncertainty.key_path, match, indexed)) continue;
-      const std::size_t index = std::stoul(match[2].str());
-      const std::string& id = match[1].str() == "delegations" ? scenario_.delegations[index].id : scenario_.blocs[index].id;
-      uncertainty.stream_key = match[1].str() + "." + id + match.suffix().str();
+      const std::string& path = uncertainty.key_path;
+      uncertainty.stream_key = path;
+      for (const std::string list : {"delegations", "blocs"}) {
+        if (path.compare(0, list.size() + 1, list + "[") != 0) continue;
+        const std::size_t close = path.find(']');
+        const std::size_t index = std::stoul(path.substr(list.size() + 1, close - list.size() - 1));
+        const std::string& id = list == "delegations" ? scenario_.delegations[index].id : scenario_.blocs[index].id;
+        uncertainty.stream_key = list + "." + id + path.substr(close + 1);
+      }
     }
   }
 

@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <limits>
 #include <map>
-#include <regex>
 #include <sstream>
 
 namespace negsim::detail {
@@ -177,8 +176,10 @@ std::string read_string(const Source& source, const YAML::Node& node, const std:
 
 std::string read_id(const Source& source, const YAML::Node& node, const std::string& path) {
   std::string id = read_string(source, node, path);
-  static const std::regex pattern("[a-z][a-z0-9_-]*");
-  if (id.size() > 64 || !std::regex_match(id, pattern)) {
+  auto allowed = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; };
+  const bool valid = !id.empty() && id.size() <= 64 && id[0] >= 'a' && id[0] <= 'z' &&
+                     std::all_of(id.begin(), id.end(), allowed);
+  if (!valid) {
     source.fail(node, path,
                 "'" + id.substr(0, 64) +
                     "' is not a valid id (lower-case letters, digits, '_' and '-', starting with a "
