@@ -62,8 +62,10 @@ void set_size_counters(benchmark::State& state, const negsim::Scenario& scenario
 //
 // Deadlock by construction: on issue i00 the leader of bloc b0 has a red line min 0.8 and the
 // leader of bloc b1 a red line max 0.2, so every draft crosses one of them, the consensus rule
-// is never met and the run goes to the deadline (no fallbacks). Other delegations get a few
-// satisfiable red lines around their own position, and the agent models are mixed.
+// is never met and the run goes to the deadline (no fallbacks). A quarter of the others hold one
+// satisfiable red line around their own position, and the agent models are mixed. About 14 of
+// the 193 object each round (the objectors_per_round counter), which sets the number of trial
+// polls the chair's repairs and amendments cost (trial_polls).
 
 constexpr int kDelegations = 193;
 constexpr int kIssues = 40;
@@ -176,11 +178,30 @@ std::string synthetic_yaml(int delegations, int issues, int blocs, int max_round
   return out.str();
 }
 
+// Counts what drives the cost of a run: objectors each round and the trial polls of repairs and
+// amendments (one on_change per Engine::try_change, each a full poll of n delegations).
+class WorkCounter : public negsim::TraceSink {
+ public:
+  void on_responses(const negsim::State& state, const std::vector<std::vector<int>>& /*grievances*/) override {
+    ++rounds;
+    for (negsim::Response response : state.responses) objectors += response == negsim::Response::object ? 1 : 0;
+  }
+  void on_change(int /*round*/, ChangeKind /*kind*/, int /*delegation*/, int /*issue*/, double /*from*/,
+                 double /*to*/, bool /*accepted*/, const std::vector<int>& /*new_objectors*/) override {
+    ++trial_polls;
+  }
+  long rounds = 0;
+  long objectors = 0;
+  long trial_polls = 0;
+};
+
 struct Synthetic {
   std::unique_ptr<negsim::Scenario> scenario;
   std::string error;
   int rounds = 0;
   negsim::OutcomeKind kind = negsim::OutcomeKind::no_consensus;
+  double objectors_per_round = 0;
+  long trial_polls = 0;
 };
 
 const Synthetic& synthetic_193x40x100() {
@@ -190,10 +211,14 @@ const Synthetic& synthetic_193x40x100() {
       const std::string text = synthetic_yaml(kDelegations, kIssues, kBlocs, kMaxRounds, 193'040'100);
       result.scenario = std::make_unique<negsim::Scenario>(negsim::load_scenario_text(text, "synthetic-193x40x100.yaml"));
       // Check once, untimed, that the run really plays to the deadline.
-      negsim::Engine engine(*result.scenario, kSeed);
+      WorkCounter counter;
+      negsim::Engine engine(*result.scenario, kSeed, &counter);
       const negsim::Outcome& outcome = engine.run();
       result.rounds = outcome.rounds;
       result.kind = outcome.kind;
+      result.objectors_per_round =
+          counter.rounds > 0 ? static_cast<double>(counter.objectors) / static_cast<double>(counter.rounds) : 0.0;
+      result.trial_polls = counter.trial_polls;
       if (outcome.rounds != kMaxRounds) {
         result.error = "synthetic run ended after " + std::to_string(outcome.rounds) + " rounds (" +
                        negsim::to_string(outcome.kind) + "), expected all " + std::to_string(kMaxRounds);
@@ -266,6 +291,8 @@ void BM_Synthetic193x40x100(benchmark::State& state) {
     benchmark::DoNotOptimize(outcome);
   }
   set_size_counters(state, scenario, synthetic.rounds);
+  state.counters["objectors_per_round"] = synthetic.objectors_per_round;
+  state.counters["trial_polls"] = static_cast<double>(synthetic.trial_polls);
   state.SetLabel(negsim::to_string(synthetic.kind) + ", " + std::to_string(synthetic.rounds) + " rounds");
 }
 BENCHMARK(BM_Synthetic193x40x100)->Unit(benchmark::kMillisecond);

@@ -20,7 +20,7 @@ OutcomeKind adopted_kind(const std::vector<Response>& responses) {
 }  // namespace
 
 Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
-    : scenario_(scenario), seed_(seed), sink_(sink), influence_(influence_matrix(scenario)) {
+    : scenario_(scenario), seed_(seed), sink_(sink), influence_(scenario) {
   const int n = scenario.delegation_count();
   const int k = scenario.issue_count();
   susceptibility_.resize(n);
@@ -32,6 +32,8 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
     susceptibility_(i) = delegation.susceptibility;
     delegation_keys_[static_cast<std::size_t>(i)] = hash_text(delegation.id);
     state_.support_threshold(i) = delegation.agent.support_max;
+    red_line_issues_.emplace_back();
+    for (const auto& red_line : delegation.red_lines) red_line_issues_.back().push_back(red_line.issue);
     if (delegation.agent.model == AgentModel::bloc_follower && delegation.bloc >= 0) {
       const int leader = scenario.blocs[static_cast<std::size_t>(delegation.bloc)].leader;
       if (leader >= 0 && leader != i) follows_[static_cast<std::size_t>(i)] = leader;
@@ -150,33 +152,35 @@ void Engine::table_draft() {
 
 void Engine::poll(const Eigen::VectorXd& draft, std::vector<Response>& responses, Eigen::VectorXd& utility,
                   Eigen::VectorXd& blocking_threshold) {
-  const int n = scenario_.delegation_count();
-  const int k = scenario_.issue_count();
-  const Process& process = scenario_.process;
-  compute_utilities(state_.positions, scenario_.salience, draft, process.utility, utility);
+  compute_utilities(state_.positions, scenario_.salience, draft, scenario_.process.utility, utility);
   utility += state_.noise;
+  respond(draft, utility, responses, blocking_threshold);
+}
+
+void Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utility, std::vector<Response>& responses,
+                     Eigen::VectorXd& blocking_threshold) {
+  const int n = scenario_.delegation_count();
+  const Process& process = scenario_.process;
   for (int i = 0; i < n; ++i) {
-    std::uint8_t crossed = 0;
-    for (int issue = 0; issue < k; ++issue) {
-      if (crosses_red_line(scenario_, i, issue, draft(issue))) crossed = 1;
+    bool crossed = false;
+    for (int issue : red_line_issues_[static_cast<std::size_t>(i)]) {
+      crossed = crossed || crosses_red_line(scenario_, i, issue, draft(issue));
     }
-    crossed_any_[static_cast<std::size_t>(i)] = crossed;
     responses[static_cast<std::size_t>(i)] = crossed ? Response::object : Response::aside;
   }
   const double total_power = scenario_.power.sum();
   // Blocking threshold of i given the power objecting beside it: objecting alone costs
   // isolation_cost; the cost vanishes once fellow objectors hold `full_company` of the power.
-  auto blocking_for = [&](int i, double objecting_power) {
-    const double own = scenario_.power(i);
-    const double others = total_power - own;
-    const double share = others > 0 ? objecting_power / others : 0.0;
+  auto blocking_for = [&](int i, double others_objecting) {
+    const double others = total_power - scenario_.power(i);
+    const double share = others > 0 ? others_objecting / others : 0.0;
     const double company = std::min(1.0, share / process.full_company);
     return scenario_.delegations[static_cast<std::size_t>(i)].outside_option - process.isolation_cost * (1.0 - company);
   };
-  auto objecting_power_without = [&](int i) {
+  auto objecting_power = [&]() {
     double power = 0;
     for (int j = 0; j < n; ++j) {
-      if (j != i && responses[static_cast<std::size_t>(j)] == Response::object) power += scenario_.power(j);
+      if (responses[static_cast<std::size_t>(j)] == Response::object) power += scenario_.power(j);
     }
     return power;
   };
@@ -184,19 +188,13 @@ void Engine::poll(const Eigen::VectorXd& draft, std::vector<Response>& responses
   // monotone, so iterating from "red lines only" reaches its least fixed point in <= n passes.
   for (int pass = 0; pass <= n; ++pass) {
     bool changed = false;
-    double objecting_power = 0;
-    for (int j = 0; j < n; ++j) {
-      if (responses[static_cast<std::size_t>(j)] == Response::object) objecting_power += scenario_.power(j);
-    }
+    const double objecting = objecting_power();  // none of it is i's own: i is not objecting
     for (int i = 0; i < n; ++i) {
       const auto index = static_cast<std::size_t>(i);
       if (responses[index] == Response::object) continue;
-      bool objects = false;
-      if (follows_[index] >= 0) {
-        objects = responses[static_cast<std::size_t>(follows_[index])] == Response::object;
-      } else {
-        objects = utility(i) < blocking_for(i, objecting_power);
-      }
+      const bool objects = follows_[index] >= 0
+                               ? responses[static_cast<std::size_t>(follows_[index])] == Response::object
+                               : utility(i) < blocking_for(i, objecting);
       if (objects) {
         responses[index] = Response::object;
         changed = true;
@@ -204,12 +202,12 @@ void Engine::poll(const Eigen::VectorXd& draft, std::vector<Response>& responses
     }
     if (!changed) break;
   }
+  const double objecting = objecting_power();
   for (int i = 0; i < n; ++i) {
-    blocking_threshold(i) = blocking_for(i, objecting_power_without(i));
     const auto index = static_cast<std::size_t>(i);
-    if (responses[index] != Response::object) {
-      responses[index] = utility(i) >= state_.support_threshold(i) ? Response::support : Response::aside;
-    }
+    const bool objects = responses[index] == Response::object;
+    blocking_threshold(i) = blocking_for(i, objects ? objecting - scenario_.power(i) : objecting);
+    if (!objects) responses[index] = utility(i) >= state_.support_threshold(i) ? Response::support : Response::aside;
   }
   // Followers take their leader's support or stand-aside (chains settle within n passes).
   for (int pass = 0; pass < n; ++pass) {
@@ -335,7 +333,15 @@ void Engine::revise_draft() {
 bool Engine::try_change(int delegation, int issue, double value, TraceSink::ChangeKind kind) {
   trial_draft_ = state_.draft;
   trial_draft_(issue) = value;
-  poll(trial_draft_, trial_responses_, trial_utility_, trial_blocking_);
+  // Only one paragraph changes: update each utility by that paragraph's change of loss.
+  const UtilityShape shape = scenario_.process.utility;
+  const double from = state_.draft(issue);
+  for (int i = 0; i < scenario_.delegation_count(); ++i) {
+    const double position = state_.positions(i, issue);
+    trial_utility_(i) = state_.utility(i) + scenario_.salience(i, issue) *
+                                                (issue_loss(from, position, shape) - issue_loss(value, position, shape));
+  }
+  respond(trial_draft_, trial_utility_, trial_responses_, trial_blocking_);
   new_objectors_.clear();
   for (int j = 0; j < scenario_.delegation_count(); ++j) {
     const auto index = static_cast<std::size_t>(j);

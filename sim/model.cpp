@@ -18,11 +18,13 @@ void compute_utilities(const Eigen::MatrixXd& positions, const Eigen::MatrixXd& 
                        const Eigen::VectorXd& draft, UtilityShape shape, Eigen::VectorXd& utilities) {
   const Eigen::Index n = positions.rows();
   const Eigen::Index k = positions.cols();
-  for (Eigen::Index i = 0; i < n; ++i) {
-    double loss = 0;
-    for (Eigen::Index j = 0; j < k; ++j) loss += salience(i, j) * issue_loss(draft(j), positions(i, j), shape);
-    utilities(i) = 1.0 - loss;
+  // Column by column: the matrices are column-major. `utilities` first holds the loss.
+  utilities.setZero();
+  for (Eigen::Index j = 0; j < k; ++j) {
+    const double value = draft(j);
+    for (Eigen::Index i = 0; i < n; ++i) utilities(i) += salience(i, j) * issue_loss(value, positions(i, j), shape);
   }
+  for (Eigen::Index i = 0; i < n; ++i) utilities(i) = 1.0 - utilities(i);
 }
 
 double concession_threshold(const AgentParameters& agent, int round, int max_rounds) {
@@ -64,11 +66,64 @@ Eigen::MatrixXd influence_matrix(const Scenario& scenario) {
   return influence;
 }
 
-void influence_step(const Eigen::MatrixXd& influence, const Eigen::VectorXd& susceptibility,
+InfluenceOperator::InfluenceOperator(const Scenario& scenario) {
+  const int n = scenario.delegation_count();
+  rows_.resize(static_cast<std::size_t>(n));
+  for (const auto& bloc : scenario.blocs) bloc_members_.push_back(bloc.members);
+  bloc_sums_.resize(static_cast<Eigen::Index>(scenario.blocs.size()), scenario.issue_count());
+  // The same weights as influence_matrix(), kept per row.
+  for (int i = 0; i < n; ++i) {
+    const Delegation& delegation = scenario.delegations[static_cast<std::size_t>(i)];
+    Row& row = rows_[static_cast<std::size_t>(i)];
+    if (delegation.bloc >= 0) {
+      const Bloc& bloc = scenario.blocs[static_cast<std::size_t>(delegation.bloc)];
+      const std::size_t others = bloc.members.size() - 1;
+      if (others > 0) {
+        row.self = 1.0 - bloc.cohesion;
+        row.bloc = delegation.bloc;
+        if (bloc.leader >= 0 && bloc.leader != i && others > 1) {
+          row.leader = bloc.leader;
+          row.leader_weight = bloc.cohesion * bloc.leader_weight;
+          row.member_weight = bloc.cohesion * (1.0 - bloc.leader_weight) / static_cast<double>(others - 1);
+        } else {
+          row.member_weight = bloc.cohesion / static_cast<double>(others);
+        }
+      }
+    }
+    row.ties = delegation.ties;
+    for (const auto& tie : delegation.ties) row.normaliser += tie.second;
+  }
+}
+
+void InfluenceOperator::apply(const Eigen::MatrixXd& positions, Eigen::MatrixXd& result) const {
+  for (std::size_t b = 0; b < bloc_members_.size(); ++b) {
+    bloc_sums_.row(static_cast<Eigen::Index>(b)).setZero();
+    for (int member : bloc_members_[b]) bloc_sums_.row(static_cast<Eigen::Index>(b)) += positions.row(member);
+  }
+  for (std::size_t index = 0; index < rows_.size(); ++index) {
+    const Row& row = rows_[index];
+    const auto i = static_cast<Eigen::Index>(index);
+    result.row(i) = row.self * positions.row(i);
+    if (row.bloc >= 0) {
+      // Sum over the other members (and without the leader when it has its own weight).
+      auto others = bloc_sums_.row(row.bloc) - positions.row(i);
+      if (row.leader >= 0) {
+        result.row(i) += row.leader_weight * positions.row(row.leader) +
+                         row.member_weight * (others - positions.row(row.leader));
+      } else {
+        result.row(i) += row.member_weight * others;
+      }
+    }
+    for (const auto& [other, weight] : row.ties) result.row(i) += weight * positions.row(other);
+    if (row.normaliser != 1.0) result.row(i) /= row.normaliser;
+  }
+}
+
+void influence_step(const InfluenceOperator& influence, const Eigen::VectorXd& susceptibility,
                     const Eigen::MatrixXd& initial, const Eigen::MatrixXd& current,
                     const Eigen::MatrixXd& red_line_min, const Eigen::MatrixXd& red_line_max,
                     Eigen::MatrixXd& next) {
-  next.noalias() = influence * current;
+  influence.apply(current, next);
   for (Eigen::Index i = 0; i < next.rows(); ++i) {
     const double lambda = susceptibility(i);
     next.row(i) = lambda * next.row(i) + (1.0 - lambda) * initial.row(i);
@@ -122,7 +177,7 @@ double golden_section_maximum(Function&& objective, double low, double high) {
   double d = a + ratio * (b - a);
   double fc = objective(c);
   double fd = objective(d);
-  for (int iteration = 0; iteration < 48; ++iteration) {
+  for (int iteration = 0; iteration < 40; ++iteration) {  // bracket shrinks to 0.618^40 ~ 4e-9
     if (fc >= fd) {
       b = d;
       d = c;
@@ -153,11 +208,12 @@ void coordinate_ascent(const Scenario& scenario, const Eigen::MatrixXd& position
   thread_local Eigen::VectorXd partial;
   utilities.resize(n);
   partial.resize(n);
+  compute_utilities(positions, scenario.salience, draft, shape, utilities);
   for (int sweep = 0; sweep < sweeps; ++sweep) {
     double largest_move = 0;
     for (int k = 0; k < scenario.issue_count(); ++k) {
       if (is_settled(settled, k)) continue;
-      compute_utilities(positions, scenario.salience, draft, shape, utilities);
+      // Utilities with issue k's loss taken out: each trial value then costs O(n).
       for (int i = 0; i < n; ++i) {
         partial(i) = utilities(i) + scenario.salience(i, k) * issue_loss(draft(k), positions(i, k), shape);
       }
@@ -168,6 +224,9 @@ void coordinate_ascent(const Scenario& scenario, const Eigen::MatrixXd& position
       if (score(candidate) > score(draft(k))) {
         largest_move = std::max(largest_move, std::abs(candidate - draft(k)));
         draft(k) = candidate;
+      }
+      for (int i = 0; i < n; ++i) {
+        utilities(i) = partial(i) - scenario.salience(i, k) * issue_loss(draft(k), positions(i, k), shape);
       }
     }
     if (largest_move < 1e-9) break;

@@ -106,6 +106,10 @@ delegations:
   CHECK(influence(2, 2) == Approx(0.4 / 1.4));
   // No bloc, no ties: only itself.
   CHECK(influence(3, 3) == Approx(1.0));
+  // The operator the engine uses applies the same W without forming it.
+  Eigen::MatrixXd applied(4, 1);
+  negsim::InfluenceOperator(scenario).apply(scenario.positions, applied);
+  CHECK((applied - influence * scenario.positions).cwiseAbs().maxCoeff() < 1e-12);
 }
 
 TEST_CASE("Friedkin-Johnsen iteration converges to its closed-form fixed point", "[model][influence]") {
@@ -121,7 +125,7 @@ delegations:
   - {id: y, bloc: one, positions: {a: 0.9, b: 0.2}, susceptibility: 0.8}
   - {id: z, bloc: one, positions: {a: 0.5, b: 0.5}, susceptibility: 0.2}
 )");
-  const Eigen::MatrixXd influence = negsim::influence_matrix(scenario);
+  const negsim::InfluenceOperator influence(scenario);
   Eigen::VectorXd susceptibility(3);
   susceptibility << 0.5, 0.8, 0.2;
   Eigen::MatrixXd current = scenario.positions;
@@ -134,7 +138,7 @@ delegations:
   const Eigen::MatrixXd lambda = susceptibility.asDiagonal();
   const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(3, 3);
   const Eigen::MatrixXd fixed_point =
-      (identity - lambda * influence).inverse() * (identity - lambda) * scenario.positions;
+      (identity - lambda * negsim::influence_matrix(scenario)).inverse() * (identity - lambda) * scenario.positions;
   CHECK((current - fixed_point).cwiseAbs().maxCoeff() < 1e-9);
 }
 

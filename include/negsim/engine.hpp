@@ -101,6 +101,9 @@ class Engine {
   // Responses to `draft` with this round's thresholds and noise, into `responses`.
   void poll(const Eigen::VectorXd& draft, std::vector<Response>& responses, Eigen::VectorXd& utility,
             Eigen::VectorXd& blocking_threshold);
+  // The same, given utilities already computed for `draft`.
+  void respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utility, std::vector<Response>& responses,
+               Eigen::VectorXd& blocking_threshold);
   void find_grievances(const Eigen::VectorXd& draft, const std::vector<Response>& responses,
                        const Eigen::VectorXd& utility, const Eigen::VectorXd& blocking_threshold,
                        std::vector<std::vector<int>>& grievances) const;
@@ -116,12 +119,13 @@ class Engine {
   const Scenario& scenario_;
   std::uint64_t seed_;
   TraceSink* sink_;
-  Eigen::MatrixXd influence_;  // n x n, W
+  InfluenceOperator influence_;  // W
   Eigen::VectorXd susceptibility_;  // n, diagonal of L
   State state_;
   std::vector<std::vector<int>> grievances_;  // n lists, reserved to k
   std::vector<std::uint64_t> delegation_keys_;  // n, hash of each id: noise streams by name
   std::vector<int> follows_;  // n, the leader a bloc_follower copies, -1 otherwise
+  std::vector<std::vector<int>> red_line_issues_;  // n lists: the issues where each has a red line
   // Work buffers for trial polls and influence.
   Eigen::VectorXd trial_draft_;
   Eigen::VectorXd trial_utility_;
