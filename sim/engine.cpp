@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "negsim/errors.hpp"
 #include "negsim/random.hpp"
 
 namespace negsim {
@@ -60,6 +61,7 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
   order_.reserve(static_cast<std::size_t>(n));
   new_objectors_.reserve(static_cast<std::size_t>(n));
   next_threshold_.resize(n);
+  fixed_responses_.assign(static_cast<std::size_t>(n), std::nullopt);
   if (sink_ != nullptr) sink_->on_start(scenario_, seed_);
 }
 
@@ -74,9 +76,15 @@ bool Engine::step() {
   update_thresholds();
   draw_noise();
   table_draft();
+  if (response_override_ != nullptr) {
+    for (int i = 0; i < scenario_.delegation_count(); ++i) {
+      fixed_responses_[static_cast<std::size_t>(i)] = response_override_->respond(state_, i);
+    }
+  }
   poll(state_.draft, state_.responses, state_.utility, state_.blocking_threshold);
   mark_red_lines();
   find_grievances(state_.draft, state_.responses, state_.utility, state_.blocking_threshold, grievances_);
+  check_finite();
   if (sink_ != nullptr) sink_->on_responses(state_, grievances_);
 
   if (rule_met(scenario_.process.rule, state_.responses)) {
@@ -166,7 +174,8 @@ void Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     for (int issue : red_line_issues_[static_cast<std::size_t>(i)]) {
       crossed = crossed || crosses_red_line(scenario_, i, issue, draft(issue));
     }
-    responses[static_cast<std::size_t>(i)] = crossed ? Response::object : Response::aside;
+    const auto& fixed = fixed_responses_[static_cast<std::size_t>(i)];
+    responses[static_cast<std::size_t>(i)] = fixed ? *fixed : crossed ? Response::object : Response::aside;
   }
   const double total_power = scenario_.power.sum();
   // Blocking threshold of i given the power objecting beside it: objecting alone costs
@@ -191,7 +200,7 @@ void Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     const double objecting = objecting_power();  // none of it is i's own: i is not objecting
     for (int i = 0; i < n; ++i) {
       const auto index = static_cast<std::size_t>(i);
-      if (responses[index] == Response::object) continue;
+      if (responses[index] == Response::object || fixed_responses_[index]) continue;
       const bool objects = follows_[index] >= 0
                                ? responses[static_cast<std::size_t>(follows_[index])] == Response::object
                                : utility(i) < blocking_for(i, objecting);
@@ -207,14 +216,16 @@ void Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     const auto index = static_cast<std::size_t>(i);
     const bool objects = responses[index] == Response::object;
     blocking_threshold(i) = blocking_for(i, objects ? objecting - scenario_.power(i) : objecting);
-    if (!objects) responses[index] = utility(i) >= state_.support_threshold(i) ? Response::support : Response::aside;
+    if (!objects && !fixed_responses_[index]) {
+      responses[index] = utility(i) >= state_.support_threshold(i) ? Response::support : Response::aside;
+    }
   }
   // Followers take their leader's support or stand-aside (chains settle within n passes).
   for (int pass = 0; pass < n; ++pass) {
     bool changed = false;
     for (int i = 0; i < n; ++i) {
       const auto index = static_cast<std::size_t>(i);
-      if (follows_[index] < 0 || responses[index] == Response::object) continue;
+      if (follows_[index] < 0 || responses[index] == Response::object || fixed_responses_[index]) continue;
       const Response leader = responses[static_cast<std::size_t>(follows_[index])];
       const Response copied = leader == Response::object ? Response::aside : leader;
       if (copied != responses[index]) {
@@ -311,6 +322,11 @@ void Engine::revise_draft() {
     const UtilityShape shape = scenario_.process.utility;
     for (int i : order_) {
       if (state_.responses[static_cast<std::size_t>(i)] != Response::object) continue;
+      if (fixed_responses_[static_cast<std::size_t>(i)]) {  // an outside decision: its own amendment, or none
+        const auto amendment = response_override_->amend(state_, i);
+        if (amendment) try_change(i, amendment->issue, amendment->value, TraceSink::ChangeKind::amendment);
+        continue;
+      }
       // The objector amends the paragraph that costs it most.
       int worst = -1;
       double worst_loss = 0;
@@ -373,11 +389,32 @@ ObjectionRecord Engine::make_record(int delegation, const std::vector<std::vecto
   return record;
 }
 
+void Engine::interrupt() {
+  if (outcome_) return;
+  // step() has already advanced the round counter: state_.round rounds were played. The
+  // grievances are recomputed because repairs and amendments may have changed the responses.
+  interrupted_ = true;
+  find_grievances(state_.draft, state_.responses, state_.utility, state_.blocking_threshold, grievances_);
+  finish(OutcomeKind::no_consensus, -1, {}, std::nullopt);
+}
+
+void Engine::check_finite() const {
+  if (state_.utility.allFinite() && state_.support_threshold.allFinite() && state_.blocking_threshold.allFinite() &&
+      state_.draft.allFinite() && state_.positions.allFinite()) {
+    return;
+  }
+  throw RunError("round " + std::to_string(state_.round + 1) +
+                 ": a utility, threshold, position or draft value is not a finite number; this is a bug in "
+                 "negsim, please report it with the scenario");
+}
+
 void Engine::finish(OutcomeKind kind, int decided_round, const std::vector<int>& moved_issues,
                     std::optional<VoteTally> vote) {
+  check_finite();
   Outcome outcome;
   outcome.kind = kind;
-  outcome.rounds = state_.round + 1;
+  outcome.rounds = interrupted_ ? state_.round : state_.round + 1;
+  outcome.interrupted = interrupted_;
   outcome.decided_round = decided_round;
   outcome.draft = state_.draft;
   outcome.responses = state_.responses;

@@ -38,6 +38,11 @@ std::string outcome_sentence(OutcomeKind kind) {
   return "unknown";
 }
 
+// An interrupted run decided nothing: say so rather than name the deadline it never reached.
+std::string outcome_sentence(const Outcome& outcome) {
+  return outcome.interrupted ? "INTERRUPTED before the deadline (nothing decided)" : outcome_sentence(outcome.kind);
+}
+
 const std::string& delegation_id(const Scenario& scenario, int index) {
   return scenario.delegations[static_cast<std::size_t>(index)].id;
 }
@@ -117,6 +122,8 @@ json summary_json(const Scenario& scenario, const Outcome& outcome, std::uint64_
                                                 {"adopted", outcome.vote->adopted}})
                                         : json(nullptr)},
                   {"final_draft", final_draft}};
+  // Only when true, so that the summaries of complete runs keep their shape.
+  if (outcome.interrupted) summary["interrupted"] = true;
   if (scenario.expected.present) {
     json missing = json::array();
     for (const auto& id : scenario.expected.objectors) {
@@ -150,7 +157,7 @@ std::string draft_markdown(const Scenario& scenario, const Outcome& outcome) {
   std::ostringstream out;
   out << "# " << scenario.title << "\n\n";
   out << "Final draft after " << outcome.rounds << (outcome.rounds == 1 ? " round" : " rounds") << ": "
-      << outcome_sentence(outcome.kind) << ".\n";
+      << outcome_sentence(outcome) << ".\n";
   for (int k = 0; k < scenario.issue_count(); ++k) {
     const Issue& issue = scenario.issues[static_cast<std::size_t>(k)];
     out << "\n## " << issue.title << "\n\n";
@@ -174,7 +181,7 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
       << scenario.process.rule.name() << "; chair: "
       << (chair.delegation >= 0 ? scenario.delegations[static_cast<std::size_t>(chair.delegation)].name : "neutral")
       << " (" << to_string(chair.strategy) << "); deadline " << scenario.process.max_rounds << " rounds\n\n";
-  out << "Outcome: " << outcome_sentence(outcome.kind) << ", round " << outcome.rounds << " of "
+  out << "Outcome: " << outcome_sentence(outcome) << ", round " << outcome.rounds << " of "
       << scenario.process.max_rounds << "\n";
   auto describe = [&](const ObjectionRecord& record) {
     std::string text = scenario.delegations[static_cast<std::size_t>(record.delegation)].name;
@@ -234,44 +241,61 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
   return out.str();
 }
 
-void write_directory_atomically(const std::string& directory, const std::map<std::string, std::string>& files,
-                                bool replace) {
+StagedDirectory::StagedDirectory(std::string target, bool replace) : target_(std::move(target)), replace_(replace) {
   static std::atomic<unsigned> counter{0};
-  const fs::path target(directory);
+  const fs::path path(target_);
   std::error_code error;
-  if (fs::exists(target, error) && !replace) {
-    throw RunError("the output directory " + directory + " already exists; choose another or pass --force");
+  if (fs::exists(path, error) && !replace_) {
+    throw RunError("the output directory " + target_ + " already exists; choose another or pass --force");
   }
-  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const fs::path parent = path.has_parent_path() ? path.parent_path() : fs::path(".");
   fs::create_directories(parent, error);
   if (error) throw RunError("cannot create " + parent.string() + ": " + error.message());
-  const fs::path temporary = parent / ("." + target.filename().string() + ".tmp-" + std::to_string(getpid()) + "-" +
-                                       std::to_string(counter++));
-  fs::create_directory(temporary, error);
-  if (error) throw RunError("cannot create " + temporary.string() + ": " + error.message());
-  auto abandon = [&](const std::string& message) {
-    std::error_code ignored;
-    fs::remove_all(temporary, ignored);
-    throw RunError(message);
-  };
-  for (const auto& [name, content] : files) {
-    const fs::path file = temporary / name;
-    std::ofstream out(file, std::ios::binary);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.close();
-    if (!out) abandon("cannot write " + (target / name).string() + ": " + std::strerror(errno));
-  }
-  if (replace && fs::exists(target, error)) {
-    fs::remove_all(target, error);
-    if (error) abandon("cannot replace " + directory + ": " + error.message());
-  }
-  fs::rename(temporary, target, error);
-  if (error) abandon("cannot move the results into " + directory + ": " + error.message());
+  staging_ = (parent / ("." + path.filename().string() + ".tmp-" + std::to_string(getpid()) + "-" +
+                        std::to_string(counter++)))
+                 .string();
+  fs::create_directory(staging_, error);
+  if (error) throw RunError("cannot create " + staging_ + ": " + error.message());
 }
 
-std::string new_run_directory(const std::string& results_root, const std::string& scenario_id, std::uint64_t seed) {
-  const std::string base =
-      (fs::path(results_root) / scenario_id / (timestamp_utc("%Y%m%d-%H%M%S") + "-seed" + std::to_string(seed))).string();
+StagedDirectory::~StagedDirectory() {
+  if (committed_) return;
+  std::error_code ignored;
+  fs::remove_all(staging_, ignored);
+}
+
+std::string StagedDirectory::path_of(const std::string& name) const { return (fs::path(staging_) / name).string(); }
+
+void StagedDirectory::write(const std::string& name, const std::string& content) {
+  std::ofstream out(path_of(name), std::ios::binary);
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  out.close();
+  if (!out) throw RunError("cannot write " + (fs::path(target_) / name).string() + ": " + std::strerror(errno));
+}
+
+void StagedDirectory::commit() {
+  std::error_code error;
+  if (replace_ && fs::exists(target_, error)) {
+    fs::remove_all(target_, error);
+    if (error) throw RunError("cannot replace " + target_ + ": " + error.message());
+  }
+  fs::rename(staging_, target_, error);
+  if (error) throw RunError("cannot move the results into " + target_ + ": " + error.message());
+  committed_ = true;
+}
+
+void write_directory_atomically(const std::string& directory, const std::map<std::string, std::string>& files,
+                                bool replace) {
+  StagedDirectory staged(directory, replace);
+  for (const auto& [name, content] : files) staged.write(name, content);
+  staged.commit();
+}
+
+std::string new_run_directory(const std::string& results_root, const std::string& scenario_id, std::uint64_t seed,
+                              const std::string& prefix) {
+  const std::string base = (fs::path(results_root) / scenario_id /
+                            (prefix + timestamp_utc("%Y%m%d-%H%M%S") + "-seed" + std::to_string(seed)))
+                               .string();
   std::string candidate = base;
   for (int suffix = 2; fs::exists(candidate); ++suffix) candidate = base + "-" + std::to_string(suffix);
   return candidate;

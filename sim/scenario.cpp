@@ -94,30 +94,54 @@ void Scenario::normalize_salience() {
 
 namespace negsim {
 
-Scenario sample_scenario(const Scenario& scenario, std::uint64_t seed) {
-  Scenario sampled = scenario;
-  for (const auto& uncertainty : scenario.uncertainties) {
+void resample_scenario(const Scenario& base, Scenario& target, std::uint64_t seed) {
+  // Restore every number an uncertainty may touch, field by field (no allocation), then draw.
+  target.positions = base.positions;
+  target.raw_salience = base.raw_salience;
+  target.power = base.power;
+  target.red_line_min = base.red_line_min;
+  target.red_line_max = base.red_line_max;
+  target.process = base.process;
+  for (std::size_t b = 0; b < base.blocs.size(); ++b) {
+    target.blocs[b].cohesion = base.blocs[b].cohesion;
+    target.blocs[b].leader_weight = base.blocs[b].leader_weight;
+  }
+  for (std::size_t i = 0; i < base.delegations.size(); ++i) {
+    const Delegation& from = base.delegations[i];
+    Delegation& to = target.delegations[i];
+    to.agent = from.agent;
+    to.outside_option = from.outside_option;
+    to.susceptibility = from.susceptibility;
+    for (std::size_t t = 0; t < from.ties.size(); ++t) to.ties[t] = from.ties[t];
+    for (std::size_t r = 0; r < from.red_lines.size(); ++r) to.red_lines[r] = from.red_lines[r];
+  }
+  for (const auto& uncertainty : base.uncertainties) {
     Random random(mix64(seed) ^ hash_text(uncertainty.stream_key));
     double value = uncertainty.distribution == Uncertainty::Distribution::uniform
                        ? uncertainty.first + (uncertainty.second - uncertainty.first) * random.uniform()
                        : uncertainty.first + uncertainty.second * random.normal();
     value = std::clamp(value, uncertainty.clip_low, uncertainty.clip_high);
-    uncertainty.apply(sampled, value);
+    uncertainty.apply(target, value);
   }
   // Draws are independent, so restore the invariants the validator guaranteed for plain values.
-  for (int i = 0; i < sampled.delegation_count(); ++i) {
-    auto& delegation = sampled.delegations[static_cast<std::size_t>(i)];
+  for (int i = 0; i < target.delegation_count(); ++i) {
+    auto& delegation = target.delegations[static_cast<std::size_t>(i)];
     delegation.agent.support_min = std::min(delegation.agent.support_min, delegation.agent.support_max);
     for (auto& red_line : delegation.red_lines) {
       const int k = red_line.issue;
-      sampled.red_line_max(i, k) = std::max(sampled.red_line_max(i, k), sampled.red_line_min(i, k));
-      sampled.positions(i, k) = std::clamp(sampled.positions(i, k), sampled.red_line_min(i, k), sampled.red_line_max(i, k));
-      red_line.min = sampled.red_line_min(i, k);
-      red_line.max = sampled.red_line_max(i, k);
+      target.red_line_max(i, k) = std::max(target.red_line_max(i, k), target.red_line_min(i, k));
+      target.positions(i, k) = std::clamp(target.positions(i, k), target.red_line_min(i, k), target.red_line_max(i, k));
+      red_line.min = target.red_line_min(i, k);
+      red_line.max = target.red_line_max(i, k);
     }
-    if (sampled.raw_salience.row(i).sum() <= 0) sampled.raw_salience.row(i) = scenario.raw_salience.row(i);
+    if (target.raw_salience.row(i).sum() <= 0) target.raw_salience.row(i) = base.raw_salience.row(i);
   }
-  sampled.normalize_salience();
+  target.normalize_salience();
+}
+
+Scenario sample_scenario(const Scenario& scenario, std::uint64_t seed) {
+  Scenario sampled = scenario;
+  resample_scenario(scenario, sampled, seed);
   return sampled;
 }
 

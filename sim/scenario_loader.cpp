@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <functional>
+#include <set>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -52,28 +55,15 @@ std::vector<std::string> split_override_path(const std::string& path) {
   return segments;
 }
 
-// Applies one "key.path=value" to the YAML tree, creating missing mapping keys (a typo is then
-// reported by validation like a typo in the file). Returns the canonical key path.
-std::string apply_override(YAML::Node root, const std::string& expression) {
-  auto fail = [&](const std::string& path, const std::string& message) -> void {
-    throw InputError("--set " + expression, 1, 1, path, message);
-  };
-  std::size_t equals = expression.find('=');
-  if (equals == std::string::npos || equals == 0) {
-    fail("", "expected key.path=value, for example process.rule=unanimity");
-  }
-  const std::string path_text = expression.substr(0, equals);
-  const std::string value_text = expression.substr(equals + 1);
+using OverrideFailure = std::function<void(const std::string& key_path, const std::string& message)>;
+
+// Sets `path_text` (dots, [index] or list items by id) to `value` in the YAML tree, creating
+// missing mapping keys (a typo is then reported by validation like a typo in the file).
+// Returns the canonical key path. `fail` must throw.
+std::string apply_override_value(YAML::Node root, const std::string& path_text, const YAML::Node& value,
+                                 const OverrideFailure& fail) {
   std::vector<std::string> segments = split_override_path(path_text);
   if (segments.empty()) fail("", "empty key path");
-
-  YAML::Node value;
-  try {
-    value = YAML::Load(value_text);
-  } catch (const YAML::Exception& error) {
-    fail(path_text, "the value is not valid YAML: " + error.msg);
-  }
-  if (!value.IsDefined() || value.IsNull()) value = YAML::Node(value_text);
 
   YAML::Node current = root;
   std::string canonical;
@@ -126,6 +116,28 @@ std::string apply_override(YAML::Node root, const std::string& expression) {
     }
   }
   return canonical;
+}
+
+// Applies one "key.path=value" (--set) to the YAML tree. Returns the canonical key path.
+std::string apply_override(YAML::Node root, const std::string& expression) {
+  auto fail = [&](const std::string& path, const std::string& message) -> void {
+    throw InputError("--set " + expression, 1, 1, path, message);
+  };
+  std::size_t equals = expression.find('=');
+  if (equals == std::string::npos || equals == 0) {
+    fail("", "expected key.path=value, for example process.rule=unanimity");
+  }
+  const std::string path_text = expression.substr(0, equals);
+  const std::string value_text = expression.substr(equals + 1);
+
+  YAML::Node value;
+  try {
+    value = YAML::Load(value_text);
+  } catch (const YAML::Exception& error) {
+    fail(path_text, "the value is not valid YAML: " + error.msg);
+  }
+  if (!value.IsDefined() || value.IsNull()) value = YAML::Node(value_text);
+  return apply_override_value(root, path_text, value, fail);
 }
 
 // Flow collections ([ and {) nest without indentation, so a short file can nest deeply;
@@ -277,6 +289,301 @@ void check_node_count(const Source& source, const YAML::Node& node, const std::s
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Included files: stance files (`stances:`) and the bases of overlays (`base:`).
+//
+// Both are resolved on the YAML tree before validation, so that everything the Loader checks is
+// checked the same way whatever file a value came from. Nodes taken from another file keep their
+// identity (force_insert and assignment share yaml-cpp nodes), and the Source finds them in the
+// included document when it reports an error, naming that file with its line and column.
+
+constexpr int max_include_depth = 8;     // files open inside each other at once
+constexpr int max_included_files = 64;  // files read for one scenario
+
+// The YAML tree of one file's text, after the checks that must happen before parsing.
+YAML::Node parse_document(const Source& source, const std::string& text, const LoadLimits& limits) {
+  if (text.size() > limits.max_file_bytes) {
+    source.fail_at(1, 1, "",
+                   "the file is " + std::to_string(text.size()) + " bytes, over the limit of " +
+                       std::to_string(limits.max_file_bytes) + " bytes");
+  }
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    source.fail_at(1, 1, "", "the file is empty; a scenario needs at least title, issues and delegations");
+  }
+  if (text.find('\0') != std::string::npos) {
+    const std::size_t offset = text.find('\0');
+    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(offset), '\n'));
+    source.fail_at(line, 1, "", "the file contains a NUL byte; it is binary, not YAML text");
+  }
+  check_flow_depth(source, text, limits.max_flow_depth);
+  check_unclosed_quotes(source, text);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& error) {
+    source.fail_at(error.mark.is_null() ? 1 : error.mark.line + 1, error.mark.is_null() ? 1 : error.mark.column + 1,
+                   "", "YAML syntax error: " + error.msg);
+  }
+  return root;
+}
+
+class IncludeResolver {
+ public:
+  IncludeResolver(Source& source, const LoadLimits& limits, const std::string& top_file)
+      : source_(source), limits_(limits) {
+    chain_.push_back(canonical(top_file));
+  }
+
+  // The scenario tree of `root` (read from `file`) with its includes resolved.
+  YAML::Node resolve(const std::string& file, YAML::Node root) {
+    if (!root.IsMap()) return root;
+    const YAML::Node& const_root = root;
+    if (const_root["base"]) return resolve_overlay(file, root);
+    source_.set_merged_file(file);
+    if (const_root["stances"]) merge_stances(file, root);
+    return root;
+  }
+
+ private:
+  using StanceEntries = std::map<std::string, YAML::Node>;  // delegation id -> entry
+
+  static std::string canonical(const std::string& path) {
+    std::error_code error;
+    const auto resolved = std::filesystem::weakly_canonical(path, error);
+    return error ? path : resolved.string();
+  }
+
+  // The directory a relative include starts from: that of the file the text is in, so a
+  // symbolic link to a scenario resolves its includes from the scenario's own directory.
+  static std::filesystem::path directory_of(const std::string& file) {
+    std::filesystem::path path(file);
+    std::error_code error;
+    for (int hops = 0; hops < 16 && std::filesystem::is_symlink(path, error); ++hops) {
+      const auto target = std::filesystem::read_symlink(path, error);
+      if (error) break;
+      path = target.is_absolute() ? target : path.parent_path() / target;
+    }
+    return path.lexically_normal().parent_path();
+  }
+
+  // Reads the file that `node` (the value of `key_path` in `including_file`) names, relative to
+  // `including_file`, and pushes it on the chain. Returns its display path and tree.
+  std::pair<std::string, YAML::Node> open(const std::string& including_file, const YAML::Node& node,
+                                          const std::string& key_path) {
+    const Source including(including_file);
+    const std::string relative = detail::read_string(including, node, key_path);
+    if (relative.empty()) including.fail(node, key_path, "expected a file name, got an empty text");
+    const std::string path = (directory_of(including_file) / relative).lexically_normal().string();
+    const std::string key = canonical(path);
+    if (std::find(chain_.begin(), chain_.end(), key) != chain_.end()) {
+      std::string cycle;
+      for (const auto& link : chain_) cycle += std::filesystem::path(link).filename().string() + " -> ";
+      including.fail(node, key_path, "include cycle: " + cycle + std::filesystem::path(key).filename().string());
+    }
+    if (static_cast<int>(chain_.size()) >= max_include_depth) {
+      including.fail(node, key_path,
+                     "includes nest more than " + std::to_string(max_include_depth) + " files deep");
+    }
+    if (++files_read_ > max_included_files) {
+      including.fail(node, key_path, "more than " + std::to_string(max_included_files) + " included files");
+    }
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(path, error)) {
+      including.fail(node, key_path, "cannot open '" + path + "': it does not exist or is not a file");
+    }
+    if (std::filesystem::file_size(path, error) > limits_.max_file_bytes) {
+      including.fail(node, key_path, "'" + path + "' is over the file size limit");
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) including.fail(node, key_path, "cannot open '" + path + "' for reading");
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    const Source included(path);
+    YAML::Node root = parse_document(included, buffer.str(), limits_);
+    long budget = limits_.max_nodes;
+    check_node_count(included, root, "", budget, limits_.max_nodes);
+    chain_.push_back(key);
+    return {path, root};
+  }
+
+  void close() { chain_.pop_back(); }
+
+  // ----------------------------------------------------------------- overlays
+  YAML::Node resolve_overlay(const std::string& file, YAML::Node overlay) {
+    const Source own(file);
+    MapReader map(own, overlay, "", {"base", "set", "title", "description", "dates", "sources", "expected"});
+    map.required("title");  // a variant must not pass for the record it varies
+    auto [base_file, base_root] = open(file, map.required("base"), "base");
+    if (!base_root.IsMap()) {
+      Source(base_file).fail_at(1, 1, "", "the base of an overlay must be a scenario (a mapping of keys), got " +
+                                               detail::describe_type(base_root));
+    }
+    YAML::Node tree = resolve(base_file, base_root);
+    close();
+    // Register what the overlay contributes, field by field (not its root, whose `base` entry
+    // is resolved into the base's tree).
+    for (const char* key : {"set", "title", "description", "dates", "sources", "expected"}) {
+      if (map.has(key)) source_.add_document(file, map.optional(key));
+    }
+    if (map.has("set")) {
+      const YAML::Node set = map.optional("set");
+      detail::require_map(own, set, "set");
+      for (auto it = set.begin(); it != set.end(); ++it) {
+        const YAML::Node key_node = it->first;  // a copy: `it->first` dies with its proxy
+        const std::string path_text = detail::read_string(own, key_node, "set");
+        const std::string entry_path = "set." + path_text;
+        const auto fail = [&](const std::string&, const std::string& message) -> void {
+          own.fail(key_node, entry_path, message);
+        };
+        const std::string canonical_path = apply_override_value(tree, path_text, it->second, fail);
+        const YAML::Mark mark = key_node.Mark();
+        source_.add_file_override(canonical_path, file, mark.line + 1, mark.column + 1);
+      }
+    }
+    // The variant's own description of itself replaces the base's. A variant has no recorded
+    // outcome of its own, so the base's `expected` goes unless the overlay states a prediction.
+    for (const char* key : {"title", "description", "dates", "sources", "expected"}) {
+      if (map.has(key)) tree[key] = map.optional(key);
+    }
+    if (!map.has("expected")) tree.remove("expected");
+    return tree;
+  }
+
+  // ----------------------------------------------------------------- stances
+  // `node` is one file name or a list of them; an id may be defined in only one of them.
+  StanceEntries load_stance_list(const std::string& including_file, const YAML::Node& node) {
+    const Source including(including_file);
+    std::vector<std::pair<YAML::Node, std::string>> items;  // node, key path
+    if (node.IsSequence()) {
+      for (std::size_t i = 0; i < node.size(); ++i) items.emplace_back(node[i], index_path("stances", i));
+    } else {
+      items.emplace_back(node, "stances");
+    }
+    StanceEntries entries;
+    std::map<std::string, std::string> defined_in;
+    for (const auto& [item, path] : items) {
+      auto [file, root] = open(including_file, item, path);
+      StanceEntries loaded = load_stance_file(file, root);
+      close();
+      for (auto& [id, entry] : loaded) {
+        if (defined_in.count(id)) {
+          including.fail(item, path, "delegation '" + id + "' has a stance in both " + defined_in[id] + " and " + file);
+        }
+        defined_in[id] = file;
+        entries[id] = entry;
+      }
+    }
+    return entries;
+  }
+
+  StanceEntries load_stance_file(const std::string& file, YAML::Node root) {
+    const Source own(file);
+    if (!root.IsMap()) {
+      own.fail_at(1, 1, "", "a stance file is a mapping with 'delegations' (id -> stance), got " +
+                                detail::describe_type(root));
+    }
+    MapReader map(own, root, "", {"description", "sources", "stances", "delegations"});
+    if (map.has("description")) detail::read_string(own, map.optional("description"), "description");
+    if (map.has("sources")) {
+      const YAML::Node sources = map.optional("sources");
+      detail::require_sequence(own, sources, "sources");
+      for (std::size_t i = 0; i < sources.size(); ++i) detail::read_string(own, sources[i], index_path("sources", i));
+    }
+    StanceEntries included = map.has("stances") ? load_stance_list(file, map.optional("stances")) : StanceEntries{};
+    const YAML::Node delegations = map.required("delegations");
+    detail::require_map(own, delegations, "delegations");
+    StanceEntries entries = included;
+    for (auto it = delegations.begin(); it != delegations.end(); ++it) {
+      const std::string id = detail::read_id(own, it->first, "delegations");
+      const std::string path = join_path("delegations", id);
+      // Everything a delegation entry has but its id and bloc: blocs belong to the room.
+      MapReader entry(own, it->second, path,
+                      {"name", "power", "positions", "salience", "red_lines", "agent", "outside_option",
+                       "susceptibility", "ties", "notes"});
+      YAML::Node stance = it->second;
+      auto found = included.find(id);
+      if (found != included.end()) merge_entry(stance, found->second, nullptr, nullptr);
+      entries[id] = stance;
+    }
+    source_.add_document(file, root);
+    return entries;
+  }
+
+  static std::vector<std::string> list_ids(const YAML::Node& list) {
+    std::vector<std::string> ids;
+    if (!list.IsSequence()) return ids;
+    for (const auto& item : list) {
+      if (item.IsMap() && item["id"] && item["id"].IsScalar()) ids.push_back(item["id"].Scalar());
+    }
+    return ids;
+  }
+
+  // Puts into `winner` every field of `loser` that `winner` does not set itself. Mappings keyed by
+  // issue (positions, salience, red_lines) or delegation (ties), and agent, merge per key. With
+  // filters, keys naming issues or delegations outside them are dropped (the scenario does not
+  // declare them).
+  static void merge_entry(YAML::Node winner, const YAML::Node& loser, const std::set<std::string>* issues,
+                          const std::set<std::string>* delegations) {
+    const YAML::Node& const_winner = winner;
+    for (auto it = loser.begin(); it != loser.end(); ++it) {
+      if (!it->first.IsScalar()) continue;
+      const std::string key = it->first.Scalar();
+      const std::set<std::string>* filter = nullptr;
+      const bool per_key = key == "positions" || key == "salience" || key == "red_lines" || key == "ties" || key == "agent";
+      if (key == "positions" || key == "salience" || key == "red_lines") filter = issues;
+      if (key == "ties") filter = delegations;
+      YAML::Node own = const_winner[key];
+      if (own) {
+        if (!per_key || !own.IsMap() || !it->second.IsMap()) continue;  // the scenario's value wins whole
+        const YAML::Node& const_own = own;
+        for (auto field = it->second.begin(); field != it->second.end(); ++field) {
+          if (!field->first.IsScalar() || const_own[field->first.Scalar()]) continue;
+          if (filter != nullptr && !filter->count(field->first.Scalar())) continue;
+          own.force_insert(field->first, field->second);
+        }
+        continue;
+      }
+      if (filter == nullptr || !it->second.IsMap()) {
+        winner.force_insert(it->first, it->second);
+        continue;
+      }
+      // Drop the undeclared keys from the stance's own mapping (every scenario filters it the
+      // same way), so that errors about the mapping still point into the stance file.
+      YAML::Node kept = it->second;
+      std::vector<YAML::Node> dropped;
+      for (auto field = kept.begin(); field != kept.end(); ++field) {
+        if (!field->first.IsScalar() || !filter->count(field->first.Scalar())) dropped.push_back(field->first);
+      }
+      for (const auto& field : dropped) kept.remove(field);
+      // A salience that names only undeclared issues says nothing here: equal weights apply.
+      if (kept.size() == 0 && key == "salience") continue;
+      winner.force_insert(it->first, kept);
+    }
+  }
+
+  void merge_stances(const std::string& file, YAML::Node root) {
+    const YAML::Node& const_root = root;
+    StanceEntries entries = load_stance_list(file, const_root["stances"]);
+    const auto issue_ids = list_ids(const_root["issues"]);
+    const auto delegation_ids = list_ids(const_root["delegations"]);
+    const std::set<std::string> issues(issue_ids.begin(), issue_ids.end());
+    const std::set<std::string> delegations(delegation_ids.begin(), delegation_ids.end());
+    YAML::Node list = const_root["delegations"];
+    if (!list.IsSequence()) return;  // validation reports it
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      YAML::Node item = list[i];
+      if (!item.IsMap() || !item["id"] || !item["id"].IsScalar()) continue;
+      const auto found = entries.find(item["id"].Scalar());
+      if (found != entries.end()) merge_entry(item, found->second, &issues, &delegations);
+    }
+  }
+
+  Source& source_;
+  const LoadLimits& limits_;
+  std::vector<std::string> chain_;  // canonical paths of the files being read, outermost first
+  int files_read_ = 0;
+};
+
 class Loader {
  public:
   Loader(const Source& source, const LoadLimits& limits) : source_(source), limits_(limits) {}
@@ -289,7 +596,7 @@ class Loader {
                           detail::describe_type(root));
     }
     MapReader top(source_, root, "",
-                  {"title", "description", "dates", "sources", "issues", "blocs", "delegations",
+                  {"title", "description", "dates", "sources", "stances", "issues", "blocs", "delegations",
                    "process", "expected"});
     scenario_.title = detail::read_string(source_, top.required("title"), "title");
     if (top.has("description")) {
@@ -825,7 +1132,8 @@ class Loader {
   }
 
   void read_expected(const YAML::Node& node) {
-    MapReader map(source_, node, "expected", {"outcome", "objectors", "dissociators", "contested_issues", "notes"});
+    MapReader map(source_, node, "expected",
+                  {"outcome", "objectors", "dissociators", "contested_issues", "notes", "criterion"});
     Expected& expected = scenario_.expected;
     expected.present = true;
     const std::vector<std::string> outcomes = {"consensus", "consensus_with_dissociations", "adopted_over_objections",
@@ -852,6 +1160,17 @@ class Loader {
     expected.dissociators = read_ids("dissociators", false);
     expected.contested_issues = read_ids("contested_issues", true);
     if (map.has("notes")) expected.notes = detail::read_string(source_, map.optional("notes"), map.child_path("notes"));
+    if (map.has("criterion")) {
+      MapReader criterion(source_, map.optional("criterion"), map.child_path("criterion"), {"outcome_share", "named_share"});
+      if (criterion.has("outcome_share")) {
+        expected.outcome_share = detail::read_number(source_, criterion.optional("outcome_share"),
+                                                     criterion.child_path("outcome_share"), Range{0, 1, true, false});
+      }
+      if (criterion.has("named_share")) {
+        expected.named_share = detail::read_number(source_, criterion.optional("named_share"),
+                                                   criterion.child_path("named_share"), Range{0, 1, true, false});
+      }
+    }
   }
 
   struct PendingReference {
@@ -879,42 +1198,34 @@ std::string file_stem(const std::string& path) {
 Scenario load_scenario_text(const std::string& text, const std::string& file_name,
                             const std::vector<std::string>& overrides, const LoadLimits& limits) {
   Source source(file_name);
-  if (text.size() > limits.max_file_bytes) {
-    source.fail_at(1, 1, "",
-                   "the file is " + std::to_string(text.size()) + " bytes, over the limit of " +
-                       std::to_string(limits.max_file_bytes) + " bytes");
-  }
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
-    source.fail_at(1, 1, "", "the file is empty; a scenario needs at least title, issues and delegations");
-  }
-  if (text.find('\0') != std::string::npos) {
-    const std::size_t offset = text.find('\0');
-    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(offset), '\n'));
-    source.fail_at(line, 1, "", "the file contains a NUL byte; it is binary, not YAML text");
-  }
-  check_flow_depth(source, text, limits.max_flow_depth);
-  check_unclosed_quotes(source, text);
-  YAML::Node root;
+  YAML::Node root = parse_document(source, text, limits);
   try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& error) {
-    source.fail_at(error.mark.is_null() ? 1 : error.mark.line + 1, error.mark.is_null() ? 1 : error.mark.column + 1,
-                   "", "YAML syntax error: " + error.msg);
-  }
-  for (const auto& expression : overrides) {
-    if (!root.IsMap()) break;
-    source.add_override(apply_override(root, expression), expression);
-  }
-  if (root.IsMap()) {
-    long budget = limits.max_nodes;
-    for (const auto& pair : root) {
-      const std::string key = pair.first.IsScalar() ? pair.first.Scalar() : "";
-      check_node_count(source, pair.second, key, budget, limits.max_nodes);
+    if (root.IsMap()) {
+      // The file's own tree first: an alias cycle must not reach the include code.
+      long budget = limits.max_nodes;
+      for (const auto& pair : root) {
+        const std::string key = pair.first.IsScalar() ? pair.first.Scalar() : "";
+        check_node_count(source, pair.second, key, budget, limits.max_nodes);
+      }
+      root = IncludeResolver(source, limits, file_name).resolve(file_name, root);
     }
-  }
-  try {
+    for (const auto& expression : overrides) {
+      if (!root.IsMap()) break;
+      source.add_override(apply_override(root, expression), expression);
+    }
+    if (root.IsMap()) {
+      long budget = limits.max_nodes;
+      for (const auto& pair : root) {
+        const std::string key = pair.first.IsScalar() ? pair.first.Scalar() : "";
+        check_node_count(source, pair.second, key, budget, limits.max_nodes);
+      }
+    }
     Loader loader(source, limits);
     Scenario scenario = loader.load(root);
+    // The stem names the results directory and goes into the JSON outputs: UTF-8 only.
+    if (detail::invalid_utf8_offset(file_name) != std::string::npos) {
+      source.fail_at(1, 1, "", "the file name is not valid UTF-8; rename the file");
+    }
     scenario.id = file_stem(file_name);
     scenario.source_file = file_name;
     return scenario;

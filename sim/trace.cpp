@@ -211,6 +211,7 @@ void Trace::on_end(const State& /*state*/, const Outcome& outcome) {
                      {"dissociators", records(outcome.dissociators)},
                      {"moved_to_chairs_summary", ids_of_issues(outcome.moved_to_chairs_summary)},
                      {"pivotal", ids_of_delegations(outcome.pivotal)}});
+  if (outcome.interrupted) events_.back()["interrupted"] = true;  // stopped by a signal, not by the rules
 }
 
 std::string Trace::jsonl() const {

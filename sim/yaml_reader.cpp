@@ -44,6 +44,41 @@ bool path_starts_with(const std::string& path, const std::string& prefix) {
 }
 }  // namespace
 
+// RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF.
+std::size_t invalid_utf8_offset(const std::string& text) {
+  const std::size_t size = text.size();
+  std::size_t i = 0;
+  while (i < size) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    unsigned char low = 0x80;
+    unsigned char high = 0xBF;
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      if (lead == 0xE0) low = 0xA0;   // overlong
+      if (lead == 0xED) high = 0x9F;  // surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      if (lead == 0xF0) low = 0x90;   // overlong
+      if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+    } else {
+      return i;
+    }
+    if (i + length > size) return i;
+    for (std::size_t j = 1; j < length; ++j) {
+      const auto next = static_cast<unsigned char>(text[i + j]);
+      if (next < (j == 1 ? low : 0x80) || next > (j == 1 ? high : 0xBF)) return i;
+    }
+    i += length;
+  }
+  return std::string::npos;
+}
+
 std::string Range::describe() const {
   return std::string(low_open ? "(" : "[") + format_bound(low) + ", " + format_bound(high) +
          (high_open ? ")" : "]");
@@ -53,22 +88,70 @@ void Source::add_override(std::string key_path, std::string expression) {
   overrides_.emplace_back(std::move(key_path), std::move(expression));
 }
 
+void Source::add_file_override(std::string key_path, std::string file, int line, int column) {
+  file_overrides_.push_back({std::move(key_path), std::move(file), line, column});
+}
+
+void Source::add_document(std::string file, YAML::Node root) { documents_.emplace_back(std::move(file), std::move(root)); }
+
+namespace {
+// Depth-first search for `wanted` (by identity) under `node`. The budget bounds the walk, since
+// aliases can make a document a graph.
+bool contains_node(const YAML::Node& node, const YAML::Node& wanted, long& budget) {
+  if (--budget < 0 || !node.IsDefined()) return false;
+  if (node.is(wanted)) return true;
+  if (node.IsSequence()) {
+    for (const auto& child : node) {
+      if (contains_node(child, wanted, budget)) return true;
+    }
+  } else if (node.IsMap()) {
+    for (const auto& pair : node) {
+      if (contains_node(pair.first, wanted, budget) || contains_node(pair.second, wanted, budget)) return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+std::string Source::file_of(const YAML::Node& node) const {
+  if (node.IsDefined()) {
+    for (const auto& [file, root] : documents_) {
+      long budget = 200000;
+      if (contains_node(root, node, budget)) return file;
+    }
+  }
+  return merged_file_;
+}
+
 void Source::fail(const YAML::Node& node, const std::string& key_path,
                   const std::string& message) const {
   YAML::Mark mark = node.IsDefined() ? node.Mark() : YAML::Mark::null_mark();
-  fail_at(mark.is_null() ? 0 : mark.line + 1, mark.is_null() ? 0 : mark.column + 1, key_path,
-          message);
+  const int line = mark.is_null() ? 0 : mark.line + 1;
+  const int column = mark.is_null() ? 0 : mark.column + 1;
+  if (documents_.empty()) fail_at(line, column, key_path, message);
+  fail_in(file_of(node), line, column, key_path, message);
 }
 
 void Source::fail_at(int line, int column, const std::string& key_path,
                      const std::string& message) const {
-  // A value that came from --set is reported against the option, not the file.
+  fail_in(file_, line, column, key_path, message);
+}
+
+void Source::fail_in(const std::string& file, int line, int column, const std::string& key_path,
+                     const std::string& message) const {
+  // A value that came from --set is reported against the option, not the file; one that came
+  // from an overlay's `set:` against that entry.
   for (const auto& [override_path, expression] : overrides_) {
     if (path_starts_with(key_path, override_path)) {
       throw InputError("--set " + expression, 1, 1, key_path, message);
     }
   }
-  throw InputError(file_, std::max(line, 1), std::max(column, 1), key_path, message);
+  for (const auto& entry : file_overrides_) {
+    if (path_starts_with(key_path, entry.key_path)) {
+      throw InputError(entry.file, entry.line, entry.column, key_path, message);
+    }
+  }
+  throw InputError(file, std::max(line, 1), std::max(column, 1), key_path, message);
 }
 
 std::string describe_type(const YAML::Node& node) {
@@ -126,7 +209,8 @@ MapReader::MapReader(const Source& source, const YAML::Node& node, std::string p
 void MapReader::check_keys(const std::vector<std::string>& allowed_keys) {
   std::map<std::string, bool> seen;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
-    const YAML::Node& key_node = it->first;
+    // A copy: `it->first` lives in a proxy that dies at the end of this statement.
+    const YAML::Node key_node = it->first;
     if (!key_node.IsScalar()) {
       source_.fail(key_node, path_, "keys must be plain words, not " + describe_type(key_node));
     }
@@ -171,6 +255,12 @@ void require_sequence(const Source& source, const YAML::Node& node, const std::s
 
 std::string read_string(const Source& source, const YAML::Node& node, const std::string& path) {
   if (!node.IsScalar()) source.fail(node, path, "expected text, got " + describe_type(node));
+  // Every string may reach the JSON outputs, which hold UTF-8 only (a stray byte, or an escape
+  // such as "\ud800", would otherwise fail the run after it was played).
+  const std::size_t bad = invalid_utf8_offset(node.Scalar());
+  if (bad != std::string::npos) {
+    source.fail(node, path, "the text is not valid UTF-8 (byte " + std::to_string(bad + 1) + " of the value)");
+  }
   return node.Scalar();
 }
 

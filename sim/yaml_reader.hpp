@@ -26,20 +26,47 @@ struct Range {
 inline constexpr Range unit_interval{0.0, 1.0};
 
 // Where the file came from, and which key paths were replaced by --set (reported as such).
+//
+// A scenario may pull nodes from other files (stance files, the base of an overlay). yaml-cpp
+// marks carry no file name, so the Source keeps the root of every included document and, on
+// an error, looks for the failing node in them (by identity, Node::is) to name the right file.
 class Source {
  public:
-  explicit Source(std::string file) : file_(std::move(file)) {}
+  explicit Source(std::string file) : file_(std::move(file)), merged_file_(file_) {}
   void add_override(std::string key_path, std::string expression);
+  // A `set:` entry of an overlay file: errors under `key_path` point at that entry.
+  void add_file_override(std::string key_path, std::string file, int line, int column);
+  // A document whose nodes were copied into the scenario tree (searched first, in order).
+  void add_document(std::string file, YAML::Node root);
+  // The file whose tree the others were merged into: the base of an overlay (default: file()).
+  void set_merged_file(std::string file) { merged_file_ = std::move(file); }
   [[noreturn]] void fail(const YAML::Node& node, const std::string& key_path,
                          const std::string& message) const;
   [[noreturn]] void fail_at(int line, int column, const std::string& key_path,
                             const std::string& message) const;
   const std::string& file() const { return file_; }
+  // The file a node was read from: an included document that holds it, else the merged file.
+  std::string file_of(const YAML::Node& node) const;
 
  private:
+  struct FileOverride {
+    std::string key_path;
+    std::string file;
+    int line;
+    int column;
+  };
+  [[noreturn]] void fail_in(const std::string& file, int line, int column, const std::string& key_path,
+                            const std::string& message) const;
   std::string file_;
+  std::string merged_file_;
   std::vector<std::pair<std::string, std::string>> overrides_;  // key path, expression
+  std::vector<FileOverride> file_overrides_;
+  std::vector<std::pair<std::string, YAML::Node>> documents_;  // file, root
 };
+
+// Offset of the first byte that is not well-formed UTF-8, or npos. The JSON outputs hold
+// UTF-8 only, so every text that can reach them is checked.
+std::size_t invalid_utf8_offset(const std::string& text);
 
 std::string describe_type(const YAML::Node& node);
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);

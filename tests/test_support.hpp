@@ -38,11 +38,14 @@ inline std::string emit(const YAML::Node& node) {
   return out.c_str();
 }
 
-// Every scenario file under scenarios/, sorted.
+// Every scenario file under scenarios/, sorted. Symbolic links (scenarios/gge-2016-2017.yaml
+// points into history/) would run a scenario twice, and stance files are not scenarios.
 inline std::vector<std::string> all_scenarios() {
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(source_path("scenarios"))) {
-    if (entry.is_regular_file() && entry.path().extension() == ".yaml") files.push_back(entry.path().string());
+    if (entry.is_symlink() || !entry.is_regular_file() || entry.path().extension() != ".yaml") continue;
+    if (entry.path().parent_path().filename() == "stances") continue;
+    files.push_back(entry.path().string());
   }
   std::sort(files.begin(), files.end());
   return files;

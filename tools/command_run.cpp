@@ -6,10 +6,13 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "interrupt.hpp"
+#include "load_limits.hpp"
 #include "negsim/engine.hpp"
 #include "negsim/errors.hpp"
 #include "negsim/outputs.hpp"
 #include "negsim/scenario.hpp"
+#include "negsim/narrate.hpp"
 #include "negsim/trace.hpp"
 
 namespace negsim::cli {
@@ -25,6 +28,9 @@ Examples:
 Results go to results/<scenario>/<timestamp>-seed<seed>/ unless --out names a directory:
 trace.jsonl, rounds.csv, summary.json, meta.json, draft.md. Nothing is written when the
 scenario is bad (exit 2) or the run fails (exit 1).
+Ctrl-C or SIGTERM stops the run at the end of the round it is in: what was played is
+written, marked "interrupted": true in summary.json and meta.json, and the exit status
+is 130 (SIGINT) or 143 (SIGTERM).
 )";
 
 }  // namespace
@@ -47,18 +53,21 @@ int run_command(const std::vector<std::string>& arguments) {
       "results", po::value<std::string>(&results_root)->default_value("results"),
       "root for default run directories")("force", "with --out: replace an existing directory")(
       "no-write", "print the outcome only; write no files")("quiet,q", "print nothing on success")(
-      "format", po::value<std::string>(&format)->default_value("text"), "printed summary: text or json");
+      "format", po::value<std::string>(&format)->default_value("text"), "printed summary: text or json")(
+      "narrate", "tell the negotiation round by round, as a story, before the summary");
+  LimitOptions limit_options;
+  const po::options_description limits_description = limit_options.describe();
   po::options_description hidden;
   std::vector<std::string> files;
   hidden.add_options()("file", po::value<std::vector<std::string>>(&files));
   po::options_description all;
-  all.add(options).add(hidden);
+  all.add(options).add(limits_description).add(hidden);
   po::positional_options_description positional;
   positional.add("file", -1);
   po::variables_map values;
   po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), values);
   if (values.count("help")) {
-    std::cout << "Usage: negsim run FILE [OPTIONS]\n\n" << options << run_examples;
+    std::cout << "Usage: negsim run FILE [OPTIONS]\n\n" << options << "\n" << limits_description << run_examples;
     return exit_ok;
   }
   po::notify(values);
@@ -68,8 +77,10 @@ int run_command(const std::vector<std::string>& arguments) {
     if (rounds < 1) throw po::error("--rounds must be at least 1");
     overrides.push_back("process.max_rounds=" + std::to_string(rounds));
   }
+  const negsim::LoadLimits limits = limit_options.limits();
+  const InterruptGuard interrupt_guard;  // from here on a signal stops the run at a round boundary
   const auto started = std::chrono::steady_clock::now();
-  negsim::Scenario scenario = negsim::load_scenario_file(files[0], overrides);
+  negsim::Scenario scenario = negsim::load_scenario_file(files[0], overrides, limits);
   negsim::RunOptions run_options;
   run_options.seed = seed;
   run_options.overrides = overrides;
@@ -79,7 +90,13 @@ int run_command(const std::vector<std::string>& arguments) {
 
   negsim::Trace trace(scenario);
   negsim::Engine engine(scenario, seed, &trace);
-  const negsim::Outcome& outcome = engine.run();
+  while (engine.step()) {
+    if (interrupt_guard.signal() != 0) {
+      engine.interrupt();
+      break;
+    }
+  }
+  const negsim::Outcome& outcome = engine.outcome();
   const double wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -87,11 +104,13 @@ int run_command(const std::vector<std::string>& arguments) {
   std::string directory;
   if (write) {
     directory = out_directory.empty() ? negsim::new_run_directory(results_root, scenario.id, seed) : out_directory;
+    auto meta = negsim::meta_json(scenario, run_options, wall_seconds);
+    if (outcome.interrupted) meta["interrupted"] = true;
     std::map<std::string, std::string> files_out = {
         {"trace.jsonl", trace.jsonl()},
         {"rounds.csv", trace.rounds_csv()},
         {"summary.json", negsim::summary_json(scenario, outcome, seed).dump(2) + "\n"},
-        {"meta.json", negsim::meta_json(scenario, run_options, wall_seconds).dump(2) + "\n"},
+        {"meta.json", meta.dump(2) + "\n"},
         {"draft.md", negsim::draft_markdown(scenario, outcome)}};
     negsim::write_directory_atomically(directory, files_out, values.count("force") > 0);
   }
@@ -101,8 +120,14 @@ int run_command(const std::vector<std::string>& arguments) {
       summary["output_dir"] = write ? nlohmann::ordered_json(directory) : nlohmann::ordered_json(nullptr);
       std::cout << summary.dump(2) << "\n";
     } else {
+      if (values.count("narrate")) std::cout << negsim::narrate(trace.events(), &scenario) << "\n";
       std::cout << negsim::text_summary(scenario, outcome, directory);
     }
+  }
+  if (outcome.interrupted) {
+    std::cerr << "negsim run: interrupted by signal " << interrupt_guard.signal() << " after round " << outcome.rounds
+              << " of " << scenario.process.max_rounds << (write ? "; the rounds played were written" : "") << "\n";
+    return interrupt_guard.exit_status();
   }
   return exit_ok;
 }

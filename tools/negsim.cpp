@@ -20,6 +20,10 @@ Usage: negsim COMMAND [OPTIONS]
 Commands:
   run FILE         simulate one scenario; print the outcome and write its trace
   validate FILE... check scenario files; print every problem with file:line:column
+  sweep FILE       many seeded replicates over a grid of what-if settings, in parallel
+  report DIR       write a self-contained HTML report of a run or sweep directory
+  play FILE        take one delegation's seat (--as ID) and negotiate in the terminal
+  backtest [DIR]   replay every historical scenario over many seeds; compare with the record
 
 Run 'negsim COMMAND --help' for the options of a command.
 Exit status: 0 ok, 1 the run failed (results could not be written), 2 bad input or usage.
@@ -43,6 +47,10 @@ int main(int argc, char** argv) {
   const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
       {"run", run_command},
       {"validate", validate_command},
+      {"sweep", sweep_command},
+      {"report", report_command},
+      {"play", play_command},
+      {"backtest", backtest_command},
   };
   try {
     const auto found = commands.find(command);

@@ -59,6 +59,7 @@ struct Outcome {
   std::optional<VoteTally> vote;
   std::vector<int> pivotal;                    // objectors whose objection alone blocks adoption
   std::vector<int> contested_issues;           // union of objectors' issues (or the moved ones)
+  bool interrupted = false;                    // ended early by interrupt(), not by the rules
 };
 
 // Observer of what happens; the JSON trace, the narration and tests implement it.
@@ -80,6 +81,25 @@ class TraceSink {
   virtual void on_end(const State& /*state*/, const Outcome& /*outcome*/) {}
 };
 
+// An outside decision for some delegations' answers (`negsim play` seats a student in one); the
+// model decides whatever it leaves open. Engines have none unless set_response_override() is called.
+class ResponseOverride {
+ public:
+  struct Amendment {
+    int issue = 0;     // in [0, k)
+    double value = 0;  // in [0, 1]
+  };
+  virtual ~ResponseOverride() = default;
+  // Asked for every delegation each round, once the draft is tabled (state.draft) and before the
+  // poll (state.responses still hold last round's answers). A response returned here holds for
+  // the whole round: the poll counts it in the cascade of objections and the trial polls of
+  // repairs and amendments keep it. nullopt: the model decides.
+  virtual std::optional<Response> respond(const State& state, int delegation) = 0;
+  // Asked, instead of the model, for the amendment of an objector whose response was fixed:
+  // the one it tables this round, or nullopt for none.
+  virtual std::optional<Amendment> amend(const State& state, int delegation) = 0;
+};
+
 class Engine {
  public:
   // The scenario must outlive the engine. `sink` may be null (sweeps keep no trace).
@@ -87,8 +107,13 @@ class Engine {
 
   // Plays one round. Returns false once the run has ended (then outcome() is set).
   bool step();
+  // Ends the run between rounds (after step() returned true), as if the deadline had come with
+  // no fallbacks: outcome no_consensus, `interrupted` set, the rounds played so far.
+  void interrupt();
   // Plays to the end.
   const Outcome& run();
+  // Lets `response_override` (null: none) fix some delegations' answers; it must outlive the run.
+  void set_response_override(ResponseOverride* response_override) { response_override_ = response_override; }
 
   const State& state() const { return state_; }
   bool finished() const { return outcome_.has_value(); }
@@ -111,6 +136,9 @@ class Engine {
   void revise_draft();
   bool try_change(int delegation, int issue, double value, TraceSink::ChangeKind kind);
   void sort_objectors_by_weight();  // into order_
+  // Throws RunError when a utility, threshold, position or draft is not finite: no NaN may
+  // reach a trace, whatever the scenario.
+  void check_finite() const;
   void finish(OutcomeKind kind, int decided_round, const std::vector<int>& moved_issues,
               std::optional<VoteTally> vote);
   void apply_fallbacks();
@@ -138,6 +166,9 @@ class Engine {
   std::vector<int> order_;
   std::vector<int> new_objectors_;
   std::optional<Outcome> outcome_;
+  ResponseOverride* response_override_ = nullptr;
+  std::vector<std::optional<Response>> fixed_responses_;  // n: this round's answers fixed by the override
+  bool interrupted_ = false;
 };
 
 // Convenience: a whole run without a trace.

@@ -29,14 +29,38 @@ std::string draft_markdown(const Scenario& scenario, const Outcome& outcome);
 // A few lines for a person: outcome, who objected to what, where the trace went.
 std::string text_summary(const Scenario& scenario, const Outcome& outcome, const std::string& output_dir);
 
+// A directory that appears whole or not at all: files are written into a hidden temporary
+// directory beside `target`, renamed into place by commit(), and removed if never committed
+// (an error, an exception, an interruption). Throws RunError.
+class StagedDirectory {
+ public:
+  StagedDirectory(std::string target, bool replace);
+  ~StagedDirectory();
+  StagedDirectory(const StagedDirectory&) = delete;
+  StagedDirectory& operator=(const StagedDirectory&) = delete;
+
+  std::string path_of(const std::string& name) const;  // where to write `name` before commit
+  void write(const std::string& name, const std::string& content);
+  void commit();
+  const std::string& target() const { return target_; }
+
+ private:
+  std::string target_;
+  std::string staging_;
+  bool replace_;
+  bool committed_ = false;
+};
+
 // Writes `files` (name -> content) into `directory` atomically: everything goes to a hidden
 // temporary directory beside it that is renamed into place at the end. Throws RunError.
 // The directory must not exist yet unless `replace` is set.
 void write_directory_atomically(const std::string& directory, const std::map<std::string, std::string>& files,
                                 bool replace);
 
-// results/<scenario id>/<timestamp>-seed<seed>[-N]: a new directory name that does not exist yet.
-std::string new_run_directory(const std::string& results_root, const std::string& scenario_id, std::uint64_t seed);
+// results/<scenario id>/<prefix><timestamp>-seed<seed>[-N]: a new directory name that does not
+// exist yet (prefix "" for runs, "sweep-" for sweeps).
+std::string new_run_directory(const std::string& results_root, const std::string& scenario_id, std::uint64_t seed,
+                              const std::string& prefix = "");
 
 std::string sha256_file_hex(const std::string& path);
 std::string negsim_version();

@@ -120,6 +120,10 @@ struct Expected {
   std::vector<std::string> dissociators;
   std::vector<std::string> contested_issues;
   std::string notes;
+  // The backtest's pass criterion (expected.criterion). Without `outcome_share` the recorded
+  // outcome must be the most frequent simulated one; with it, at least that share of runs.
+  std::optional<double> outcome_share;
+  double named_share = 0.5;  // each named objector, dissociator and contested issue, in at least this share
 };
 
 struct Scenario;
@@ -193,4 +197,6 @@ namespace negsim {
 // number has its own stream keyed by (seed, key path), so adding one uncertain number does
 // not change the draws of the others.
 Scenario sample_scenario(const Scenario& scenario, std::uint64_t seed);
+// The same draw into `target`, a copy of `base` made earlier: no allocation, for sweeps.
+void resample_scenario(const Scenario& base, Scenario& target, std::uint64_t seed);
 }  // namespace negsim

@@ -1,0 +1,65 @@
+// Backtests: played over many seeded replicates, does a scenario end the way the record says?
+//
+//   auto statistics = run_replicates(scenario, options);          // sweep.hpp
+//   BacktestResult result = evaluate_backtest(scenario, statistics);
+//
+// The pass criterion is the scenario's own (`expected.criterion`, docs/SCENARIO_FORMAT.md).
+// Default: the recorded outcome kind is the most frequent simulated one, and every named
+// objector objected, every named dissociator stood aside and every named contested issue was
+// contested in at least half of the replicates.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "negsim/scenario.hpp"
+#include "negsim/sweep.hpp"
+
+namespace negsim {
+
+// One named delegation or issue of the expected block and how often the replicates agreed.
+struct NamedCheck {
+  std::string id;
+  double share = 0;  // of replicates
+  bool passed = false;
+};
+
+struct BacktestResult {
+  std::string file;  // as given to the backtest
+  std::string scenario_id;
+  std::string name;  // shown in the table: the file under the backtest directory, without .yaml
+  std::string title;
+  OutcomeKind recorded = OutcomeKind::consensus;
+  std::int64_t replicates = 0;
+  std::array<double, outcome_kind_count> shares{};  // indexed by OutcomeKind
+  OutcomeKind most_frequent = OutcomeKind::consensus;
+  double recorded_share = 0;
+  std::optional<double> outcome_share;  // the criterion, when the scenario states one
+  double named_share = 0.5;
+  bool outcome_passed = false;
+  std::vector<NamedCheck> objectors;
+  std::vector<NamedCheck> dissociators;
+  std::vector<NamedCheck> contested_issues;
+
+  bool passed() const;
+  // Why the row failed, in a sentence per failed check; empty when it passed.
+  std::vector<std::string> failures() const;
+};
+
+// Compares the replicates of `scenario` (which must have an expected block) with the record.
+BacktestResult evaluate_backtest(const Scenario& scenario, const CellStatistics& statistics,
+                                 const std::string& file = "");
+
+// The scenario files under `directory`, recursively, sorted: *.yaml files that are not symbolic
+// links (a link is another name for a file counted already) and not inside a directory named
+// `stances` (stance files are not scenarios).
+std::vector<std::string> find_scenario_files(const std::string& directory);
+
+// A table for people, one row per scenario, then the reasons for every failed row.
+std::string backtest_table(const std::vector<BacktestResult>& results);
+nlohmann::ordered_json backtest_json(const std::vector<BacktestResult>& results);
+
+}  // namespace negsim

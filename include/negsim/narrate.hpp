@@ -1,0 +1,39 @@
+// Narration: a run told as a story a student can follow ("Round 3. The chair tables ...
+// Russian Federation objects: ..."), derived from the trace events alone, so it always tells
+// what the engine did, never a second guess of it.
+//
+//   negsim::Trace trace(scenario);  ...  engine.run();
+//   std::cout << negsim::narrate(trace.events(), &scenario);
+//   // or, from a run directory: narrate(read_trace_file(dir + "/trace.jsonl"), &scenario)
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "negsim/scenario.hpp"
+
+namespace negsim {
+
+struct NarrationOptions {
+  // Collapse a run of rounds that repeat the one before ("Rounds 3 to 10 go the same way"):
+  // 25 delegations stuck for eight rounds would otherwise bury the story. `negsim play` turns it
+  // off because it prints each round as it happens.
+  bool merge_repeated_rounds = true;
+  // Tell the text each round ("Round 2. The chair tables a revised text: ..."); `negsim play`
+  // shows the text its own way.
+  bool tell_text = true;
+  std::string player;  // delegation id of a student's seat, named "... (you)"
+  int width = 96;      // wrap lines at this many characters (0: no wrapping)
+};
+
+// The story of `events` (as in trace.jsonl). `scenario` gives names, titles, power and red
+// lines; it may be null, and the story then uses ids and the trace's own reasons.
+std::string narrate(const std::vector<nlohmann::ordered_json>& events, const Scenario* scenario,
+                    const NarrationOptions& options = {});
+
+// The events of a trace.jsonl file. Throws InputError naming the line of a bad event.
+std::vector<nlohmann::ordered_json> read_trace_file(const std::string& path);
+std::vector<nlohmann::ordered_json> parse_trace_lines(const std::string& jsonl, const std::string& file_name);
+
+}  // namespace negsim

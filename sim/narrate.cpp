@@ -1,0 +1,655 @@
+#include "negsim/narrate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "negsim/errors.hpp"
+
+namespace negsim {
+
+using json = nlohmann::ordered_json;
+
+namespace {
+
+std::string two_decimals(double value) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(2);
+  out << (std::abs(value) < 0.005 ? 0.0 : value);
+  return out.str();
+}
+
+std::string percent(double share) { return std::to_string(std::lround(100.0 * share)) + "%"; }
+
+// "A", "A and B", "A, B and C".
+std::string join_names(const std::vector<std::string>& names) {
+  std::string text;
+  for (std::size_t j = 0; j < names.size(); ++j) {
+    if (j > 0) text += j + 1 == names.size() ? " and " : ", ";
+    text += names[j];
+  }
+  return text;
+}
+
+// At most `limit` names, then "and N more": a list of twenty objectors is no story.
+std::string join_some(const std::vector<std::string>& names, std::size_t limit) {
+  if (names.size() <= limit) return join_names(names);
+  std::vector<std::string> shown(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(limit));
+  shown.push_back(std::to_string(names.size() - limit) + " more");
+  return join_names(shown);
+}
+
+std::vector<std::string> strings_of(const json& event, const char* key) {
+  std::vector<std::string> list;
+  const auto found = event.find(key);
+  if (found == event.end() || !found->is_array()) return list;
+  for (const auto& item : *found) {
+    if (item.is_string()) list.push_back(item.get<std::string>());
+  }
+  return list;
+}
+
+std::string string_of(const json& event, const char* key) {
+  const auto found = event.find(key);
+  return found != event.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+double number_of(const json& event, const char* key) {
+  const auto found = event.find(key);
+  return found != event.end() && found->is_number() ? found->get<double>() : 0.0;
+}
+
+int integer_of(const json& event, const char* key) {
+  const auto found = event.find(key);
+  return found != event.end() && found->is_number_integer() ? found->get<int>() : 0;
+}
+
+bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
+
+void add_unique(std::vector<std::string>& list, const std::string& value) {
+  if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
+}
+
+// Greedy word wrap; continuation lines start with `indent` spaces.
+std::string wrap(const std::string& text, int width, const std::string& first_prefix, std::size_t indent) {
+  if (width <= 0) return first_prefix + text + "\n";
+  const auto limit = static_cast<std::size_t>(width);
+  std::string out;
+  std::string line = first_prefix;
+  bool line_has_word = false;
+  std::istringstream words(text);
+  std::string word;
+  while (words >> word) {
+    if (line_has_word && line.size() + 1 + word.size() > limit) {
+      out += line + "\n";
+      line = std::string(indent, ' ');
+      line_has_word = false;
+    }
+    if (line_has_word) line += ' ';
+    line += word;
+    line_has_word = true;
+  }
+  return out + line + "\n";
+}
+
+struct ResponseRecord {
+  std::string delegation;
+  std::string response;
+  std::string reason;
+  double utility = 0;
+  double support_threshold = 0;
+  double blocking_threshold = 0;
+  std::vector<std::string> issues;
+  std::vector<std::string> red_lines;
+};
+
+struct ChangeRecord {
+  bool amendment = false;
+  std::string delegation;
+  std::string issue;
+  double from = 0;
+  double to = 0;
+  bool accepted = false;
+  std::vector<std::string> new_objectors;
+};
+
+struct RoundRecord {
+  int round = 0;
+  const json* draft = nullptr;
+  std::vector<ResponseRecord> responses;
+  std::vector<ChangeRecord> changes;
+  const json* influence = nullptr;
+  std::vector<const json*> closing;  // chairs_summary, vote and end events after this round
+
+  bool any_accepted() const {
+    return std::any_of(changes.begin(), changes.end(), [](const ChangeRecord& change) { return change.accepted; });
+  }
+};
+
+class Storyteller {
+ public:
+  Storyteller(const Scenario* scenario, const NarrationOptions& options) : scenario_(scenario), options_(options) {}
+
+  std::string tell(const std::vector<json>& events) {
+    std::vector<RoundRecord> rounds;
+    const json* start = nullptr;
+    std::vector<const json*> before_rounds;
+    for (const auto& event : events) {
+      const std::string kind = string_of(event, "event");
+      if (kind == "start") {
+        start = &event;
+      } else if (kind == "draft") {
+        rounds.emplace_back();
+        rounds.back().round = integer_of(event, "round");
+        rounds.back().draft = &event;
+      } else if (rounds.empty()) {
+        before_rounds.push_back(&event);  // a trace cut before its first draft: nothing to tell
+      } else if (kind == "response") {
+        ResponseRecord record;
+        record.delegation = string_of(event, "delegation");
+        record.response = string_of(event, "response");
+        record.reason = string_of(event, "reason");
+        record.utility = number_of(event, "utility");
+        record.support_threshold = number_of(event, "support_threshold");
+        record.blocking_threshold = number_of(event, "blocking_threshold");
+        record.issues = strings_of(event, "issues");
+        record.red_lines = strings_of(event, "red_lines_crossed");
+        rounds.back().responses.push_back(std::move(record));
+      } else if (kind == "repair" || kind == "amendment") {
+        ChangeRecord change;
+        change.amendment = kind == "amendment";
+        change.delegation = string_of(event, "delegation");
+        change.issue = string_of(event, "issue");
+        change.from = number_of(event, "from");
+        change.to = number_of(event, "to");
+        change.accepted = event.value("accepted", false);
+        change.new_objectors = strings_of(event, "new_objectors");
+        rounds.back().changes.push_back(std::move(change));
+      } else if (kind == "influence") {
+        rounds.back().influence = &event;
+      } else if (kind == "chairs_summary" || kind == "vote" || kind == "end") {
+        rounds.back().closing.push_back(&event);
+      }
+    }
+    if (start != nullptr) tell_start(*start);
+    for (std::size_t r = 0; r < rounds.size(); ++r) {
+      const RoundRecord* previous = r > 0 ? &rounds[r - 1] : nullptr;
+      // A stretch of rounds that repeat the one before them is told once.
+      std::size_t last = r;
+      if (options_.merge_repeated_rounds && previous != nullptr) {
+        while (last < rounds.size() && repeats(rounds[last], last > 0 ? rounds[last - 1] : rounds[last])) ++last;
+      }
+      if (last > r + 1) {
+        out_ << "\n";
+        out_ << wrap("Rounds " + std::to_string(rounds[r].round) + " to " + std::to_string(rounds[last - 1].round) +
+                         " go the same way as round " + std::to_string(previous->round) +
+                         ": the same text, the same objections, and no repair or amendment gets through.",
+                     options_.width, "", 0);
+        for (const json* closing : rounds[last - 1].closing) tell_closing(*closing, rounds[last - 1]);
+        r = last - 1;
+        continue;
+      }
+      tell_round(rounds[r], previous);
+    }
+    return out_.str();
+  }
+
+ private:
+  const Delegation* delegation(const std::string& id) const {
+    if (scenario_ == nullptr) return nullptr;
+    const int index = scenario_->find_delegation(id);
+    return index < 0 ? nullptr : &scenario_->delegations[static_cast<std::size_t>(index)];
+  }
+
+  std::string name(const std::string& id) const {
+    const Delegation* found = delegation(id);
+    std::string text = found != nullptr && !found->name.empty() ? found->name : id;
+    if (!options_.player.empty() && id == options_.player) text += " (you)";
+    return text;
+  }
+
+  std::vector<std::string> names(const std::vector<std::string>& ids) const {
+    std::vector<std::string> list;
+    for (const auto& id : ids) list.push_back(name(id));
+    return list;
+  }
+
+  // The issue's title without its parenthesis: "Countermeasures (response to ...)" reads
+  // "Countermeasures" in a sentence.
+  std::string issue_name(const std::string& id) const {
+    if (scenario_ == nullptr) return id;
+    const int index = scenario_->find_issue(id);
+    if (index < 0) return id;
+    std::string title = scenario_->issues[static_cast<std::size_t>(index)].title;
+    const auto parenthesis = title.find(" (");
+    if (parenthesis != std::string::npos && parenthesis > 0) title.resize(parenthesis);
+    return title.empty() ? id : title;
+  }
+
+  std::vector<std::string> issue_names(const std::vector<std::string>& ids) const {
+    std::vector<std::string> list;
+    for (const auto& id : ids) list.push_back(issue_name(id));
+    return list;
+  }
+
+  double tabled(const RoundRecord& round, const std::string& issue) const {
+    if (round.draft == nullptr) return 0;
+    const auto draft = round.draft->find("draft");
+    if (draft == round.draft->end() || !draft->is_object()) return 0;
+    return number_of(*draft, issue.c_str());
+  }
+
+  std::string text_of(const RoundRecord& round, const std::string& issue) const {
+    const auto text = round.draft->find("text");
+    return text != round.draft->end() && text->is_object() ? string_of(*text, issue.c_str()) : std::string();
+  }
+
+  std::vector<std::string> issue_ids(const RoundRecord& round) const {
+    std::vector<std::string> ids;
+    const auto draft = round.draft->find("draft");
+    if (draft == round.draft->end() || !draft->is_object()) return ids;
+    for (auto item = draft->begin(); item != draft->end(); ++item) ids.push_back(item.key());
+    return ids;
+  }
+
+  // "at least 0.60; the text says 0.57", from the scenario's red line.
+  std::string red_line_detail(const std::string& delegation_id, const std::string& issue, double value) const {
+    if (scenario_ == nullptr) return "";
+    const int i = scenario_->find_delegation(delegation_id);
+    const int k = scenario_->find_issue(issue);
+    if (i < 0 || k < 0) return "";
+    const double low = scenario_->red_line_min(i, k);
+    const double high = scenario_->red_line_max(i, k);
+    const std::string bound = value < low ? "at least " + two_decimals(low) : "at most " + two_decimals(high);
+    return bound + ", the text says " + two_decimals(value);
+  }
+
+  void line(const std::string& text) { out_ << wrap(text, options_.width, "", 0); }
+  void bullet(const std::string& text) { out_ << wrap(text, options_.width, "  - ", 4); }
+
+  void tell_start(const json& start) {
+    const std::string title = string_of(start, "title");
+    if (!title.empty()) out_ << title << "\n";
+    std::string text = std::to_string(integer_of(start, "delegations")) + " delegations negotiate " +
+                       std::to_string(integer_of(start, "issues")) + " paragraphs under the " +
+                       string_of(start, "rule") + " rule, within " + std::to_string(integer_of(start, "max_rounds")) +
+                       " rounds. ";
+    const std::string chair = string_of(start, "chair");
+    text += chair.empty() ? "A neutral chair" : "The chair, " + name(chair) + ",";
+    const std::string strategy = string_of(start, "strategy");
+    text += strategy == "nash"      ? " drafts the text that maximises the product of everyone's gains."
+            : strategy == "maximin" ? " drafts the text that leaves the least satisfied delegation best off."
+                                    : " drafts a compromise weighted by power and salience.";
+    line(text);
+  }
+
+  void tell_draft(const RoundRecord& round, const RoundRecord* previous) {
+    if (!options_.tell_text) return;
+    out_ << "\n";
+    const std::string header = "Round " + std::to_string(round.round) + ".";
+    if (previous == nullptr || previous->draft == nullptr) {
+      line(header + " The chair tables a first text:");
+      for (const auto& issue : issue_ids(round)) bullet(issue_name(issue) + ": " + text_of(round, issue));
+      return;
+    }
+    std::vector<std::string> reworded;
+    std::vector<std::string> adjusted;
+    for (const auto& issue : issue_ids(round)) {
+      const double before = tabled(*previous, issue);
+      const double now = tabled(round, issue);
+      if (text_of(round, issue) != text_of(*previous, issue)) {
+        reworded.push_back(issue);
+      } else if (std::abs(now - before) >= 0.01) {
+        adjusted.push_back(issue_name(issue) + " (from " + two_decimals(before) + " to " + two_decimals(now) + ")");
+      }
+    }
+    if (reworded.empty() && adjusted.empty()) {
+      line(header + " The chair tables the same text again.");
+      return;
+    }
+    if (reworded.empty()) {
+      line(header + " The chair tables the text again with the same wording, moved on " + join_names(adjusted) + ".");
+      return;
+    }
+    line(header + " The chair tables a revised text:");
+    for (const auto& issue : reworded) {
+      bullet(issue_name(issue) + " now reads: " + text_of(round, issue) + " (" + two_decimals(tabled(*previous, issue)) +
+             " to " + two_decimals(tabled(round, issue)) + ")");
+    }
+    if (!adjusted.empty()) line("Same wording, moved: " + join_names(adjusted) + ".");
+  }
+
+  void tell_responses(const RoundRecord& round) {
+    if (round.responses.empty()) return;
+    std::vector<std::string> supporters;
+    double support_power = 0;
+    double total_power = 0;
+    bool powers_known = scenario_ != nullptr;
+    for (const auto& response : round.responses) {
+      const Delegation* found = delegation(response.delegation);
+      powers_known = powers_known && found != nullptr;
+      const double power = found != nullptr ? scenario_->power(scenario_->find_delegation(response.delegation)) : 0;
+      total_power += power;
+      if (response.response == "support") {
+        supporters.push_back(response.delegation);
+        support_power += power;
+      }
+    }
+    const std::size_t count = round.responses.size();
+    std::string text;
+    if (supporters.size() == count) {
+      text = "Every delegation supports it.";
+    } else if (supporters.empty()) {
+      text = "No delegation supports it.";
+    } else if (count <= 5) {
+      text = join_names(names(supporters)) + (supporters.size() == 1 ? " supports it." : " support it.");
+    } else {
+      text = std::to_string(supporters.size()) + " of " + std::to_string(count) + " delegations support it";
+      if (powers_known && total_power > 0) text += " (" + percent(support_power / total_power) + " of the power)";
+      text += ".";
+    }
+    line(text);
+    tell_objectors(round);
+    tell_asides(round);
+  }
+
+  void tell_objectors(const RoundRecord& round) {
+    // Objectors with the same grounds are told together: the first in full, the rest "too".
+    std::vector<std::pair<std::string, std::vector<const ResponseRecord*>>> groups;
+    for (const auto& response : round.responses) {
+      if (response.response != "object") continue;
+      std::string key;
+      if (!response.red_lines.empty()) {
+        key = "red:" + join_names(response.red_lines);
+      } else if (starts_with(response.reason, "follows its bloc leader")) {
+        key = "follow:" + response.reason;
+      } else if (starts_with(response.reason, "utility")) {
+        key = "utility:" + join_names(response.issues);
+      } else {
+        key = "other:" + response.reason;
+      }
+      auto group = std::find_if(groups.begin(), groups.end(), [&](const auto& entry) { return entry.first == key; });
+      if (group == groups.end()) {
+        groups.push_back({key, {}});
+        group = groups.end() - 1;
+      }
+      group->second.push_back(&response);
+    }
+    for (const auto& [key, members] : groups) {
+      const ResponseRecord& first = *members.front();
+      std::vector<std::string> others;
+      for (std::size_t j = 1; j < members.size(); ++j) others.push_back(name(members[j]->delegation));
+      const bool plural = others.size() > 1;
+      std::string text;
+      if (starts_with(key, "red:")) {
+        std::vector<std::string> details;
+        for (const auto& issue : first.red_lines) {
+          const std::string detail = red_line_detail(first.delegation, issue, tabled(round, issue));
+          details.push_back(issue_name(issue) + (detail.empty() ? "" : " (" + detail + ")"));
+        }
+        if (scenario_ == nullptr) {
+          text = name(first.delegation) + " objects: " + first.reason + ".";
+        } else {
+          text = name(first.delegation) + " objects: the text crosses its red line" +
+                 (first.red_lines.size() > 1 ? "s" : "") + " on " + join_names(details) + ".";
+        }
+        if (!others.empty()) {
+          text += " " + join_names(others) + (plural ? " object" : " objects") + " too, on the same red line" +
+                  (first.red_lines.size() > 1 ? "s." : ".");
+        }
+      } else if (starts_with(key, "follow:")) {
+        const std::string leader = first.reason.substr(std::string("follows its bloc leader ").size());
+        std::vector<std::string> all = {name(first.delegation)};
+        all.insert(all.end(), others.begin(), others.end());
+        text = join_names(all) + (others.empty() ? " follows its bloc leader, " : " follow their bloc leader, ") +
+               name(leader) + ", and " + (others.empty() ? "objects." : "object.");
+      } else if (starts_with(key, "utility:")) {
+        text = name(first.delegation) + " objects: the text is worth only " + two_decimals(first.utility) +
+               " to it, below its blocking threshold of " + two_decimals(first.blocking_threshold) + ".";
+        if (!first.issues.empty()) text += " It wants changes on " + join_names(issue_names(first.issues)) + ".";
+        if (!others.empty()) {
+          text += " " + join_names(others) + (plural ? " object" : " objects") + " on the same grounds.";
+        }
+      } else {
+        std::vector<std::string> all = {name(first.delegation)};
+        all.insert(all.end(), others.begin(), others.end());
+        text = join_names(all) + (all.size() > 1 ? " object" : " objects") + " with their bloc.";
+      }
+      line(text);
+    }
+  }
+
+  void tell_asides(const RoundRecord& round) {
+    std::vector<const ResponseRecord*> asides;
+    for (const auto& response : round.responses) {
+      if (response.response == "aside") asides.push_back(&response);
+    }
+    if (asides.empty()) return;
+    if (asides.size() > 3) {
+      std::vector<std::string> ids;
+      for (const auto* aside : asides) ids.push_back(aside->delegation);
+      line(join_names(names(ids)) +
+           " stand aside: the text is worth less to each than it needs to support, but not so little that it blocks.");
+      return;
+    }
+    for (const auto* aside : asides) {
+      if (starts_with(aside->reason, "follows its bloc leader")) {
+        const std::string leader = aside->reason.substr(std::string("follows its bloc leader ").size());
+        line(name(aside->delegation) + " stands aside with its bloc leader, " + name(leader) + ".");
+        continue;
+      }
+      line(name(aside->delegation) + " stands aside: the text is worth " + two_decimals(aside->utility) +
+           " to it, short of the " + two_decimals(aside->support_threshold) +
+           " it needs to support, but above its blocking threshold of " + two_decimals(aside->blocking_threshold) +
+           ".");
+    }
+  }
+
+  void tell_changes(const RoundRecord& round) {
+    std::vector<std::string> repair_for;
+    std::vector<std::string> repair_issues;
+    std::vector<std::string> repair_blockers;
+    std::vector<std::string> amenders;
+    std::vector<std::string> amended_issues;
+    std::vector<std::string> amendment_blockers;
+    for (const auto& change : round.changes) {
+      const std::string span = "from " + two_decimals(change.from) + " to " + two_decimals(change.to);
+      if (change.accepted) {
+        line(change.amendment ? name(change.delegation) + " proposes an amendment on " + issue_name(change.issue) +
+                                    " (" + span + "); no one new objects, so the chair accepts it."
+                              : "The chair repairs " + issue_name(change.issue) + " to meet the red line of " +
+                                    name(change.delegation) + " (" + span + "); no one new objects, so it stands.");
+        continue;
+      }
+      auto& who = change.amendment ? amenders : repair_for;
+      auto& what = change.amendment ? amended_issues : repair_issues;
+      auto& blockers = change.amendment ? amendment_blockers : repair_blockers;
+      add_unique(who, name(change.delegation));
+      add_unique(what, issue_name(change.issue));
+      for (const auto& id : change.new_objectors) add_unique(blockers, name(id));
+    }
+    if (!repair_for.empty()) {
+      line("The chair cannot meet the red line" + std::string(repair_for.size() > 1 ? "s" : "") + " of " +
+           join_names(repair_for) + " on " + join_names(repair_issues) + ": " +
+           (repair_blockers.empty() ? "each repair would make others object."
+                                    : "each repair would make others object (" + join_some(repair_blockers, 4) + ")."));
+    }
+    if (!amenders.empty()) {
+      line(join_names(amenders) + (amenders.size() > 1 ? " propose amendments" : " proposes an amendment") + " on " +
+           join_names(amended_issues) + "; the chair rejects " + (amenders.size() > 1 ? "them" : "it") +
+           (amendment_blockers.empty() ? "." : ", since " + join_some(amendment_blockers, 4) + " would then object."));
+    }
+  }
+
+  void tell_influence(const RoundRecord& round) {
+    if (round.influence == nullptr) return;
+    const auto moves = round.influence->find("moves");
+    if (moves == round.influence->end() || !moves->is_array() || moves->empty()) return;
+    const json* largest = nullptr;
+    double largest_move = 0;
+    std::set<std::string> movers;
+    for (const auto& move : *moves) {
+      movers.insert(string_of(move, "delegation"));
+      const double size = std::abs(number_of(move, "to") - number_of(move, "from"));
+      if (size > largest_move) {
+        largest_move = size;
+        largest = &move;
+      }
+    }
+    if (largest == nullptr || largest_move < 0.01) return;  // drift too small to tell
+    line("Between rounds, " + std::to_string(movers.size()) +
+         (movers.size() == 1 ? " delegation moves" : " delegations move") +
+         " toward their blocs; the largest move: " + name(string_of(*largest, "delegation")) + " on " +
+         issue_name(string_of(*largest, "issue")) + ", from " + two_decimals(number_of(*largest, "from")) + " to " +
+         two_decimals(number_of(*largest, "to")) + ".");
+  }
+
+  void tell_closing(const json& event, const RoundRecord& round) {
+    const std::string kind = string_of(event, "event");
+    if (kind == "chairs_summary") {
+      const auto moved = issue_names(strings_of(event, "moved"));
+      std::string text = "At the deadline the chair moves " + join_names(moved) +
+                         " out of the text and into a chair's summary. ";
+      const auto objectors = names(strings_of(event, "objectors"));
+      text += event.value("adopted", false) ? "Without " + std::string(moved.size() > 1 ? "them" : "it") +
+                                                  ", the rule is met."
+                                            : "Even so, " + join_names(objectors) +
+                                                  (objectors.size() > 1 ? " object." : " objects.");
+      line(text);
+    } else if (kind == "vote") {
+      line("Consensus has failed, so the chair calls a vote: " + std::to_string(integer_of(event, "yes")) + " yes, " +
+           std::to_string(integer_of(event, "no")) + " no, " + std::to_string(integer_of(event, "abstain")) +
+           " abstaining. It needs " + percent(number_of(event, "threshold")) + " of those voting: " +
+           (event.value("adopted", false) ? "carried." : "lost."));
+    } else if (kind == "end") {
+      tell_end(event, round);
+    }
+  }
+
+  void tell_end(const json& end, const RoundRecord& round) {
+    const std::string outcome = string_of(end, "outcome");
+    const std::string rounds = std::to_string(integer_of(end, "rounds"));
+    auto ids_of = [&](const char* key) {
+      std::vector<std::string> ids;
+      const auto list = end.find(key);
+      if (list == end.end() || !list->is_array()) return ids;
+      for (const auto& record : *list) ids.push_back(string_of(record, "delegation"));
+      return ids;
+    };
+    const auto objectors = names(ids_of("objectors"));
+    const auto dissociators = names(ids_of("dissociators"));
+    std::string text;
+    out_ << "\n";
+    if (outcome == "no_consensus") {
+      std::vector<std::string> issues;
+      const auto list = end.find("objectors");
+      if (list != end.end() && list->is_array()) {
+        for (const auto& record : *list) {
+          for (const auto& issue : strings_of(record, "issues")) add_unique(issues, issue_name(issue));
+        }
+      }
+      text = "Outcome: no consensus. The deadline passes after " + rounds + " rounds";
+      if (!objectors.empty()) {
+        text += " with " + join_names(objectors) + (objectors.size() > 1 ? " still objecting" : " still objecting");
+        if (!issues.empty()) text += " (on " + join_names(issues) + ")";
+      }
+      text += ".";
+      const auto pivotal = names(strings_of(end, "pivotal"));
+      if (!pivotal.empty()) {
+        text += " Had " + join_names(pivotal) + " alone joined, the text would have passed.";
+      } else if (objectors.size() > 1) {
+        text += " No single objector could have let it pass alone.";
+      }
+    } else {
+      const std::string in_round = " in round " + std::to_string(round.round);
+      if (outcome == "consensus") {
+        text = "Outcome: nobody objects and everyone supports: adopted by consensus" + in_round + ".";
+      } else if (outcome == "consensus_with_dissociations") {
+        text = "Outcome: nobody objects, so the text is adopted by consensus" + in_round + ", with " +
+               join_names(dissociators) + " standing aside (dissociating from it).";
+      } else if (outcome == "adopted_over_objections") {
+        text = "Outcome: the rule tolerates the objection" + std::string(objectors.size() > 1 ? "s" : "") + " of " +
+               join_names(objectors) + ", so the text is adopted" + in_round + ".";
+      } else if (outcome == "chairs_summary") {
+        text = "Outcome: adopted by consensus" + in_round + ", the contested paragraphs moved to a chair's summary.";
+      } else if (outcome == "vote") {
+        text = "Outcome: adopted by vote" + in_round + ", after consensus failed.";
+      } else {
+        text = "Outcome: " + outcome + ".";
+      }
+    }
+    line(text);
+  }
+
+  void tell_round(const RoundRecord& round, const RoundRecord* previous) {
+    tell_draft(round, previous);
+    tell_responses(round);
+    tell_changes(round);
+    tell_influence(round);
+    for (const json* closing : round.closing) tell_closing(*closing, round);
+  }
+
+  // Whether `round` tells nothing new after `previous`: same text, same objectors on the same
+  // grounds, same stand-asides, and no change got through in either.
+  bool repeats(const RoundRecord& round, const RoundRecord& previous) const {
+    if (&round == &previous || round.draft == nullptr || previous.draft == nullptr) return false;
+    if (round.any_accepted() || previous.any_accepted()) return false;
+    for (const auto& issue : issue_ids(round)) {
+      if (text_of(round, issue) != text_of(previous, issue)) return false;
+    }
+    if (round.responses.size() != previous.responses.size()) return false;
+    for (std::size_t j = 0; j < round.responses.size(); ++j) {
+      const auto& now = round.responses[j];
+      const auto& before = previous.responses[j];
+      if (now.delegation != before.delegation || now.response != before.response) return false;
+      if (now.response == "object" && (now.red_lines != before.red_lines || now.issues != before.issues)) return false;
+    }
+    return true;
+  }
+
+  const Scenario* scenario_;
+  const NarrationOptions& options_;
+  std::ostringstream out_;
+};
+
+}  // namespace
+
+std::string narrate(const std::vector<json>& events, const Scenario* scenario, const NarrationOptions& options) {
+  Storyteller storyteller(scenario, options);
+  return storyteller.tell(events);
+}
+
+std::vector<json> parse_trace_lines(const std::string& jsonl, const std::string& file_name) {
+  std::vector<json> events;
+  std::istringstream lines(jsonl);
+  std::string text;
+  int number = 0;
+  while (std::getline(lines, text)) {
+    ++number;
+    if (text.empty()) continue;
+    json event;
+    try {
+      event = json::parse(text);
+    } catch (const json::parse_error& error) {
+      throw InputError(file_name, number, 1, "", std::string("not a JSON event: ") + error.what());
+    }
+    if (!event.is_object() || !event.contains("event") || !event["event"].is_string()) {
+      throw InputError(file_name, number, 1, "", "a trace line must be an object with an \"event\" name");
+    }
+    events.push_back(std::move(event));
+  }
+  return events;
+}
+
+std::vector<json> read_trace_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, 0, "", "cannot read the trace");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return parse_trace_lines(buffer.str(), path);
+}
+
+}  // namespace negsim

@@ -1,0 +1,309 @@
+#include "negsim/play.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <iomanip>
+#include <istream>
+#include <ostream>
+#include <sstream>
+
+#include "negsim/model.hpp"
+#include "negsim/narrate.hpp"
+
+namespace negsim {
+
+using json = nlohmann::ordered_json;
+
+namespace {
+
+std::string two_decimals(double value) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(2) << (std::abs(value) < 0.005 ? 0.0 : value);
+  return out.str();
+}
+
+std::string lower_trimmed(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return "";
+  const auto last = text.find_last_not_of(" \t\r\n");
+  std::string out = text.substr(first, last - first + 1);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string text;
+  for (std::size_t j = 0; j < names.size(); ++j) {
+    if (j > 0) text += j + 1 == names.size() ? " and " : ", ";
+    text += names[j];
+  }
+  return text;
+}
+
+const char* const help_text = R"(
+  s, support      the text is good enough: you support it
+  a, aside        you stand aside (dissociate): you do not block, but do not join either
+  o, object       you object: under consensus, the text cannot pass while you do
+  m, amend        you object and propose an amendment: the chair accepts it if it makes no
+                  one else object. Type it in one go as "m PARAGRAPH VALUE", e.g. "m 1 0.8"
+                  or "m water_share 0.8"; leave the value out for a step toward your position
+  q, quit         hand your seat back: your delegation's brief answers the remaining rounds
+  h, help         this help
+)";
+
+}  // namespace
+
+PlaySeat::PlaySeat(const Scenario& scenario, int delegation, std::istream& in, std::ostream& out, const Trace& trace,
+                   int width)
+    : scenario_(scenario), delegation_(delegation), in_(in), out_(out), trace_(trace), width_(width) {}
+
+void PlaySeat::print_news() {
+  NarrationOptions options;
+  options.merge_repeated_rounds = false;  // the story is told as it happens, round by round
+  options.tell_text = false;              // show_round() prints the text with the seat's own view
+  options.player = scenario_.delegations[static_cast<std::size_t>(delegation_)].id;
+  options.width = width_;
+  const std::string story = narrate(trace_.events(), &scenario_, options);
+  if (story.size() > narrated_) {
+    out_ << story.substr(narrated_);
+    narrated_ = story.size();
+  }
+}
+
+void PlaySeat::finish() {
+  print_news();
+  out_ << std::flush;
+}
+
+double PlaySeat::utility_of(const State& state) const {
+  double loss = 0;
+  for (int k = 0; k < scenario_.issue_count(); ++k) {
+    loss += scenario_.salience(delegation_, k) *
+            issue_loss(state.draft(k), state.positions(delegation_, k), scenario_.process.utility);
+  }
+  return 1.0 - loss + state.noise(delegation_);
+}
+
+std::string PlaySeat::advice(const State& state, double utility) const {
+  std::vector<std::string> crossed;
+  for (int k = 0; k < scenario_.issue_count(); ++k) {
+    if (crosses_red_line(scenario_, delegation_, k, state.draft(k))) {
+      crossed.push_back(scenario_.issues[static_cast<std::size_t>(k)].title);
+    }
+  }
+  const Delegation& seat = scenario_.delegations[static_cast<std::size_t>(delegation_)];
+  const double alone = seat.outside_option - scenario_.process.isolation_cost;
+  if (!crossed.empty()) return "object: the text crosses your red line on " + join_names(crossed) + ".";
+  if (utility < alone) return "object: the text is worth less to you than walking away.";
+  if (utility >= state.support_threshold(delegation_)) return "support: the text clears your support threshold.";
+  if (utility < seat.outside_option) return "stand aside, or object if others object with you.";
+  return "stand aside: not good enough to support, not so bad that you should block.";
+}
+
+void PlaySeat::show_round(const State& state) {
+  const Delegation& seat = scenario_.delegations[static_cast<std::size_t>(delegation_)];
+  const int k_count = scenario_.issue_count();
+  out_ << "\n" << std::string(static_cast<std::size_t>(std::clamp(width_, 20, 200)), '-') << "\n";
+  out_ << "Round " << state.round + 1 << " of " << scenario_.process.max_rounds << ". You are " << seat.name
+       << "; rule: " << scenario_.process.rule.name() << ".\n";
+  out_ << "The chair tables this text:\n";
+  for (int k = 0; k < k_count; ++k) {
+    const Issue& issue = scenario_.issues[static_cast<std::size_t>(k)];
+    const double value = state.draft(k);
+    out_ << "  " << k + 1 << ". " << issue.title << " [" << issue.id << "]  " << two_decimals(value) << "\n";
+    out_ << "     " << issue.nearest_level(value).text << "\n";
+    out_ << "     You want " << two_decimals(state.positions(delegation_, k)) << " (salience "
+         << two_decimals(scenario_.salience(delegation_, k)) << ").";
+    const double low = scenario_.red_line_min(delegation_, k);
+    const double high = scenario_.red_line_max(delegation_, k);
+    if (low > 0 || high < 1) {
+      out_ << " Red line: " << (low > 0 ? "at least " + two_decimals(low) : "") << (low > 0 && high < 1 ? ", " : "")
+           << (high < 1 ? "at most " + two_decimals(high) : "")
+           << (crosses_red_line(scenario_, delegation_, k, value) ? ": CROSSED." : ": respected.");
+    }
+    out_ << "\n";
+  }
+  const double utility = utility_of(state);
+  const double alone = seat.outside_option - scenario_.process.isolation_cost;
+  out_ << "Your utility for this text: " << two_decimals(utility) << ". You support at "
+       << two_decimals(state.support_threshold(delegation_)) << " or more this round; you block below "
+       << two_decimals(alone) << " when objecting alone (below " << two_decimals(seat.outside_option)
+       << " once others with a quarter of the power object beside you).\n";
+  // The room's answers last round, from the trace.
+  if (state.round > 0) {
+    std::vector<std::string> lists[3];
+    for (const auto& event : trace_.events()) {
+      if (event.value("event", "") != "response" || event.value("round", 0) != state.round) continue;
+      const std::string id = event.value("delegation", "");
+      if (id == seat.id) continue;
+      const int index = scenario_.find_delegation(id);
+      const std::string name = index >= 0 ? scenario_.delegations[static_cast<std::size_t>(index)].name : id;
+      const std::string response = event.value("response", "");
+      lists[response == "support" ? 0 : response == "aside" ? 1 : 2].push_back(name);
+    }
+    auto describe = [](const std::vector<std::string>& names) {
+      return names.empty() ? std::string("nobody") : names.size() > 6 ? std::to_string(names.size()) + " delegations"
+                                                                      : join_names(names);
+    };
+    out_ << "Last round the others answered: supported by " << describe(lists[0]) << "; stood aside: "
+         << describe(lists[1]) << "; objected: " << describe(lists[2]) << ".\n";
+  }
+  out_ << "Your brief suggests: " << advice(state, utility) << "\n";
+}
+
+std::optional<std::string> PlaySeat::read_line(const std::string& prompt) {
+  out_ << prompt << std::flush;
+  std::string line;
+  if (!std::getline(in_, line)) {
+    out_ << "\n";
+    return std::nullopt;
+  }
+  if (echo_) out_ << line << "\n";
+  return line;
+}
+
+int PlaySeat::parse_issue(const std::string& text) const {
+  const std::string wanted = lower_trimmed(text);
+  if (wanted.empty()) return -1;
+  if (std::all_of(wanted.begin(), wanted.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
+    const long number = wanted.size() > 4 ? -1 : std::stol(wanted);
+    return number >= 1 && number <= scenario_.issue_count() ? static_cast<int>(number - 1) : -1;
+  }
+  return scenario_.find_issue(wanted);
+}
+
+std::optional<ResponseOverride::Amendment> PlaySeat::ask_amendment(const State& state, const std::string& rest) {
+  std::istringstream words(rest);
+  std::string issue_text;
+  std::string value_text;
+  words >> issue_text >> value_text;
+  int issue = parse_issue(issue_text);
+  while (issue < 0) {
+    if (!issue_text.empty()) out_ << "There is no paragraph '" << issue_text << "'.\n";
+    const auto line = read_line("Which paragraph? (1-" + std::to_string(scenario_.issue_count()) + " or its id) > ");
+    if (!line) return std::nullopt;
+    std::istringstream again(*line);
+    again >> issue_text >> value_text;
+    issue = parse_issue(issue_text);
+  }
+  const Issue& named = scenario_.issues[static_cast<std::size_t>(issue)];
+  const double current = state.draft(issue);
+  const double step = scenario_.process.amendment_step > 0 ? scenario_.process.amendment_step : 0.5;
+  const double suggested = std::clamp(current + step * (state.positions(delegation_, issue) - current), 0.0, 1.0);
+  while (true) {
+    if (value_text.empty()) {
+      out_ << "  " << named.title << " now reads (" << two_decimals(current) << "): " << named.nearest_level(current).text
+           << "\n  Its levels:";
+      for (const auto& level : named.levels) out_ << "\n    " << two_decimals(level.value) << "  " << level.text;
+      out_ << "\n";
+      const auto line = read_line("Move it to (0 to 1; Enter for " + two_decimals(suggested) +
+                                  ", a step toward your position) > ");
+      if (!line) return Amendment{issue, suggested};
+      value_text = lower_trimmed(*line);
+      if (value_text.empty()) return Amendment{issue, suggested};
+    }
+    char* end = nullptr;
+    const double value = std::strtod(value_text.c_str(), &end);
+    if (end != nullptr && *end == '\0' && std::isfinite(value) && value >= 0 && value <= 1 &&
+        std::abs(value - current) > 1e-9) {
+      return Amendment{issue, value};
+    }
+    out_ << "Give a number from 0 to 1 that differs from the text's " << two_decimals(current) << ".\n";
+    value_text.clear();
+  }
+}
+
+std::optional<Response> PlaySeat::respond(const State& state, int delegation) {
+  if (delegation != delegation_) return std::nullopt;
+  pending_amendment_.reset();
+  print_news();
+  json decision = {{"round", state.round + 1}, {"response", nullptr}, {"amendment", nullptr}, {"by", "brief"}};
+  if (autopilot_) {
+    decisions_.push_back(decision);
+    return std::nullopt;
+  }
+  show_round(state);
+  while (true) {
+    const auto line = read_line("Your answer: [s]upport, stand [a]side, [o]bject, [m] amend, [h]elp, [q]uit > ");
+    if (!line) {
+      autopilot_ = true;
+      out_ << "(Input ended: your delegation's brief answers for you from here on.)\n";
+      decisions_.push_back(decision);
+      return std::nullopt;
+    }
+    std::istringstream words(*line);
+    std::string command;
+    words >> command;
+    command = lower_trimmed(command);
+    std::string rest;
+    std::getline(words, rest);
+    std::optional<Response> answer;
+    if (command == "s" || command == "support") {
+      answer = Response::support;
+    } else if (command == "a" || command == "aside" || command == "stand") {
+      answer = Response::aside;
+    } else if (command == "o" || command == "object") {
+      answer = Response::object;
+    } else if (command == "m" || command == "amend" || command == "amendment") {
+      answer = Response::object;
+      if (!scenario_.process.chair.amendments) {
+        out_ << "The chair takes no amendments in this negotiation: you object.\n";
+      } else {
+        pending_amendment_ = ask_amendment(state, rest);
+        if (!pending_amendment_) {
+          autopilot_ = true;
+          out_ << "(Input ended: you object this round; your brief answers from the next one.)\n";
+        }
+      }
+    } else if (command == "q" || command == "quit") {
+      autopilot_ = true;
+      out_ << "You hand your seat back: your delegation's brief answers from here on.\n";
+      decisions_.push_back(decision);
+      return std::nullopt;
+    } else if (command == "h" || command == "help" || command == "?") {
+      out_ << help_text;
+      continue;
+    } else {
+      out_ << "Please answer s, a, o or m (h for help).\n";
+      continue;
+    }
+    decision["response"] = to_string(*answer);
+    decision["by"] = "player";
+    if (pending_amendment_) {
+      const Issue& issue = scenario_.issues[static_cast<std::size_t>(pending_amendment_->issue)];
+      decision["amendment"] = {{"issue", issue.id}, {"value", round6(pending_amendment_->value)}};
+      out_ << "You object and propose: " << issue.title << " to " << two_decimals(pending_amendment_->value) << ".\n";
+    } else {
+      out_ << "You " << (*answer == Response::support ? "support the text" : *answer == Response::aside ? "stand aside" : "object")
+           << ".\n";
+    }
+    decisions_.push_back(decision);
+    return answer;
+  }
+}
+
+std::optional<ResponseOverride::Amendment> PlaySeat::amend(const State& /*state*/, int delegation) {
+  if (delegation != delegation_) return std::nullopt;
+  return pending_amendment_;
+}
+
+std::vector<json> play_events(const std::vector<json>& events, const Scenario& scenario, const PlaySeat& seat) {
+  const std::string& id = scenario.delegations[static_cast<std::size_t>(seat.delegation())].id;
+  std::vector<int> played_rounds;
+  for (const auto& decision : seat.decisions()) {
+    if (decision.value("by", "") == "player") played_rounds.push_back(decision.value("round", 0));
+  }
+  std::vector<json> marked = events;
+  for (auto& event : marked) {
+    if (event.value("event", "") != "response" || event.value("delegation", "") != id) continue;
+    const int round = event.value("round", 0);
+    if (std::find(played_rounds.begin(), played_rounds.end(), round) == played_rounds.end()) continue;
+    event["reason"] = "the player's choice";
+    event["player"] = true;
+  }
+  return marked;
+}
+
+}  // namespace negsim

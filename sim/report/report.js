@@ -1,0 +1,562 @@
+/* negsim report: draws the charts (Vega, svg renderer) and the replay from the JSON in
+ * #negsim-data. Scenario strings reach the page only through textContent and Vega's text
+ * marks, never as markup, and never inside a Vega expression (expressions here are constants;
+ * data reaches them as datum fields or signal values).
+ *
+ * For the tests: <html data-report="rendered" data-report-errors="0" data-report-charts="N">
+ * once every chart has rendered.
+ */
+(function () {
+  'use strict';
+  const root = document.documentElement;
+  const errors = [];
+  function noteError(message) {
+    errors.push(String(message));
+    root.setAttribute('data-report-errors', String(errors.length));
+    if (window.console) console.error('negsim report:', message);
+  }
+  root.setAttribute('data-report', 'loading');
+  root.setAttribute('data-report-errors', '0');
+  window.addEventListener('error', (event) => noteError(event.message));
+  window.addEventListener('unhandledrejection', (event) => noteError(event.reason && event.reason.message || event.reason));
+
+  const data = JSON.parse(document.getElementById('negsim-data').textContent);
+
+  const RESPONSES = ['support', 'aside', 'object'];
+  const RESPONSE_FILLS = ['url(#negsim-fill-support)', 'url(#negsim-fill-aside)', 'url(#negsim-fill-object)'];
+  const RESPONSE_SHAPES = ['circle', 'square', 'cross'];
+  const RESPONSE_LABELS = {support: 'support', aside: 'stand aside', object: 'object'};
+  // Okabe-Ito colours (safe for colour-blind readers), each bloc also with its own dash.
+  const BLOC_COLOURS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#7f7f7f', '#000000'];
+  const BLOC_DASHES = [[], [7, 3], [2, 2], [9, 3, 2, 3], [1, 3], [12, 2], [4, 4], [3, 1]];
+  const OUTCOMES = ['consensus', 'consensus_with_dissociations', 'adopted_over_objections', 'chairs_summary', 'vote', 'no_consensus'];
+  const OUTCOME_LABELS = {
+    consensus: 'consensus', consensus_with_dissociations: 'consensus with dissociations',
+    adopted_over_objections: 'adopted over objections', chairs_summary: "chair's summary", vote: 'vote', no_consensus: 'no consensus'
+  };
+  const OUTCOME_COLOURS = ['#009e73', '#56b4e9', '#cc79a7', '#e69f00', '#0072b2', '#d55e00'];
+  const OUTCOME_SHAPES = ['circle', 'square', 'diamond', 'triangle-up', 'triangle-down', 'cross'];
+
+  const views = [];
+  const pending = [];
+
+  function byId(id) { return document.getElementById(id); }
+  function element(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  }
+  function widthOf(container) { return Math.max(260, Math.floor(container.clientWidth || 600) - 2); }
+  function fixed2(value) { return value === null || value === undefined ? '' : Number(value).toFixed(2); }
+  function joinNames(names) {
+    if (names.length <= 1) return names.join('');
+    return names.slice(0, -1).join(', ') + ' and ' + names[names.length - 1];
+  }
+  function mapOf(list, key, value) {
+    const map = {};
+    list.forEach((item) => { map[item[key]] = item[value]; });
+    return map;
+  }
+
+  // Draws `spec` into `container`; `fit` keeps its width matched to the container.
+  function draw(container, spec, fit) {
+    if (!container) return null;
+    try {
+      if (fit) spec.width = widthOf(container);
+      const view = new vega.View(vega.parse(spec), {renderer: 'svg', container: container, hover: true});
+      views.push({view: view, container: container, fit: fit});
+      pending.push(view.runAsync());
+      return view;
+    } catch (error) {
+      noteError(error && error.message || error);
+      return null;
+    }
+  }
+
+  let resizeTimer = null;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      views.forEach((entry) => {
+        if (entry.fit) entry.view.width(widthOf(entry.container)).runAsync();
+      });
+    }, 150);
+  });
+
+  const fitAutosize = {type: 'fit-x', contains: 'padding'};
+  const titleStyle = (text) => ({text: text, anchor: 'start', fontSize: 14, offset: 8});
+
+  // ------------------------------------------------------------------ run charts
+
+  function blocScales() {
+    const ids = data.blocs.map((bloc) => bloc.id);
+    return [
+      {name: 'colour', type: 'ordinal', domain: ids, range: ids.map((_, j) => BLOC_COLOURS[j % BLOC_COLOURS.length])},
+      {name: 'dash', type: 'ordinal', domain: ids, range: ids.map((_, j) => BLOC_DASHES[j % BLOC_DASHES.length])}
+    ];
+  }
+
+  function roundDomain() {
+    const last = data.rounds.length ? data.rounds[data.rounds.length - 1].round : 1;
+    return [0.75, last + 0.25];
+  }
+
+  function sharesSpec(field, title, axisTitle, asShare) {
+    const rows = data.shares.filter((row) => row[field] !== null);
+    const bars = data.rounds.length < 3;  // an area over one or two rounds is a sliver
+    const stacked = {name: 'rows', values: rows, transform: [
+      {type: 'stack', groupby: ['round'], field: field, sort: {field: 'order'}},
+      {type: 'formula', as: 'middle', expr: '(datum.y0 + datum.y1) / 2'},
+      {type: 'formula', as: 'label', expr: "datum.response === 'aside' ? 'stand aside' : datum.response"}
+    ]};
+    const tooltip = {signal: asShare
+      ? "{'Round': datum.round, 'Response': datum.label, 'Share of power': format(datum.power, '.0%'), 'Delegations': datum.count}"
+      : "{'Round': datum.round, 'Response': datum.label, 'Delegations': datum.count}"};
+    const marks = [];
+    if (bars) {
+      marks.push({type: 'rect', from: {data: 'rows'}, encode: {enter: {
+        x: {scale: 'x', field: 'round'}, width: {scale: 'x', band: 1}, y: {scale: 'y', field: 'y1'}, y2: {scale: 'y', field: 'y0'},
+        fill: {scale: 'fill', field: 'response'}, stroke: {value: '#333'}, strokeWidth: {value: 0.6}, tooltip: tooltip}}});
+    } else {
+      marks.push({type: 'group', from: {facet: {name: 'series', data: 'rows', groupby: 'response'}}, marks: [
+        {type: 'area', from: {data: 'series'}, encode: {enter: {
+          interpolate: {value: 'linear'}, x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'y1'},
+          y2: {scale: 'y', field: 'y0'}, fill: {scale: 'fill', field: 'response'}, stroke: {value: '#333'}, strokeWidth: {value: 0.6}}}}]});
+      marks.push({type: 'symbol', from: {data: 'points'}, encode: {enter: {
+        x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'middle'}, shape: {scale: 'shape', field: 'response'},
+        size: {value: 36}, fill: {value: '#ffffff'}, stroke: {value: '#222222'}, strokeWidth: {value: 1}, tooltip: tooltip}}});
+    }
+    return {
+      description: title, height: 220, padding: 5, autosize: fitAutosize, title: titleStyle(title),
+      data: [stacked, {name: 'points', source: 'rows', transform: [{type: 'filter', expr: asShare ? 'datum.power > 0' : 'datum.count > 0'}]}],
+      scales: [
+        bars ? {name: 'x', type: 'band', domain: {data: 'rows', field: 'round'}, range: 'width', padding: 0.3}
+             : {name: 'x', type: 'linear', domain: roundDomain(), range: 'width', zero: false, nice: false},
+        {name: 'y', type: 'linear', domain: asShare ? [0, 1] : {data: 'rows', field: 'y1'}, range: 'height', nice: !asShare, zero: true},
+        {name: 'fill', type: 'ordinal', domain: RESPONSES, range: RESPONSE_FILLS},
+        {name: 'shape', type: 'ordinal', domain: RESPONSES, range: RESPONSE_SHAPES}
+      ],
+      axes: [
+        {orient: 'bottom', scale: 'x', title: 'Round', format: 'd', tickMinStep: 1},
+        {orient: 'left', scale: 'y', title: axisTitle, format: asShare ? '.0%' : 'd', tickMinStep: asShare ? 0.1 : 1, grid: true}
+      ],
+      legends: [{fill: 'fill', shape: bars ? undefined : 'shape', title: 'Response', orient: 'top', direction: 'horizontal',
+        symbolType: 'square', symbolSize: 220, symbolStrokeColor: '#333', symbolStrokeWidth: 0.6,
+        encode: {labels: {update: {text: {signal: "datum.value === 'aside' ? 'stand aside' : datum.value"}}}}}],
+      marks: marks
+    };
+  }
+
+  function focusDefault() {
+    const last = data.rounds[data.rounds.length - 1];
+    const rows = data.utility.filter((row) => row.round === last.round);
+    const pick = rows.find((row) => row.response === 'object') || rows.find((row) => row.response === 'aside') || rows[0];
+    return pick ? pick.delegation : '';
+  }
+
+  function utilitySpec(focus) {
+    const last = data.rounds[data.rounds.length - 1].round;
+    const tooltip = {signal: "{'Delegation': datum.name, 'Round': datum.round, 'Response': datum.response === 'aside' ? 'stand aside' : datum.response, " +
+      "'Utility': format(datum.utility, '.3f'), 'Support threshold': format(datum.support, '.3f'), " +
+      "'Blocking threshold': format(datum.blocking, '.3f'), 'Why': datum.reason}"};
+    return {
+      description: 'Utility of the tabled draft for each delegation by round, with the thresholds of the selected delegation.',
+      height: 340, padding: 5, autosize: fitAutosize,
+      title: titleStyle('Utility of the tabled draft, by round'),
+      signals: [{name: 'focus', value: focus}, {name: 'blocNames', value: mapOf(data.blocs, 'id', 'name')}, {name: 'lastRound', value: last}],
+      data: [
+        {name: 'rows', values: data.utility},
+        {name: 'focused', source: 'rows', transform: [{type: 'filter', expr: 'datum.delegation === focus'}]},
+        {name: 'focusedLast', source: 'focused', transform: [{type: 'filter', expr: 'datum.round === lastRound'}]}
+      ],
+      scales: blocScales().concat([
+        {name: 'x', type: 'linear', domain: roundDomain(), range: 'width', zero: false, nice: false},
+        {name: 'y', type: 'linear', domain: {data: 'rows', fields: ['utility', 'support', 'blocking']}, range: 'height', nice: true, zero: false},
+        {name: 'shape', type: 'ordinal', domain: RESPONSES, range: RESPONSE_SHAPES}
+      ]),
+      axes: [
+        {orient: 'bottom', scale: 'x', title: 'Round', format: 'd', tickMinStep: 1},
+        {orient: 'left', scale: 'y', title: 'Utility of the tabled text', grid: true}
+      ],
+      legends: [
+        {stroke: 'colour', strokeDash: 'dash', title: 'Bloc', orient: 'top', direction: 'horizontal', symbolType: 'stroke',
+          symbolStrokeWidth: 2.5, symbolSize: 400, labelLimit: 220,
+          encode: {labels: {update: {text: {signal: 'blocNames[datum.value]'}}}}},
+        {shape: 'shape', title: 'Response', orient: 'top', direction: 'horizontal', symbolStrokeColor: '#222', symbolFillColor: '#fff',
+          encode: {labels: {update: {text: {signal: "datum.value === 'aside' ? 'stand aside' : datum.value"}}}}}
+      ],
+      marks: [
+        {type: 'group', from: {facet: {name: 'series', data: 'rows', groupby: ['delegation', 'bloc']}}, marks: [
+          {type: 'line', from: {data: 'series'}, encode: {
+            enter: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'utility'}, stroke: {scale: 'colour', field: 'bloc'},
+              strokeDash: {scale: 'dash', field: 'bloc'}},
+            update: {strokeWidth: {signal: 'datum.delegation === focus ? 3.5 : 1.3'}, strokeOpacity: {signal: 'datum.delegation === focus ? 1 : 0.45'}}}}]},
+        {type: 'line', from: {data: 'focused'}, encode: {update: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'support'},
+          stroke: {value: '#111'}, strokeWidth: {value: 2}, strokeDash: {value: [8, 4]}}}},
+        {type: 'line', from: {data: 'focused'}, encode: {update: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'blocking'},
+          stroke: {value: '#111'}, strokeWidth: {value: 2}, strokeDash: {value: [1, 3]}, strokeCap: {value: 'round'}}}},
+        {type: 'symbol', from: {data: 'focused'}, encode: {update: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'support'},
+          shape: {value: 'stroke'}, size: {value: 160}, stroke: {value: '#111'}, strokeWidth: {value: 2}, tooltip: tooltip}}},
+        {type: 'symbol', from: {data: 'focused'}, encode: {update: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'blocking'},
+          shape: {value: 'stroke'}, size: {value: 160}, stroke: {value: '#111'}, strokeWidth: {value: 2}, tooltip: tooltip}}},
+        {type: 'symbol', from: {data: 'rows'}, encode: {
+          enter: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'utility'}, shape: {scale: 'shape', field: 'response'},
+            stroke: {scale: 'colour', field: 'bloc'}, fill: {value: '#ffffff'}, tooltip: tooltip},
+          update: {size: {signal: 'datum.delegation === focus ? 70 : 26'}, strokeWidth: {signal: 'datum.delegation === focus ? 2 : 1'},
+            strokeOpacity: {signal: 'datum.delegation === focus ? 1 : 0.6'}}}},
+        {type: 'text', from: {data: 'focusedLast'}, encode: {update: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'support'},
+          text: {value: 'support threshold'}, align: {value: 'right'}, dy: {value: -7}, fontSize: {value: 11}, fill: {value: '#111'}}}},
+        {type: 'text', from: {data: 'focusedLast'}, encode: {update: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'blocking'},
+          text: {value: 'blocking threshold'}, align: {value: 'right'}, dy: {value: 14}, fontSize: {value: 11}, fill: {value: '#111'}}}},
+        {type: 'text', from: {data: 'focusedLast'}, encode: {update: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'utility'},
+          text: {field: 'name'}, align: {value: 'right'}, dx: {value: -8}, dy: {value: -8}, fontSize: {value: 12}, fontWeight: {value: 'bold'},
+          fill: {value: '#111'}, limit: {value: 220}}}}
+      ]
+    };
+  }
+
+  function distanceSpec(container) {
+    const issues = data.issues.map((issue) => issue.id);
+    const delegations = data.delegations.map((delegation) => delegation.id);
+    const cell = Math.max(36, Math.min(90, Math.floor((widthOf(container) - 190) / Math.max(1, issues.length))));
+    return {
+      description: 'Distance of each delegation from the final draft on each paragraph; crosses mark red lines crossed.',
+      width: cell * issues.length, height: 22 * delegations.length, padding: 5, autosize: {type: 'pad'},
+      title: titleStyle('Distance from the final draft'),
+      signals: [{name: 'issueNames', value: mapOf(data.issues, 'id', 'short')}, {name: 'delegationNames', value: mapOf(data.delegations, 'id', 'name')}],
+      data: [{name: 'rows', values: data.distance}, {name: 'crossed', source: 'rows', transform: [{type: 'filter', expr: 'datum.crossed'}]}],
+      scales: [
+        {name: 'x', type: 'band', domain: issues, range: 'width', padding: 0.04},
+        {name: 'y', type: 'band', domain: delegations, range: 'height', padding: 0.06},
+        {name: 'colour', type: 'linear', domain: [0, 1], range: {scheme: 'blues'}, zero: true},
+        {name: 'marker', type: 'ordinal', domain: ['red line crossed'], range: ['cross']}
+      ],
+      axes: [
+        {orient: 'bottom', scale: 'x', title: 'Paragraph', labelAngle: -35, labelAlign: 'right', labelBaseline: 'top', labelLimit: 220,
+          encode: {labels: {update: {text: {signal: 'issueNames[datum.value]'}}}}},
+        {orient: 'left', scale: 'y', title: 'Delegation', labelLimit: 170,
+          encode: {labels: {update: {text: {signal: 'delegationNames[datum.value]'}}}}}
+      ],
+      legends: [
+        {fill: 'colour', title: 'Distance', orient: 'right', gradientLength: 140, format: '.1f'},
+        {shape: 'marker', orient: 'right', symbolStrokeColor: '#000', symbolFillColor: '#fff', symbolStrokeWidth: 1.5}
+      ],
+      marks: [
+        {type: 'rect', from: {data: 'rows'}, encode: {enter: {
+          x: {scale: 'x', field: 'issue'}, width: {scale: 'x', band: 1}, y: {scale: 'y', field: 'delegation'}, height: {scale: 'y', band: 1},
+          fill: {scale: 'colour', field: 'distance'}, stroke: {signal: "datum.crossed ? '#000' : null"}, strokeWidth: {value: 2},
+          tooltip: {signal: "{'Delegation': datum.name, 'Paragraph': issueNames[datum.issue], 'Distance': format(datum.distance, '.2f'), " +
+            "'Its position': format(datum.position, '.2f'), 'Final text': format(datum.final, '.2f'), 'Salience': format(datum.salience, '.2f'), " +
+            "'Red line crossed': datum.crossed ? 'yes' : 'no'}"}}}},
+        {type: 'text', from: {data: 'rows'}, interactive: false, encode: {enter: {
+          x: {scale: 'x', field: 'issue', band: 0.5}, y: {scale: 'y', field: 'delegation', band: 0.5}, align: {value: 'center'},
+          baseline: {value: 'middle'}, fontSize: {value: 10}, text: {signal: "format(datum.distance, '.2f')"},
+          fill: {signal: "datum.distance > 0.45 ? '#ffffff' : '#111111'"}}}},
+        {type: 'symbol', from: {data: 'crossed'}, interactive: false, encode: {enter: {
+          x: {scale: 'x', field: 'issue', band: 1, offset: -7}, y: {scale: 'y', field: 'delegation', offset: 7}, shape: {value: 'cross'},
+          size: {value: 60}, fill: {value: '#ffffff'}, stroke: {value: '#000000'}, strokeWidth: {value: 1.2}}}}
+      ]
+    };
+  }
+
+  function positionsSpec(issue) {
+    const rows = data.positions.filter((row) => row.issue === issue.id);
+    const drafts = data.draft_values.filter((row) => row.issue === issue.id);
+    const tooltip = {signal: "{'Delegation': datum.name, 'Round': datum.round, 'Position': format(datum.position, '.2f')}"};
+    return {
+      description: 'Positions on ' + issue.short + ' by round, and the tabled draft.',
+      height: 190, padding: 5, autosize: fitAutosize, title: titleStyle(issue.short),
+      data: [{name: 'rows', values: rows}, {name: 'drafts', values: drafts},
+        {name: 'lastDraft', source: 'drafts', transform: [{type: 'window', ops: ['row_number'], sort: {field: 'round', order: 'descending'}},
+          {type: 'filter', expr: 'datum.row_number === 1'}]}],
+      scales: blocScales().concat([
+        {name: 'x', type: 'linear', domain: roundDomain(), range: 'width', zero: false, nice: false},
+        {name: 'y', type: 'linear', domain: [0, 1], range: 'height'}
+      ]),
+      axes: [
+        {orient: 'bottom', scale: 'x', title: 'Round', format: 'd', tickMinStep: 1},
+        {orient: 'left', scale: 'y', title: 'Position (0 to 1)', tickCount: 5, grid: true}
+      ],
+      marks: [
+        {type: 'group', from: {facet: {name: 'series', data: 'rows', groupby: ['delegation', 'bloc']}}, marks: [
+          {type: 'line', from: {data: 'series'}, encode: {enter: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'position'},
+            stroke: {scale: 'colour', field: 'bloc'}, strokeDash: {scale: 'dash', field: 'bloc'}, strokeWidth: {value: 1.4}, strokeOpacity: {value: 0.75}}}}]},
+        {type: 'symbol', from: {data: 'rows'}, encode: {enter: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'position'},
+          size: {value: 14}, fill: {scale: 'colour', field: 'bloc'}, fillOpacity: {value: 0.7}, tooltip: tooltip}}},
+        {type: 'line', from: {data: 'drafts'}, encode: {enter: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'value'},
+          stroke: {value: '#000'}, strokeWidth: {value: 3.5}}}},
+        {type: 'symbol', from: {data: 'drafts'}, encode: {enter: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'value'},
+          shape: {value: 'diamond'}, size: {value: 50}, fill: {value: '#000'},
+          tooltip: {signal: "{'Tabled draft': format(datum.value, '.2f'), 'Round': datum.round}"}}}},
+        {type: 'text', from: {data: 'lastDraft'}, encode: {enter: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'value'},
+          text: {value: 'tabled draft'}, align: {value: 'right'}, dy: {value: -8}, fontSize: {value: 11}, fontWeight: {value: 'bold'}}}}
+      ]
+    };
+  }
+
+  // ------------------------------------------------------------------ replay
+
+  // Word-level difference (longest common subsequence): a list of [kind, text], kind ' ', '+' or '-'.
+  function wordDiff(before, after) {
+    const a = before.split(/(\s+)/).filter((token) => token.length);
+    const b = after.split(/(\s+)/).filter((token) => token.length);
+    const table = [];
+    for (let i = 0; i <= a.length; ++i) table.push(new Array(b.length + 1).fill(0));
+    for (let i = a.length - 1; i >= 0; --i) {
+      for (let j = b.length - 1; j >= 0; --j) {
+        table[i][j] = a[i] === b[j] ? table[i + 1][j + 1] + 1 : Math.max(table[i + 1][j], table[i][j + 1]);
+      }
+    }
+    const parts = [];
+    let i = 0;
+    let j = 0;
+    const push = (kind, text) => {
+      if (parts.length && parts[parts.length - 1][0] === kind) parts[parts.length - 1][1] += text;
+      else parts.push([kind, text]);
+    };
+    while (i < a.length && j < b.length) {
+      if (a[i] === b[j]) { push(' ', a[i]); ++i; ++j; }
+      else if (table[i + 1][j] >= table[i][j + 1]) { push('-', a[i]); ++i; }
+      else { push('+', b[j]); ++j; }
+    }
+    while (i < a.length) push('-', a[i++]);
+    while (j < b.length) push('+', b[j++]);
+    return parts;
+  }
+
+  function setupReplay() {
+    const slider = byId('replay-round');
+    if (!slider || !data.rounds.length) return;
+    const label = byId('replay-label');
+    const summary = byId('replay-summary');
+    const list = byId('replay-text');
+    const playButton = byId('replay-play');
+    const issueTitles = mapOf(data.issues, 'id', 'title');
+    const issueShort = mapOf(data.issues, 'id', 'short');
+    const total = data.rounds.length;
+    let timer = null;
+
+    function describeRound(round) {
+      const parts = [];
+      const support = round.responses.support;
+      let supportText = support.length > 6 ? String(support.length) + ' delegations' : (support.length ? joinNames(support) : 'nobody');
+      if (round.support_power !== null && round.support_power !== undefined) {
+        supportText += ' (' + Math.round(round.support_power * 100) + '% of the power)';
+      }
+      parts.push('Supporting: ' + supportText + '.');
+      parts.push('Standing aside: ' + (round.responses.aside.length ? joinNames(round.responses.aside) : 'nobody') + '.');
+      parts.push('Objecting: ' + (round.responses.object.length ? joinNames(round.responses.object) : 'nobody') + '.');
+      return parts;
+    }
+
+    function describeChanges(round) {
+      const lines = [];
+      let failed = 0;
+      round.changes.forEach((change) => {
+        if (!change.accepted) { ++failed; return; }
+        const what = change.kind === 'amendment' ? change.delegation + "'s amendment on " : 'a repair toward ' + change.delegation + "'s red line on ";
+        lines.push('After the poll the chair accepted ' + what + issueShort[change.issue] + ' (' + fixed2(change.from) + ' to ' + fixed2(change.to) + ').');
+      });
+      if (failed) lines.push(String(failed) + (failed === 1 ? ' repair or amendment was' : ' repairs and amendments were') + ' dropped: others would have objected.');
+      return lines;
+    }
+
+    function show(index) {
+      index = Math.max(0, Math.min(total - 1, index));
+      slider.value = String(index + 1);
+      const round = data.rounds[index];
+      const previous = index > 0 ? data.rounds[index - 1] : null;
+      label.textContent = 'Round ' + round.round + ' of ' + data.rounds[total - 1].round;
+      summary.replaceChildren();
+      summary.appendChild(element('p', 'Round ' + round.round + (previous ? ': the text as the chair tabled it, with what changed since round ' + previous.round + '.' : ': the first text the chair tabled.'), 'replay-heading'));
+      describeRound(round).concat(describeChanges(round)).forEach((line) => summary.appendChild(element('p', line)));
+      list.replaceChildren();
+      data.issues.forEach((issue) => {
+        const item = element('li', null, 'paragraph');
+        const heading = element('h3', issueTitles[issue.id]);
+        const now = round.text[issue.id] || '';
+        const before = previous ? (previous.text[issue.id] || '') : now;
+        const value = round.draft[issue.id];
+        const was = previous ? previous.draft[issue.id] : value;
+        const reworded = now !== before;
+        const moved = Math.abs(value - was) >= 0.005;
+        if (reworded || moved) {
+          item.classList.add('changed');
+          heading.appendChild(element('span', reworded ? 'Reworded' : 'Moved', 'badge changed'));
+        }
+        item.appendChild(heading);
+        const paragraph = element('p');
+        if (reworded) {
+          wordDiff(before, now).forEach((part) => {
+            paragraph.appendChild(part[0] === ' ' ? document.createTextNode(part[1]) : element(part[0] === '+' ? 'ins' : 'del', part[1]));
+          });
+        } else {
+          paragraph.textContent = now;
+        }
+        item.appendChild(paragraph);
+        item.appendChild(element('p', 'Draft value ' + fixed2(value) + (moved ? ' (was ' + fixed2(was) + ')' : ''), 'meta'));
+        list.appendChild(item);
+      });
+    }
+
+    function stop() {
+      if (timer !== null) clearInterval(timer);
+      timer = null;
+      playButton.textContent = 'Play';
+      playButton.setAttribute('aria-pressed', 'false');
+    }
+    function current() { return Number(slider.value) - 1; }
+    byId('replay-first').addEventListener('click', () => { stop(); show(0); });
+    byId('replay-previous').addEventListener('click', () => { stop(); show(current() - 1); });
+    byId('replay-next').addEventListener('click', () => { stop(); show(current() + 1); });
+    slider.addEventListener('input', () => { stop(); show(current()); });
+    playButton.setAttribute('aria-pressed', 'false');
+    playButton.addEventListener('click', () => {
+      if (timer !== null) { stop(); return; }
+      if (current() >= total - 1) show(0);
+      playButton.textContent = 'Pause';
+      playButton.setAttribute('aria-pressed', 'true');
+      timer = setInterval(() => {
+        if (current() >= total - 1) { stop(); return; }
+        show(current() + 1);
+      }, 1500);
+    });
+    show(0);
+  }
+
+  function drawRun() {
+    draw(byId('chart-shares-count'), sharesSpec('count', 'Responses by round', 'Delegations', false), true);
+    if (data.has_power) draw(byId('chart-shares-power'), sharesSpec('power', 'Responses by round, weighted by power', 'Share of power', true), true);
+
+    const select = byId('focus-delegation');
+    const focus = focusDefault();
+    data.delegations.forEach((delegation) => {
+      const option = element('option', delegation.name);
+      option.value = delegation.id;
+      if (delegation.id === focus) option.selected = true;
+      select.appendChild(option);
+    });
+    const utilityView = draw(byId('chart-utility'), utilitySpec(focus), true);
+    select.addEventListener('change', () => {
+      if (utilityView) utilityView.signal('focus', select.value).runAsync();
+    });
+
+    if (data.distance.length) {
+      const container = byId('chart-distance');
+      draw(container, distanceSpec(container), false);
+    }
+    const multiples = byId('chart-positions');
+    if (multiples && data.positions.length) {
+      // Lay out every panel before measuring any: the grid's columns depend on how many there are.
+      const charts = data.issues.map(() => {
+        const figure = element('figure');
+        const chart = element('div', null, 'chart');
+        figure.appendChild(chart);
+        multiples.appendChild(figure);
+        return chart;
+      });
+      data.issues.forEach((issue, j) => draw(charts[j], positionsSpec(issue), true));
+      const caption = element('p', 'Lines: delegations, in their bloc colour and dash (see the utility chart). Thick black line: the tabled draft.', 'hint');
+      multiples.parentNode.appendChild(caption);
+    }
+    setupReplay();
+  }
+
+  // ------------------------------------------------------------------ sweep charts
+
+  function outcomesSpec() {
+    const seen = data.outcomes_seen.length ? data.outcomes_seen : ['no_consensus'];
+    const rows = data.outcome_rows.filter((row) => seen.indexOf(row.outcome) >= 0);
+    const cells = data.cells.map((cell) => cell.cell);
+    const cellLabels = {};
+    data.cells.forEach((cell) => { cellLabels[cell.cell] = 'Cell ' + cell.cell + ': ' + cell.label; });
+    const colours = OUTCOMES.map((_, j) => OUTCOME_COLOURS[j]);
+    return {
+      description: 'Outcome shares per grid cell with 95% intervals.',
+      height: cells.length * (seen.length * 16 + 14), padding: 5, autosize: fitAutosize,
+      title: titleStyle('Outcome probabilities per grid cell (95% intervals)'),
+      signals: [{name: 'cellLabels', value: cellLabels}, {name: 'outcomeLabels', value: OUTCOME_LABELS}],
+      data: [{name: 'rows', values: rows}],
+      scales: [
+        {name: 'y', type: 'band', domain: cells, range: 'height', paddingInner: 0.15},
+        {name: 'x', type: 'linear', domain: [0, 1], range: 'width'},
+        {name: 'colour', type: 'ordinal', domain: OUTCOMES, range: colours},
+        {name: 'shape', type: 'ordinal', domain: OUTCOMES, range: OUTCOME_SHAPES}
+      ],
+      axes: [
+        {orient: 'bottom', scale: 'x', title: 'Share of replicates', format: '.0%', grid: true},
+        {orient: 'left', scale: 'y', title: 'Grid cell', labelLimit: 260, encode: {labels: {update: {text: {signal: 'cellLabels[datum.value]'}}}}}
+      ],
+      legends: [{fill: 'colour', shape: 'shape', title: 'Outcome', orient: 'top', direction: 'horizontal', values: seen, labelLimit: 220,
+        encode: {labels: {update: {text: {signal: 'outcomeLabels[datum.value]'}}}}}],
+      marks: [{type: 'group', from: {facet: {name: 'cellRows', data: 'rows', groupby: 'cell'}},
+        encode: {enter: {y: {scale: 'y', field: 'cell'}, height: {scale: 'y', band: 1}, width: {signal: 'width'}}},
+        signals: [{name: 'height', update: "bandwidth('y')"}],  // the inner band scale spans one cell
+        scales: [{name: 'inner', type: 'band', domain: seen, range: 'height', padding: 0.2}],
+        marks: [
+          {type: 'rule', from: {data: 'cellRows'}, encode: {enter: {x: {scale: 'x', field: 'low'}, x2: {scale: 'x', field: 'high'},
+            y: {scale: 'inner', field: 'outcome', band: 0.5}, stroke: {scale: 'colour', field: 'outcome'}, strokeWidth: {value: 2}}}},
+          {type: 'symbol', from: {data: 'cellRows'}, encode: {enter: {x: {scale: 'x', field: 'share'}, y: {scale: 'inner', field: 'outcome', band: 0.5},
+            shape: {scale: 'shape', field: 'outcome'}, fill: {scale: 'colour', field: 'outcome'}, stroke: {value: '#222'}, size: {value: 70},
+            tooltip: {signal: "{'Cell': cellLabels[datum.cell], 'Outcome': outcomeLabels[datum.outcome], 'Share': format(datum.share, '.1%'), " +
+              "'95% interval': format(datum.low, '.1%') + ' to ' + format(datum.high, '.1%')}"}}}}
+        ]}]
+    };
+  }
+
+  function objectionsSpec(container) {
+    const cells = data.cells.map((cell) => cell.cell);
+    const delegations = data.delegations.map((delegation) => delegation.id);
+    const cellLabels = {};
+    data.cells.forEach((cell) => { cellLabels[cell.cell] = 'Cell ' + cell.cell + ': ' + cell.label; });
+    const band = Math.max(44, Math.min(110, Math.floor((widthOf(container) - 190) / Math.max(1, cells.length))));
+    return {
+      description: 'Share of replicates in which each delegation objected, per grid cell.',
+      width: band * cells.length, height: 22 * delegations.length, padding: 5, autosize: {type: 'pad'},
+      title: titleStyle('Objection frequency per delegation'),
+      signals: [{name: 'cellLabels', value: cellLabels}, {name: 'delegationNames', value: mapOf(data.delegations, 'id', 'name')}],
+      data: [{name: 'rows', values: data.objection_rows}],
+      scales: [
+        {name: 'x', type: 'band', domain: cells, range: 'width', padding: 0.04},
+        {name: 'y', type: 'band', domain: delegations, range: 'height', padding: 0.06},
+        {name: 'colour', type: 'linear', domain: [0, 1], range: {scheme: 'oranges'}}
+      ],
+      axes: [
+        {orient: 'bottom', scale: 'x', title: 'Grid cell', encode: {labels: {update: {text: {signal: "'Cell ' + datum.value"}}}}},
+        {orient: 'left', scale: 'y', title: 'Delegation', labelLimit: 170, encode: {labels: {update: {text: {signal: 'delegationNames[datum.value]'}}}}}
+      ],
+      legends: [{fill: 'colour', title: 'Objected in', format: '.0%', orient: 'right', gradientLength: 140}],
+      marks: [
+        {type: 'rect', from: {data: 'rows'}, encode: {enter: {x: {scale: 'x', field: 'cell'}, width: {scale: 'x', band: 1},
+          y: {scale: 'y', field: 'delegation'}, height: {scale: 'y', band: 1}, fill: {scale: 'colour', field: 'share'},
+          tooltip: {signal: "{'Delegation': datum.name, 'Cell': cellLabels[datum.cell], 'Objected': format(datum.share, '.1%'), " +
+            "'Stood aside': format(datum.aside, '.1%'), 'Sole blocker': format(datum.sole, '.1%')}"}}}},
+        {type: 'text', from: {data: 'rows'}, interactive: false, encode: {enter: {x: {scale: 'x', field: 'cell', band: 0.5},
+          y: {scale: 'y', field: 'delegation', band: 0.5}, align: {value: 'center'}, baseline: {value: 'middle'}, fontSize: {value: 10},
+          text: {signal: "format(datum.share, '.0%')"}, fill: {signal: "datum.share > 0.5 ? '#ffffff' : '#111111'"}}}}
+      ]
+    };
+  }
+
+  function drawSweep() {
+    draw(byId('chart-outcomes'), outcomesSpec(), true);
+    const container = byId('chart-objections');
+    if (data.objection_rows.length) draw(container, objectionsSpec(container), false);
+    else container.appendChild(element('p', 'The sweep summary has no objection shares.', 'note'));
+  }
+
+  try {
+    if (data.kind === 'sweep') drawSweep();
+    else drawRun();
+  } catch (error) {
+    noteError(error && error.message || error);
+  }
+  Promise.all(pending).then(() => {
+    root.setAttribute('data-report-charts', String(views.length));
+    root.setAttribute('data-report', errors.length ? 'error' : 'rendered');
+  }, (error) => {
+    noteError(error && error.message || error);
+    root.setAttribute('data-report', 'error');
+  });
+})();

@@ -1,0 +1,120 @@
+// Sweeps: identical numbers for any thread count, Wilson intervals, grids, bad --vary.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "negsim/errors.hpp"
+#include "negsim/grid.hpp"
+#include "negsim/sweep.hpp"
+#include "test_support.hpp"
+
+using test_support::negsim_binary;
+using test_support::run_command;
+
+TEST_CASE("Wilson intervals match hand-computed values", "[sweep][wilson]") {
+  // 8 of 10, z = 1.96: centre (0.8 + 0.19208) / 1.38416 = 0.71678, half-width 0.22643.
+  const auto interval = negsim::wilson_interval(8, 10);
+  CHECK(interval.low == Approx(0.4902).margin(1e-4));
+  CHECK(interval.high == Approx(0.9433).margin(1e-4));
+  const auto none = negsim::wilson_interval(0, 100);
+  CHECK(none.low == Approx(0.0).margin(1e-12));
+  CHECK(none.high == Approx(0.0370).margin(1e-4));
+  const auto all = negsim::wilson_interval(100, 100);
+  CHECK(all.high == 1.0);
+  CHECK(all.low == Approx(0.9630).margin(1e-4));
+}
+
+TEST_CASE("a sweep gives the same statistics on 1, 2 and 4 threads", "[sweep][determinism]") {
+  const auto scenario = negsim::load_scenario_file(test_support::source_path("scenarios/gge-2016-2017.yaml"),
+                                                   {"process.noise=0.08", "delegations.russia.outside_option={value: 0.3, range: [0.1, 0.9]}"});
+  negsim::ReplicateOptions options;
+  options.master_seed = 11;
+  options.replicates = 300;
+  options.threads = 1;
+  const auto one = negsim::run_replicates(scenario, options);
+  options.threads = 2;
+  const auto two = negsim::run_replicates(scenario, options);
+  options.threads = 4;
+  const auto four = negsim::run_replicates(scenario, options);
+  CHECK(one == two);
+  CHECK(one == four);
+  CHECK(one.replicates == 300);
+  // Splitting the replicates in two ranges and merging gives the same again (as MPI ranks do).
+  options.replicates = 120;
+  auto first = negsim::run_replicates(scenario, options);
+  options.first_replicate = 120;
+  options.replicates = 180;
+  first.merge(negsim::run_replicates(scenario, options));
+  CHECK(first == one);
+}
+
+TEST_CASE("grids expand in order, last axis fastest", "[sweep][grid]") {
+  const auto cells = negsim::expand_grid({negsim::parse_vary("process.rule=unanimity,consensus"),
+                                          negsim::parse_vary("process.noise=0:0.1:3")});
+  REQUIRE(cells.size() == 6);
+  CHECK(cells[0].overrides() == std::vector<std::string>{"process.rule=unanimity", "process.noise=0"});
+  CHECK(cells[1].overrides() == std::vector<std::string>{"process.rule=unanimity", "process.noise=0.05"});
+  CHECK(cells[5].overrides() == std::vector<std::string>{"process.rule=consensus", "process.noise=0.1"});
+  CHECK(negsim::expand_grid({}).size() == 1);
+  CHECK_THROWS_AS(negsim::parse_vary("process.rule"), negsim::InputError);
+  CHECK_THROWS_AS(negsim::parse_vary("process.noise=0:1"), negsim::InputError);
+  CHECK_THROWS_AS(negsim::parse_vary("process.noise=0:1:1"), negsim::InputError);
+  CHECK_THROWS_AS(negsim::parse_vary("process.noise=a:1:3"), negsim::InputError);
+  CHECK_THROWS_AS(negsim::parse_vary("process.rule=a,,b"), negsim::InputError);
+}
+
+TEST_CASE("a grid over the rule reproduces the known outcomes of a lone red line", "[sweep][grid]") {
+  const auto directory = test_support::temporary_directory("sweep-rule");
+  const auto result = run_command(negsim_binary() + " sweep " + test_support::source_path("tests/valid-base.yaml") +
+                                  " --quiet --replicates 20 --set process.chair.repair=false --set process.chair.amendments=false"
+                                  " --set delegations.usa.red_lines.ihl.min=0.5 --set delegations.uk.red_lines.ihl.min=0.5"
+                                  " --vary process.rule=unanimity,consensus,consensus-minus-1 --out " +
+                                  (directory / "sweep").string());
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  const auto summary = nlohmann::json::parse(test_support::read_text((directory / "sweep" / "summary.json").string()));
+  REQUIRE(summary["cells"].size() == 3);
+  CHECK(summary["cells"][0]["outcomes"]["no_consensus"]["share"] == 1.0);
+  CHECK(summary["cells"][1]["outcomes"]["no_consensus"]["share"] == 1.0);
+  CHECK(summary["cells"][2]["outcomes"]["adopted_over_objections"]["share"] == 1.0);
+  CHECK(summary["cells"][2]["objection_share"]["russia"] == 1.0);
+  std::filesystem::remove_all(directory);
+}
+
+TEST_CASE("negsim sweep writes identical cells.csv for any thread count", "[sweep][cli][determinism]") {
+  const auto directory = test_support::temporary_directory("sweep-threads");
+  const std::string base = negsim_binary() + " sweep " + test_support::source_path("scenarios/gge-2016-2017.yaml") +
+                           " --quiet --replicates 200 --seed 5 --set process.noise=0.06 --replicates-csv"
+                           " --vary process.chair.bias=0,0.3 --out ";
+  for (const char* threads : {"1", "2", "4"}) {
+    const auto result = run_command(base + (directory / threads).string() + " --threads " + threads);
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+  }
+  for (const char* name : {"cells.csv", "summary.json", "replicates.csv"}) {
+    INFO(name);
+    const std::string one = test_support::read_text((directory / "1" / name).string());
+    CHECK(!one.empty());
+    CHECK(one == test_support::read_text((directory / "2" / name).string()));
+    CHECK(one == test_support::read_text((directory / "4" / name).string()));
+  }
+  std::filesystem::remove_all(directory);
+}
+
+TEST_CASE("bad --vary keys or values exit 2 with a clear message and write nothing", "[sweep][cli]") {
+  const auto directory = test_support::temporary_directory("sweep-bad");
+  const std::string base = negsim_binary() + " sweep " + test_support::source_path("scenarios/gge-2016-2017.yaml") +
+                           " --quiet --replicates 5 --out " + (directory / "out").string();
+  const auto typo = run_command(base + " --vary process.rul=unanimity,consensus");
+  CHECK(typo.exit_code == 2);
+  CHECK(typo.output.find("did you mean 'rule'") != std::string::npos);
+  const auto out_of_range = run_command(base + " --vary delegations.russia.positions.ihl=0.2,1.7");
+  CHECK(out_of_range.exit_code == 2);
+  CHECK(out_of_range.output.find("out of range") != std::string::npos);
+  const auto malformed = run_command(base + " --vary process.noise=0:0.1");
+  CHECK(malformed.exit_code == 2);
+  CHECK(malformed.output.find("--vary") != std::string::npos);
+  CHECK(run_command(base + " --replicates 0").exit_code == 2);
+  CHECK(test_support::run_command("ls -A " + directory.string()).output.empty());
+  std::filesystem::remove_all(directory);
+}

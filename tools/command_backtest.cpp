@@ -1,0 +1,99 @@
+// negsim backtest [DIR]: play every scenario with an `expected:` block under DIR over many
+// seeded replicates and compare the simulated outcomes with the recorded ones.
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "negsim/backtest.hpp"
+#include "negsim/errors.hpp"
+#include "negsim/scenario.hpp"
+#include "negsim/sweep.hpp"
+
+namespace negsim::cli {
+
+namespace {
+const char* const backtest_examples = R"(
+Examples:
+  negsim backtest
+  negsim backtest scenarios/history --seeds 1000 --threads 2
+  negsim backtest scenarios/history/what-if --format json
+
+Every *.yaml file under DIR (recursively; symbolic links and 'stances' directories are skipped)
+that has an `expected:` block is played --seeds times. Replicate r uses a seed derived from the
+master seed and r: it draws the scenario's declared uncertainty ({value, range} / {value, sd})
+and its perception noise (process.noise). A row passes by the scenario's expected.criterion
+(default: the recorded outcome is the most frequent simulated one, and each named objector,
+dissociator and contested issue appears in at least half of the runs).
+Exit status: 0 when every row passes, 1 when a row fails, 2 bad input or nothing to test.
+)";
+}  // namespace
+
+int backtest_command(const std::vector<std::string>& arguments) {
+  po::options_description options("Options for 'negsim backtest [DIR]'");
+  std::uint64_t seeds = 200;
+  std::uint64_t master_seed = 1;
+  int threads = 0;
+  std::string format = "text";
+  options.add_options()("help,h", "show this help")(
+      "seeds", po::value<std::uint64_t>(&seeds)->default_value(200), "replicates per scenario")(
+      "seed", po::value<std::uint64_t>(&master_seed)->default_value(1), "master seed of the replicates")(
+      "threads", po::value<int>(&threads)->default_value(0), "worker threads (0: all cores)")(
+      "no-sample", "keep declared uncertainty at its values; only perception noise varies")(
+      "format", po::value<std::string>(&format)->default_value("text"), "text or json");
+  po::options_description hidden;
+  std::vector<std::string> directories;
+  hidden.add_options()("directory", po::value<std::vector<std::string>>(&directories));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("directory", -1);
+  po::variables_map values;
+  po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), values);
+  if (values.count("help")) {
+    std::cout << "Usage: negsim backtest [DIR] [OPTIONS]\n\n" << options << backtest_examples;
+    return exit_ok;
+  }
+  po::notify(values);
+  if (directories.size() > 1) throw po::error("backtest takes at most one DIR");
+  if (format != "text" && format != "json") throw po::error("--format must be text or json, not '" + format + "'");
+  if (seeds < 1 || seeds > 10000000) throw po::error("--seeds must be between 1 and 10000000");
+  if (threads < 0) throw po::error("--threads must be 0 (all cores) or more");
+  const std::string directory = directories.empty() ? "scenarios/history" : directories.front();
+  std::error_code error;
+  if (!std::filesystem::is_directory(directory, error)) {
+    throw InputError(directory, 1, 1, "", "is not a directory of scenarios");
+  }
+
+  std::vector<BacktestResult> results;
+  for (const auto& file : find_scenario_files(directory)) {
+    const Scenario scenario = load_scenario_file(file);
+    if (!scenario.expected.present) continue;
+    ReplicateOptions replicate_options;
+    replicate_options.master_seed = master_seed;
+    replicate_options.replicates = seeds;
+    replicate_options.threads = threads;
+    replicate_options.sample_uncertainty = values.count("no-sample") == 0;
+    BacktestResult result = evaluate_backtest(scenario, run_replicates(scenario, replicate_options), file);
+    result.name = std::filesystem::path(file).lexically_relative(directory).replace_extension().string();
+    results.push_back(std::move(result));
+  }
+  if (results.empty()) throw InputError(directory, 1, 1, "", "no scenario with an `expected:` block here");
+
+  bool every_row_passed = true;
+  for (const auto& result : results) every_row_passed = every_row_passed && result.passed();
+  if (format == "json") {
+    auto report = backtest_json(results);
+    report["directory"] = directory;
+    report["seeds"] = seeds;
+    report["master_seed"] = master_seed;
+    report["sampled_uncertainty"] = values.count("no-sample") == 0;
+    std::cout << report.dump(2) << "\n";
+  } else {
+    std::cout << backtest_table(results);
+  }
+  return every_row_passed ? exit_ok : exit_run_failed;
+}
+
+}  // namespace negsim::cli
