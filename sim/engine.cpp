@@ -49,6 +49,14 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
   state_.responses.assign(static_cast<std::size_t>(n), Response::aside);
   state_.red_line_crossed.assign(static_cast<std::size_t>(n) * static_cast<std::size_t>(k), 0);
   state_.settled.assign(static_cast<std::size_t>(k), 0);
+  previous_draft_ = Eigen::VectorXd::Zero(k);
+  // An omitted paragraph is settled from the start at its status quo: no strategy, repair or
+  // amendment moves it.
+  for (int issue = 0; issue < k; ++issue) {
+    if (!scenario.issues[static_cast<std::size_t>(issue)].omitted) continue;
+    state_.settled[static_cast<std::size_t>(issue)] = 1;
+    previous_draft_(issue) = scenario.issues[static_cast<std::size_t>(issue)].status_quo;
+  }
   grievances_.resize(static_cast<std::size_t>(n));
   for (auto& list : grievances_) list.reserve(static_cast<std::size_t>(k));
   trial_draft_.resize(k);
@@ -56,7 +64,6 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
   trial_blocking_.resize(n);
   trial_responses_.assign(static_cast<std::size_t>(n), Response::aside);
   next_positions_.resize(n, k);
-  previous_draft_ = Eigen::VectorXd::Zero(k);
   crossed_any_.assign(static_cast<std::size_t>(n), 0);
   order_.reserve(static_cast<std::size_t>(n));
   new_objectors_.reserve(static_cast<std::size_t>(n));
@@ -347,6 +354,7 @@ void Engine::revise_draft() {
 }
 
 bool Engine::try_change(int delegation, int issue, double value, TraceSink::ChangeKind kind) {
+  if (scenario_.issues[static_cast<std::size_t>(issue)].omitted) return false;
   trial_draft_ = state_.draft;
   trial_draft_(issue) = value;
   // Only one paragraph changes: update each utility by that paragraph's change of loss.

@@ -707,7 +707,7 @@ class Loader {
     check_count(node, "issues", 1, limits_.max_issues, "issues");
     for (std::size_t i = 0; i < node.size(); ++i) {
       const std::string path = index_path("issues", i);
-      MapReader map(source_, node[i], path, {"id", "title", "levels", "status_quo", "notes"});
+      MapReader map(source_, node[i], path, {"id", "title", "levels", "status_quo", "omitted", "notes"});
       Issue issue;
       issue.id = detail::read_id(source_, map.required("id"), map.child_path("id"));
       if (scenario_.find_issue(issue.id) >= 0) {
@@ -734,6 +734,9 @@ class Loader {
       if (map.has("status_quo")) {
         issue.status_quo = detail::read_number(source_, map.optional("status_quo"),
                                                map.child_path("status_quo"), unit_interval);
+      }
+      if (map.has("omitted")) {
+        issue.omitted = detail::read_bool(source_, map.optional("omitted"), map.child_path("omitted"));
       }
       scenario_.issues.push_back(std::move(issue));
     }

@@ -31,7 +31,9 @@ std::string endless_scenario() {
   return yaml.str();
 }
 
-nlohmann::json read_json(const fs::path& path) { return nlohmann::json::parse(test_support::read_text(path.string())); }
+nlohmann::json read_json(const fs::path& path) {
+  return nlohmann::json::parse(test_support::read_text(path.string()));
+}
 
 // Nothing of a failed write may remain: no run directory, no hidden temporary one.
 std::vector<std::string> leftovers(const fs::path& directory) {
@@ -94,7 +96,8 @@ TEST_CASE("resource limits can be lowered and raised from the command line", "[c
     CHECK(run_command(negsim_binary() + command + base + " --max-issues 1").exit_code == 2);
     CHECK(run_command(negsim_binary() + command + base + " --max-blocs 1").exit_code == 0);
     CHECK(run_command(negsim_binary() + command + base + " --max-nodes 50").exit_code == 2);
-    for (const char* bad : {" --max-delegations 0", " --max-issues -1", " --max-rounds many", " --max-nodes 9999999999"}) {
+    for (const char* bad :
+         {" --max-delegations 0", " --max-issues -1", " --max-rounds many", " --max-nodes 9999999999"}) {
       INFO(bad);
       const auto usage = run_command(negsim_binary() + command + base + bad);
       CHECK(usage.exit_code == 2);

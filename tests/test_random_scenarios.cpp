@@ -6,12 +6,11 @@
 // build); the sanitizer run in tools/test uses fewer. NEGSIM_RANDOM_SCENARIO_DUMP=INDEX prints
 // the YAML of one scenario.
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "negsim/model.hpp"
@@ -45,9 +44,15 @@ std::string number(double value) {
   std::snprintf(buffer, sizeof buffer, "%.4f", value);
   return buffer;
 }
-double floor4(double value) { return std::floor(value * 1e4) / 1e4; }
-double ceil4(double value) { return std::ceil(value * 1e4) / 1e4; }
-double round4(double value) { return std::round(value * 1e4) / 1e4; }
+double floor4(double value) {
+  return std::floor(value * 1e4) / 1e4;
+}
+double ceil4(double value) {
+  return std::ceil(value * 1e4) / 1e4;
+}
+double round4(double value) {
+  return std::round(value * 1e4) / 1e4;
+}
 
 // A random scenario that the loader must accept: every value inside its documented range.
 std::string random_scenario(std::uint64_t index) {
@@ -88,7 +93,8 @@ std::string random_scenario(std::uint64_t index) {
   yaml << "delegations:\n";
   for (int i = 0; i < n; ++i) {
     yaml << "  - id: d" << i << "\n";
-    if (bloc_of[static_cast<std::size_t>(i)] >= 0) yaml << "    bloc: bloc" << bloc_of[static_cast<std::size_t>(i)] << "\n";
+    if (bloc_of[static_cast<std::size_t>(i)] >= 0)
+      yaml << "    bloc: bloc" << bloc_of[static_cast<std::size_t>(i)] << "\n";
     if (draw.chance(0.7)) yaml << "    power: " << number(round4(draw.uniform(0.1, 10))) << "\n";
     std::vector<double> positions;
     yaml << "    positions: {";
@@ -101,7 +107,8 @@ std::string random_scenario(std::uint64_t index) {
       // Some issues left out or at zero, but never all of them.
       yaml << "    salience: {issue0: " << number(round4(draw.uniform(0.01, 5)));
       for (int issue = 1; issue < k; ++issue) {
-        if (draw.chance(0.8)) yaml << ", issue" << issue << ": " << number(draw.chance(0.2) ? 0.0 : round4(draw.uniform(0, 5)));
+        if (draw.chance(0.8))
+          yaml << ", issue" << issue << ": " << number(draw.chance(0.2) ? 0.0 : round4(draw.uniform(0, 5)));
       }
       yaml << "}\n";
     }
@@ -120,8 +127,9 @@ std::string random_scenario(std::uint64_t index) {
     if (draw.chance(0.8)) {
       const double support_max = round4(draw.uniform(0.3, 1));
       yaml << "    agent: {model: " << draw.pick(models) << ", support_max: " << number(support_max)
-           << ", support_min: " << number(floor4(draw.uniform(0, support_max))) << ", beta: "
-           << number(round4(draw.uniform(0.2, 5))) << ", reciprocity: " << number(round4(draw.uniform(0, 2))) << "}\n";
+           << ", support_min: " << number(floor4(draw.uniform(0, support_max)))
+           << ", beta: " << number(round4(draw.uniform(0.2, 5)))
+           << ", reciprocity: " << number(round4(draw.uniform(0, 2))) << "}\n";
     }
     if (draw.chance(0.4)) yaml << "    outside_option: " << number(round4(draw.uniform(0, 1))) << "\n";
     if (draw.chance(0.4)) yaml << "    susceptibility: " << number(round4(draw.uniform(0, 1))) << "\n";
@@ -144,9 +152,10 @@ std::string random_scenario(std::uint64_t index) {
   yaml << "  noise: " << number(draw.chance(0.5) ? 0.0 : round4(draw.uniform(0, 0.5))) << "\n";
   yaml << "  amendment_step: " << number(round4(draw.uniform(0, 1))) << "\n";
   yaml << "  chair: {strategy: " << draw.pick(std::vector<std::string>{"compromise", "nash", "maximin"});
-  if (draw.chance(0.5)) yaml << ", delegation: d" << draw.integer(0, n - 1) << ", bias: " << number(round4(draw.uniform(0, 1)));
-  yaml << ", repair: " << (draw.chance(0.7) ? "true" : "false") << ", amendments: " << (draw.chance(0.7) ? "true" : "false")
-       << "}\n";
+  if (draw.chance(0.5))
+    yaml << ", delegation: d" << draw.integer(0, n - 1) << ", bias: " << number(round4(draw.uniform(0, 1)));
+  yaml << ", repair: " << (draw.chance(0.7) ? "true" : "false")
+       << ", amendments: " << (draw.chance(0.7) ? "true" : "false") << "}\n";
   if (draw.chance(0.5)) {
     yaml << "  fallbacks: {chairs_summary: " << (draw.chance(0.5) ? "true" : "false");
     if (draw.chance(0.5)) yaml << ", vote: {threshold: " << number(round4(draw.uniform(0.51, 1))) << "}";
@@ -212,25 +221,30 @@ class CheckingSink : public negsim::TraceSink {
       const std::string who = round + delegation.id + ": ";
       // Perceived utility minus this round's noise is the model's utility: in [0, 1].
       const double utility = state.utility(i) - state.noise(i);
-      if (utility < -tolerance || utility > 1 + tolerance) problem(who + "utility " + std::to_string(utility) + " outside [0, 1]");
+      if (utility < -tolerance || utility > 1 + tolerance)
+        problem(who + "utility " + std::to_string(utility) + " outside [0, 1]");
       const double threshold = state.support_threshold(i);
-      if (threshold < delegation.agent.support_min - tolerance || threshold > delegation.agent.support_max + tolerance) {
+      if (threshold < delegation.agent.support_min - tolerance ||
+          threshold > delegation.agent.support_max + tolerance) {
         problem(who + "support threshold outside [support_min, support_max]");
       }
       // Every agent model concedes or holds: a support threshold never rises.
-      if (previous_threshold_.size() == static_cast<std::size_t>(n) && threshold > previous_threshold_[index] + tolerance) {
+      if (previous_threshold_.size() == static_cast<std::size_t>(n) &&
+          threshold > previous_threshold_[index] + tolerance) {
         problem(who + "support threshold rose from " + std::to_string(previous_threshold_[index]) + " to " +
                 std::to_string(threshold));
       }
       bool crossed = false;
       for (int issue = 0; issue < k; ++issue) {
-        const bool marked = state.red_line_crossed[index * static_cast<std::size_t>(k) + static_cast<std::size_t>(issue)] != 0;
+        const bool marked =
+            state.red_line_crossed[index * static_cast<std::size_t>(k) + static_cast<std::size_t>(issue)] != 0;
         if (marked != negsim::crosses_red_line(scenario_, i, issue, state.draft(issue))) {
           problem(who + "red line marking disagrees with the draft");
         }
         crossed = crossed || marked;
       }
-      if (crossed && state.responses[index] != negsim::Response::object) problem(who + "red line crossed without an objection");
+      if (crossed && state.responses[index] != negsim::Response::object)
+        problem(who + "red line crossed without an objection");
     }
     previous_threshold_.assign(state.support_threshold.data(), state.support_threshold.data() + n);
   }
@@ -264,25 +278,31 @@ void check_outcome(const negsim::Scenario& scenario, const negsim::Outcome& outc
   const auto kind = outcome.kind;
   const std::string what = negsim::to_string(kind) + ": ";
   if (outcome.rounds != rounds_played) problems.push_back(what + "rounds differs from the rounds played");
-  if (outcome.rounds < 1 || outcome.rounds > scenario.process.max_rounds) problems.push_back(what + "rounds out of range");
+  if (outcome.rounds < 1 || outcome.rounds > scenario.process.max_rounds)
+    problems.push_back(what + "rounds out of range");
   if (!outcome.draft.allFinite()) problems.push_back(what + "non-finite final draft");
   const bool met = negsim::rule_met(scenario.process.rule, outcome.responses);
   const bool adopted_by_rule = kind == OutcomeKind::consensus || kind == OutcomeKind::consensus_with_dissociations ||
                                kind == OutcomeKind::adopted_over_objections || kind == OutcomeKind::chairs_summary;
   if (adopted_by_rule && !met) problems.push_back(what + "adopted although the rule is not met");
-  if (!adopted_by_rule && !outcome.interrupted && met) problems.push_back(what + "not adopted although the rule is met");
+  if (!adopted_by_rule && !outcome.interrupted && met)
+    problems.push_back(what + "not adopted although the rule is met");
   const auto objectors = delegations_with(outcome.responses, Response::object);
   const auto asides = delegations_with(outcome.responses, Response::aside);
-  if (delegations_of(outcome.objectors) != objectors) problems.push_back(what + "listed objectors differ from the objections");
-  if (delegations_of(outcome.dissociators) != asides) problems.push_back(what + "listed dissociators differ from the stand-asides");
+  if (delegations_of(outcome.objectors) != objectors)
+    problems.push_back(what + "listed objectors differ from the objections");
+  if (delegations_of(outcome.dissociators) != asides)
+    problems.push_back(what + "listed dissociators differ from the stand-asides");
   if (kind == OutcomeKind::consensus && (!objectors.empty() || !asides.empty())) {
     problems.push_back(what + "consensus with objections or stand-asides");
   }
   if (kind == OutcomeKind::consensus_with_dissociations && (!objectors.empty() || asides.empty())) {
     problems.push_back(what + "dissociations without stand-asides, or with objections");
   }
-  if (kind == OutcomeKind::adopted_over_objections && objectors.empty()) problems.push_back(what + "no objection overruled");
-  if (kind == OutcomeKind::vote && (!outcome.vote || !outcome.vote->adopted)) problems.push_back(what + "no adopted vote");
+  if (kind == OutcomeKind::adopted_over_objections && objectors.empty())
+    problems.push_back(what + "no objection overruled");
+  if (kind == OutcomeKind::vote && (!outcome.vote || !outcome.vote->adopted))
+    problems.push_back(what + "no adopted vote");
   if (kind == OutcomeKind::chairs_summary && outcome.moved_to_chairs_summary.empty()) {
     problems.push_back(what + "nothing moved to the chair's summary");
   }

@@ -1,19 +1,23 @@
 // negsim sweep FILE: many seeded replicates, over a grid of what-if settings, in parallel.
-#include <chrono>
-#include <fstream>
 #include <algorithm>
+#include <chrono>
+#include <exception>
+#include <fstream>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "commands.hpp"
+#include "negsim/distributed.hpp"
 #include "negsim/errors.hpp"
 #include "negsim/grid.hpp"
 #include "negsim/outputs.hpp"
 #include "negsim/scenario.hpp"
 #include "negsim/random.hpp"
 #include "negsim/sweep.hpp"
+#include "negsim/sweep_run.hpp"
 #include "negsim/trace.hpp"
 #include "progress.hpp"
 
@@ -37,173 +41,290 @@ the results are identical for any --threads.
 Writes results/<scenario>/sweep-<timestamp>-seed<seed>/ (or --out DIR): cells.csv (one row per
 cell: outcome shares with 95% Wilson intervals, rounds, objection frequency per delegation,
 mean final utility per bloc), summary.json, meta.json, and replicates.csv with --replicates-csv.
+Finished cells are recorded in DIR.partial/checkpoint.jsonl as the sweep goes; if it is
+interrupted, run the same command with --out DIR --resume to finish only the missing cells.
+
+Under mpirun (built with MPI), the cells and blocks of replicates are shared among the ranks,
+each using --threads threads; rank 0 writes the same files one process would (docs/SCALING.md):
+  mpirun -np 4 negsim sweep scenarios/gge-2016-2017.yaml --replicates 100000 --out sweep-big
 )";
 
-}  // namespace
+// Exit status for an error caught before work started, as main() would report it.
+int exit_status_of(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const po::error&) {
+    return exit_bad_input;
+  } catch (const InputError&) {
+    return exit_bad_input;
+  } catch (...) {
+    return exit_run_failed;
+  }
+}
 
-int sweep_command(const std::vector<std::string>& arguments) {
+// What the sweep needs once its inputs are checked, on every rank; the output side (staged
+// directory, checkpoint, replicate rows) only on rank 0.
+struct SweepSetup {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  po::variables_map values;
+  std::vector<std::string> files;
+  std::vector<std::string> overrides;
+  std::vector<std::string> vary_expressions;
+  std::string format = "text";
+  std::uint64_t keep_traces = 0;
+  bool quiet = false;
+  Scenario base;
+  SweepDescription description;
+  std::vector<GridCell> cells;
+  SweepJob job;
+  std::string directory;
+  std::unique_ptr<SweepCheckpoint> checkpoint;
+  std::ofstream replicate_rows;
+};
+
+// Parses the options and loads and checks every cell; rank 0 also claims the output directory
+// and starts (or resumes) the checkpoint. Returns false after printing --help.
+bool prepare_sweep(const std::vector<std::string>& arguments, const ProcessGroup& group, SweepSetup& setup) {
   po::options_description options("Options for 'negsim sweep FILE'");
   std::uint64_t seed = 1;
   std::uint64_t replicates = 1000;
   int threads = 0;
-  std::vector<std::string> overrides;
-  std::vector<std::string> vary_expressions;
+  std::uint64_t block = 512;
   std::string out_directory;
   std::string results_root = "results";
-  std::string format = "text";
-  std::uint64_t keep_traces = 0;
   options.add_options()("help,h", "show this help")(
       "replicates,n", po::value<std::uint64_t>(&replicates)->default_value(1000), "replicates per grid cell")(
       "seed", po::value<std::uint64_t>(&seed)->default_value(1), "master seed")(
       "threads,j", po::value<int>(&threads)->default_value(0), "worker threads (0: all cores)")(
-      "vary", po::value<std::vector<std::string>>(&vary_expressions)->composing(),
+      "vary", po::value<std::vector<std::string>>(&setup.vary_expressions)->composing(),
       "grid axis: key.path=v1,v2,... or key.path=low:high:steps (repeatable; cartesian product)")(
-      "set", po::value<std::vector<std::string>>(&overrides)->composing(),
+      "set", po::value<std::vector<std::string>>(&setup.overrides)->composing(),
       "override a scenario value in every cell, key.path=value (repeatable)")(
       "no-sample", "do not draw the scenario's declared uncertainty")(
-      "keep-traces", po::value<std::uint64_t>(&keep_traces)->default_value(0),
+      "keep-traces", po::value<std::uint64_t>(&setup.keep_traces)->default_value(0),
       "also write full traces of the first N replicates of each cell")(
       "replicates-csv", "also write replicates.csv, one row per replicate")(
       "out", po::value<std::string>(&out_directory), "write the sweep into this directory (must not exist)")(
+      "resume", "with --out: continue the interrupted sweep recorded in DIR.partial/")(
+      "block", po::value<std::uint64_t>(&block)->default_value(512),
+      "under mpirun: replicates per work unit handed to a rank (results do not depend on it)")(
       "results", po::value<std::string>(&results_root)->default_value("results"), "root for default directories")(
-      "force", "with --out: replace an existing directory")("quiet,q", "no progress bar, no table")(
-      "format", po::value<std::string>(&format)->default_value("text"), "printed summary: text or json");
+      "force", "with --out: replace an existing directory (or interrupted sweep)")(
+      "quiet,q", "no progress bar, no table")(
+      "format", po::value<std::string>(&setup.format)->default_value("text"), "printed summary: text or json");
   po::options_description hidden;
-  std::vector<std::string> files;
-  hidden.add_options()("file", po::value<std::vector<std::string>>(&files));
+  hidden.add_options()("file", po::value<std::vector<std::string>>(&setup.files));
   po::options_description all;
   all.add(options).add(hidden);
   po::positional_options_description positional;
   positional.add("file", -1);
-  po::variables_map values;
+  po::variables_map& values = setup.values;
   po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), values);
   if (values.count("help")) {
-    std::cout << "Usage: negsim sweep FILE [OPTIONS]\n\n" << options << sweep_examples;
-    return exit_ok;
+    if (group.rank() == 0) std::cout << "Usage: negsim sweep FILE [OPTIONS]\n\n" << options << sweep_examples;
+    return false;
   }
   po::notify(values);
+  const auto& files = setup.files;
   if (files.size() != 1) throw po::error("sweep takes exactly one scenario FILE");
-  if (format != "text" && format != "json") throw po::error("--format must be text or json, not '" + format + "'");
+  if (setup.format != "text" && setup.format != "json") {
+    throw po::error("--format must be text or json, not '" + setup.format + "'");
+  }
   if (replicates < 1 || replicates > 100000000) throw po::error("--replicates must be between 1 and 100000000");
   if (threads < 0 || threads > 1024) throw po::error("--threads must be between 0 and 1024");
-  const bool quiet = values.count("quiet") > 0;
+  if (block < 1 || block > 100000000) throw po::error("--block must be between 1 and 100000000");
+  const bool resume = values.count("resume") > 0;
+  if (resume && out_directory.empty()) throw po::error("--resume needs --out DIR, the directory of the interrupted sweep");
+  if (group.distributed() && values.count("replicates-csv")) {
+    throw po::error("--replicates-csv is not available under mpirun; run that sweep in one process");
+  }
+  setup.quiet = values.count("quiet") > 0;
 
   // Everything is validated before any work starts: the base, every axis and every cell.
-  const auto started = std::chrono::steady_clock::now();
-  const Scenario base = load_scenario_file(files[0], overrides);
+  setup.base = load_scenario_file(files[0], setup.overrides);
   std::vector<VaryAxis> axes;
-  for (const auto& expression : vary_expressions) axes.push_back(parse_vary(expression));
-  const std::vector<GridCell> cells = expand_grid(axes);
+  for (const auto& expression : setup.vary_expressions) axes.push_back(parse_vary(expression));
+  setup.cells = expand_grid(axes);
+  const auto& cells = setup.cells;
   if (cells.size() > 100000) throw po::error("the grid has " + std::to_string(cells.size()) + " cells; the limit is 100000");
-  std::vector<Scenario> cell_scenarios;
   for (const auto& cell : cells) {
-    std::vector<std::string> cell_overrides = overrides;
+    std::vector<std::string> cell_overrides = setup.overrides;
     for (const auto& expression : cell.overrides()) cell_overrides.push_back(expression);
-    cell_scenarios.push_back(load_scenario_file(files[0], cell_overrides));
+    setup.job.cells.push_back(load_scenario_file(files[0], cell_overrides));
   }
 
-  SweepDescription description;
-  description.scenario_id = base.id;
-  description.title = base.title;
+  SweepDescription& description = setup.description;
+  description.scenario_id = setup.base.id;
+  description.title = setup.base.title;
   description.master_seed = seed;
   description.replicates = replicates;
   description.sampled = values.count("no-sample") == 0;
   description.axes = axes;
+  setup.job.master_seed = seed;
+  setup.job.replicates = replicates;
+  setup.job.sample_uncertainty = description.sampled;
+  setup.job.threads = threads;
+  setup.job.block = block;
+  if (group.rank() != 0) return true;
 
-  const std::string directory =
-      out_directory.empty() ? new_run_directory(results_root, base.id, seed, "sweep-") : out_directory;
-  StagedDirectory staged(directory, values.count("force") > 0);
-  std::ofstream replicate_rows;
-  std::mutex replicate_mutex;
+  setup.directory =
+      out_directory.empty() ? new_run_directory(results_root, setup.base.id, seed, "sweep-") : out_directory;
+  const bool force = values.count("force") > 0;
+  // Claimed now so that a taken directory fails before any work; the files are staged at the
+  // end, so that an interrupted sweep leaves only its checkpoint behind.
+  { const StagedDirectory claim(setup.directory, force); }
+  // What the numbers depend on: a resume must match it exactly.
+  nlohmann::ordered_json parameters = {{"negsim_sweep_checkpoint", 1},
+                                       {"scenario_sha256", sha256_file_hex(files[0])},
+                                       {"seed", seed},
+                                       {"replicates", replicates},
+                                       {"sampled", description.sampled},
+                                       {"set", setup.overrides},
+                                       {"vary", setup.vary_expressions},
+                                       {"replicates_csv", values.count("replicates-csv") > 0}};
+  setup.checkpoint =
+      std::make_unique<SweepCheckpoint>(setup.directory, parameters, cells.size(), resume, force && !resume);
   if (values.count("replicates-csv")) {
-    replicate_rows.open(staged.path_of("replicates.csv"));
-    replicate_rows << "cell,replicate,seed,outcome,rounds,decided_round,objectors\n";
+    // Rows go beside the checkpoint as they come; a resume keeps those of finished cells.
+    const std::string path = setup.checkpoint->path_of("replicates.csv");
+    const std::string kept = resume ? sorted_replicate_rows(path, &setup.checkpoint->finished())
+                                    : std::string("cell,replicate,seed,outcome,rounds,decided_round,objectors\n");
+    setup.replicate_rows.open(path, std::ios::binary | std::ios::trunc);
+    setup.replicate_rows << kept;
+    setup.replicate_rows.flush();
+    if (!setup.replicate_rows) throw RunError("cannot write " + path);
   }
+  return true;
+}
 
-  ProgressBar progress(replicates * cells.size(), !quiet);
-  std::vector<SweepCellResult> results;
-  for (std::size_t c = 0; c < cells.size(); ++c) {
-    ReplicateOptions replicate_options;
-    replicate_options.master_seed = seed;
-    replicate_options.replicates = replicates;
-    replicate_options.sample_uncertainty = description.sampled;
-    replicate_options.threads = threads;
-    const std::uint64_t done_before = replicates * c;
-    replicate_options.progress = [&](std::uint64_t done) { progress.update(done_before + done); };
-    const Scenario& scenario = cell_scenarios[c];
-    if (replicate_rows.is_open()) {
-      // Rows arrive in any order from the workers; they are sorted by (cell, replicate) at the end.
-      replicate_options.on_replicate = [&, c](std::uint64_t index, const Scenario& played, const Outcome& outcome) {
-        std::string objectors;
-        for (const auto& record : outcome.objectors) {
-          objectors += (objectors.empty() ? "" : ";") + played.delegations[static_cast<std::size_t>(record.delegation)].id;
-        }
+int run_prepared_sweep(const ProcessGroup& group, SweepSetup& setup) {
+  const auto started = setup.started;
+  const SweepJob& job = setup.job;
+  const std::uint64_t seed = job.master_seed;
+  const std::uint64_t replicates = job.replicates;
+  const auto& cells = setup.cells;
+  const std::size_t resumed = setup.checkpoint ? setup.checkpoint->finished_count() : 0;
+  const std::size_t cells_to_run = cells.size() - resumed;
+
+  ProgressBar progress(replicates * cells_to_run, !setup.quiet && group.rank() == 0);
+  std::mutex replicate_mutex;
+  SweepHooks hooks;
+  hooks.progress = [&](std::uint64_t done) { progress.update(done); };
+  if (setup.replicate_rows.is_open()) {
+    // Rows arrive in any order from the workers; they are sorted by (cell, replicate) at the end.
+    hooks.on_replicate = [&](std::size_t c, std::uint64_t index, const Scenario& played, const Outcome& outcome) {
+      std::string objectors;
+      for (const auto& record : outcome.objectors) {
+        objectors += (objectors.empty() ? "" : ";") + played.delegations[static_cast<std::size_t>(record.delegation)].id;
+      }
+      std::lock_guard<std::mutex> lock(replicate_mutex);
+      setup.replicate_rows << c << ',' << index << ',' << derive_seed(seed, index) << ',' << to_string(outcome.kind)
+                           << ',' << outcome.rounds << ','
+                           << (outcome.decided_round >= 0 ? std::to_string(outcome.decided_round + 1) : "") << ','
+                           << objectors << '\n';
+    };
+  }
+  if (setup.checkpoint) {
+    hooks.on_cell_finished = [&](std::size_t c, const CellStatistics& statistics) {
+      if (setup.replicate_rows.is_open()) {
+        // The cell's rows reach the disk before the record that says the cell is done.
         std::lock_guard<std::mutex> lock(replicate_mutex);
-        replicate_rows << c << ',' << index << ',' << derive_seed(seed, index) << ',' << to_string(outcome.kind) << ','
-                       << outcome.rounds << ',' << (outcome.decided_round >= 0 ? std::to_string(outcome.decided_round + 1) : "")
-                       << ',' << objectors << '\n';
-      };
-    }
-    results.push_back({cells[c], run_replicates(scenario, replicate_options)});
-    for (std::uint64_t r = 0; r < std::min(keep_traces, replicates); ++r) {
-      const Scenario played = replicate_scenario(scenario, seed, r, description.sampled);
+        setup.replicate_rows.flush();
+        if (!setup.replicate_rows) throw RunError("cannot write " + setup.checkpoint->path_of("replicates.csv"));
+      }
+      setup.checkpoint->record(c, statistics);
+    };
+  }
+  std::vector<RankTimings> timings;
+  const std::vector<CellStatistics> statistics = run_sweep_on(
+      group, job, setup.checkpoint ? setup.checkpoint->finished() : FinishedCells{}, hooks, &timings);
+  progress.finish();
+  if (group.rank() != 0) return exit_ok;  // rank 0 writes and prints
+
+  StagedDirectory staged(setup.directory, setup.values.count("force") > 0);
+  std::vector<SweepCellResult> results;
+  for (std::size_t c = 0; c < cells.size(); ++c) results.push_back({cells[c], statistics[c]});
+  for (std::size_t c = 0; c < cells.size(); ++c) {
+    for (std::uint64_t r = 0; r < std::min(setup.keep_traces, replicates); ++r) {
+      const Scenario played = replicate_scenario(job.cells[c], seed, r, job.sample_uncertainty);
       Trace trace(played);
       Engine engine(played, derive_seed(seed, r), &trace);
       engine.run();
       staged.write("trace-cell" + std::to_string(c) + "-replicate" + std::to_string(r) + ".jsonl", trace.jsonl());
     }
   }
-  progress.finish();
-  if (replicate_rows.is_open()) {
-    replicate_rows.close();
+  if (setup.replicate_rows.is_open()) {
+    setup.replicate_rows.close();
     // Sort data rows so the file is the same for any thread count.
-    std::ifstream in(staged.path_of("replicates.csv"));
-    std::string header;
-    std::getline(in, header);
-    std::vector<std::pair<std::pair<std::uint64_t, std::uint64_t>, std::string>> rows;
-    std::string line;
-    while (std::getline(in, line)) {
-      const auto first = line.find(',');
-      const auto second = line.find(',', first + 1);
-      rows.push_back({{std::stoull(line.substr(0, first)), std::stoull(line.substr(first + 1, second - first - 1))}, line});
-    }
-    in.close();
-    std::sort(rows.begin(), rows.end());
-    std::string sorted = header + "\n";
-    for (const auto& row : rows) sorted += row.second + "\n";
-    staged.write("replicates.csv", sorted);
+    staged.write("replicates.csv", sorted_replicate_rows(setup.checkpoint->path_of("replicates.csv"), nullptr));
   }
   const double wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  staged.write("cells.csv", cells_csv(base, description, results));
-  auto summary = sweep_summary_json(base, description, results);
+  const SweepDescription& description = setup.description;
+  staged.write("cells.csv", cells_csv(setup.base, description, results));
+  auto summary = sweep_summary_json(setup.base, description, results);
   staged.write("summary.json", summary.dump(2) + "\n");
   RunOptions run_options;
   run_options.seed = seed;
-  run_options.overrides = overrides;
+  run_options.overrides = setup.overrides;
   run_options.sampled = description.sampled;
-  auto meta = meta_json(base, run_options, wall_seconds);
+  auto meta = meta_json(setup.base, run_options, wall_seconds);
   meta["options"]["replicates"] = replicates;
-  meta["options"]["threads"] = threads > 0 ? threads : default_thread_count();
-  meta["options"]["vary"] = vary_expressions;
+  meta["options"]["threads"] = job.threads > 0 ? job.threads : default_thread_count();
+  meta["options"]["vary"] = setup.vary_expressions;
   meta["replicates_per_second"] =
-      wall_seconds > 0 ? static_cast<double>(replicates * cells.size()) / wall_seconds : 0.0;
+      wall_seconds > 0 ? static_cast<double>(replicates * cells_to_run) / wall_seconds : 0.0;
+  if (resumed > 0) meta["resumed_cells"] = resumed;
+  if (group.distributed()) {
+    nlohmann::ordered_json ranks = nlohmann::ordered_json::array();
+    for (const auto& rank : timings) {
+      ranks.push_back({{"units", rank.units},
+                       {"compute_seconds", rank.compute_seconds},
+                       {"communication_seconds", rank.communication_seconds}});
+    }
+    meta["distributed"] = {{"ranks", group.size()}, {"block", job.block}, {"per_rank", ranks}};
+  }
   staged.write("meta.json", meta.dump(2) + "\n");
   staged.commit();
+  setup.checkpoint->remove();
 
-  if (!quiet) {
-    if (format == "json") {
-      summary["output_dir"] = directory;
+  if (!setup.quiet) {
+    if (setup.format == "json") {
+      summary["output_dir"] = setup.directory;
       std::cout << summary.dump(2) << "\n";
     } else {
-      std::cout << "Sweep of " << base.title << ": " << cells.size() << (cells.size() == 1 ? " cell" : " cells")
-                << " x " << replicates << " replicates in " << wall_seconds << " s\n\n"
-                << sweep_table(base, description, results) << "\nWritten to " << directory
+      std::cout << "Sweep of " << setup.base.title << ": " << cells.size() << (cells.size() == 1 ? " cell" : " cells")
+                << " x " << replicates << " replicates in " << wall_seconds << " s";
+      if (resumed > 0) std::cout << " (" << resumed << " resumed from the checkpoint)";
+      if (group.distributed()) std::cout << " on " << group.size() << " ranks";
+      std::cout << "\n\n"
+                << sweep_table(setup.base, description, results) << "\nWritten to " << setup.directory
                 << "/\n  cells.csv summary.json meta.json"
-                << (values.count("replicates-csv") ? " replicates.csv" : "") << "\n";
+                << (setup.values.count("replicates-csv") ? " replicates.csv" : "") << "\n";
     }
   }
   return exit_ok;
+}
+
+}  // namespace
+
+int sweep_command(const std::vector<std::string>& arguments) {
+  // Every rank parses and validates everything before any work starts; an error on any rank
+  // is reported once (by the lowest failing rank) and every rank exits with its status.
+  ProcessGroup group;
+  SweepSetup setup;
+  std::exception_ptr failure;
+  try {
+    if (!prepare_sweep(arguments, group, setup)) return exit_ok;  // --help
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  const auto agreement = group.agree(failure ? exit_status_of(failure) : exit_ok);
+  if (agreement.status != exit_ok) {
+    if (group.rank() == agreement.first_failed_rank) std::rethrow_exception(failure);
+    return agreement.status;
+  }
+  return run_prepared_sweep(group, setup);
 }
 
 }  // namespace negsim::cli

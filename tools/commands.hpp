@@ -20,6 +20,7 @@ constexpr int exit_bad_input = 2;
 int run_command(const std::vector<std::string>& arguments);
 int validate_command(const std::vector<std::string>& arguments);
 int sweep_command(const std::vector<std::string>& arguments);
+int explain_command(const std::vector<std::string>& arguments);
 int report_command(const std::vector<std::string>& arguments);
 int play_command(const std::vector<std::string>& arguments);
 int backtest_command(const std::vector<std::string>& arguments);

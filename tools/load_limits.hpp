@@ -26,10 +26,9 @@ struct LimitOptions {
     po::options_description options("Resource limits (a file over one is refused, exit 2)");
     options.add_options()("max-file-size", po::value<long long>(&max_file_size)->default_value(max_file_size),
                           "largest scenario file, in bytes")(
-        "max-delegations", po::value<long long>(&max_delegations)->default_value(max_delegations),
-        "most delegations")("max-issues", po::value<long long>(&max_issues)->default_value(max_issues),
-                            "most issues")("max-blocs", po::value<long long>(&max_blocs)->default_value(max_blocs),
-                                           "most blocs")(
+        "max-delegations", po::value<long long>(&max_delegations)->default_value(max_delegations), "most delegations")(
+        "max-issues", po::value<long long>(&max_issues)->default_value(max_issues), "most issues")(
+        "max-blocs", po::value<long long>(&max_blocs)->default_value(max_blocs), "most blocs")(
         "max-rounds", po::value<long long>(&max_rounds)->default_value(max_rounds),
         "largest process.max_rounds (and --rounds)")(
         "max-depth", po::value<long long>(&max_depth)->default_value(max_depth),

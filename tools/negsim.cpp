@@ -21,6 +21,7 @@ Commands:
   run FILE         simulate one scenario; print the outcome and write its trace
   validate FILE... check scenario files; print every problem with file:line:column
   sweep FILE       many seeded replicates over a grid of what-if settings, in parallel
+  explain FILE     why a run ended as it did: pivotal delegations and paragraphs, smallest changes
   report DIR       write a self-contained HTML report of a run or sweep directory
   play FILE        take one delegation's seat (--as ID) and negotiate in the terminal
   backtest [DIR]   replay every historical scenario over many seeds; compare with the record
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
       {"run", run_command},
       {"validate", validate_command},
       {"sweep", sweep_command},
+      {"explain", explain_command},
       {"report", report_command},
       {"play", play_command},
       {"backtest", backtest_command},

@@ -42,6 +42,7 @@ struct Issue {
   std::string notes;
   std::vector<TextLevel> levels;  // strictly increasing values in [0,1], at least two
   double status_quo = 0;          // what leaving the paragraph out means
+  bool omitted = false;           // the chair leaves it out: the text stays at the status quo
 
   // The level whose value is nearest to `value` (ties go to the lower level).
   const TextLevel& nearest_level(double value) const;

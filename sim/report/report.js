@@ -3,8 +3,8 @@
  * marks, never as markup, and never inside a Vega expression (expressions here are constants;
  * data reaches them as datum fields or signal values).
  *
- * For the tests: <html data-report="rendered" data-report-errors="0" data-report-charts="N">
- * once every chart has rendered.
+ * For the tests: <html data-report="rendered" data-report-errors="0" data-report-charts="N"
+ * data-report-overflow="false"> once every chart has rendered.
  */
 (function () {
   'use strict';
@@ -554,6 +554,8 @@
   }
   Promise.all(pending).then(() => {
     root.setAttribute('data-report-charts', String(views.length));
+    // Whether anything makes the page wider than the window (charts scroll inside their own box).
+    root.setAttribute('data-report-overflow', String(root.scrollWidth > root.clientWidth + 1));
     root.setAttribute('data-report', errors.length ? 'error' : 'rendered');
   }, (error) => {
     noteError(error && error.message || error);

@@ -1,0 +1,92 @@
+// Counterfactual explanations of a run: who and what was pivotal, the smallest changes that
+// flip the outcome (found by bisection on the engine itself), how far the draft was from any
+// acceptable text, and blocking-power indices over a sweep.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "negsim/engine.hpp"
+#include "negsim/scenario.hpp"
+#include "negsim/sweep.hpp"
+
+namespace negsim {
+
+struct ExplainOptions {
+  std::uint64_t seed = 1;
+  std::uint64_t replicates = 1000;  // for the blocking-power index (0: skip the sweep)
+  int threads = 0;
+  int bisection_steps = 24;  // each halves the interval: 2^-24 of the searched range
+};
+
+// Would the outcome change if delegation `delegation` ...
+struct PivotalDelegation {
+  int delegation = -1;
+  OutcomeKind without_red_lines = OutcomeKind::no_consensus;  // ... had no red lines?
+  OutcomeKind if_it_never_objected = OutcomeKind::no_consensus;  // ... never objected at all?
+};
+
+struct PivotalIssue {
+  int issue = -1;
+  OutcomeKind if_dropped = OutcomeKind::no_consensus;  // the paragraph left out (status quo)
+};
+
+// One minimal change, e.g. "russia red_lines.ihl.max 0.45 -> 0.7251".
+struct Flip {
+  int delegation = -1;
+  int issue = -1;
+  std::string parameter;  // "red_lines.<issue>.max", "red_lines.<issue>.min", "positions.<issue>", "salience.<issue>"
+  double from = 0;
+  double to = 0;
+  double size = 0;  // |to - from| on the [0,1] scale; for salience, the share of the weight removed
+  OutcomeKind outcome = OutcomeKind::no_consensus;
+};
+
+// Red lines bound what any text can say on an issue: [max of minima, min of maxima].
+struct IssueGap {
+  int issue = -1;
+  double tabled = 0;
+  bool acceptable_exists = true;
+  double low = 0;
+  double high = 1;
+  double distance = 0;         // from the tabled value to the acceptable interval (0 inside it)
+  std::vector<int> raising;    // delegations whose minimum sets `low`
+  std::vector<int> lowering;   // delegations whose maximum sets `high`
+};
+
+// Several delegations relaxing their red lines together by `shift` (when no single change does).
+struct JointChange {
+  std::string description;
+  double shift = 0;
+  OutcomeKind outcome = OutcomeKind::no_consensus;
+};
+
+struct Explanation {
+  Outcome outcome;
+  std::vector<PivotalDelegation> pivotal_delegations;
+  std::vector<PivotalIssue> pivotal_issues;
+  std::vector<Flip> smallest_changes;  // ranked by size
+  std::vector<JointChange> joint_changes;  // ranked by shift
+  std::vector<IssueGap> gaps;          // contested issues (every issue when adopted)
+  std::optional<CellStatistics> sweep; // blocking power: sole_blocker / replicates
+  std::vector<double> shapley_shubik;  // power-weighted, quota = the vote threshold (2/3 if none)
+  double quota = 2.0 / 3.0;
+};
+
+bool is_adopted(OutcomeKind kind);
+
+Explanation explain(const Scenario& scenario, const ExplainOptions& options);
+
+nlohmann::ordered_json explanation_json(const Scenario& scenario, const Explanation& explanation,
+                                        const ExplainOptions& options);
+std::string explanation_text(const Scenario& scenario, const Explanation& explanation,
+                             const ExplainOptions& options);
+
+// Shapley-Shubik index of a weighted quota game (a coalition wins with at least `quota` of the
+// total weight): exact over all coalitions for up to 16 players, otherwise estimated from
+// `samples` seeded random orderings.
+std::vector<double> shapley_shubik(const Eigen::VectorXd& weights, double quota, std::uint64_t seed,
+                                   int samples = 20000);
+
+}  // namespace negsim

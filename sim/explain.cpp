@@ -1,0 +1,519 @@
+#include "negsim/explain.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <tuple>
+#include <sstream>
+
+#include "negsim/random.hpp"
+#include "negsim/trace.hpp"
+
+namespace negsim {
+
+using json = nlohmann::ordered_json;
+
+bool is_adopted(OutcomeKind kind) { return kind != OutcomeKind::no_consensus; }
+
+namespace {
+
+std::string format(double value) {
+  std::ostringstream out;
+  out.precision(4);
+  out << round6(value);
+  return out.str();
+}
+
+// Sets delegation i's red line on issue k, keeping the list the engine reads in step.
+void set_red_line(Scenario& scenario, int i, int k, double min, double max) {
+  scenario.red_line_min(i, k) = min;
+  scenario.red_line_max(i, k) = max;
+  auto& red_lines = scenario.delegations[static_cast<std::size_t>(i)].red_lines;
+  for (auto& red_line : red_lines) {
+    if (red_line.issue == k) {
+      red_line.min = min;
+      red_line.max = max;
+      return;
+    }
+  }
+  red_lines.push_back({k, min, max});
+}
+
+void remove_red_lines(Scenario& scenario, int i) {
+  for (auto& red_line : scenario.delegations[static_cast<std::size_t>(i)].red_lines) {
+    scenario.red_line_min(i, red_line.issue) = 0;
+    scenario.red_line_max(i, red_line.issue) = 1;
+  }
+  scenario.delegations[static_cast<std::size_t>(i)].red_lines.clear();
+}
+
+// One parameter a search may move: where it starts, how far it may go, and how to set it.
+struct Candidate {
+  int delegation;
+  int issue;
+  std::string parameter;
+  double from;
+  double to;
+  bool salience;  // the value is a multiplier of the salience weight, from 1 toward 0
+};
+
+void apply(Scenario& scenario, const Candidate& candidate, double value) {
+  const int i = candidate.delegation;
+  const int k = candidate.issue;
+  if (candidate.parameter.rfind("red_lines.", 0) == 0) {
+    const bool is_max = candidate.parameter.size() > 4 && candidate.parameter.substr(candidate.parameter.size() - 4) == ".max";
+    set_red_line(scenario, i, k, is_max ? scenario.red_line_min(i, k) : value, is_max ? value : scenario.red_line_max(i, k));
+  } else if (candidate.salience) {
+    scenario.raw_salience(i, k) *= value;
+    if (scenario.raw_salience.row(i).sum() <= 0) scenario.raw_salience(i, k) = 1e-12;
+    scenario.normalize_salience();
+  } else {
+    scenario.positions(i, k) = value;
+  }
+}
+
+std::vector<Candidate> candidates_for(const Scenario& scenario, const Outcome& outcome) {
+  std::vector<Candidate> candidates;
+  const bool adopted = is_adopted(outcome.kind);
+  for (int i = 0; i < scenario.delegation_count(); ++i) {
+    const bool objector = outcome.responses[static_cast<std::size_t>(i)] == Response::object;
+    for (int k = 0; k < scenario.issue_count(); ++k) {
+      const std::string& id = scenario.issues[static_cast<std::size_t>(k)].id;
+      const double min = scenario.red_line_min(i, k);
+      const double max = scenario.red_line_max(i, k);
+      const double position = scenario.positions(i, k);
+      const double tabled = outcome.draft(k);
+      if (!adopted) {
+        // What would it take to let a text through: relax a red line, move toward the text,
+        // care less about the paragraph.
+        if (max < 1) candidates.push_back({i, k, "red_lines." + id + ".max", max, 1.0, false});
+        if (min > 0) candidates.push_back({i, k, "red_lines." + id + ".min", min, 0.0, false});
+        if (objector) {
+          const double reachable = std::clamp(tabled, min, max);
+          if (std::abs(reachable - position) > 1e-9) {
+            candidates.push_back({i, k, "positions." + id, position, reachable, false});
+          }
+          candidates.push_back({i, k, "salience." + id, 1.0, 0.0, true});
+        }
+      } else {
+        // What would it take to block it: a red line that excludes the adopted text, or a
+        // position further from it.
+        if (tabled > position + 1e-9) {
+          candidates.push_back({i, k, "red_lines." + id + ".max", max, position, false});
+          candidates.push_back({i, k, "positions." + id, position, min, false});
+        } else if (tabled < position - 1e-9) {
+          candidates.push_back({i, k, "red_lines." + id + ".min", min, position, false});
+          candidates.push_back({i, k, "positions." + id, position, max, false});
+        }
+      }
+    }
+  }
+  return candidates;
+}
+
+// A change made by several delegations together: every listed red-line bound relaxed by the
+// same amount t (maxima up, minima down), t from 0 to 1.
+struct GroupCandidate {
+  std::string description;
+  std::vector<std::tuple<int, int, bool>> bounds;  // delegation, issue, is the maximum
+};
+
+void apply_group(Scenario& scenario, const GroupCandidate& group, double shift) {
+  for (const auto& [i, k, is_max] : group.bounds) {
+    const double min = is_max ? scenario.red_line_min(i, k) : std::max(0.0, scenario.red_line_min(i, k) - shift);
+    const double max = is_max ? std::min(1.0, scenario.red_line_max(i, k) + shift) : scenario.red_line_max(i, k);
+    set_red_line(scenario, i, k, min, max);
+  }
+}
+
+std::vector<GroupCandidate> group_candidates(const Scenario& scenario, const Outcome& outcome) {
+  std::vector<GroupCandidate> groups;
+  auto bounds_of = [&](int i, int only_issue) {
+    std::vector<std::tuple<int, int, bool>> bounds;
+    for (const auto& red_line : scenario.delegations[static_cast<std::size_t>(i)].red_lines) {
+      if (only_issue >= 0 && red_line.issue != only_issue) continue;
+      if (red_line.max < 1) bounds.emplace_back(i, red_line.issue, true);
+      if (red_line.min > 0) bounds.emplace_back(i, red_line.issue, false);
+    }
+    return bounds;
+  };
+  GroupCandidate objectors{"all objectors' red lines", {}};
+  for (const auto& record : outcome.objectors) {
+    for (const auto& bound : bounds_of(record.delegation, -1)) objectors.bounds.push_back(bound);
+  }
+  if (!objectors.bounds.empty() && outcome.objectors.size() > 1) groups.push_back(objectors);
+  for (std::size_t b = 0; b < scenario.blocs.size(); ++b) {
+    GroupCandidate bloc{"bloc " + scenario.blocs[b].id + "'s red lines", {}};
+    for (int member : scenario.blocs[b].members) {
+      for (const auto& bound : bounds_of(member, -1)) bloc.bounds.push_back(bound);
+    }
+    if (!bloc.bounds.empty()) groups.push_back(bloc);
+  }
+  for (int k = 0; k < scenario.issue_count(); ++k) {
+    GroupCandidate issue{"every red line on " + scenario.issues[static_cast<std::size_t>(k)].id, {}};
+    for (int i = 0; i < scenario.delegation_count(); ++i) {
+      for (const auto& bound : bounds_of(i, k)) issue.bounds.push_back(bound);
+    }
+    if (issue.bounds.size() > 1) groups.push_back(issue);
+  }
+  return groups;
+}
+
+}  // namespace
+
+std::vector<double> shapley_shubik(const Eigen::VectorXd& weights, double quota, std::uint64_t seed, int samples) {
+  const auto n = static_cast<int>(weights.size());
+  std::vector<double> index(static_cast<std::size_t>(n), 0.0);
+  const double total = weights.sum();
+  const double needed = quota * total - 1e-12;
+  if (n <= 16) {
+    // Exact: player i is pivotal for coalition S (without i) when S loses and S + i wins; the
+    // coalition comes first in |S|! (n - |S| - 1)! of the n! orderings.
+    std::vector<double> factorial(static_cast<std::size_t>(n) + 1, 1.0);
+    for (int m = 1; m <= n; ++m) factorial[static_cast<std::size_t>(m)] = factorial[static_cast<std::size_t>(m - 1)] * m;
+    for (int i = 0; i < n; ++i) {
+      for (std::uint32_t mask = 0; mask < (1u << n); ++mask) {
+        if (mask & (1u << i)) continue;
+        double weight = 0;
+        int size = 0;
+        for (int j = 0; j < n; ++j) {
+          if (mask & (1u << j)) {
+            weight += weights(j);
+            ++size;
+          }
+        }
+        if (weight < needed && weight + weights(i) >= needed) {
+          index[static_cast<std::size_t>(i)] += factorial[static_cast<std::size_t>(size)] *
+                                                factorial[static_cast<std::size_t>(n - size - 1)] /
+                                                factorial[static_cast<std::size_t>(n)];
+        }
+      }
+    }
+    return index;
+  }
+  Random random(seed);
+  std::vector<int> order(static_cast<std::size_t>(n));
+  for (int sample = 0; sample < samples; ++sample) {
+    std::iota(order.begin(), order.end(), 0);
+    for (int j = n - 1; j > 0; --j) {  // Fisher-Yates with our own generator: same on every platform
+      const auto pick = static_cast<int>(random.next() % static_cast<std::uint64_t>(j + 1));
+      std::swap(order[static_cast<std::size_t>(j)], order[static_cast<std::size_t>(pick)]);
+    }
+    double weight = 0;
+    for (int player : order) {
+      weight += weights(player);
+      if (weight >= needed) {
+        index[static_cast<std::size_t>(player)] += 1.0 / samples;
+        break;
+      }
+    }
+  }
+  return index;
+}
+
+Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
+  Explanation explanation;
+  explanation.outcome = simulate(scenario, options.seed);
+  const Outcome& base = explanation.outcome;
+  const bool adopted = is_adopted(base.kind);
+  auto outcome_of = [&](const Scenario& variant) { return simulate(variant, options.seed).kind; };
+
+  if (!adopted) {
+    for (const auto& record : base.objectors) {
+      PivotalDelegation pivotal;
+      pivotal.delegation = record.delegation;
+      Scenario variant = scenario;
+      remove_red_lines(variant, record.delegation);
+      pivotal.without_red_lines = outcome_of(variant);
+      // Never objecting: no red lines and an outside option nothing falls below.
+      variant.delegations[static_cast<std::size_t>(record.delegation)].outside_option = -1e9;
+      pivotal.if_it_never_objected = outcome_of(variant);
+      explanation.pivotal_delegations.push_back(pivotal);
+    }
+  }
+  for (int k = 0; k < scenario.issue_count(); ++k) {
+    if (scenario.issues[static_cast<std::size_t>(k)].omitted) continue;
+    Scenario variant = scenario;
+    variant.issues[static_cast<std::size_t>(k)].omitted = true;
+    explanation.pivotal_issues.push_back({k, outcome_of(variant)});
+  }
+
+  // Bisection on each candidate: the far end must flip the outcome; then halve the interval
+  // between "no flip" and "flip" and keep the flipping end.
+  for (const Candidate& candidate : candidates_for(scenario, base)) {
+    Scenario variant = scenario;
+    apply(variant, candidate, candidate.to);
+    const OutcomeKind far = outcome_of(variant);
+    if (is_adopted(far) == adopted) continue;
+    double keep = candidate.from;
+    double flip = candidate.to;
+    OutcomeKind flipped = far;
+    for (int step = 0; step < options.bisection_steps; ++step) {
+      const double middle = (keep + flip) / 2;
+      variant = scenario;
+      apply(variant, candidate, middle);
+      const OutcomeKind kind = outcome_of(variant);
+      if (is_adopted(kind) == adopted) {
+        keep = middle;
+      } else {
+        flip = middle;
+        flipped = kind;
+      }
+    }
+    Flip found;
+    found.delegation = candidate.delegation;
+    found.issue = candidate.issue;
+    found.parameter = candidate.parameter;
+    found.from = candidate.salience ? 1.0 : candidate.from;
+    found.to = flip;
+    found.size = std::abs(flip - found.from);
+    found.outcome = flipped;
+    explanation.smallest_changes.push_back(found);
+  }
+  std::stable_sort(explanation.smallest_changes.begin(), explanation.smallest_changes.end(),
+                   [](const Flip& a, const Flip& b) { return a.size < b.size; });
+
+  // Changes no single delegation can make: several relax their red lines by the same amount.
+  if (!adopted) {
+    for (const GroupCandidate& group : group_candidates(scenario, base)) {
+      Scenario variant = scenario;
+      apply_group(variant, group, 1.0);
+      const OutcomeKind far = outcome_of(variant);
+      if (!is_adopted(far)) continue;
+      double keep = 0;
+      double flip = 1;
+      OutcomeKind flipped = far;
+      for (int step = 0; step < options.bisection_steps; ++step) {
+        const double middle = (keep + flip) / 2;
+        variant = scenario;
+        apply_group(variant, group, middle);
+        const OutcomeKind kind = outcome_of(variant);
+        if (is_adopted(kind)) {
+          flip = middle;
+          flipped = kind;
+        } else {
+          keep = middle;
+        }
+      }
+      explanation.joint_changes.push_back({group.description, flip, flipped});
+    }
+    std::stable_sort(explanation.joint_changes.begin(), explanation.joint_changes.end(),
+                     [](const JointChange& a, const JointChange& b) { return a.shift < b.shift; });
+  }
+
+  const int n = scenario.delegation_count();
+  for (int k = 0; k < scenario.issue_count(); ++k) {
+    const bool contested = std::find(base.contested_issues.begin(), base.contested_issues.end(), k) != base.contested_issues.end();
+    if (!contested && !adopted) continue;
+    IssueGap gap;
+    gap.issue = k;
+    gap.tabled = base.draft(k);
+    gap.low = scenario.red_line_min.col(k).maxCoeff();
+    gap.high = scenario.red_line_max.col(k).minCoeff();
+    for (int i = 0; i < n; ++i) {
+      if (gap.low > 0 && scenario.red_line_min(i, k) == gap.low) gap.raising.push_back(i);
+      if (gap.high < 1 && scenario.red_line_max(i, k) == gap.high) gap.lowering.push_back(i);
+    }
+    gap.acceptable_exists = gap.low <= gap.high;
+    gap.distance = gap.acceptable_exists ? std::max({0.0, gap.low - gap.tabled, gap.tabled - gap.high}) : 0.0;
+    explanation.gaps.push_back(gap);
+  }
+
+  if (scenario.process.fallbacks.vote_threshold) explanation.quota = *scenario.process.fallbacks.vote_threshold;
+  explanation.shapley_shubik = shapley_shubik(scenario.power, explanation.quota, options.seed);
+  if (options.replicates > 0) {
+    ReplicateOptions replicate_options;
+    replicate_options.master_seed = options.seed;
+    replicate_options.replicates = options.replicates;
+    replicate_options.threads = options.threads;
+    explanation.sweep = run_replicates(scenario, replicate_options);
+  }
+  return explanation;
+}
+
+json explanation_json(const Scenario& scenario, const Explanation& explanation, const ExplainOptions& options) {
+  auto id_of = [&](int i) { return scenario.delegations[static_cast<std::size_t>(i)].id; };
+  auto issue_of = [&](int k) { return scenario.issues[static_cast<std::size_t>(k)].id; };
+  json pivotal = json::array();
+  for (const auto& entry : explanation.pivotal_delegations) {
+    pivotal.push_back({{"delegation", id_of(entry.delegation)},
+                       {"without_red_lines", to_string(entry.without_red_lines)},
+                       {"if_it_never_objected", to_string(entry.if_it_never_objected)},
+                       {"red_lines_pivotal", is_adopted(entry.without_red_lines)},
+                       {"objection_pivotal", is_adopted(entry.if_it_never_objected)}});
+  }
+  json issues = json::array();
+  for (const auto& entry : explanation.pivotal_issues) {
+    issues.push_back({{"issue", issue_of(entry.issue)},
+                      {"if_dropped", to_string(entry.if_dropped)},
+                      {"pivotal", is_adopted(entry.if_dropped) != is_adopted(explanation.outcome.kind)}});
+  }
+  json changes = json::array();
+  for (const auto& flip : explanation.smallest_changes) {
+    changes.push_back({{"delegation", id_of(flip.delegation)},
+                       {"issue", issue_of(flip.issue)},
+                       {"parameter", flip.parameter},
+                       {"from", round6(flip.from)},
+                       {"to", round6(flip.to)},
+                       {"size", round6(flip.size)},
+                       {"outcome", to_string(flip.outcome)}});
+  }
+  json gaps = json::array();
+  for (const auto& gap : explanation.gaps) {
+    json raising = json::array();
+    json lowering = json::array();
+    for (int i : gap.raising) raising.push_back(id_of(i));
+    for (int i : gap.lowering) lowering.push_back(id_of(i));
+    gaps.push_back({{"issue", issue_of(gap.issue)},
+                    {"tabled", round6(gap.tabled)},
+                    {"acceptable_exists", gap.acceptable_exists},
+                    {"acceptable_low", round6(gap.low)},
+                    {"acceptable_high", round6(gap.high)},
+                    {"distance", round6(gap.distance)},
+                    {"minimum_set_by", raising},
+                    {"maximum_set_by", lowering}});
+  }
+  json power = json::array();
+  for (int i = 0; i < scenario.delegation_count(); ++i) {
+    json entry = {{"delegation", id_of(i)}, {"shapley_shubik", round6(explanation.shapley_shubik[static_cast<std::size_t>(i)])}};
+    if (explanation.sweep) {
+      const double replicates = static_cast<double>(explanation.sweep->replicates);
+      entry["blocking_power"] = round6(static_cast<double>(explanation.sweep->sole_blocker[static_cast<std::size_t>(i)]) / replicates);
+      entry["objection_share"] = round6(static_cast<double>(explanation.sweep->objected[static_cast<std::size_t>(i)]) / replicates);
+    }
+    power.push_back(entry);
+  }
+  json joint = json::array();
+  for (const auto& change : explanation.joint_changes) {
+    joint.push_back({{"change", change.description}, {"relaxed_by", round6(change.shift)}, {"outcome", to_string(change.outcome)}});
+  }
+  return {{"scenario", scenario.id},
+          {"seed", options.seed},
+          {"outcome", to_string(explanation.outcome.kind)},
+          {"pivotal_delegations", pivotal},
+          {"pivotal_issues", issues},
+          {"smallest_changes", changes},
+          {"joint_changes", joint},
+          {"gaps", gaps},
+          {"power", power},
+          {"shapley_shubik_quota", round6(explanation.quota)},
+          {"replicates", explanation.sweep ? json(explanation.sweep->replicates) : json(nullptr)}};
+}
+
+std::string explanation_text(const Scenario& scenario, const Explanation& explanation, const ExplainOptions& options) {
+  std::ostringstream out;
+  auto name_of = [&](int i) { return scenario.delegations[static_cast<std::size_t>(i)].name; };
+  auto id_of = [&](int i) { return scenario.delegations[static_cast<std::size_t>(i)].id; };
+  auto issue_of = [&](int k) { return scenario.issues[static_cast<std::size_t>(k)].id; };
+  const Outcome& base = explanation.outcome;
+  const bool adopted = is_adopted(base.kind);
+  out << scenario.title << ": " << to_string(base.kind) << " after " << base.rounds << " rounds (seed " << options.seed
+      << ")\n";
+
+  if (!base.objectors.empty()) {
+    out << "\nWho objected, and to what:\n";
+    for (const auto& record : base.objectors) {
+      out << "  " << name_of(record.delegation) << ":";
+      for (int k : record.issues) {
+        const bool red = std::find(record.red_lines_crossed.begin(), record.red_lines_crossed.end(), k) !=
+                         record.red_lines_crossed.end();
+        out << " " << issue_of(k);
+        if (red) {
+          const bool below = base.draft(k) < scenario.red_line_min(record.delegation, k);
+          out << " [red line " << (below ? "min " : "max ")
+              << format(below ? scenario.red_line_min(record.delegation, k) : scenario.red_line_max(record.delegation, k))
+              << ", tabled " << format(base.draft(k)) << "]";
+        }
+      }
+      out << "\n";
+    }
+  }
+
+  if (!explanation.gaps.empty()) {
+    out << "\nHow far the draft was from a text every red line allows:\n";
+    for (const auto& gap : explanation.gaps) {
+      out << "  " << issue_of(gap.issue) << ": tabled " << format(gap.tabled) << "; ";
+      auto names = [&](const std::vector<int>& list) {
+        std::string text;
+        for (std::size_t j = 0; j < list.size(); ++j) text += (j ? ", " : "") + id_of(list[j]);
+        return text;
+      };
+      if (!gap.acceptable_exists) {
+        out << "no text satisfies every red line: " << names(gap.raising) << " need at least " << format(gap.low) << ", "
+            << names(gap.lowering) << " at most " << format(gap.high) << "\n";
+      } else if (gap.distance > 0) {
+        out << "acceptable between " << format(gap.low) << " and " << format(gap.high) << ", " << format(gap.distance)
+            << " away\n";
+      } else {
+        out << "inside what every red line allows [" << format(gap.low) << ", " << format(gap.high) << "]\n";
+      }
+    }
+  }
+
+  if (!explanation.pivotal_delegations.empty()) {
+    out << "\nWould the outcome flip if one objector gave way?\n";
+    for (const auto& entry : explanation.pivotal_delegations) {
+      out << "  " << name_of(entry.delegation) << ": without its red lines -> " << to_string(entry.without_red_lines)
+          << "; never objecting -> " << to_string(entry.if_it_never_objected)
+          << (is_adopted(entry.if_it_never_objected) ? "  (pivotal)" : "") << "\n";
+    }
+  }
+
+  out << "\nWould dropping one paragraph (leaving it at its status quo) change the outcome?\n";
+  for (const auto& entry : explanation.pivotal_issues) {
+    const bool flips = is_adopted(entry.if_dropped) != adopted;
+    out << "  " << issue_of(entry.issue) << ": " << to_string(entry.if_dropped) << (flips ? "  (pivotal)" : "") << "\n";
+  }
+
+  out << "\nSmallest single changes that flip the outcome (bisection on the engine, to 2^-" << options.bisection_steps
+      << " of the range):\n";
+  if (explanation.smallest_changes.empty()) out << "  none: no single red line, position or salience change flips it\n";
+  const std::size_t shown = std::min<std::size_t>(12, explanation.smallest_changes.size());
+  for (std::size_t j = 0; j < shown; ++j) {
+    const Flip& flip = explanation.smallest_changes[j];
+    out << "  " << (j + 1) << ". " << id_of(flip.delegation) << " " << flip.parameter << " ";
+    if (flip.parameter.rfind("salience.", 0) == 0) {
+      out << "weight cut by " << std::lround(100 * flip.size) << "%";
+    } else {
+      out << format(flip.from) << " -> " << format(flip.to) << " (" << (flip.to >= flip.from ? "+" : "")
+          << format(flip.to - flip.from) << ")";
+    }
+    out << ": " << to_string(flip.outcome) << "\n";
+  }
+  if (explanation.smallest_changes.size() > shown) {
+    out << "  ... " << (explanation.smallest_changes.size() - shown) << " more in --format json\n";
+  }
+  if (!explanation.joint_changes.empty()) {
+    out << "\nChanges made together (each red line in the group relaxed by the same amount):\n";
+    for (const auto& change : explanation.joint_changes) {
+      out << "  " << change.description << " relaxed by " << format(change.shift) << ": " << to_string(change.outcome) << "\n";
+    }
+  } else if (!adopted) {
+    out << "\nNo group of red lines relaxed together (all objectors, a bloc, one issue) flips it either.\n";
+  }
+
+  out << "\nPower (blocking: share of " << (explanation.sweep ? explanation.sweep->replicates : 0)
+      << " replicates in which its objection alone blocked; Shapley-Shubik: power-weighted vote with quota "
+      << format(explanation.quota) << "):\n";
+  std::vector<int> order(static_cast<std::size_t>(scenario.delegation_count()));
+  std::iota(order.begin(), order.end(), 0);
+  if (explanation.sweep) {
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+      return explanation.sweep->sole_blocker[static_cast<std::size_t>(a)] > explanation.sweep->sole_blocker[static_cast<std::size_t>(b)];
+    });
+  }
+  for (int i : order) {
+    out << "  " << id_of(i) << ": ";
+    if (explanation.sweep) {
+      out << "blocking " << format(static_cast<double>(explanation.sweep->sole_blocker[static_cast<std::size_t>(i)]) /
+                                   static_cast<double>(explanation.sweep->replicates))
+          << ", objected " << format(static_cast<double>(explanation.sweep->objected[static_cast<std::size_t>(i)]) /
+                                     static_cast<double>(explanation.sweep->replicates))
+          << ", ";
+    }
+    out << "Shapley-Shubik " << format(explanation.shapley_shubik[static_cast<std::size_t>(i)]) << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace negsim

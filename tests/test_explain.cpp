@@ -1,0 +1,86 @@
+// Counterfactual explanations: pivotal red lines found, thresholds located by bisection.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "negsim/explain.hpp"
+#include "test_support.hpp"
+
+namespace {
+// One red line blocks: the draft (5 * 0.8 + 1 * 0.2) / 6 = 0.7 crosses few's maximum 0.5, and
+// the chair neither repairs nor takes amendments. Relaxing that maximum to 0.7 lets it pass.
+const char* const one_red_line = R"(
+title: One pivotal red line
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: many, power: 5, positions: {a: 0.8}}
+  - {id: few, power: 1, positions: {a: 0.2}, red_lines: {a: {max: 0.5}}}
+process:
+  max_rounds: 4
+  chair: {repair: false, amendments: false}
+)";
+}  // namespace
+
+TEST_CASE("explain finds the one pivotal red line and the threshold that flips it", "[explain]") {
+  const auto scenario = test_support::scenario_from(one_red_line);
+  negsim::ExplainOptions options;
+  options.replicates = 50;
+  options.threads = 2;
+  const auto explanation = negsim::explain(scenario, options);
+  CHECK(explanation.outcome.kind == negsim::OutcomeKind::no_consensus);
+  REQUIRE(explanation.pivotal_delegations.size() == 1);
+  CHECK(explanation.pivotal_delegations[0].delegation == 1);
+  CHECK(negsim::is_adopted(explanation.pivotal_delegations[0].without_red_lines));
+  REQUIRE(!explanation.smallest_changes.empty());
+  const auto& flip = explanation.smallest_changes.front();
+  CHECK(flip.delegation == 1);
+  CHECK(flip.parameter == "red_lines.a.max");
+  CHECK(flip.from == Approx(0.5));
+  CHECK(flip.to == Approx(0.7).margin(1e-4));
+  CHECK(negsim::is_adopted(flip.outcome));
+  // The sweep agrees: few's objection alone blocks in every replicate.
+  REQUIRE(explanation.sweep.has_value());
+  CHECK(explanation.sweep->sole_blocker[1] == 50);
+  CHECK(explanation.sweep->sole_blocker[0] == 0);
+  REQUIRE(explanation.gaps.size() == 1);
+  CHECK(explanation.gaps[0].acceptable_exists);
+  CHECK(explanation.gaps[0].distance == Approx(0.2));
+}
+
+TEST_CASE("Shapley-Shubik indices match hand-computed games", "[explain][power]") {
+  Eigen::VectorXd equal(3);
+  equal << 1, 1, 1;
+  for (double value : negsim::shapley_shubik(equal, 2.0 / 3.0, 1)) CHECK(value == Approx(1.0 / 3.0));
+  Eigen::VectorXd dictator(3);
+  dictator << 3, 1, 1;  // 3 of 5 reaches a 0.6 quota alone; the others never pivot
+  const auto index = negsim::shapley_shubik(dictator, 0.6, 1);
+  CHECK(index[0] == Approx(1.0));
+  CHECK(index[1] == Approx(0.0));
+  // Weights (2, 1, 1), quota 3/4: the big one pivots in 4 of 6 orderings, each small one in 1.
+  Eigen::VectorXd two_one_one(3);
+  two_one_one << 2, 1, 1;
+  const auto shares = negsim::shapley_shubik(two_one_one, 0.75, 1);
+  CHECK(shares[0] == Approx(4.0 / 6.0));
+  CHECK(shares[1] == Approx(1.0 / 6.0));
+  // Sampling (more than 16 players) agrees with the exact count for equal weights.
+  const auto sampled = negsim::shapley_shubik(Eigen::VectorXd::Ones(20), 0.5, 3, 40000);
+  for (double value : sampled) CHECK(value == Approx(0.05).margin(0.01));
+}
+
+TEST_CASE("negsim explain prints JSON that names the 2017 objectors", "[explain][cli]") {
+  const auto result = test_support::run_command(test_support::negsim_binary() + " explain " +
+                                                test_support::source_path("scenarios/gge-2016-2017.yaml") +
+                                                " --format json --replicates 20");
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  const auto explanation = nlohmann::json::parse(result.output);
+  CHECK(explanation["outcome"] == "no_consensus");
+  std::vector<std::string> pivotal;
+  for (const auto& entry : explanation["pivotal_delegations"]) pivotal.push_back(entry["delegation"]);
+  std::sort(pivotal.begin(), pivotal.end());
+  CHECK(pivotal == std::vector<std::string>{"china", "cuba", "russia"});
+  std::vector<std::string> gaps;
+  for (const auto& entry : explanation["gaps"]) gaps.push_back(entry["issue"]);
+  CHECK(gaps == std::vector<std::string>{"ihl", "self_defence", "countermeasures"});
+  CHECK(test_support::run_command(test_support::negsim_binary() + " explain").exit_code == 2);
+}

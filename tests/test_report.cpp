@@ -1,0 +1,401 @@
+// The classroom tools: the HTML report (checked in headless Chromium), the narration (golden
+// file) and `negsim play` (scripted stdin, and a real terminal through tmux).
+//
+// The Chromium and tmux checks need Debian's chromium and tmux, which tools/setup installs;
+// without them these tests fail with that message rather than skip.
+//
+// To regenerate the narration golden file deliberately:
+//   NEGSIM_UPDATE_GOLDEN=1 build/tests/negsim_tests "[narration]"
+// then review `git diff tests/golden/`.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "negsim/errors.hpp"
+#include "negsim/narrate.hpp"
+#include "negsim/report.hpp"
+#include "negsim/trace.hpp"
+#include "test_support.hpp"
+
+using test_support::negsim_binary;
+using test_support::read_text;
+using test_support::run_command;
+using test_support::source_path;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string quoted(const std::string& text) { return "'" + text + "'"; }
+
+bool on_path(const std::string& program) {
+  return run_command("command -v " + program + " >/dev/null").exit_code == 0;
+}
+
+// Fails the test (not skips it) when a tool the checks need is missing.
+void require_program(const std::string& program) {
+  if (!on_path(program)) {
+    FAIL(program << " is not installed: run tools/setup, which installs Debian's " << program
+                 << " (the report and play tests need it)");
+  }
+}
+
+int count_of(const std::string& text, const std::string& needle) {
+  int count = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++count;
+  return count;
+}
+
+struct Page {
+  std::string dom;
+  std::string log;  // Chromium's stderr: console messages appear as ":CONSOLE" lines
+  int exit_code = -1;
+};
+
+std::string chromium_command(const fs::path& profile) {
+  return "timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+         "--disable-component-update --disable-sync --no-first-run --hide-scrollbars --user-data-dir=" +
+         quoted(profile.string()) + " --enable-logging=stderr --v=0 --virtual-time-budget=20000";
+}
+
+// Loads `html` in headless Chromium and returns the DOM after its scripts ran.
+Page open_in_chromium(const fs::path& html, const std::string& window_size = "1200,2000") {
+  require_program("chromium");
+  const auto work = test_support::temporary_directory("chromium");
+  const auto log = work / "chromium.log";
+  const auto dom = work / "dom.html";
+  Page page;
+  page.exit_code = run_command(chromium_command(work / "profile") + " --window-size=" + window_size +
+                               " --dump-dom " + quoted("file://" + fs::absolute(html).string()) + " > " +
+                               quoted(dom.string()) + " 2> " + quoted(log.string()))
+                       .exit_code;
+  page.dom = read_text(dom.string());
+  page.log = read_text(log.string());
+  fs::remove_all(work);
+  return page;
+}
+
+void screenshot(const fs::path& html, const fs::path& png, const std::string& window_size = "1200,2000") {
+  require_program("chromium");
+  const auto work = test_support::temporary_directory("chromium-shot");
+  fs::remove(png);
+  const auto result = run_command(chromium_command(work / "profile") + " --window-size=" + window_size +
+                                  " --screenshot=" + quoted(png.string()) + " " +
+                                  quoted("file://" + fs::absolute(html).string()) + " 2>/dev/null");
+  fs::remove_all(work);
+  INFO("chromium exit " << result.exit_code);
+  REQUIRE(fs::exists(png));
+  CHECK(fs::file_size(png) > 10000);
+}
+
+// Lines of Chromium's log that report something the page printed to the console.
+std::vector<std::string> console_lines(const std::string& log) {
+  std::vector<std::string> lines;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(":CONSOLE") != std::string::npos) lines.push_back(line);
+  }
+  return lines;
+}
+
+// What every rendered report must show: the page's own status, no console output, SVG charts.
+void check_rendered(const Page& page, int charts) {
+  INFO("chromium log:\n" << page.log);
+  REQUIRE(page.exit_code == 0);
+  CHECK(page.dom.find("data-report=\"rendered\"") != std::string::npos);
+  CHECK(page.dom.find("data-report-errors=\"0\"") != std::string::npos);
+  CHECK(page.dom.find("data-report-charts=\"" + std::to_string(charts) + "\"") != std::string::npos);
+  CHECK(console_lines(page.log).empty());
+  // Vega's svg renderer: one <svg> a chart (plus the page's fill patterns), with data marks.
+  CHECK(count_of(page.dom, "<svg") >= charts + 1);
+  CHECK(count_of(page.dom, "role=\"graphics-symbol\"") + count_of(page.dom, "role=\"graphics-object\"") > charts);
+}
+
+fs::path build_directory() { return fs::path(negsim_binary()).parent_path(); }
+
+std::string make_run(const fs::path& directory, const std::string& scenario, const std::string& options = "") {
+  const auto out = directory / "run";
+  const auto result =
+      run_command(negsim_binary() + " run " + quoted(scenario) + " --quiet " + options + " --out " + quoted(out.string()));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  return out.string();
+}
+
+fs::path make_report(const std::string& results, const fs::path& html) {
+  const auto result = run_command(negsim_binary() + " report " + quoted(results) + " -o " + quoted(html.string()));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  REQUIRE(fs::exists(html));
+  return html;
+}
+
+}  // namespace
+
+TEST_CASE("the report of the 2017 GGE run renders its charts in headless Chromium", "[report][chromium]") {
+  const auto directory = test_support::temporary_directory("report-gge");
+  const std::string run = make_run(directory, source_path("scenarios/gge-2016-2017.yaml"));
+  const auto html = make_report(run, directory / "report.html");
+  const std::string raw = read_text(html.string());
+  // Self-contained: Vega inlined, nothing to fetch.
+  CHECK(raw.find("<script src") == std::string::npos);
+  CHECK(raw.find("<link") == std::string::npos);
+  CHECK(raw.find(std::string(negsim::vega_bundle().substr(0, 200))) != std::string::npos);
+
+  const Page page = open_in_chromium(html);
+  // Two response charts, utility, distance and one position chart per issue (8).
+  check_rendered(page, 12);
+  CHECK(page.dom.find("class=\"mark-area") != std::string::npos);  // stacked areas of responses
+  CHECK(page.dom.find("class=\"mark-line") != std::string::npos);  // utility lines, trajectories
+  CHECK(page.dom.find("class=\"mark-rect") != std::string::npos);  // the heatmap
+  CHECK(page.dom.find("url(#negsim-fill-object)") != std::string::npos);  // patterns, not only colour
+  CHECK(page.dom.find("No consensus.") != std::string::npos);
+  CHECK(page.dom.find("Russian Federation") != std::string::npos);
+  CHECK(page.dom.find("id=\"replay-text\"") != std::string::npos);
+  CHECK(page.dom.find("<h3>International humanitarian law") != std::string::npos);  // replay built
+  CHECK(page.dom.find("Rounds 3 to 11 go the same way") != std::string::npos);     // the story
+  CHECK(page.dom.find("data-report-overflow=\"false\"") != std::string::npos);
+  // Provenance from meta.json.
+  const auto meta = nlohmann::json::parse(read_text(run + "/meta.json"));
+  CHECK(page.dom.find(meta["git_commit"].get<std::string>()) != std::string::npos);
+  CHECK(page.dom.find(meta["scenario_sha256"].get<std::string>()) != std::string::npos);
+
+  screenshot(html, build_directory() / "report-screenshot.png");
+
+  SECTION("at phone width nothing runs off the side of the page") {
+    const Page phone = open_in_chromium(html, "390,844");
+    check_rendered(phone, 12);
+    CHECK(phone.dom.find("data-report-overflow=\"false\"") != std::string::npos);
+  }
+  fs::remove_all(directory);
+}
+
+TEST_CASE("the report of a sweep shows outcome probabilities and objections", "[report][chromium][sweep]") {
+  const auto directory = test_support::temporary_directory("report-sweep");
+  const auto sweep = directory / "sweep";
+  const auto made = run_command(negsim_binary() + " sweep " + quoted(source_path("scenarios/gge-2016-2017.yaml")) +
+                                " --vary process.rule=consensus,consensus-minus-3 --replicates 40 --threads 1 --quiet"
+                                " --out " + quoted(sweep.string()));
+  INFO(made.output);
+  REQUIRE(made.exit_code == 0);
+  const auto html = make_report(sweep.string(), directory / "sweep.html");
+  const Page page = open_in_chromium(html);
+  check_rendered(page, 2);
+  CHECK(page.dom.find("class=\"mark-rule") != std::string::npos);    // intervals
+  CHECK(page.dom.find("class=\"mark-symbol") != std::string::npos);  // shares
+  CHECK(page.dom.find("class=\"mark-rect") != std::string::npos);    // objection frequencies
+  CHECK(page.dom.find("process.rule=consensus-minus-3") != std::string::npos);
+  CHECK(page.dom.find("Cuba") != std::string::npos);
+  screenshot(html, build_directory() / "report-sweep-screenshot.png");
+  fs::remove_all(directory);
+}
+
+TEST_CASE("hostile scenario strings render as text and no script of theirs runs", "[report][chromium][escaping]") {
+  const auto directory = test_support::temporary_directory("report-hostile");
+  const std::string run = make_run(directory, source_path("tests/report/hostile-strings.yaml"));
+  const auto html = make_report(run, directory / "report.html");
+  const std::string raw = read_text(html.string());
+  // No raw occurrence anywhere in the page: HTML text is entity-escaped, embedded JSON uses \u003c.
+  for (const char* needle : {"<script>alert(1)", "<img src=x", "<svg onload", "</script><script>document.body",
+                             "<b>bold</b>", "<!-- the flow"}) {
+    INFO(needle);
+    CHECK(raw.find(needle) == std::string::npos);
+  }
+  CHECK(raw.find("\\u003cscript\\u003ealert(1)") != std::string::npos);
+
+  const Page page = open_in_chromium(html);
+  check_rendered(page, 6);
+  CHECK(page.dom.find("data-pwned=") == std::string::npos);
+  CHECK(page.dom.find("<title>pwned") == std::string::npos);
+  CHECK(page.dom.find("<title>&lt;script&gt;document.title='pwned-title'&lt;/script&gt;") != std::string::npos);
+  // The strings are there, as text: in the page, in Vega's SVG text and in the replay.
+  CHECK(page.dom.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
+  CHECK(page.dom.find("&lt;img src=x onerror=") != std::string::npos);
+  CHECK(page.dom.find(">&lt;script&gt;document.body.setAttribute('dat") != std::string::npos);  // legend, cut short
+  fs::remove_all(directory);
+}
+
+TEST_CASE("report data: JSON for a script element, and what the page is drawn from", "[report]") {
+  const nlohmann::ordered_json hostile = {{"name", "</script><!--&-->"}, {"separator", "a\u2028b"}};
+  const std::string safe = negsim::json_for_script_element(hostile);
+  CHECK(safe.find('<') == std::string::npos);
+  CHECK(safe.find('>') == std::string::npos);
+  CHECK(safe.find('&') == std::string::npos);
+  CHECK(nlohmann::ordered_json::parse(safe) == hostile);
+  CHECK(negsim::escape_html("<a href=\"x\">&'</a>") == "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
+  CHECK(negsim::vega_bundle().size() > 100000);
+  CHECK(!negsim::vega_version().empty());
+
+  SECTION("a hand-made sweep directory in the documented format") {
+    const auto data = negsim::report_data(source_path("tests/report/sweep-fixture"));
+    CHECK(data["kind"] == "sweep");
+    CHECK(data["cells"].size() == 2);
+    CHECK(data["outcome_rows"].size() == 12);
+    CHECK(data["objection_rows"].size() == 6);
+    CHECK(data["vary"] == nlohmann::ordered_json::array({"process.amendment_step"}));
+    // Names from the scenario that meta.json records.
+    CHECK(data["objection_rows"][1]["name"] == "South (downstream)");
+    const std::string html = negsim::report_html(data);
+    CHECK(html.find("Hand-made sweep &lt;fixture&gt; &amp; friends") != std::string::npos);
+  }
+  SECTION("a run whose scenario file cannot be found still reports, by id") {
+    const auto directory = test_support::temporary_directory("report-no-scenario");
+    const std::string run = make_run(directory, source_path("scenarios/teaching/three-delegations.yaml"));
+    auto meta = nlohmann::json::parse(read_text(run + "/meta.json"));
+    meta["scenario_file"] = "nowhere/missing.yaml";
+    std::ofstream(run + "/meta.json") << meta.dump(2);
+    const auto data = negsim::report_data(run);
+    CHECK(data["positions"].empty());
+    CHECK(data["notes"].size() == 1);
+    CHECK(data["delegations"][0]["name"] == "North (upstream)");  // from summary.json's records
+    const auto with_scenario = run_command(negsim_binary() + " report " + quoted(run) + " --quiet --scenario " +
+                                           quoted(source_path("scenarios/teaching/three-delegations.yaml")));
+    CHECK(with_scenario.exit_code == 0);
+    fs::remove_all(directory);
+  }
+  SECTION("not a results directory: exit 2 with a message") {
+    const auto result = run_command(negsim_binary() + " report " + quoted(source_path("scenarios")));
+    CHECK(result.exit_code == 2);
+    CHECK(result.output.find("summary.json") != std::string::npos);
+    CHECK(run_command(negsim_binary() + " report").exit_code == 2);
+    CHECK(run_command(negsim_binary() + " report --help").exit_code == 0);
+  }
+}
+
+TEST_CASE("narration of the teaching scenario matches its golden file", "[narration][golden]") {
+  const auto scenario = negsim::load_scenario_file(source_path("scenarios/teaching/three-delegations.yaml"));
+  negsim::Trace trace(scenario);
+  negsim::Engine engine(scenario, 1, &trace);
+  engine.run();
+  const std::string story = negsim::narrate(trace.events(), &scenario);
+  const std::string path = source_path("tests/golden/three-delegations.narration.txt");
+  if (std::getenv("NEGSIM_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(path, std::ios::binary) << story;
+    WARN("rewrote " << path);
+  }
+  INFO("golden file: " << path << " (regenerate with NEGSIM_UPDATE_GOLDEN=1)");
+  REQUIRE(fs::exists(path));
+  CHECK(story == read_text(path));
+
+  SECTION("the same story from trace.jsonl, and from `negsim run --narrate`") {
+    const auto from_file = negsim::parse_trace_lines(trace.jsonl(), "trace.jsonl");
+    CHECK(negsim::narrate(from_file, &scenario) == story);
+    const auto result = run_command(negsim_binary() + " run " +
+                                    quoted(source_path("scenarios/teaching/three-delegations.yaml")) + " --no-write --narrate");
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.output.find(story) == 0);
+  }
+}
+
+TEST_CASE("narration stays readable with 25 delegations", "[narration]") {
+  const auto scenario = negsim::load_scenario_file(source_path("scenarios/gge-2016-2017.yaml"));
+  negsim::Trace trace(scenario);
+  negsim::Engine engine(scenario, 1, &trace);
+  engine.run();
+  const std::string story = negsim::narrate(trace.events(), &scenario);
+  CHECK(story.find("20 of 25 delegations support it") != std::string::npos);  // supporters counted
+  CHECK(story.find("Russian Federation objects: the text crosses its red lines on International humanitarian law") !=
+        std::string::npos);
+  CHECK(story.find("China and Cuba object too") != std::string::npos);  // grouped, not repeated
+  CHECK(story.find("Rounds 3 to 11 go the same way as round 2") != std::string::npos);
+  CHECK(story.find("Outcome: no consensus") != std::string::npos);
+  CHECK(std::count(story.begin(), story.end(), '\n') < 80);
+  // Without a scenario the story still reads, by id and with the trace's reasons.
+  const std::string bare = negsim::narrate(trace.events(), nullptr);
+  CHECK(bare.find("russia objects: red line crossed on ihl") != std::string::npos);
+  CHECK_THROWS_AS(negsim::parse_trace_lines("{\"event\":\"start\"}\nnot json\n", "t.jsonl"), negsim::InputError);
+}
+
+TEST_CASE("play: a scripted student reaches a known outcome, written as a normal run", "[play]") {
+  const auto directory = test_support::temporary_directory("play");
+  const auto out = directory / "session";
+  // South objects, then amends the water share to 0.9, then supports: adopted in round 3.
+  const auto result = run_command("printf 'o\\nm water_share 0.9\\ns\\n' | " + negsim_binary() + " play " +
+                                  quoted(source_path("scenarios/teaching/three-delegations.yaml")) +
+                                  " --as south --out " + quoted(out.string()));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("Round 1 of 5. You are South (downstream)") != std::string::npos);
+  CHECK(result.output.find("Your utility for this text: 0.60") != std::string::npos);
+  CHECK(result.output.find("Red line: at least 0.50: CROSSED.") != std::string::npos);
+  CHECK(result.output.find("Last round the others answered:") != std::string::npos);
+  CHECK(result.output.find("South (downstream) (you) proposes an amendment on Share of the river's flow") !=
+        std::string::npos);
+  const auto summary = nlohmann::json::parse(read_text((out / "summary.json").string()));
+  CHECK(summary["outcome"] == "consensus_with_dissociations");
+  CHECK(summary["decided_round"] == 3);
+  CHECK(summary["player"] == "south");
+  const auto meta = nlohmann::json::parse(read_text((out / "meta.json").string()));
+  CHECK(meta["play"]["as"] == "south");
+  CHECK(meta["play"]["decisions"].size() == 3);
+  CHECK(meta["play"]["decisions"][1]["amendment"]["value"] == 0.9);
+  const std::string trace = read_text((out / "trace.jsonl").string());
+  CHECK(count_of(trace, "\"player\":true") == 3);
+  CHECK(trace.find("\"event\":\"amendment\",\"round\":2,\"delegation\":\"south\",\"issue\":\"water_share\","
+                   "\"from\":0.5,\"to\":0.9,\"accepted\":true") != std::string::npos);
+  for (const char* name : {"rounds.csv", "draft.md"}) CHECK(fs::file_size(out / name) > 0);
+  // The report reads a play session like any run.
+  const auto data = negsim::report_data(out.string());
+  CHECK(data["narration"].get<std::string>().find("South (downstream) (you)") != std::string::npos);
+  CHECK(data["provenance"]["player"] == "south");
+
+  SECTION("input that ends early hands the seat to the delegation's brief") {
+    const auto brief = run_command("printf 'x\\nh\\n' | " + negsim_binary() + " play " +
+                                   quoted(source_path("scenarios/teaching/three-delegations.yaml")) + " --as south --no-write");
+    INFO(brief.output);
+    CHECK(brief.exit_code == 0);
+    CHECK(brief.output.find("Please answer s, a, o or m") != std::string::npos);
+    CHECK(brief.output.find("m, amend") != std::string::npos);
+    CHECK(brief.output.find("your delegation's brief answers for you") != std::string::npos);
+    // The model playing South alone gives the scenario's own outcome.
+    CHECK(brief.output.find("ADOPTED BY CONSENSUS, with delegations standing aside, round 3 of 5") != std::string::npos);
+  }
+  SECTION("an unknown delegation is a usage error that lists the valid ids") {
+    const auto unknown = run_command(negsim_binary() + " play " +
+                                     quoted(source_path("scenarios/teaching/three-delegations.yaml")) + " --as west </dev/null");
+    CHECK(unknown.exit_code == 2);
+    CHECK(unknown.output.find("unknown delegation 'west'") != std::string::npos);
+    CHECK(unknown.output.find("north, south, east") != std::string::npos);
+    CHECK(run_command(negsim_binary() + " play --help").exit_code == 0);
+  }
+  fs::remove_all(directory);
+}
+
+TEST_CASE("play in a real terminal (tmux)", "[play][tmux]") {
+  require_program("tmux");
+  const auto directory = test_support::temporary_directory("play-tmux");
+  const auto out = directory / "session";
+  // A server of our own (-L) so that nothing else's tmux is touched; killed at the end.
+  const std::string tmux = "tmux -L negsim-test-" + std::to_string(getpid()) + " ";
+  const std::string command = negsim_binary() + " play " + source_path("scenarios/teaching/three-delegations.yaml") +
+                              " --as south --out " + out.string() + "; echo PLAY-FINISHED; sleep 60";
+  REQUIRE(run_command(tmux + "new-session -d -s play -x 110 -y 50 " + quoted(command)).exit_code == 0);
+  auto screen = [&]() { return run_command(tmux + "capture-pane -p -t play -S -2000").output; };
+  auto wait_for = [&](const std::string& text, int occurrences) {
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      if (count_of(screen(), text) >= occurrences) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  };
+  const std::vector<std::string> answers = {"o", "m 1 0.9", "s"};
+  for (std::size_t turn = 0; turn < answers.size(); ++turn) {
+    INFO("turn " << turn + 1 << ", screen:\n" << screen());
+    REQUIRE(wait_for("Your answer:", static_cast<int>(turn) + 1));
+    REQUIRE(run_command(tmux + "send-keys -t play " + quoted(answers[turn]) + " Enter").exit_code == 0);
+  }
+  const bool finished = wait_for("PLAY-FINISHED", 1);
+  const std::string last_screen = screen();
+  run_command(tmux + "kill-server");
+  INFO(last_screen);
+  REQUIRE(finished);
+  CHECK(last_screen.find("You object and propose: Share of the river's flow guaranteed downstream to 0.90.") !=
+        std::string::npos);
+  const auto summary = nlohmann::json::parse(read_text((out / "summary.json").string()));
+  CHECK(summary["outcome"] == "consensus_with_dissociations");
+  CHECK(summary["player"] == "south");
+  fs::remove_all(directory);
+}
