@@ -1,5 +1,7 @@
 // Sweeps across MPI ranks: a master/worker loop over point-to-point messages. Compiled only
 // with NEGSIM_MPI (sim/distributed_single.cpp otherwise).
+#include "negsim/distributed.hpp"
+
 #include <mpi.h>
 
 #include <algorithm>
@@ -13,7 +15,6 @@
 #include <string>
 #include <thread>
 
-#include "negsim/distributed.hpp"
 #include "negsim/errors.hpp"
 
 namespace negsim {
@@ -235,7 +236,9 @@ void ProcessGroup::abort(int exit_code) const {
   std::exit(exit_code);
 }
 
-bool built_with_mpi() { return true; }
+bool built_with_mpi() {
+  return true;
+}
 
 std::vector<CellStatistics> run_sweep_on(const ProcessGroup& group, const SweepJob& job, FinishedCells finished,
                                          const SweepHooks& hooks, std::vector<RankTimings>* timings) {

@@ -12,9 +12,13 @@ ProcessGroup::Agreement ProcessGroup::agree(int status) const {
   return status == 0 ? Agreement{} : Agreement{0, status};
 }
 
-void ProcessGroup::abort(int exit_code) const { std::exit(exit_code); }
+void ProcessGroup::abort(int exit_code) const {
+  std::exit(exit_code);
+}
 
-bool built_with_mpi() { return false; }
+bool built_with_mpi() {
+  return false;
+}
 
 std::vector<CellStatistics> run_sweep_on(const ProcessGroup& /*group*/, const SweepJob& job, FinishedCells finished,
                                          const SweepHooks& hooks, std::vector<RankTimings>* /*timings*/) {

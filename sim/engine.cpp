@@ -122,11 +122,10 @@ void Engine::update_thresholds() {
   }
   for (int i = 0; i < n; ++i) {
     const AgentParameters& agent = scenario_.delegations[static_cast<std::size_t>(i)].agent;
-    double threshold = agent.support_max;
+    double threshold = agent.support_max;  // sincere and spoiler hold r_max
     switch (agent.model) {
       case AgentModel::sincere:
       case AgentModel::spoiler:
-        threshold = agent.support_max;
         break;
       case AgentModel::concession:
       case AgentModel::bloc_follower:
@@ -248,7 +247,7 @@ void Engine::mark_red_lines() {
   const int k = scenario_.issue_count();
   for (int i = 0; i < scenario_.delegation_count(); ++i) {
     for (int issue = 0; issue < k; ++issue) {
-      state_.red_line_crossed[static_cast<std::size_t>(i * k + issue)] =
+      state_.red_line_crossed[static_cast<std::size_t>(i) * static_cast<std::size_t>(k) + static_cast<std::size_t>(issue)] =
           crosses_red_line(scenario_, i, issue, state_.draft(issue)) ? 1 : 0;
     }
   }

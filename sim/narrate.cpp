@@ -22,7 +22,9 @@ std::string two_decimals(double value) {
   return out.str();
 }
 
-std::string percent(double share) { return std::to_string(std::lround(100.0 * share)) + "%"; }
+std::string percent(double share) {
+  return std::to_string(std::lround(100.0 * share)) + "%";
+}
 
 // "A", "A and B", "A, B and C".
 std::string join_names(const std::vector<std::string>& names) {
@@ -67,7 +69,9 @@ int integer_of(const json& event, const char* key) {
   return found != event.end() && found->is_number_integer() ? found->get<int>() : 0;
 }
 
-bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
+bool starts_with(const std::string& text, const std::string& prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
 
 void add_unique(std::vector<std::string>& list, const std::string& value) {
   if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
@@ -213,6 +217,7 @@ class Storyteller {
 
   std::vector<std::string> names(const std::vector<std::string>& ids) const {
     std::vector<std::string> list;
+    list.reserve(ids.size());
     for (const auto& id : ids) list.push_back(name(id));
     return list;
   }
@@ -231,6 +236,7 @@ class Storyteller {
 
   std::vector<std::string> issue_names(const std::vector<std::string>& ids) const {
     std::vector<std::string> list;
+    list.reserve(ids.size());
     for (const auto& id : ids) list.push_back(issue_name(id));
     return list;
   }
@@ -316,8 +322,8 @@ class Storyteller {
     }
     line(header + " The chair tables a revised text:");
     for (const auto& issue : reworded) {
-      bullet(issue_name(issue) + " now reads: " + text_of(round, issue) + " (" + two_decimals(tabled(*previous, issue)) +
-             " to " + two_decimals(tabled(round, issue)) + ")");
+      bullet(issue_name(issue) + " now reads: " + text_of(round, issue) + " (" +
+             two_decimals(tabled(*previous, issue)) + " to " + two_decimals(tabled(round, issue)) + ")");
     }
     if (!adjusted.empty()) line("Same wording, moved: " + join_names(adjusted) + ".");
   }
@@ -430,6 +436,7 @@ class Storyteller {
     if (asides.empty()) return;
     if (asides.size() > 3) {
       std::vector<std::string> ids;
+      ids.reserve(asides.size());
       for (const auto* aside : asides) ids.push_back(aside->delegation);
       line(join_names(names(ids)) +
            " stand aside: the text is worth less to each than it needs to support, but not so little that it blocks.");
@@ -501,29 +508,27 @@ class Storyteller {
     }
     if (largest == nullptr || largest_move < 0.01) return;  // drift too small to tell
     line("Between rounds, " + std::to_string(movers.size()) +
-         (movers.size() == 1 ? " delegation moves" : " delegations move") +
-         " toward their blocs; the largest move: " + name(string_of(*largest, "delegation")) + " on " +
-         issue_name(string_of(*largest, "issue")) + ", from " + two_decimals(number_of(*largest, "from")) + " to " +
-         two_decimals(number_of(*largest, "to")) + ".");
+         (movers.size() == 1 ? " delegation moves" : " delegations move") + " toward their blocs; the largest move: " +
+         name(string_of(*largest, "delegation")) + " on " + issue_name(string_of(*largest, "issue")) + ", from " +
+         two_decimals(number_of(*largest, "from")) + " to " + two_decimals(number_of(*largest, "to")) + ".");
   }
 
   void tell_closing(const json& event, const RoundRecord& round) {
     const std::string kind = string_of(event, "event");
     if (kind == "chairs_summary") {
       const auto moved = issue_names(strings_of(event, "moved"));
-      std::string text = "At the deadline the chair moves " + join_names(moved) +
-                         " out of the text and into a chair's summary. ";
+      std::string text =
+          "At the deadline the chair moves " + join_names(moved) + " out of the text and into a chair's summary. ";
       const auto objectors = names(strings_of(event, "objectors"));
-      text += event.value("adopted", false) ? "Without " + std::string(moved.size() > 1 ? "them" : "it") +
-                                                  ", the rule is met."
-                                            : "Even so, " + join_names(objectors) +
-                                                  (objectors.size() > 1 ? " object." : " objects.");
+      text += event.value("adopted", false)
+                  ? "Without " + std::string(moved.size() > 1 ? "them" : "it") + ", the rule is met."
+                  : "Even so, " + join_names(objectors) + (objectors.size() > 1 ? " object." : " objects.");
       line(text);
     } else if (kind == "vote") {
       line("Consensus has failed, so the chair calls a vote: " + std::to_string(integer_of(event, "yes")) + " yes, " +
            std::to_string(integer_of(event, "no")) + " no, " + std::to_string(integer_of(event, "abstain")) +
-           " abstaining. It needs " + percent(number_of(event, "threshold")) + " of those voting: " +
-           (event.value("adopted", false) ? "carried." : "lost."));
+           " abstaining. It needs " + percent(number_of(event, "threshold")) +
+           " of those voting: " + (event.value("adopted", false) ? "carried." : "lost."));
     } else if (kind == "end") {
       tell_end(event, round);
     }
@@ -553,7 +558,7 @@ class Storyteller {
       }
       text = "Outcome: no consensus. The deadline passes after " + rounds + " rounds";
       if (!objectors.empty()) {
-        text += " with " + join_names(objectors) + (objectors.size() > 1 ? " still objecting" : " still objecting");
+        text += " with " + join_names(objectors) + " still objecting";
         if (!issues.empty()) text += " (on " + join_names(issues) + ")";
       }
       text += ".";

@@ -29,7 +29,8 @@ std::string lower_trimmed(const std::string& text) {
   if (first == std::string::npos) return "";
   const auto last = text.find_last_not_of(" \t\r\n");
   std::string out = text.substr(first, last - first + 1);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -144,11 +145,12 @@ void PlaySeat::show_round(const State& state) {
       lists[response == "support" ? 0 : response == "aside" ? 1 : 2].push_back(name);
     }
     auto describe = [](const std::vector<std::string>& names) {
-      return names.empty() ? std::string("nobody") : names.size() > 6 ? std::to_string(names.size()) + " delegations"
-                                                                      : join_names(names);
+      return names.empty()      ? std::string("nobody")
+             : names.size() > 6 ? std::to_string(names.size()) + " delegations"
+                                : join_names(names);
     };
-    out_ << "Last round the others answered: supported by " << describe(lists[0]) << "; stood aside: "
-         << describe(lists[1]) << "; objected: " << describe(lists[2]) << ".\n";
+    out_ << "Last round the others answered: supported by " << describe(lists[0])
+         << "; stood aside: " << describe(lists[1]) << "; objected: " << describe(lists[2]) << ".\n";
   }
   out_ << "Your brief suggests: " << advice(state, utility) << "\n";
 }
@@ -194,12 +196,12 @@ std::optional<ResponseOverride::Amendment> PlaySeat::ask_amendment(const State& 
   const double suggested = std::clamp(current + step * (state.positions(delegation_, issue) - current), 0.0, 1.0);
   while (true) {
     if (value_text.empty()) {
-      out_ << "  " << named.title << " now reads (" << two_decimals(current) << "): " << named.nearest_level(current).text
-           << "\n  Its levels:";
+      out_ << "  " << named.title << " now reads (" << two_decimals(current)
+           << "): " << named.nearest_level(current).text << "\n  Its levels:";
       for (const auto& level : named.levels) out_ << "\n    " << two_decimals(level.value) << "  " << level.text;
       out_ << "\n";
-      const auto line = read_line("Move it to (0 to 1; Enter for " + two_decimals(suggested) +
-                                  ", a step toward your position) > ");
+      const auto line =
+          read_line("Move it to (0 to 1; Enter for " + two_decimals(suggested) + ", a step toward your position) > ");
       if (!line) return Amendment{issue, suggested};
       value_text = lower_trimmed(*line);
       if (value_text.empty()) return Amendment{issue, suggested};
@@ -276,7 +278,10 @@ std::optional<Response> PlaySeat::respond(const State& state, int delegation) {
       decision["amendment"] = {{"issue", issue.id}, {"value", round6(pending_amendment_->value)}};
       out_ << "You object and propose: " << issue.title << " to " << two_decimals(pending_amendment_->value) << ".\n";
     } else {
-      out_ << "You " << (*answer == Response::support ? "support the text" : *answer == Response::aside ? "stand aside" : "object")
+      out_ << "You "
+           << (*answer == Response::support ? "support the text"
+               : *answer == Response::aside ? "stand aside"
+                                            : "object")
            << ".\n";
     }
     decisions_.push_back(decision);

@@ -38,7 +38,9 @@ std::string_view vega_bundle() {
   return {reinterpret_cast<const char*>(embedded::vega_bundle), embedded::vega_bundle_size};
 }
 
-std::string vega_version() { return NEGSIM_VEGA_VERSION; }
+std::string vega_version() {
+  return NEGSIM_VEGA_VERSION;
+}
 
 std::string escape_html(std::string_view text) {
   std::string out;
@@ -69,7 +71,8 @@ std::string json_for_script_element(const json& data) {
       out += "\\u003e";
     } else if (c == '&') {
       out += "\\u0026";
-    } else if (c == '\xE2' && j + 2 < text.size() && text[j + 1] == '\x80' && (text[j + 2] == '\xA8' || text[j + 2] == '\xA9')) {
+    } else if (c == '\xE2' && j + 2 < text.size() && text[j + 1] == '\x80' &&
+               (text[j + 2] == '\xA8' || text[j + 2] == '\xA9')) {
       out += text[j + 2] == '\xA8' ? "\\u2028" : "\\u2029";  // line separators: old JavaScript chokes
       j += 2;
     } else {
@@ -90,7 +93,8 @@ std::string inline_script(std::string_view script) {
   std::string out(script);
   for (std::size_t at = 0; (at = out.find("</", at)) != std::string::npos; at += 3) {
     std::string tail = out.substr(at + 2, 6);
-    std::transform(tail.begin(), tail.end(), tail.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(tail.begin(), tail.end(), tail.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (tail == "script") out.replace(at, 2, "<\\/");
   }
   return out;
@@ -121,6 +125,13 @@ json read_json_file(const fs::path& path) {
     }
     throw InputError(path.string(), line, column, "", std::string("not valid JSON: ") + error.what());
   }
+}
+
+// object[key] when it is a JSON object, else an empty object: a hand-edited trace must not crash.
+json object_member(const json& object, const char* key) {
+  if (!object.is_object()) return json::object();
+  const auto found = object.find(key);
+  return found != object.end() && found->is_object() ? *found : json::object();
 }
 
 std::string string_field(const json& object, const char* key, const std::string& fallback = "") {
@@ -155,7 +166,9 @@ std::string join_names(const std::vector<std::string>& names) {
   return text;
 }
 
-std::string percent(double share) { return std::to_string(std::lround(100.0 * share)) + "%"; }
+std::string percent(double share) {
+  return std::to_string(std::lround(100.0 * share)) + "%";
+}
 
 std::string outcome_label(const std::string& kind) {
   if (kind == "consensus") return "Adopted by consensus";
@@ -167,8 +180,8 @@ std::string outcome_label(const std::string& kind) {
   return kind;
 }
 
-const char* const outcome_kinds[] = {"consensus",      "consensus_with_dissociations", "adopted_over_objections",
-                                     "chairs_summary", "vote",                         "no_consensus"};
+const char* const outcome_kinds[] = {
+    "consensus", "consensus_with_dissociations", "adopted_over_objections", "chairs_summary", "vote", "no_consensus"};
 
 // ---------------------------------------------------------------------------------------------
 // Finding the scenario again.
@@ -196,14 +209,17 @@ std::optional<fs::path> find_scenario_file(const std::string& recorded, const fs
 
 ScenarioSource load_scenario_for(const fs::path& directory, const json& meta, const ReportOptions& options) {
   ScenarioSource source;
-  const std::string recorded = options.scenario_file.empty() ? string_field(meta, "scenario_file") : options.scenario_file;
+  const std::string recorded =
+      options.scenario_file.empty() ? string_field(meta, "scenario_file") : options.scenario_file;
   const auto path = find_scenario_file(recorded, directory);
   if (!path) {
-    if (!options.scenario_file.empty()) throw InputError(options.scenario_file, 0, 0, "", "cannot find the scenario file");
-    source.notes.push_back(recorded.empty()
-                               ? "meta.json names no scenario file, so delegations appear by id and positions are not shown."
-                               : "The scenario file " + recorded +
-                                     " was not found (pass --scenario), so delegations appear by id and positions are not shown.");
+    if (!options.scenario_file.empty())
+      throw InputError(options.scenario_file, 0, 0, "", "cannot find the scenario file");
+    source.notes.push_back(
+        recorded.empty()
+            ? "meta.json names no scenario file, so delegations appear by id and positions are not shown."
+            : "The scenario file " + recorded +
+                  " was not found (pass --scenario), so delegations appear by id and positions are not shown.");
     return source;
   }
   std::vector<std::string> overrides;
@@ -217,8 +233,9 @@ ScenarioSource load_scenario_for(const fs::path& directory, const json& meta, co
     }
     const std::string recorded_hash = string_field(meta, "scenario_sha256");
     if (!recorded_hash.empty() && sha256_file_hex(path->string()) != recorded_hash) {
-      source.notes.push_back("The scenario file " + path->string() +
-                             " has changed since this run; names, positions and red lines come from its current version.");
+      source.notes.push_back(
+          "The scenario file " + path->string() +
+          " has changed since this run; names, positions and red lines come from its current version.");
     }
     source.scenario = std::move(scenario);
   } catch (const InputError& error) {
@@ -259,7 +276,8 @@ RunFacts gather(const std::vector<json>& events, const fs::path& trace_path) {
       facts.rounds.back().round = static_cast<int>(number_field(event, "round"));
       facts.rounds.back().draft = &event;
       if (facts.issue_ids.empty() && event.contains("draft") && event["draft"].is_object()) {
-        for (auto item = event["draft"].begin(); item != event["draft"].end(); ++item) facts.issue_ids.push_back(item.key());
+        for (auto item = event["draft"].begin(); item != event["draft"].end(); ++item)
+          facts.issue_ids.push_back(item.key());
       }
     } else if (kind == "end") {
       facts.end = &event;
@@ -315,7 +333,8 @@ std::map<int, std::array<double, 3>> read_power_shares(const fs::path& path) {
     try {
       const int round = std::stoi(cells.at(static_cast<std::size_t>(round_column)));
       std::array<double, 3> values{};
-      for (int j = 0; j < 3; ++j) values[static_cast<std::size_t>(j)] = std::stod(cells.at(static_cast<std::size_t>(columns_wanted[j])));
+      for (int j = 0; j < 3; ++j)
+        values[static_cast<std::size_t>(j)] = std::stod(cells.at(static_cast<std::size_t>(columns_wanted[j])));
       shares[round] = values;
     } catch (const std::exception&) {
       return {};  // a damaged file: the chart by power is left out rather than wrong
@@ -339,12 +358,13 @@ struct Naming {
 
 std::vector<std::string> names_of(const Naming& naming, const std::vector<std::string>& ids) {
   std::vector<std::string> names;
+  names.reserve(ids.size());
   for (const auto& id : ids) names.push_back(naming.name(id));
   return names;
 }
 
 std::string run_outcome_sentence(const json& summary, const Naming& naming) {
-  const std::string kind = string_field(summary, "outcome");
+  std::string kind = string_field(summary, "outcome");
   const int rounds = static_cast<int>(number_field(summary, "rounds"));
   const int max_rounds = static_cast<int>(number_field(summary, "max_rounds"));
   auto ids_in = [&](const char* key) {
@@ -358,9 +378,9 @@ std::string run_outcome_sentence(const json& summary, const Naming& naming) {
   const auto dissociators = names_of(naming, ids_in("dissociators"));
   std::vector<std::string> contested;
   for (const auto& id : string_list(summary, "contested_issues")) contested.push_back(naming.title(id));
-  const std::string in_round =
-      " in round " + std::to_string(static_cast<int>(number_field(summary, "decided_round", rounds))) + " of " +
-      std::to_string(max_rounds);
+  const std::string in_round = " in round " +
+                               std::to_string(static_cast<int>(number_field(summary, "decided_round", rounds))) +
+                               " of " + std::to_string(max_rounds);
   if (kind == "no_consensus") {
     std::string text = "The deadline passed after " + std::to_string(rounds) + (rounds == 1 ? " round" : " rounds");
     if (!objectors.empty()) text += " with " + join_names(objectors) + " still objecting";
@@ -369,8 +389,7 @@ std::string run_outcome_sentence(const json& summary, const Naming& naming) {
   }
   if (kind == "consensus") return "Every delegation supported the text" + in_round + ".";
   if (kind == "consensus_with_dissociations") {
-    return "Nobody objected" + in_round + "; " + join_names(dissociators) +
-           (dissociators.size() == 1 ? " stood aside (dissociated)." : " stood aside (dissociated).");
+    return "Nobody objected" + in_round + "; " + join_names(dissociators) + " stood aside (dissociated).";
   }
   if (kind == "adopted_over_objections") {
     return "The " + string_field(summary, "rule") + " rule let the text pass" + in_round + " over the objection of " +
@@ -397,7 +416,8 @@ json provenance_of(const json& meta, const json& summary, const std::string& dir
   provenance["scenario"] = string_field(summary, "scenario");
   provenance["scenario_file"] = string_field(meta, "scenario_file");
   provenance["scenario_sha256"] = string_field(meta, "scenario_sha256");
-  provenance["seed"] = meta.contains("seed") ? meta["seed"] : (summary.contains("seed") ? summary["seed"] : json(nullptr));
+  provenance["seed"] =
+      meta.contains("seed") ? meta["seed"] : (summary.contains("seed") ? summary["seed"] : json(nullptr));
   if (meta.contains("master_seed")) provenance["seed"] = meta["master_seed"];
   if (summary.contains("master_seed")) provenance["seed"] = summary["master_seed"];
   provenance["negsim_version"] = string_field(meta, "negsim_version");
@@ -416,7 +436,8 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
   const RunFacts facts = gather(events, trace_path);
   ScenarioSource source = load_scenario_for(directory, meta, options);
   if (source.scenario && !scenario_matches(*source.scenario, facts)) {
-    source.notes.push_back("The scenario file no longer lists the delegations and issues of this run, so it is not used.");
+    source.notes.emplace_back(
+        "The scenario file no longer lists the delegations and issues of this run, so it is not used.");
     source.scenario.reset();
   }
   const Scenario* scenario = source.scenario ? &*source.scenario : nullptr;
@@ -424,7 +445,8 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
   Naming naming;
   for (const char* key : {"objectors", "dissociators"}) {
     if (!summary.contains(key) || !summary[key].is_array()) continue;
-    for (const auto& record : summary[key]) naming.delegation_names[string_field(record, "id")] = string_field(record, "name");
+    for (const auto& record : summary[key])
+      naming.delegation_names[string_field(record, "id")] = string_field(record, "name");
   }
   if (summary.contains("final_draft") && summary["final_draft"].is_array()) {
     for (const auto& paragraph : summary["final_draft"]) {
@@ -447,18 +469,19 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
                      {"rounds", summary.value("rounds", 0)},
                      {"max_rounds", summary.value("max_rounds", 0)},
                      {"rule", string_field(summary, "rule")}};
-  data["chair"] = facts.start != nullptr && (*facts.start)["chair"].is_string()
-                      ? json(naming.name((*facts.start)["chair"].get<std::string>()))
-                      : json(nullptr);
+  const std::string chair = facts.start != nullptr ? string_field(*facts.start, "chair") : "";
+  data["chair"] = chair.empty() ? json(nullptr) : json(naming.name(chair));
   data["notes"] = source.notes;
 
   // Who is who.
   json blocs = json::array();
   std::map<std::string, std::string> bloc_of;
   if (scenario != nullptr) {
-    for (const auto& bloc : scenario->blocs) blocs.push_back({{"id", bloc.id}, {"name", bloc.name.empty() ? bloc.id : bloc.name}});
+    for (const auto& bloc : scenario->blocs)
+      blocs.push_back({{"id", bloc.id}, {"name", bloc.name.empty() ? bloc.id : bloc.name}});
     for (const auto& delegation : scenario->delegations) {
-      bloc_of[delegation.id] = delegation.bloc >= 0 ? scenario->blocs[static_cast<std::size_t>(delegation.bloc)].id : "";
+      bloc_of[delegation.id] =
+          delegation.bloc >= 0 ? scenario->blocs[static_cast<std::size_t>(delegation.bloc)].id : "";
     }
   }
   bool anyone_without_bloc = false;
@@ -467,12 +490,15 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
     const std::string& id = facts.delegation_ids[j];
     const std::string bloc = bloc_of[id];
     anyone_without_bloc = anyone_without_bloc || bloc.empty();
-    delegations.push_back({{"id", id},
-                           {"name", naming.name(id)},
-                           {"bloc", bloc.empty() ? "(none)" : bloc},
-                           {"power", scenario != nullptr ? json(round6(scenario->power(static_cast<Eigen::Index>(j)))) : json(nullptr)}});
+    delegations.push_back(
+        {{"id", id},
+         {"name", naming.name(id)},
+         {"bloc", bloc.empty() ? "(none)" : bloc},
+         {"power", scenario != nullptr ? json(round6(scenario->power(static_cast<Eigen::Index>(j)))) : json(nullptr)}});
   }
-  if (anyone_without_bloc) blocs.push_back({{"id", "(none)"}, {"name", scenario != nullptr && !scenario->blocs.empty() ? "No bloc" : "Delegations"}});
+  if (anyone_without_bloc)
+    blocs.push_back(
+        {{"id", "(none)"}, {"name", scenario != nullptr && !scenario->blocs.empty() ? "No bloc" : "Delegations"}});
   data["blocs"] = blocs;
   data["delegations"] = delegations;
   json issues = json::array();
@@ -513,11 +539,13 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
     }
     const auto shares = power_shares.find(round.round);
     for (int slot = 0; slot < 3; ++slot) {
-      share_rows.push_back({{"round", round.round},
-                            {"response", response_names[slot]},
-                            {"order", slot},
-                            {"count", counts[slot]},
-                            {"power", shares != power_shares.end() ? json(shares->second[static_cast<std::size_t>(slot)]) : json(nullptr)}});
+      share_rows.push_back(
+          {{"round", round.round},
+           {"response", response_names[slot]},
+           {"order", slot},
+           {"count", counts[slot]},
+           {"power",
+            shares != power_shares.end() ? json(shares->second[static_cast<std::size_t>(slot)]) : json(nullptr)}});
     }
     json changes = json::array();
     for (const json* change : round.changes) {
@@ -530,8 +558,8 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
                          {"new_objectors", names_of(naming, string_list(*change, "new_objectors"))}});
     }
     rounds.push_back({{"round", round.round},
-                      {"draft", (*round.draft)["draft"]},
-                      {"text", (*round.draft)["text"]},
+                      {"draft", object_member(*round.draft, "draft")},
+                      {"text", object_member(*round.draft, "text")},
                       {"responses", responses},
                       {"support_power", shares != power_shares.end() ? json(shares->second[0]) : json(nullptr)},
                       {"changes", changes}});
@@ -548,12 +576,15 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
   json distance_rows = json::array();
   for (const auto& round : facts.rounds) {
     for (const auto& issue : facts.issue_ids) {
-      draft_rows.push_back({{"round", round.round}, {"issue", issue}, {"value", number_field((*round.draft)["draft"], issue.c_str())}});
+      draft_rows.push_back({{"round", round.round},
+                            {"issue", issue},
+                            {"value", number_field(object_member(*round.draft, "draft"), issue.c_str())}});
     }
   }
   std::map<std::string, double> final_draft;
   json final_paragraphs = summary.contains("final_draft") ? summary["final_draft"] : json::array();
-  for (const auto& paragraph : final_paragraphs) final_draft[string_field(paragraph, "issue")] = number_field(paragraph, "value");
+  for (const auto& paragraph : final_paragraphs)
+    final_draft[string_field(paragraph, "issue")] = number_field(paragraph, "value");
   if (scenario != nullptr) {
     Eigen::MatrixXd positions = scenario->positions;
     const auto n = static_cast<Eigen::Index>(facts.delegation_ids.size());
@@ -571,9 +602,9 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
         }
       }
       if (&round == &facts.rounds.back() || round.influence == nullptr) continue;
-      const json& moves = (*round.influence)["moves"];
-      if (!moves.is_array()) continue;
-      for (const auto& move : moves) {
+      const auto moves = round.influence->find("moves");
+      if (moves == round.influence->end() || !moves->is_array()) continue;
+      for (const auto& move : *moves) {
         const int i = scenario->find_delegation(string_field(move, "delegation"));
         const int issue = scenario->find_issue(string_field(move, "issue"));
         if (i >= 0 && issue >= 0) positions(i, issue) = number_field(move, "to");
@@ -584,14 +615,15 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
       for (Eigen::Index issue = 0; issue < k; ++issue) {
         const std::string& issue_id = facts.issue_ids[static_cast<std::size_t>(issue)];
         const double value = final_draft.count(issue_id) ? final_draft[issue_id] : 0.0;
-        distance_rows.push_back({{"delegation", id},
-                                 {"name", naming.name(id)},
-                                 {"issue", issue_id},
-                                 {"distance", round6(std::abs(value - positions(i, issue)))},
-                                 {"position", round6(positions(i, issue))},
-                                 {"final", round6(value)},
-                                 {"salience", round6(scenario->salience(i, issue))},
-                                 {"crossed", crosses_red_line(*scenario, static_cast<int>(i), static_cast<int>(issue), value)}});
+        distance_rows.push_back(
+            {{"delegation", id},
+             {"name", naming.name(id)},
+             {"issue", issue_id},
+             {"distance", round6(std::abs(value - positions(i, issue)))},
+             {"position", round6(positions(i, issue))},
+             {"final", round6(value)},
+             {"salience", round6(scenario->salience(i, issue))},
+             {"crossed", crosses_red_line(*scenario, static_cast<int>(i), static_cast<int>(issue), value)}});
       }
     }
   }
@@ -604,8 +636,10 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
   std::map<std::string, std::vector<std::string>> red_lines_of;
   if (summary.contains("objectors") && summary["objectors"].is_array()) {
     for (const auto& record : summary["objectors"]) {
-      for (const auto& issue : string_list(record, "issues")) objected_by[issue].push_back(naming.name(string_field(record, "id")));
-      for (const auto& issue : string_list(record, "red_lines_crossed")) red_lines_of[issue].push_back(naming.name(string_field(record, "id")));
+      for (const auto& issue : string_list(record, "issues"))
+        objected_by[issue].push_back(naming.name(string_field(record, "id")));
+      for (const auto& issue : string_list(record, "red_lines_crossed"))
+        red_lines_of[issue].push_back(naming.name(string_field(record, "id")));
     }
   }
   json final_text = json::array();
@@ -651,7 +685,8 @@ json sweep_report_data(const fs::path& directory, const json& summary, const jso
   ScenarioSource source = load_scenario_for(directory, meta, options);
   Naming naming;
   if (source.scenario) {
-    for (const auto& delegation : source.scenario->delegations) naming.delegation_names[delegation.id] = delegation.name;
+    for (const auto& delegation : source.scenario->delegations)
+      naming.delegation_names[delegation.id] = delegation.name;
   }
   json data = json::object();
   data["kind"] = "sweep";
@@ -710,7 +745,10 @@ json sweep_report_data(const fs::path& directory, const json& summary, const jso
       outcomes.push_back(row);
       outcome_rows.push_back(row);
     }
-    const double adoption = 1.0 - number_field(cell["outcomes"].contains("no_consensus") ? cell["outcomes"]["no_consensus"] : json::object(), "share");
+    const double adoption =
+        1.0 -
+        number_field(cell["outcomes"].contains("no_consensus") ? cell["outcomes"]["no_consensus"] : json::object(),
+                     "share");
     if (adoption < lowest_adoption) {
       lowest_adoption = adoption;
       lowest_label = label;
@@ -766,9 +804,9 @@ json sweep_report_data(const fs::path& directory, const json& summary, const jso
     sentence = "The text was adopted in " + percent(highest_adoption) + " of the replicates in every one of the " +
                std::to_string(cells.size()) + " cells.";
   } else {
-    sentence = "Adoption ranges from " + percent(lowest_adoption) + " of " + replicates + " replicates (" + lowest_label +
-               ") to " + percent(highest_adoption) + " (" + highest_label + ") across " + std::to_string(cells.size()) +
-               " cells.";
+    sentence = "Adoption ranges from " + percent(lowest_adoption) + " of " + replicates + " replicates (" +
+               lowest_label + ") to " + percent(highest_adoption) + " (" + highest_label + ") across " +
+               std::to_string(cells.size()) + " cells.";
   }
   data["outcome"] = {{"kind", "sweep"}, {"label", "Sweep"}, {"sentence", sentence}};
   data["provenance"] = provenance_of(meta, summary, directory.string());
@@ -778,11 +816,14 @@ json sweep_report_data(const fs::path& directory, const json& summary, const jso
 // ---------------------------------------------------------------------------------------------
 // The page.
 
-std::string text_of(const json& data, const char* key) { return string_field(data, key); }
+std::string text_of(const json& data, const char* key) {
+  return string_field(data, key);
+}
 
 void render_notes(std::ostringstream& page, const json& data) {
   for (const auto& note : data.value("notes", json::array())) {
-    if (note.is_string()) page << "<p class=\"note\" role=\"note\">" << escape_html(note.get<std::string>()) << "</p>\n";
+    if (note.is_string())
+      page << "<p class=\"note\" role=\"note\">" << escape_html(note.get<std::string>()) << "</p>\n";
   }
 }
 
@@ -801,18 +842,18 @@ void render_run_body(std::ostringstream& page, const json& data) {
   page << "<section id=\"final-text\"><h2>The final text</h2>\n"
           "<p class=\"hint\">Paragraphs that delegations objected to are marked <span class=\"badge\">Contested</span>"
           " and outlined with a dashed border.</p>\n<ol class=\"draft\">\n";
-  for (const auto& paragraph : data["final_text"]) {
+  for (const auto& paragraph : data.at("final_text")) {
     const bool contested = paragraph.value("contested", false);
     page << "<li class=\"paragraph" << (contested ? " contested" : "") << "\"><h3>"
          << escape_html(text_of(paragraph, "title"));
     if (contested) page << " <span class=\"badge\">Contested</span>";
     if (paragraph.value("in_chairs_summary", false)) page << " <span class=\"badge\">Chair's summary</span>";
-    page << "</h3><p>" << escape_html(text_of(paragraph, "text")) << "</p><p class=\"meta\">Draft value "
-         << std::fixed << std::setprecision(2) << number_field(paragraph, "value");
+    page << "</h3><p>" << escape_html(text_of(paragraph, "text")) << "</p><p class=\"meta\">Draft value " << std::fixed
+         << std::setprecision(2) << number_field(paragraph, "value");
     std::vector<std::string> objected;
-    for (const auto& name : paragraph["objected_by"]) objected.push_back(name.get<std::string>());
+    for (const auto& name : paragraph.at("objected_by")) objected.push_back(name.get<std::string>());
     std::vector<std::string> red_lines;
-    for (const auto& name : paragraph["red_line_of"]) red_lines.push_back(name.get<std::string>());
+    for (const auto& name : paragraph.at("red_line_of")) red_lines.push_back(name.get<std::string>());
     if (!objected.empty()) page << " · objected to by " << escape_html(join_names(objected));
     if (!red_lines.empty()) page << " · crosses the red line of " << escape_html(join_names(red_lines));
     page << "</p></li>\n";
@@ -832,28 +873,32 @@ void render_run_body(std::ostringstream& page, const json& data) {
           "<p class=\"hint\">One line per delegation: its utility for the tabled text each round (hover or tap a point "
           "for the values). Pick a delegation to see its support threshold (dashed) and blocking threshold (dotted): "
           "above the first it supports, below the second it objects.</p>\n"
-          "<p><label for=\"focus-delegation\">Delegation to follow</label> <select id=\"focus-delegation\"></select></p>\n";
-  render_figure(page, "chart-utility", "Utility of the tabled draft by round; line colour and dash show the bloc, "
-                                       "point shape the response.");
+          "<p><label for=\"focus-delegation\">Delegation to follow</label> <select "
+          "id=\"focus-delegation\"></select></p>\n";
+  render_figure(page, "chart-utility",
+                "Utility of the tabled draft by round; line colour and dash show the bloc, "
+                "point shape the response.");
   page << "</section>\n";
 
   page << "<section id=\"distance\"><h2>How far the final text is from each delegation</h2>\n";
-  if (data["distance"].empty()) {
+  if (data.at("distance").empty()) {
     page << "<p class=\"note\">Needs the scenario file (positions are not in the trace).</p>\n";
   } else {
     page << "<p class=\"hint\">Distance between each delegation's position and the final text on each paragraph "
             "(0: exactly what it wanted, 1: the opposite end). A cross marks a paragraph that crosses the "
             "delegation's red line.</p>\n";
-    render_figure(page, "chart-distance", "Distance from the final draft, delegation by paragraph; crosses mark red lines crossed.");
+    render_figure(page, "chart-distance",
+                  "Distance from the final draft, delegation by paragraph; crosses mark red lines crossed.");
   }
   page << "</section>\n";
 
   page << "<section id=\"positions\"><h2>Positions under influence</h2>\n";
-  if (data["positions"].empty()) {
+  if (data.at("positions").empty()) {
     page << "<p class=\"note\">Needs the scenario file (positions are not in the trace).</p>\n";
   } else {
     page << "<p class=\"hint\">How each delegation's position on each paragraph moved toward its bloc between rounds; "
-            "the thick black line is the text the chair tabled.</p>\n<div class=\"multiples\" id=\"chart-positions\"></div>\n";
+            "the thick black line is the text the chair tabled.</p>\n<div class=\"multiples\" "
+            "id=\"chart-positions\"></div>\n";
   }
   page << "</section>\n";
 
@@ -864,9 +909,11 @@ void render_run_body(std::ostringstream& page, const json& data) {
           "<button type=\"button\" id=\"replay-play\">Play</button>"
           "<button type=\"button\" id=\"replay-next\" aria-label=\"Next round\">Next &#x25B6;</button>"
           "<label for=\"replay-round\">Round</label><input type=\"range\" id=\"replay-round\" min=\"1\" max=\""
-       << data["rounds"].size() << "\" value=\"1\" step=\"1\"><output id=\"replay-label\" for=\"replay-round\"></output></div>\n"
+       << data.at("rounds").size()
+       << "\" value=\"1\" step=\"1\"><output id=\"replay-label\" for=\"replay-round\"></output></div>\n"
           "<div id=\"replay-summary\" aria-live=\"polite\"></div>\n<ol class=\"draft\" id=\"replay-text\"></ol>\n"
-          "<noscript><p class=\"note\">The replay needs JavaScript; the story below tells the same rounds.</p></noscript>\n"
+          "<noscript><p class=\"note\">The replay needs JavaScript; the story below tells the same "
+          "rounds.</p></noscript>\n"
           "</section>\n";
 
   page << "<section id=\"story\"><h2>The story</h2>\n<div class=\"story\">\n";
@@ -913,21 +960,24 @@ void render_sweep_body(std::ostringstream& page, const json& data) {
           "<p class=\"hint\">Share of replicates in which each delegation objected to the final text, per cell.</p>\n";
   render_figure(page, "chart-objections", "Objection frequency per delegation and cell.");
   page << "</section>\n<section id=\"cells\"><h2>The numbers</h2>\n<div class=\"table-wrap\"><table>\n"
-          "<caption>Outcome shares per cell (95% interval), rounds played</caption>\n<thead><tr><th scope=\"col\">Cell</th>"
+          "<caption>Outcome shares per cell (95% interval), rounds played</caption>\n<thead><tr><th "
+          "scope=\"col\">Cell</th>"
           "<th scope=\"col\">Settings</th>";
   for (const char* kind : outcome_kinds) page << "<th scope=\"col\">" << escape_html(outcome_label(kind)) << "</th>";
   page << "<th scope=\"col\">Rounds (mean, median, 90th)</th></tr></thead>\n<tbody>\n";
   page << std::fixed << std::setprecision(2);
-  for (const auto& cell : data["cells"]) {
-    page << "<tr><th scope=\"row\">" << cell.value("cell", 0) << "</th><td>" << escape_html(text_of(cell, "label")) << "</td>";
-    for (const auto& outcome : cell["outcomes"]) {
-      page << "<td>" << percent(number_field(outcome, "share")) << " <span class=\"interval\">(" << percent(number_field(outcome, "low"))
-           << "–" << percent(number_field(outcome, "high")) << ")</span></td>";
+  for (const auto& cell : data.at("cells")) {
+    page << "<tr><th scope=\"row\">" << cell.value("cell", 0) << "</th><td>" << escape_html(text_of(cell, "label"))
+         << "</td>";
+    for (const auto& outcome : cell.at("outcomes")) {
+      page << "<td>" << percent(number_field(outcome, "share")) << " <span class=\"interval\">("
+           << percent(number_field(outcome, "low")) << "–" << percent(number_field(outcome, "high")) << ")</span></td>";
     }
-    const json rounds = cell["rounds"];
+    const json& rounds = cell.at("rounds");
     page << "<td>";
     if (rounds.is_object()) {
-      page << number_field(rounds, "mean") << ", " << number_field(rounds, "p50") << ", " << number_field(rounds, "p90");
+      page << number_field(rounds, "mean") << ", " << number_field(rounds, "p50") << ", "
+           << number_field(rounds, "p90");
     }
     page << "</td></tr>\n";
   }
@@ -935,13 +985,14 @@ void render_sweep_body(std::ostringstream& page, const json& data) {
 }
 
 void render_footer(std::ostringstream& page, const json& data) {
-  const json provenance = data["provenance"];
+  const json& provenance = data.at("provenance");
   page << "</main>\n<footer><h2>Provenance</h2><dl>\n";
   auto row = [&](const char* label, const std::string& value) {
     if (!value.empty()) page << "<dt>" << label << "</dt><dd>" << escape_html(value) << "</dd>\n";
   };
-  row("Scenario", text_of(provenance, "scenario") +
-                      (text_of(provenance, "scenario_file").empty() ? "" : " (" + text_of(provenance, "scenario_file") + ")"));
+  row("Scenario",
+      text_of(provenance, "scenario") +
+          (text_of(provenance, "scenario_file").empty() ? "" : " (" + text_of(provenance, "scenario_file") + ")"));
   row("Scenario SHA-256", text_of(provenance, "scenario_sha256"));
   row("Seed", provenance.contains("seed") && !provenance["seed"].is_null() ? provenance["seed"].dump() : "");
   std::string overrides;
@@ -970,12 +1021,14 @@ json report_data(const std::string& results_directory, const ReportOptions& opti
   }
   const fs::path summary_path = directory / "summary.json";
   if (!fs::exists(summary_path, error)) {
-    throw InputError(results_directory, 0, 0, "",
-                     "no summary.json here: give a run directory (trace.jsonl, summary.json, meta.json) or a sweep directory");
+    throw InputError(
+        results_directory, 0, 0, "",
+        "no summary.json here: give a run directory (trace.jsonl, summary.json, meta.json) or a sweep directory");
   }
   const json summary = read_json_file(summary_path);
   if (!summary.is_object()) throw InputError(summary_path.string(), 1, 1, "", "summary.json must hold an object");
-  const json meta = fs::exists(directory / "meta.json", error) ? read_json_file(directory / "meta.json") : json::object();
+  const json meta =
+      fs::exists(directory / "meta.json", error) ? read_json_file(directory / "meta.json") : json::object();
   if (string_field(summary, "kind") == "sweep") return sweep_report_data(directory, summary, meta, options);
   if (!fs::exists(directory / "trace.jsonl", error)) {
     throw InputError(results_directory, 0, 0, "", "no trace.jsonl here, and summary.json is not a sweep's");
@@ -987,43 +1040,47 @@ std::string report_html(const json& data) {
   std::ostringstream page;
   const std::string title = text_of(data, "title");
   const bool sweep = text_of(data, "kind") == "sweep";
-  const json outcome = data["outcome"];
+  const json& outcome = data.at("outcome");
   page << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
           "<meta name=\"generator\" content=\"negsim "
        << escape_html(negsim_version()) << "\">\n<title>" << escape_html(title) << " · negsim report</title>\n<style>\n"
-       << embedded_text(embedded::report_style, embedded::report_style_size) << "</style>\n</head>\n<body>\n"
+       << embedded_text(embedded::report_style, embedded::report_style_size)
+       << "</style>\n</head>\n<body>\n"
        // Fill patterns for the charts: responses stay apart without colour.
        << "<svg class=\"patterns\" aria-hidden=\"true\" focusable=\"false\" width=\"0\" height=\"0\"><defs>"
           "<pattern id=\"negsim-fill-support\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\">"
           "<rect width=\"8\" height=\"8\" fill=\"#4fb38f\"/></pattern>"
           "<pattern id=\"negsim-fill-aside\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\">"
-          "<rect width=\"8\" height=\"8\" fill=\"#f2c14e\"/><circle cx=\"4\" cy=\"4\" r=\"1.6\" fill=\"#7a5a00\"/></pattern>"
+          "<rect width=\"8\" height=\"8\" fill=\"#f2c14e\"/><circle cx=\"4\" cy=\"4\" r=\"1.6\" "
+          "fill=\"#7a5a00\"/></pattern>"
           "<pattern id=\"negsim-fill-object\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\" "
           "patternTransform=\"rotate(45)\"><rect width=\"8\" height=\"8\" fill=\"#e07b54\"/>"
           "<rect width=\"3\" height=\"8\" fill=\"#8a2f0c\"/></pattern></defs></svg>\n"
        << "<header>\n<p class=\"kicker\">negsim report · " << (sweep ? "sweep" : "run") << "</p>\n<h1>"
        << escape_html(title) << "</h1>\n<p class=\"outcome outcome-" << escape_html(text_of(outcome, "kind"))
-       << "\"><strong>" << escape_html(text_of(outcome, "label")) << ".</strong> " << escape_html(text_of(outcome, "sentence"))
-       << "</p>\n";
+       << "\"><strong>" << escape_html(text_of(outcome, "label")) << ".</strong> "
+       << escape_html(text_of(outcome, "sentence")) << "</p>\n";
   if (!sweep) {
     std::ostringstream facts;
-    facts << data["delegations"].size() << " delegations · " << data["issues"].size() << " paragraphs · rule "
+    facts << data.at("delegations").size() << " delegations · " << data.at("issues").size() << " paragraphs · rule "
           << text_of(outcome, "rule") << " · " << outcome.value("rounds", 0) << " of " << outcome.value("max_rounds", 0)
           << " rounds";
-    if (data["chair"].is_string()) facts << " · chair " << data["chair"].get<std::string>();
+    if (data.at("chair").is_string()) facts << " · chair " << data.at("chair").get<std::string>();
     page << "<p class=\"facts\">" << escape_html(facts.str()) << "</p>\n";
   } else {
     std::ostringstream facts;
-    facts << data["cells"].size() << (data["cells"].size() == 1 ? " cell" : " cells") << " · "
-          << (data["replicates"].is_null() ? std::string("?") : data["replicates"].dump()) << " replicates per cell";
+    facts << data.at("cells").size() << (data.at("cells").size() == 1 ? " cell" : " cells") << " · "
+          << (data.at("replicates").is_null() ? std::string("?") : data.at("replicates").dump())
+          << " replicates per cell";
     std::vector<std::string> vary;
-    for (const auto& key : data["vary"]) vary.push_back(key.get<std::string>());
+    for (const auto& key : data.at("vary")) vary.push_back(key.get<std::string>());
     if (!vary.empty()) facts << " · varying " << join_names(vary);
     page << "<p class=\"facts\">" << escape_html(facts.str()) << "</p>\n";
   }
   render_notes(page, data);
-  page << "<noscript><p class=\"note\">The charts need JavaScript; everything else on this page reads without it.</p></noscript>\n";
+  page << "<noscript><p class=\"note\">The charts need JavaScript; everything else on this page reads without "
+          "it.</p></noscript>\n";
   if (sweep) {
     render_sweep_body(page, data);
   } else {
@@ -1031,8 +1088,10 @@ std::string report_html(const json& data) {
   }
   render_footer(page, data);
   page << "<script type=\"application/json\" id=\"negsim-data\">" << json_for_script_element(data) << "</script>\n"
-       << "<script>\n" << inline_script(vega_bundle()) << "\n</script>\n"
-       << "<script>\n" << inline_script(embedded_text(embedded::report_script, embedded::report_script_size))
+       << "<script>\n"
+       << inline_script(vega_bundle()) << "\n</script>\n"
+       << "<script>\n"
+       << inline_script(embedded_text(embedded::report_script, embedded::report_script_size))
        << "\n</script>\n</body>\n</html>\n";
   return page.str();
 }

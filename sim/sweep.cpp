@@ -50,7 +50,8 @@ void CellStatistics::add(const Scenario& scenario, const Outcome& outcome) {
   }
   for (int i : outcome.pivotal) ++sole_blocker[static_cast<std::size_t>(i)];
   for (int issue : outcome.contested_issues) ++contested[static_cast<std::size_t>(issue)];
-  // Utility of the final text to each delegation, from its final position (no perception noise).
+  // Utility of the final text to each delegation as it came to the table: measured from its
+  // declared (initial) position, so that influence does not redefine what it wanted; no noise.
   thread_local Eigen::VectorXd utilities;
   utilities.resize(scenario.delegation_count());
   compute_utilities(scenario.positions, scenario.salience, outcome.draft, scenario.process.utility, utilities);

@@ -47,9 +47,9 @@ std::vector<std::int64_t> statistics_to_integers(const CellStatistics& statistic
   std::vector<std::int64_t> values;
   values.push_back(statistics.replicates);
   for (std::int64_t count : statistics.outcome_counts) values.push_back(count);
-  for (const auto* list : {&statistics.rounds_histogram, &statistics.decided_histogram, &statistics.objected,
-                           &statistics.stood_aside, &statistics.sole_blocker, &statistics.contested,
-                           &statistics.bloc_utility}) {
+  for (const auto* list :
+       {&statistics.rounds_histogram, &statistics.decided_histogram, &statistics.objected, &statistics.stood_aside,
+        &statistics.sole_blocker, &statistics.contested, &statistics.bloc_utility}) {
     values.push_back(static_cast<std::int64_t>(list->size()));
     values.insert(values.end(), list->begin(), list->end());
   }
@@ -66,9 +66,9 @@ CellStatistics statistics_from_integers(const std::int64_t* values, std::size_t 
   CellStatistics statistics;
   statistics.replicates = next();
   for (auto& outcome_count : statistics.outcome_counts) outcome_count = next();
-  for (auto* list : {&statistics.rounds_histogram, &statistics.decided_histogram, &statistics.objected,
-                     &statistics.stood_aside, &statistics.sole_blocker, &statistics.contested,
-                     &statistics.bloc_utility}) {
+  for (auto* list :
+       {&statistics.rounds_histogram, &statistics.decided_histogram, &statistics.objected, &statistics.stood_aside,
+        &statistics.sole_blocker, &statistics.contested, &statistics.bloc_utility}) {
     const std::int64_t size = next();
     if (size < 0 || static_cast<std::size_t>(size) > count - at) throw RunError("malformed cell statistics (length)");
     list->assign(values + at, values + at + size);
@@ -119,8 +119,8 @@ namespace {
 
 }  // namespace
 
-SweepCheckpoint::SweepCheckpoint(const std::string& out_directory, json parameters, std::size_t cell_count,
-                                 bool resume, bool replace)
+SweepCheckpoint::SweepCheckpoint(const std::string& out_directory, json parameters, std::size_t cell_count, bool resume,
+                                 bool replace)
     : directory_(partial_directory(out_directory)), finished_(cell_count) {
   const std::string path = path_of("checkpoint.jsonl");
   std::error_code error;
@@ -139,12 +139,15 @@ SweepCheckpoint::SweepCheckpoint(const std::string& out_directory, json paramete
       start = end + 1;
       ++line_number;
       const json value = json::parse(line, nullptr, false);
-      if (value.is_discarded()) throw RunError(path + ":" + std::to_string(line_number) + ": not JSON; the checkpoint is damaged");
+      if (value.is_discarded())
+        throw RunError(path + ":" + std::to_string(line_number) + ": not JSON; the checkpoint is damaged");
       if (line_number == 1) {
         if (value != parameters) {
-          refuse(path, "the interrupted sweep was run with different parameters; resume it with the same scenario "
-                       "file, --seed, --replicates, --set, --vary and sampling, or start over with --force\n  "
-                       "checkpoint: " + value.dump() + "\n  this run:   " + parameters.dump());
+          refuse(path,
+                 "the interrupted sweep was run with different parameters; resume it with the same scenario "
+                 "file, --seed, --replicates, --set, --vary and sampling, or start over with --force\n  "
+                 "checkpoint: " +
+                     value.dump() + "\n  this run:   " + parameters.dump());
         }
         continue;
       }
@@ -182,7 +185,9 @@ std::size_t SweepCheckpoint::finished_count() const {
   return count;
 }
 
-std::string SweepCheckpoint::path_of(const std::string& name) const { return (fs::path(directory_) / name).string(); }
+std::string SweepCheckpoint::path_of(const std::string& name) const {
+  return (fs::path(directory_) / name).string();
+}
 
 void SweepCheckpoint::record(std::size_t cell, const CellStatistics& statistics) {
   json line = {{"cell", cell}, {"statistics", statistics_to_json(statistics)}};

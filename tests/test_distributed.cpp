@@ -1,9 +1,8 @@
 // Distributed and resumable sweeps: statistics survive serialisation exactly; a sweep killed
 // midway and resumed gives the bytes of an uninterrupted one; under mpirun (MPI builds) 2 and 4
 // ranks give the bytes of one process, bad input exits 2 and a crashed rank ends the job.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
 
@@ -20,8 +19,9 @@ namespace {
 
 // A small grid of 5 cells with noise and sampled uncertainty: a second or so in all.
 std::string sweep_arguments(int seed = 3) {
-  return " sweep " + test_support::source_path("scenarios/gge-2016-2017.yaml") +
-         " --quiet --replicates 60 --seed " + std::to_string(seed) + " --set process.noise=0.06"
+  return " sweep " + test_support::source_path("scenarios/gge-2016-2017.yaml") + " --quiet --replicates 60 --seed " +
+         std::to_string(seed) +
+         " --set process.noise=0.06"
          " --set 'delegations.russia.outside_option={value: 0.3, range: [0.1, 0.9]}'"
          " --vary process.chair.bias=0:0.4:5";
 }
@@ -39,8 +39,8 @@ void check_same_files(const std::filesystem::path& expected, const std::filesyst
 }  // namespace
 
 TEST_CASE("cell statistics survive the MPI and checkpoint encodings exactly", "[distributed]") {
-  const auto scenario = negsim::load_scenario_file(test_support::source_path("scenarios/gge-2016-2017.yaml"),
-                                                   {"process.noise=0.08"});
+  const auto scenario =
+      negsim::load_scenario_file(test_support::source_path("scenarios/gge-2016-2017.yaml"), {"process.noise=0.08"});
   negsim::ReplicateOptions options;
   options.replicates = 40;
   options.threads = 1;
@@ -139,7 +139,8 @@ TEST_CASE("an MPI sweep killed midway resumes under mpirun with the same bytes",
   const auto one = run_command(command + (directory / "one").string());
   REQUIRE(one.exit_code == 0);
   // Rank 0 kills itself after checkpointing two cells; mpirun then ends the other rank.
-  const auto killed = run_command("NEGSIM_TEST_KILL_AFTER_CELLS=2 " + mpirun(2) + command + (directory / "cut").string());
+  const auto killed =
+      run_command("NEGSIM_TEST_KILL_AFTER_CELLS=2 " + mpirun(2) + command + (directory / "cut").string());
   CHECK(killed.exit_code != 0);
   CHECK(killed.exit_code != 124);
   REQUIRE(std::filesystem::exists(directory / "cut.partial" / "checkpoint.jsonl"));

@@ -8,10 +8,9 @@
 //   NEGSIM_UPDATE_GOLDEN=1 build/tests/negsim_tests "[narration]"
 // then review `git diff tests/golden/`.
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "negsim/errors.hpp"
@@ -29,7 +28,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string quoted(const std::string& text) { return "'" + text + "'"; }
+std::string quoted(const std::string& text) {
+  return "'" + text + "'";
+}
 
 bool on_path(const std::string& program) {
   return run_command("command -v " + program + " >/dev/null").exit_code == 0;
@@ -68,9 +69,9 @@ Page open_in_chromium(const fs::path& html, const std::string& window_size = "12
   const auto log = work / "chromium.log";
   const auto dom = work / "dom.html";
   Page page;
-  page.exit_code = run_command(chromium_command(work / "profile") + " --window-size=" + window_size +
-                               " --dump-dom " + quoted("file://" + fs::absolute(html).string()) + " > " +
-                               quoted(dom.string()) + " 2> " + quoted(log.string()))
+  page.exit_code = run_command(chromium_command(work / "profile") + " --window-size=" + window_size + " --dump-dom " +
+                               quoted("file://" + fs::absolute(html).string()) + " > " + quoted(dom.string()) + " 2> " +
+                               quoted(log.string()))
                        .exit_code;
   page.dom = read_text(dom.string());
   page.log = read_text(log.string());
@@ -114,12 +115,14 @@ void check_rendered(const Page& page, int charts) {
   CHECK(count_of(page.dom, "role=\"graphics-symbol\"") + count_of(page.dom, "role=\"graphics-object\"") > charts);
 }
 
-fs::path build_directory() { return fs::path(negsim_binary()).parent_path(); }
+fs::path build_directory() {
+  return fs::path(negsim_binary()).parent_path();
+}
 
 std::string make_run(const fs::path& directory, const std::string& scenario, const std::string& options = "") {
   const auto out = directory / "run";
-  const auto result =
-      run_command(negsim_binary() + " run " + quoted(scenario) + " --quiet " + options + " --out " + quoted(out.string()));
+  const auto result = run_command(negsim_binary() + " run " + quoted(scenario) + " --quiet " + options + " --out " +
+                                  quoted(out.string()));
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
   return out.string();
@@ -148,15 +151,15 @@ TEST_CASE("the report of the 2017 GGE run renders its charts in headless Chromiu
   const Page page = open_in_chromium(html);
   // Two response charts, utility, distance and one position chart per issue (8).
   check_rendered(page, 12);
-  CHECK(page.dom.find("class=\"mark-area") != std::string::npos);  // stacked areas of responses
-  CHECK(page.dom.find("class=\"mark-line") != std::string::npos);  // utility lines, trajectories
-  CHECK(page.dom.find("class=\"mark-rect") != std::string::npos);  // the heatmap
+  CHECK(page.dom.find("class=\"mark-area") != std::string::npos);         // stacked areas of responses
+  CHECK(page.dom.find("class=\"mark-line") != std::string::npos);         // utility lines, trajectories
+  CHECK(page.dom.find("class=\"mark-rect") != std::string::npos);         // the heatmap
   CHECK(page.dom.find("url(#negsim-fill-object)") != std::string::npos);  // patterns, not only colour
   CHECK(page.dom.find("No consensus.") != std::string::npos);
   CHECK(page.dom.find("Russian Federation") != std::string::npos);
   CHECK(page.dom.find("id=\"replay-text\"") != std::string::npos);
   CHECK(page.dom.find("<h3>International humanitarian law") != std::string::npos);  // replay built
-  CHECK(page.dom.find("Rounds 3 to 11 go the same way") != std::string::npos);     // the story
+  CHECK(page.dom.find("Rounds 3 to 11 go the same way") != std::string::npos);      // the story
   CHECK(page.dom.find("data-report-overflow=\"false\"") != std::string::npos);
   // Provenance from meta.json.
   const auto meta = nlohmann::json::parse(read_text(run + "/meta.json"));
@@ -178,7 +181,8 @@ TEST_CASE("the report of a sweep shows outcome probabilities and objections", "[
   const auto sweep = directory / "sweep";
   const auto made = run_command(negsim_binary() + " sweep " + quoted(source_path("scenarios/gge-2016-2017.yaml")) +
                                 " --vary process.rule=consensus,consensus-minus-3 --replicates 40 --threads 1 --quiet"
-                                " --out " + quoted(sweep.string()));
+                                " --out " +
+                                quoted(sweep.string()));
   INFO(made.output);
   REQUIRE(made.exit_code == 0);
   const auto html = make_report(sweep.string(), directory / "sweep.html");
@@ -283,8 +287,9 @@ TEST_CASE("narration of the teaching scenario matches its golden file", "[narrat
   SECTION("the same story from trace.jsonl, and from `negsim run --narrate`") {
     const auto from_file = negsim::parse_trace_lines(trace.jsonl(), "trace.jsonl");
     CHECK(negsim::narrate(from_file, &scenario) == story);
-    const auto result = run_command(negsim_binary() + " run " +
-                                    quoted(source_path("scenarios/teaching/three-delegations.yaml")) + " --no-write --narrate");
+    const auto result =
+        run_command(negsim_binary() + " run " + quoted(source_path("scenarios/teaching/three-delegations.yaml")) +
+                    " --no-write --narrate");
     REQUIRE(result.exit_code == 0);
     CHECK(result.output.find(story) == 0);
   }
@@ -343,19 +348,22 @@ TEST_CASE("play: a scripted student reaches a known outcome, written as a normal
   CHECK(data["provenance"]["player"] == "south");
 
   SECTION("input that ends early hands the seat to the delegation's brief") {
-    const auto brief = run_command("printf 'x\\nh\\n' | " + negsim_binary() + " play " +
-                                   quoted(source_path("scenarios/teaching/three-delegations.yaml")) + " --as south --no-write");
+    const auto brief =
+        run_command("printf 'x\\nh\\n' | " + negsim_binary() + " play " +
+                    quoted(source_path("scenarios/teaching/three-delegations.yaml")) + " --as south --no-write");
     INFO(brief.output);
     CHECK(brief.exit_code == 0);
     CHECK(brief.output.find("Please answer s, a, o or m") != std::string::npos);
     CHECK(brief.output.find("m, amend") != std::string::npos);
     CHECK(brief.output.find("your delegation's brief answers for you") != std::string::npos);
     // The model playing South alone gives the scenario's own outcome.
-    CHECK(brief.output.find("ADOPTED BY CONSENSUS, with delegations standing aside, round 3 of 5") != std::string::npos);
+    CHECK(brief.output.find("ADOPTED BY CONSENSUS, with delegations standing aside, round 3 of 5") !=
+          std::string::npos);
   }
   SECTION("an unknown delegation is a usage error that lists the valid ids") {
-    const auto unknown = run_command(negsim_binary() + " play " +
-                                     quoted(source_path("scenarios/teaching/three-delegations.yaml")) + " --as west </dev/null");
+    const auto unknown =
+        run_command(negsim_binary() + " play " + quoted(source_path("scenarios/teaching/three-delegations.yaml")) +
+                    " --as west </dev/null");
     CHECK(unknown.exit_code == 2);
     CHECK(unknown.output.find("unknown delegation 'west'") != std::string::npos);
     CHECK(unknown.output.find("north, south, east") != std::string::npos);

@@ -73,8 +73,9 @@ int play_command(const std::vector<std::string>& arguments) {
   if (seat < 0) {
     std::string ids;
     for (const auto& delegation : scenario.delegations) ids += (ids.empty() ? "" : ", ") + delegation.id;
-    throw po::error((seat_id.empty() ? std::string("--as is required") : "unknown delegation '" + seat_id + "' for --as") +
-                    "; the delegations of " + scenario.id + " are: " + ids);
+    throw po::error(
+        (seat_id.empty() ? std::string("--as is required") : "unknown delegation '" + seat_id + "' for --as") +
+        "; the delegations of " + scenario.id + " are: " + ids);
   }
 
   negsim::Trace trace(scenario);

@@ -27,8 +27,8 @@ int report_command(const std::vector<std::string>& arguments) {
   po::options_description options("Options for 'negsim report RESULTS_DIR'");
   std::string output_file;
   negsim::ReportOptions report_options;
-  options.add_options()("help,h", "show this help")(
-      "output,o", po::value<std::string>(&output_file), "write the page here (default: RESULTS_DIR/report.html)")(
+  options.add_options()("help,h", "show this help")("output,o", po::value<std::string>(&output_file),
+                                                    "write the page here (default: RESULTS_DIR/report.html)")(
       "scenario", po::value<std::string>(&report_options.scenario_file),
       "the run's scenario file, when it is not where meta.json says")("quiet,q", "print nothing on success");
   po::options_description hidden;

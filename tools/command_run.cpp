@@ -10,9 +10,9 @@
 #include "load_limits.hpp"
 #include "negsim/engine.hpp"
 #include "negsim/errors.hpp"
+#include "negsim/narrate.hpp"
 #include "negsim/outputs.hpp"
 #include "negsim/scenario.hpp"
-#include "negsim/narrate.hpp"
 #include "negsim/trace.hpp"
 
 namespace negsim::cli {

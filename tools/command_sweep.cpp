@@ -14,8 +14,8 @@
 #include "negsim/errors.hpp"
 #include "negsim/grid.hpp"
 #include "negsim/outputs.hpp"
-#include "negsim/scenario.hpp"
 #include "negsim/random.hpp"
+#include "negsim/scenario.hpp"
 #include "negsim/sweep.hpp"
 #include "negsim/sweep_run.hpp"
 #include "negsim/trace.hpp"
@@ -110,8 +110,8 @@ bool prepare_sweep(const std::vector<std::string>& arguments, const ProcessGroup
       "under mpirun: replicates per work unit handed to a rank (results do not depend on it)")(
       "results", po::value<std::string>(&results_root)->default_value("results"), "root for default directories")(
       "force", "with --out: replace an existing directory (or interrupted sweep)")(
-      "quiet,q", "no progress bar, no table")(
-      "format", po::value<std::string>(&setup.format)->default_value("text"), "printed summary: text or json");
+      "quiet,q", "no progress bar, no table")("format", po::value<std::string>(&setup.format)->default_value("text"),
+                                              "printed summary: text or json");
   po::options_description hidden;
   hidden.add_options()("file", po::value<std::vector<std::string>>(&setup.files));
   po::options_description all;
@@ -134,7 +134,8 @@ bool prepare_sweep(const std::vector<std::string>& arguments, const ProcessGroup
   if (threads < 0 || threads > 1024) throw po::error("--threads must be between 0 and 1024");
   if (block < 1 || block > 100000000) throw po::error("--block must be between 1 and 100000000");
   const bool resume = values.count("resume") > 0;
-  if (resume && out_directory.empty()) throw po::error("--resume needs --out DIR, the directory of the interrupted sweep");
+  if (resume && out_directory.empty())
+    throw po::error("--resume needs --out DIR, the directory of the interrupted sweep");
   if (group.distributed() && values.count("replicates-csv")) {
     throw po::error("--replicates-csv is not available under mpirun; run that sweep in one process");
   }
@@ -146,7 +147,8 @@ bool prepare_sweep(const std::vector<std::string>& arguments, const ProcessGroup
   for (const auto& expression : setup.vary_expressions) axes.push_back(parse_vary(expression));
   setup.cells = expand_grid(axes);
   const auto& cells = setup.cells;
-  if (cells.size() > 100000) throw po::error("the grid has " + std::to_string(cells.size()) + " cells; the limit is 100000");
+  if (cells.size() > 100000)
+    throw po::error("the grid has " + std::to_string(cells.size()) + " cells; the limit is 100000");
   for (const auto& cell : cells) {
     std::vector<std::string> cell_overrides = setup.overrides;
     for (const auto& expression : cell.overrides()) cell_overrides.push_back(expression);
@@ -215,7 +217,8 @@ int run_prepared_sweep(const ProcessGroup& group, SweepSetup& setup) {
     hooks.on_replicate = [&](std::size_t c, std::uint64_t index, const Scenario& played, const Outcome& outcome) {
       std::string objectors;
       for (const auto& record : outcome.objectors) {
-        objectors += (objectors.empty() ? "" : ";") + played.delegations[static_cast<std::size_t>(record.delegation)].id;
+        objectors +=
+            (objectors.empty() ? "" : ";") + played.delegations[static_cast<std::size_t>(record.delegation)].id;
       }
       std::lock_guard<std::mutex> lock(replicate_mutex);
       setup.replicate_rows << c << ',' << index << ',' << derive_seed(seed, index) << ',' << to_string(outcome.kind)
@@ -236,8 +239,8 @@ int run_prepared_sweep(const ProcessGroup& group, SweepSetup& setup) {
     };
   }
   std::vector<RankTimings> timings;
-  const std::vector<CellStatistics> statistics = run_sweep_on(
-      group, job, setup.checkpoint ? setup.checkpoint->finished() : FinishedCells{}, hooks, &timings);
+  const std::vector<CellStatistics> statistics =
+      run_sweep_on(group, job, setup.checkpoint ? setup.checkpoint->finished() : FinishedCells{}, hooks, &timings);
   progress.finish();
   if (group.rank() != 0) return exit_ok;  // rank 0 writes and prints
 
@@ -310,7 +313,8 @@ int run_prepared_sweep(const ProcessGroup& group, SweepSetup& setup) {
 
 int sweep_command(const std::vector<std::string>& arguments) {
   // Every rank parses and validates everything before any work starts; an error on any rank
-  // is reported once (by the lowest failing rank) and every rank exits with its status.
+  // is reported once, by the lowest failing rank, whose exit status mpirun returns. The others
+  // exit 0: a non-zero exit would make mpirun kill the reporting rank before it prints.
   ProcessGroup group;
   SweepSetup setup;
   std::exception_ptr failure;
@@ -322,7 +326,7 @@ int sweep_command(const std::vector<std::string>& arguments) {
   const auto agreement = group.agree(failure ? exit_status_of(failure) : exit_ok);
   if (agreement.status != exit_ok) {
     if (group.rank() == agreement.first_failed_rank) std::rethrow_exception(failure);
-    return agreement.status;
+    return exit_ok;
   }
   return run_prepared_sweep(group, setup);
 }

@@ -67,7 +67,7 @@ class PlaySeat : public ResponseOverride {
 
 // The run's events with the seat's own answers marked: "player": true and the reason
 // "the player's choice" (the model's reason would explain an answer the model did not give).
-std::vector<nlohmann::ordered_json> play_events(const std::vector<nlohmann::ordered_json>& events, const Scenario& scenario,
-                                                const PlaySeat& seat);
+std::vector<nlohmann::ordered_json> play_events(const std::vector<nlohmann::ordered_json>& events,
+                                                const Scenario& scenario, const PlaySeat& seat);
 
 }  // namespace negsim

@@ -31,8 +31,8 @@ struct CellStatistics {
   std::vector<std::int64_t> stood_aside;         // per delegation
   std::vector<std::int64_t> sole_blocker;        // per delegation: its objection alone blocked
   std::vector<std::int64_t> contested;           // per issue
-  std::vector<std::int64_t> bloc_utility;        // per bloc, then one for all: sum of mean utility
-  std::int64_t overall_utility = 0;               // sum over replicates of the mean utility
+  std::vector<std::int64_t> bloc_utility;        // per bloc: sum over replicates of the members' mean utility
+  std::int64_t overall_utility = 0;               // sum over replicates of every delegation's mean utility
 
   // Sized for `scenario` (same delegations, issues, blocs and max_rounds across a cell).
   explicit CellStatistics(const Scenario& scenario);

@@ -30,8 +30,8 @@ struct SweepJob {
   std::uint64_t master_seed = 1;
   std::uint64_t replicates = 0;  // per cell
   bool sample_uncertainty = true;
-  int threads = 0;             // per process; 0: all cores
-  std::uint64_t block = 512;   // replicates per work unit handed out to a rank (no effect on results)
+  int threads = 0;            // per process; 0: all cores
+  std::uint64_t block = 512;  // replicates per work unit handed out to a rank (no effect on results)
 };
 
 // Statistics of the cells already finished (from a checkpoint); empty entries still to run.
@@ -78,7 +78,7 @@ class SweepCheckpoint {
   const std::string& directory() const { return directory_; }
   std::string path_of(const std::string& name) const;
   void record(std::size_t cell, const CellStatistics& statistics);  // appended and flushed
-  void remove();  // after the outputs are committed
+  void remove();                                                    // after the outputs are committed
 
  private:
   std::string directory_;
