@@ -72,7 +72,9 @@ constexpr int kIssues = 40;
 constexpr int kBlocs = 5;
 constexpr int kMaxRounds = 100;
 
-double clamp01(double value) { return value < 0 ? 0 : (value > 1 ? 1 : value); }
+double clamp01(double value) {
+  return value < 0 ? 0 : (value > 1 ? 1 : value);
+}
 
 std::string issue_id(int k) {
   std::ostringstream out;
@@ -116,8 +118,8 @@ std::string synthetic_yaml(int delegations, int issues, int blocs, int max_round
     for (int k = 0; k < issues; ++k) centre[static_cast<std::size_t>(b)].push_back(0.15 + 0.7 * random.uniform());
   }
 
-  static const char* const models[] = {"concession", "concession", "concession", "reciprocal", "bloc_follower",
-                                       "sincere"};
+  static const char* const models[] = {"concession", "concession",    "concession",
+                                       "reciprocal", "bloc_follower", "sincere"};
   out << "delegations:\n";
   for (int i = 0; i < delegations; ++i) {
     const int bloc = i % blocs;
@@ -186,8 +188,8 @@ class WorkCounter : public negsim::TraceSink {
     ++rounds;
     for (negsim::Response response : state.responses) objectors += response == negsim::Response::object ? 1 : 0;
   }
-  void on_change(int /*round*/, ChangeKind /*kind*/, int /*delegation*/, int /*issue*/, double /*from*/,
-                 double /*to*/, bool /*accepted*/, const std::vector<int>& /*new_objectors*/) override {
+  void on_change(int /*round*/, ChangeKind /*kind*/, int /*delegation*/, int /*issue*/, double /*from*/, double /*to*/,
+                 bool /*accepted*/, const std::vector<int>& /*new_objectors*/) override {
     ++trial_polls;
   }
   long rounds = 0;
@@ -209,7 +211,8 @@ const Synthetic& synthetic_193x40x100() {
     Synthetic result;
     try {
       const std::string text = synthetic_yaml(kDelegations, kIssues, kBlocs, kMaxRounds, 193'040'100);
-      result.scenario = std::make_unique<negsim::Scenario>(negsim::load_scenario_text(text, "synthetic-193x40x100.yaml"));
+      result.scenario =
+          std::make_unique<negsim::Scenario>(negsim::load_scenario_text(text, "synthetic-193x40x100.yaml"));
       // Check once, untimed, that the run really plays to the deadline.
       WorkCounter counter;
       negsim::Engine engine(*result.scenario, kSeed, &counter);
@@ -325,7 +328,8 @@ BENCHMARK(BM_LoadGge2017)->Unit(benchmark::kMicrosecond);
 void BM_Utilities(benchmark::State& state) {
   const int n = kDelegations;
   const int k = kIssues;
-  const negsim::UtilityShape shape = state.range(0) == 0 ? negsim::UtilityShape::linear : negsim::UtilityShape::quadratic;
+  const negsim::UtilityShape shape =
+      state.range(0) == 0 ? negsim::UtilityShape::linear : negsim::UtilityShape::quadratic;
   negsim::Random random(42);
   Eigen::MatrixXd positions(n, k);
   Eigen::MatrixXd salience(n, k);

@@ -10,15 +10,22 @@ namespace negsim {
 
 namespace {
 
-constexpr OutcomeKind all_outcomes[] = {OutcomeKind::consensus,      OutcomeKind::consensus_with_dissociations,
-                                        OutcomeKind::adopted_over_objections, OutcomeKind::chairs_summary,
-                                        OutcomeKind::vote,           OutcomeKind::no_consensus};
+constexpr OutcomeKind all_outcomes[] = {OutcomeKind::consensus,
+                                        OutcomeKind::consensus_with_dissociations,
+                                        OutcomeKind::adopted_over_objections,
+                                        OutcomeKind::chairs_summary,
+                                        OutcomeKind::vote,
+                                        OutcomeKind::no_consensus};
 
-std::string percent(double share) { return std::to_string(static_cast<int>(std::lround(share * 100))) + "%"; }
+std::string percent(double share) {
+  return std::to_string(static_cast<int>(std::lround(share * 100))) + "%";
+}
 
 // Shares below this many replicates' worth of rounding still pass a "half" criterion: a share
 // is compared with the criterion after rounding to 1e-12, so 100 of 200 passes 0.5.
-bool at_least(double share, double threshold) { return share + 1e-12 >= threshold; }
+bool at_least(double share, double threshold) {
+  return share + 1e-12 >= threshold;
+}
 
 std::vector<NamedCheck> check_named(const std::vector<std::string>& ids, const std::vector<std::int64_t>& counts,
                                     const std::function<int(const std::string&)>& find, std::int64_t replicates,
@@ -111,9 +118,10 @@ BacktestResult evaluate_backtest(const Scenario& scenario, const CellStatistics&
   }
   result.recorded_share = statistics.share(result.recorded);
   // "Most frequent" admits a tie: the recorded kind passes when no kind is strictly more frequent.
-  result.outcome_passed = statistics.replicates > 0 &&
-                          (result.outcome_share ? at_least(result.recorded_share, *result.outcome_share)
-                                                : statistics.outcome_counts[static_cast<std::size_t>(result.recorded)] == best);
+  result.outcome_passed =
+      statistics.replicates > 0 &&
+      (result.outcome_share ? at_least(result.recorded_share, *result.outcome_share)
+                            : statistics.outcome_counts[static_cast<std::size_t>(result.recorded)] == best);
   if (result.outcome_passed) result.most_frequent = result.recorded;
   const auto find_delegation = [&](const std::string& id) { return scenario.find_delegation(id); };
   const auto find_issue = [&](const std::string& id) { return scenario.find_issue(id); };
@@ -156,9 +164,9 @@ std::string backtest_table(const std::vector<BacktestResult>& results) {
       simulated += " (mostly " + to_string(result.most_frequent) + " " +
                    percent(result.shares[static_cast<std::size_t>(result.most_frequent)]) + ")";
     }
-    rows.push_back({{result.name, to_string(result.recorded), simulated, named_cell(result.objectors),
-                     named_cell(result.dissociators), named_cell(result.contested_issues),
-                     result.passed() ? "pass" : "FAIL"}});
+    rows.push_back(
+        {{result.name, to_string(result.recorded), simulated, named_cell(result.objectors),
+          named_cell(result.dissociators), named_cell(result.contested_issues), result.passed() ? "pass" : "FAIL"}});
   }
   std::vector<std::size_t> widths(rows.front().cells.size(), 0);
   for (const auto& row : rows) {

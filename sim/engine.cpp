@@ -125,8 +125,7 @@ void Engine::update_thresholds() {
     double threshold = agent.support_max;  // sincere and spoiler hold r_max
     switch (agent.model) {
       case AgentModel::sincere:
-      case AgentModel::spoiler:
-        break;
+      case AgentModel::spoiler: break;
       case AgentModel::concession:
       case AgentModel::bloc_follower:
         threshold = concession_threshold(agent, round, scenario_.process.max_rounds);
@@ -134,9 +133,9 @@ void Engine::update_thresholds() {
       case AgentModel::reciprocal: {
         const double own_drop = std::max(0.0, state_.previous_support_threshold(i) - state_.support_threshold(i));
         const double others_mean = n > 1 ? (total_drop - own_drop) / (n - 1) : 0.0;
-        threshold = round == 0 ? agent.support_max
-                               : std::max(agent.support_min,
-                                          state_.support_threshold(i) - agent.reciprocity * others_mean);
+        threshold = round == 0
+                        ? agent.support_max
+                        : std::max(agent.support_min, state_.support_threshold(i) - agent.reciprocity * others_mean);
         break;
       }
     }
@@ -247,7 +246,8 @@ void Engine::mark_red_lines() {
   const int k = scenario_.issue_count();
   for (int i = 0; i < scenario_.delegation_count(); ++i) {
     for (int issue = 0; issue < k; ++issue) {
-      state_.red_line_crossed[static_cast<std::size_t>(i) * static_cast<std::size_t>(k) + static_cast<std::size_t>(issue)] =
+      state_.red_line_crossed[static_cast<std::size_t>(i) * static_cast<std::size_t>(k) +
+                              static_cast<std::size_t>(issue)] =
           crosses_red_line(scenario_, i, issue, state_.draft(issue)) ? 1 : 0;
     }
   }
@@ -272,7 +272,8 @@ void Engine::find_grievances(const Eigen::VectorXd& draft, const std::vector<Res
     if (response == Response::object && utility(i) < blocking_threshold(i)) target = blocking_threshold(i);
     if (response == Response::object && !list.empty() && utility(i) >= blocking_threshold(i)) continue;
     double lifted = utility(i);
-    for (int issue : list) lifted += scenario_.salience(i, issue) * issue_loss(draft(issue), state_.positions(i, issue), shape);
+    for (int issue : list)
+      lifted += scenario_.salience(i, issue) * issue_loss(draft(issue), state_.positions(i, issue), shape);
     while (lifted < target) {
       int largest = -1;
       double largest_loss = 0;
@@ -306,7 +307,8 @@ void Engine::sort_objectors_by_weight() {
   // Heaviest first; ties by id so that the order in the file never matters.
   std::sort(order_.begin(), order_.end(), [this](int a, int b) {
     if (scenario_.power(a) != scenario_.power(b)) return scenario_.power(a) > scenario_.power(b);
-    return scenario_.delegations[static_cast<std::size_t>(a)].id < scenario_.delegations[static_cast<std::size_t>(b)].id;
+    return scenario_.delegations[static_cast<std::size_t>(a)].id <
+           scenario_.delegations[static_cast<std::size_t>(b)].id;
   });
 }
 
@@ -337,7 +339,8 @@ void Engine::revise_draft() {
       int worst = -1;
       double worst_loss = 0;
       for (int issue = 0; issue < k; ++issue) {
-        const double loss = scenario_.salience(i, issue) * issue_loss(state_.draft(issue), state_.positions(i, issue), shape);
+        const double loss =
+            scenario_.salience(i, issue) * issue_loss(state_.draft(issue), state_.positions(i, issue), shape);
         if (loss > worst_loss + 1e-12) {
           worst = issue;
           worst_loss = loss;
@@ -361,8 +364,8 @@ bool Engine::try_change(int delegation, int issue, double value, TraceSink::Chan
   const double from = state_.draft(issue);
   for (int i = 0; i < scenario_.delegation_count(); ++i) {
     const double position = state_.positions(i, issue);
-    trial_utility_(i) = state_.utility(i) + scenario_.salience(i, issue) *
-                                                (issue_loss(from, position, shape) - issue_loss(value, position, shape));
+    trial_utility_(i) = state_.utility(i) + scenario_.salience(i, issue) * (issue_loss(from, position, shape) -
+                                                                            issue_loss(value, position, shape));
   }
   respond(trial_draft_, trial_utility_, trial_responses_, trial_blocking_);
   new_objectors_.clear();
@@ -490,7 +493,8 @@ void Engine::apply_fallbacks() {
       if (response == Response::object) ++tally.no;
       if (response == Response::aside) ++tally.abstain;
     }
-    tally.adopted = tally.yes > 0 && static_cast<double>(tally.yes) / (tally.yes + tally.no) >= *fallbacks.vote_threshold;
+    tally.adopted =
+        tally.yes > 0 && static_cast<double>(tally.yes) / (tally.yes + tally.no) >= *fallbacks.vote_threshold;
     if (sink_ != nullptr) sink_->on_vote(tally);
     if (tally.adopted) {
       finish(OutcomeKind::vote, state_.round, {}, tally);

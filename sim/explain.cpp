@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <tuple>
 #include <sstream>
+#include <tuple>
 
 #include "negsim/random.hpp"
 #include "negsim/trace.hpp"
@@ -13,7 +13,9 @@ namespace negsim {
 
 using json = nlohmann::ordered_json;
 
-bool is_adopted(OutcomeKind kind) { return kind != OutcomeKind::no_consensus; }
+bool is_adopted(OutcomeKind kind) {
+  return kind != OutcomeKind::no_consensus;
+}
 
 namespace {
 
@@ -61,8 +63,10 @@ void apply(Scenario& scenario, const Candidate& candidate, double value) {
   const int i = candidate.delegation;
   const int k = candidate.issue;
   if (candidate.parameter.rfind("red_lines.", 0) == 0) {
-    const bool is_max = candidate.parameter.size() > 4 && candidate.parameter.substr(candidate.parameter.size() - 4) == ".max";
-    set_red_line(scenario, i, k, is_max ? scenario.red_line_min(i, k) : value, is_max ? value : scenario.red_line_max(i, k));
+    const bool is_max =
+        candidate.parameter.size() > 4 && candidate.parameter.substr(candidate.parameter.size() - 4) == ".max";
+    set_red_line(scenario, i, k, is_max ? scenario.red_line_min(i, k) : value,
+                 is_max ? value : scenario.red_line_max(i, k));
   } else if (candidate.salience) {
     scenario.raw_salience(i, k) *= value;
     if (scenario.raw_salience.row(i).sum() <= 0) scenario.raw_salience(i, k) = 1e-12;
@@ -170,7 +174,8 @@ std::vector<double> shapley_shubik(const Eigen::VectorXd& weights, double quota,
     // Exact: player i is pivotal for coalition S (without i) when S loses and S + i wins; the
     // coalition comes first in |S|! (n - |S| - 1)! of the n! orderings.
     std::vector<double> factorial(static_cast<std::size_t>(n) + 1, 1.0);
-    for (int m = 1; m <= n; ++m) factorial[static_cast<std::size_t>(m)] = factorial[static_cast<std::size_t>(m - 1)] * m;
+    for (int m = 1; m <= n; ++m)
+      factorial[static_cast<std::size_t>(m)] = factorial[static_cast<std::size_t>(m - 1)] * m;
     for (int i = 0; i < n; ++i) {
       for (std::uint32_t mask = 0; mask < (1u << n); ++mask) {
         if (mask & (1u << i)) continue;
@@ -303,7 +308,8 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
 
   const int n = scenario.delegation_count();
   for (int k = 0; k < scenario.issue_count(); ++k) {
-    const bool contested = std::find(base.contested_issues.begin(), base.contested_issues.end(), k) != base.contested_issues.end();
+    const bool contested =
+        std::find(base.contested_issues.begin(), base.contested_issues.end(), k) != base.contested_issues.end();
     if (!contested && !adopted) continue;
     IssueGap gap;
     gap.issue = k;
@@ -375,17 +381,21 @@ json explanation_json(const Scenario& scenario, const Explanation& explanation, 
   }
   json power = json::array();
   for (int i = 0; i < scenario.delegation_count(); ++i) {
-    json entry = {{"delegation", id_of(i)}, {"shapley_shubik", round6(explanation.shapley_shubik[static_cast<std::size_t>(i)])}};
+    json entry = {{"delegation", id_of(i)},
+                  {"shapley_shubik", round6(explanation.shapley_shubik[static_cast<std::size_t>(i)])}};
     if (explanation.sweep) {
       const double replicates = static_cast<double>(explanation.sweep->replicates);
-      entry["blocking_power"] = round6(static_cast<double>(explanation.sweep->sole_blocker[static_cast<std::size_t>(i)]) / replicates);
-      entry["objection_share"] = round6(static_cast<double>(explanation.sweep->objected[static_cast<std::size_t>(i)]) / replicates);
+      entry["blocking_power"] =
+          round6(static_cast<double>(explanation.sweep->sole_blocker[static_cast<std::size_t>(i)]) / replicates);
+      entry["objection_share"] =
+          round6(static_cast<double>(explanation.sweep->objected[static_cast<std::size_t>(i)]) / replicates);
     }
     power.push_back(entry);
   }
   json joint = json::array();
   for (const auto& change : explanation.joint_changes) {
-    joint.push_back({{"change", change.description}, {"relaxed_by", round6(change.shift)}, {"outcome", to_string(change.outcome)}});
+    joint.push_back(
+        {{"change", change.description}, {"relaxed_by", round6(change.shift)}, {"outcome", to_string(change.outcome)}});
   }
   return {{"scenario", scenario.id},
           {"seed", options.seed},
@@ -421,7 +431,8 @@ std::string explanation_text(const Scenario& scenario, const Explanation& explan
         if (red) {
           const bool below = base.draft(k) < scenario.red_line_min(record.delegation, k);
           out << " [red line " << (below ? "min " : "max ")
-              << format(below ? scenario.red_line_min(record.delegation, k) : scenario.red_line_max(record.delegation, k))
+              << format(below ? scenario.red_line_min(record.delegation, k)
+                              : scenario.red_line_max(record.delegation, k))
               << ", tabled " << format(base.draft(k)) << "]";
         }
       }
@@ -439,8 +450,8 @@ std::string explanation_text(const Scenario& scenario, const Explanation& explan
         return text;
       };
       if (!gap.acceptable_exists) {
-        out << "no text satisfies every red line: " << names(gap.raising) << " need at least " << format(gap.low) << ", "
-            << names(gap.lowering) << " at most " << format(gap.high) << "\n";
+        out << "no text satisfies every red line: " << names(gap.raising) << " need at least " << format(gap.low)
+            << ", " << names(gap.lowering) << " at most " << format(gap.high) << "\n";
       } else if (gap.distance > 0) {
         out << "acceptable between " << format(gap.low) << " and " << format(gap.high) << ", " << format(gap.distance)
             << " away\n";
@@ -486,7 +497,8 @@ std::string explanation_text(const Scenario& scenario, const Explanation& explan
   if (!explanation.joint_changes.empty()) {
     out << "\nChanges made together (each red line in the group relaxed by the same amount):\n";
     for (const auto& change : explanation.joint_changes) {
-      out << "  " << change.description << " relaxed by " << format(change.shift) << ": " << to_string(change.outcome) << "\n";
+      out << "  " << change.description << " relaxed by " << format(change.shift) << ": " << to_string(change.outcome)
+          << "\n";
     }
   } else if (!adopted) {
     out << "\nNo group of red lines relaxed together (all objectors, a bloc, one issue) flips it either.\n";
@@ -499,16 +511,19 @@ std::string explanation_text(const Scenario& scenario, const Explanation& explan
   std::iota(order.begin(), order.end(), 0);
   if (explanation.sweep) {
     std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-      return explanation.sweep->sole_blocker[static_cast<std::size_t>(a)] > explanation.sweep->sole_blocker[static_cast<std::size_t>(b)];
+      return explanation.sweep->sole_blocker[static_cast<std::size_t>(a)] >
+             explanation.sweep->sole_blocker[static_cast<std::size_t>(b)];
     });
   }
   for (int i : order) {
     out << "  " << id_of(i) << ": ";
     if (explanation.sweep) {
-      out << "blocking " << format(static_cast<double>(explanation.sweep->sole_blocker[static_cast<std::size_t>(i)]) /
-                                   static_cast<double>(explanation.sweep->replicates))
-          << ", objected " << format(static_cast<double>(explanation.sweep->objected[static_cast<std::size_t>(i)]) /
-                                     static_cast<double>(explanation.sweep->replicates))
+      out << "blocking "
+          << format(static_cast<double>(explanation.sweep->sole_blocker[static_cast<std::size_t>(i)]) /
+                    static_cast<double>(explanation.sweep->replicates))
+          << ", objected "
+          << format(static_cast<double>(explanation.sweep->objected[static_cast<std::size_t>(i)]) /
+                    static_cast<double>(explanation.sweep->replicates))
           << ", ";
     }
     out << "Shapley-Shubik " << format(explanation.shapley_shubik[static_cast<std::size_t>(i)]) << "\n";

@@ -16,8 +16,12 @@ namespace {
 constexpr std::size_t max_axis_values = 10000;
 
 std::vector<OutcomeKind> all_outcomes() {
-  return {OutcomeKind::consensus,      OutcomeKind::consensus_with_dissociations, OutcomeKind::adopted_over_objections,
-          OutcomeKind::chairs_summary, OutcomeKind::vote,                         OutcomeKind::no_consensus};
+  return {OutcomeKind::consensus,
+          OutcomeKind::consensus_with_dissociations,
+          OutcomeKind::adopted_over_objections,
+          OutcomeKind::chairs_summary,
+          OutcomeKind::vote,
+          OutcomeKind::no_consensus};
 }
 
 std::string format_number(double value) {
@@ -48,9 +52,7 @@ std::string csv_field(const std::string& text) {
 }  // namespace
 
 VaryAxis parse_vary(const std::string& expression) {
-  auto fail = [&](const std::string& message) -> void {
-    throw InputError("--vary " + expression, 1, 1, "", message);
-  };
+  auto fail = [&](const std::string& message) -> void { throw InputError("--vary " + expression, 1, 1, "", message); };
   const std::size_t equals = expression.find('=');
   if (equals == std::string::npos || equals == 0 || equals + 1 == expression.size()) {
     fail("expected key.path=v1,v2,... or key.path=low:high:steps, e.g. process.rule=unanimity,consensus");
@@ -153,7 +155,8 @@ std::string cells_csv(const Scenario& scenario, const SweepDescription& descript
     for (auto count : statistics.stood_aside) out << ',' << format_number(static_cast<double>(count) / replicates);
     for (auto count : statistics.sole_blocker) out << ',' << format_number(static_cast<double>(count) / replicates);
     for (auto count : statistics.contested) out << ',' << format_number(static_cast<double>(count) / replicates);
-    for (std::size_t b = 0; b < scenario.blocs.size(); ++b) out << ',' << format_number(statistics.mean_utility_of_bloc(b));
+    for (std::size_t b = 0; b < scenario.blocs.size(); ++b)
+      out << ',' << format_number(statistics.mean_utility_of_bloc(b));
     out << ',' << format_number(statistics.mean_utility()) << '\n';
   }
   return out.str();
@@ -190,29 +193,31 @@ json sweep_summary_json(const Scenario& scenario, const SweepDescription& descri
       contested[scenario.issues[k].id] = round6(static_cast<double>(statistics.contested[k]) / replicates);
     }
     json utility = json::object();
-    for (std::size_t b = 0; b < scenario.blocs.size(); ++b) utility[scenario.blocs[b].id] = round6(statistics.mean_utility_of_bloc(b));
+    for (std::size_t b = 0; b < scenario.blocs.size(); ++b)
+      utility[scenario.blocs[b].id] = round6(statistics.mean_utility_of_bloc(b));
     utility["all"] = round6(statistics.mean_utility());
     double rounds_sum = 0;
     for (std::size_t r = 0; r < statistics.rounds_histogram.size(); ++r) {
       rounds_sum += static_cast<double>(statistics.rounds_histogram[r]) * static_cast<double>(r);
     }
     const double decided_mean = statistics.mean_decided_round();
-    cell_list.push_back({{"cell", result.cell.index},
-                         {"settings", settings},
-                         {"replicates", statistics.replicates},
-                         {"outcomes", outcomes},
-                         {"objection_share", per_delegation(statistics.objected)},
-                         {"aside_share", per_delegation(statistics.stood_aside)},
-                         {"sole_blocker_share", per_delegation(statistics.sole_blocker)},
-                         {"contested_share", contested},
-                         {"rounds",
-                          {{"mean", round6(rounds_sum / replicates)},
-                           {"p50", statistics.rounds_quantile(0.5)},
-                           {"p90", statistics.rounds_quantile(0.9)}}},
-                         {"decided_round",
-                          {{"mean", std::isnan(decided_mean) ? json(nullptr) : json(round6(decided_mean))},
-                           {"p50", statistics.decided_quantile(0.5) >= 0 ? json(statistics.decided_quantile(0.5)) : json(nullptr)}}},
-                         {"mean_utility", utility}});
+    cell_list.push_back(
+        {{"cell", result.cell.index},
+         {"settings", settings},
+         {"replicates", statistics.replicates},
+         {"outcomes", outcomes},
+         {"objection_share", per_delegation(statistics.objected)},
+         {"aside_share", per_delegation(statistics.stood_aside)},
+         {"sole_blocker_share", per_delegation(statistics.sole_blocker)},
+         {"contested_share", contested},
+         {"rounds",
+          {{"mean", round6(rounds_sum / replicates)},
+           {"p50", statistics.rounds_quantile(0.5)},
+           {"p90", statistics.rounds_quantile(0.9)}}},
+         {"decided_round",
+          {{"mean", std::isnan(decided_mean) ? json(nullptr) : json(round6(decided_mean))},
+           {"p50", statistics.decided_quantile(0.5) >= 0 ? json(statistics.decided_quantile(0.5)) : json(nullptr)}}},
+         {"mean_utility", utility}});
   }
   return {{"kind", "sweep"},
           {"scenario", description.scenario_id},
@@ -229,9 +234,12 @@ std::string sweep_table(const Scenario& scenario, const SweepDescription& descri
                         const std::vector<SweepCellResult>& cells) {
   std::ostringstream out;
   const std::vector<std::pair<OutcomeKind, const char*>> columns = {
-      {OutcomeKind::consensus, "consensus"},   {OutcomeKind::consensus_with_dissociations, "w/ dissoc."},
-      {OutcomeKind::adopted_over_objections, "over obj."}, {OutcomeKind::chairs_summary, "chair summ."},
-      {OutcomeKind::vote, "vote"},             {OutcomeKind::no_consensus, "no consensus"}};
+      {OutcomeKind::consensus, "consensus"},
+      {OutcomeKind::consensus_with_dissociations, "w/ dissoc."},
+      {OutcomeKind::adopted_over_objections, "over obj."},
+      {OutcomeKind::chairs_summary, "chair summ."},
+      {OutcomeKind::vote, "vote"},
+      {OutcomeKind::no_consensus, "no consensus"}};
   std::size_t setting_width = 8;
   for (const auto& result : cells) {
     std::string text;
@@ -261,14 +269,16 @@ std::string sweep_table(const Scenario& scenario, const SweepDescription& descri
     for (std::size_t i : order) {
       if (listed == 4 || statistics.objected[i] == 0) break;
       out << (listed ? ", " : "") << scenario.delegations[i].id << " "
-          << std::lround(100.0 * static_cast<double>(statistics.objected[i]) / static_cast<double>(statistics.replicates))
+          << std::lround(100.0 * static_cast<double>(statistics.objected[i]) /
+                         static_cast<double>(statistics.replicates))
           << "%";
       ++listed;
     }
     if (listed == 0) out << "none";
     out << "\n";
   }
-  out << "\n" << description.replicates << " replicates per cell, master seed " << description.master_seed
+  out << "\n"
+      << description.replicates << " replicates per cell, master seed " << description.master_seed
       << (description.sampled && !scenario.uncertainties.empty()
               ? ", drawing " + std::to_string(scenario.uncertainties.size()) + " uncertain numbers"
               : ", no declared uncertainty drawn")

@@ -14,8 +14,8 @@ std::string to_string(Response response) {
   return "unknown";
 }
 
-void compute_utilities(const Eigen::MatrixXd& positions, const Eigen::MatrixXd& salience,
-                       const Eigen::VectorXd& draft, UtilityShape shape, Eigen::VectorXd& utilities) {
+void compute_utilities(const Eigen::MatrixXd& positions, const Eigen::MatrixXd& salience, const Eigen::VectorXd& draft,
+                       UtilityShape shape, Eigen::VectorXd& utilities) {
   const Eigen::Index n = positions.rows();
   const Eigen::Index k = positions.cols();
   // Column by column: the matrices are column-major. `utilities` first holds the loss.
@@ -108,8 +108,8 @@ void InfluenceOperator::apply(const Eigen::MatrixXd& positions, Eigen::MatrixXd&
       // Sum over the other members (and without the leader when it has its own weight).
       auto others = bloc_sums_.row(row.bloc) - positions.row(i);
       if (row.leader >= 0) {
-        result.row(i) += row.leader_weight * positions.row(row.leader) +
-                         row.member_weight * (others - positions.row(row.leader));
+        result.row(i) +=
+            row.leader_weight * positions.row(row.leader) + row.member_weight * (others - positions.row(row.leader));
       } else {
         result.row(i) += row.member_weight * others;
       }
@@ -120,9 +120,8 @@ void InfluenceOperator::apply(const Eigen::MatrixXd& positions, Eigen::MatrixXd&
 }
 
 void influence_step(const InfluenceOperator& influence, const Eigen::VectorXd& susceptibility,
-                    const Eigen::MatrixXd& initial, const Eigen::MatrixXd& current,
-                    const Eigen::MatrixXd& red_line_min, const Eigen::MatrixXd& red_line_max,
-                    Eigen::MatrixXd& next) {
+                    const Eigen::MatrixXd& initial, const Eigen::MatrixXd& current, const Eigen::MatrixXd& red_line_min,
+                    const Eigen::MatrixXd& red_line_max, Eigen::MatrixXd& next) {
   influence.apply(current, next);
   for (Eigen::Index i = 0; i < next.rows(); ++i) {
     const double lambda = susceptibility(i);
@@ -136,10 +135,8 @@ bool rule_met(const Rule& rule, const std::vector<Response>& responses) {
   switch (rule.kind) {
     case RuleKind::unanimity:
       return std::all_of(responses.begin(), responses.end(), [](Response r) { return r == Response::support; });
-    case RuleKind::consensus:
-      return objections == 0;
-    case RuleKind::consensus_minus:
-      return objections <= rule.max_objectors;
+    case RuleKind::consensus: return objections == 0;
+    case RuleKind::consensus_minus: return objections <= rule.max_objectors;
   }
   return false;
 }
@@ -217,9 +214,7 @@ void coordinate_ascent(const Scenario& scenario, const Eigen::MatrixXd& position
       for (int i = 0; i < n; ++i) {
         partial(i) = utilities(i) + scenario.salience(i, k) * issue_loss(draft(k), positions(i, k), shape);
       }
-      auto score = [&](double value) {
-        return objective(partial, scenario.salience.col(k), positions.col(k), value);
-      };
+      auto score = [&](double value) { return objective(partial, scenario.salience.col(k), positions.col(k), value); };
       const double candidate = golden_section_maximum(score, 0.0, 1.0);
       if (score(candidate) > score(draft(k))) {
         largest_move = std::max(largest_move, std::abs(candidate - draft(k)));

@@ -12,15 +12,18 @@ namespace negsim {
 
 using json = nlohmann::ordered_json;
 
-namespace {
-
 std::string two_decimals(double value) {
+  // Half away from zero on the decimal value: 0.475 (stored as 0.47499...) prints 0.48, as a
+  // student's calculator says.
+  const double rounded = std::copysign(std::floor(std::abs(value) * 100.0 + 0.5 + 1e-9) / 100.0, value);
   std::ostringstream out;
   out.setf(std::ios::fixed);
   out.precision(2);
-  out << (std::abs(value) < 0.005 ? 0.0 : value);
+  out << (rounded == 0 ? 0.0 : rounded);
   return out.str();
 }
+
+namespace {
 
 std::string percent(double share) {
   return std::to_string(std::lround(100.0 * share)) + "%";
@@ -548,7 +551,9 @@ class Storyteller {
     const auto dissociators = names(ids_of("dissociators"));
     std::string text;
     out_ << "\n";
-    if (outcome == "no_consensus") {
+    if (end.value("interrupted", false)) {
+      text = "The run was interrupted after " + rounds + " rounds, before the deadline: nothing was decided.";
+    } else if (outcome == "no_consensus") {
       std::vector<std::string> issues;
       const auto list = end.find("objectors");
       if (list != end.end() && list->is_array()) {

@@ -21,8 +21,12 @@ namespace negsim {
 using json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
-std::string negsim_version() { return NEGSIM_VERSION; }
-std::string negsim_git_commit() { return NEGSIM_GIT_COMMIT; }
+std::string negsim_version() {
+  return NEGSIM_VERSION;
+}
+std::string negsim_git_commit() {
+  return NEGSIM_GIT_COMMIT;
+}
 
 namespace {
 
@@ -31,7 +35,8 @@ std::string outcome_sentence(OutcomeKind kind) {
     case OutcomeKind::consensus: return "ADOPTED BY CONSENSUS (every delegation supports)";
     case OutcomeKind::consensus_with_dissociations: return "ADOPTED BY CONSENSUS, with delegations standing aside";
     case OutcomeKind::adopted_over_objections: return "ADOPTED OVER OBJECTIONS (within the consensus-minus-N rule)";
-    case OutcomeKind::chairs_summary: return "ADOPTED BY CONSENSUS after moving contested paragraphs to a chair's summary";
+    case OutcomeKind::chairs_summary:
+      return "ADOPTED BY CONSENSUS after moving contested paragraphs to a chair's summary";
     case OutcomeKind::vote: return "ADOPTED BY VOTE after consensus failed";
     case OutcomeKind::no_consensus: return "NO CONSENSUS at the deadline";
   }
@@ -100,28 +105,29 @@ json summary_json(const Scenario& scenario, const Outcome& outcome, std::uint64_
   }
   json pivotal = json::array();
   for (int i : outcome.pivotal) pivotal.push_back(delegation_id(scenario, i));
-  json summary = {{"scenario", scenario.id},
-                  {"title", scenario.title},
-                  {"seed", seed},
-                  {"outcome", to_string(outcome.kind)},
-                  {"adopted", outcome.kind != OutcomeKind::no_consensus},
-                  {"rounds", outcome.rounds},
-                  {"max_rounds", scenario.process.max_rounds},
-                  {"decided_round", outcome.decided_round >= 0 ? json(outcome.decided_round + 1) : json(nullptr)},
-                  {"rule", scenario.process.rule.name()},
-                  {"objectors", records(outcome.objectors)},
-                  {"dissociators", records(outcome.dissociators)},
-                  {"supporters", supporters},
-                  {"power_share", {{"support", round6(shares[0])}, {"aside", round6(shares[1])}, {"object", round6(shares[2])}}},
-                  {"pivotal", pivotal},
-                  {"contested_issues", issue_ids(scenario, outcome.contested_issues)},
-                  {"moved_to_chairs_summary", issue_ids(scenario, outcome.moved_to_chairs_summary)},
-                  {"vote", outcome.vote ? json({{"yes", outcome.vote->yes},
-                                                {"no", outcome.vote->no},
-                                                {"abstain", outcome.vote->abstain},
-                                                {"adopted", outcome.vote->adopted}})
-                                        : json(nullptr)},
-                  {"final_draft", final_draft}};
+  json summary = {
+      {"scenario", scenario.id},
+      {"title", scenario.title},
+      {"seed", seed},
+      {"outcome", to_string(outcome.kind)},
+      {"adopted", outcome.kind != OutcomeKind::no_consensus},
+      {"rounds", outcome.rounds},
+      {"max_rounds", scenario.process.max_rounds},
+      {"decided_round", outcome.decided_round >= 0 ? json(outcome.decided_round + 1) : json(nullptr)},
+      {"rule", scenario.process.rule.name()},
+      {"objectors", records(outcome.objectors)},
+      {"dissociators", records(outcome.dissociators)},
+      {"supporters", supporters},
+      {"power_share", {{"support", round6(shares[0])}, {"aside", round6(shares[1])}, {"object", round6(shares[2])}}},
+      {"pivotal", pivotal},
+      {"contested_issues", issue_ids(scenario, outcome.contested_issues)},
+      {"moved_to_chairs_summary", issue_ids(scenario, outcome.moved_to_chairs_summary)},
+      {"vote", outcome.vote ? json({{"yes", outcome.vote->yes},
+                                    {"no", outcome.vote->no},
+                                    {"abstain", outcome.vote->abstain},
+                                    {"adopted", outcome.vote->adopted}})
+                            : json(nullptr)},
+      {"final_draft", final_draft}};
   // Only when true, so that the summaries of complete runs keep their shape.
   if (outcome.interrupted) summary["interrupted"] = true;
   if (scenario.expected.present) {
@@ -148,7 +154,9 @@ json meta_json(const Scenario& scenario, const RunOptions& options, double wall_
           {"scenario_sha256", sha256_file_hex(scenario.source_file)},
           {"seed", options.seed},
           {"options",
-           {{"set", overrides}, {"sample", options.sampled}, {"rounds", options.rounds_override > 0 ? json(options.rounds_override) : json(nullptr)}}},
+           {{"set", overrides},
+            {"sample", options.sampled},
+            {"rounds", options.rounds_override > 0 ? json(options.rounds_override) : json(nullptr)}}},
           {"started_utc", timestamp_utc("%Y-%m-%dT%H:%M:%SZ")},
           {"wall_time_seconds", wall_seconds}};
 }
@@ -177,8 +185,8 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
   std::ostringstream out;
   const ChairSettings& chair = scenario.process.chair;
   out << scenario.title << "\n";
-  out << scenario.delegation_count() << " delegations, " << scenario.issue_count() << " issues; rule: "
-      << scenario.process.rule.name() << "; chair: "
+  out << scenario.delegation_count() << " delegations, " << scenario.issue_count()
+      << " issues; rule: " << scenario.process.rule.name() << "; chair: "
       << (chair.delegation >= 0 ? scenario.delegations[static_cast<std::size_t>(chair.delegation)].name : "neutral")
       << " (" << to_string(chair.strategy) << "); deadline " << scenario.process.max_rounds << " rounds\n\n";
   out << "Outcome: " << outcome_sentence(outcome) << ", round " << outcome.rounds << " of "
@@ -251,9 +259,9 @@ StagedDirectory::StagedDirectory(std::string target, bool replace) : target_(std
   const fs::path parent = path.has_parent_path() ? path.parent_path() : fs::path(".");
   fs::create_directories(parent, error);
   if (error) throw RunError("cannot create " + parent.string() + ": " + error.message());
-  staging_ = (parent / ("." + path.filename().string() + ".tmp-" + std::to_string(getpid()) + "-" +
-                        std::to_string(counter++)))
-                 .string();
+  staging_ =
+      (parent / ("." + path.filename().string() + ".tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++)))
+          .string();
   fs::create_directory(staging_, error);
   if (error) throw RunError("cannot create " + staging_ + ": " + error.message());
 }
@@ -264,7 +272,9 @@ StagedDirectory::~StagedDirectory() {
   fs::remove_all(staging_, ignored);
 }
 
-std::string StagedDirectory::path_of(const std::string& name) const { return (fs::path(staging_) / name).string(); }
+std::string StagedDirectory::path_of(const std::string& name) const {
+  return (fs::path(staging_) / name).string();
+}
 
 void StagedDirectory::write(const std::string& name, const std::string& content) {
   std::ofstream out(path_of(name), std::ios::binary);
@@ -316,7 +326,8 @@ std::string sha256_file_hex(const std::string& path) {
   EVP_DigestFinal_ex(context, digest, &length);
   EVP_MD_CTX_free(context);
   std::ostringstream hex;
-  for (unsigned int j = 0; j < length; ++j) hex << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(digest[j]);
+  for (unsigned int j = 0; j < length; ++j)
+    hex << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(digest[j]);
   return hex.str();
 }
 

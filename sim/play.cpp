@@ -4,7 +4,6 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
-#include <iomanip>
 #include <istream>
 #include <ostream>
 #include <sstream>
@@ -17,12 +16,6 @@ namespace negsim {
 using json = nlohmann::ordered_json;
 
 namespace {
-
-std::string two_decimals(double value) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(2) << (std::abs(value) < 0.005 ? 0.0 : value);
-  return out.str();
-}
 
 std::string lower_trimmed(const std::string& text) {
   const auto first = text.find_first_not_of(" \t\r\n");

@@ -381,6 +381,10 @@ std::string run_outcome_sentence(const json& summary, const Naming& naming) {
   const std::string in_round = " in round " +
                                std::to_string(static_cast<int>(number_field(summary, "decided_round", rounds))) +
                                " of " + std::to_string(max_rounds);
+  if (summary.value("interrupted", false)) {
+    return "The run was interrupted after " + std::to_string(rounds) + (rounds == 1 ? " round" : " rounds") +
+           ", before the deadline: nothing was decided.";
+  }
   if (kind == "no_consensus") {
     std::string text = "The deadline passed after " + std::to_string(rounds) + (rounds == 1 ? " round" : " rounds");
     if (!objectors.empty()) text += " with " + join_names(objectors) + " still objecting";
@@ -464,7 +468,7 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
   data["scenario"] = string_field(summary, "scenario");
   const std::string kind = string_field(summary, "outcome");
   data["outcome"] = {{"kind", kind},
-                     {"label", outcome_label(kind)},
+                     {"label", summary.value("interrupted", false) ? "Interrupted" : outcome_label(kind)},
                      {"sentence", run_outcome_sentence(summary, naming)},
                      {"rounds", summary.value("rounds", 0)},
                      {"max_rounds", summary.value("max_rounds", 0)},

@@ -24,7 +24,9 @@ std::string to_string(ChairStrategy strategy) {
   return "unknown";
 }
 
-std::string to_string(UtilityShape shape) { return shape == UtilityShape::linear ? "linear" : "quadratic"; }
+std::string to_string(UtilityShape shape) {
+  return shape == UtilityShape::linear ? "linear" : "quadratic";
+}
 
 std::string to_string(OutcomeKind outcome) {
   switch (outcome) {
@@ -39,9 +41,9 @@ std::string to_string(OutcomeKind outcome) {
 }
 
 std::optional<OutcomeKind> outcome_from_string(const std::string& text) {
-  for (OutcomeKind kind : {OutcomeKind::consensus, OutcomeKind::consensus_with_dissociations,
-                           OutcomeKind::adopted_over_objections, OutcomeKind::chairs_summary, OutcomeKind::vote,
-                           OutcomeKind::no_consensus}) {
+  for (OutcomeKind kind :
+       {OutcomeKind::consensus, OutcomeKind::consensus_with_dissociations, OutcomeKind::adopted_over_objections,
+        OutcomeKind::chairs_summary, OutcomeKind::vote, OutcomeKind::no_consensus}) {
     if (to_string(kind) == text) return kind;
   }
   return std::nullopt;

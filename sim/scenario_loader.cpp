@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <functional>
-#include <set>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "negsim/errors.hpp"
@@ -91,8 +91,8 @@ std::string apply_override_value(YAML::Node root, const std::string& path_text, 
         }
       }
       if (index >= current.size()) {
-        fail(canonical, "index " + segment + " is past the end of the list (" +
-                            std::to_string(current.size()) + " items)");
+        fail(canonical,
+             "index " + segment + " is past the end of the list (" + std::to_string(current.size()) + " items)");
       }
       canonical = index_path(canonical, index);
       if (last) {
@@ -165,9 +165,9 @@ void check_flow_depth(const Source& source, const std::string& text, int max_dep
       quote = c;
     } else if (c == '[' || c == '{') {
       if (++depth > max_depth) {
-        source.fail_at(line, column, "",
-                       "nesting depth over " + std::to_string(max_depth) +
-                           " levels of [ or {; a scenario never needs that");
+        source.fail_at(
+            line, column, "",
+            "nesting depth over " + std::to_string(max_depth) + " levels of [ or {; a scenario never needs that");
       }
     } else if (c == ']' || c == '}') {
       depth = std::max(0, depth - 1);
@@ -220,7 +220,8 @@ void check_unclosed_quotes(const Source& source, const std::string& text) {
       std::size_t before = i;
       while (before > line_start && (text[before - 1] == ' ' || text[before - 1] == '\t')) --before;
       std::size_t after = i + 1;
-      while (after < size && (text[after] == '-' || text[after] == '+' || (text[after] >= '1' && text[after] <= '9'))) ++after;
+      while (after < size && (text[after] == '-' || text[after] == '+' || (text[after] >= '1' && text[after] <= '9')))
+        ++after;
       while (after < size && (text[after] == ' ' || text[after] == '\t' || text[after] == '\r')) ++after;
       const bool starts_block = before > line_start && (text[before - 1] == ':' || text[before - 1] == '-') &&
                                 (after >= size || text[after] == '\n' || text[after] == '#');
@@ -234,7 +235,8 @@ void check_unclosed_quotes(const Source& source, const std::string& text) {
     if (c == '\'' || c == '"') {
       std::size_t before = i;
       while (before > line_start && (text[before - 1] == ' ' || text[before - 1] == '\t')) --before;
-      const bool starts_scalar = before == line_start || std::string(":-[{,?").find(text[before - 1]) != std::string::npos;
+      const bool starts_scalar =
+          before == line_start || std::string(":-[{,?").find(text[before - 1]) != std::string::npos;
       if (!starts_scalar) {
         ++i;
         continue;
@@ -261,7 +263,8 @@ void check_unclosed_quotes(const Source& source, const std::string& text) {
         ++j;
       }
       if (j >= size) {
-        source.fail_at(open_line, open_column, "", "YAML syntax error: the quoted text that starts here is never closed");
+        source.fail_at(open_line, open_column, "",
+                       "YAML syntax error: the quoted text that starts here is never closed");
       }
       i = j + 1;
       continue;
@@ -297,7 +300,7 @@ void check_node_count(const Source& source, const YAML::Node& node, const std::s
 // identity (force_insert and assignment share yaml-cpp nodes), and the Source finds them in the
 // included document when it reports an error, naming that file with its line and column.
 
-constexpr int max_include_depth = 8;     // files open inside each other at once
+constexpr int max_include_depth = 8;    // files open inside each other at once
 constexpr int max_included_files = 64;  // files read for one scenario
 
 // The YAML tree of one file's text, after the checks that must happen before parsing.
@@ -321,8 +324,8 @@ YAML::Node parse_document(const Source& source, const std::string& text, const L
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& error) {
-    source.fail_at(error.mark.is_null() ? 1 : error.mark.line + 1, error.mark.is_null() ? 1 : error.mark.column + 1,
-                   "", "YAML syntax error: " + error.msg);
+    source.fail_at(error.mark.is_null() ? 1 : error.mark.line + 1, error.mark.is_null() ? 1 : error.mark.column + 1, "",
+                   "YAML syntax error: " + error.msg);
   }
   return root;
 }
@@ -381,8 +384,7 @@ class IncludeResolver {
       including.fail(node, key_path, "include cycle: " + cycle + std::filesystem::path(key).filename().string());
     }
     if (static_cast<int>(chain_.size()) >= max_include_depth) {
-      including.fail(node, key_path,
-                     "includes nest more than " + std::to_string(max_include_depth) + " files deep");
+      including.fail(node, key_path, "includes nest more than " + std::to_string(max_include_depth) + " files deep");
     }
     if (++files_read_ > max_included_files) {
       including.fail(node, key_path, "more than " + std::to_string(max_included_files) + " included files");
@@ -415,8 +417,9 @@ class IncludeResolver {
     map.required("title");  // a variant must not pass for the record it varies
     auto [base_file, base_root] = open(file, map.required("base"), "base");
     if (!base_root.IsMap()) {
-      Source(base_file).fail_at(1, 1, "", "the base of an overlay must be a scenario (a mapping of keys), got " +
-                                               detail::describe_type(base_root));
+      Source(base_file).fail_at(
+          1, 1, "",
+          "the base of an overlay must be a scenario (a mapping of keys), got " + detail::describe_type(base_root));
     }
     YAML::Node tree = resolve(base_file, base_root);
     close();
@@ -479,8 +482,8 @@ class IncludeResolver {
   StanceEntries load_stance_file(const std::string& file, YAML::Node root) {
     const Source own(file);
     if (!root.IsMap()) {
-      own.fail_at(1, 1, "", "a stance file is a mapping with 'delegations' (id -> stance), got " +
-                                detail::describe_type(root));
+      own.fail_at(1, 1, "",
+                  "a stance file is a mapping with 'delegations' (id -> stance), got " + detail::describe_type(root));
     }
     MapReader map(own, root, "", {"description", "sources", "stances", "delegations"});
     if (map.has("description")) detail::read_string(own, map.optional("description"), "description");
@@ -529,7 +532,8 @@ class IncludeResolver {
       if (!it->first.IsScalar()) continue;
       const std::string key = it->first.Scalar();
       const std::set<std::string>* filter = nullptr;
-      const bool per_key = key == "positions" || key == "salience" || key == "red_lines" || key == "ties" || key == "agent";
+      const bool per_key =
+          key == "positions" || key == "salience" || key == "red_lines" || key == "ties" || key == "agent";
       if (key == "positions" || key == "salience" || key == "red_lines") filter = issues;
       if (key == "ties") filter = delegations;
       YAML::Node own = const_winner[key];
@@ -596,8 +600,8 @@ class Loader {
                           detail::describe_type(root));
     }
     MapReader top(source_, root, "",
-                  {"title", "description", "dates", "sources", "stances", "issues", "blocs", "delegations",
-                   "process", "expected"});
+                  {"title", "description", "dates", "sources", "stances", "issues", "blocs", "delegations", "process",
+                   "expected"});
     scenario_.title = detail::read_string(source_, top.required("title"), "title");
     if (top.has("description")) {
       scenario_.description = detail::read_string(source_, top.optional("description"), "description");
@@ -644,9 +648,8 @@ class Loader {
       uncertainty.distribution = Uncertainty::Distribution::uniform;
       uncertainty.first = low;
       uncertainty.second = high;
-      value = map.has("value")
-                  ? detail::read_number(source_, map.optional("value"), map.child_path("value"), range)
-                  : (low + high) / 2;
+      value = map.has("value") ? detail::read_number(source_, map.optional("value"), map.child_path("value"), range)
+                               : (low + high) / 2;
       if (value < low || value > high) {
         source_.fail(map.optional("value"), map.child_path("value"), "value lies outside its range");
       }
@@ -654,8 +657,7 @@ class Loader {
       value = detail::read_number(source_, map.required("value"), map.child_path("value"), range);
       uncertainty.distribution = Uncertainty::Distribution::normal;
       uncertainty.first = value;
-      uncertainty.second =
-          detail::read_number(source_, map.optional("sd"), map.child_path("sd"), non_negative);
+      uncertainty.second = detail::read_number(source_, map.optional("sd"), map.child_path("sd"), non_negative);
     }
     scenario_.uncertainties.push_back(std::move(uncertainty));
     return value;
@@ -690,16 +692,15 @@ class Loader {
     }
   }
 
-  void check_count(const YAML::Node& node, const std::string& path, std::size_t minimum,
-                   int maximum, const std::string& what) {
+  void check_count(const YAML::Node& node, const std::string& path, std::size_t minimum, int maximum,
+                   const std::string& what) {
     detail::require_sequence(source_, node, path);
     if (node.size() < minimum) {
       source_.fail(node, path, "at least " + std::to_string(minimum) + " " + what + " needed");
     }
     if (node.size() > static_cast<std::size_t>(maximum)) {
       source_.fail(node, path,
-                   std::to_string(node.size()) + " " + what + " is over the limit of " +
-                       std::to_string(maximum));
+                   std::to_string(node.size()) + " " + what + " is over the limit of " + std::to_string(maximum));
     }
   }
 
@@ -722,8 +723,8 @@ class Loader {
         const std::string level_path = index_path(levels_path, l);
         MapReader level_map(source_, levels[l], level_path, {"value", "text"});
         TextLevel level;
-        level.value = detail::read_number(source_, level_map.required("value"),
-                                          level_map.child_path("value"), unit_interval);
+        level.value =
+            detail::read_number(source_, level_map.required("value"), level_map.child_path("value"), unit_interval);
         level.text = detail::read_string(source_, level_map.required("text"), level_map.child_path("text"));
         if (!issue.levels.empty() && level.value <= issue.levels.back().value) {
           source_.fail(level_map.optional("value"), level_map.child_path("value"),
@@ -732,8 +733,8 @@ class Loader {
         issue.levels.push_back(level);
       }
       if (map.has("status_quo")) {
-        issue.status_quo = detail::read_number(source_, map.optional("status_quo"),
-                                               map.child_path("status_quo"), unit_interval);
+        issue.status_quo =
+            detail::read_number(source_, map.optional("status_quo"), map.child_path("status_quo"), unit_interval);
       }
       if (map.has("omitted")) {
         issue.omitted = detail::read_bool(source_, map.optional("omitted"), map.child_path("omitted"));
@@ -750,9 +751,11 @@ class Loader {
       Bloc bloc;
       bloc.id = detail::read_id(source_, map.required("id"), map.child_path("id"));
       for (const auto& other : scenario_.blocs) {
-        if (other.id == bloc.id) source_.fail(map.optional("id"), map.child_path("id"), "duplicate bloc id '" + bloc.id + "'");
+        if (other.id == bloc.id)
+          source_.fail(map.optional("id"), map.child_path("id"), "duplicate bloc id '" + bloc.id + "'");
       }
-      bloc.name = map.has("name") ? detail::read_string(source_, map.optional("name"), map.child_path("name")) : bloc.id;
+      bloc.name =
+          map.has("name") ? detail::read_string(source_, map.optional("name"), map.child_path("name")) : bloc.id;
       const int index = static_cast<int>(b);
       if (map.has("cohesion")) {
         bloc.cohesion = read_uncertain(map.optional("cohesion"), map.child_path("cohesion"), unit_interval,
@@ -802,17 +805,17 @@ class Loader {
   void read_delegation(const YAML::Node& node, int i) {
     const std::string path = index_path("delegations", static_cast<std::size_t>(i));
     MapReader map(source_, node, path,
-                  {"id", "name", "bloc", "power", "positions", "salience", "red_lines", "agent",
-                   "outside_option", "susceptibility", "ties", "notes"});
+                  {"id", "name", "bloc", "power", "positions", "salience", "red_lines", "agent", "outside_option",
+                   "susceptibility", "ties", "notes"});
     Delegation delegation;
     delegation.id = detail::read_id(source_, map.required("id"), map.child_path("id"));
     if (scenario_.find_delegation(delegation.id) >= 0) {
-      source_.fail(map.optional("id"), map.child_path("id"),
-                   "duplicate delegation id '" + delegation.id + "'");
+      source_.fail(map.optional("id"), map.child_path("id"), "duplicate delegation id '" + delegation.id + "'");
     }
-    delegation.name = map.has("name") ? detail::read_string(source_, map.optional("name"), map.child_path("name"))
-                                      : delegation.id;
-    if (map.has("notes")) delegation.notes = detail::read_string(source_, map.optional("notes"), map.child_path("notes"));
+    delegation.name =
+        map.has("name") ? detail::read_string(source_, map.optional("name"), map.child_path("name")) : delegation.id;
+    if (map.has("notes"))
+      delegation.notes = detail::read_string(source_, map.optional("notes"), map.child_path("notes"));
     if (map.has("bloc")) {
       const std::string bloc_id = detail::read_string(source_, map.optional("bloc"), map.child_path("bloc"));
       std::vector<std::string> bloc_ids;
@@ -849,9 +852,8 @@ class Loader {
       MapReader agent_map(source_, map.optional("agent"), map.child_path("agent"),
                           {"model", "support_max", "support_min", "beta", "reciprocity"});
       if (agent_map.has("model")) {
-        std::string model = detail::read_choice(
-            source_, agent_map.optional("model"), agent_map.child_path("model"),
-            {"sincere", "concession", "reciprocal", "bloc_follower", "spoiler"});
+        std::string model = detail::read_choice(source_, agent_map.optional("model"), agent_map.child_path("model"),
+                                                {"sincere", "concession", "reciprocal", "bloc_follower", "spoiler"});
         if (model == "sincere") agent.model = AgentModel::sincere;
         if (model == "concession") agent.model = AgentModel::concession;
         if (model == "reciprocal") agent.model = AgentModel::reciprocal;
@@ -859,16 +861,14 @@ class Loader {
         if (model == "spoiler") agent.model = AgentModel::spoiler;
       }
       if (agent_map.has("support_max")) {
-        agent.support_max = read_uncertain(agent_map.optional("support_max"), agent_map.child_path("support_max"),
-                                           unit_interval, [i](Scenario& s, double v) {
-                                             s.delegations[static_cast<std::size_t>(i)].agent.support_max = v;
-                                           });
+        agent.support_max = read_uncertain(
+            agent_map.optional("support_max"), agent_map.child_path("support_max"), unit_interval,
+            [i](Scenario& s, double v) { s.delegations[static_cast<std::size_t>(i)].agent.support_max = v; });
       }
       if (agent_map.has("support_min")) {
-        agent.support_min = read_uncertain(agent_map.optional("support_min"), agent_map.child_path("support_min"),
-                                           unit_interval, [i](Scenario& s, double v) {
-                                             s.delegations[static_cast<std::size_t>(i)].agent.support_min = v;
-                                           });
+        agent.support_min = read_uncertain(
+            agent_map.optional("support_min"), agent_map.child_path("support_min"), unit_interval,
+            [i](Scenario& s, double v) { s.delegations[static_cast<std::size_t>(i)].agent.support_min = v; });
       }
       if (agent.support_min > agent.support_max) {
         source_.fail(agent_map.has("support_min") ? agent_map.optional("support_min") : agent_map.node(),
@@ -877,30 +877,28 @@ class Loader {
                          std::to_string(agent.support_max));
       }
       if (agent_map.has("beta")) {
-        agent.beta = read_uncertain(agent_map.optional("beta"), agent_map.child_path("beta"), Range{0.01, 100},
-                                    [i](Scenario& s, double v) {
-                                      s.delegations[static_cast<std::size_t>(i)].agent.beta = v;
-                                    });
+        agent.beta =
+            read_uncertain(agent_map.optional("beta"), agent_map.child_path("beta"), Range{0.01, 100},
+                           [i](Scenario& s, double v) { s.delegations[static_cast<std::size_t>(i)].agent.beta = v; });
       }
       if (agent_map.has("reciprocity")) {
-        agent.reciprocity = read_uncertain(agent_map.optional("reciprocity"), agent_map.child_path("reciprocity"),
-                                           Range{0, 2}, [i](Scenario& s, double v) {
-                                             s.delegations[static_cast<std::size_t>(i)].agent.reciprocity = v;
-                                           });
+        agent.reciprocity = read_uncertain(
+            agent_map.optional("reciprocity"), agent_map.child_path("reciprocity"), Range{0, 2},
+            [i](Scenario& s, double v) { s.delegations[static_cast<std::size_t>(i)].agent.reciprocity = v; });
       }
     }
     const bool spoiler = agent.model == AgentModel::spoiler;
     delegation.outside_option = spoiler ? 0.8 : 0.3;
     delegation.susceptibility = spoiler ? 0.0 : 0.3;
     if (map.has("outside_option")) {
-      delegation.outside_option = read_uncertain(
-          map.optional("outside_option"), map.child_path("outside_option"), unit_interval,
-          [i](Scenario& s, double v) { s.delegations[static_cast<std::size_t>(i)].outside_option = v; });
+      delegation.outside_option =
+          read_uncertain(map.optional("outside_option"), map.child_path("outside_option"), unit_interval,
+                         [i](Scenario& s, double v) { s.delegations[static_cast<std::size_t>(i)].outside_option = v; });
     }
     if (map.has("susceptibility")) {
-      delegation.susceptibility = read_uncertain(
-          map.optional("susceptibility"), map.child_path("susceptibility"), unit_interval,
-          [i](Scenario& s, double v) { s.delegations[static_cast<std::size_t>(i)].susceptibility = v; });
+      delegation.susceptibility =
+          read_uncertain(map.optional("susceptibility"), map.child_path("susceptibility"), unit_interval,
+                         [i](Scenario& s, double v) { s.delegations[static_cast<std::size_t>(i)].susceptibility = v; });
     }
   }
 
@@ -912,8 +910,8 @@ class Loader {
     for (auto it = positions.begin(); it != positions.end(); ++it) {
       int issue = issue_key(it->first, path);
       const std::string value_path = join_path(path, scenario_.issues[static_cast<std::size_t>(issue)].id);
-      scenario_.positions(i, issue) = read_uncertain(
-          it->second, value_path, unit_interval, [i, issue](Scenario& s, double v) { s.positions(i, issue) = v; });
+      scenario_.positions(i, issue) = read_uncertain(it->second, value_path, unit_interval,
+                                                     [i, issue](Scenario& s, double v) { s.positions(i, issue) = v; });
     }
     for (int k = 0; k < scenario_.issue_count(); ++k) {
       if (scenario_.positions(i, k) < 0) {
@@ -936,8 +934,7 @@ class Loader {
       int issue = issue_key(it->first, path);
       const std::string value_path = join_path(path, scenario_.issues[static_cast<std::size_t>(issue)].id);
       scenario_.raw_salience(i, issue) = read_uncertain(
-          it->second, value_path, Range{0, 1e6},
-          [i, issue](Scenario& s, double v) { s.raw_salience(i, issue) = v; });
+          it->second, value_path, Range{0, 1e6}, [i, issue](Scenario& s, double v) { s.raw_salience(i, issue) = v; });
     }
     if (scenario_.raw_salience.row(i).sum() <= 0) {
       source_.fail(salience, path, "salience is zero on every issue; at least one must be positive");
@@ -1028,10 +1025,9 @@ class Loader {
         if (other == pending.index) source_.fail(it->first, key_path, "a delegation cannot tie to itself");
         const int i = pending.index;
         const std::size_t tie_index = scenario_.delegations[static_cast<std::size_t>(i)].ties.size();
-        double weight = read_uncertain(it->second, key_path, Range{0, 100},
-                                       [i, tie_index](Scenario& s, double v) {
-                                         s.delegations[static_cast<std::size_t>(i)].ties[tie_index].second = v;
-                                       });
+        double weight = read_uncertain(it->second, key_path, Range{0, 100}, [i, tie_index](Scenario& s, double v) {
+          s.delegations[static_cast<std::size_t>(i)].ties[tie_index].second = v;
+        });
         scenario_.delegations[static_cast<std::size_t>(i)].ties.emplace_back(other, weight);
       }
     }
@@ -1039,13 +1035,13 @@ class Loader {
 
   void read_process(const YAML::Node& node) {
     MapReader map(source_, node, "process",
-                  {"rule", "max_rounds", "utility", "isolation_cost", "full_company", "noise",
-                   "amendment_step", "chair", "fallbacks"});
+                  {"rule", "max_rounds", "utility", "isolation_cost", "full_company", "noise", "amendment_step",
+                   "chair", "fallbacks"});
     Process& process = scenario_.process;
     if (map.has("rule")) read_rule(map.optional("rule"), map.child_path("rule"));
     if (map.has("max_rounds")) {
-      process.max_rounds =
-          detail::read_integer(source_, map.optional("max_rounds"), map.child_path("max_rounds"), 1, limits_.max_rounds);
+      process.max_rounds = detail::read_integer(source_, map.optional("max_rounds"), map.child_path("max_rounds"), 1,
+                                                limits_.max_rounds);
     }
     if (map.has("utility")) {
       process.utility = detail::read_choice(source_, map.optional("utility"), map.child_path("utility"),
@@ -1079,14 +1075,15 @@ class Loader {
     } else if (text.compare(0, prefix.size(), prefix) == 0) {
       const std::string digits = text.substr(prefix.size());
       if (digits.empty() || digits.size() > 4 || digits.find_first_not_of("0123456789") != std::string::npos) {
-        source_.fail(node, path, "'" + text + "': N in consensus-minus-N must be a whole number, e.g. consensus-minus-1");
+        source_.fail(node, path,
+                     "'" + text + "': N in consensus-minus-N must be a whole number, e.g. consensus-minus-1");
       }
       rule.kind = RuleKind::consensus_minus;
       rule.max_objectors = std::stoi(digits);
       if (rule.max_objectors < 1 || rule.max_objectors >= scenario_.delegation_count()) {
         source_.fail(node, path,
-                     "N in '" + text + "' must be between 1 and " +
-                         std::to_string(scenario_.delegation_count() - 1) + " (the number of delegations minus one)");
+                     "N in '" + text + "' must be between 1 and " + std::to_string(scenario_.delegation_count() - 1) +
+                         " (the number of delegations minus one)");
       }
     } else {
       source_.fail(node, path,
@@ -1098,7 +1095,8 @@ class Loader {
   void read_chair(const YAML::Node& node, const std::string& path) {
     MapReader map(source_, node, path, {"delegation", "strategy", "bias", "repair", "amendments"});
     ChairSettings& chair = scenario_.process.chair;
-    if (map.has("delegation")) chair.delegation = delegation_reference(map.optional("delegation"), map.child_path("delegation"));
+    if (map.has("delegation"))
+      chair.delegation = delegation_reference(map.optional("delegation"), map.child_path("delegation"));
     if (map.has("strategy")) {
       std::string strategy = detail::read_choice(source_, map.optional("strategy"), map.child_path("strategy"),
                                                  {"compromise", "nash", "maximin"});
@@ -1129,8 +1127,8 @@ class Loader {
     }
     if (map.has("vote")) {
       MapReader vote(source_, map.optional("vote"), map.child_path("vote"), {"threshold"});
-      fallbacks.vote_threshold = detail::read_number(source_, vote.required("threshold"),
-                                                     vote.child_path("threshold"), Range{0.5, 1, true, false});
+      fallbacks.vote_threshold = detail::read_number(source_, vote.required("threshold"), vote.child_path("threshold"),
+                                                     Range{0.5, 1, true, false});
     }
   }
 
@@ -1139,10 +1137,11 @@ class Loader {
                   {"outcome", "objectors", "dissociators", "contested_issues", "notes", "criterion"});
     Expected& expected = scenario_.expected;
     expected.present = true;
-    const std::vector<std::string> outcomes = {"consensus", "consensus_with_dissociations", "adopted_over_objections",
-                                               "chairs_summary", "vote", "no_consensus"};
-    expected.outcome =
-        *outcome_from_string(detail::read_choice(source_, map.required("outcome"), map.child_path("outcome"), outcomes));
+    const std::vector<std::string> outcomes = {
+        "consensus",   "consensus_with_dissociations", "adopted_over_objections", "chairs_summary", "vote",
+        "no_consensus"};
+    expected.outcome = *outcome_from_string(
+        detail::read_choice(source_, map.required("outcome"), map.child_path("outcome"), outcomes));
     auto read_ids = [&](const char* key, bool issues) {
       std::vector<std::string> ids;
       if (!map.has(key)) return ids;
@@ -1164,7 +1163,8 @@ class Loader {
     expected.contested_issues = read_ids("contested_issues", true);
     if (map.has("notes")) expected.notes = detail::read_string(source_, map.optional("notes"), map.child_path("notes"));
     if (map.has("criterion")) {
-      MapReader criterion(source_, map.optional("criterion"), map.child_path("criterion"), {"outcome_share", "named_share"});
+      MapReader criterion(source_, map.optional("criterion"), map.child_path("criterion"),
+                          {"outcome_share", "named_share"});
       if (criterion.has("outcome_share")) {
         expected.outcome_share = detail::read_number(source_, criterion.optional("outcome_share"),
                                                      criterion.child_path("outcome_share"), Range{0, 1, true, false});
@@ -1234,8 +1234,8 @@ Scenario load_scenario_text(const std::string& text, const std::string& file_nam
     return scenario;
   } catch (const YAML::Exception& error) {
     // yaml-cpp throws on conversions we did not foresee; report them as input errors all the same.
-    source.fail_at(error.mark.is_null() ? 1 : error.mark.line + 1, error.mark.is_null() ? 1 : error.mark.column + 1,
-                   "", error.msg);
+    source.fail_at(error.mark.is_null() ? 1 : error.mark.line + 1, error.mark.is_null() ? 1 : error.mark.column + 1, "",
+                   error.msg);
   }
 }
 

@@ -12,7 +12,9 @@ namespace negsim {
 
 namespace {
 
-std::int64_t to_fixed_point(double utility) { return std::llround(utility * utility_fixed_point); }
+std::int64_t to_fixed_point(double utility) {
+  return std::llround(utility * utility_fixed_point);
+}
 
 int quantile_of(const std::vector<std::int64_t>& histogram, double q) {
   std::int64_t total = 0;
@@ -93,22 +95,28 @@ bool CellStatistics::operator==(const CellStatistics& other) const {
 }
 
 double CellStatistics::share(OutcomeKind kind) const {
-  return replicates == 0 ? 0.0
-                         : static_cast<double>(outcome_counts[static_cast<std::size_t>(kind)]) /
-                               static_cast<double>(replicates);
+  return replicates == 0
+             ? 0.0
+             : static_cast<double>(outcome_counts[static_cast<std::size_t>(kind)]) / static_cast<double>(replicates);
 }
 
 double CellStatistics::mean_utility_of_bloc(std::size_t bloc) const {
-  return replicates == 0 ? 0.0
-                         : static_cast<double>(bloc_utility[bloc]) / utility_fixed_point / static_cast<double>(replicates);
+  return replicates == 0
+             ? 0.0
+             : static_cast<double>(bloc_utility[bloc]) / utility_fixed_point / static_cast<double>(replicates);
 }
 
 double CellStatistics::mean_utility() const {
-  return replicates == 0 ? 0.0 : static_cast<double>(overall_utility) / utility_fixed_point / static_cast<double>(replicates);
+  return replicates == 0 ? 0.0
+                         : static_cast<double>(overall_utility) / utility_fixed_point / static_cast<double>(replicates);
 }
 
-int CellStatistics::rounds_quantile(double q) const { return quantile_of(rounds_histogram, q); }
-int CellStatistics::decided_quantile(double q) const { return quantile_of(decided_histogram, q); }
+int CellStatistics::rounds_quantile(double q) const {
+  return quantile_of(rounds_histogram, q);
+}
+int CellStatistics::decided_quantile(double q) const {
+  return quantile_of(decided_histogram, q);
+}
 
 double CellStatistics::mean_decided_round() const {
   std::int64_t count = 0;

@@ -38,17 +38,18 @@ json Trace::ids_of_delegations(const std::vector<int>& delegations) const {
 
 void Trace::on_start(const Scenario& scenario, std::uint64_t seed) {
   const ChairSettings& chair = scenario.process.chair;
-  events_.push_back({{"event", "start"},
-                     {"scenario", scenario.id},
-                     {"title", scenario.title},
-                     {"delegations", scenario.delegation_count()},
-                     {"issues", scenario.issue_count()},
-                     {"rule", scenario.process.rule.name()},
-                     {"max_rounds", scenario.process.max_rounds},
-                     {"chair", chair.delegation >= 0 ? json(scenario.delegations[static_cast<std::size_t>(chair.delegation)].id)
-                                                     : json(nullptr)},
-                     {"strategy", to_string(chair.strategy)},
-                     {"seed", seed}});
+  events_.push_back(
+      {{"event", "start"},
+       {"scenario", scenario.id},
+       {"title", scenario.title},
+       {"delegations", scenario.delegation_count()},
+       {"issues", scenario.issue_count()},
+       {"rule", scenario.process.rule.name()},
+       {"max_rounds", scenario.process.max_rounds},
+       {"chair", chair.delegation >= 0 ? json(scenario.delegations[static_cast<std::size_t>(chair.delegation)].id)
+                                       : json(nullptr)},
+       {"strategy", to_string(chair.strategy)},
+       {"seed", seed}});
   std::string header = "round,support,aside,object,support_power,aside_power,object_power,mean_utility";
   for (const auto& issue : scenario.issues) header += ",draft_" + issue.id;
   for (const auto& bloc : scenario.blocs) header += ",distance_" + bloc.id;
@@ -105,13 +106,18 @@ void Trace::on_responses(const State& state, const std::vector<std::vector<int>>
                           scenario_.blocs[static_cast<std::size_t>(delegation.bloc)].leader != i;
     if (reason.empty()) {
       if (follower) {
-        reason = "follows its bloc leader " +
-                 scenario_.delegations[static_cast<std::size_t>(scenario_.blocs[static_cast<std::size_t>(delegation.bloc)].leader)].id;
+        reason =
+            "follows its bloc leader " + scenario_
+                                             .delegations[static_cast<std::size_t>(
+                                                 scenario_.blocs[static_cast<std::size_t>(delegation.bloc)].leader)]
+                                             .id;
       } else if (response == Response::support) {
-        reason = "utility " + format_number(utility) + " >= support threshold " + format_number(state.support_threshold(i));
+        reason =
+            "utility " + format_number(utility) + " >= support threshold " + format_number(state.support_threshold(i));
       } else if (response == Response::object) {
         reason = utility < state.blocking_threshold(i)
-                     ? "utility " + format_number(utility) + " < blocking threshold " + format_number(state.blocking_threshold(i))
+                     ? "utility " + format_number(utility) + " < blocking threshold " +
+                           format_number(state.blocking_threshold(i))
                      : "objects with its bloc";
       } else {
         reason = "utility " + format_number(utility) + " below support threshold " +

@@ -80,8 +80,7 @@ std::size_t invalid_utf8_offset(const std::string& text) {
 }
 
 std::string Range::describe() const {
-  return std::string(low_open ? "(" : "[") + format_bound(low) + ", " + format_bound(high) +
-         (high_open ? ")" : "]");
+  return std::string(low_open ? "(" : "[") + format_bound(low) + ", " + format_bound(high) + (high_open ? ")" : "]");
 }
 
 void Source::add_override(std::string key_path, std::string expression) {
@@ -92,7 +91,9 @@ void Source::add_file_override(std::string key_path, std::string file, int line,
   file_overrides_.push_back({std::move(key_path), std::move(file), line, column});
 }
 
-void Source::add_document(std::string file, YAML::Node root) { documents_.emplace_back(std::move(file), std::move(root)); }
+void Source::add_document(std::string file, YAML::Node root) {
+  documents_.emplace_back(std::move(file), std::move(root));
+}
 
 namespace {
 // Depth-first search for `wanted` (by identity) under `node`. The budget bounds the walk, since
@@ -123,8 +124,7 @@ std::string Source::file_of(const YAML::Node& node) const {
   return merged_file_;
 }
 
-void Source::fail(const YAML::Node& node, const std::string& key_path,
-                  const std::string& message) const {
+void Source::fail(const YAML::Node& node, const std::string& key_path, const std::string& message) const {
   YAML::Mark mark = node.IsDefined() ? node.Mark() : YAML::Mark::null_mark();
   const int line = mark.is_null() ? 0 : mark.line + 1;
   const int column = mark.is_null() ? 0 : mark.column + 1;
@@ -132,8 +132,7 @@ void Source::fail(const YAML::Node& node, const std::string& key_path,
   fail_in(file_of(node), line, column, key_path, message);
 }
 
-void Source::fail_at(int line, int column, const std::string& key_path,
-                     const std::string& message) const {
+void Source::fail_at(int line, int column, const std::string& key_path, const std::string& message) const {
   fail_in(file_, line, column, key_path, message);
 }
 
@@ -156,17 +155,12 @@ void Source::fail_in(const std::string& file, int line, int column, const std::s
 
 std::string describe_type(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Null:
-      return "nothing (null)";
+    case YAML::NodeType::Null: return "nothing (null)";
     case YAML::NodeType::Scalar:
-      return "'" + (node.Scalar().size() > 40 ? node.Scalar().substr(0, 40) + "..." : node.Scalar()) +
-             "'";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Undefined:
-      return "nothing";
+      return "'" + (node.Scalar().size() > 40 ? node.Scalar().substr(0, 40) + "..." : node.Scalar()) + "'";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Undefined: return "nothing";
   }
   return "an unknown node";
 }
@@ -203,8 +197,7 @@ MapReader::MapReader(const Source& source, const YAML::Node& node, std::string p
 
 MapReader::MapReader(const Source& source, const YAML::Node& node, std::string path,
                      std::initializer_list<const char*> allowed_keys)
-    : MapReader(source, node, std::move(path),
-                std::vector<std::string>(allowed_keys.begin(), allowed_keys.end())) {}
+    : MapReader(source, node, std::move(path), std::vector<std::string>(allowed_keys.begin(), allowed_keys.end())) {}
 
 void MapReader::check_keys(const std::vector<std::string>& allowed_keys) {
   std::map<std::string, bool> seen;
@@ -221,8 +214,7 @@ void MapReader::check_keys(const std::vector<std::string>& allowed_keys) {
       std::string allowed;
       for (const auto& name : allowed_keys) allowed += (allowed.empty() ? "" : ", ") + name;
       source_.fail(key_node, child_path(key),
-                   "unknown key '" + key + "'" + did_you_mean(key, allowed_keys) +
-                       "; allowed here: " + allowed);
+                   "unknown key '" + key + "'" + did_you_mean(key, allowed_keys) + "; allowed here: " + allowed);
     }
   }
 }
@@ -243,7 +235,9 @@ YAML::Node MapReader::required(const std::string& key) const {
   return value;
 }
 
-std::string MapReader::child_path(const std::string& key) const { return join_path(path_, key); }
+std::string MapReader::child_path(const std::string& key) const {
+  return join_path(path_, key);
+}
 
 void require_map(const Source& source, const YAML::Node& node, const std::string& path) {
   if (!node.IsMap()) source.fail(node, path, "expected a mapping of keys, got " + describe_type(node));
@@ -267,8 +261,8 @@ std::string read_string(const Source& source, const YAML::Node& node, const std:
 std::string read_id(const Source& source, const YAML::Node& node, const std::string& path) {
   std::string id = read_string(source, node, path);
   auto allowed = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; };
-  const bool valid = !id.empty() && id.size() <= 64 && id[0] >= 'a' && id[0] <= 'z' &&
-                     std::all_of(id.begin(), id.end(), allowed);
+  const bool valid =
+      !id.empty() && id.size() <= 64 && id[0] >= 'a' && id[0] <= 'z' && std::all_of(id.begin(), id.end(), allowed);
   if (!valid) {
     source.fail(node, path,
                 "'" + id.substr(0, 64) +
@@ -278,8 +272,7 @@ std::string read_id(const Source& source, const YAML::Node& node, const std::str
   return id;
 }
 
-double read_number(const Source& source, const YAML::Node& node, const std::string& path,
-                   const Range& range) {
+double read_number(const Source& source, const YAML::Node& node, const std::string& path, const Range& range) {
   if (!node.IsScalar()) source.fail(node, path, "expected a number, got " + describe_type(node));
   if (node.Tag() == "!") {
     source.fail(node, path, "expected a number, got the quoted text " + describe_type(node));
@@ -304,16 +297,13 @@ double read_number(const Source& source, const YAML::Node& node, const std::stri
   return value;
 }
 
-int read_integer(const Source& source, const YAML::Node& node, const std::string& path, int low,
-                 int high) {
+int read_integer(const Source& source, const YAML::Node& node, const std::string& path, int low, int high) {
   double value = read_number(source, node, path,
-                             Range{-std::numeric_limits<double>::infinity(),
-                                   std::numeric_limits<double>::infinity()});
+                             Range{-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()});
   if (value != std::floor(value)) source.fail(node, path, "expected a whole number, got " + node.Scalar());
   if (value < low || value > high) {
     source.fail(node, path,
-                node.Scalar() + " is out of range [" + std::to_string(low) + ", " +
-                    std::to_string(high) + "]");
+                node.Scalar() + " is out of range [" + std::to_string(low) + ", " + std::to_string(high) + "]");
   }
   return static_cast<int>(value);
 }
@@ -333,8 +323,7 @@ std::string read_choice(const Source& source, const YAML::Node& node, const std:
   if (std::find(choices.begin(), choices.end(), value) != choices.end()) return value;
   std::string listed;
   for (const auto& choice : choices) listed += (listed.empty() ? "" : ", ") + choice;
-  source.fail(node, path,
-              "'" + value.substr(0, 64) + "' is not one of: " + listed + did_you_mean(value, choices));
+  source.fail(node, path, "'" + value.substr(0, 64) + "' is not one of: " + listed + did_you_mean(value, choices));
 }
 
 }  // namespace negsim::detail

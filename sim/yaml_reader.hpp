@@ -40,10 +40,8 @@ class Source {
   void add_document(std::string file, YAML::Node root);
   // The file whose tree the others were merged into: the base of an overlay (default: file()).
   void set_merged_file(std::string file) { merged_file_ = std::move(file); }
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& key_path,
-                         const std::string& message) const;
-  [[noreturn]] void fail_at(int line, int column, const std::string& key_path,
-                            const std::string& message) const;
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& key_path, const std::string& message) const;
+  [[noreturn]] void fail_at(int line, int column, const std::string& key_path, const std::string& message) const;
   const std::string& file() const { return file_; }
   // The file a node was read from: an included document that holds it, else the merged file.
   std::string file_of(const YAML::Node& node) const;
@@ -74,8 +72,7 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
 // A mapping whose keys are checked once: duplicates and unknown keys are errors.
 class MapReader {
  public:
-  MapReader(const Source& source, const YAML::Node& node, std::string path,
-            std::vector<std::string> allowed_keys);
+  MapReader(const Source& source, const YAML::Node& node, std::string path, std::vector<std::string> allowed_keys);
   MapReader(const Source& source, const YAML::Node& node, std::string path,
             std::initializer_list<const char*> allowed_keys);
 
@@ -98,10 +95,8 @@ std::string index_path(const std::string& parent, std::size_t index);
 
 std::string read_string(const Source& source, const YAML::Node& node, const std::string& path);
 std::string read_id(const Source& source, const YAML::Node& node, const std::string& path);
-double read_number(const Source& source, const YAML::Node& node, const std::string& path,
-                   const Range& range);
-int read_integer(const Source& source, const YAML::Node& node, const std::string& path,
-                 int low, int high);
+double read_number(const Source& source, const YAML::Node& node, const std::string& path, const Range& range);
+int read_integer(const Source& source, const YAML::Node& node, const std::string& path, int low, int high);
 bool read_bool(const Source& source, const YAML::Node& node, const std::string& path);
 void require_sequence(const Source& source, const YAML::Node& node, const std::string& path);
 void require_map(const Source& source, const YAML::Node& node, const std::string& path);

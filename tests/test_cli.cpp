@@ -10,14 +10,16 @@ using test_support::run_command;
 namespace fs = std::filesystem;
 
 namespace {
-bool directory_is_empty(const fs::path& directory) { return fs::is_empty(directory); }
+bool directory_is_empty(const fs::path& directory) {
+  return fs::is_empty(directory);
+}
 }  // namespace
 
 TEST_CASE("negsim run writes the five outputs and prints where they went", "[cli]") {
   const auto directory = test_support::temporary_directory("run");
   const auto out = directory / "gge";
-  const auto result = run_command(negsim_binary() + " run " + test_support::source_path("scenarios/gge-2016-2017.yaml") +
-                                  " --out " + out.string());
+  const auto result = run_command(negsim_binary() + " run " +
+                                  test_support::source_path("scenarios/gge-2016-2017.yaml") + " --out " + out.string());
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
   CHECK(result.output.find("NO CONSENSUS") != std::string::npos);
@@ -40,12 +42,14 @@ TEST_CASE("negsim run writes the five outputs and prints where they went", "[cli
   CHECK(meta["scenario_sha256"].get<std::string>().size() == 64);
   CHECK(meta["seed"] == 1);
   SECTION("running again into the same directory is refused (exit 1), --force replaces it") {
-    const auto again = run_command(negsim_binary() + " run " + test_support::source_path("scenarios/gge-2016-2017.yaml") +
-                                   " --quiet --out " + out.string());
+    const auto again =
+        run_command(negsim_binary() + " run " + test_support::source_path("scenarios/gge-2016-2017.yaml") +
+                    " --quiet --out " + out.string());
     CHECK(again.exit_code == 1);
     CHECK(again.output.find("already exists") != std::string::npos);
-    const auto forced = run_command(negsim_binary() + " run " + test_support::source_path("scenarios/gge-2016-2017.yaml") +
-                                    " --quiet --force --out " + out.string());
+    const auto forced =
+        run_command(negsim_binary() + " run " + test_support::source_path("scenarios/gge-2016-2017.yaml") +
+                    " --quiet --force --out " + out.string());
     CHECK(forced.exit_code == 0);
     CHECK(forced.output.empty());
   }
@@ -59,7 +63,8 @@ TEST_CASE("the default run directory is results/<scenario>/<run-id> and a second
   REQUIRE(run_command(command).exit_code == 0);
   REQUIRE(run_command(command).exit_code == 0);
   std::vector<fs::path> runs;
-  for (const auto& entry : fs::directory_iterator(directory / "results" / "gge-2014-2015")) runs.push_back(entry.path());
+  for (const auto& entry : fs::directory_iterator(directory / "results" / "gge-2014-2015"))
+    runs.push_back(entry.path());
   CHECK(runs.size() == 2);
   for (const auto& run : runs) CHECK(fs::exists(run / "summary.json"));
   fs::remove_all(directory);
@@ -80,8 +85,9 @@ TEST_CASE("same seed, same bytes: two runs of the command agree", "[cli][determi
 }
 
 TEST_CASE("run with format json prints the summary as JSON", "[cli]") {
-  const auto result = run_command(negsim_binary() + " run " + test_support::source_path("scenarios/gge-2016-2017.yaml") +
-                                  " --no-write --format json");
+  const auto result =
+      run_command(negsim_binary() + " run " + test_support::source_path("scenarios/gge-2016-2017.yaml") +
+                  " --no-write --format json");
   REQUIRE(result.exit_code == 0);
   const auto summary = nlohmann::json::parse(result.output);
   CHECK(summary["outcome"] == "no_consensus");
@@ -89,8 +95,9 @@ TEST_CASE("run with format json prints the summary as JSON", "[cli]") {
 }
 
 TEST_CASE("what-if overrides from the command line", "[cli]") {
-  const auto result = run_command(negsim_binary() + " run " + test_support::source_path("scenarios/gge-2016-2017.yaml") +
-                                  " --no-write --format json --set process.rule=consensus-minus-3");
+  const auto result =
+      run_command(negsim_binary() + " run " + test_support::source_path("scenarios/gge-2016-2017.yaml") +
+                  " --no-write --format json --set process.rule=consensus-minus-3");
   REQUIRE(result.exit_code == 0);
   CHECK(nlohmann::json::parse(result.output)["rule"] == "consensus-minus-3");
   const auto typo = run_command(negsim_binary() + " run " + test_support::source_path("scenarios/gge-2016-2017.yaml") +
@@ -132,7 +139,8 @@ TEST_CASE("bad input: exit 2, file:line:column in the message, nothing written",
   while (std::getline(table, row)) {
     const std::string file = row.substr(0, row.find('\t'));
     const std::string path = test_support::source_path("tests/bad-input/" + file);
-    const auto result = run_command("timeout 20 " + negsim_binary() + " run " + path + " --out " + (directory / "out").string());
+    const auto result =
+        run_command("timeout 20 " + negsim_binary() + " run " + path + " --out " + (directory / "out").string());
     INFO(file << ": " << result.output);
     CHECK(result.exit_code == 2);
     CHECK(result.output.find(path + ":") != std::string::npos);
@@ -144,8 +152,9 @@ TEST_CASE("bad input: exit 2, file:line:column in the message, nothing written",
 }
 
 TEST_CASE("an unwritable results directory is a clear error, exit 1", "[cli]") {
-  const auto result = run_command(negsim_binary() + " run " + test_support::source_path("scenarios/gge-2016-2017.yaml") +
-                                  " --out /proc/negsim-cannot-write-here");
+  const auto result =
+      run_command(negsim_binary() + " run " + test_support::source_path("scenarios/gge-2016-2017.yaml") +
+                  " --out /proc/negsim-cannot-write-here");
   CHECK(result.exit_code == 1);
   CHECK(result.output.find("cannot") != std::string::npos);
 }

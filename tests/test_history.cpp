@@ -89,8 +89,10 @@ TEST_CASE("the backtest criterion reads the statistics as documented", "[history
   const auto consensus = static_cast<std::size_t>(negsim::OutcomeKind::consensus);
   statistics.outcome_counts[no_consensus] = 5;
   statistics.outcome_counts[consensus] = 5;
-  for (const char* id : {"russia", "china", "cuba"}) statistics.objected[static_cast<std::size_t>(scenario.find_delegation(id))] = 5;
-  for (const char* id : {"ihl", "self_defence", "countermeasures"}) statistics.contested[static_cast<std::size_t>(scenario.find_issue(id))] = 5;
+  for (const char* id : {"russia", "china", "cuba"})
+    statistics.objected[static_cast<std::size_t>(scenario.find_delegation(id))] = 5;
+  for (const char* id : {"ihl", "self_defence", "countermeasures"})
+    statistics.contested[static_cast<std::size_t>(scenario.find_issue(id))] = 5;
   SECTION("a tie for the most frequent outcome passes, and half the runs is enough for a name") {
     const auto result = negsim::evaluate_backtest(scenario, statistics);
     CHECK(result.outcome_passed);
@@ -117,9 +119,9 @@ TEST_CASE("the backtest criterion reads the statistics as documented", "[history
 }
 
 TEST_CASE("negsim backtest prints a table and exits 0 when every row passes", "[history][backtest][cli]") {
-  const auto result = test_support::run_command(test_support::negsim_binary() + " backtest " +
-                                                test_support::source_path("scenarios/history/what-if") +
-                                                " --seeds 10 --threads 1");
+  const auto result =
+      test_support::run_command(test_support::negsim_binary() + " backtest " +
+                                test_support::source_path("scenarios/history/what-if") + " --seeds 10 --threads 1");
   INFO(result.output);
   CHECK(result.exit_code == 0);
   CHECK(result.output.find("gge-2017-consensus-minus-1") != std::string::npos);
@@ -159,11 +161,11 @@ TEST_CASE("a delegation takes what it does not set from its stance", "[history][
   const auto scenario = negsim::load_scenario_file((directory / "scenario.yaml").string());
   const int usa = scenario.find_delegation("usa");
   const int russia = scenario.find_delegation("russia");
-  CHECK(scenario.power(usa) == Approx(2));                // from the stance
-  CHECK(scenario.positions(usa, 0) == Approx(0.9));       // ihl from the stance
-  CHECK(scenario.positions(usa, 1) == Approx(0.6));       // norms: the scenario wins
-  CHECK(scenario.red_line_min(usa, 0) == Approx(0.3));    // the scenario's red line wins
-  CHECK(scenario.raw_salience(usa, 0) == Approx(0.6));    // undeclared 'attribution' dropped
+  CHECK(scenario.power(usa) == Approx(2));              // from the stance
+  CHECK(scenario.positions(usa, 0) == Approx(0.9));     // ihl from the stance
+  CHECK(scenario.positions(usa, 1) == Approx(0.6));     // norms: the scenario wins
+  CHECK(scenario.red_line_min(usa, 0) == Approx(0.3));  // the scenario's red line wins
+  CHECK(scenario.raw_salience(usa, 0) == Approx(0.6));  // undeclared 'attribution' dropped
   CHECK(scenario.salience.row(usa).sum() == Approx(1));
   CHECK(scenario.salience(usa, 0) == Approx(0.6));
   CHECK(scenario.delegations[static_cast<std::size_t>(russia)].agent.beta == Approx(0.7));
@@ -228,8 +230,8 @@ TEST_CASE("errors inside a stance file name that file and its line", "[history][
   SECTION("an id defined in two stance files") {
     write(stance_path, stance_file());
     write(directory / "stances/other.yaml", "delegations:\n  usa: {power: 3}\n");
-    write(scenario_file, "title: Two files\nstances: [stances/test.yaml, stances/other.yaml]\n" + std::string(two_issues) +
-                             "delegations:\n  - {id: usa}\n  - {id: russia}\n");
+    write(scenario_file, "title: Two files\nstances: [stances/test.yaml, stances/other.yaml]\n" +
+                             std::string(two_issues) + "delegations:\n  - {id: usa}\n  - {id: russia}\n");
     CHECK_THROWS_WITH(negsim::load_scenario_file(scenario_file), Catch::Contains("has a stance in both"));
   }
   fs::remove_all(directory);
@@ -238,8 +240,7 @@ TEST_CASE("errors inside a stance file name that file and its line", "[history][
 TEST_CASE("a stance file may build on another", "[history][stances]") {
   const auto directory = test_support::temporary_directory("stance-chain");
   write(directory / "stances/test.yaml", stance_file());
-  write(directory / "stances/later.yaml",
-        "stances: test.yaml\ndelegations:\n  usa:\n    positions: {ihl: 0.7}\n");
+  write(directory / "stances/later.yaml", "stances: test.yaml\ndelegations:\n  usa:\n    positions: {ihl: 0.7}\n");
   write(directory / "scenario.yaml", "title: Chain\nstances: stances/later.yaml\n" + std::string(two_issues) +
                                          "delegations:\n  - {id: usa}\n  - {id: russia}\n");
   const auto scenario = negsim::load_scenario_file((directory / "scenario.yaml").string());
@@ -271,7 +272,9 @@ TEST_CASE("an overlay applies its set entries and replaces the base's descriptio
   }
   SECTION("an error in the base names the base file") {
     const auto directory = test_support::temporary_directory("overlay-base");
-    write(directory / "base.yaml", scenario_with_stances("  - {id: usa, positions: {ihl: 2, norms: 0}}\n  - {id: russia, positions: {ihl: 0, norms: 0}}\n"));
+    write(directory / "base.yaml",
+          scenario_with_stances(
+              "  - {id: usa, positions: {ihl: 2, norms: 0}}\n  - {id: russia, positions: {ihl: 0, norms: 0}}\n"));
     write(directory / "stances/test.yaml", stance_file());
     write(directory / "variant.yaml", "base: base.yaml\ntitle: Variant\n");
     try {

@@ -105,8 +105,8 @@ process:
   for (const char* rule : {"unanimity", "consensus", "consensus-minus-1"}) {
     for (const char* strategy : {"compromise", "nash", "maximin"}) {
       DYNAMIC_SECTION(rule << " / " << strategy) {
-        auto scenario = scenario_from(text, {std::string("process.rule=") + rule,
-                                             std::string("process.chair.strategy=") + strategy});
+        auto scenario = scenario_from(
+            text, {std::string("process.rule=") + rule, std::string("process.chair.strategy=") + strategy});
         const auto outcome = negsim::simulate(scenario, 1);
         CHECK(outcome.kind == negsim::OutcomeKind::consensus);
         CHECK(outcome.rounds == 1);
@@ -195,7 +195,8 @@ process:
     CHECK(outcome.kind != negsim::OutcomeKind::no_consensus);
   }
   SECTION("repair off and no amendments: the red line blocks to the deadline") {
-    const auto outcome = negsim::simulate(scenario_from(text, {"process.chair.repair=false", "process.chair.amendments=false"}), 1);
+    const auto outcome =
+        negsim::simulate(scenario_from(text, {"process.chair.repair=false", "process.chair.amendments=false"}), 1);
     CHECK(outcome.kind == negsim::OutcomeKind::no_consensus);
     CHECK(outcome.rounds == 4);
   }

@@ -5,7 +5,6 @@
 //   NEGSIM_UPDATE_GOLDEN=1 ctest --test-dir build -R golden
 // then review `git diff tests/golden/`.
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 
 #include "negsim/outputs.hpp"

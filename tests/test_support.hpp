@@ -1,10 +1,9 @@
 // Helpers shared by the tests: paths, small inline scenarios, running the built command.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
-#include <unistd.h>
 #include <sys/wait.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -19,7 +18,9 @@
 
 namespace test_support {
 
-inline std::string source_path(const std::string& relative) { return std::string(NEGSIM_SOURCE_DIR) + "/" + relative; }
+inline std::string source_path(const std::string& relative) {
+  return std::string(NEGSIM_SOURCE_DIR) + "/" + relative;
+}
 
 inline std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -68,7 +69,9 @@ inline CommandResult run_command(const std::string& command) {
   return result;
 }
 
-inline std::string negsim_binary() { return NEGSIM_BINARY; }
+inline std::string negsim_binary() {
+  return NEGSIM_BINARY;
+}
 
 // A fresh empty directory under the system temp directory.
 inline std::filesystem::path temporary_directory(const std::string& name) {
@@ -85,7 +88,8 @@ inline std::vector<std::string> ids_with(const negsim::Scenario& scenario, const
                                          negsim::Response response) {
   std::vector<std::string> ids;
   for (int i = 0; i < scenario.delegation_count(); ++i) {
-    if (outcome.responses[static_cast<std::size_t>(i)] == response) ids.push_back(scenario.delegations[static_cast<std::size_t>(i)].id);
+    if (outcome.responses[static_cast<std::size_t>(i)] == response)
+      ids.push_back(scenario.delegations[static_cast<std::size_t>(i)].id);
   }
   std::sort(ids.begin(), ids.end());
   return ids;

@@ -1,6 +1,5 @@
 // Sweeps: identical numbers for any thread count, Wilson intervals, grids, bad --vary.
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "negsim/errors.hpp"
@@ -25,8 +24,9 @@ TEST_CASE("Wilson intervals match hand-computed values", "[sweep][wilson]") {
 }
 
 TEST_CASE("a sweep gives the same statistics on 1, 2 and 4 threads", "[sweep][determinism]") {
-  const auto scenario = negsim::load_scenario_file(test_support::source_path("scenarios/gge-2016-2017.yaml"),
-                                                   {"process.noise=0.08", "delegations.russia.outside_option={value: 0.3, range: [0.1, 0.9]}"});
+  const auto scenario = negsim::load_scenario_file(
+      test_support::source_path("scenarios/gge-2016-2017.yaml"),
+      {"process.noise=0.08", "delegations.russia.outside_option={value: 0.3, range: [0.1, 0.9]}"});
   negsim::ReplicateOptions options;
   options.master_seed = 11;
   options.replicates = 300;
@@ -49,8 +49,8 @@ TEST_CASE("a sweep gives the same statistics on 1, 2 and 4 threads", "[sweep][de
 }
 
 TEST_CASE("grids expand in order, last axis fastest", "[sweep][grid]") {
-  const auto cells = negsim::expand_grid({negsim::parse_vary("process.rule=unanimity,consensus"),
-                                          negsim::parse_vary("process.noise=0:0.1:3")});
+  const auto cells = negsim::expand_grid(
+      {negsim::parse_vary("process.rule=unanimity,consensus"), negsim::parse_vary("process.noise=0:0.1:3")});
   REQUIRE(cells.size() == 6);
   CHECK(cells[0].overrides() == std::vector<std::string>{"process.rule=unanimity", "process.noise=0"});
   CHECK(cells[1].overrides() == std::vector<std::string>{"process.rule=unanimity", "process.noise=0.05"});
@@ -65,11 +65,12 @@ TEST_CASE("grids expand in order, last axis fastest", "[sweep][grid]") {
 
 TEST_CASE("a grid over the rule reproduces the known outcomes of a lone red line", "[sweep][grid]") {
   const auto directory = test_support::temporary_directory("sweep-rule");
-  const auto result = run_command(negsim_binary() + " sweep " + test_support::source_path("tests/valid-base.yaml") +
-                                  " --quiet --replicates 20 --set process.chair.repair=false --set process.chair.amendments=false"
-                                  " --set delegations.usa.red_lines.ihl.min=0.5 --set delegations.uk.red_lines.ihl.min=0.5"
-                                  " --vary process.rule=unanimity,consensus,consensus-minus-1 --out " +
-                                  (directory / "sweep").string());
+  const auto result =
+      run_command(negsim_binary() + " sweep " + test_support::source_path("tests/valid-base.yaml") +
+                  " --quiet --replicates 20 --set process.chair.repair=false --set process.chair.amendments=false"
+                  " --set delegations.usa.red_lines.ihl.min=0.5 --set delegations.uk.red_lines.ihl.min=0.5"
+                  " --vary process.rule=unanimity,consensus,consensus-minus-1 --out " +
+                  (directory / "sweep").string());
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
   const auto summary = nlohmann::json::parse(test_support::read_text((directory / "sweep" / "summary.json").string()));

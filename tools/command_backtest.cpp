@@ -36,8 +36,8 @@ int backtest_command(const std::vector<std::string>& arguments) {
   std::uint64_t master_seed = 1;
   int threads = 0;
   std::string format = "text";
-  options.add_options()("help,h", "show this help")(
-      "seeds", po::value<std::uint64_t>(&seeds)->default_value(200), "replicates per scenario")(
+  options.add_options()("help,h", "show this help")("seeds", po::value<std::uint64_t>(&seeds)->default_value(200),
+                                                    "replicates per scenario")(
       "seed", po::value<std::uint64_t>(&master_seed)->default_value(1), "master seed of the replicates")(
       "threads", po::value<int>(&threads)->default_value(0), "worker threads (0: all cores)")(
       "no-sample", "keep declared uncertainty at its values; only perception noise varies")(

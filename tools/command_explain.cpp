@@ -54,7 +54,8 @@ int explain_command(const std::vector<std::string>& arguments) {
   if (files.size() != 1) throw po::error("explain takes exactly one scenario FILE");
   if (format != "text" && format != "json") throw po::error("--format must be text or json, not '" + format + "'");
   if (explain_options.replicates > 10000000) throw po::error("--replicates must be at most 10000000");
-  if (explain_options.threads < 0 || explain_options.threads > 1024) throw po::error("--threads must be between 0 and 1024");
+  if (explain_options.threads < 0 || explain_options.threads > 1024)
+    throw po::error("--threads must be between 0 and 1024");
   const Scenario scenario = load_scenario_file(files[0], overrides);
   const Explanation explanation = explain(scenario, explain_options);
   if (format == "json") {

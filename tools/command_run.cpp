@@ -43,17 +43,17 @@ int run_command(const std::vector<std::string>& arguments) {
   std::string out_directory;
   std::string results_root = "results";
   std::string format = "text";
-  options.add_options()("help,h", "show this help")(
-      "seed", po::value<std::uint64_t>(&seed)->default_value(1), "master seed (perception noise, --sample)")(
+  options.add_options()("help,h", "show this help")("seed", po::value<std::uint64_t>(&seed)->default_value(1),
+                                                    "master seed (perception noise, --sample)")(
       "rounds", po::value<int>(&rounds), "deadline: override process.max_rounds")(
       "set", po::value<std::vector<std::string>>(&overrides)->composing(),
       "override a scenario value, key.path=value (repeatable), e.g. process.rule=unanimity")(
       "sample", "draw the scenario's declared uncertainty once, using the seed")(
       "out", po::value<std::string>(&out_directory), "write the run into this directory (must not exist)")(
-      "results", po::value<std::string>(&results_root)->default_value("results"),
-      "root for default run directories")("force", "with --out: replace an existing directory")(
-      "no-write", "print the outcome only; write no files")("quiet,q", "print nothing on success")(
-      "format", po::value<std::string>(&format)->default_value("text"), "printed summary: text or json")(
+      "results", po::value<std::string>(&results_root)->default_value("results"), "root for default run directories")(
+      "force", "with --out: replace an existing directory")("no-write", "print the outcome only; write no files")(
+      "quiet,q", "print nothing on success")("format", po::value<std::string>(&format)->default_value("text"),
+                                             "printed summary: text or json")(
       "narrate", "tell the negotiation round by round, as a story, before the summary");
   LimitOptions limit_options;
   const po::options_description limits_description = limit_options.describe();
@@ -97,8 +97,7 @@ int run_command(const std::vector<std::string>& arguments) {
     }
   }
   const negsim::Outcome& outcome = engine.outcome();
-  const double wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   const bool write = values.count("no-write") == 0;
   std::string directory;

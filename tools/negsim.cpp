@@ -46,12 +46,8 @@ int main(int argc, char** argv) {
   arguments.erase(arguments.begin());
   // One line per subcommand: name -> function in tools/command_<name>.cpp.
   const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
-      {"run", run_command},
-      {"validate", validate_command},
-      {"sweep", sweep_command},
-      {"explain", explain_command},
-      {"report", report_command},
-      {"play", play_command},
+      {"run", run_command},           {"validate", validate_command}, {"sweep", sweep_command},
+      {"explain", explain_command},   {"report", report_command},     {"play", play_command},
       {"backtest", backtest_command},
   };
   try {

@@ -9,9 +9,9 @@
 // contested in at least half of the replicates.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <array>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

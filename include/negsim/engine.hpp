@@ -22,21 +22,21 @@ namespace negsim {
 // allocate.
 struct State {
   int round = 0;
-  Eigen::MatrixXd positions;              // n x k, current ideal points (move under influence)
-  Eigen::VectorXd draft;                  // k, the text on the table
-  Eigen::VectorXd utility;                // n, u_i(draft) as each delegation perceives it
-  Eigen::VectorXd noise;                  // n, this round's perception noise (0 without noise)
-  Eigen::VectorXd support_threshold;      // n, r_i(t)
+  Eigen::MatrixXd positions;                   // n x k, current ideal points (move under influence)
+  Eigen::VectorXd draft;                       // k, the text on the table
+  Eigen::VectorXd utility;                     // n, u_i(draft) as each delegation perceives it
+  Eigen::VectorXd noise;                       // n, this round's perception noise (0 without noise)
+  Eigen::VectorXd support_threshold;           // n, r_i(t)
   Eigen::VectorXd previous_support_threshold;  // n, r_i(t-1), for reciprocal agents
-  Eigen::VectorXd blocking_threshold;     // n, outside option minus the isolation cost it faces
-  std::vector<Response> responses;        // n
+  Eigen::VectorXd blocking_threshold;          // n, outside option minus the isolation cost it faces
+  std::vector<Response> responses;             // n
   std::vector<std::uint8_t> red_line_crossed;  // n x k row-major: 1 where the draft crosses it
-  std::vector<std::uint8_t> settled;      // k: paragraphs the chair settled by repair or amendment
+  std::vector<std::uint8_t> settled;           // k: paragraphs the chair settled by repair or amendment
 };
 
 struct ObjectionRecord {
   int delegation = -1;
-  std::vector<int> issues;            // what it objected to (red lines first, then largest losses)
+  std::vector<int> issues;  // what it objected to (red lines first, then largest losses)
   std::vector<int> red_lines_crossed;
 };
 
@@ -49,17 +49,17 @@ struct VoteTally {
 
 struct Outcome {
   OutcomeKind kind = OutcomeKind::no_consensus;
-  int rounds = 0;            // rounds played
-  int decided_round = -1;    // round of adoption (0-based), -1 when none
-  Eigen::VectorXd draft;     // final text (after any move to a chair's summary)
-  std::vector<Response> responses;     // to the final text
+  int rounds = 0;                   // rounds played
+  int decided_round = -1;           // round of adoption (0-based), -1 when none
+  Eigen::VectorXd draft;            // final text (after any move to a chair's summary)
+  std::vector<Response> responses;  // to the final text
   std::vector<ObjectionRecord> objectors;
-  std::vector<ObjectionRecord> dissociators;   // stood aside
-  std::vector<int> moved_to_chairs_summary;    // issues
+  std::vector<ObjectionRecord> dissociators;  // stood aside
+  std::vector<int> moved_to_chairs_summary;   // issues
   std::optional<VoteTally> vote;
-  std::vector<int> pivotal;                    // objectors whose objection alone blocks adoption
-  std::vector<int> contested_issues;           // union of objectors' issues (or the moved ones)
-  bool interrupted = false;                    // ended early by interrupt(), not by the rules
+  std::vector<int> pivotal;           // objectors whose objection alone blocks adoption
+  std::vector<int> contested_issues;  // union of objectors' issues (or the moved ones)
+  bool interrupted = false;           // ended early by interrupt(), not by the rules
 };
 
 // Observer of what happens; the JSON trace, the narration and tests implement it.
@@ -139,20 +139,19 @@ class Engine {
   // Throws RunError when a utility, threshold, position or draft is not finite: no NaN may
   // reach a trace, whatever the scenario.
   void check_finite() const;
-  void finish(OutcomeKind kind, int decided_round, const std::vector<int>& moved_issues,
-              std::optional<VoteTally> vote);
+  void finish(OutcomeKind kind, int decided_round, const std::vector<int>& moved_issues, std::optional<VoteTally> vote);
   void apply_fallbacks();
   ObjectionRecord make_record(int delegation, const std::vector<std::vector<int>>& grievances) const;
 
   const Scenario& scenario_;
   std::uint64_t seed_;
   TraceSink* sink_;
-  InfluenceOperator influence_;  // W
+  InfluenceOperator influence_;     // W
   Eigen::VectorXd susceptibility_;  // n, diagonal of L
   State state_;
-  std::vector<std::vector<int>> grievances_;  // n lists, reserved to k
-  std::vector<std::uint64_t> delegation_keys_;  // n, hash of each id: noise streams by name
-  std::vector<int> follows_;  // n, the leader a bloc_follower copies, -1 otherwise
+  std::vector<std::vector<int>> grievances_;       // n lists, reserved to k
+  std::vector<std::uint64_t> delegation_keys_;     // n, hash of each id: noise streams by name
+  std::vector<int> follows_;                       // n, the leader a bloc_follower copies, -1 otherwise
   std::vector<std::vector<int>> red_line_issues_;  // n lists: the issues where each has a red line
   // Work buffers for trial polls and influence.
   Eigen::VectorXd trial_draft_;

@@ -23,7 +23,7 @@ struct ExplainOptions {
 // Would the outcome change if delegation `delegation` ...
 struct PivotalDelegation {
   int delegation = -1;
-  OutcomeKind without_red_lines = OutcomeKind::no_consensus;  // ... had no red lines?
+  OutcomeKind without_red_lines = OutcomeKind::no_consensus;     // ... had no red lines?
   OutcomeKind if_it_never_objected = OutcomeKind::no_consensus;  // ... never objected at all?
 };
 
@@ -50,9 +50,9 @@ struct IssueGap {
   bool acceptable_exists = true;
   double low = 0;
   double high = 1;
-  double distance = 0;         // from the tabled value to the acceptable interval (0 inside it)
-  std::vector<int> raising;    // delegations whose minimum sets `low`
-  std::vector<int> lowering;   // delegations whose maximum sets `high`
+  double distance = 0;        // from the tabled value to the acceptable interval (0 inside it)
+  std::vector<int> raising;   // delegations whose minimum sets `low`
+  std::vector<int> lowering;  // delegations whose maximum sets `high`
 };
 
 // Several delegations relaxing their red lines together by `shift` (when no single change does).
@@ -66,11 +66,11 @@ struct Explanation {
   Outcome outcome;
   std::vector<PivotalDelegation> pivotal_delegations;
   std::vector<PivotalIssue> pivotal_issues;
-  std::vector<Flip> smallest_changes;  // ranked by size
+  std::vector<Flip> smallest_changes;      // ranked by size
   std::vector<JointChange> joint_changes;  // ranked by shift
-  std::vector<IssueGap> gaps;          // contested issues (every issue when adopted)
-  std::optional<CellStatistics> sweep; // blocking power: sole_blocker / replicates
-  std::vector<double> shapley_shubik;  // power-weighted, quota = the vote threshold (2/3 if none)
+  std::vector<IssueGap> gaps;              // contested issues (every issue when adopted)
+  std::optional<CellStatistics> sweep;     // blocking power: sole_blocker / replicates
+  std::vector<double> shapley_shubik;      // power-weighted, quota = the vote threshold (2/3 if none)
   double quota = 2.0 / 3.0;
 };
 
@@ -80,8 +80,7 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options);
 
 nlohmann::ordered_json explanation_json(const Scenario& scenario, const Explanation& explanation,
                                         const ExplainOptions& options);
-std::string explanation_text(const Scenario& scenario, const Explanation& explanation,
-                             const ExplainOptions& options);
+std::string explanation_text(const Scenario& scenario, const Explanation& explanation, const ExplainOptions& options);
 
 // Shapley-Shubik index of a weighted quota game (a coalition wins with at least `quota` of the
 // total weight): exact over all coalitions for up to 16 players, otherwise estimated from

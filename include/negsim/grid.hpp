@@ -24,7 +24,7 @@ VaryAxis parse_vary(const std::string& expression);
 struct GridCell {
   int index = 0;
   std::vector<std::pair<std::string, std::string>> settings;  // key path, value, in axis order
-  std::vector<std::string> overrides() const;                  // "key=value" for the loader
+  std::vector<std::string> overrides() const;                 // "key=value" for the loader
 };
 
 // Cartesian product in the order the axes were given, the last axis varying fastest.

@@ -20,8 +20,8 @@ inline double issue_loss(double draft_value, double position, UtilityShape shape
 }
 
 // u_i(x) = 1 - sum_k S_ik loss(x_k, P_ik) for every delegation. `utilities` has n entries.
-void compute_utilities(const Eigen::MatrixXd& positions, const Eigen::MatrixXd& salience,
-                       const Eigen::VectorXd& draft, UtilityShape shape, Eigen::VectorXd& utilities);
+void compute_utilities(const Eigen::MatrixXd& positions, const Eigen::MatrixXd& salience, const Eigen::VectorXd& draft,
+                       UtilityShape shape, Eigen::VectorXd& utilities);
 
 // Support threshold r_i(t) of a time-dependent concession agent (Faratin, Sierra & Jennings 1998):
 // r(t) = r_max - (r_max - r_min) (t / T)^(1 / beta), t = round (0-based), T = max_rounds - 1.
@@ -46,7 +46,7 @@ class InfluenceOperator {
     double leader_weight = 0;  // weight on the leader
     double member_weight = 0;  // weight on each other member (leader excluded when weighted apart)
     std::vector<std::pair<int, double>> ties;
-    double normaliser = 1;     // row sum before normalising
+    double normaliser = 1;  // row sum before normalising
   };
   std::vector<Row> rows_;
   std::vector<std::vector<int>> bloc_members_;
@@ -56,9 +56,8 @@ class InfluenceOperator {
 // One Friedkin-Johnsen step: next = L W current + (I - L) initial, then each position is
 // clamped inside its own red lines. L = diag(susceptibility).
 void influence_step(const InfluenceOperator& influence, const Eigen::VectorXd& susceptibility,
-                    const Eigen::MatrixXd& initial, const Eigen::MatrixXd& current,
-                    const Eigen::MatrixXd& red_line_min, const Eigen::MatrixXd& red_line_max,
-                    Eigen::MatrixXd& next);
+                    const Eigen::MatrixXd& initial, const Eigen::MatrixXd& current, const Eigen::MatrixXd& red_line_min,
+                    const Eigen::MatrixXd& red_line_max, Eigen::MatrixXd& next);
 
 // True when the draft value lies outside [min, max] of delegation i's red line on issue k.
 inline bool crosses_red_line(const Scenario& scenario, int delegation, int issue, double value) {

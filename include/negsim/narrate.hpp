@@ -32,6 +32,9 @@ struct NarrationOptions {
 std::string narrate(const std::vector<nlohmann::ordered_json>& events, const Scenario* scenario,
                     const NarrationOptions& options = {});
 
+// A number as the story prints it: two decimals, halves rounded away from zero.
+std::string two_decimals(double value);
+
 // The events of a trace.jsonl file. Throws InputError naming the line of a bad event.
 std::vector<nlohmann::ordered_json> read_trace_file(const std::string& path);
 std::vector<nlohmann::ordered_json> parse_trace_lines(const std::string& jsonl, const std::string& file_name);

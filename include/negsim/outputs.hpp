@@ -2,9 +2,9 @@
 // summary.json, meta.json, draft.md; plus the short summary printed on the terminal.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

@@ -188,8 +188,7 @@ struct LoadLimits {
 Scenario load_scenario_file(const std::string& path, const std::vector<std::string>& overrides = {},
                             const LoadLimits& limits = {});
 Scenario load_scenario_text(const std::string& text, const std::string& file_name,
-                            const std::vector<std::string>& overrides = {},
-                            const LoadLimits& limits = {});
+                            const std::vector<std::string>& overrides = {}, const LoadLimits& limits = {});
 
 }  // namespace negsim
 

@@ -25,14 +25,14 @@ constexpr double utility_fixed_point = 1e9;  // utility sums are kept as integer
 struct CellStatistics {
   std::int64_t replicates = 0;
   std::array<std::int64_t, outcome_kind_count> outcome_counts{};  // indexed by OutcomeKind
-  std::vector<std::int64_t> rounds_histogram;    // [rounds] -> replicates that ended after that many
-  std::vector<std::int64_t> decided_histogram;   // [round, 1-based] -> adopted in that round
-  std::vector<std::int64_t> objected;            // per delegation: objected to the final text
-  std::vector<std::int64_t> stood_aside;         // per delegation
-  std::vector<std::int64_t> sole_blocker;        // per delegation: its objection alone blocked
-  std::vector<std::int64_t> contested;           // per issue
-  std::vector<std::int64_t> bloc_utility;        // per bloc: sum over replicates of the members' mean utility
-  std::int64_t overall_utility = 0;               // sum over replicates of every delegation's mean utility
+  std::vector<std::int64_t> rounds_histogram;                     // [rounds] -> replicates that ended after that many
+  std::vector<std::int64_t> decided_histogram;                    // [round, 1-based] -> adopted in that round
+  std::vector<std::int64_t> objected;                             // per delegation: objected to the final text
+  std::vector<std::int64_t> stood_aside;                          // per delegation
+  std::vector<std::int64_t> sole_blocker;                         // per delegation: its objection alone blocked
+  std::vector<std::int64_t> contested;                            // per issue
+  std::vector<std::int64_t> bloc_utility;  // per bloc: sum over replicates of the members' mean utility
+  std::int64_t overall_utility = 0;        // sum over replicates of every delegation's mean utility
 
   // Sized for `scenario` (same delegations, issues, blocs and max_rounds across a cell).
   explicit CellStatistics(const Scenario& scenario);
@@ -62,8 +62,8 @@ struct ReplicateOptions {
   std::uint64_t master_seed = 1;
   std::uint64_t first_replicate = 0;  // index of the first replicate (for splitting across ranks)
   std::uint64_t replicates = 100;
-  bool sample_uncertainty = true;     // draw declared uncertainty per replicate
-  int threads = 0;                    // 0: all cores
+  bool sample_uncertainty = true;  // draw declared uncertainty per replicate
+  int threads = 0;                 // 0: all cores
   // Called now and then from worker threads with the number of replicates finished so far
   // (monotone). May be empty.
   std::function<void(std::uint64_t)> progress;
