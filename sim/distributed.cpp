@@ -258,7 +258,7 @@ std::vector<CellStatistics> run_sweep_on(const ProcessGroup& group, const SweepJ
   if (group.rank() == 0 && timings != nullptr) {
     timings->clear();
     for (int r = 0; r < group.size(); ++r) {
-      const std::size_t at = static_cast<std::size_t>(3 * r);
+      const std::size_t at = 3 * static_cast<std::size_t>(r);
       timings->push_back({static_cast<std::uint64_t>(all[at]), all[at + 1], all[at + 2]});
     }
   }

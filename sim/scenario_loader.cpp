@@ -60,7 +60,7 @@ using OverrideFailure = std::function<void(const std::string& key_path, const st
 // Sets `path_text` (dots, [index] or list items by id) to `value` in the YAML tree, creating
 // missing mapping keys (a typo is then reported by validation like a typo in the file).
 // Returns the canonical key path. `fail` must throw.
-std::string apply_override_value(YAML::Node root, const std::string& path_text, const YAML::Node& value,
+std::string apply_override_value(const YAML::Node& root, const std::string& path_text, const YAML::Node& value,
                                  const OverrideFailure& fail) {
   std::vector<std::string> segments = split_override_path(path_text);
   if (segments.empty()) fail("", "empty key path");
@@ -119,7 +119,7 @@ std::string apply_override_value(YAML::Node root, const std::string& path_text, 
 }
 
 // Applies one "key.path=value" (--set) to the YAML tree. Returns the canonical key path.
-std::string apply_override(YAML::Node root, const std::string& expression) {
+std::string apply_override(const YAML::Node& root, const std::string& expression) {
   auto fail = [&](const std::string& path, const std::string& message) -> void {
     throw InputError("--set " + expression, 1, 1, path, message);
   };
@@ -338,7 +338,7 @@ class IncludeResolver {
   }
 
   // The scenario tree of `root` (read from `file`) with its includes resolved.
-  YAML::Node resolve(const std::string& file, YAML::Node root) {
+  YAML::Node resolve(const std::string& file, const YAML::Node& root) {
     if (!root.IsMap()) return root;
     const YAML::Node& const_root = root;
     if (const_root["base"]) return resolve_overlay(file, root);
@@ -411,7 +411,7 @@ class IncludeResolver {
   void close() { chain_.pop_back(); }
 
   // ----------------------------------------------------------------- overlays
-  YAML::Node resolve_overlay(const std::string& file, YAML::Node overlay) {
+  YAML::Node resolve_overlay(const std::string& file, const YAML::Node& overlay) {
     const Source own(file);
     MapReader map(own, overlay, "", {"base", "set", "title", "description", "dates", "sources", "expected"});
     map.required("title");  // a variant must not pass for the record it varies
@@ -479,7 +479,7 @@ class IncludeResolver {
     return entries;
   }
 
-  StanceEntries load_stance_file(const std::string& file, YAML::Node root) {
+  StanceEntries load_stance_file(const std::string& file, const YAML::Node& root) {
     const Source own(file);
     if (!root.IsMap()) {
       own.fail_at(1, 1, "",
@@ -565,7 +565,7 @@ class IncludeResolver {
     }
   }
 
-  void merge_stances(const std::string& file, YAML::Node root) {
+  void merge_stances(const std::string& file, const YAML::Node& root) {
     const YAML::Node& const_root = root;
     StanceEntries entries = load_stance_list(file, const_root["stances"]);
     const auto issue_ids = list_ids(const_root["issues"]);

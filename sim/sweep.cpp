@@ -45,7 +45,7 @@ void CellStatistics::add(const Scenario& scenario, const Outcome& outcome) {
   ++replicates;
   ++outcome_counts[static_cast<std::size_t>(outcome.kind)];
   ++rounds_histogram[static_cast<std::size_t>(outcome.rounds)];
-  if (outcome.decided_round >= 0) ++decided_histogram[static_cast<std::size_t>(outcome.decided_round + 1)];
+  if (outcome.decided_round >= 0) ++decided_histogram[static_cast<std::size_t>(outcome.decided_round) + 1];
   for (std::size_t i = 0; i < outcome.responses.size(); ++i) {
     if (outcome.responses[i] == Response::object) ++objected[i];
     if (outcome.responses[i] == Response::aside) ++stood_aside[i];

@@ -220,7 +220,7 @@ std::string sorted_replicate_rows(const std::string& path, const FinishedCells* 
     if (first == std::string::npos || second == std::string::npos) continue;
     const std::uint64_t cell = std::stoull(line.substr(0, first));
     if (keep != nullptr && (cell >= keep->size() || !(*keep)[cell])) continue;
-    rows.push_back({{cell, std::stoull(line.substr(first + 1, second - first - 1))}, std::move(line)});
+    rows.push_back({{cell, std::stoull(line.substr(first + 1, second - first - 1))}, line});
   }
   std::sort(rows.begin(), rows.end());
   std::string sorted = header + "\n";

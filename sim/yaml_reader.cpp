@@ -91,8 +91,8 @@ void Source::add_file_override(std::string key_path, std::string file, int line,
   file_overrides_.push_back({std::move(key_path), std::move(file), line, column});
 }
 
-void Source::add_document(std::string file, YAML::Node root) {
-  documents_.emplace_back(std::move(file), std::move(root));
+void Source::add_document(std::string file, const YAML::Node& root) {
+  documents_.emplace_back(std::move(file), root);
 }
 
 namespace {
@@ -189,7 +189,7 @@ std::string index_path(const std::string& parent, std::size_t index) {
 }
 
 MapReader::MapReader(const Source& source, const YAML::Node& node, std::string path,
-                     std::vector<std::string> allowed_keys)
+                     const std::vector<std::string>& allowed_keys)
     : source_(source), node_(node), path_(std::move(path)) {
   require_map(source_, node_, path_);
   check_keys(allowed_keys);
@@ -207,7 +207,7 @@ void MapReader::check_keys(const std::vector<std::string>& allowed_keys) {
     if (!key_node.IsScalar()) {
       source_.fail(key_node, path_, "keys must be plain words, not " + describe_type(key_node));
     }
-    const std::string key = key_node.Scalar();
+    const std::string& key = key_node.Scalar();
     if (seen.count(key)) source_.fail(key_node, child_path(key), "duplicate key '" + key + "'");
     seen[key] = true;
     if (std::find(allowed_keys.begin(), allowed_keys.end(), key) == allowed_keys.end()) {

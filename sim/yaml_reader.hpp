@@ -37,7 +37,7 @@ class Source {
   // A `set:` entry of an overlay file: errors under `key_path` point at that entry.
   void add_file_override(std::string key_path, std::string file, int line, int column);
   // A document whose nodes were copied into the scenario tree (searched first, in order).
-  void add_document(std::string file, YAML::Node root);
+  void add_document(std::string file, const YAML::Node& root);
   // The file whose tree the others were merged into: the base of an overlay (default: file()).
   void set_merged_file(std::string file) { merged_file_ = std::move(file); }
   [[noreturn]] void fail(const YAML::Node& node, const std::string& key_path, const std::string& message) const;
@@ -72,7 +72,8 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
 // A mapping whose keys are checked once: duplicates and unknown keys are errors.
 class MapReader {
  public:
-  MapReader(const Source& source, const YAML::Node& node, std::string path, std::vector<std::string> allowed_keys);
+  MapReader(const Source& source, const YAML::Node& node, std::string path,
+            const std::vector<std::string>& allowed_keys);
   MapReader(const Source& source, const YAML::Node& node, std::string path,
             std::initializer_list<const char*> allowed_keys);
 
