@@ -12,6 +12,15 @@ namespace negsim {
 
 using json = nlohmann::ordered_json;
 
+std::string join_names(const std::vector<std::string>& names) {
+  std::string text;
+  for (std::size_t j = 0; j < names.size(); ++j) {
+    if (j > 0) text += j + 1 == names.size() ? " and " : ", ";
+    text += names[j];
+  }
+  return text;
+}
+
 std::string two_decimals(double value) {
   // Half away from zero on the decimal value: 0.475 (stored as 0.47499...) prints 0.48, as a
   // student's calculator says.
@@ -27,16 +36,6 @@ namespace {
 
 std::string percent(double share) {
   return std::to_string(std::lround(100.0 * share)) + "%";
-}
-
-// "A", "A and B", "A, B and C".
-std::string join_names(const std::vector<std::string>& names) {
-  std::string text;
-  for (std::size_t j = 0; j < names.size(); ++j) {
-    if (j > 0) text += j + 1 == names.size() ? " and " : ", ";
-    text += names[j];
-  }
-  return text;
 }
 
 // At most `limit` names, then "and N more": a list of twenty objectors is no story.

@@ -27,15 +27,6 @@ std::string lower_trimmed(const std::string& text) {
   return out;
 }
 
-std::string join_names(const std::vector<std::string>& names) {
-  std::string text;
-  for (std::size_t j = 0; j < names.size(); ++j) {
-    if (j > 0) text += j + 1 == names.size() ? " and " : ", ";
-    text += names[j];
-  }
-  return text;
-}
-
 const char* const help_text = R"(
   s, support      the text is good enough: you support it
   a, aside        you stand aside (dissociate): you do not block, but do not join either

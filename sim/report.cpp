@@ -157,15 +157,6 @@ std::vector<std::string> string_list(const json& object, const char* key) {
   return list;
 }
 
-std::string join_names(const std::vector<std::string>& names) {
-  std::string text;
-  for (std::size_t j = 0; j < names.size(); ++j) {
-    if (j > 0) text += j + 1 == names.size() ? " and " : ", ";
-    text += names[j];
-  }
-  return text;
-}
-
 std::string percent(double share) {
   return std::to_string(std::lround(100.0 * share)) + "%";
 }

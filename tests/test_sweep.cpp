@@ -82,6 +82,39 @@ TEST_CASE("a grid over the rule reproduces the known outcomes of a lone red line
   std::filesystem::remove_all(directory);
 }
 
+// The teaching scenario's outcomes under each rule are worked by hand in its comments: under
+// consensus South's amendments satisfy it by round 3 and North dissociates; under unanimity the
+// text waits for North's threshold to fall, round 5; under consensus-minus-1 South's lone
+// objection in round 1 does not block.
+TEST_CASE("a grid over the rule on the teaching scenario reproduces the outcomes worked by hand", "[sweep][grid]") {
+  const auto directory = test_support::temporary_directory("sweep-teaching-rule");
+  const auto result =
+      run_command(negsim_binary() + " sweep " + test_support::source_path("scenarios/teaching/three-delegations.yaml") +
+                  " --quiet --replicates 10 --vary process.rule=consensus,unanimity,consensus-minus-1"
+                  " --out " +
+                  (directory / "sweep").string());
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  const auto summary = nlohmann::json::parse(test_support::read_text((directory / "sweep" / "summary.json").string()));
+  REQUIRE(summary["cells"].size() == 3);
+  const auto& consensus = summary["cells"][0];
+  CHECK(consensus["settings"]["process.rule"] == "consensus");
+  CHECK(consensus["outcomes"]["consensus_with_dissociations"]["share"] == 1.0);
+  CHECK(consensus["rounds"]["mean"] == 3.0);
+  CHECK(consensus["objection_share"]["south"] == 0.0);
+  const auto& unanimity = summary["cells"][1];
+  CHECK(unanimity["settings"]["process.rule"] == "unanimity");
+  CHECK(unanimity["outcomes"]["consensus"]["share"] == 1.0);
+  CHECK(unanimity["rounds"]["mean"] == 5.0);
+  const auto& minus_one = summary["cells"][2];
+  CHECK(minus_one["settings"]["process.rule"] == "consensus-minus-1");
+  CHECK(minus_one["outcomes"]["adopted_over_objections"]["share"] == 1.0);
+  CHECK(minus_one["rounds"]["mean"] == 1.0);
+  CHECK(minus_one["objection_share"]["south"] == 1.0);
+  CHECK(minus_one["objection_share"]["north"] == 0.0);
+  std::filesystem::remove_all(directory);
+}
+
 TEST_CASE("negsim sweep writes identical cells.csv for any thread count", "[sweep][cli][determinism]") {
   const auto directory = test_support::temporary_directory("sweep-threads");
   const std::string base = negsim_binary() + " sweep " + test_support::source_path("scenarios/gge-2016-2017.yaml") +

@@ -42,22 +42,13 @@ int backtest_command(const std::vector<std::string>& arguments) {
       "threads", po::value<int>(&threads)->default_value(0), "worker threads (0: all cores)")(
       "no-sample", "keep declared uncertainty at its values; only perception noise varies")(
       "format", po::value<std::string>(&format)->default_value("text"), "text or json");
-  po::options_description hidden;
-  std::vector<std::string> directories;
-  hidden.add_options()("directory", po::value<std::vector<std::string>>(&directories));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("directory", -1);
-  po::variables_map values;
-  po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), values);
-  if (values.count("help")) {
-    std::cout << "Usage: negsim backtest [DIR] [OPTIONS]\n\n" << options << backtest_examples;
-    return exit_ok;
-  }
-  po::notify(values);
+  const CommandLine command_line =
+      parse_command_line(arguments, "backtest [DIR] [OPTIONS]", {&options}, backtest_examples);
+  if (command_line.help) return exit_ok;
+  const auto& directories = command_line.operands;
+  const auto& values = command_line.values;
   if (directories.size() > 1) throw po::error("backtest takes at most one DIR");
-  if (format != "text" && format != "json") throw po::error("--format must be text or json, not '" + format + "'");
+  check_format(format);
   if (seeds < 1 || seeds > 10000000) throw po::error("--seeds must be between 1 and 10000000");
   if (threads < 0) throw po::error("--threads must be 0 (all cores) or more");
   const std::string directory = directories.empty() ? "scenarios/history" : directories.front();

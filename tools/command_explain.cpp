@@ -37,22 +37,12 @@ int explain_command(const std::vector<std::string>& arguments) {
       "threads,j", po::value<int>(&explain_options.threads)->default_value(0), "worker threads (0: all cores)")(
       "set", po::value<std::vector<std::string>>(&overrides)->composing(), "override a scenario value, key.path=value")(
       "format", po::value<std::string>(&format)->default_value("text"), "text or json");
-  po::options_description hidden;
-  std::vector<std::string> files;
-  hidden.add_options()("file", po::value<std::vector<std::string>>(&files));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("file", -1);
-  po::variables_map values;
-  po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), values);
-  if (values.count("help")) {
-    std::cout << "Usage: negsim explain FILE [OPTIONS]\n\n" << options << explain_examples;
-    return exit_ok;
-  }
-  po::notify(values);
+  const CommandLine command_line =
+      parse_command_line(arguments, "explain FILE [OPTIONS]", {&options}, explain_examples);
+  if (command_line.help) return exit_ok;
+  const auto& files = command_line.operands;
   if (files.size() != 1) throw po::error("explain takes exactly one scenario FILE");
-  if (format != "text" && format != "json") throw po::error("--format must be text or json, not '" + format + "'");
+  check_format(format);
   if (explain_options.replicates > 10000000) throw po::error("--replicates must be at most 10000000");
   if (explain_options.threads < 0 || explain_options.threads > 1024)
     throw po::error("--threads must be between 0 and 1024");

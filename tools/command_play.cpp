@@ -48,20 +48,11 @@ int play_command(const std::vector<std::string>& arguments) {
       "out", po::value<std::string>(&out_directory), "write the session into this directory (must not exist)")(
       "results", po::value<std::string>(&results_root)->default_value("results"), "root for default run directories")(
       "force", "with --out: replace an existing directory")("no-write", "write no files");
-  po::options_description hidden;
-  std::vector<std::string> files;
-  hidden.add_options()("file", po::value<std::vector<std::string>>(&files));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("file", -1);
-  po::variables_map values;
-  po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), values);
-  if (values.count("help")) {
-    std::cout << "Usage: negsim play SCENARIO --as DELEGATION [OPTIONS]\n\n" << options << play_examples;
-    return exit_ok;
-  }
-  po::notify(values);
+  const CommandLine command_line =
+      parse_command_line(arguments, "play SCENARIO --as DELEGATION [OPTIONS]", {&options}, play_examples);
+  if (command_line.help) return exit_ok;
+  const auto& files = command_line.operands;
+  const auto& values = command_line.values;
   if (files.size() != 1) throw po::error("play takes exactly one scenario FILE");
   if (values.count("rounds")) {
     if (rounds < 1) throw po::error("--rounds must be at least 1");

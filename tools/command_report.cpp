@@ -31,24 +31,14 @@ int report_command(const std::vector<std::string>& arguments) {
                                                     "write the page here (default: RESULTS_DIR/report.html)")(
       "scenario", po::value<std::string>(&report_options.scenario_file),
       "the run's scenario file, when it is not where meta.json says")("quiet,q", "print nothing on success");
-  po::options_description hidden;
-  std::vector<std::string> directories;
-  hidden.add_options()("directory", po::value<std::vector<std::string>>(&directories));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("directory", -1);
-  po::variables_map values;
-  po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), values);
-  if (values.count("help")) {
-    std::cout << "Usage: negsim report RESULTS_DIR [-o report.html]\n\n" << options << report_examples;
-    return exit_ok;
-  }
-  po::notify(values);
+  const CommandLine command_line =
+      parse_command_line(arguments, "report RESULTS_DIR [-o report.html]", {&options}, report_examples);
+  if (command_line.help) return exit_ok;
+  const auto& directories = command_line.operands;
   if (directories.size() != 1) throw po::error("report takes exactly one RESULTS_DIR (a run or sweep directory)");
   if (output_file.empty()) output_file = (std::filesystem::path(directories[0]) / "report.html").string();
   negsim::write_report(directories[0], output_file, report_options);
-  if (values.count("quiet") == 0) std::cout << "Report written to " << output_file << "\n";
+  if (command_line.values.count("quiet") == 0) std::cout << "Report written to " << output_file << "\n";
   return exit_ok;
 }
 

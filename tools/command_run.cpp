@@ -57,22 +57,13 @@ int run_command(const std::vector<std::string>& arguments) {
       "narrate", "tell the negotiation round by round, as a story, before the summary");
   LimitOptions limit_options;
   const po::options_description limits_description = limit_options.describe();
-  po::options_description hidden;
-  std::vector<std::string> files;
-  hidden.add_options()("file", po::value<std::vector<std::string>>(&files));
-  po::options_description all;
-  all.add(options).add(limits_description).add(hidden);
-  po::positional_options_description positional;
-  positional.add("file", -1);
-  po::variables_map values;
-  po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), values);
-  if (values.count("help")) {
-    std::cout << "Usage: negsim run FILE [OPTIONS]\n\n" << options << "\n" << limits_description << run_examples;
-    return exit_ok;
-  }
-  po::notify(values);
+  const CommandLine command_line =
+      parse_command_line(arguments, "run FILE [OPTIONS]", {&options, &limits_description}, run_examples);
+  if (command_line.help) return exit_ok;
+  const auto& files = command_line.operands;
+  const auto& values = command_line.values;
   if (files.size() != 1) throw po::error("run takes exactly one scenario FILE");
-  if (format != "text" && format != "json") throw po::error("--format must be text or json, not '" + format + "'");
+  check_format(format);
   if (values.count("rounds")) {
     if (rounds < 1) throw po::error("--rounds must be at least 1");
     overrides.push_back("process.max_rounds=" + std::to_string(rounds));

@@ -112,24 +112,15 @@ bool prepare_sweep(const std::vector<std::string>& arguments, const ProcessGroup
       "force", "with --out: replace an existing directory (or interrupted sweep)")(
       "quiet,q", "no progress bar, no table")("format", po::value<std::string>(&setup.format)->default_value("text"),
                                               "printed summary: text or json");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value<std::vector<std::string>>(&setup.files));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("file", -1);
-  po::variables_map& values = setup.values;
-  po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), values);
-  if (values.count("help")) {
-    if (group.rank() == 0) std::cout << "Usage: negsim sweep FILE [OPTIONS]\n\n" << options << sweep_examples;
-    return false;
-  }
-  po::notify(values);
+  CommandLine command_line =
+      parse_command_line(arguments, "sweep FILE [OPTIONS]", {&options}, sweep_examples, group.rank() == 0);
+  if (command_line.help) return false;
+  setup.values = std::move(command_line.values);
+  setup.files = std::move(command_line.operands);
+  const auto& values = setup.values;
   const auto& files = setup.files;
   if (files.size() != 1) throw po::error("sweep takes exactly one scenario FILE");
-  if (setup.format != "text" && setup.format != "json") {
-    throw po::error("--format must be text or json, not '" + setup.format + "'");
-  }
+  check_format(setup.format);
   if (replicates < 1 || replicates > 100000000) throw po::error("--replicates must be between 1 and 100000000");
   if (threads < 0 || threads > 1024) throw po::error("--threads must be between 0 and 1024");
   if (block < 1 || block > 100000000) throw po::error("--block must be between 1 and 100000000");

@@ -27,27 +27,17 @@ int validate_command(const std::vector<std::string>& arguments) {
   options.add_options()("help,h", "show this help")("quiet,q", "print only problems");
   LimitOptions limit_options;
   const po::options_description limits_description = limit_options.describe();
-  po::options_description hidden;
-  std::vector<std::string> files;
-  hidden.add_options()("file", po::value<std::vector<std::string>>(&files));
-  po::options_description all;
-  all.add(options).add(limits_description).add(hidden);
-  po::positional_options_description positional;
-  positional.add("file", -1);
-  po::variables_map values;
-  po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), values);
-  if (values.count("help")) {
-    std::cout << "Usage: negsim validate FILE...\n\n" << options << "\n" << limits_description << validate_examples;
-    return exit_ok;
-  }
-  po::notify(values);
+  const CommandLine command_line =
+      parse_command_line(arguments, "validate FILE...", {&options, &limits_description}, validate_examples);
+  if (command_line.help) return exit_ok;
+  const auto& files = command_line.operands;
   if (files.empty()) throw po::error("validate needs at least one FILE");
   const negsim::LoadLimits limits = limit_options.limits();
   int status = exit_ok;
   for (const auto& file : files) {
     try {
       const negsim::Scenario scenario = negsim::load_scenario_file(file, {}, limits);
-      if (values.count("quiet") == 0) {
+      if (command_line.values.count("quiet") == 0) {
         std::cout << file << ": ok (" << scenario.delegation_count() << " delegations, " << scenario.issue_count()
                   << " issues, " << scenario.blocs.size() << " blocs, rule " << scenario.process.rule.name() << ")\n";
       }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -24,5 +25,49 @@ int explain_command(const std::vector<std::string>& arguments);
 int report_command(const std::vector<std::string>& arguments);
 int play_command(const std::vector<std::string>& arguments);
 int backtest_command(const std::vector<std::string>& arguments);
+
+// What every command's command line has: groups of options (all shown by --help), positional
+// operands (the FILE or DIR arguments) and --help itself.
+struct CommandLine {
+  po::variables_map values;
+  std::vector<std::string> operands;
+  bool help = false;  // --help was given and the usage printed: the command returns exit_ok
+};
+
+// Parses the arguments against the groups (the first holds "help,h") plus positional operands.
+// With --help it prints "Usage: negsim <usage>", the groups and the examples (when print_help;
+// under mpirun only rank 0 prints) and checks nothing else, so `negsim run --help` needs no FILE.
+// Otherwise it runs po::notify, which fills the variables the options were bound to.
+inline CommandLine parse_command_line(const std::vector<std::string>& arguments, const std::string& usage,
+                                      const std::vector<const po::options_description*>& groups, const char* examples,
+                                      bool print_help = true) {
+  CommandLine command_line;
+  po::options_description all;
+  for (const auto* group : groups) all.add(*group);
+  po::options_description hidden;
+  hidden.add_options()("operand", po::value<std::vector<std::string>>(&command_line.operands));
+  all.add(hidden);
+  po::positional_options_description positional;
+  positional.add("operand", -1);
+  po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), command_line.values);
+  if (command_line.values.count("help")) {
+    command_line.help = true;
+    if (print_help) {
+      std::cout << "Usage: negsim " << usage << "\n\n";
+      for (std::size_t index = 0; index < groups.size(); ++index) {
+        std::cout << (index == 0 ? "" : "\n") << *groups[index];
+      }
+      std::cout << examples;
+    }
+    return command_line;
+  }
+  po::notify(command_line.values);
+  return command_line;
+}
+
+// --format takes text or json in every command that prints a summary.
+inline void check_format(const std::string& format) {
+  if (format != "text" && format != "json") throw po::error("--format must be text or json, not '" + format + "'");
+}
 
 }  // namespace negsim::cli

@@ -32,6 +32,9 @@ struct NarrationOptions {
 std::string narrate(const std::vector<nlohmann::ordered_json>& events, const Scenario* scenario,
                     const NarrationOptions& options = {});
 
+// Names as a sentence lists them: "A", "A and B", "A, B and C".
+std::string join_names(const std::vector<std::string>& names);
+
 // A number as the story prints it: two decimals, halves rounded away from zero.
 std::string two_decimals(double value);
 
