@@ -17,7 +17,7 @@ build/negsim "${arguments[@]}" --out "$work/reference"
 printf '%-6s %-8s %-10s %-14s %-20s %s\n' ranks threads wall_s replicates/s communication_share identical
 for ranks in $ranks_list; do
   start=$(date +%s.%N)
-  mpirun --allow-run-as-root --oversubscribe -np "$ranks" build/negsim "${arguments[@]}" --out "$work/r$ranks"
+  mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$ranks" build/negsim "${arguments[@]}" --out "$work/r$ranks"
   end=$(date +%s.%N)
   python3 - "$work/r$ranks/meta.json" "$start" "$end" "$replicates" "$ranks" "$threads" \
     "$work/reference" "$work/r$ranks" <<'PY'

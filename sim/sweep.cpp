@@ -1,5 +1,7 @@
 #include "negsim/sweep.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -139,6 +141,9 @@ Interval wilson_interval(std::int64_t successes, std::int64_t trials, double z) 
 }
 
 int default_thread_count() {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0 && CPU_COUNT(&allowed) > 0) return CPU_COUNT(&allowed);
   const unsigned count = std::thread::hardware_concurrency();
   return count == 0 ? 1 : static_cast<int>(count);
 }

@@ -131,6 +131,13 @@ bool prepare_sweep(const std::vector<std::string>& arguments, const ProcessGroup
     throw po::error("--replicates-csv is not available under mpirun; run that sweep in one process");
   }
   setup.quiet = values.count("quiet") > 0;
+  if (threads > default_thread_count() && group.rank() == 0) {
+    // Not an error (results do not depend on it), but the threads will take turns on the cores.
+    std::cerr << "negsim sweep: warning: --threads " << threads << " but this process may run on "
+              << default_thread_count() << " core(s)"
+              << (group.distributed() ? " (mpirun binds each rank to one core unless given --bind-to none)" : "")
+              << "\n";
+  }
 
   // Everything is validated before any work starts: the base, every axis and every cell.
   setup.base = load_scenario_file(files[0], setup.overrides);

@@ -80,6 +80,8 @@ CellStatistics run_replicates(const Scenario& scenario, const ReplicateOptions& 
 Scenario replicate_scenario(const Scenario& scenario, std::uint64_t master_seed, std::uint64_t index,
                             bool sample_uncertainty);
 
+// The cores this process may run on (its CPU affinity: under mpirun, which binds each rank to
+// one core by default, that can be fewer than the machine has), and so the default --threads.
 int default_thread_count();
 
 }  // namespace negsim
