@@ -326,7 +326,26 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
   }
 
   if (scenario.process.fallbacks.vote_threshold) explanation.quota = *scenario.process.fallbacks.vote_threshold;
-  explanation.shapley_shubik = shapley_shubik(scenario.power, explanation.quota, options.seed);
+  {
+    // Above 16 players the index is sampled over orderings, and a sample follows the order the
+    // players are given in: present them sorted by id, so that the order of the delegations in
+    // the file cannot change the figures.
+    const int players = scenario.delegation_count();
+    std::vector<int> by_id(static_cast<std::size_t>(players));
+    std::iota(by_id.begin(), by_id.end(), 0);
+    std::sort(by_id.begin(), by_id.end(), [&](int a, int b) {
+      return scenario.delegations[static_cast<std::size_t>(a)].id <
+             scenario.delegations[static_cast<std::size_t>(b)].id;
+    });
+    Eigen::VectorXd sorted_power(players);
+    for (int k = 0; k < players; ++k) sorted_power(k) = scenario.power(by_id[static_cast<std::size_t>(k)]);
+    const std::vector<double> sorted_index = shapley_shubik(sorted_power, explanation.quota, options.seed);
+    explanation.shapley_shubik.assign(static_cast<std::size_t>(players), 0.0);
+    for (int k = 0; k < players; ++k) {
+      explanation.shapley_shubik[static_cast<std::size_t>(by_id[static_cast<std::size_t>(k)])] =
+          sorted_index[static_cast<std::size_t>(k)];
+    }
+  }
   if (options.replicates > 0) {
     ReplicateOptions replicate_options;
     replicate_options.master_seed = options.seed;

@@ -1,5 +1,6 @@
 // Counterfactual explanations: pivotal red lines found, thresholds located by bisection.
 #include <catch2/catch.hpp>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "negsim/explain.hpp"
@@ -83,4 +84,33 @@ TEST_CASE("negsim explain prints JSON that names the 2017 objectors", "[explain]
   for (const auto& entry : explanation["gaps"]) gaps.push_back(entry["issue"]);
   CHECK(gaps == std::vector<std::string>{"ihl", "self_defence", "countermeasures"});
   CHECK(test_support::run_command(test_support::negsim_binary() + " explain").exit_code == 2);
+}
+
+// The explanation of the 2017 GGE (25 delegations, so the Shapley-Shubik index is sampled) must
+// not depend on the order of the delegations in the file: per delegation, every figure agrees.
+TEST_CASE("explain gives each delegation the same figures whatever their order in the file",
+          "[explain][property][permutation]") {
+  const std::string file = test_support::source_path("scenarios/gge-2016-2017.yaml");
+  negsim::ExplainOptions options;
+  options.replicates = 100;
+  options.threads = 2;
+  auto by_delegation = [&](const negsim::Scenario& scenario) {
+    const auto json = negsim::explanation_json(scenario, negsim::explain(scenario, options), options);
+    std::map<std::string, std::string> figures;
+    for (const char* list : {"pivotal_delegations", "power"}) {
+      for (const auto& entry : json[list])
+        figures[std::string(list) + "/" + entry["delegation"].get<std::string>()] = entry.dump();
+    }
+    for (const auto& entry : json["pivotal_issues"])
+      figures["issue/" + entry["issue"].get<std::string>()] = entry.dump();
+    figures["outcome"] = json["outcome"].dump();
+    return figures;
+  };
+  const auto original = by_delegation(negsim::load_scenario_file(file));
+  const auto reversed = by_delegation(test_support::with_delegations_reversed(file));
+  REQUIRE(original.size() == reversed.size());
+  for (const auto& [key, value] : original) {
+    INFO(key);
+    CHECK(reversed.at(key) == value);
+  }
 }

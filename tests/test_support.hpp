@@ -39,6 +39,19 @@ inline std::string emit(const YAML::Node& node) {
   return out.c_str();
 }
 
+// The scenario of `file` with its delegations listed in reverse order, loaded as if from that
+// file (so stance and base paths resolve). An overlay (a `base:` key) has no delegations of its
+// own: it is returned unchanged.
+inline negsim::Scenario with_delegations_reversed(const std::string& file) {
+  YAML::Node root = YAML::LoadFile(file);
+  if (root["base"]) return negsim::load_scenario_file(file);
+  YAML::Node reversed_list(YAML::NodeType::Sequence);
+  const YAML::Node delegations = root["delegations"];
+  for (std::size_t i = delegations.size(); i-- > 0;) reversed_list.push_back(delegations[i]);
+  root["delegations"] = reversed_list;
+  return negsim::load_scenario_text(emit(root), file);
+}
+
 // Every scenario file under scenarios/, sorted. Symbolic links (scenarios/gge-2016-2017.yaml
 // points into history/) would run a scenario twice, and stance files are not scenarios.
 inline std::vector<std::string> all_scenarios() {
