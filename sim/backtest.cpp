@@ -122,7 +122,11 @@ BacktestResult evaluate_backtest(const Scenario& scenario, const CellStatistics&
       statistics.replicates > 0 &&
       (result.outcome_share ? at_least(result.recorded_share, *result.outcome_share)
                             : statistics.outcome_counts[static_cast<std::size_t>(result.recorded)] == best);
-  if (result.outcome_passed) result.most_frequent = result.recorded;
+  // A tie for the most frequent kind is reported as the recorded one; a criterion on the share
+  // can pass while another kind is more frequent, and the table and JSON then say so.
+  if (statistics.outcome_counts[static_cast<std::size_t>(result.recorded)] == best) {
+    result.most_frequent = result.recorded;
+  }
   const auto find_delegation = [&](const std::string& id) { return scenario.find_delegation(id); };
   const auto find_issue = [&](const std::string& id) { return scenario.find_issue(id); };
   const double threshold = result.named_share;

@@ -116,6 +116,17 @@ TEST_CASE("the backtest criterion reads the statistics as documented", "[history
     CHECK_FALSE(result.outcome_passed);
     CHECK_FALSE(result.objectors[0].passed);
   }
+  SECTION("a share criterion can pass while another outcome is more frequent, and the row says so") {
+    statistics.outcome_counts[no_consensus] = 4;
+    statistics.outcome_counts[consensus] = 6;
+    auto lenient = negsim::load_scenario_file(test_support::source_path("scenarios/history/gge-2016-2017.yaml"),
+                                              {"expected.criterion={outcome_share: 0.3}"});
+    const auto result = negsim::evaluate_backtest(lenient, statistics);
+    CHECK(result.outcome_passed);
+    CHECK(result.most_frequent == negsim::OutcomeKind::consensus);
+    CHECK(negsim::backtest_table({result}).find("(mostly consensus 60%)") != std::string::npos);
+    CHECK(negsim::backtest_json({result})["scenarios"][0]["most_frequent"] == "consensus");
+  }
 }
 
 TEST_CASE("negsim backtest prints a table and exits 0 when every row passes", "[history][backtest][cli]") {
