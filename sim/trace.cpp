@@ -38,18 +38,17 @@ json Trace::ids_of_delegations(const std::vector<int>& delegations) const {
 
 void Trace::on_start(const Scenario& scenario, std::uint64_t seed) {
   const ChairSettings& chair = scenario.process.chair;
-  events_.push_back(
-      {{"event", "start"},
-       {"scenario", scenario.id},
-       {"title", scenario.title},
-       {"delegations", scenario.delegation_count()},
-       {"issues", scenario.issue_count()},
-       {"rule", scenario.process.rule.name()},
-       {"max_rounds", scenario.process.max_rounds},
-       {"chair", chair.delegation >= 0 ? json(scenario.delegations[static_cast<std::size_t>(chair.delegation)].id)
-                                       : json(nullptr)},
-       {"strategy", to_string(chair.strategy)},
-       {"seed", seed}});
+  record({{"event", "start"},
+          {"scenario", scenario.id},
+          {"title", scenario.title},
+          {"delegations", scenario.delegation_count()},
+          {"issues", scenario.issue_count()},
+          {"rule", scenario.process.rule.name()},
+          {"max_rounds", scenario.process.max_rounds},
+          {"chair", chair.delegation >= 0 ? json(scenario.delegations[static_cast<std::size_t>(chair.delegation)].id)
+                                          : json(nullptr)},
+          {"strategy", to_string(chair.strategy)},
+          {"seed", seed}});
   std::string header = "round,support,aside,object,support_power,aside_power,object_power,mean_utility";
   for (const auto& issue : scenario.issues) header += ",draft_" + issue.id;
   for (const auto& bloc : scenario.blocs) header += ",distance_" + bloc.id;
@@ -70,12 +69,12 @@ void Trace::on_draft(const State& state, const Eigen::VectorXd* previous_draft) 
     }
     if (state.settled[static_cast<std::size_t>(k)] != 0) settled.push_back(issue.id);
   }
-  events_.push_back({{"event", "draft"},
-                     {"round", state.round + 1},
-                     {"draft", draft},
-                     {"text", text},
-                     {"changed", changed},
-                     {"settled", settled}});
+  record({{"event", "draft"},
+          {"round", state.round + 1},
+          {"draft", draft},
+          {"text", text},
+          {"changed", changed},
+          {"settled", settled}});
 }
 
 void Trace::on_responses(const State& state, const std::vector<std::vector<int>>& grievances) {
@@ -128,16 +127,16 @@ void Trace::on_responses(const State& state, const std::vector<std::vector<int>>
     const int slot = static_cast<int>(response);
     power[slot] += scenario_.power(i);
     count[slot] += 1;
-    events_.push_back({{"event", "response"},
-                       {"round", state.round + 1},
-                       {"delegation", delegation.id},
-                       {"response", to_string(response)},
-                       {"utility", round6(utility)},
-                       {"support_threshold", round6(state.support_threshold(i))},
-                       {"blocking_threshold", round6(state.blocking_threshold(i))},
-                       {"issues", ids_of_issues(grievances[index])},
-                       {"red_lines_crossed", crossed},
-                       {"reason", reason}});
+    record({{"event", "response"},
+            {"round", state.round + 1},
+            {"delegation", delegation.id},
+            {"response", to_string(response)},
+            {"utility", round6(utility)},
+            {"support_threshold", round6(state.support_threshold(i))},
+            {"blocking_threshold", round6(state.blocking_threshold(i))},
+            {"issues", ids_of_issues(grievances[index])},
+            {"red_lines_crossed", crossed},
+            {"reason", reason}});
   }
   std::ostringstream row;
   row << (state.round + 1) << ',' << count[0] << ',' << count[1] << ',' << count[2];
@@ -154,14 +153,14 @@ void Trace::on_responses(const State& state, const std::vector<std::vector<int>>
 
 void Trace::on_change(int round, ChangeKind kind, int delegation, int issue, double from, double to, bool accepted,
                       const std::vector<int>& new_objectors) {
-  events_.push_back({{"event", kind == ChangeKind::repair ? "repair" : "amendment"},
-                     {"round", round + 1},
-                     {"delegation", scenario_.delegations[static_cast<std::size_t>(delegation)].id},
-                     {"issue", scenario_.issues[static_cast<std::size_t>(issue)].id},
-                     {"from", round6(from)},
-                     {"to", round6(to)},
-                     {"accepted", accepted},
-                     {"new_objectors", ids_of_delegations(new_objectors)}});
+  record({{"event", kind == ChangeKind::repair ? "repair" : "amendment"},
+          {"round", round + 1},
+          {"delegation", scenario_.delegations[static_cast<std::size_t>(delegation)].id},
+          {"issue", scenario_.issues[static_cast<std::size_t>(issue)].id},
+          {"from", round6(from)},
+          {"to", round6(to)},
+          {"accepted", accepted},
+          {"new_objectors", ids_of_delegations(new_objectors)}});
 }
 
 void Trace::on_influence(int round, const Eigen::MatrixXd& before, const Eigen::MatrixXd& after) {
@@ -175,7 +174,7 @@ void Trace::on_influence(int round, const Eigen::MatrixXd& before, const Eigen::
                        {"to", round6(after(i, k))}});
     }
   }
-  events_.push_back({{"event", "influence"}, {"round", round + 1}, {"moves", moves}});
+  record({{"event", "influence"}, {"round", round + 1}, {"moves", moves}});
 }
 
 void Trace::on_chairs_summary(const std::vector<int>& moved_issues, const std::vector<Response>& responses,
@@ -184,19 +183,19 @@ void Trace::on_chairs_summary(const std::vector<int>& moved_issues, const std::v
   for (std::size_t i = 0; i < responses.size(); ++i) {
     if (responses[i] == Response::object) objectors.push_back(static_cast<int>(i));
   }
-  events_.push_back({{"event", "chairs_summary"},
-                     {"moved", ids_of_issues(moved_issues)},
-                     {"objectors", ids_of_delegations(objectors)},
-                     {"adopted", adopted}});
+  record({{"event", "chairs_summary"},
+          {"moved", ids_of_issues(moved_issues)},
+          {"objectors", ids_of_delegations(objectors)},
+          {"adopted", adopted}});
 }
 
 void Trace::on_vote(const VoteTally& tally) {
-  events_.push_back({{"event", "vote"},
-                     {"yes", tally.yes},
-                     {"no", tally.no},
-                     {"abstain", tally.abstain},
-                     {"threshold", round6(*scenario_.process.fallbacks.vote_threshold)},
-                     {"adopted", tally.adopted}});
+  record({{"event", "vote"},
+          {"yes", tally.yes},
+          {"no", tally.no},
+          {"abstain", tally.abstain},
+          {"threshold", round6(*scenario_.process.fallbacks.vote_threshold)},
+          {"adopted", tally.adopted}});
 }
 
 void Trace::on_end(const State& /*state*/, const Outcome& outcome) {
@@ -209,15 +208,25 @@ void Trace::on_end(const State& /*state*/, const Outcome& outcome) {
     }
     return out;
   };
-  events_.push_back({{"event", "end"},
-                     {"outcome", to_string(outcome.kind)},
-                     {"rounds", outcome.rounds},
-                     {"decided_round", outcome.decided_round >= 0 ? json(outcome.decided_round + 1) : json(nullptr)},
-                     {"objectors", records(outcome.objectors)},
-                     {"dissociators", records(outcome.dissociators)},
-                     {"moved_to_chairs_summary", ids_of_issues(outcome.moved_to_chairs_summary)},
-                     {"pivotal", ids_of_delegations(outcome.pivotal)}});
-  if (outcome.interrupted) events_.back()["interrupted"] = true;  // stopped by a signal, not by the rules
+  json end = {{"event", "end"},
+              {"outcome", to_string(outcome.kind)},
+              {"rounds", outcome.rounds},
+              {"decided_round", outcome.decided_round >= 0 ? json(outcome.decided_round + 1) : json(nullptr)},
+              {"objectors", records(outcome.objectors)},
+              {"dissociators", records(outcome.dissociators)},
+              {"moved_to_chairs_summary", ids_of_issues(outcome.moved_to_chairs_summary)},
+              {"pivotal", ids_of_delegations(outcome.pivotal)}};
+  if (outcome.interrupted) end["interrupted"] = true;  // stopped by a signal, not by the rules
+  record(std::move(end));
+  if (stream_ != nullptr) stream_->flush();
+}
+
+void Trace::record(json event) {
+  if (stream_ != nullptr) {
+    *stream_ << event.dump() << '\n';
+  } else {
+    events_.push_back(std::move(event));
+  }
 }
 
 std::string Trace::jsonl() const {

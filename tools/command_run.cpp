@@ -1,7 +1,11 @@
 // negsim run FILE: simulate one scenario, print the outcome, write the trace.
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
-#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -79,9 +83,32 @@ int run_command(const std::vector<std::string>& arguments) {
   run_options.rounds_override = rounds;
   if (run_options.sampled) scenario = negsim::sample_scenario(scenario, seed);
 
-  negsim::Trace trace(scenario);
-  negsim::Engine engine(scenario, seed, &trace);
+  // The run directory is claimed before the run (an existing one is refused at once) and the
+  // trace streams into its staging copy as the run goes, so a long run holds no trace in memory.
+  const bool write = values.count("no-write") == 0;
+  const bool narrate_run = values.count("quiet") == 0 && format == "text" && values.count("narrate") > 0;
+  std::string directory;
+  std::optional<negsim::StagedDirectory> staged;
+  std::ofstream trace_file;
+  std::optional<negsim::Trace> trace;
+  auto check_trace_file = [&] {
+    if (!trace_file) {
+      throw negsim::RunError("cannot write " + (std::filesystem::path(directory) / "trace.jsonl").string() + ": " +
+                             std::strerror(errno));
+    }
+  };
+  if (write) {
+    directory = out_directory.empty() ? negsim::new_run_directory(results_root, scenario.id, seed) : out_directory;
+    staged.emplace(directory, values.count("force") > 0);
+    trace_file.open(staged->path_of("trace.jsonl"), std::ios::binary);
+    check_trace_file();
+    trace.emplace(scenario, trace_file);
+  } else if (narrate_run) {
+    trace.emplace(scenario);  // nowhere to stream to: the story is told from memory
+  }
+  negsim::Engine engine(scenario, seed, trace ? &*trace : nullptr);
   while (engine.step()) {
+    if (write) check_trace_file();  // a full disk ends the run now, not at the deadline
     if (interrupt_guard.signal() != 0) {
       engine.interrupt();
       break;
@@ -90,19 +117,16 @@ int run_command(const std::vector<std::string>& arguments) {
   const negsim::Outcome& outcome = engine.outcome();
   const double wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  const bool write = values.count("no-write") == 0;
-  std::string directory;
   if (write) {
-    directory = out_directory.empty() ? negsim::new_run_directory(results_root, scenario.id, seed) : out_directory;
+    trace_file.close();
+    check_trace_file();
     auto meta = negsim::meta_json(scenario, run_options, wall_seconds);
     if (outcome.interrupted) meta["interrupted"] = true;
-    std::map<std::string, std::string> files_out = {
-        {"trace.jsonl", trace.jsonl()},
-        {"rounds.csv", trace.rounds_csv()},
-        {"summary.json", negsim::summary_json(scenario, outcome, seed).dump(2) + "\n"},
-        {"meta.json", meta.dump(2) + "\n"},
-        {"draft.md", negsim::draft_markdown(scenario, outcome)}};
-    negsim::write_directory_atomically(directory, files_out, values.count("force") > 0);
+    staged->write("rounds.csv", trace->rounds_csv());
+    staged->write("summary.json", negsim::summary_json(scenario, outcome, seed).dump(2) + "\n");
+    staged->write("meta.json", meta.dump(2) + "\n");
+    staged->write("draft.md", negsim::draft_markdown(scenario, outcome));
+    staged->commit();
   }
   if (values.count("quiet") == 0) {
     if (format == "json") {
@@ -110,7 +134,11 @@ int run_command(const std::vector<std::string>& arguments) {
       summary["output_dir"] = write ? nlohmann::ordered_json(directory) : nlohmann::ordered_json(nullptr);
       std::cout << summary.dump(2) << "\n";
     } else {
-      if (values.count("narrate")) std::cout << negsim::narrate(trace.events(), &scenario) << "\n";
+      if (narrate_run) {
+        const auto events = write ? negsim::read_trace_file((std::filesystem::path(directory) / "trace.jsonl").string())
+                                  : trace->events();
+        std::cout << negsim::narrate(events, &scenario) << "\n";
+      }
       std::cout << negsim::text_summary(scenario, outcome, directory);
     }
   }

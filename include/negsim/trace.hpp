@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,12 @@ double round6(double value);
 
 class Trace : public TraceSink {
  public:
+  // Keeps the events in memory (events(), jsonl()).
   explicit Trace(const Scenario& scenario) : scenario_(scenario) {}
+  // Writes each event to `stream` as a JSON line the moment it happens and keeps none: memory
+  // stays flat however long the run (300 delegations for 10,000 rounds would otherwise hold
+  // tens of GB). events() and jsonl() are then empty; check the stream for write errors.
+  Trace(const Scenario& scenario, std::ostream& stream) : scenario_(scenario), stream_(&stream) {}
 
   void on_start(const Scenario& scenario, std::uint64_t seed) override;
   void on_draft(const State& state, const Eigen::VectorXd* previous_draft) override;
@@ -29,13 +35,16 @@ class Trace : public TraceSink {
   void on_end(const State& state, const Outcome& outcome) override;
 
   const std::vector<nlohmann::ordered_json>& events() const { return events_; }
+  bool streaming() const { return stream_ != nullptr; }
   std::string jsonl() const;       // trace.jsonl
   std::string rounds_csv() const;  // rounds.csv
 
  private:
+  void record(nlohmann::ordered_json event);  // to the stream, or kept
   nlohmann::ordered_json ids_of_issues(const std::vector<int>& issues) const;
   nlohmann::ordered_json ids_of_delegations(const std::vector<int>& delegations) const;
   const Scenario& scenario_;
+  std::ostream* stream_ = nullptr;
   std::vector<nlohmann::ordered_json> events_;
   std::vector<std::string> round_rows_;
 };
