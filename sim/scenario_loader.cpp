@@ -274,20 +274,28 @@ void check_unclosed_quotes(const Source& source, const std::string& text) {
 }
 
 // Aliases let a small file stand for a huge tree ("billion laughs"). Count every node as the
-// reader would see it, aliases expanded, and stop at the limit.
+// reader would see it, aliases expanded, and stop at the limit. The depth is bounded too (the
+// same limit as the nesting of [ and {): block-style nesting is not counted before parsing, and
+// an alias used inside its own anchor (`&p {a: *p}`) makes a loop that no node budget ends
+// before the stack does.
 void check_node_count(const Source& source, const YAML::Node& node, const std::string& path, long& budget,
-                      int max_nodes) {
+                      const LoadLimits& limits, int depth = 0) {
   if (--budget < 0) {
     source.fail(node, path,
-                "more than " + std::to_string(max_nodes) +
+                "more than " + std::to_string(limits.max_nodes) +
                     " YAML nodes once aliases are expanded; a scenario never needs that many");
   }
+  if (depth > limits.max_flow_depth) {
+    source.fail(node, path,
+                "nested more than " + std::to_string(limits.max_flow_depth) +
+                    " levels deep; a scenario never needs that (an alias used inside its own anchor nests for ever)");
+  }
   if (node.IsSequence()) {
-    for (const auto& child : node) check_node_count(source, child, path, budget, max_nodes);
+    for (const auto& child : node) check_node_count(source, child, path, budget, limits, depth + 1);
   } else if (node.IsMap()) {
     for (const auto& pair : node) {
-      check_node_count(source, pair.first, path, budget, max_nodes);
-      check_node_count(source, pair.second, path, budget, max_nodes);
+      check_node_count(source, pair.first, path, budget, limits, depth + 1);
+      check_node_count(source, pair.second, path, budget, limits, depth + 1);
     }
   }
 }
@@ -403,7 +411,7 @@ class IncludeResolver {
     const Source included(path);
     YAML::Node root = parse_document(included, buffer.str(), limits_);
     long budget = limits_.max_nodes;
-    check_node_count(included, root, "", budget, limits_.max_nodes);
+    check_node_count(included, root, "", budget, limits_);
     chain_.push_back(key);
     return {path, root};
   }
@@ -1208,7 +1216,7 @@ Scenario load_scenario_text(const std::string& text, const std::string& file_nam
       long budget = limits.max_nodes;
       for (const auto& pair : root) {
         const std::string key = pair.first.IsScalar() ? pair.first.Scalar() : "";
-        check_node_count(source, pair.second, key, budget, limits.max_nodes);
+        check_node_count(source, pair.second, key, budget, limits);
       }
       root = IncludeResolver(source, limits, file_name).resolve(file_name, root);
     }
@@ -1220,7 +1228,7 @@ Scenario load_scenario_text(const std::string& text, const std::string& file_nam
       long budget = limits.max_nodes;
       for (const auto& pair : root) {
         const std::string key = pair.first.IsScalar() ? pair.first.Scalar() : "";
-        check_node_count(source, pair.second, key, budget, limits.max_nodes);
+        check_node_count(source, pair.second, key, budget, limits);
       }
     }
     Loader loader(source, limits);

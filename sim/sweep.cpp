@@ -171,7 +171,7 @@ CellStatistics run_replicates(const Scenario& scenario, const ReplicateOptions& 
     std::optional<Scenario> sampled;
     if (sample) sampled = scenario;
     while (true) {
-      if (options.stop != nullptr && options.stop->load()) break;
+      if (options.stop != nullptr && options.stop->load() != 0) break;
       const std::uint64_t start = next.fetch_add(block);
       if (start >= end) break;
       const std::uint64_t stop = std::min(end, start + block);

@@ -35,7 +35,9 @@ std::vector<CellStatistics> run_sweep(const SweepJob& job, FinishedCells finishe
         hooks.on_replicate(c, index, played, outcome);
       };
     }
+    options.stop = hooks.stop;
     results[c] = run_replicates(job.cells[c], options);
+    if (hooks.stop != nullptr && hooks.stop->load() != 0) break;  // that cell is incomplete
     done_before += job.replicates;
     if (hooks.on_cell_finished) hooks.on_cell_finished(c, results[c]);
   }
@@ -195,9 +197,13 @@ void SweepCheckpoint::record(std::size_t cell, const CellStatistics& statistics)
   file_.flush();
   if (!file_) throw RunError("cannot write " + path_of("checkpoint.jsonl") + ": " + std::strerror(errno));
   finished_[cell] = statistics;
-  // Test hook: die like `kill -9` right after the Nth record of this run.
+  // Test hook: die like `kill -9` right after the Nth record of this run, or receive another
+  // signal then (NEGSIM_TEST_KILL_SIGNAL, e.g. 2 for the Ctrl-C of an impatient user).
   static const char* const kill_after = std::getenv("NEGSIM_TEST_KILL_AFTER_CELLS");
-  if (kill_after != nullptr && ++recorded_ >= std::strtoull(kill_after, nullptr, 10)) std::raise(SIGKILL);
+  static const char* const kill_signal = std::getenv("NEGSIM_TEST_KILL_SIGNAL");
+  if (kill_after != nullptr && ++recorded_ == std::strtoull(kill_after, nullptr, 10)) {
+    std::raise(kill_signal != nullptr ? std::atoi(kill_signal) : SIGKILL);
+  }
 }
 
 std::string sorted_replicate_rows(const std::string& path, const FinishedCells* keep) {

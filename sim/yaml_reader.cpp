@@ -8,6 +8,8 @@
 #include <map>
 #include <sstream>
 
+#include "negsim/scenario.hpp"
+
 namespace negsim::detail {
 
 bool Range::contains(double value) const {
@@ -96,18 +98,22 @@ void Source::add_document(std::string file, const YAML::Node& root) {
 }
 
 namespace {
-// Depth-first search for `wanted` (by identity) under `node`. The budget bounds the walk, since
-// aliases can make a document a graph.
-bool contains_node(const YAML::Node& node, const YAML::Node& wanted, long& budget) {
-  if (--budget < 0 || !node.IsDefined()) return false;
+// Depth-first search for `wanted` (by identity) under `node`. The budget bounds the walk and
+// the depth the stack, since aliases can make a document a graph, even a loop (the loader
+// refuses documents deeper than its depth limit, at most max_document_depth).
+bool contains_node(const YAML::Node& node, const YAML::Node& wanted, long& budget, int depth = 0) {
+  if (--budget < 0 || depth > max_document_depth || !node.IsDefined()) return false;
   if (node.is(wanted)) return true;
   if (node.IsSequence()) {
     for (const auto& child : node) {
-      if (contains_node(child, wanted, budget)) return true;
+      if (contains_node(child, wanted, budget, depth + 1)) return true;
     }
   } else if (node.IsMap()) {
     for (const auto& pair : node) {
-      if (contains_node(pair.first, wanted, budget) || contains_node(pair.second, wanted, budget)) return true;
+      if (contains_node(pair.first, wanted, budget, depth + 1) ||
+          contains_node(pair.second, wanted, budget, depth + 1)) {
+        return true;
+      }
     }
   }
   return false;

@@ -83,6 +83,28 @@ TEST_CASE("a sweep killed midway resumes without recomputing and gives the same 
   std::filesystem::remove_all(directory);
 }
 
+// Ctrl-C in one process: the sweep stops between replicates, keeps the cells it finished, says
+// how to resume, exits 130, and the resumed sweep writes what an uninterrupted one does.
+TEST_CASE("a sweep stopped by Ctrl-C keeps its finished cells and resumes to the same bytes",
+          "[distributed][resume][interrupt][cli]") {
+  const auto directory = test_support::temporary_directory("sweep-interrupt");
+  const std::string command = negsim_binary() + sweep_arguments() + " --replicates-csv --out ";
+  REQUIRE(run_command(command + (directory / "full").string()).exit_code == 0);
+  // Test hook: SIGINT to itself right after checkpointing its second cell.
+  const auto stopped = run_command("NEGSIM_TEST_KILL_AFTER_CELLS=2 NEGSIM_TEST_KILL_SIGNAL=2 " + command +
+                                   (directory / "stopped").string());
+  INFO(stopped.output);
+  CHECK(stopped.exit_code == 130);
+  CHECK(stopped.output.find("interrupted by signal 2; 2 of") != std::string::npos);
+  CHECK(stopped.output.find("--resume") != std::string::npos);
+  CHECK(!std::filesystem::exists(directory / "stopped"));
+  const auto resumed = run_command(command + (directory / "stopped").string() + " --resume");
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  check_same_files(directory / "full", directory / "stopped", {"cells.csv", "summary.json", "replicates.csv"});
+  std::filesystem::remove_all(directory);
+}
+
 #ifdef NEGSIM_MPI
 
 namespace {

@@ -6,10 +6,12 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "commands.hpp"
+#include "interrupt.hpp"
 #include "negsim/distributed.hpp"
 #include "negsim/errors.hpp"
 #include "negsim/grid.hpp"
@@ -236,10 +238,26 @@ int run_prepared_sweep(const ProcessGroup& group, SweepSetup& setup) {
       setup.checkpoint->record(c, statistics);
     };
   }
+  // In one process, Ctrl-C or SIGTERM stops the sweep between replicates; the cells finished
+  // so far are in the checkpoint, for --resume. (Under mpirun the launcher ends the ranks, and
+  // the checkpoint serves the same way.)
+  std::optional<InterruptGuard> interrupt_guard;
+  if (!group.distributed()) {
+    interrupt_guard.emplace();
+    hooks.stop = &interrupt_guard->flag();
+  }
   std::vector<RankTimings> timings;
   const std::vector<CellStatistics> statistics =
       run_sweep_on(group, job, setup.checkpoint ? setup.checkpoint->finished() : FinishedCells{}, hooks, &timings);
   progress.finish();
+  if (interrupt_guard && interrupt_guard->signal() != 0) {
+    const std::size_t finished = setup.checkpoint ? setup.checkpoint->finished_count() : 0;
+    std::cerr << "negsim sweep: interrupted by signal " << interrupt_guard->signal() << "; " << finished << " of "
+              << cells.size() << " cells are finished and kept in " << setup.directory
+              << ".partial/\n  to finish the others, run the same command with --out " << setup.directory
+              << " --resume\n";
+    return interrupt_guard->exit_status();
+  }
   if (group.rank() != 0) return exit_ok;  // rank 0 writes and prints
 
   StagedDirectory staged(setup.directory, setup.values.count("force") > 0);

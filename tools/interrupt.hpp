@@ -27,6 +27,8 @@ class InterruptGuard {
 
   // The signal received since construction, 0 when none.
   int signal() const { return received().load(); }
+  // The same, for code that polls it (negsim::ReplicateOptions::stop).
+  const std::atomic<int>& flag() const { return received(); }
   // The conventional exit status of a process stopped by that signal.
   int exit_status() const { return 128 + signal(); }
 

@@ -53,7 +53,7 @@ struct LimitOptions {
     limits.max_issues = static_cast<int>(checked("max-issues", max_issues, INT_MAX));
     limits.max_blocs = static_cast<int>(checked("max-blocs", max_blocs, INT_MAX));
     limits.max_rounds = static_cast<int>(checked("max-rounds", max_rounds, INT_MAX));
-    limits.max_flow_depth = static_cast<int>(checked("max-depth", max_depth, INT_MAX));
+    limits.max_flow_depth = static_cast<int>(checked("max-depth", max_depth, max_document_depth));
     limits.max_nodes = static_cast<int>(checked("max-nodes", max_nodes, INT_MAX));
     return limits;
   }

@@ -173,14 +173,18 @@ struct Scenario {
 };
 
 // Resource limits; the defaults are documented in docs/SCENARIO_FORMAT.md.
+// The deepest nesting a document may be allowed (--max-depth at most this): the loader walks
+// the tree recursively, and deeper would put the stack at risk.
+constexpr int max_document_depth = 1000;
+
 struct LoadLimits {
   std::size_t max_file_bytes = 8u << 20;
   int max_delegations = 1000;
   int max_issues = 200;
   int max_blocs = 100;
   int max_rounds = 10000;
-  int max_flow_depth = 64;
-  int max_nodes = 100000;  // YAML nodes, aliases counted each time they are used
+  int max_flow_depth = 64;  // nesting: [ and { before parsing, then every level of the tree
+  int max_nodes = 100000;   // YAML nodes, aliases counted each time they are used
 };
 
 // Reads, applies `overrides` ("key.path=value", as from --set) and validates.

@@ -70,7 +70,9 @@ struct ReplicateOptions {
   // Called for every replicate (from worker threads, in no particular order) with its index,
   // sampled scenario and outcome. May be empty. Must be thread-safe.
   std::function<void(std::uint64_t, const Scenario&, const Outcome&)> on_replicate;
-  const std::atomic<bool>* stop = nullptr;  // set to stop early (between replicates)
+  // Non-zero: stop early, between replicates (a signal handler sets it). The statistics are
+  // then of the replicates that ran, and the caller must not take them for the whole count.
+  const std::atomic<int>* stop = nullptr;
 };
 
 // Runs replicates [first, first + count) of `scenario` in parallel and aggregates them.

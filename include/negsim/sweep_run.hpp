@@ -44,6 +44,9 @@ struct SweepHooks {
   std::function<void(std::size_t, std::uint64_t, const Scenario&, const Outcome&)> on_replicate;
   // A cell has all its replicates: called once per cell run, one call at a time. May be empty.
   std::function<void(std::size_t, const CellStatistics&)> on_cell_finished;
+  // Non-zero: stop between replicates (Ctrl-C). The cell being run is dropped, not reported
+  // finished; cells not run stay empty in the result. May be null.
+  const std::atomic<int>* stop = nullptr;
 };
 
 // Runs the cells not yet in `finished`, in this process, and returns every cell's statistics.
