@@ -45,6 +45,8 @@ cell: outcome shares with 95% Wilson intervals, rounds, objection frequency per 
 mean final utility per bloc), summary.json, meta.json, and replicates.csv with --replicates-csv.
 Finished cells are recorded in DIR.partial/checkpoint.jsonl as the sweep goes; if it is
 interrupted, run the same command with --out DIR --resume to finish only the missing cells.
+Ctrl-C or SIGTERM stops a sweep between replicates and says so (exit 130 or 143); the cells
+it finished are kept for --resume.
 
 Under mpirun (built with MPI), the cells and blocks of replicates are shared among the ranks,
 each using --threads threads; rank 0 writes the same files one process would (docs/SCALING.md):

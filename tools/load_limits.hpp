@@ -32,7 +32,7 @@ struct LimitOptions {
         "max-rounds", po::value<long long>(&max_rounds)->default_value(max_rounds),
         "largest process.max_rounds (and --rounds)")(
         "max-depth", po::value<long long>(&max_depth)->default_value(max_depth),
-        "deepest nesting of [ and { in the YAML (yaml-cpp itself stops near 500)")(
+        "deepest nesting in the YAML, [ and { or indentation (at most 1000)")(
         "max-nodes", po::value<long long>(&max_nodes)->default_value(max_nodes),
         "most YAML nodes, aliases counted each time they are used");
     return options;
