@@ -172,11 +172,11 @@ struct Scenario {
   void normalize_salience();
 };
 
-// Resource limits; the defaults are documented in docs/SCENARIO_FORMAT.md.
 // The deepest nesting a document may be allowed (--max-depth at most this): the loader walks
 // the tree recursively, and deeper would put the stack at risk.
 constexpr int max_document_depth = 1000;
 
+// Resource limits; the defaults are documented in docs/SCENARIO_FORMAT.md.
 struct LoadLimits {
   std::size_t max_file_bytes = 8u << 20;
   int max_delegations = 1000;

@@ -35,7 +35,6 @@ class Trace : public TraceSink {
   void on_end(const State& state, const Outcome& outcome) override;
 
   const std::vector<nlohmann::ordered_json>& events() const { return events_; }
-  bool streaming() const { return stream_ != nullptr; }
   std::string jsonl() const;       // trace.jsonl
   std::string rounds_csv() const;  // rounds.csv
 
