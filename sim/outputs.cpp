@@ -148,10 +148,15 @@ json summary_json(const Scenario& scenario, const Outcome& outcome, std::uint64_
 json meta_json(const Scenario& scenario, const RunOptions& options, double wall_seconds) {
   json overrides = json::array();
   for (const auto& expression : options.overrides) overrides.push_back(expression);
+  // The stance files and overlay bases too: a change to a shared stance changes the run.
+  json included = json::array();
+  for (const auto& file : scenario.included_files)
+    included.push_back({{"file", file}, {"sha256", sha256_file_hex(file)}});
   return {{"negsim_version", negsim_version()},
           {"git_commit", negsim_git_commit()},
           {"scenario_file", scenario.source_file},
           {"scenario_sha256", sha256_file_hex(scenario.source_file)},
+          {"included_files", included},
           {"seed", options.seed},
           {"options",
            {{"set", overrides},

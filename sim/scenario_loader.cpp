@@ -355,6 +355,9 @@ class IncludeResolver {
     return root;
   }
 
+  // Every file read by resolve(), once each, in the order read.
+  const std::vector<std::string>& included() const { return included_; }
+
  private:
   using StanceEntries = std::map<std::string, YAML::Node>;  // delegation id -> entry
 
@@ -413,6 +416,7 @@ class IncludeResolver {
     long budget = limits_.max_nodes;
     check_node_count(included, root, "", budget, limits_);
     chain_.push_back(key);
+    if (std::find(included_.begin(), included_.end(), path) == included_.end()) included_.push_back(path);
     return {path, root};
   }
 
@@ -594,6 +598,7 @@ class IncludeResolver {
   const LoadLimits& limits_;
   std::vector<std::string> chain_;  // canonical paths of the files being read, outermost first
   int files_read_ = 0;
+  std::vector<std::string> included_;  // every file read, once, in the order read
 };
 
 class Loader {
@@ -1210,6 +1215,7 @@ Scenario load_scenario_text(const std::string& text, const std::string& file_nam
                             const std::vector<std::string>& overrides, const LoadLimits& limits) {
   Source source(file_name);
   YAML::Node root = parse_document(source, text, limits);
+  std::vector<std::string> included_files;
   try {
     if (root.IsMap()) {
       // The file's own tree first: an alias cycle must not reach the include code.
@@ -1218,7 +1224,9 @@ Scenario load_scenario_text(const std::string& text, const std::string& file_nam
         const std::string key = pair.first.IsScalar() ? pair.first.Scalar() : "";
         check_node_count(source, pair.second, key, budget, limits);
       }
-      root = IncludeResolver(source, limits, file_name).resolve(file_name, root);
+      IncludeResolver resolver(source, limits, file_name);
+      root = resolver.resolve(file_name, root);
+      included_files = resolver.included();
     }
     for (const auto& expression : overrides) {
       if (!root.IsMap()) break;
@@ -1239,6 +1247,7 @@ Scenario load_scenario_text(const std::string& text, const std::string& file_nam
     }
     scenario.id = file_stem(file_name);
     scenario.source_file = file_name;
+    scenario.included_files = std::move(included_files);
     return scenario;
   } catch (const YAML::Exception& error) {
     // yaml-cpp throws on conversions we did not foresee; report them as input errors all the same.

@@ -145,6 +145,9 @@ struct Uncertainty {
 struct Scenario {
   std::string id;           // file stem, used for results/<id>/
   std::string source_file;  // path as given
+  // The stance files and overlay bases read to build it, in the order read (paths as resolved
+  // from the including file); meta.json records each with its SHA-256.
+  std::vector<std::string> included_files;
   std::string title;
   std::string description;
   std::string date_start;
