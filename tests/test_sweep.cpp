@@ -115,6 +115,40 @@ TEST_CASE("a grid over the rule on the teaching scenario reproduces the outcomes
   std::filesystem::remove_all(directory);
 }
 
+// --keep-traces N writes the full trace of the first N replicates of each cell, and no more.
+TEST_CASE("a sweep keeps full traces of the first replicates when asked", "[sweep][cli][traces]") {
+  const auto directory = test_support::temporary_directory("sweep-traces");
+  const auto result =
+      run_command(negsim_binary() + " sweep " + test_support::source_path("scenarios/teaching/three-delegations.yaml") +
+                  " --quiet --replicates 5 --keep-traces 2 --vary process.rule=consensus,unanimity"
+                  " --out " +
+                  (directory / "sweep").string());
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  int traces = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(directory / "sweep")) {
+    if (entry.path().filename().string().rfind("trace-", 0) == 0) ++traces;
+  }
+  CHECK(traces == 4);  // 2 cells x 2 replicates
+  for (const char* name : {"trace-cell0-replicate0.jsonl", "trace-cell1-replicate1.jsonl"}) {
+    INFO(name);
+    std::istringstream lines(test_support::read_text((directory / "sweep" / name).string()));
+    std::string line;
+    nlohmann::json last;
+    while (std::getline(lines, line)) last = nlohmann::json::parse(line);
+    CHECK(last["event"] == "end");
+  }
+  // The unanimity cell's replicates end as the hand-worked case does: consensus in round 5.
+  std::istringstream unanimity(
+      test_support::read_text((directory / "sweep" / "trace-cell1-replicate0.jsonl").string()));
+  std::string line;
+  nlohmann::json end;
+  while (std::getline(unanimity, line)) end = nlohmann::json::parse(line);
+  CHECK(end["outcome"] == "consensus");
+  CHECK(end["rounds"] == 5);
+  std::filesystem::remove_all(directory);
+}
+
 TEST_CASE("negsim sweep writes identical cells.csv for any thread count", "[sweep][cli][determinism]") {
   const auto directory = test_support::temporary_directory("sweep-threads");
   const std::string base = negsim_binary() + " sweep " + test_support::source_path("scenarios/gge-2016-2017.yaml") +

@@ -1,6 +1,8 @@
 // negsim sweep FILE: many seeded replicates, over a grid of what-if settings, in parallel.
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <exception>
 #include <fstream>
 #include <iostream>
@@ -268,10 +270,14 @@ int run_prepared_sweep(const ProcessGroup& group, SweepSetup& setup) {
   for (std::size_t c = 0; c < cells.size(); ++c) {
     for (std::uint64_t r = 0; r < std::min(setup.keep_traces, replicates); ++r) {
       const Scenario played = replicate_scenario(job.cells[c], seed, r, job.sample_uncertainty);
-      Trace trace(played);
+      // Streamed into the staged directory, as `negsim run` does: one long trace at a time on disk.
+      const std::string name = "trace-cell" + std::to_string(c) + "-replicate" + std::to_string(r) + ".jsonl";
+      std::ofstream file(staged.path_of(name), std::ios::binary);
+      Trace trace(played, file);
       Engine engine(played, derive_seed(seed, r), &trace);
       engine.run();
-      staged.write("trace-cell" + std::to_string(c) + "-replicate" + std::to_string(r) + ".jsonl", trace.jsonl());
+      file.close();
+      if (!file) throw RunError("cannot write " + setup.directory + "/" + name + ": " + std::strerror(errno));
     }
   }
   if (setup.replicate_rows.is_open()) {
