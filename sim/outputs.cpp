@@ -282,10 +282,24 @@ std::string StagedDirectory::path_of(const std::string& name) const {
 }
 
 void StagedDirectory::write(const std::string& name, const std::string& content) {
-  std::ofstream out(path_of(name), std::ios::binary);
+  std::ofstream out = open(name);
   out.write(content.data(), static_cast<std::streamsize>(content.size()));
-  out.close();
-  if (!out) throw RunError("cannot write " + (fs::path(target_) / name).string() + ": " + std::strerror(errno));
+  close(out, name);
+}
+
+std::ofstream StagedDirectory::open(const std::string& name) const {
+  std::ofstream stream(path_of(name), std::ios::binary);
+  check(stream, name);
+  return stream;
+}
+
+void StagedDirectory::check(const std::ofstream& stream, const std::string& name) const {
+  if (!stream) throw RunError("cannot write " + (fs::path(target_) / name).string() + ": " + std::strerror(errno));
+}
+
+void StagedDirectory::close(std::ofstream& stream, const std::string& name) const {
+  stream.close();
+  check(stream, name);
 }
 
 void StagedDirectory::commit() {

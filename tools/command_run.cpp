@@ -1,7 +1,5 @@
 // negsim run FILE: simulate one scenario, print the outcome, write the trace.
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -91,24 +89,17 @@ int run_command(const std::vector<std::string>& arguments) {
   std::optional<negsim::StagedDirectory> staged;
   std::ofstream trace_file;
   std::optional<negsim::Trace> trace;
-  auto check_trace_file = [&] {
-    if (!trace_file) {
-      throw negsim::RunError("cannot write " + (std::filesystem::path(directory) / "trace.jsonl").string() + ": " +
-                             std::strerror(errno));
-    }
-  };
   if (write) {
     directory = out_directory.empty() ? negsim::new_run_directory(results_root, scenario.id, seed) : out_directory;
     staged.emplace(directory, values.count("force") > 0);
-    trace_file.open(staged->path_of("trace.jsonl"), std::ios::binary);
-    check_trace_file();
+    trace_file = staged->open("trace.jsonl");
     trace.emplace(scenario, trace_file);
   } else if (narrate_run) {
     trace.emplace(scenario);  // nowhere to stream to: the story is told from memory
   }
   negsim::Engine engine(scenario, seed, trace ? &*trace : nullptr);
   while (engine.step()) {
-    if (write) check_trace_file();  // a full disk ends the run now, not at the deadline
+    if (write) staged->check(trace_file, "trace.jsonl");  // a full disk ends the run now, not at the deadline
     if (interrupt_guard.signal() != 0) {
       engine.interrupt();
       break;
@@ -118,8 +109,7 @@ int run_command(const std::vector<std::string>& arguments) {
   const double wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   if (write) {
-    trace_file.close();
-    check_trace_file();
+    staged->close(trace_file, "trace.jsonl");
     auto meta = negsim::meta_json(scenario, run_options, wall_seconds);
     if (outcome.interrupted) meta["interrupted"] = true;
     staged->write("rounds.csv", trace->rounds_csv());

@@ -1,8 +1,6 @@
 // negsim sweep FILE: many seeded replicates, over a grid of what-if settings, in parallel.
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <exception>
 #include <fstream>
 #include <iostream>
@@ -272,12 +270,11 @@ int run_prepared_sweep(const ProcessGroup& group, SweepSetup& setup) {
       const Scenario played = replicate_scenario(job.cells[c], seed, r, job.sample_uncertainty);
       // Streamed into the staged directory, as `negsim run` does: one long trace at a time on disk.
       const std::string name = "trace-cell" + std::to_string(c) + "-replicate" + std::to_string(r) + ".jsonl";
-      std::ofstream file(staged.path_of(name), std::ios::binary);
+      std::ofstream file = staged.open(name);
       Trace trace(played, file);
       Engine engine(played, derive_seed(seed, r), &trace);
       engine.run();
-      file.close();
-      if (!file) throw RunError("cannot write " + setup.directory + "/" + name + ": " + std::strerror(errno));
+      staged.close(file, name);
     }
   }
   if (setup.replicate_rows.is_open()) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -41,6 +42,12 @@ class StagedDirectory {
 
   std::string path_of(const std::string& name) const;  // where to write `name` before commit
   void write(const std::string& name, const std::string& content);
+  // For a file written as a run goes (a streamed trace): open() it, check() it now and then,
+  // and close() it before commit. check() and close() throw RunError naming the file when a
+  // write failed (a full disk).
+  std::ofstream open(const std::string& name) const;
+  void check(const std::ofstream& stream, const std::string& name) const;
+  void close(std::ofstream& stream, const std::string& name) const;
   void commit();
   const std::string& target() const { return target_; }
 
