@@ -6,24 +6,10 @@
 #include "negsim/explain.hpp"
 #include "test_support.hpp"
 
-namespace {
-// One red line blocks: the draft (5 * 0.8 + 1 * 0.2) / 6 = 0.7 crosses few's maximum 0.5, and
-// the chair neither repairs nor takes amendments. Relaxing that maximum to 0.7 lets it pass.
-const char* const one_red_line = R"(
-title: One pivotal red line
-issues:
-  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
-delegations:
-  - {id: many, power: 5, positions: {a: 0.8}}
-  - {id: few, power: 1, positions: {a: 0.2}, red_lines: {a: {max: 0.5}}}
-process:
-  max_rounds: 4
-  chair: {repair: false, amendments: false}
-)";
-}  // namespace
-
 TEST_CASE("explain finds the one pivotal red line and the threshold that flips it", "[explain]") {
-  const auto scenario = test_support::scenario_from(one_red_line);
+  // The chair neither repairs nor takes amendments, so few's red line alone blocks.
+  const auto scenario = test_support::scenario_from(test_support::one_red_line,
+                                                    {"process.chair.repair=false", "process.chair.amendments=false"});
   negsim::ExplainOptions options;
   options.replicates = 50;
   options.threads = 2;

@@ -173,16 +173,7 @@ process:
 }
 
 TEST_CASE("the chair repairs toward a red line when that costs no new objection", "[property][repair]") {
-  const std::string text = R"(
-title: Repair
-issues:
-  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
-delegations:
-  - {id: many, power: 5, positions: {a: 0.8}}
-  - {id: few, power: 1, positions: {a: 0.2}, red_lines: {a: {max: 0.5}}}
-process:
-  max_rounds: 4
-)";
+  const std::string text = test_support::one_red_line;
   SECTION("repair on: the paragraph moves to the red line and is adopted in round two") {
     const auto outcome = negsim::simulate(scenario_from(text), 1);
     CHECK(outcome.decided_round == 1);

@@ -33,6 +33,21 @@ inline negsim::Scenario scenario_from(const std::string& yaml, const std::vector
   return negsim::load_scenario_text(yaml, "inline.yaml", overrides);
 }
 
+// Two delegations and one paragraph: the compromise (5 * 0.8 + 1 * 0.2) / 6 = 0.7 crosses
+// few's red line (max 0.5). With repairs the chair moves the paragraph to 0.5; with repairs and
+// amendments off (process.chair.repair=false, process.chair.amendments=false) the red line
+// blocks to the deadline, and relaxing it to 0.7 lets the text pass.
+inline const char* const one_red_line = R"(
+title: One red line
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: many, power: 5, positions: {a: 0.8}}
+  - {id: few, power: 1, positions: {a: 0.2}, red_lines: {a: {max: 0.5}}}
+process:
+  max_rounds: 4
+)";
+
 inline std::string emit(const YAML::Node& node) {
   YAML::Emitter out;
   out << node;
