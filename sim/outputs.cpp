@@ -1,8 +1,11 @@
 #include "negsim/outputs.hpp"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -254,27 +257,221 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
   return out.str();
 }
 
-StagedDirectory::StagedDirectory(std::string target, bool replace) : target_(std::move(target)), replace_(replace) {
-  static std::atomic<unsigned> counter{0};
-  const fs::path path(target_);
-  std::error_code error;
-  if (fs::exists(path, error) && !replace_) {
-    throw RunError("the output directory " + target_ + " already exists; choose another or pass --force");
+namespace {
+
+std::string host_name() {
+  char buffer[256] = {};
+  if (gethostname(buffer, sizeof buffer - 1) != 0) return "unknown";
+  return buffer;
+}
+
+// "host NAME\npid N\n": who wrote a marker or holds a claim.
+std::string owner_text() {
+  return "host " + host_name() + "\npid " + std::to_string(getpid()) + "\n";
+}
+
+void write_small_file(const fs::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  out.close();
+  if (!out) throw RunError("cannot write " + path.string() + ": " + std::strerror(errno));
+}
+
+std::string marker_text() {
+  return "This directory was written by negsim " NEGSIM_VERSION
+         ". 'negsim run/sweep --force' replaces only directories that hold this file.\n" +
+         owner_text();
+}
+
+// The process id recorded in a marker or claim file, if it was written on this host (an id
+// from another machine sharing the disk says nothing here); 0 otherwise.
+long owner_pid(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::string line;
+  std::string host;
+  long pid = 0;
+  for (int lines = 0; lines < 8 && std::getline(in, line); ++lines) {
+    if (line.rfind("host ", 0) == 0) host = line.substr(5);
+    if (line.rfind("pid ", 0) == 0) pid = std::strtol(line.c_str() + 4, nullptr, 10);
   }
+  return host == host_name() && pid > 0 ? pid : 0;
+}
+
+bool process_alive(long pid) {
+  return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+bool is_regular(const fs::path& path) {
+  std::error_code error;
+  return fs::is_regular_file(fs::symlink_status(path, error));
+}
+
+// A claim (.NAME.claim, holding a marker) of a process of this host that has ended.
+bool stale_claim(const fs::path& claim) {
+  const long pid = owner_pid(claim / output_marker);
+  return pid > 0 && pid != getpid() && !process_alive(pid);
+}
+
+fs::path claim_path(const fs::path& target) {
+  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  return parent / ("." + target.filename().string() + ".claim");
+}
+
+// .NAME.tmp-PID-N or .NAME.old-PID-N: the PID, or 0 when the name is not of that form.
+long staging_pid(const std::string& name) {
+  if (name.size() < 2 || name[0] != '.') return 0;
+  for (const char* kind : {".tmp-", ".old-"}) {
+    const std::size_t at = name.rfind(kind);
+    if (at == std::string::npos || at == 0) continue;
+    const std::string rest = name.substr(at + 5);
+    const std::size_t dash = rest.find('-');
+    if (dash == std::string::npos || dash == 0 || dash + 1 == rest.size()) continue;
+    if (rest.find_first_not_of("0123456789-") != std::string::npos) continue;
+    return std::strtol(rest.c_str(), nullptr, 10);
+  }
+  return 0;
+}
+
+// A directory --force may delete: negsim's marker inside, and none of the places a slip of
+// the keyboard names (., .., /, the home directory, the working directory or its ancestors).
+void check_replaceable(const fs::path& target) {
+  std::error_code error;
+  const std::string shown = target.string();
+  if (fs::is_symlink(target, error)) {
+    throw UsageError("will not replace " + shown + ": it is a symbolic link; --force replaces only a run or sweep " +
+                     "directory negsim wrote");
+  }
+  if (!fs::is_directory(target, error)) {
+    throw UsageError("will not replace " + shown + ": it is not a directory; --force replaces only a run or sweep " +
+                     "directory negsim wrote");
+  }
+  const fs::path resolved = fs::canonical(target, error);
+  if (error) throw UsageError("will not replace " + shown + ": " + error.message());
+  const fs::path working = fs::canonical(fs::current_path(error), error);
+  auto is_within = [](const fs::path& inner, const fs::path& outer) {
+    auto it = inner.begin();
+    for (const auto& part : outer) {
+      if (it == inner.end() || *it != part) return false;
+      ++it;
+    }
+    return true;
+  };
+  if (resolved == resolved.root_path()) throw UsageError("will not replace " + shown + ": it is the root directory");
+  if (!working.empty() && is_within(working, resolved)) {
+    throw UsageError("will not replace " + shown + ": it is the working directory or holds it");
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    const fs::path home_path = fs::canonical(home, error);
+    if (!error && is_within(home_path, resolved)) {
+      throw UsageError("will not replace " + shown + ": it is the home directory or holds it");
+    }
+  }
+  if (!is_regular(resolved / output_marker)) {
+    throw UsageError("will not replace " + shown + ": it has no " + std::string(output_marker) +
+                     " file, so negsim did not write it (run and sweep directories have one); remove it yourself "
+                     "or choose another --out");
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> remove_stale_outputs(const std::string& parent) {
+  std::vector<std::string> removed;
+  std::error_code error;
+  for (fs::directory_iterator it(parent, error), end; !error && it != end; it.increment(error)) {
+    std::error_code ignored;
+    const fs::path path = it->path();
+    if (!fs::is_directory(fs::symlink_status(path, ignored))) continue;
+    const std::string name = path.filename().string();
+    bool stale = false;
+    if (const long pid = staging_pid(name); pid > 0) {
+      // The process named is the one that made it (a directory moved aside keeps the marker of
+      // the run that wrote it); the marker says it is negsim's.
+      stale = pid != getpid() && is_regular(path / output_marker) && !process_alive(pid);
+    } else if (name.size() > 7 && name[0] == '.' && name.compare(name.size() - 6, 6, ".claim") == 0) {
+      stale = stale_claim(path);
+    }
+    if (!stale) continue;
+    fs::remove_all(path, ignored);
+    if (!ignored) removed.push_back(path.string());
+  }
+  return removed;
+}
+
+StagedDirectory::StagedDirectory(std::string target, bool replace, bool unique_name) {
+  static std::atomic<unsigned> counter{0};
+  fs::path path = fs::path(target).lexically_normal();
+  if (!path.has_filename() && path.has_parent_path() && path != path.root_path()) path = path.parent_path();
+  const std::string name = path.filename().string();
+  if (name.empty() || name == "." || name == "..") {
+    throw UsageError("cannot write results into " + target + "; name a new directory for them");
+  }
+  target_ = path.string();
   const fs::path parent = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::error_code error;
   fs::create_directories(parent, error);
   if (error) throw RunError("cannot create " + parent.string() + ": " + error.message());
-  staging_ =
-      (parent / ("." + path.filename().string() + ".tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++)))
-          .string();
-  fs::create_directory(staging_, error);
-  if (error) throw RunError("cannot create " + staging_ + ": " + error.message());
+  remove_stale_outputs(parent.string());
+  try {
+    claim(replace, unique_name);
+    const fs::path claimed(target_);
+    staging_ = (parent / ("." + claimed.filename().string() + ".tmp-" + std::to_string(getpid()) + "-" +
+                          std::to_string(counter++)))
+                   .string();
+    fs::create_directory(staging_, error);
+    if (error) throw RunError("cannot create " + staging_ + ": " + error.message());
+    write_small_file(fs::path(staging_) / output_marker, marker_text());
+  } catch (...) {
+    // The destructor does not run for a constructor that throws: release the claim here.
+    std::error_code ignored;
+    if (!staging_.empty()) fs::remove_all(staging_, ignored);
+    if (!claim_.empty()) fs::remove_all(claim_, ignored);
+    throw;
+  }
+}
+
+void StagedDirectory::claim(bool replace, bool unique_name) {
+  const std::string base = target_;
+  for (int suffix = 2;; ++suffix) {
+    // The claim is a hidden directory beside the target, made atomically: of two processes
+    // naming the same target, one makes it and the other finds it.
+    const fs::path claim = claim_path(target_);
+    std::error_code error;
+    if (!fs::create_directory(claim, error)) {
+      if (error) throw RunError("cannot create " + claim.string() + ": " + error.message());
+      if (stale_claim(claim)) {  // its process has ended (kill -9): taken over
+        fs::remove_all(claim, error);
+        --suffix;
+        continue;
+      }
+      if (unique_name && suffix < 100000) {
+        target_ = base + "-" + std::to_string(suffix);
+        continue;
+      }
+      const long pid = owner_pid(claim / output_marker);
+      throw UsageError("the output directory " + target_ + " is being written by another negsim process" +
+                       (pid > 0 ? " (pid " + std::to_string(pid) + ")" : std::string()) + "; choose another");
+    }
+    claim_ = claim.string();
+    write_small_file(claim / output_marker, marker_text());
+    if (!fs::exists(fs::symlink_status(target_, error))) return;
+    if (unique_name && suffix < 100000) {
+      fs::remove_all(claim, error);
+      claim_.clear();
+      target_ = base + "-" + std::to_string(suffix);
+      continue;
+    }
+    if (!replace)
+      throw UsageError("the output directory " + target_ + " already exists; choose another or pass --force");
+    check_replaceable(target_);
+    return;
+  }
 }
 
 StagedDirectory::~StagedDirectory() {
-  if (committed_) return;
   std::error_code ignored;
-  fs::remove_all(staging_, ignored);
+  if (!committed_) fs::remove_all(staging_, ignored);
+  if (!claim_.empty()) fs::remove_all(claim_, ignored);
 }
 
 std::string StagedDirectory::path_of(const std::string& name) const {
@@ -303,28 +500,48 @@ void StagedDirectory::close(std::ofstream& stream, const std::string& name) cons
 }
 
 void StagedDirectory::commit() {
+  // An old directory (--force) is moved aside first and deleted only once the new one is in
+  // place: a failure in between puts it back.
+  static std::atomic<unsigned> counter{0};
+  const fs::path target(target_);
+  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const fs::path old = parent / ("." + target.filename().string() + ".old-" + std::to_string(getpid()) + "-" +
+                                 std::to_string(counter++));
   std::error_code error;
-  if (replace_ && fs::exists(target_, error)) {
-    fs::remove_all(target_, error);
-    if (error) throw RunError("cannot replace " + target_ + ": " + error.message());
+  const bool replacing = fs::exists(fs::symlink_status(target, error));
+  if (replacing) {
+    fs::rename(target, old, error);
+    if (error) throw RunError("cannot move " + target_ + " aside to replace it: " + error.message());
   }
-  fs::rename(staging_, target_, error);
-  if (error) throw RunError("cannot move the results into " + target_ + ": " + error.message());
+  fs::rename(staging_, target, error);
+  if (error) {
+    std::error_code ignored;
+    if (replacing) fs::rename(old, target, ignored);
+    throw RunError("cannot move the results into " + target_ + ": " + error.message());
+  }
   committed_ = true;
+  if (replacing) fs::remove_all(old, error);
+  fs::remove_all(claim_, error);
+  claim_.clear();
 }
 
-void write_directory_atomically(const std::string& directory, const std::map<std::string, std::string>& files,
-                                bool replace) {
-  StagedDirectory staged(directory, replace);
+std::string write_directory_atomically(const std::string& directory, const std::map<std::string, std::string>& files,
+                                       bool replace, bool unique_name) {
+  StagedDirectory staged(directory, replace, unique_name);
   for (const auto& [name, content] : files) staged.write(name, content);
   staged.commit();
+  return staged.target();
 }
 
 std::string new_run_directory(const std::string& results_root, const std::string& scenario_id, std::uint64_t seed,
                               const std::string& prefix) {
-  const std::string base = (fs::path(results_root) / scenario_id /
-                            (prefix + timestamp_utc("%Y%m%d-%H%M%S") + "-seed" + std::to_string(seed)))
-                               .string();
+  // The id is a file's stem: ".." (from "...yaml") or a hidden name must stay inside results_root.
+  std::string folder = scenario_id;
+  std::replace(folder.begin(), folder.end(), '/', '_');
+  if (folder.empty() || folder[0] == '.') folder = "_" + folder;
+  const std::string base =
+      (fs::path(results_root) / folder / (prefix + timestamp_utc("%Y%m%d-%H%M%S") + "-seed" + std::to_string(seed)))
+          .string();
   std::string candidate = base;
   for (int suffix = 2; fs::exists(candidate); ++suffix) candidate = base + "-" + std::to_string(suffix);
   return candidate;

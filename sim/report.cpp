@@ -229,10 +229,12 @@ ScenarioSource load_scenario_for(const fs::path& directory, const json& meta, co
           " has changed since this run; names, positions and red lines come from its current version.");
     }
     source.scenario = std::move(scenario);
-  } catch (const InputError& error) {
+  } catch (const InputError&) {
     if (!options.scenario_file.empty()) throw;
-    source.notes.push_back(std::string("The scenario file could not be loaded again (") + error.what() +
-                           "), so delegations appear by id and positions are not shown.");
+    // Not the error itself: meta.json may name any file (a results directory can come from
+    // anyone), and an error may quote what it read. `negsim validate` shows the details.
+    source.notes.push_back("The scenario file " + path->string() +
+                           " could not be loaded again, so delegations appear by id and positions are not shown.");
   }
   return source;
 }

@@ -1,7 +1,10 @@
 // YAML -> Scenario, with every check a run relies on. The order matters only for references:
 // issues first (positions name them), then blocs and delegations, then everything that names
 // a delegation (bloc leaders, ties, the chair, the expected block).
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
 #include <cmath>
@@ -12,6 +15,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 #include "negsim/errors.hpp"
 #include "negsim/scenario.hpp"
@@ -142,8 +146,12 @@ std::string apply_override(const YAML::Node& root, const std::string& expression
 
 // Flow collections ([ and {) nest without indentation, so a short file can nest deeply;
 // refuse that before the recursive parser sees it.
-void check_flow_depth(const Source& source, const std::string& text, int max_depth) {
+// Commas inside [ ] and { } are counted too: each separates entries, so there are at least as
+// many nodes, and yaml-cpp tokenises a whole flow collection (hundreds of bytes a token) before
+// it hands out the first event. A file of millions of "1," is refused here, before any of that.
+void check_flow_depth(const Source& source, const std::string& text, int max_depth, long node_budget) {
   int depth = 0;
+  long commas = 0;
   int line = 1;
   int column = 0;
   char quote = 0;
@@ -171,6 +179,11 @@ void check_flow_depth(const Source& source, const std::string& text, int max_dep
       }
     } else if (c == ']' || c == '}') {
       depth = std::max(0, depth - 1);
+    } else if (c == ',' && depth > 0 && ++commas > node_budget) {
+      source.fail_at(line, column, "",
+                     "more YAML nodes than the limit allows (" + std::to_string(commas) +
+                         " entries of [ ] or { } by here); a scenario within the delegation and issue limits never "
+                         "needs that many (--max-nodes raises the limit)");
     }
     previous = c;
   }
@@ -282,8 +295,9 @@ void check_node_count(const Source& source, const YAML::Node& node, const std::s
                       const LoadLimits& limits, int depth = 0) {
   if (--budget < 0) {
     source.fail(node, path,
-                "more than " + std::to_string(limits.max_nodes) +
-                    " YAML nodes once aliases are expanded; a scenario never needs that many");
+                "more than " + std::to_string(node_limit(limits)) +
+                    " YAML nodes once aliases are expanded; a scenario within the delegation and issue limits never "
+                    "needs that many (--max-nodes raises the limit)");
   }
   if (depth > limits.max_flow_depth) {
     source.fail(node, path,
@@ -308,11 +322,180 @@ void check_node_count(const Source& source, const YAML::Node& node, const std::s
 // identity (force_insert and assignment share yaml-cpp nodes), and the Source finds them in the
 // included document when it reports an error, naming that file with its line and column.
 
+// The bytes of `path`, read through a descriptor: a device (/dev/zero), a FIFO or a socket is
+// refused before reading (a FIFO opened without O_NONBLOCK would wait for a writer for ever),
+// and the reading stops at `limit` bytes whatever stat said (a file that grows while read, a
+// /proc file that reports size 0). `fail` throws.
+std::string read_bounded(const std::string& path, std::size_t limit,
+                         const std::function<void(const std::string&)>& fail) {
+  const int descriptor = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (descriptor < 0) {
+    fail(errno == ENOENT ? "cannot open the file: it does not exist"
+                         : std::string("cannot open the file for reading: ") + std::strerror(errno));
+  }
+  struct Closer {
+    int descriptor;
+    ~Closer() { ::close(descriptor); }
+  } closer{descriptor};
+  struct stat info {};
+  if (fstat(descriptor, &info) != 0) fail(std::string("cannot read the file: ") + std::strerror(errno));
+  if (S_ISDIR(info.st_mode)) fail("is a directory, not a scenario file");
+  if (!S_ISREG(info.st_mode)) fail("is not a regular file (a device, pipe or socket); a scenario is a file");
+  if (static_cast<std::size_t>(info.st_size) > limit) {
+    fail("the file is " + std::to_string(info.st_size) + " bytes, over the limit of " + std::to_string(limit) +
+         " bytes");
+  }
+  std::string text;
+  char buffer[1 << 16];
+  while (true) {
+    const ssize_t count = ::read(descriptor, buffer, sizeof buffer);
+    if (count < 0 && errno == EINTR) continue;
+    if (count < 0) fail(std::string("cannot read the file: ") + std::strerror(errno));
+    if (count == 0) break;
+    if (text.size() + static_cast<std::size_t>(count) > limit) {
+      fail("the file is over the limit of " + std::to_string(limit) + " bytes");
+    }
+    text.append(buffer, static_cast<std::size_t>(count));
+  }
+  return text;
+}
+
 constexpr int max_include_depth = 8;    // files open inside each other at once
 constexpr int max_included_files = 64;  // files read for one scenario
 
+// What the event pass over a document's text found before the tree is built.
+struct DocumentEvents {
+  long nodes = 0;          // without aliases expanded (check_node_count expands them)
+  std::set<int> anchored;  // mark positions of anchored nodes: the only ones aliases share
+  bool has_aliases = false;
+  YAML::NodeType::value root_type = YAML::NodeType::Null;
+  YAML::Mark first_key = YAML::Mark::null_mark();  // of the top-level mapping
+  bool known_key_seen = false;                     // a top-level key of the kind expected
+};
+
+// What a file is expected to be: its top-level keys, and a name for messages ("a stance file").
+struct FileKind {
+  std::vector<std::string> keys;
+  std::string name;
+};
+
+// Counts a document's nodes from the parser's events, without building the tree (which takes
+// hundreds of bytes a node): a file with too many nodes is refused before it costs memory.
+class CountingHandler : public YAML::EventHandler {
+ public:
+  struct OverBudget {
+    YAML::Mark mark;
+  };
+  // `known_keys`: the top-level keys of the kind of file expected (recorded in `events`).
+  CountingHandler(DocumentEvents& events, long budget, const std::vector<std::string>* known_keys)
+      : events_(events), budget_(budget), known_keys_(known_keys) {}
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    node(mark, anchor, YAML::NodeType::Null, nullptr);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+    events_.has_aliases = true;
+    node(mark, YAML::NullAnchor, YAML::NodeType::Undefined, nullptr);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, const std::string& value) override {
+    node(mark, anchor, YAML::NodeType::Scalar, &value);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    node(mark, anchor, YAML::NodeType::Sequence, nullptr);
+    ++depth_;
+  }
+  void OnSequenceEnd() override { --depth_; }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    node(mark, anchor, YAML::NodeType::Map, nullptr);
+    ++depth_;
+  }
+  void OnMapEnd() override { --depth_; }
+
+ private:
+  void node(const YAML::Mark& mark, YAML::anchor_t anchor, YAML::NodeType::value type, const std::string* scalar) {
+    if (++events_.nodes > budget_) throw OverBudget{mark};
+    if (anchor != YAML::NullAnchor) events_.anchored.insert(mark.pos);
+    if (depth_ == 0) events_.root_type = type;
+    if (depth_ == 1 && events_.root_type == YAML::NodeType::Map) {
+      if (expect_key_) {
+        if (events_.first_key.is_null()) events_.first_key = mark;
+        if (scalar != nullptr && known_keys_ != nullptr &&
+            std::find(known_keys_->begin(), known_keys_->end(), *scalar) != known_keys_->end()) {
+          events_.known_key_seen = true;
+        }
+      }
+      expect_key_ = !expect_key_;
+    }
+  }
+  DocumentEvents& events_;
+  long budget_;
+  const std::vector<std::string>* known_keys_;
+  int depth_ = 0;
+  bool expect_key_ = true;
+};
+
+// The keys a file of each kind may have at its top level.
+const std::vector<std::string> scenario_keys = {"title",  "description", "dates",       "sources", "stances",
+                                                "issues", "blocs",       "delegations", "process", "expected"};
+const std::vector<std::string> overlay_keys = {"base", "set", "title", "description", "dates", "sources", "expected"};
+const std::vector<std::string> stance_keys = {"description", "sources", "stances", "delegations"};
+
+FileKind scenario_kind(const std::string& name) {
+  std::vector<std::string> keys = scenario_keys;
+  keys.insert(keys.end(), overlay_keys.begin(), overlay_keys.end());
+  return {keys, name};
+}
+
+std::string describe_shape(YAML::NodeType::value type) {
+  switch (type) {
+    case YAML::NodeType::Scalar: return "text";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a mapping";
+    default: return "nothing";
+  }
+}
+
+// A file that is not of the kind expected (a password file named as a stance file, say) is
+// refused without quoting any of it: not its text, not its keys. One with at least one key of
+// the kind is taken as such a file with mistakes, reported in full (with did-you-mean).
+// Checked on the parser's events, before the tree is built.
+void check_file_kind(const Source& source, const DocumentEvents& events, const FileKind& kind) {
+  std::string listed;
+  for (const auto& key : kind.keys) {
+    if (listed.find(key) == std::string::npos) listed += (listed.empty() ? "" : ", ") + key;
+  }
+  if (events.root_type != YAML::NodeType::Map) {
+    source.fail_at(1, 1, "",
+                   "not " + kind.name + ": its top level is " + describe_shape(events.root_type) +
+                       ", not a mapping of keys (" + listed + ")");
+  }
+  if (!events.known_key_seen) {
+    const YAML::Mark& first = events.first_key;
+    source.fail_at(first.is_null() ? 1 : first.line + 1, first.is_null() ? 1 : first.column + 1, "",
+                   "not " + kind.name + ": none of its top-level keys is one of " + listed);
+  }
+}
+
+// yaml-cpp's messages end some errors with the offending text ("unknown escape character: x");
+// an included file may be anything (a password file), so nothing of it is quoted.
+std::string syntax_message(const std::string& message) {
+  const std::size_t colon = message.find(": ");
+  return colon == std::string::npos ? message : message.substr(0, colon);
+}
+
+[[noreturn]] void fail_syntax(const Source& source, const YAML::Exception& error) {
+  source.fail_at(error.mark.is_null() ? 1 : error.mark.line + 1, error.mark.is_null() ? 1 : error.mark.column + 1, "",
+                 "YAML syntax error: " + syntax_message(error.msg));
+}
+
 // The YAML tree of one file's text, after the checks that must happen before parsing.
-YAML::Node parse_document(const Source& source, const std::string& text, const LoadLimits& limits) {
+// `node_budget` is what is left of the node limit for all the files of the scenario; the
+// nodes of this document (aliases not expanded) are taken from it.
+YAML::Node parse_document(const Source& source, const std::string& text, const LoadLimits& limits, long& node_budget,
+                          DocumentEvents& events, const FileKind& kind) {
   if (text.size() > limits.max_file_bytes) {
     source.fail_at(1, 1, "",
                    "the file is " + std::to_string(text.size()) + " bytes, over the limit of " +
@@ -326,32 +509,187 @@ YAML::Node parse_document(const Source& source, const std::string& text, const L
     const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(offset), '\n'));
     source.fail_at(line, 1, "", "the file contains a NUL byte; it is binary, not YAML text");
   }
-  check_flow_depth(source, text, limits.max_flow_depth);
+  check_flow_depth(source, text, limits.max_flow_depth, node_budget);
   check_unclosed_quotes(source, text);
+  const long limit = node_limit(limits);
+  try {
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    CountingHandler counter(events, node_budget, &kind.keys);
+    parser.HandleNextDocument(counter);
+    // A second document would be ignored by the tree below: say so instead of dropping it.
+    struct SecondDocument : YAML::EventHandler {
+      YAML::Mark start = YAML::Mark::null_mark();
+      bool seen = false;
+      void OnDocumentStart(const YAML::Mark& mark) override {
+        if (!seen) start = mark;
+        seen = true;
+      }
+      void OnDocumentEnd() override {}
+      void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+      void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+      void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+      void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+      void OnSequenceEnd() override {}
+      void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+      void OnMapEnd() override {}
+    } second;
+    if (parser.HandleNextDocument(second)) {
+      const int line = second.start.is_null() ? 1 : second.start.line + 1;
+      const int column = second.start.is_null() ? 1 : second.start.column + 1;
+      source.fail_at(line, column, "",
+                     "a second YAML document starts here (after '---'); a scenario file holds one document, "
+                     "so split it into two files");
+    }
+  } catch (const CountingHandler::OverBudget& over) {
+    source.fail_at(over.mark.line + 1, over.mark.column + 1, "",
+                   "more than " + std::to_string(limit) +
+                       " YAML nodes in the scenario and the files it includes; a scenario within the delegation "
+                       "and issue limits never needs that many (--max-nodes raises the limit)");
+  } catch (const YAML::Exception& error) {
+    fail_syntax(source, error);
+  }
+  node_budget -= events.nodes;
+  check_file_kind(source, events, kind);
   YAML::Node root;
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& error) {
-    source.fail_at(error.mark.is_null() ? 1 : error.mark.line + 1, error.mark.is_null() ? 1 : error.mark.column + 1, "",
-                   "YAML syntax error: " + error.msg);
+    fail_syntax(source, error);
   }
   return root;
 }
 
+// A copy of `node` that shares nothing with it (scalars keep their tags: a quoted number stays
+// text). Copies have no marks: errors inside one name the key path, at line 1.
+YAML::Node deep_copy(const YAML::Node& node) {
+  YAML::Node copy;
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar: copy = YAML::Node(node.Scalar()); break;
+    case YAML::NodeType::Sequence:
+      copy = YAML::Node(YAML::NodeType::Sequence);
+      for (const auto& child : node) copy.push_back(deep_copy(child));
+      break;
+    case YAML::NodeType::Map:
+      copy = YAML::Node(YAML::NodeType::Map);
+      for (const auto& pair : node) copy.force_insert(deep_copy(pair.first), deep_copy(pair.second));
+      break;
+    case YAML::NodeType::Null: copy = YAML::Node(YAML::NodeType::Null); break;
+    case YAML::NodeType::Undefined: return node;
+  }
+  copy.SetTag(node.Tag());
+  return copy;
+}
+
+// yaml-cpp makes an alias the very node of its anchor, so that assigning to one place (a --set,
+// an overlay's set:, a stance merged into a delegation) changes every place the alias is used.
+// This gives each later use its own copy; the first occurrence keeps the original and its marks.
+// Only anchored nodes can be shared (`anchored` holds their mark positions), and the tree was
+// checked for depth and size (aliases expanded) before this runs.
+class Unsharer {
+ public:
+  // `anchored` null: any node may be shared (a --set value parsed on its own).
+  explicit Unsharer(const std::set<int>* anchored) : anchored_(anchored) {}
+
+  void walk(YAML::Node node) {
+    if (node.IsMap()) {
+      std::vector<std::pair<YAML::Node, YAML::Node>> pairs;
+      std::size_t first_copied = std::numeric_limits<std::size_t>::max();
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        YAML::Node key = it->first;
+        YAML::Node value = it->second;
+        if (seen_before(value)) {
+          value.reset(deep_copy(value));  // reset, not =: assigning would overwrite the shared node
+          first_copied = std::min(first_copied, pairs.size());
+        }
+        pairs.emplace_back(key, value);
+      }
+      if (first_copied < pairs.size()) {
+        // Replace the slots without assigning through them (assignment would change the shared
+        // node itself), keeping the order of the keys: those from the first copy on go back in.
+        for (std::size_t j = first_copied; j < pairs.size(); ++j) node.remove(pairs[j].first);
+        for (std::size_t j = first_copied; j < pairs.size(); ++j) node.force_insert(pairs[j].first, pairs[j].second);
+      }
+      for (auto& pair : pairs) walk(pair.second);
+    } else if (node.IsSequence()) {
+      std::vector<YAML::Node> items;
+      bool copied = false;
+      for (const auto& child : node) {
+        YAML::Node item = child;
+        if (seen_before(item)) {
+          item.reset(deep_copy(item));
+          copied = true;
+        }
+        items.push_back(item);
+      }
+      if (copied) {
+        // `node` is not shared (its parent saw to that): its contents may be replaced whole.
+        YAML::Node rebuilt(YAML::NodeType::Sequence);
+        for (const auto& item : items) rebuilt.push_back(item);
+        node = rebuilt;
+      }
+      for (auto& item : items) walk(item);
+    }
+  }
+
+ private:
+  bool seen_before(const YAML::Node& node) {
+    const int position = node.Mark().pos;
+    // Nodes without a mark were made here (copies, new mappings) and are used once.
+    if (node.Mark().is_null() || (anchored_ != nullptr && !anchored_->count(position))) return false;
+    auto& group = seen_[position];
+    for (const auto& other : group) {
+      if (other.is(node)) return true;
+    }
+    group.push_back(node);
+    return false;
+  }
+  const std::set<int>* anchored_;
+  std::unordered_map<int, std::vector<YAML::Node>> seen_;
+};
+
+void unshare(YAML::Node root, const std::set<int>& anchored) {
+  if (anchored.empty()) return;
+  Unsharer(&anchored).walk(root);
+}
+
+void unshare_all(YAML::Node root) {
+  Unsharer(nullptr).walk(root);
+}
+
+// Includes are resolved before any set: entry or --set applies, so one that names them would
+// be silently ignored (and could name any file): refused instead.
+void refuse_include_override(const std::string& path_text, const std::function<void(const std::string&)>& fail) {
+  const std::vector<std::string> segments = split_override_path(path_text);
+  if (!segments.empty() && (segments[0] == "stances" || segments[0] == "base")) {
+    fail("'" + segments[0] +
+         "' names files to include, which are read before any value is set; it cannot be set or overridden "
+         "(write it in the scenario file)");
+  }
+}
+
 class IncludeResolver {
  public:
-  IncludeResolver(Source& source, const LoadLimits& limits, const std::string& top_file)
-      : source_(source), limits_(limits) {
+  // `node_budget` and `byte_budget` are what the top file left of the node and size limits:
+  // they bound all the files together, so that many files each under the limits cannot add up
+  // to more than one file may hold. `anchored` collects the anchored nodes of every file.
+  IncludeResolver(Source& source, const LoadLimits& limits, const std::string& top_file, long& node_budget,
+                  std::size_t& byte_budget, std::set<int>& anchored)
+      : source_(source), limits_(limits), node_budget_(node_budget), byte_budget_(byte_budget), anchored_(anchored) {
     chain_.push_back(canonical(top_file));
   }
 
   // The scenario tree of `root` (read from `file`) with its includes resolved.
   YAML::Node resolve(const std::string& file, const YAML::Node& root) {
     if (!root.IsMap()) return root;
+    unshare(root, anchored_);  // before a stance or a set: entry changes a node an alias shares
     const YAML::Node& const_root = root;
     if (const_root["base"]) return resolve_overlay(file, root);
     source_.set_merged_file(file);
-    if (const_root["stances"]) merge_stances(file, root);
+    if (const_root["stances"]) {
+      merge_stances(file, root);
+      unshare(root, anchored_);  // stance entries may share nodes among themselves
+    }
     return root;
   }
 
@@ -383,7 +721,7 @@ class IncludeResolver {
   // Reads the file that `node` (the value of `key_path` in `including_file`) names, relative to
   // `including_file`, and pushes it on the chain. Returns its display path and tree.
   std::pair<std::string, YAML::Node> open(const std::string& including_file, const YAML::Node& node,
-                                          const std::string& key_path) {
+                                          const std::string& key_path, const FileKind& kind) {
     const Source including(including_file);
     const std::string relative = detail::read_string(including, node, key_path);
     if (relative.empty()) including.fail(node, key_path, "expected a file name, got an empty text");
@@ -400,21 +738,28 @@ class IncludeResolver {
     if (++files_read_ > max_included_files) {
       including.fail(node, key_path, "more than " + std::to_string(max_included_files) + " included files");
     }
-    std::error_code error;
-    if (!std::filesystem::is_regular_file(path, error)) {
-      including.fail(node, key_path, "cannot open '" + path + "': it does not exist or is not a file");
-    }
-    if (std::filesystem::file_size(path, error) > limits_.max_file_bytes) {
-      including.fail(node, key_path, "'" + path + "' is over the file size limit");
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) including.fail(node, key_path, "cannot open '" + path + "' for reading");
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
+    const std::string text = read_bounded(path, byte_budget_, [&](const std::string& message) {
+      const std::string cannot_open = "cannot open the file";
+      if (message.rfind(cannot_open, 0) == 0) {
+        including.fail(node, key_path, "cannot open '" + path + "'" + message.substr(cannot_open.size()));
+      }
+      including.fail(node, key_path,
+                     "'" + path + "': " +
+                         (message.rfind("the file is", 0) == 0
+                              ? "the scenario and the files it includes are over the size limit of " +
+                                    std::to_string(limits_.max_file_bytes) + " bytes together"
+                              : message));
+    });
+    byte_budget_ -= text.size();
     const Source included(path);
-    YAML::Node root = parse_document(included, buffer.str(), limits_);
-    long budget = limits_.max_nodes;
+    DocumentEvents events;
+    YAML::Node root = parse_document(included, text, limits_, node_budget_, events, kind);
+    anchored_.insert(events.anchored.begin(), events.anchored.end());
+    // Aliases expanded, against what is left of the scenario's budget (the event count above
+    // took this file's nodes once; the walk counts them again, aliases expanded).
+    long budget = node_budget_ + events.nodes;
     check_node_count(included, root, "", budget, limits_);
+    node_budget_ = std::min(node_budget_, budget);
     chain_.push_back(key);
     if (std::find(included_.begin(), included_.end(), path) == included_.end()) included_.push_back(path);
     return {path, root};
@@ -427,12 +772,8 @@ class IncludeResolver {
     const Source own(file);
     MapReader map(own, overlay, "", {"base", "set", "title", "description", "dates", "sources", "expected"});
     map.required("title");  // a variant must not pass for the record it varies
-    auto [base_file, base_root] = open(file, map.required("base"), "base");
-    if (!base_root.IsMap()) {
-      Source(base_file).fail_at(
-          1, 1, "",
-          "the base of an overlay must be a scenario (a mapping of keys), got " + detail::describe_type(base_root));
-    }
+    auto [base_file, base_root] =
+        open(file, map.required("base"), "base", scenario_kind("a scenario (the base of an overlay)"));
     YAML::Node tree = resolve(base_file, base_root);
     close();
     // Register what the overlay contributes, field by field (not its root, whose `base` entry
@@ -447,6 +788,8 @@ class IncludeResolver {
         const YAML::Node key_node = it->first;  // a copy: `it->first` dies with its proxy
         const std::string path_text = detail::read_string(own, key_node, "set");
         const std::string entry_path = "set." + path_text;
+        refuse_include_override(path_text,
+                                [&](const std::string& message) { own.fail(key_node, entry_path, message); });
         const auto fail = [&](const std::string&, const std::string& message) -> void {
           own.fail(key_node, entry_path, message);
         };
@@ -461,6 +804,7 @@ class IncludeResolver {
       if (map.has(key)) tree[key] = map.optional(key);
     }
     if (!map.has("expected")) tree.remove("expected");
+    unshare(tree, anchored_);
     return tree;
   }
 
@@ -477,7 +821,8 @@ class IncludeResolver {
     StanceEntries entries;
     std::map<std::string, std::string> defined_in;
     for (const auto& [item, path] : items) {
-      auto [file, root] = open(including_file, item, path);
+      auto [file, root] =
+          open(including_file, item, path, {stance_keys, "a stance file (a mapping with 'delegations': id -> stance)"});
       StanceEntries loaded = load_stance_file(file, root);
       close();
       for (auto& [id, entry] : loaded) {
@@ -493,10 +838,6 @@ class IncludeResolver {
 
   StanceEntries load_stance_file(const std::string& file, const YAML::Node& root) {
     const Source own(file);
-    if (!root.IsMap()) {
-      own.fail_at(1, 1, "",
-                  "a stance file is a mapping with 'delegations' (id -> stance), got " + detail::describe_type(root));
-    }
     MapReader map(own, root, "", {"description", "sources", "stances", "delegations"});
     if (map.has("description")) detail::read_string(own, map.optional("description"), "description");
     if (map.has("sources")) {
@@ -596,6 +937,9 @@ class IncludeResolver {
 
   Source& source_;
   const LoadLimits& limits_;
+  long& node_budget_;
+  std::size_t& byte_budget_;
+  std::set<int>& anchored_;
   std::vector<std::string> chain_;  // canonical paths of the files being read, outermost first
   int files_read_ = 0;
   std::vector<std::string> included_;  // every file read, once, in the order read
@@ -610,7 +954,7 @@ class Loader {
       source_.fail_at(1, 1, "",
                       "the top level must be a mapping of keys (title, issues, delegations, "
                       "process, ...), got " +
-                          detail::describe_type(root));
+                          describe_shape(root.Type()));
     }
     MapReader top(source_, root, "",
                   {"title", "description", "dates", "sources", "stances", "issues", "blocs", "delegations", "process",
@@ -1211,33 +1555,55 @@ std::string file_stem(const std::string& path) {
 
 }  // namespace
 
+long node_limit(const LoadLimits& limits) {
+  if (limits.max_nodes > 0) return limits.max_nodes;
+  // Derived from the other limits: what a scenario at all of them may need. Per delegation and
+  // issue a position and a salience (4 nodes) and room for red lines on some (2 more); per
+  // delegation 100 more (name, power, agent, ties to a few others, notes); per issue 100 (its
+  // levels); per bloc 20; and 1,000 for the rest. With the defaults (1,000 delegations, 200
+  // issues, 100 blocs) that is 1,323,000.
+  const long delegations = limits.max_delegations;
+  const long issues = limits.max_issues;
+  const long total = delegations * (6 * issues + 100) + 100 * issues + 20L * limits.max_blocs + 1000;
+  return std::min<long>(total, std::numeric_limits<int>::max());
+}
+
 Scenario load_scenario_text(const std::string& text, const std::string& file_name,
                             const std::vector<std::string>& overrides, const LoadLimits& limits) {
   Source source(file_name);
-  YAML::Node root = parse_document(source, text, limits);
+  // One budget of nodes and bytes for the file and everything it includes.
+  long node_budget = node_limit(limits);
+  std::size_t byte_budget = limits.max_file_bytes;
+  DocumentEvents events;
+  YAML::Node root = parse_document(source, text, limits, node_budget, events, scenario_kind("a scenario"));
+  byte_budget -= std::min(byte_budget, text.size());
+  std::set<int> anchored = events.anchored;
   std::vector<std::string> included_files;
   try {
-    if (root.IsMap()) {
-      // The file's own tree first: an alias cycle must not reach the include code.
-      long budget = limits.max_nodes;
-      for (const auto& pair : root) {
-        const std::string key = pair.first.IsScalar() ? pair.first.Scalar() : "";
-        check_node_count(source, pair.second, key, budget, limits);
-      }
-      IncludeResolver resolver(source, limits, file_name);
-      root = resolver.resolve(file_name, root);
-      included_files = resolver.included();
+    // The file's own tree first, aliases expanded: an alias cycle must not reach the include code.
+    long budget = node_budget + events.nodes;
+    for (const auto& pair : root) {
+      const std::string key = pair.first.IsScalar() ? pair.first.Scalar() : "";
+      check_node_count(source, pair.second, key, budget, limits);
     }
+    node_budget = std::min(node_budget, budget);
+    IncludeResolver resolver(source, limits, file_name, node_budget, byte_budget, anchored);
+    root = resolver.resolve(file_name, root);
+    included_files = resolver.included();
     for (const auto& expression : overrides) {
-      if (!root.IsMap()) break;
+      const std::size_t equals = expression.find('=');
+      refuse_include_override(expression.substr(0, equals), [&](const std::string& message) {
+        throw InputError("--set " + expression, 1, 1, split_override_path(expression.substr(0, equals))[0], message);
+      });
       source.add_override(apply_override(root, expression), expression);
+      // A value given with an alias of its own (`--set 'x=[&a {b: 1}, *a]'`) shares nodes too.
+      if (expression.find('*') != std::string::npos) unshare_all(root);
     }
-    if (root.IsMap()) {
-      long budget = limits.max_nodes;
-      for (const auto& pair : root) {
-        const std::string key = pair.first.IsScalar() ? pair.first.Scalar() : "";
-        check_node_count(source, pair.second, key, budget, limits);
-      }
+    // Everything once more, aliases expanded: the includes and the --set values are in it now.
+    long merged_budget = node_limit(limits);
+    for (const auto& pair : root) {
+      const std::string key = pair.first.IsScalar() ? pair.first.Scalar() : "";
+      check_node_count(source, pair.second, key, merged_budget, limits);
     }
     Loader loader(source, limits);
     Scenario scenario = loader.load(root);
@@ -1252,25 +1618,15 @@ Scenario load_scenario_text(const std::string& text, const std::string& file_nam
   } catch (const YAML::Exception& error) {
     // yaml-cpp throws on conversions we did not foresee; report them as input errors all the same.
     source.fail_at(error.mark.is_null() ? 1 : error.mark.line + 1, error.mark.is_null() ? 1 : error.mark.column + 1, "",
-                   error.msg);
+                   syntax_message(error.msg));
   }
 }
 
 Scenario load_scenario_file(const std::string& path, const std::vector<std::string>& overrides,
                             const LoadLimits& limits) {
-  struct stat info {};
-  if (stat(path.c_str(), &info) != 0) throw InputError(path, 1, 1, "", "cannot open the file: it does not exist");
-  if (S_ISDIR(info.st_mode)) throw InputError(path, 1, 1, "", "is a directory, not a scenario file");
-  if (static_cast<std::size_t>(info.st_size) > limits.max_file_bytes) {
-    throw InputError(path, 1, 1, "",
-                     "the file is " + std::to_string(info.st_size) + " bytes, over the limit of " +
-                         std::to_string(limits.max_file_bytes) + " bytes");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 1, 1, "", "cannot open the file for reading");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return load_scenario_text(buffer.str(), path, overrides, limits);
+  const std::string text = read_bounded(path, limits.max_file_bytes,
+                                        [&](const std::string& message) { throw InputError(path, 1, 1, "", message); });
+  return load_scenario_text(text, path, overrides, limits);
 }
 
 }  // namespace negsim

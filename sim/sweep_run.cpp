@@ -146,8 +146,9 @@ SweepCheckpoint::SweepCheckpoint(const std::string& out_directory, json paramete
       if (line_number == 1) {
         if (value != parameters) {
           refuse(path,
-                 "the interrupted sweep was run with different parameters; resume it with the same scenario "
-                 "file, --seed, --replicates, --set, --vary and sampling, or start over with --force\n  "
+                 "the interrupted sweep was run with different parameters or inputs; resume it with the same "
+                 "scenario file and included files (stances, bases), --seed, --replicates, --set, --vary and "
+                 "sampling, or start over with --force\n  "
                  "checkpoint: " +
                      value.dump() + "\n  this run:   " + parameters.dump());
         }
@@ -168,6 +169,11 @@ SweepCheckpoint::SweepCheckpoint(const std::string& out_directory, json paramete
       if (!replace) {
         throw RunError("an interrupted sweep is in " + directory_ +
                        "; continue it with --resume, or start over with --force");
+      }
+      // Only a checkpoint directory negsim made: --force must not delete anything else.
+      if (!fs::is_directory(fs::symlink_status(directory_, error)) ||
+          !fs::is_regular_file(fs::symlink_status(path, error))) {
+        throw UsageError("will not replace " + directory_ + ": it is not an interrupted sweep's checkpoint");
       }
       fs::remove_all(directory_, error);
       if (error) throw RunError("cannot remove " + directory_ + ": " + error.message());

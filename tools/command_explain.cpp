@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "load_limits.hpp"
 #include "negsim/explain.hpp"
 #include "negsim/scenario.hpp"
 
@@ -37,8 +38,10 @@ int explain_command(const std::vector<std::string>& arguments) {
       "threads,j", po::value<int>(&explain_options.threads)->default_value(0), "worker threads (0: all cores)")(
       "set", po::value<std::vector<std::string>>(&overrides)->composing(), "override a scenario value, key.path=value")(
       "format", po::value<std::string>(&format)->default_value("text"), "text or json");
+  LimitOptions limit_options;
+  const po::options_description limits_description = limit_options.describe();
   const CommandLine command_line =
-      parse_command_line(arguments, "explain FILE [OPTIONS]", {&options}, explain_examples);
+      parse_command_line(arguments, "explain FILE [OPTIONS]", {&options, &limits_description}, explain_examples);
   if (command_line.help) return exit_ok;
   const auto& files = command_line.operands;
   if (files.size() != 1) throw po::error("explain takes exactly one scenario FILE");
@@ -46,7 +49,7 @@ int explain_command(const std::vector<std::string>& arguments) {
   if (explain_options.replicates > 10000000) throw po::error("--replicates must be at most 10000000");
   if (explain_options.threads < 0 || explain_options.threads > 1024)
     throw po::error("--threads must be between 0 and 1024");
-  const Scenario scenario = load_scenario_file(files[0], overrides);
+  const Scenario scenario = load_scenario_file(files[0], overrides, limit_options.limits());
   const Explanation explanation = explain(scenario, explain_options);
   if (format == "json") {
     std::cout << explanation_json(scenario, explanation, explain_options).dump(2) << "\n";

@@ -90,8 +90,12 @@ int run_command(const std::vector<std::string>& arguments) {
   std::ofstream trace_file;
   std::optional<negsim::Trace> trace;
   if (write) {
-    directory = out_directory.empty() ? negsim::new_run_directory(results_root, scenario.id, seed) : out_directory;
-    staged.emplace(directory, values.count("force") > 0);
+    // A default directory that another run took meanwhile (same scenario, seed and second) gets
+    // a suffix; an --out directory is the user's choice, so a taken one is refused.
+    const bool default_directory = out_directory.empty();
+    staged.emplace(default_directory ? negsim::new_run_directory(results_root, scenario.id, seed) : out_directory,
+                   values.count("force") > 0, default_directory);
+    directory = staged->target();
     trace_file = staged->open("trace.jsonl");
     trace.emplace(scenario, trace_file);
   } else if (narrate_run) {

@@ -12,6 +12,7 @@
 
 #include "commands.hpp"
 #include "interrupt.hpp"
+#include "load_limits.hpp"
 #include "negsim/distributed.hpp"
 #include "negsim/errors.hpp"
 #include "negsim/grid.hpp"
@@ -61,6 +62,8 @@ int exit_status_of(const std::exception_ptr& failure) {
     return exit_bad_input;
   } catch (const InputError&) {
     return exit_bad_input;
+  } catch (const UsageError&) {
+    return exit_bad_input;
   } catch (...) {
     return exit_run_failed;
   }
@@ -83,6 +86,7 @@ struct SweepSetup {
   SweepJob job;
   std::string directory;
   std::unique_ptr<SweepCheckpoint> checkpoint;
+  std::optional<StagedDirectory> staged;  // rank 0: the output directory, claimed before any work
   std::ofstream replicate_rows;
 };
 
@@ -116,8 +120,10 @@ bool prepare_sweep(const std::vector<std::string>& arguments, const ProcessGroup
       "force", "with --out: replace an existing directory (or interrupted sweep)")(
       "quiet,q", "no progress bar, no table")("format", po::value<std::string>(&setup.format)->default_value("text"),
                                               "printed summary: text or json");
-  CommandLine command_line =
-      parse_command_line(arguments, "sweep FILE [OPTIONS]", {&options}, sweep_examples, group.rank() == 0);
+  LimitOptions limit_options;
+  const po::options_description limits_description = limit_options.describe();
+  CommandLine command_line = parse_command_line(arguments, "sweep FILE [OPTIONS]", {&options, &limits_description},
+                                                sweep_examples, group.rank() == 0);
   if (command_line.help) return false;
   setup.values = std::move(command_line.values);
   setup.files = std::move(command_line.operands);
@@ -144,7 +150,8 @@ bool prepare_sweep(const std::vector<std::string>& arguments, const ProcessGroup
   }
 
   // Everything is validated before any work starts: the base, every axis and every cell.
-  setup.base = load_scenario_file(files[0], setup.overrides);
+  const LoadLimits limits = limit_options.limits();
+  setup.base = load_scenario_file(files[0], setup.overrides, limits);
   std::vector<VaryAxis> axes;
   for (const auto& expression : setup.vary_expressions) axes.push_back(parse_vary(expression));
   setup.cells = expand_grid(axes);
@@ -154,7 +161,7 @@ bool prepare_sweep(const std::vector<std::string>& arguments, const ProcessGroup
   for (const auto& cell : cells) {
     std::vector<std::string> cell_overrides = setup.overrides;
     for (const auto& expression : cell.overrides()) cell_overrides.push_back(expression);
-    setup.job.cells.push_back(load_scenario_file(files[0], cell_overrides));
+    setup.job.cells.push_back(load_scenario_file(files[0], cell_overrides, limits));
   }
 
   SweepDescription& description = setup.description;
@@ -171,12 +178,15 @@ bool prepare_sweep(const std::vector<std::string>& arguments, const ProcessGroup
   setup.job.block = block;
   if (group.rank() != 0) return true;
 
-  setup.directory =
-      out_directory.empty() ? new_run_directory(results_root, setup.base.id, seed, "sweep-") : out_directory;
   const bool force = values.count("force") > 0;
-  // Claimed now so that a taken directory fails before any work; the files are staged at the
-  // end, so that an interrupted sweep leaves only its checkpoint behind.
-  { const StagedDirectory claim(setup.directory, force); }
+  // Claimed now, and held to the end, so that a taken directory fails before any work and a
+  // second sweep into it fails at once. An interrupted sweep releases it, leaving only its
+  // checkpoint behind.
+  const bool default_directory = out_directory.empty();
+  setup.staged.emplace(
+      default_directory ? new_run_directory(results_root, setup.base.id, seed, "sweep-") : out_directory, force,
+      default_directory);
+  setup.directory = setup.staged->target();
   // What the numbers depend on: a resume must match it exactly.
   nlohmann::ordered_json parameters = {{"negsim_sweep_checkpoint", 1},
                                        {"scenario_sha256", sha256_file_hex(files[0])},
@@ -186,6 +196,11 @@ bool prepare_sweep(const std::vector<std::string>& arguments, const ProcessGroup
                                        {"set", setup.overrides},
                                        {"vary", setup.vary_expressions},
                                        {"replicates_csv", values.count("replicates-csv") > 0}};
+  // Every file the scenario includes (stances, overlay bases) too: a stance edited between the
+  // interruption and the resume would otherwise mix cells of two scenarios.
+  nlohmann::ordered_json included = nlohmann::ordered_json::array();
+  for (const auto& file : setup.base.included_files) included.push_back({file, sha256_file_hex(file)});
+  parameters["included_sha256"] = included;
   setup.checkpoint =
       std::make_unique<SweepCheckpoint>(setup.directory, parameters, cells.size(), resume, force && !resume);
   if (values.count("replicates-csv")) {
@@ -262,7 +277,7 @@ int run_prepared_sweep(const ProcessGroup& group, SweepSetup& setup) {
   }
   if (group.rank() != 0) return exit_ok;  // rank 0 writes and prints
 
-  StagedDirectory staged(setup.directory, setup.values.count("force") > 0);
+  StagedDirectory& staged = *setup.staged;
   std::vector<SweepCellResult> results;
   for (std::size_t c = 0; c < cells.size(); ++c) results.push_back({cells[c], statistics[c]});
   for (std::size_t c = 0; c < cells.size(); ++c) {

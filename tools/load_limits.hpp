@@ -25,7 +25,7 @@ struct LimitOptions {
     namespace po = boost::program_options;
     po::options_description options("Resource limits (a file over one is refused, exit 2)");
     options.add_options()("max-file-size", po::value<long long>(&max_file_size)->default_value(max_file_size),
-                          "largest scenario file, in bytes")(
+                          "largest scenario file, in bytes (the scenario and its included files together)")(
         "max-delegations", po::value<long long>(&max_delegations)->default_value(max_delegations), "most delegations")(
         "max-issues", po::value<long long>(&max_issues)->default_value(max_issues), "most issues")(
         "max-blocs", po::value<long long>(&max_blocs)->default_value(max_blocs), "most blocs")(
@@ -33,8 +33,9 @@ struct LimitOptions {
         "largest process.max_rounds (and --rounds)")(
         "max-depth", po::value<long long>(&max_depth)->default_value(max_depth),
         "deepest nesting in the YAML, [ and { or indentation (at most 1000)")(
-        "max-nodes", po::value<long long>(&max_nodes)->default_value(max_nodes),
-        "most YAML nodes, aliases counted each time they are used");
+        "max-nodes", po::value<long long>(&max_nodes)->default_value(max_nodes, "derived"),
+        "most YAML nodes in the scenario and its included files together, aliases counted each time they are "
+        "used (default: derived from --max-delegations, --max-issues and --max-blocs)");
     return options;
   }
 
@@ -54,7 +55,8 @@ struct LimitOptions {
     limits.max_blocs = static_cast<int>(checked("max-blocs", max_blocs, INT_MAX));
     limits.max_rounds = static_cast<int>(checked("max-rounds", max_rounds, INT_MAX));
     limits.max_flow_depth = static_cast<int>(checked("max-depth", max_depth, max_document_depth));
-    limits.max_nodes = static_cast<int>(checked("max-nodes", max_nodes, INT_MAX));
+    // 0, the default, leaves the node limit to be derived (negsim::node_limit).
+    limits.max_nodes = max_nodes == 0 ? 0 : static_cast<int>(checked("max-nodes", max_nodes, INT_MAX));
     return limits;
   }
 };

@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "negsim/errors.hpp"
 #include "negsim/outputs.hpp"
+#include "terminal_output.hpp"
 
 namespace {
 
@@ -33,6 +34,7 @@ Exit status: 0 ok, 1 the run failed (results could not be written), 2 bad input 
 }  // namespace
 
 int main(int argc, char** argv) {
+  const EscapedTerminalOutput escaped_output;  // control characters from scenarios made visible
   std::vector<std::string> arguments(argv + 1, argv + argc);
   if (arguments.empty() || arguments[0] == "--help" || arguments[0] == "-h" || arguments[0] == "help") {
     std::cout << top_usage;
@@ -60,6 +62,9 @@ int main(int argc, char** argv) {
     return exit_bad_input;
   } catch (const negsim::InputError& error) {
     std::cerr << error.what() << "\n";
+    return exit_bad_input;
+  } catch (const negsim::UsageError& error) {
+    std::cerr << "negsim " << command << ": " << error.what() << "\n";
     return exit_bad_input;
   } catch (const negsim::RunError& error) {
     std::cerr << "negsim " << command << ": " << error.what() << "\n";

@@ -26,6 +26,13 @@ class InputError : public std::runtime_error {
   std::string message_;
 };
 
+// An option that cannot be honoured as given, found before any work (exit 2): an --out
+// directory that exists, is being written by another run, or is not negsim's to replace.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // A problem while running or writing results (disk full, unwritable directory).
 class RunError : public std::runtime_error {
  public:

@@ -30,12 +30,26 @@ std::string draft_markdown(const Scenario& scenario, const Outcome& outcome);
 // A few lines for a person: outcome, who objected to what, where the trace went.
 std::string text_summary(const Scenario& scenario, const Outcome& outcome, const std::string& output_dir);
 
+// Every run and sweep directory negsim writes holds this file; --force replaces only a
+// directory that has it.
+inline constexpr const char* output_marker = ".negsim-output";
+
 // A directory that appears whole or not at all: files are written into a hidden temporary
-// directory beside `target`, renamed into place by commit(), and removed if never committed
-// (an error, an exception, an interruption). Throws RunError.
+// directory beside `target` (.NAME.tmp-PID-N), renamed into place by commit(), and removed if
+// never committed (an error, an exception, an interruption). Throws RunError.
+//
+// The target is claimed when this is constructed, before any work: a hidden directory
+// .NAME.claim is made beside it (atomically, so of two processes one fails at once, UsageError,
+// exit 2) holding a marker with this process's id. An existing target is refused (UsageError)
+// unless `replace` is set and it is negsim's own output (never ., .., /, the home directory or
+// an ancestor of the working directory). With `unique_name`, a taken target gets the first free
+// suffix -2, -3, ... instead (default run directories); target() says which. Staging and
+// claim directories left by dead processes (kill -9) in the same parent are removed first.
+// commit() moves the old directory aside, renames the new one into place and only then deletes
+// the old one, so a failure leaves the old results intact.
 class StagedDirectory {
  public:
-  StagedDirectory(std::string target, bool replace);
+  StagedDirectory(std::string target, bool replace, bool unique_name = false);
   ~StagedDirectory();
   StagedDirectory(const StagedDirectory&) = delete;
   StagedDirectory& operator=(const StagedDirectory&) = delete;
@@ -52,20 +66,30 @@ class StagedDirectory {
   const std::string& target() const { return target_; }
 
  private:
+  void claim(bool replace, bool unique_name);
   std::string target_;
   std::string staging_;
-  bool replace_;
+  std::string claim_;  // .NAME.claim beside the target, held until commit or destruction
   bool committed_ = false;
 };
 
-// Writes `files` (name -> content) into `directory` atomically: everything goes to a hidden
-// temporary directory beside it that is renamed into place at the end. Throws RunError.
-// The directory must not exist yet unless `replace` is set.
-void write_directory_atomically(const std::string& directory, const std::map<std::string, std::string>& files,
-                                bool replace);
+// Removes, from `parent`, staging directories (.NAME.tmp-PID-N, .NAME.old-PID-N) and claims
+// (.NAME.claim) left by negsim processes of this host that are no longer running. Returns the
+// paths removed. Never touches anything without negsim's marker.
+std::vector<std::string> remove_stale_outputs(const std::string& parent);
 
-// results/<scenario id>/<prefix><timestamp>-seed<seed>[-N]: a new directory name that does not
-// exist yet (prefix "" for runs, "sweep-" for sweeps).
+// Writes `files` (name -> content) into `directory` atomically: everything goes to a hidden
+// temporary directory beside it that is renamed into place at the end. Throws RunError, or
+// UsageError when the directory exists and may not be replaced (see StagedDirectory). Returns
+// the directory written (with `unique_name`, perhaps with a suffix).
+std::string write_directory_atomically(const std::string& directory, const std::map<std::string, std::string>& files,
+                                       bool replace, bool unique_name = false);
+
+// results/<scenario id>/<prefix><timestamp>-seed<seed>[-N]: a directory name that did not
+// exist when asked (prefix "" for runs, "sweep-" for sweeps). Claim it with StagedDirectory's
+// unique_name, which adds a suffix if another process took it meanwhile. A scenario id that
+// is not a plain name (".." from a file named "...yaml") cannot leave results_root: it is
+// prefixed with "_".
 std::string new_run_directory(const std::string& results_root, const std::string& scenario_id, std::uint64_t seed,
                               const std::string& prefix = "");
 

@@ -187,8 +187,12 @@ struct LoadLimits {
   int max_blocs = 100;
   int max_rounds = 10000;
   int max_flow_depth = 64;  // nesting: [ and { before parsing, then every level of the tree
-  int max_nodes = 100000;   // YAML nodes, aliases counted each time they are used
+  int max_nodes = 0;        // YAML nodes of a scenario and its includes, aliases counted at each use; 0: node_limit()
 };
+
+// The node limit in force: max_nodes, or when that is 0 one derived from the delegation, issue
+// and bloc limits (what a scenario at all of them may need; 1,323,000 by default).
+long node_limit(const LoadLimits& limits);
 
 // Reads, applies `overrides` ("key.path=value", as from --set) and validates.
 // Throws InputError naming file, line, column and key path.
