@@ -86,9 +86,13 @@
       item.appendChild(element('p', paragraph.text));
       if (paragraph.changed) {
         const before = element('p', null, 'meta');
-        before.appendChild(document.createTextNode('Before: '));
-        before.appendChild(element('del', paragraph.previous_text));
-        before.appendChild(document.createTextNode(' (' + fixed2(paragraph.previous_value) + ' → ' + fixed2(paragraph.value) + ')'));
+        if (paragraph.previous_text === paragraph.text) {
+          before.textContent = 'Same words, moved on the scale: ' + fixed2(paragraph.previous_value) + ' → ' + fixed2(paragraph.value);
+        } else {
+          before.appendChild(document.createTextNode('Before: '));
+          before.appendChild(element('del', paragraph.previous_text));
+          before.appendChild(document.createTextNode(' (' + fixed2(paragraph.previous_value) + ' → ' + fixed2(paragraph.value) + ')'));
+        }
         item.appendChild(before);
       } else {
         item.appendChild(element('p', 'On the scale: ' + fixed2(paragraph.value), 'meta'));
@@ -269,6 +273,8 @@
       mark(seat.support_threshold, 'mark support');
       mark(seat.utility, 'mark utility');
       box.appendChild(meter);
+      box.appendChild(element('p', 'On the bar from 0 to 1: the solid mark is what the text is worth to you, the dashed ' +
+        'one your support threshold, the dotted one where you block alone.', 'meta'));
       const text = section('text', state.phase === 'ended' ? 'The final text' : 'The text on the table');
       renderDraft(text, state.room.draft, state.phase === 'ended' ? null : seat.stance);
       const room = section('last', 'The room');
@@ -429,13 +435,16 @@
   }
 
   refresh();
-  if (typeof EventSource !== 'undefined') {
+  // #poll: ask every second instead of keeping an event stream open. Browsers without
+  // EventSource do this anyway; headless Chromium's virtual time (the tests) never ends while a
+  // stream is open.
+  if (typeof EventSource !== 'undefined' && !/poll/.test(location.hash)) {
     const source = new EventSource(api + '/events');
     source.onmessage = (event) => apply(JSON.parse(event.data));
     source.onerror = () => { message = 'reconnecting…'; tick(); };
     source.onopen = () => { message = ''; tick(); };
   } else {
-    setInterval(refresh, 2000);
+    setInterval(refresh, 1000);
   }
   setInterval(tick, 250);
 })();
