@@ -538,6 +538,99 @@ TEST_CASE("room in headless Chromium: three seats answer by clicking, the round 
   // Screenshots to look at (build/room-*.png), a laptop and a phone.
   const fs::path build_directory = fs::path(test_support::negsim_binary()).parent_path();
   chromium_screenshot(teacher, build_directory / "room-teacher.png", "1280,1800");
-  chromium_screenshot(base + "/seat/" + live.room->seat_token(1) + "#poll", build_directory / "room-seat-phone.png", "390,1600");
-  chromium_screenshot(base + "/seat/" + live.room->seat_token(0) + "#poll", build_directory / "room-seat.png", "1280,1600");
+  chromium_screenshot(base + "/seat/" + live.room->seat_token(1) + "#poll", build_directory / "room-seat-phone.png",
+                      "390,1600");
+  chromium_screenshot(base + "/seat/" + live.room->seat_token(0) + "#poll", build_directory / "room-seat.png",
+                      "1280,1600");
+}
+
+TEST_CASE("docs/TEACHING.md's whole-class walkthrough runs as written", "[room][docs]") {
+  const std::string teaching_doc = read_text(source_path("docs/TEACHING.md"));
+  const std::string brief_all = "negsim brief scenarios/gge-2016-2017.yaml --all --out briefs/gge-2017";
+  const std::string room_line =
+      "negsim room scenarios/gge-2016-2017.yaml --seats russia,usa,china,germany --answer-timeout 300";
+  REQUIRE(teaching_doc.find(brief_all) != std::string::npos);
+  REQUIRE(teaching_doc.find(room_line) != std::string::npos);
+  REQUIRE(teaching_doc.find("negsim report results/class/room-gge") != std::string::npos);
+  const auto work = test_support::temporary_directory("walkthrough");
+  const std::string negsim = test_support::negsim_binary();
+  const std::string in_work = "cd " + quoted(source_path("")) + " && ";
+
+  // Hand out the briefs.
+  auto result = run_command(in_work + negsim + " brief scenarios/gge-2016-2017.yaml --all --out " +
+                            quoted((work / "briefs").string()));
+  REQUIRE(result.exit_code == 0);
+  CHECK(fs::exists(work / "briefs" / "russia.html"));
+  CHECK(std::distance(fs::directory_iterator(work / "briefs"), fs::directory_iterator{}) == 25);
+
+  // Set up the room (on any free port, and closing once written, for the test).
+  const auto output = work / "room.out";
+  const auto directory = work / "room-gge";
+  std::system((in_work + "(" + negsim + " room scenarios/gge-2016-2017.yaml --seats russia,usa,china,germany " +
+               "--answer-timeout 300 --out " + quoted(directory.string()) + " --port 0 --exit-when-done > " +
+               quoted(output.string()) + " 2>&1; echo \"exit=$?\" >> " + quoted(output.string()) + ") &")
+                  .c_str());
+  std::string printed;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (printed.find("Ctrl-C") == std::string::npos && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    printed = read_text(output.string());
+  }
+  INFO(printed);
+  REQUIRE(printed.find("Teacher: http://127.0.0.1:") != std::string::npos);
+  CHECK(printed.find("4 seats for the class, 21 for the model") != std::string::npos);
+  auto link_after = [&](const std::string& label) {
+    const auto at = printed.find(label);
+    REQUIRE(at != std::string::npos);
+    const auto start = printed.find("http://", at);
+    return printed.substr(start, printed.find('\n', start) - start);
+  };
+  const std::string teacher = link_after("Teacher: ");
+  const int port = std::stoi(teacher.substr(17, teacher.find('/', 17) - 17));
+  const std::string teacher_api = "/api/teacher/" + teacher.substr(teacher.rfind('/') + 1);
+  std::vector<std::string> seat_apis;
+  for (const std::string name : {"Russian Federation: ", "United States: ", "China: ", "Germany (chair): "}) {
+    const std::string link = link_after(name);
+    seat_apis.push_back("/api/seat/" + link.substr(link.rfind('/') + 1));
+  }
+  httplib::Client http("127.0.0.1", port);
+  http.set_read_timeout(10);
+
+  // Run two rounds: the teacher starts; every team answers; then the teacher ends the session.
+  REQUIRE(http.Post((teacher_api + "/start").c_str(), "", "application/json")->status == 200);
+  for (int round = 1; round <= 2; ++round) {
+    for (std::size_t seat = 0; seat < seat_apis.size(); ++seat) {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (std::chrono::steady_clock::now() < until) {
+        auto state = http.Get((seat_apis[seat] + "/state").c_str());
+        REQUIRE(state);
+        const json parsed = json::parse(state->body);
+        if (parsed["round"] == round && parsed["phase"] == "answering") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      auto answer = http.Post((seat_apis[seat] + "/answer").c_str(),
+                              answer_body(round, seat < 2 ? "object" : "support"), "application/json");
+      REQUIRE(answer);
+      CHECK(answer->status == 200);
+    }
+  }
+  REQUIRE(http.Post((teacher_api + "/end").c_str(), "", "application/json")->status == 200);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (printed.find("exit=") == std::string::npos && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    printed = read_text(output.string());
+  }
+  INFO(printed);
+  CHECK(printed.find("exit=0") != std::string::npos);
+  const json meta = json::parse(read_text((directory / "meta.json").string()));
+  CHECK(meta["interrupted"] == true);
+  CHECK(meta["room"]["decisions"]["russia"][0]["by"] == "team");
+  CHECK(meta["room"]["decisions"]["russia"][1]["response"] == "object");
+  CHECK(meta["room"]["decisions"]["china"][0]["model_answer"].is_string());
+
+  // Debrief with the report.
+  result = run_command(in_work + negsim + " report " + quoted(directory.string()));
+  CHECK(result.exit_code == 0);
+  CHECK(fs::exists(directory / "report.html"));
+  fs::remove_all(work);
 }
