@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
@@ -27,7 +28,7 @@ namespace negsim {
 namespace {
 
 std::string percent(double share) {
-  return std::to_string(static_cast<int>(share * 100 + 0.5)) + "%";
+  return std::to_string(std::lround(share * 100)) + "%";
 }
 
 // Salience in words: a team reads "your top priority" faster than 0.31.
@@ -56,14 +57,12 @@ std::string brief_html(const Scenario& scenario, int delegation) {
   if (!seat.notes.empty()) page << "<p>" << escape_html(seat.notes) << "</p>\n";
   page << "</header>\n";
 
-  // Positions, in the words of the text, most important first.
+  // Positions, in the words of the text, numbered as the room's pages number the paragraphs.
   std::vector<int> order(static_cast<std::size_t>(k_count));
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int a, int b) { return scenario.salience(delegation, a) > scenario.salience(delegation, b); });
   double highest = 0;
   for (int k = 0; k < k_count; ++k) highest = std::max(highest, scenario.salience(delegation, k));
-  page << "<h2>What you want</h2>\n<p class=\"hint\">Paragraph by paragraph, most important first: the text you "
+  page << "<h2>What you want</h2>\n<p class=\"hint\">Paragraph by paragraph, the text you "
           "want, how much it matters to you (your weights add up to 100%), and where your red lines are. "
           "Numbers are on the paragraph's scale from 0 to 1.</p>\n<ol class=\"draft\">\n";
   for (int k : order) {
@@ -95,7 +94,7 @@ std::string brief_html(const Scenario& scenario, int delegation) {
   page << "</ol>\n";
 
   // Allies: the bloc, and the delegations it listens to.
-  page << "<h2>Your friends</h2>\n";
+  page << "<h2>Your bloc and allies</h2>\n";
   if (seat.bloc >= 0) {
     const Bloc& bloc = scenario.blocs[static_cast<std::size_t>(seat.bloc)];
     std::vector<std::string> members;
@@ -124,10 +123,10 @@ std::string brief_html(const Scenario& scenario, int delegation) {
   // How the team should decide, in the model's own terms.
   page << "<h2>When to say yes</h2>\n<p>Support a text worth at least <strong>" << two_decimals(seat.agent.support_max)
        << "</strong> to you at the start; as the deadline nears you may "
-       << "settle for <strong>" << two_decimals(seat.agent.support_min)
-       << "</strong>. Block (object) a text worth less "
-       << "than <strong>" << two_decimals(seat.outside_option) << "</strong>, what no agreement is worth to you; "
-       << "objecting alone costs you standing, so alone you block only below <strong>"
+       << "settle for <strong>" << two_decimals(seat.agent.support_min) << "</strong>. No agreement is worth <strong>"
+       << two_decimals(seat.outside_option)
+       << "</strong> to you: block (object) a text worth less when others object with you; objecting alone "
+       << "costs you standing, so alone you block only below <strong>"
        << two_decimals(seat.outside_option - scenario.process.isolation_cost)
        << "</strong>. A text that crosses a red line you always object to.</p>\n";
 

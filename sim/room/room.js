@@ -305,7 +305,8 @@
 
   function draw(container, spec) {
     if (typeof vega === 'undefined') return;
-    spec.width = Math.max(260, Math.floor(container.clientWidth || 600) - 40);
+    spec.width = Math.max(260, Math.floor(container.clientWidth || 600) - 2);
+    spec.autosize = {type: 'fit-x', contains: 'padding'};
     new vega.View(vega.parse(spec), {renderer: 'svg', container: container}).runAsync();
   }
 
@@ -374,11 +375,13 @@
     button('End session', 'end', phase !== 'ended');
     controls.appendChild(bar);
 
-    const seats = section('seats', 'Seats (' + state.answered + ' of ' + state.seat_count + ' answered)');
+    const seats = section('seats', phase === 'answering' || phase === 'paused'
+      ? 'Seats (' + state.answered + ' of ' + state.seat_count + ' answered)' : 'Seats');
     const grid = element('ul', null, 'seat-grid');
     state.seats.forEach((seat) => {
-      const item = element('li', seat.name, seat.answered ? 'seat answered' : 'seat');
-      item.appendChild(element('span', seat.answered ? 'answered' : phase === 'answering' || phase === 'paused' ? 'thinking…' : '', 'tag'));
+      const open = phase === 'answering' || phase === 'paused';
+      const item = element('li', seat.name, seat.answered && open ? 'seat answered' : 'seat');
+      if (open) item.appendChild(element('span', seat.answered ? 'answered' : 'thinking…', 'tag'));
       grid.appendChild(item);
     });
     seats.appendChild(grid);
