@@ -31,7 +31,8 @@ set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${NEGSIM_VEGA_BU
 
 set(NEGSIM_REPORT_ASSET_SOURCES "")
 foreach(asset IN ITEMS "vega_bundle|${NEGSIM_VEGA_BUNDLE}" "report_script|${CMAKE_SOURCE_DIR}/sim/report/report.js"
-                       "report_style|${CMAKE_SOURCE_DIR}/sim/report/report.css")
+                       "report_style|${CMAKE_SOURCE_DIR}/sim/report/report.css"
+                       "room_script|${CMAKE_SOURCE_DIR}/sim/room/room.js" "room_style|${CMAKE_SOURCE_DIR}/sim/room/room.css")
   string(REPLACE "|" ";" asset "${asset}")
   list(GET asset 0 symbol)
   list(GET asset 1 input)

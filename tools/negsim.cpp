@@ -26,6 +26,8 @@ Commands:
   report DIR       write a self-contained HTML report of a run or sweep directory
   play FILE        take one delegation's seat (--as ID) and negotiate in the terminal
   backtest [DIR]   replay every historical scenario over many seeds; compare with the record
+  room FILE        a whole class negotiates in the browser (--seats ID,ID,...); the model plays the rest
+  brief FILE       a delegation's printable confidential brief (--as ID, or --all --out DIR)
 
 Run 'negsim COMMAND --help' for the options of a command.
 Exit status: 0 ok, 1 the run failed (results could not be written), 2 bad input or usage.
@@ -50,7 +52,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
       {"run", run_command},           {"validate", validate_command}, {"sweep", sweep_command},
       {"explain", explain_command},   {"report", report_command},     {"play", play_command},
-      {"backtest", backtest_command},
+      {"backtest", backtest_command}, {"room", room_command},         {"brief", brief_command},
   };
   try {
     const auto found = commands.find(command);
