@@ -63,7 +63,7 @@ void Trace::on_draft(const State& state, const Eigen::VectorXd* previous_draft) 
   for (int k = 0; k < scenario_.issue_count(); ++k) {
     const Issue& issue = scenario_.issues[static_cast<std::size_t>(k)];
     draft[issue.id] = round6(state.draft(k));
-    text[issue.id] = issue.nearest_level(state.draft(k)).text;
+    text[issue.id] = issue.text_at(state.draft(k));
     if (previous_draft != nullptr && std::abs((*previous_draft)(k)-state.draft(k)) > 1e-6) {
       changed.push_back({{"issue", issue.id}, {"from", round6((*previous_draft)(k))}, {"to", round6(state.draft(k))}});
     }

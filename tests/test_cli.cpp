@@ -45,11 +45,11 @@ TEST_CASE("negsim run writes the five outputs and prints where they went", "[cli
   CHECK(meta["included_files"][0]["file"].get<std::string>().find("stances/ict-security.yaml") != std::string::npos);
   CHECK(meta["included_files"][0]["sha256"].get<std::string>().size() == 64);
   CHECK(meta["seed"] == 1);
-  SECTION("running again into the same directory is refused (exit 1), --force replaces it") {
+  SECTION("running again into the same directory is refused (exit 2: usage), --force replaces it") {
     const auto again =
         run_command(negsim_binary() + " run " + test_support::source_path("scenarios/gge-2016-2017.yaml") +
                     " --quiet --out " + out.string());
-    CHECK(again.exit_code == 1);
+    CHECK(again.exit_code == 2);
     CHECK(again.output.find("already exists") != std::string::npos);
     const auto forced =
         run_command(negsim_binary() + " run " + test_support::source_path("scenarios/gge-2016-2017.yaml") +

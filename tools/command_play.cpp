@@ -54,6 +54,7 @@ int play_command(const std::vector<std::string>& arguments) {
   const auto& files = command_line.operands;
   const auto& values = command_line.values;
   if (files.size() != 1) throw po::error("play takes exactly one scenario FILE");
+  if (values.count("no-write") == 0) refuse_existing_out(out_directory, values.count("force") > 0);
   if (values.count("rounds")) {
     if (rounds < 1) throw po::error("--rounds must be at least 1");
     overrides.push_back("process.max_rounds=" + std::to_string(rounds));

@@ -66,6 +66,13 @@ int run_command(const std::vector<std::string>& arguments) {
   const auto& values = command_line.values;
   if (files.size() != 1) throw po::error("run takes exactly one scenario FILE");
   check_format(format);
+  if (values.count("narrate") > 0 && format == "json") {
+    throw po::error("--narrate tells the story as text; it cannot go with --format json (the story is in the trace)");
+  }
+  if (values.count("narrate") > 0 && values.count("quiet") > 0) {
+    throw po::error("--narrate prints the story and --quiet prints nothing; give one of them");
+  }
+  if (values.count("no-write") == 0) refuse_existing_out(out_directory, values.count("force") > 0);
   if (values.count("rounds")) {
     if (rounds < 1) throw po::error("--rounds must be at least 1");
     overrides.push_back("process.max_rounds=" + std::to_string(rounds));
