@@ -549,13 +549,13 @@ std::string explanation_text(const Scenario& scenario, const Explanation& explan
     out << "  " << id_of(i) << ": ";
     if (explanation.sweep) {
       const auto replicates = static_cast<long long>(explanation.sweep->replicates);
-      out << "sole blocker in "
-          << share_of_replicates(static_cast<long long>(explanation.sweep->sole_blocker[static_cast<std::size_t>(i)]),
-                                 replicates)
-          << " of replicates, objected in "
+      out << "objected in "
           << share_of_replicates(static_cast<long long>(explanation.sweep->objected[static_cast<std::size_t>(i)]),
                                  replicates)
-          << ", ";
+          << " of replicates, sole blocker in "
+          << share_of_replicates(static_cast<long long>(explanation.sweep->sole_blocker[static_cast<std::size_t>(i)]),
+                                 replicates)
+          << "; ";
     }
     out << "Shapley-Shubik " << format(explanation.shapley_shubik[static_cast<std::size_t>(i)]) << "\n";
   }

@@ -64,4 +64,57 @@ std::string format_significant(double value, int digits) {
   return text == "-0" ? "0" : text;
 }
 
+std::string tidy_json_numbers(const std::string& json_text) {
+  std::string out;
+  out.reserve(json_text.size());
+  bool in_string = false;
+  for (std::size_t at = 0; at < json_text.size();) {
+    const char c = json_text[at];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && at + 1 < json_text.size()) {
+        out += json_text[at + 1];
+        at += 2;
+        continue;
+      }
+      if (c == '"') in_string = false;
+      ++at;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      out += c;
+      ++at;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) {
+      out += c;
+      ++at;
+      continue;
+    }
+    std::size_t end = at;
+    while (end < json_text.size() && std::string("+-.eE0123456789").find(json_text[end]) != std::string::npos) ++end;
+    const std::string token = json_text.substr(at, end - at);
+    at = end;
+    int digits = 0;
+    for (char d : token.substr(0, token.find_first_of("eE"))) digits += d >= '0' && d <= '9' ? 1 : 0;
+    if (digits <= 15 || token.find_first_of(".eE") == std::string::npos) {
+      out += token;
+      continue;
+    }
+    const double value = std::strtod(token.c_str(), nullptr);
+    std::string best = token;
+    for (int precision = 1; precision <= 15; ++precision) {
+      char buffer[40];
+      std::snprintf(buffer, sizeof buffer, "%.*g", precision, value);
+      if (std::strtod(buffer, nullptr) == value) {
+        best = buffer;
+        break;
+      }
+    }
+    out += best;
+  }
+  return out;
+}
+
 }  // namespace negsim

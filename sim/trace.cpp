@@ -3,6 +3,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "negsim/format.hpp"
+
 namespace negsim {
 
 using json = nlohmann::ordered_json;
@@ -223,7 +225,7 @@ void Trace::on_end(const State& /*state*/, const Outcome& outcome) {
 
 void Trace::record(json event) {
   if (stream_ != nullptr) {
-    *stream_ << event.dump() << '\n';
+    *stream_ << tidy_json_numbers(event.dump()) << '\n';
   } else {
     events_.push_back(std::move(event));
   }
@@ -231,7 +233,7 @@ void Trace::record(json event) {
 
 std::string Trace::jsonl() const {
   std::string text;
-  for (const auto& event : events_) text += event.dump() + "\n";
+  for (const auto& event : events_) text += tidy_json_numbers(event.dump()) + "\n";
   return text;
 }
 

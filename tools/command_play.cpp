@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "negsim/engine.hpp"
+#include "negsim/format.hpp"
 #include "negsim/outputs.hpp"
 #include "negsim/play.hpp"
 #include "negsim/scenario.hpp"
@@ -93,11 +94,11 @@ int play_command(const std::vector<std::string>& arguments) {
     for (const auto& decision : player.decisions()) decisions.push_back(decision);
     meta["play"] = {{"as", scenario.delegations[static_cast<std::size_t>(seat)].id}, {"decisions", decisions}};
     std::string jsonl;
-    for (const auto& event : negsim::play_events(trace.events(), scenario, player)) jsonl += event.dump() + "\n";
+    for (const auto& event : negsim::play_events(trace.events(), scenario, player)) jsonl += negsim::tidy_json_numbers(event.dump()) + "\n";
     negsim::write_directory_atomically(directory,
                                        {{"trace.jsonl", jsonl},
                                         {"rounds.csv", trace.rounds_csv()},
-                                        {"summary.json", summary.dump(2) + "\n"},
+                                        {"summary.json", negsim::tidy_json_numbers(summary.dump(2)) + "\n"},
                                         {"meta.json", meta.dump(2) + "\n"},
                                         {"draft.md", negsim::draft_markdown(scenario, outcome)}},
                                        values.count("force") > 0);

@@ -12,6 +12,7 @@
 #include "load_limits.hpp"
 #include "negsim/engine.hpp"
 #include "negsim/errors.hpp"
+#include "negsim/format.hpp"
 #include "negsim/narrate.hpp"
 #include "negsim/outputs.hpp"
 #include "negsim/scenario.hpp"
@@ -120,7 +121,7 @@ int run_command(const std::vector<std::string>& arguments) {
     auto meta = negsim::meta_json(scenario, run_options, wall_seconds);
     if (outcome.interrupted) meta["interrupted"] = true;
     staged->write("rounds.csv", trace->rounds_csv());
-    staged->write("summary.json", negsim::summary_json(scenario, outcome, seed).dump(2) + "\n");
+    staged->write("summary.json", negsim::tidy_json_numbers(negsim::summary_json(scenario, outcome, seed).dump(2)) + "\n");
     staged->write("meta.json", meta.dump(2) + "\n");
     staged->write("draft.md", negsim::draft_markdown(scenario, outcome));
     staged->commit();
@@ -129,7 +130,7 @@ int run_command(const std::vector<std::string>& arguments) {
     if (format == "json") {
       auto summary = negsim::summary_json(scenario, outcome, seed);
       summary["output_dir"] = write ? nlohmann::ordered_json(directory) : nlohmann::ordered_json(nullptr);
-      std::cout << summary.dump(2) << "\n";
+      std::cout << negsim::tidy_json_numbers(summary.dump(2)) << "\n";
     } else {
       if (narrate_run) {
         const auto events = write ? negsim::read_trace_file((std::filesystem::path(directory) / "trace.jsonl").string())

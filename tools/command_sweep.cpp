@@ -319,7 +319,7 @@ int run_prepared_sweep(const ProcessGroup& group, SweepSetup& setup) {
   const SweepDescription& description = setup.description;
   staged.write("cells.csv", cells_csv(setup.base, description, results));
   auto summary = sweep_summary_json(setup.base, description, results);
-  staged.write("summary.json", summary.dump(2) + "\n");
+  staged.write("summary.json", tidy_json_numbers(summary.dump(2)) + "\n");
   RunOptions run_options;
   run_options.seed = seed;
   run_options.overrides = setup.overrides;

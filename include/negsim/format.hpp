@@ -22,4 +22,9 @@ std::string format_percent(double share, int places = 0);
 // decimals): format_significant(0.31452599999999997) == "0.314526", (0.356052) == "0.356052".
 std::string format_significant(double value, int digits = 6);
 
+// JSON text with every number that nlohmann's printer wrote with 16 or 17 digits
+// (0.31452599999999997) written with the fewest of up to 15 that read back as the same double
+// (0.314526). Strings are left alone. For trace.jsonl and summary.json.
+std::string tidy_json_numbers(const std::string& json_text);
+
 }  // namespace negsim
