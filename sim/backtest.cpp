@@ -6,6 +6,8 @@
 #include <iomanip>
 #include <sstream>
 
+#include "negsim/format.hpp"
+
 namespace negsim {
 
 namespace {
@@ -18,7 +20,7 @@ constexpr OutcomeKind all_outcomes[] = {OutcomeKind::consensus,
                                         OutcomeKind::no_consensus};
 
 std::string percent(double share) {
-  return std::to_string(static_cast<int>(std::lround(share * 100))) + "%";
+  return format_percent(share);
 }
 
 // Shares below this many replicates' worth of rounding still pass a "half" criterion: a share

@@ -1,5 +1,6 @@
 #include "negsim/errors.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace negsim {
@@ -7,7 +8,9 @@ namespace negsim {
 namespace {
 std::string format_input_error(const std::string& file, int line, int column, const std::string& key_path,
                                const std::string& message) {
-  std::string text = file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": ";
+  // No position when there is none (line 0): a --set option or a directory has no lines, and
+  // "MISSING-DIR:0:0:" or "--set a=b:1:1:" would show the user text they never typed.
+  std::string text = file + (line > 0 ? ":" + std::to_string(line) + ":" + std::to_string(std::max(column, 1)) : "") + ": ";
   if (!key_path.empty()) text += key_path + ": ";
   return text + message;
 }

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "negsim/format.hpp"
 #include "negsim/random.hpp"
 #include "negsim/trace.hpp"
 
@@ -19,11 +20,20 @@ bool is_adopted(OutcomeKind kind) {
 
 namespace {
 
+// Every number as the other outputs print it (negsim/format.hpp): two decimals.
 std::string format(double value) {
-  std::ostringstream out;
-  out.precision(4);
-  out << round6(value);
-  return out.str();
+  return format_decimal(value, 2);
+}
+
+// The far end of a change printed at two decimals, rounded away from `from` so that the printed
+// change is enough to flip the outcome (a bisection found the exact one).
+double outward(double from, double to) {
+  const double steps = std::ceil(std::abs(to - from) * 100.0 - 1e-9);
+  return std::clamp(from + (to >= from ? 1.0 : -1.0) * steps / 100.0, 0.0, 1.0);
+}
+
+std::string share_of_replicates(long long count, long long replicates) {
+  return format_percent(replicates > 0 ? static_cast<double>(count) / static_cast<double>(replicates) : 0.0);
 }
 
 // Sets delegation i's red line on issue k, keeping the list the engine reads in step.
@@ -147,7 +157,7 @@ std::vector<GroupCandidate> group_candidates(const Scenario& scenario, const Out
   }
   if (!objectors.bounds.empty() && outcome.objectors.size() > 1) groups.push_back(objectors);
   for (std::size_t b = 0; b < scenario.blocs.size(); ++b) {
-    GroupCandidate bloc{"bloc " + scenario.blocs[b].id + "'s red lines", {}};
+    GroupCandidate bloc{"the red lines of bloc " + scenario.blocs[b].id, {}};
     for (int member : scenario.blocs[b].members) {
       for (const auto& bound : bounds_of(member, -1)) bloc.bounds.push_back(bound);
     }
@@ -503,10 +513,11 @@ std::string explanation_text(const Scenario& scenario, const Explanation& explan
     const Flip& flip = explanation.smallest_changes[j];
     out << "  " << (j + 1) << ". " << id_of(flip.delegation) << " " << flip.parameter << " ";
     if (flip.parameter.rfind("salience.", 0) == 0) {
-      out << "weight cut by " << std::lround(100 * flip.size) << "%";
+      out << "weight cut by " << format_percent(flip.size);
     } else {
-      out << format(flip.from) << " -> " << format(flip.to) << " (" << (flip.to >= flip.from ? "+" : "")
-          << format(flip.to - flip.from) << ")";
+      const double to = outward(flip.from, flip.to);
+      out << format(flip.from) << " -> " << format(to) << " (" << (to >= flip.from ? "+" : "") << format(to - flip.from)
+          << ")";
     }
     out << ": " << to_string(flip.outcome) << "\n";
   }
@@ -516,14 +527,14 @@ std::string explanation_text(const Scenario& scenario, const Explanation& explan
   if (!explanation.joint_changes.empty()) {
     out << "\nChanges made together (each red line in the group relaxed by the same amount):\n";
     for (const auto& change : explanation.joint_changes) {
-      out << "  " << change.description << " relaxed by " << format(change.shift) << ": " << to_string(change.outcome)
+      out << "  " << change.description << " relaxed by " << format(outward(0.0, change.shift)) << ": " << to_string(change.outcome)
           << "\n";
     }
   } else if (!adopted) {
     out << "\nNo group of red lines relaxed together (all objectors, a bloc, one issue) flips it either.\n";
   }
 
-  out << "\nPower (blocking: share of " << (explanation.sweep ? explanation.sweep->replicates : 0)
+  out << "\nPower (sole blocker: share of " << (explanation.sweep ? explanation.sweep->replicates : 0)
       << " replicates in which its objection alone blocked; Shapley-Shubik: power-weighted vote with quota "
       << format(explanation.quota) << "):\n";
   std::vector<int> order(static_cast<std::size_t>(scenario.delegation_count()));
@@ -537,13 +548,14 @@ std::string explanation_text(const Scenario& scenario, const Explanation& explan
   for (int i : order) {
     out << "  " << id_of(i) << ": ";
     if (explanation.sweep) {
-      out << "blocking "
-          << format(static_cast<double>(explanation.sweep->sole_blocker[static_cast<std::size_t>(i)]) /
-                    static_cast<double>(explanation.sweep->replicates))
-          << ", objected "
-          << format(static_cast<double>(explanation.sweep->objected[static_cast<std::size_t>(i)]) /
-                    static_cast<double>(explanation.sweep->replicates))
-          << ", ";
+      const auto replicates = static_cast<long long>(explanation.sweep->replicates);
+      out << "objected in "
+          << share_of_replicates(static_cast<long long>(explanation.sweep->objected[static_cast<std::size_t>(i)]),
+                                 replicates)
+          << " of replicates, sole blocker in "
+          << share_of_replicates(static_cast<long long>(explanation.sweep->sole_blocker[static_cast<std::size_t>(i)]),
+                                 replicates)
+          << "; ";
     }
     out << "Shapley-Shubik " << format(explanation.shapley_shubik[static_cast<std::size_t>(i)]) << "\n";
   }

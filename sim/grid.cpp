@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "negsim/errors.hpp"
+#include "negsim/format.hpp"
 #include "negsim/trace.hpp"
 
 namespace negsim {
@@ -52,7 +53,7 @@ std::string csv_field(const std::string& text) {
 }  // namespace
 
 VaryAxis parse_vary(const std::string& expression) {
-  auto fail = [&](const std::string& message) -> void { throw InputError("--vary " + expression, 1, 1, "", message); };
+  auto fail = [&](const std::string& message) -> void { throw InputError("--vary " + expression, 0, 0, "", message); };
   const std::size_t equals = expression.find('=');
   if (equals == std::string::npos || equals == 0 || equals + 1 == expression.size()) {
     fail("expected key.path=v1,v2,... or key.path=low:high:steps, e.g. process.rule=unanimity,consensus");
@@ -256,9 +257,7 @@ std::string sweep_table(const Scenario& scenario, const SweepDescription& descri
     if (text.empty()) text = "(as in the file)";
     out << std::left << std::setw(5) << result.cell.index << std::setw(static_cast<int>(setting_width) + 2) << text;
     for (const auto& column : columns) {
-      std::ostringstream share;
-      share << std::fixed << std::setprecision(1) << 100.0 * statistics.share(column.first) << "%";
-      out << std::right << std::setw(13) << share.str();
+      out << std::right << std::setw(13) << format_percent(statistics.share(column.first), 1);
     }
     out << std::right << std::setw(12) << statistics.rounds_quantile(0.5) << "  ";
     std::vector<std::size_t> order(statistics.objected.size());

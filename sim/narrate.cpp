@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "negsim/errors.hpp"
+#include "negsim/format.hpp"
 
 namespace negsim {
 
@@ -22,20 +23,13 @@ std::string join_names(const std::vector<std::string>& names) {
 }
 
 std::string two_decimals(double value) {
-  // Half away from zero on the decimal value: 0.475 (stored as 0.47499...) prints 0.48, as a
-  // student's calculator says.
-  const double rounded = std::copysign(std::floor(std::abs(value) * 100.0 + 0.5 + 1e-9) / 100.0, value);
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(2);
-  out << (rounded == 0 ? 0.0 : rounded);
-  return out.str();
+  return format_decimal(value, 2);
 }
 
 namespace {
 
 std::string percent(double share) {
-  return std::to_string(std::lround(100.0 * share)) + "%";
+  return format_percent(share);
 }
 
 // At most `limit` names, then "and N more": a list of twenty objectors is no story.
@@ -110,6 +104,7 @@ struct ResponseRecord {
   double blocking_threshold = 0;
   std::vector<std::string> issues;
   std::vector<std::string> red_lines;
+  bool player = false;  // a student's answer (negsim play): told as given, with no model reasoning
 };
 
 struct ChangeRecord {
@@ -129,6 +124,10 @@ struct RoundRecord {
   std::vector<ChangeRecord> changes;
   const json* influence = nullptr;
   std::vector<const json*> closing;  // chairs_summary, vote and end events after this round
+
+  bool played() const {
+    return std::any_of(responses.begin(), responses.end(), [](const ResponseRecord& response) { return response.player; });
+  }
 
   bool any_accepted() const {
     return std::any_of(changes.begin(), changes.end(), [](const ChangeRecord& change) { return change.accepted; });
@@ -163,6 +162,7 @@ class Storyteller {
         record.blocking_threshold = number_of(event, "blocking_threshold");
         record.issues = strings_of(event, "issues");
         record.red_lines = strings_of(event, "red_lines_crossed");
+        record.player = event.value("player", false);
         rounds.back().responses.push_back(std::move(record));
       } else if (kind == "repair" || kind == "amendment") {
         ChangeRecord change;
@@ -194,6 +194,7 @@ class Storyteller {
                          " go the same way as round " + std::to_string(previous->round) +
                          ": the same text, the same objections, and no repair or amendment gets through.",
                      options_.width, "", 0);
+        seat_in_play_ = rounds[last - 1].played();
         for (const json* closing : rounds[last - 1].closing) tell_closing(*closing, rounds[last - 1]);
         r = last - 1;
         continue;
@@ -213,7 +214,7 @@ class Storyteller {
   std::string name(const std::string& id) const {
     const Delegation* found = delegation(id);
     std::string text = found != nullptr && !found->name.empty() ? found->name : id;
-    if (!options_.player.empty() && id == options_.player) text += " (you)";
+    if (!options_.player.empty() && id == options_.player && seat_in_play_) text += " (you)";
     return text;
   }
 
@@ -295,7 +296,8 @@ class Storyteller {
   }
 
   void tell_draft(const RoundRecord& round, const RoundRecord* previous) {
-    if (!options_.tell_text) return;
+    // `negsim play` shows the text of the rounds the student answers; the others are told here.
+    if (!options_.tell_text && round.played()) return;
     out_ << "\n";
     const std::string header = "Round " + std::to_string(round.round) + ".";
     if (previous == nullptr || previous->draft == nullptr) {
@@ -370,7 +372,9 @@ class Storyteller {
     for (const auto& response : round.responses) {
       if (response.response != "object") continue;
       std::string key;
-      if (!response.red_lines.empty()) {
+      if (response.player) {
+        key = "player:";
+      } else if (!response.red_lines.empty()) {
         key = "red:" + join_names(response.red_lines);
       } else if (starts_with(response.reason, "follows its bloc leader")) {
         key = "follow:" + response.reason;
@@ -392,7 +396,9 @@ class Storyteller {
       for (std::size_t j = 1; j < members.size(); ++j) others.push_back(name(members[j]->delegation));
       const bool plural = others.size() > 1;
       std::string text;
-      if (starts_with(key, "red:")) {
+      if (key == "player:") {
+        text = name(first.delegation) + " objects.";  // the student's answer, not the model's reasons
+      } else if (starts_with(key, "red:")) {
         std::vector<std::string> details;
         for (const auto& issue : first.red_lines) {
           const std::string detail = red_line_detail(first.delegation, issue, tabled(round, issue));
@@ -422,9 +428,11 @@ class Storyteller {
           text += " " + join_names(others) + (plural ? " object" : " objects") + " on the same grounds.";
         }
       } else {
+        // Grounds the story does not know (a trace from elsewhere): the trace's own words.
         std::vector<std::string> all = {name(first.delegation)};
         all.insert(all.end(), others.begin(), others.end());
-        text = join_names(all) + (all.size() > 1 ? " object" : " objects") + " with their bloc.";
+        text = join_names(all) + (all.size() > 1 ? " object" : " objects") +
+               (first.reason.empty() ? "." : ": " + first.reason + ".");
       }
       line(text);
     }
@@ -445,6 +453,10 @@ class Storyteller {
       return;
     }
     for (const auto* aside : asides) {
+      if (aside->player) {
+        line(name(aside->delegation) + " stands aside.");
+        continue;
+      }
       if (starts_with(aside->reason, "follows its bloc leader")) {
         const std::string leader = aside->reason.substr(std::string("follows its bloc leader ").size());
         line(name(aside->delegation) + " stands aside with its bloc leader, " + name(leader) + ".");
@@ -594,6 +606,8 @@ class Storyteller {
   }
 
   void tell_round(const RoundRecord& round, const RoundRecord* previous) {
+    // After a student hands the seat back (or input ends) the brief answers: no "(you)" then.
+    seat_in_play_ = round.played();
     tell_draft(round, previous);
     tell_responses(round);
     tell_changes(round);
@@ -613,7 +627,9 @@ class Storyteller {
     for (std::size_t j = 0; j < round.responses.size(); ++j) {
       const auto& now = round.responses[j];
       const auto& before = previous.responses[j];
-      if (now.delegation != before.delegation || now.response != before.response) return false;
+      if (now.delegation != before.delegation || now.response != before.response || now.player != before.player) {
+        return false;
+      }
       if (now.response == "object" && (now.red_lines != before.red_lines || now.issues != before.issues)) return false;
     }
     return true;
@@ -621,6 +637,7 @@ class Storyteller {
 
   const Scenario* scenario_;
   const NarrationOptions& options_;
+  bool seat_in_play_ = true;
   std::ostringstream out_;
 };
 

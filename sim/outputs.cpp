@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "negsim/errors.hpp"
+#include "negsim/format.hpp"
 #include "negsim/version_info.hpp"
 
 namespace negsim {
@@ -84,7 +85,7 @@ json summary_json(const Scenario& scenario, const Outcome& outcome, std::uint64_
     final_draft.push_back({{"issue", issue.id},
                            {"title", issue.title},
                            {"value", round6(outcome.draft(k))},
-                           {"text", issue.nearest_level(outcome.draft(k)).text},
+                           {"text", issue.text_at(outcome.draft(k))},
                            {"in_chairs_summary", contains(outcome.moved_to_chairs_summary, k)},
                            {"contested", contains(outcome.contested_issues, k)}});
   }
@@ -179,24 +180,44 @@ std::string draft_markdown(const Scenario& scenario, const Outcome& outcome) {
     out << "\n## " << issue.title << "\n\n";
     const double value = outcome.draft(k);
     if (contains(outcome.moved_to_chairs_summary, k)) {
-      out << "*Moved to the chair's summary; the report says:* " << issue.nearest_level(value).text << "\n";
+      out << "*Moved to the chair's summary; the report says:* " << issue.text_at(value) << "\n";
     } else {
-      out << issue.nearest_level(value).text << "\n";
+      out << issue.text_at(value) << "\n";
     }
-    out << "\n<sub>draft value " << std::fixed << std::setprecision(2) << value
+    out << "\n<sub>draft value " << format_decimal(value, 2)
         << (contains(outcome.contested_issues, k) ? "; contested" : "") << "</sub>\n";
   }
   return out.str();
 }
 
+namespace {
+
+// "Germany (chair)" is named "Germany" after "chair:".
+std::string chair_name(std::string name) {
+  const std::string suffix = " (chair)";
+  if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    name.resize(name.size() - suffix.size());
+  }
+  return name;
+}
+
+}  // namespace
+
 std::string text_summary(const Scenario& scenario, const Outcome& outcome, const std::string& output_dir) {
   std::ostringstream out;
   const ChairSettings& chair = scenario.process.chair;
   out << scenario.title << "\n";
+  // A historical title carries the record ("(no consensus, 23 June 2017)"); a run changed by
+  // --set or an overlay may end otherwise, and must not seem to claim the record's ending.
+  if (scenario.expected.present && scenario.expected.outcome != outcome.kind) {
+    out << "(The title tells the record, " << to_string(scenario.expected.outcome)
+        << "; this run, with the changes made to the scenario, ends otherwise: see Outcome.)\n";
+  }
   out << scenario.delegation_count() << " delegations, " << scenario.issue_count()
       << " issues; rule: " << scenario.process.rule.name() << "; chair: "
-      << (chair.delegation >= 0 ? scenario.delegations[static_cast<std::size_t>(chair.delegation)].name : "neutral")
-      << " (" << to_string(chair.strategy) << "); deadline " << scenario.process.max_rounds << " rounds\n\n";
+      << (chair.delegation >= 0 ? chair_name(scenario.delegations[static_cast<std::size_t>(chair.delegation)].name)
+                                : "neutral")
+      << ", " << to_string(chair.strategy) << " strategy; deadline " << scenario.process.max_rounds << " rounds\n\n";
   out << "Outcome: " << outcome_sentence(outcome) << ", round " << outcome.rounds << " of "
       << scenario.process.max_rounds << "\n";
   auto describe = [&](const ObjectionRecord& record) {

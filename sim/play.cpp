@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <istream>
+#include <limits>
 #include <ostream>
 #include <sstream>
 
@@ -33,7 +34,8 @@ const char* const help_text = R"(
   o, object       you object: under consensus, the text cannot pass while you do
   m, amend        you object and propose an amendment: the chair accepts it if it makes no
                   one else object. Type it in one go as "m PARAGRAPH VALUE", e.g. "m 1 0.8"
-                  or "m water_share 0.8"; leave the value out for a step toward your position
+                  or "m water_share 0.8"; leave the value out to see the paragraph's levels.
+                  Enter or "back" at those questions returns to your answer
   q, quit         hand your seat back: your delegation's brief answers the remaining rounds
   h, help         this help
 )";
@@ -44,13 +46,19 @@ PlaySeat::PlaySeat(const Scenario& scenario, int delegation, std::istream& in, s
                    int width)
     : scenario_(scenario), delegation_(delegation), in_(in), out_(out), trace_(trace), width_(width) {}
 
-void PlaySeat::print_news() {
+void PlaySeat::print_news(int before_round) {
   NarrationOptions options;
   options.merge_repeated_rounds = false;  // the story is told as it happens, round by round
   options.tell_text = false;              // show_round() prints the text with the seat's own view
   options.player = scenario_.delegations[static_cast<std::size_t>(delegation_)].id;
   options.width = width_;
-  const std::string story = narrate(trace_.events(), &scenario_, options);
+  // The rounds finished so far, the student's answers marked as theirs: the story then says what
+  // the student answered, never what the model would have reasoned for the seat.
+  std::vector<json> events;
+  for (const auto& event : play_events(trace_.events(), scenario_, *this)) {
+    if (event.value("round", 0) < before_round) events.push_back(event);
+  }
+  const std::string story = narrate(events, &scenario_, options);
   if (story.size() > narrated_) {
     out_ << story.substr(narrated_);
     narrated_ = story.size();
@@ -58,7 +66,7 @@ void PlaySeat::print_news() {
 }
 
 void PlaySeat::finish() {
-  print_news();
+  print_news(std::numeric_limits<int>::max());
   out_ << std::flush;
 }
 
@@ -98,7 +106,7 @@ void PlaySeat::show_round(const State& state) {
     const Issue& issue = scenario_.issues[static_cast<std::size_t>(k)];
     const double value = state.draft(k);
     out_ << "  " << k + 1 << ". " << issue.title << " [" << issue.id << "]  " << two_decimals(value) << "\n";
-    out_ << "     " << issue.nearest_level(value).text << "\n";
+    out_ << "     " << issue.text_at(value) << "\n";
     out_ << "     You want " << two_decimals(state.positions(delegation_, k)) << " (salience "
          << two_decimals(scenario_.salience(delegation_, k)) << ").";
     const double low = scenario_.red_line_min(delegation_, k);
@@ -160,43 +168,88 @@ int PlaySeat::parse_issue(const std::string& text) const {
   return scenario_.find_issue(wanted);
 }
 
-std::optional<ResponseOverride::Amendment> PlaySeat::ask_amendment(const State& state, const std::string& rest) {
-  std::istringstream words(rest);
-  std::string issue_text;
+namespace {
+
+bool means_back(const std::string& word) {
+  return word.empty() || word == "back" || word == "b" || word == "cancel" || word == "c";
+}
+
+}  // namespace
+
+PlaySeat::AmendmentChoice PlaySeat::ask_amendment(const State& state, const std::string& rest) {
+  // The whole line counts: "m water_share 0.9" at the answer prompt, or "water_share 0.9" (even
+  // "m water_share 0.9" again) at "Which paragraph?".
+  auto split = [](const std::string& line) {
+    std::istringstream words(line);
+    std::vector<std::string> list;
+    for (std::string word; words >> word;) list.push_back(lower_trimmed(word));
+    if (!list.empty() && (list.front() == "m" || list.front() == "amend" || list.front() == "amendment")) {
+      list.erase(list.begin());
+    }
+    return list;
+  };
+  std::vector<std::string> words = split(rest);
+  int issue = -1;
   std::string value_text;
-  words >> issue_text >> value_text;
-  int issue = parse_issue(issue_text);
-  while (issue < 0) {
-    if (!issue_text.empty()) out_ << "There is no paragraph '" << issue_text << "'.\n";
-    const auto line = read_line("Which paragraph? (1-" + std::to_string(scenario_.issue_count()) + " or its id) > ");
-    if (!line) return std::nullopt;
-    std::istringstream again(*line);
-    again >> issue_text >> value_text;
-    issue = parse_issue(issue_text);
+  bool asked = !words.empty();
+  while (true) {
+    if (asked) {
+      issue = words.empty() ? -1 : parse_issue(words[0]);
+      if (issue >= 0 && words.size() <= 2) {
+        value_text = words.size() == 2 ? words[1] : "";
+        break;
+      }
+      if (issue < 0 && !words.empty()) out_ << "There is no paragraph '" << words[0] << "'.\n";
+      if (issue >= 0) out_ << "Give a paragraph and at most one value, e.g. \"water_share 0.9\".\n";
+    }
+    const auto line = read_line("Which paragraph? (1-" + std::to_string(scenario_.issue_count()) +
+                                " or its id, a value after it if you like; Enter or \"back\" to go back) > ");
+    if (!line) return {std::nullopt, true};
+    if (means_back(lower_trimmed(*line))) return {};
+    words = split(*line);
+    asked = true;
   }
   const Issue& named = scenario_.issues[static_cast<std::size_t>(issue)];
   const double current = state.draft(issue);
   const double step = scenario_.process.amendment_step > 0 ? scenario_.process.amendment_step : 0.5;
   const double suggested = std::clamp(current + step * (state.positions(delegation_, issue) - current), 0.0, 1.0);
+  // A suggestion that prints as the text's own value is no suggestion.
+  const bool offer_suggestion = two_decimals(suggested) != two_decimals(current);
   while (true) {
     if (value_text.empty()) {
-      out_ << "  " << named.title << " now reads (" << two_decimals(current)
-           << "): " << named.nearest_level(current).text << "\n  Its levels:";
+      out_ << "  " << named.title << " now reads (" << two_decimals(current) << "): " << named.text_at(current)
+           << "\n  Its levels:";
       for (const auto& level : named.levels) out_ << "\n    " << two_decimals(level.value) << "  " << level.text;
       out_ << "\n";
-      const auto line =
-          read_line("Move it to (0 to 1; Enter for " + two_decimals(suggested) + ", a step toward your position) > ");
-      if (!line) return Amendment{issue, suggested};
+      const auto line = read_line(
+          "Move it to (0 to 1" +
+          (offer_suggestion ? "; Enter for " + two_decimals(suggested) + ", a step toward your position" : "") +
+          "; \"back\" to go back) > ");
+      if (!line) return offer_suggestion ? AmendmentChoice{Amendment{issue, suggested}, false} : AmendmentChoice{std::nullopt, true};
       value_text = lower_trimmed(*line);
-      if (value_text.empty()) return Amendment{issue, suggested};
+      if (value_text.empty() && offer_suggestion) value_text = two_decimals(suggested);
+      if (value_text == "back" || value_text == "b" || value_text == "cancel" || value_text == "c") return {};
     }
     char* end = nullptr;
     const double value = std::strtod(value_text.c_str(), &end);
-    if (end != nullptr && *end == '\0' && std::isfinite(value) && value >= 0 && value <= 1 &&
+    if (!value_text.empty() && end != nullptr && *end == '\0' && std::isfinite(value) && value >= 0 && value <= 1 &&
         std::abs(value - current) > 1e-9) {
-      return Amendment{issue, value};
+      if (!crosses_red_line(scenario_, delegation_, issue, value)) return {Amendment{issue, value}, false};
+      // The student's own red line: proposing to cross it undoes what the seat stands for (and a
+      // chair's repair toward it), so it takes a second yes.
+      const double low = scenario_.red_line_min(delegation_, issue);
+      const double high = scenario_.red_line_max(delegation_, issue);
+      out_ << "Careful: " << two_decimals(value) << " crosses your own red line on " << named.title << " ("
+           << (value < low ? "at least " + two_decimals(low) : "at most " + two_decimals(high))
+           << "): you would object to the text you propose.\n";
+      const auto confirm = read_line("Propose it anyway? (y/N) > ");
+      if (!confirm) return {std::nullopt, true};
+      const std::string answer = lower_trimmed(*confirm);
+      if (answer == "y" || answer == "yes") return {Amendment{issue, value}, false};
+      out_ << "Not proposed.\n";
+    } else {
+      out_ << "Give a number from 0 to 1 that differs from the text's " << two_decimals(current) << ".\n";
     }
-    out_ << "Give a number from 0 to 1 that differs from the text's " << two_decimals(current) << ".\n";
     value_text.clear();
   }
 }
@@ -204,7 +257,7 @@ std::optional<ResponseOverride::Amendment> PlaySeat::ask_amendment(const State& 
 std::optional<Response> PlaySeat::respond(const State& state, int delegation) {
   if (delegation != delegation_) return std::nullopt;
   pending_amendment_.reset();
-  print_news();
+  print_news(state.round + 1);
   json decision = {{"round", state.round + 1}, {"response", nullptr}, {"amendment", nullptr}, {"by", "brief"}};
   if (autopilot_) {
     decisions_.push_back(decision);
@@ -237,11 +290,15 @@ std::optional<Response> PlaySeat::respond(const State& state, int delegation) {
       if (!scenario_.process.chair.amendments) {
         out_ << "The chair takes no amendments in this negotiation: you object.\n";
       } else {
-        pending_amendment_ = ask_amendment(state, rest);
-        if (!pending_amendment_) {
+        const AmendmentChoice choice = ask_amendment(state, rest);
+        if (choice.input_ended) {
           autopilot_ = true;
           out_ << "(Input ended: you object this round; your brief answers from the next one.)\n";
+        } else if (!choice.amendment) {
+          out_ << "No amendment: back to your answer.\n";
+          continue;
         }
+        pending_amendment_ = choice.amendment;
       }
     } else if (command == "q" || command == "quit") {
       autopilot_ = true;

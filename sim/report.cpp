@@ -10,9 +10,11 @@
 #include <iomanip>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "negsim/errors.hpp"
+#include "negsim/format.hpp"
 #include "negsim/model.hpp"
 #include "negsim/narrate.hpp"
 #include "negsim/outputs.hpp"
@@ -158,7 +160,15 @@ std::vector<std::string> string_list(const json& object, const char* key) {
 }
 
 std::string percent(double share) {
-  return std::to_string(std::lround(100.0 * share)) + "%";
+  return format_percent(share);
+}
+
+// An interval's bound: one decimal, and more when that would print a non-zero bound as 0.0%
+// (no replicate objecting in 1,000 still leaves a 95% upper bound of 0.38%).
+std::string interval_percent(double share) {
+  std::string text = format_percent(share, 1);
+  if (share > 0 && text == "0.0%") text = format_significant(100.0 * share, 2) + "%";
+  return text;
 }
 
 std::string outcome_label(const std::string& kind) {
@@ -427,6 +437,32 @@ json provenance_of(const json& meta, const json& summary, const std::string& dir
   return provenance;
 }
 
+// A report stays small and quick to open at any size (193 delegations x 40 paragraphs x 100
+// rounds: under 5 MB, drawn in a few seconds): what cannot be drawn readably is sampled or
+// aggregated, and the page says so. The run directory keeps every value.
+constexpr std::size_t utility_row_budget = 2000;   // points on the utility chart
+constexpr std::size_t position_row_budget = 4000;  // points over all position panels
+constexpr std::size_t delegations_drawn_singly = 30;  // more lines than this: bloc averages
+constexpr std::size_t position_panels = 12;  // more paragraphs than this: the contested ones first
+
+// Which of `count` rounds to draw when each brings `rows_per_round` rows: all when they fit
+// `budget`, else evenly spaced ones, always the first and the last.
+std::vector<bool> rounds_to_draw(std::size_t count, std::size_t rows_per_round, std::size_t budget) {
+  std::vector<bool> keep(count, true);
+  if (count <= 2 || rows_per_round == 0 || count * rows_per_round <= budget) return keep;
+  const std::size_t kept = std::max<std::size_t>(2, budget / rows_per_round);
+  std::fill(keep.begin(), keep.end(), false);
+  for (std::size_t j = 0; j < kept; ++j) {
+    keep[static_cast<std::size_t>(std::llround(static_cast<double>(j) * static_cast<double>(count - 1) /
+                                               static_cast<double>(kept - 1)))] = true;
+  }
+  return keep;
+}
+
+std::size_t count_of(const std::vector<bool>& flags) {
+  return static_cast<std::size_t>(std::count(flags.begin(), flags.end(), true));
+}
+
 json run_report_data(const fs::path& directory, const json& summary, const json& meta, const ReportOptions& options) {
   const fs::path trace_path = directory / "trace.jsonl";
   const std::vector<json> events = read_trace_file(trace_path.string());
@@ -468,6 +504,14 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
                      {"rule", string_field(summary, "rule")}};
   const std::string chair = facts.start != nullptr ? string_field(*facts.start, "chair") : "";
   data["chair"] = chair.empty() ? json(nullptr) : json(naming.name(chair));
+  // The title of a historical scenario tells the record; say so when this run ended otherwise.
+  if (summary.contains("expected") && summary["expected"].is_object() &&
+      !summary["expected"].value("outcome_matches", true)) {
+    data["record_note"] = "The title tells the historical record (" +
+                          outcome_label(string_field(summary["expected"], "outcome")) +
+                          "); this run, with the changes made to the scenario, ended otherwise: " +
+                          outcome_label(kind) + ".";
+  }
   data["notes"] = source.notes;
 
   // Who is who.
@@ -513,7 +557,12 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
   json share_rows = json::array();
   json utility_rows = json::array();
   const char* const response_names[3] = {"support", "aside", "object"};
-  for (const auto& round : facts.rounds) {
+  const std::size_t delegation_count = facts.delegation_ids.size();
+  const bool large = delegation_count > delegations_drawn_singly;
+  const std::vector<bool> utility_rounds =
+      rounds_to_draw(facts.rounds.size(), delegation_count, utility_row_budget);
+  for (std::size_t r = 0; r < facts.rounds.size(); ++r) {
+    const auto& round = facts.rounds[r];
     json responses = {{"support", json::array()}, {"aside", json::array()}, {"object", json::array()}};
     int counts[3] = {0, 0, 0};
     for (const json* response : round.responses) {
@@ -523,6 +572,7 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
         if (answer == response_names[slot]) ++counts[slot];
       }
       if (responses.contains(answer)) responses[answer].push_back(naming.name(id));
+      if (!utility_rounds[r]) continue;
       utility_rows.push_back({{"round", round.round},
                               {"delegation", id},
                               {"name", naming.name(id)},
@@ -532,7 +582,8 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
                               {"support", number_field(*response, "support_threshold")},
                               {"blocking", number_field(*response, "blocking_threshold")},
                               {"red_lines", string_list(*response, "red_lines_crossed")},
-                              {"reason", string_field(*response, "reason")}});
+                              // the trace's reason in every tooltip makes a large page heavy
+                              {"reason", large ? std::string() : string_field(*response, "reason")}});
     }
     const auto shares = power_shares.find(round.round);
     for (int slot = 0; slot < 3; ++slot) {
@@ -582,20 +633,79 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
   json final_paragraphs = summary.contains("final_draft") ? summary["final_draft"] : json::array();
   for (const auto& paragraph : final_paragraphs)
     final_draft[string_field(paragraph, "issue")] = number_field(paragraph, "value");
+  std::vector<bool> position_rounds(facts.rounds.size(), true);
+  std::vector<bool> issue_drawn(facts.issue_ids.size(), true);
+  if (facts.issue_ids.size() > position_panels) {
+    std::fill(issue_drawn.begin(), issue_drawn.end(), false);
+    std::size_t drawn = 0;
+    for (const bool contested_pass : {true, false}) {
+      for (std::size_t issue = 0; issue < facts.issue_ids.size() && drawn < position_panels; ++issue) {
+        bool contested = false;
+        for (const auto& paragraph : final_paragraphs) {
+          contested = contested || (string_field(paragraph, "issue") == facts.issue_ids[issue] &&
+                                    paragraph.value("contested", false));
+        }
+        if (!issue_drawn[issue] && contested == contested_pass) {
+          issue_drawn[issue] = true;
+          ++drawn;
+        }
+      }
+    }
+  }
+  json position_issues = json::array();
+  for (std::size_t issue = 0; issue < facts.issue_ids.size(); ++issue) {
+    if (issue_drawn[issue]) position_issues.push_back(facts.issue_ids[issue]);
+  }
   if (scenario != nullptr) {
     Eigen::MatrixXd positions = scenario->positions;
     const auto n = static_cast<Eigen::Index>(facts.delegation_ids.size());
     const auto k = static_cast<Eigen::Index>(facts.issue_ids.size());
-    for (const auto& round : facts.rounds) {
-      for (Eigen::Index i = 0; i < n; ++i) {
-        const std::string& id = facts.delegation_ids[static_cast<std::size_t>(i)];
-        for (Eigen::Index issue = 0; issue < k; ++issue) {
-          position_rows.push_back({{"round", round.round},
-                                   {"delegation", id},
-                                   {"name", naming.name(id)},
-                                   {"bloc", bloc_of[id].empty() ? "(none)" : bloc_of[id]},
-                                   {"issue", facts.issue_ids[static_cast<std::size_t>(issue)]},
-                                   {"position", round6(positions(i, issue))}});
+    // Many delegations: one line a bloc (its members' average), not an unreadable bundle.
+    std::vector<std::string> groups;
+    for (const auto& id : facts.delegation_ids) {
+      const std::string group = bloc_of[id].empty() ? "(none)" : bloc_of[id];
+      if (std::find(groups.begin(), groups.end(), group) == groups.end()) groups.push_back(group);
+    }
+    const std::size_t lines = large ? groups.size() : delegation_count;
+    position_rounds = rounds_to_draw(facts.rounds.size(), lines * position_issues.size(), position_row_budget);
+    for (std::size_t r = 0; r < facts.rounds.size(); ++r) {
+      const auto& round = facts.rounds[r];
+      if (position_rounds[r] && !large) {
+        for (Eigen::Index i = 0; i < n; ++i) {
+          const std::string& id = facts.delegation_ids[static_cast<std::size_t>(i)];
+          for (Eigen::Index issue = 0; issue < k; ++issue) {
+            if (!issue_drawn[static_cast<std::size_t>(issue)]) continue;
+            position_rows.push_back({{"round", round.round},
+                                     {"delegation", id},
+                                     {"name", naming.name(id)},
+                                     {"bloc", bloc_of[id].empty() ? "(none)" : bloc_of[id]},
+                                     {"issue", facts.issue_ids[static_cast<std::size_t>(issue)]},
+                                     {"position", round6(positions(i, issue))}});
+          }
+        }
+      } else if (position_rounds[r]) {
+        for (const auto& group : groups) {
+          std::string group_name = group == "(none)" ? std::string("No bloc") : group;
+          for (const auto& bloc : scenario->blocs) {
+            if (bloc.id == group && !bloc.name.empty()) group_name = bloc.name;
+          }
+          for (Eigen::Index issue = 0; issue < k; ++issue) {
+            if (!issue_drawn[static_cast<std::size_t>(issue)]) continue;
+            double sum = 0;
+            int members = 0;
+            for (Eigen::Index i = 0; i < n; ++i) {
+              const std::string& id = facts.delegation_ids[static_cast<std::size_t>(i)];
+              if ((bloc_of[id].empty() ? std::string("(none)") : bloc_of[id]) != group) continue;
+              sum += positions(i, issue);
+              ++members;
+            }
+            position_rows.push_back({{"round", round.round},
+                                     {"delegation", "bloc:" + group},
+                                     {"name", group_name + " (average of " + std::to_string(members) + ")"},
+                                     {"bloc", group},
+                                     {"issue", facts.issue_ids[static_cast<std::size_t>(issue)]},
+                                     {"position", round6(members > 0 ? sum / members : 0.0)}});
+          }
         }
       }
       if (&round == &facts.rounds.back() || round.influence == nullptr) continue;
@@ -607,14 +717,54 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
         if (i >= 0 && issue >= 0) positions(i, issue) = number_field(move, "to");
       }
     }
+    // Many delegations: the final objectors one by one and everyone else as bloc averages.
+    std::set<std::string> objectors;
+    if (summary.contains("objectors") && summary["objectors"].is_array()) {
+      for (const auto& record : summary["objectors"]) objectors.insert(string_field(record, "id"));
+    }
+    if (large) {
+      for (const auto& group : groups) {
+        std::string group_name = group == "(none)" ? std::string("No bloc") : group;
+        for (const auto& bloc : scenario->blocs) {
+          if (bloc.id == group && !bloc.name.empty()) group_name = bloc.name;
+        }
+        for (Eigen::Index issue = 0; issue < k; ++issue) {
+          const std::string& issue_id = facts.issue_ids[static_cast<std::size_t>(issue)];
+          const double value = final_draft.count(issue_id) ? final_draft[issue_id] : 0.0;
+          double distance = 0;
+          double position = 0;
+          double salience = 0;
+          bool crossed = false;
+          int members = 0;
+          for (Eigen::Index i = 0; i < n; ++i) {
+            const std::string& id = facts.delegation_ids[static_cast<std::size_t>(i)];
+            if ((bloc_of[id].empty() ? std::string("(none)") : bloc_of[id]) != group || objectors.count(id) > 0) continue;
+            distance += std::abs(value - positions(i, issue));
+            position += positions(i, issue);
+            salience += scenario->salience(i, issue);
+            crossed = crossed || crosses_red_line(*scenario, static_cast<int>(i), static_cast<int>(issue), value);
+            ++members;
+          }
+          if (members == 0) continue;
+          distance_rows.push_back({{"delegation", "bloc:" + group},
+                                   {"name", group_name + " (average of " + std::to_string(members) + ")"},
+                                   {"issue", issue_id},
+                                   {"distance", round6(distance / members)},
+                                   {"position", round6(position / members)},
+                                   {"final", round6(value)},
+                                   {"salience", round6(salience / members)},
+                                   {"crossed", crossed}});
+        }
+      }
+    }
     for (Eigen::Index i = 0; i < n; ++i) {
       const std::string& id = facts.delegation_ids[static_cast<std::size_t>(i)];
+      if (large && objectors.count(id) == 0) continue;
       for (Eigen::Index issue = 0; issue < k; ++issue) {
         const std::string& issue_id = facts.issue_ids[static_cast<std::size_t>(issue)];
         const double value = final_draft.count(issue_id) ? final_draft[issue_id] : 0.0;
         distance_rows.push_back(
-            {{"delegation", id},
-             {"name", naming.name(id)},
+            {{"delegation", id},  // its name comes from "delegations" (193 x 40 rows add up)
              {"issue", issue_id},
              {"distance", round6(std::abs(value - positions(i, issue)))},
              {"position", round6(positions(i, issue))},
@@ -625,6 +775,36 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
     }
   }
   data["positions"] = position_rows;
+  data["positions_are_bloc_averages"] = large;
+  data["position_issues"] = position_issues;
+  {
+    std::vector<std::string> thinned;
+    if (count_of(utility_rounds) < facts.rounds.size()) {
+      thinned.push_back("the utility chart shows " + std::to_string(count_of(utility_rounds)) + " of the " +
+                        std::to_string(facts.rounds.size()) + " rounds");
+    }
+    if (large) {
+      thinned.push_back(
+          "the position panels show each bloc's average position, and the distance chart the final objectors one by "
+          "one and everyone else as bloc averages");
+    }
+    if (position_issues.size() < facts.issue_ids.size()) {
+      thinned.push_back("position panels are drawn for " + std::to_string(position_issues.size()) + " of the " +
+                        std::to_string(facts.issue_ids.size()) + " paragraphs, the contested ones first");
+    }
+    if (count_of(position_rounds) < facts.rounds.size()) {
+      thinned.push_back("the position panels show " + std::to_string(count_of(position_rounds)) + " of the " +
+                        std::to_string(facts.rounds.size()) + " rounds");
+    }
+    if (!thinned.empty()) {
+      std::string note = "This run is large (" + std::to_string(delegation_count) + " delegations, " +
+                         std::to_string(facts.issue_ids.size()) + " paragraphs, " +
+                         std::to_string(facts.rounds.size()) + " rounds), so that the page stays quick to open: ";
+      for (std::size_t j = 0; j < thinned.size(); ++j) note += (j ? "; " : "") + thinned[j];
+      note += ". Every value is in the run directory (trace.jsonl, rounds.csv).";
+      data["notes"].push_back(note);
+    }
+  }
   data["draft_values"] = draft_rows;
   data["distance"] = distance_rows;
 
@@ -775,6 +955,7 @@ json sweep_report_data(const fs::path& directory, const json& summary, const jso
     }
     cells.push_back({{"cell", number},
                      {"label", label},
+                     {"settings", cell.contains("settings") && cell["settings"].is_object() ? cell["settings"] : json::object()},
                      {"replicates", cell.contains("replicates") ? cell["replicates"] : json(nullptr)},
                      {"outcomes", outcomes},
                      {"rounds", cell.contains("rounds") ? cell["rounds"] : json(nullptr)},
@@ -845,8 +1026,8 @@ void render_run_body(std::ostringstream& page, const json& data) {
          << escape_html(text_of(paragraph, "title"));
     if (contested) page << " <span class=\"badge\">Contested</span>";
     if (paragraph.value("in_chairs_summary", false)) page << " <span class=\"badge\">Chair's summary</span>";
-    page << "</h3><p>" << escape_html(text_of(paragraph, "text")) << "</p><p class=\"meta\">Draft value " << std::fixed
-         << std::setprecision(2) << number_field(paragraph, "value");
+    page << "</h3><p>" << escape_html(text_of(paragraph, "text")) << "</p><p class=\"meta\">Draft value "
+         << format_decimal(number_field(paragraph, "value"), 2);
     std::vector<std::string> objected;
     for (const auto& name : paragraph.at("objected_by")) objected.push_back(name.get<std::string>());
     std::vector<std::string> red_lines;
@@ -869,12 +1050,14 @@ void render_run_body(std::ostringstream& page, const json& data) {
   page << "<section id=\"utility\"><h2>What the text was worth to each delegation</h2>\n"
           "<p class=\"hint\">One line per delegation: its utility for the tabled text each round (hover or tap a point "
           "for the values). Pick a delegation to see its support threshold (dashed) and blocking threshold (dotted): "
-          "above the first it supports, below the second it objects.</p>\n"
+          "above the first it supports, below the second it objects. The utility u of docs/MODEL.md lies in [0, 1]; "
+          "a delegation perceives it with this round's noise (process.noise), so a point can sit a little above 1 "
+          "or below 0.</p>\n"
           "<p><label for=\"focus-delegation\">Delegation to follow</label> <select "
           "id=\"focus-delegation\"></select></p>\n";
   render_figure(page, "chart-utility",
-                "Utility of the tabled draft by round; line colour and dash show the bloc, "
-                "point shape the response.");
+                "Utility of the tabled draft by round; line colour and dash show the bloc (with no blocs, the "
+                "delegation), point shape the response.");
   page << "</section>\n";
 
   page << "<section id=\"distance\"><h2>How far the final text is from each delegation</h2>\n";
@@ -962,19 +1145,19 @@ void render_sweep_body(std::ostringstream& page, const json& data) {
           "<th scope=\"col\">Settings</th>";
   for (const char* kind : outcome_kinds) page << "<th scope=\"col\">" << escape_html(outcome_label(kind)) << "</th>";
   page << "<th scope=\"col\">Rounds (mean, median, 90th)</th></tr></thead>\n<tbody>\n";
-  page << std::fixed << std::setprecision(2);
   for (const auto& cell : data.at("cells")) {
     page << "<tr><th scope=\"row\">" << cell.value("cell", 0) << "</th><td>" << escape_html(text_of(cell, "label"))
          << "</td>";
     for (const auto& outcome : cell.at("outcomes")) {
-      page << "<td>" << percent(number_field(outcome, "share")) << " <span class=\"interval\">("
-           << percent(number_field(outcome, "low")) << "–" << percent(number_field(outcome, "high")) << ")</span></td>";
+      page << "<td>" << format_percent(number_field(outcome, "share"), 1) << " <span class=\"interval\">("
+           << interval_percent(number_field(outcome, "low")) << "–" << interval_percent(number_field(outcome, "high"))
+           << ")</span></td>";
     }
     const json& rounds = cell.at("rounds");
     page << "<td>";
     if (rounds.is_object()) {
-      page << number_field(rounds, "mean") << ", " << number_field(rounds, "p50") << ", "
-           << number_field(rounds, "p90");
+      page << format_decimal(number_field(rounds, "mean"), 2) << ", " << format_significant(number_field(rounds, "p50"))
+           << ", " << format_significant(number_field(rounds, "p90"));
     }
     page << "</td></tr>\n";
   }
@@ -1058,6 +1241,7 @@ std::string report_html(const json& data) {
        << escape_html(title) << "</h1>\n<p class=\"outcome outcome-" << escape_html(text_of(outcome, "kind"))
        << "\"><strong>" << escape_html(text_of(outcome, "label")) << ".</strong> "
        << escape_html(text_of(outcome, "sentence")) << "</p>\n";
+  if (!text_of(data, "record_note").empty()) page << "<p class=\"note\">" << escape_html(text_of(data, "record_note")) << "</p>\n";
   if (!sweep) {
     std::ostringstream facts;
     facts << data.at("delegations").size() << " delegations · " << data.at("issues").size() << " paragraphs · rule "

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "negsim/format.hpp"
+
 namespace negsim {
 
 std::string to_string(AgentModel model) {
@@ -64,6 +66,19 @@ const TextLevel& Issue::nearest_level(double value) const {
     if (std::abs(level.value - value) < std::abs(best->value - value)) best = &level;
   }
   return *best;
+}
+
+std::string Issue::text_at(double value) const {
+  const TextLevel* below = nullptr;
+  const TextLevel* above = nullptr;
+  for (const auto& level : levels) {
+    if (std::abs(level.value - value) <= 1e-6) return level.text;  // the trace keeps six decimals
+    if (level.value < value && (below == nullptr || level.value > below->value)) below = &level;
+    if (level.value > value && (above == nullptr || level.value < above->value)) above = &level;
+  }
+  if (below == nullptr || above == nullptr) return nearest_level(value).text;  // beyond the scale's ends
+  return "Between \"" + below->text + "\" (" + format_decimal(below->value, 2) + ") and \"" + above->text + "\" (" +
+         format_decimal(above->value, 2) + ")";
 }
 
 int Scenario::find_delegation(const std::string& wanted_id) const {

@@ -125,7 +125,7 @@ std::string apply_override_value(const YAML::Node& root, const std::string& path
 // Applies one "key.path=value" (--set) to the YAML tree. Returns the canonical key path.
 std::string apply_override(const YAML::Node& root, const std::string& expression) {
   auto fail = [&](const std::string& path, const std::string& message) -> void {
-    throw InputError("--set " + expression, 1, 1, path, message);
+    throw InputError("--set " + expression, 0, 0, path, message);
   };
   std::size_t equals = expression.find('=');
   if (equals == std::string::npos || equals == 0) {

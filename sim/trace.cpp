@@ -3,6 +3,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "negsim/format.hpp"
+
 namespace negsim {
 
 using json = nlohmann::ordered_json;
@@ -63,7 +65,7 @@ void Trace::on_draft(const State& state, const Eigen::VectorXd* previous_draft) 
   for (int k = 0; k < scenario_.issue_count(); ++k) {
     const Issue& issue = scenario_.issues[static_cast<std::size_t>(k)];
     draft[issue.id] = round6(state.draft(k));
-    text[issue.id] = issue.nearest_level(state.draft(k)).text;
+    text[issue.id] = issue.text_at(state.draft(k));
     if (previous_draft != nullptr && std::abs((*previous_draft)(k)-state.draft(k)) > 1e-6) {
       changed.push_back({{"issue", issue.id}, {"from", round6((*previous_draft)(k))}, {"to", round6(state.draft(k))}});
     }
@@ -223,7 +225,7 @@ void Trace::on_end(const State& /*state*/, const Outcome& outcome) {
 
 void Trace::record(json event) {
   if (stream_ != nullptr) {
-    *stream_ << event.dump() << '\n';
+    *stream_ << tidy_json_numbers(event.dump()) << '\n';
   } else {
     events_.push_back(std::move(event));
   }
@@ -231,7 +233,7 @@ void Trace::record(json event) {
 
 std::string Trace::jsonl() const {
   std::string text;
-  for (const auto& event : events_) text += event.dump() + "\n";
+  for (const auto& event : events_) text += tidy_json_numbers(event.dump()) + "\n";
   return text;
 }
 

@@ -148,7 +148,7 @@ void Source::fail_in(const std::string& file, int line, int column, const std::s
   // from an overlay's `set:` against that entry.
   for (const auto& [override_path, expression] : overrides_) {
     if (path_starts_with(key_path, override_path)) {
-      throw InputError("--set " + expression, 1, 1, key_path, message);
+      throw InputError("--set " + expression, 0, 0, key_path, message);
     }
   }
   for (const auto& entry : file_overrides_) {

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "negsim/engine.hpp"
+#include "negsim/format.hpp"
 #include "negsim/outputs.hpp"
 #include "negsim/play.hpp"
 #include "negsim/scenario.hpp"
@@ -54,6 +55,7 @@ int play_command(const std::vector<std::string>& arguments) {
   const auto& files = command_line.operands;
   const auto& values = command_line.values;
   if (files.size() != 1) throw po::error("play takes exactly one scenario FILE");
+  if (values.count("no-write") == 0) refuse_existing_out(out_directory, values.count("force") > 0);
   if (values.count("rounds")) {
     if (rounds < 1) throw po::error("--rounds must be at least 1");
     overrides.push_back("process.max_rounds=" + std::to_string(rounds));
@@ -92,11 +94,11 @@ int play_command(const std::vector<std::string>& arguments) {
     for (const auto& decision : player.decisions()) decisions.push_back(decision);
     meta["play"] = {{"as", scenario.delegations[static_cast<std::size_t>(seat)].id}, {"decisions", decisions}};
     std::string jsonl;
-    for (const auto& event : negsim::play_events(trace.events(), scenario, player)) jsonl += event.dump() + "\n";
+    for (const auto& event : negsim::play_events(trace.events(), scenario, player)) jsonl += negsim::tidy_json_numbers(event.dump()) + "\n";
     negsim::write_directory_atomically(directory,
                                        {{"trace.jsonl", jsonl},
                                         {"rounds.csv", trace.rounds_csv()},
-                                        {"summary.json", summary.dump(2) + "\n"},
+                                        {"summary.json", negsim::tidy_json_numbers(summary.dump(2)) + "\n"},
                                         {"meta.json", meta.dump(2) + "\n"},
                                         {"draft.md", negsim::draft_markdown(scenario, outcome)}},
                                        values.count("force") > 0);

@@ -37,6 +37,13 @@ int report_command(const std::vector<std::string>& arguments) {
   const auto& directories = command_line.operands;
   if (directories.size() != 1) throw po::error("report takes exactly one RESULTS_DIR (a run or sweep directory)");
   if (output_file.empty()) output_file = (std::filesystem::path(directories[0]) / "report.html").string();
+  // The page goes into a directory that exists: a mistyped -o must not create a tree of them.
+  const std::filesystem::path parent = std::filesystem::path(output_file).parent_path();
+  std::error_code error;
+  if (command_line.values.count("output") > 0 && !parent.empty() && !std::filesystem::is_directory(parent, error)) {
+    throw po::error("-o " + output_file + ": the directory " + parent.string() +
+                    " does not exist; create it first or write the page elsewhere");
+  }
   negsim::write_report(directories[0], output_file, report_options);
   if (command_line.values.count("quiet") == 0) std::cout << "Report written to " << output_file << "\n";
   return exit_ok;

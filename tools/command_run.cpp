@@ -12,6 +12,7 @@
 #include "load_limits.hpp"
 #include "negsim/engine.hpp"
 #include "negsim/errors.hpp"
+#include "negsim/format.hpp"
 #include "negsim/narrate.hpp"
 #include "negsim/outputs.hpp"
 #include "negsim/scenario.hpp"
@@ -66,6 +67,13 @@ int run_command(const std::vector<std::string>& arguments) {
   const auto& values = command_line.values;
   if (files.size() != 1) throw po::error("run takes exactly one scenario FILE");
   check_format(format);
+  if (values.count("narrate") > 0 && format == "json") {
+    throw po::error("--narrate tells the story as text; it cannot go with --format json (the story is in the trace)");
+  }
+  if (values.count("narrate") > 0 && values.count("quiet") > 0) {
+    throw po::error("--narrate prints the story and --quiet prints nothing; give one of them");
+  }
+  if (values.count("no-write") == 0) refuse_existing_out(out_directory, values.count("force") > 0);
   if (values.count("rounds")) {
     if (rounds < 1) throw po::error("--rounds must be at least 1");
     overrides.push_back("process.max_rounds=" + std::to_string(rounds));
@@ -117,7 +125,7 @@ int run_command(const std::vector<std::string>& arguments) {
     auto meta = negsim::meta_json(scenario, run_options, wall_seconds);
     if (outcome.interrupted) meta["interrupted"] = true;
     staged->write("rounds.csv", trace->rounds_csv());
-    staged->write("summary.json", negsim::summary_json(scenario, outcome, seed).dump(2) + "\n");
+    staged->write("summary.json", negsim::tidy_json_numbers(negsim::summary_json(scenario, outcome, seed).dump(2)) + "\n");
     staged->write("meta.json", meta.dump(2) + "\n");
     staged->write("draft.md", negsim::draft_markdown(scenario, outcome));
     staged->commit();
@@ -126,7 +134,7 @@ int run_command(const std::vector<std::string>& arguments) {
     if (format == "json") {
       auto summary = negsim::summary_json(scenario, outcome, seed);
       summary["output_dir"] = write ? nlohmann::ordered_json(directory) : nlohmann::ordered_json(nullptr);
-      std::cout << summary.dump(2) << "\n";
+      std::cout << negsim::tidy_json_numbers(summary.dump(2)) << "\n";
     } else {
       if (narrate_run) {
         const auto events = write ? negsim::read_trace_file((std::filesystem::path(directory) / "trace.jsonl").string())

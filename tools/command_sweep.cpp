@@ -14,6 +14,7 @@
 #include "interrupt.hpp"
 #include "load_limits.hpp"
 #include "negsim/distributed.hpp"
+#include "negsim/format.hpp"
 #include "negsim/errors.hpp"
 #include "negsim/grid.hpp"
 #include "negsim/outputs.hpp"
@@ -53,6 +54,35 @@ Under mpirun (built with MPI), the cells and blocks of replicates are shared amo
 each using --threads threads; rank 0 writes the same files one process would (docs/SCALING.md):
   mpirun -np 4 negsim sweep scenarios/gge-2016-2017.yaml --replicates 100000 --out sweep-big
 )";
+
+// Whether one key path is the other or lies inside it: process.chair and process.chair.strategy.
+bool keys_overlap(const std::string& first, const std::string& second) {
+  const std::string& shorter = first.size() <= second.size() ? first : second;
+  const std::string& longer = first.size() <= second.size() ? second : first;
+  return longer.compare(0, shorter.size(), shorter) == 0 &&
+         (longer.size() == shorter.size() || longer[shorter.size()] == '.' || longer[shorter.size()] == '[');
+}
+
+// Two axes on one key would label cells with settings that were not applied (the later axis
+// wins), and so would a --set of a varied key: both are refused before anything runs.
+void refuse_overlapping_keys(const std::vector<VaryAxis>& axes, const std::vector<std::string>& overrides) {
+  for (std::size_t a = 0; a < axes.size(); ++a) {
+    for (std::size_t b = a + 1; b < axes.size(); ++b) {
+      if (keys_overlap(axes[a].key_path, axes[b].key_path)) {
+        throw po::error("--vary " + axes[a].key_path + " and --vary " + axes[b].key_path +
+                        " set the same value; give each key one --vary with all its values");
+      }
+    }
+    for (const auto& expression : overrides) {
+      const std::string key = expression.substr(0, expression.find('='));
+      if (keys_overlap(axes[a].key_path, key)) {
+        throw po::error("--set " + key + " and --vary " + axes[a].key_path +
+                        " set the same value; drop the --set or the --vary");
+      }
+    }
+  }
+}
+
 
 // Exit status for an error caught before work started, as main() would report it.
 int exit_status_of(const std::exception_ptr& failure) {
@@ -137,6 +167,7 @@ bool prepare_sweep(const std::vector<std::string>& arguments, const ProcessGroup
   const bool resume = values.count("resume") > 0;
   if (resume && out_directory.empty())
     throw po::error("--resume needs --out DIR, the directory of the interrupted sweep");
+  if (!resume) refuse_existing_out(out_directory, values.count("force") > 0);
   if (group.distributed() && values.count("replicates-csv")) {
     throw po::error("--replicates-csv is not available under mpirun; run that sweep in one process");
   }
@@ -154,6 +185,7 @@ bool prepare_sweep(const std::vector<std::string>& arguments, const ProcessGroup
   setup.base = load_scenario_file(files[0], setup.overrides, limits);
   std::vector<VaryAxis> axes;
   for (const auto& expression : setup.vary_expressions) axes.push_back(parse_vary(expression));
+  refuse_overlapping_keys(axes, setup.overrides);
   setup.cells = expand_grid(axes);
   const auto& cells = setup.cells;
   if (cells.size() > 100000)
@@ -302,7 +334,7 @@ int run_prepared_sweep(const ProcessGroup& group, SweepSetup& setup) {
   const SweepDescription& description = setup.description;
   staged.write("cells.csv", cells_csv(setup.base, description, results));
   auto summary = sweep_summary_json(setup.base, description, results);
-  staged.write("summary.json", summary.dump(2) + "\n");
+  staged.write("summary.json", tidy_json_numbers(summary.dump(2)) + "\n");
   RunOptions run_options;
   run_options.seed = seed;
   run_options.overrides = setup.overrides;
@@ -333,7 +365,7 @@ int run_prepared_sweep(const ProcessGroup& group, SweepSetup& setup) {
       std::cout << summary.dump(2) << "\n";
     } else {
       std::cout << "Sweep of " << setup.base.title << ": " << cells.size() << (cells.size() == 1 ? " cell" : " cells")
-                << " x " << replicates << " replicates in " << wall_seconds << " s";
+                << " x " << replicates << " replicates in " << negsim::format_decimal(wall_seconds, 1) << " s";
       if (resumed > 0) std::cout << " (" << resumed << " resumed from the checkpoint)";
       if (group.distributed()) std::cout << " on " << group.size() << " ranks";
       std::cout << "\n\n"

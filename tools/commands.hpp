@@ -3,6 +3,8 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <filesystem>
+#include <system_error>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -36,6 +38,23 @@ struct CommandLine {
   bool help = false;  // --help was given and the usage printed: the command returns exit_ok
 };
 
+// Options read into unsigned numbers: Boost's conversion takes "-1" as 18446744073709551615, so a
+// minus sign is refused here, before conversion, with the option's name.
+inline void refuse_negative_counts(const po::parsed_options& parsed) {
+  static const char* const counts[] = {"seed", "seeds", "replicates", "keep-traces", "block"};
+  for (const auto& option : parsed.options) {
+    for (const char* name : counts) {
+      if (option.string_key != name) continue;
+      for (const auto& value : option.value) {
+        const auto first = value.find_first_not_of(" \t");
+        if (first != std::string::npos && value[first] == '-') {
+          throw po::error(std::string("--") + name + " takes a whole number of 0 or more, not '" + value + "'");
+        }
+      }
+    }
+  }
+}
+
 // Parses the arguments against the groups (the first holds "help,h") plus positional operands.
 // With --help it prints "Usage: negsim <usage>", the groups and the examples (when print_help;
 // under mpirun only rank 0 prints) and checks nothing else, so `negsim run --help` needs no FILE.
@@ -51,7 +70,9 @@ inline CommandLine parse_command_line(const std::vector<std::string>& arguments,
   all.add(hidden);
   po::positional_options_description positional;
   positional.add("operand", -1);
-  po::store(po::command_line_parser(arguments).options(all).positional(positional).run(), command_line.values);
+  const po::parsed_options parsed = po::command_line_parser(arguments).options(all).positional(positional).run();
+  refuse_negative_counts(parsed);
+  po::store(parsed, command_line.values);
   if (command_line.values.count("help")) {
     command_line.help = true;
     if (print_help) {
@@ -65,6 +86,15 @@ inline CommandLine parse_command_line(const std::vector<std::string>& arguments,
   }
   po::notify(command_line.values);
   return command_line;
+}
+
+// --out names a directory the command creates: an existing one is bad usage (exit 2) unless
+// --force allows replacing it.
+inline void refuse_existing_out(const std::string& directory, bool force) {
+  std::error_code error;
+  if (!directory.empty() && !force && std::filesystem::exists(directory, error)) {
+    throw po::error("--out " + directory + " already exists; choose another directory or pass --force");
+  }
 }
 
 // --format takes text or json in every command that prints a summary.

@@ -35,7 +35,7 @@ std::string narrate(const std::vector<nlohmann::ordered_json>& events, const Sce
 // Names as a sentence lists them: "A", "A and B", "A, B and C".
 std::string join_names(const std::vector<std::string>& names);
 
-// A number as the story prints it: two decimals, halves rounded away from zero.
+// A number as the story prints it: format_decimal(value, 2) (negsim/format.hpp).
 std::string two_decimals(double value);
 
 // The events of a trace.jsonl file. Throws InputError naming the line of a bad event.

@@ -44,10 +44,15 @@ class PlaySeat : public ResponseOverride {
   bool on_autopilot() const { return autopilot_; }
 
  private:
-  void print_news();
+  void print_news(int before_round);  // the story of the rounds before `before_round`
   void show_round(const State& state);
   std::optional<std::string> read_line(const std::string& prompt);
-  std::optional<Amendment> ask_amendment(const State& state, const std::string& rest);
+  // After "m": an amendment, nothing ("back": the student answers again) or the end of input.
+  struct AmendmentChoice {
+    std::optional<Amendment> amendment;
+    bool input_ended = false;
+  };
+  AmendmentChoice ask_amendment(const State& state, const std::string& rest);
   int parse_issue(const std::string& text) const;
   double utility_of(const State& state) const;
   std::string advice(const State& state, double utility) const;

@@ -4,7 +4,7 @@
  * data reaches them as datum fields or signal values).
  *
  * For the tests: <html data-report="rendered" data-report-errors="0" data-report-charts="N"
- * data-report-overflow="false"> once every chart has rendered.
+ * data-report-overflow="false" data-report-ms="T"> once every chart has rendered.
  */
 (function () {
   'use strict';
@@ -48,7 +48,47 @@
     return node;
   }
   function widthOf(container) { return Math.max(260, Math.floor(container.clientWidth || 600) - 2); }
-  function fixed2(value) { return value === null || value === undefined ? '' : Number(value).toFixed(2); }
+  // The twin of negsim::format_decimal (sim/format.cpp), step for step: 15 significant digits,
+  // then that decimal rounded half away from zero, so 0.475 reads 0.48 here as in the terminal
+  // (toFixed would round the binary 0.47499999999999998 down).
+  function formatDecimal(value, places) {
+    if (value === null || value === undefined || value === '') return '';
+    const number = Number(value);
+    if (Number.isNaN(number)) return 'nan';
+    if (!Number.isFinite(number)) return number < 0 ? '-inf' : 'inf';
+    const negative = number < 0 || Object.is(number, -0);
+    const text = Math.abs(number).toExponential(14);
+    const digits = text[0] + text.slice(2, 16);
+    const exponent = parseInt(text.slice(text.indexOf('e') + 1), 10);
+    const keep = exponent + 1 + places;
+    let kept = '';
+    if (keep >= digits.length) {
+      kept = digits + '0'.repeat(keep - digits.length);
+    } else if (keep >= 0) {
+      const chars = digits.slice(0, keep).split('');
+      if (digits[keep] >= '5') {
+        let at = keep - 1;
+        while (at >= 0 && chars[at] === '9') chars[at--] = '0';
+        if (at >= 0) chars[at] = String(Number(chars[at]) + 1); else chars.unshift('1');
+      }
+      kept = chars.join('');
+    }
+    if (kept.length < places + 1) kept = '0'.repeat(places + 1 - kept.length) + kept;
+    const whole = kept.slice(0, kept.length - places).replace(/^0+/, '') || '0';
+    const fraction = kept.slice(kept.length - places);
+    const zero = whole === '0' && !/[1-9]/.test(fraction);
+    return (negative && !zero ? '-' : '') + whole + (places > 0 ? '.' + fraction : '');
+  }
+  function formatPercent(share, places) {
+    return share === null || share === undefined ? '' : formatDecimal(100 * Number(share), places || 0) + '%';
+  }
+  function fixed2(value) { return formatDecimal(value, 2); }
+  // Vega's expressions (tooltips, labels) use the same rule: decimal(x, 2), percent(x, 1).
+  if (window.vega && vega.expressionFunction) {
+    vega.expressionFunction('decimal', formatDecimal);
+    vega.expressionFunction('percent', formatPercent);
+  }
+  window.negsimFormat = {decimal: formatDecimal, percent: formatPercent};  // for the tests
   function joinNames(names) {
     if (names.length <= 1) return names.join('');
     return names.slice(0, -1).join(', ') + ' and ' + names[names.length - 1];
@@ -89,8 +129,31 @@
 
   // ------------------------------------------------------------------ run charts
 
+  // Without blocs every line would share one colour and the legend say "Delegations": then each
+  // delegation gets its own colour and dash, and the legends name delegations.
+  const NO_BLOCS = data.kind === 'run' && data.blocs && data.blocs.length === 1 && data.blocs[0].id === '(none)' && data.delegations.length <= 12;
+  const GROUP_FIELD = NO_BLOCS ? 'delegation' : 'bloc';
+  const GROUP_TITLE = NO_BLOCS ? 'Delegation' : 'Bloc';
+  const GROUP_NAMES = NO_BLOCS ? mapOf(data.delegations, 'id', 'name') : mapOf(data.blocs || [], 'id', 'name');
+  function groupLegend() {
+    return {stroke: 'colour', strokeDash: 'dash', title: GROUP_TITLE, orient: 'top', direction: 'horizontal', symbolType: 'stroke',
+      symbolStrokeWidth: 2.5, symbolSize: 400, labelLimit: 220, columns: 4,
+      encode: {labels: {update: {text: {signal: 'groupNames[datum.value]'}}}}};
+  }
+  // A panel title as lines that fit `width` pixels (Vega clips a long single-line title).
+  function titleLines(text, width) {
+    const perLine = Math.max(12, Math.floor(width / 8));
+    const lines = [];
+    let line = '';
+    String(text).split(/\s+/).forEach((word) => {
+      if (line && (line + ' ' + word).length > perLine) { lines.push(line); line = word; } else line = line ? line + ' ' + word : word;
+    });
+    if (line) lines.push(line);
+    return lines.length > 1 ? lines : String(text);
+  }
+
   function blocScales() {
-    const ids = data.blocs.map((bloc) => bloc.id);
+    const ids = NO_BLOCS ? data.delegations.map((delegation) => delegation.id) : data.blocs.map((bloc) => bloc.id);
     return [
       {name: 'colour', type: 'ordinal', domain: ids, range: ids.map((_, j) => BLOC_COLOURS[j % BLOC_COLOURS.length])},
       {name: 'dash', type: 'ordinal', domain: ids, range: ids.map((_, j) => BLOC_DASHES[j % BLOC_DASHES.length])}
@@ -111,7 +174,7 @@
       {type: 'formula', as: 'label', expr: "datum.response === 'aside' ? 'stand aside' : datum.response"}
     ]};
     const tooltip = {signal: asShare
-      ? "{'Round': datum.round, 'Response': datum.label, 'Share of power': format(datum.power, '.0%'), 'Delegations': datum.count}"
+      ? "{'Round': datum.round, 'Response': datum.label, 'Share of power': percent(datum.power, 0), 'Delegations': datum.count}"
       : "{'Round': datum.round, 'Response': datum.label, 'Delegations': datum.count}"};
     const marks = [];
     if (bars) {
@@ -123,9 +186,11 @@
         {type: 'area', from: {data: 'series'}, encode: {enter: {
           interpolate: {value: 'linear'}, x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'y1'},
           y2: {scale: 'y', field: 'y0'}, fill: {scale: 'fill', field: 'response'}, stroke: {value: '#333'}, strokeWidth: {value: 0.6}}}}]});
+      // Invisible hover targets, one a band and round, carry the tooltips (a visible dot here
+      // would be a mark with no meaning on the page).
       marks.push({type: 'symbol', from: {data: 'points'}, encode: {enter: {
-        x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'middle'}, shape: {scale: 'shape', field: 'response'},
-        size: {value: 36}, fill: {value: '#ffffff'}, stroke: {value: '#222222'}, strokeWidth: {value: 1}, tooltip: tooltip}}});
+        x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'middle'}, size: {value: 300}, fill: {value: '#ffffff'},
+        fillOpacity: {value: 0}, strokeOpacity: {value: 0}, tooltip: tooltip}}});
     }
     return {
       description: title, height: 220, padding: 5, autosize: fitAutosize, title: titleStyle(title),
@@ -141,7 +206,7 @@
         {orient: 'bottom', scale: 'x', title: 'Round', format: 'd', tickMinStep: 1},
         {orient: 'left', scale: 'y', title: axisTitle, format: asShare ? '.0%' : 'd', tickMinStep: asShare ? 0.1 : 1, grid: true}
       ],
-      legends: [{fill: 'fill', shape: bars ? undefined : 'shape', title: 'Response', orient: 'top', direction: 'horizontal',
+      legends: [{fill: 'fill', title: 'Response', orient: 'top', direction: 'horizontal',
         symbolType: 'square', symbolSize: 220, symbolStrokeColor: '#333', symbolStrokeWidth: 0.6,
         encode: {labels: {update: {text: {signal: "datum.value === 'aside' ? 'stand aside' : datum.value"}}}}}],
       marks: marks
@@ -158,13 +223,13 @@
   function utilitySpec(focus) {
     const last = data.rounds[data.rounds.length - 1].round;
     const tooltip = {signal: "{'Delegation': datum.name, 'Round': datum.round, 'Response': datum.response === 'aside' ? 'stand aside' : datum.response, " +
-      "'Utility': format(datum.utility, '.3f'), 'Support threshold': format(datum.support, '.3f'), " +
-      "'Blocking threshold': format(datum.blocking, '.3f'), 'Why': datum.reason}"};
+      "'Utility': decimal(datum.utility, 2), 'Support threshold': decimal(datum.support, 2), " +
+      "'Blocking threshold': decimal(datum.blocking, 2), 'Why': datum.reason}"};
     return {
       description: 'Utility of the tabled draft for each delegation by round, with the thresholds of the selected delegation.',
       height: 340, padding: 5, autosize: fitAutosize,
       title: titleStyle('Utility of the tabled draft, by round'),
-      signals: [{name: 'focus', value: focus}, {name: 'blocNames', value: mapOf(data.blocs, 'id', 'name')}, {name: 'lastRound', value: last}],
+      signals: [{name: 'focus', value: focus}, {name: 'groupNames', value: GROUP_NAMES}, {name: 'lastRound', value: last}],
       data: [
         {name: 'rows', values: data.utility},
         {name: 'focused', source: 'rows', transform: [{type: 'filter', expr: 'datum.delegation === focus'}]},
@@ -177,20 +242,18 @@
       ]),
       axes: [
         {orient: 'bottom', scale: 'x', title: 'Round', format: 'd', tickMinStep: 1},
-        {orient: 'left', scale: 'y', title: 'Utility of the tabled text', grid: true}
+        {orient: 'left', scale: 'y', title: 'Utility as perceived (u plus noise)', grid: true}
       ],
       legends: [
-        {stroke: 'colour', strokeDash: 'dash', title: 'Bloc', orient: 'top', direction: 'horizontal', symbolType: 'stroke',
-          symbolStrokeWidth: 2.5, symbolSize: 400, labelLimit: 220,
-          encode: {labels: {update: {text: {signal: 'blocNames[datum.value]'}}}}},
+        groupLegend(),
         {shape: 'shape', title: 'Response', orient: 'top', direction: 'horizontal', symbolStrokeColor: '#222', symbolFillColor: '#fff',
           encode: {labels: {update: {text: {signal: "datum.value === 'aside' ? 'stand aside' : datum.value"}}}}}
       ],
       marks: [
         {type: 'group', from: {facet: {name: 'series', data: 'rows', groupby: ['delegation', 'bloc']}}, marks: [
           {type: 'line', from: {data: 'series'}, encode: {
-            enter: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'utility'}, stroke: {scale: 'colour', field: 'bloc'},
-              strokeDash: {scale: 'dash', field: 'bloc'}},
+            enter: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'utility'}, stroke: {scale: 'colour', field: GROUP_FIELD},
+              strokeDash: {scale: 'dash', field: GROUP_FIELD}},
             update: {strokeWidth: {signal: 'datum.delegation === focus ? 3.5 : 1.3'}, strokeOpacity: {signal: 'datum.delegation === focus ? 1 : 0.45'}}}}]},
         {type: 'line', from: {data: 'focused'}, encode: {update: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'support'},
           stroke: {value: '#111'}, strokeWidth: {value: 2}, strokeDash: {value: [8, 4]}}}},
@@ -202,7 +265,7 @@
           shape: {value: 'stroke'}, size: {value: 160}, stroke: {value: '#111'}, strokeWidth: {value: 2}, tooltip: tooltip}}},
         {type: 'symbol', from: {data: 'rows'}, encode: {
           enter: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'utility'}, shape: {scale: 'shape', field: 'response'},
-            stroke: {scale: 'colour', field: 'bloc'}, fill: {value: '#ffffff'}, tooltip: tooltip},
+            stroke: {scale: 'colour', field: GROUP_FIELD}, fill: {value: '#ffffff'}, tooltip: tooltip},
           update: {size: {signal: 'datum.delegation === focus ? 70 : 26'}, strokeWidth: {signal: 'datum.delegation === focus ? 2 : 1'},
             strokeOpacity: {signal: 'datum.delegation === focus ? 1 : 0.6'}}}},
         {type: 'text', from: {data: 'focusedLast'}, encode: {update: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'support'},
@@ -218,14 +281,22 @@
 
   function distanceSpec(container) {
     const issues = data.issues.map((issue) => issue.id);
-    const delegations = data.delegations.map((delegation) => delegation.id);
+    // Rows as the data gives them: every delegation, or (a large run) bloc averages and objectors.
+    const names = mapOf(data.delegations, 'id', 'name');
+    const delegations = [];
+    data.distance.forEach((row) => {
+      if (delegations.indexOf(row.delegation) < 0) delegations.push(row.delegation);
+      if (row.name) names[row.delegation] = row.name;
+    });
     const cell = Math.max(36, Math.min(90, Math.floor((widthOf(container) - 190) / Math.max(1, issues.length))));
     return {
       description: 'Distance of each delegation from the final draft on each paragraph; crosses mark red lines crossed.',
       width: cell * issues.length, height: 22 * delegations.length, padding: 5, autosize: {type: 'pad'},
       title: titleStyle('Distance from the final draft'),
-      signals: [{name: 'issueNames', value: mapOf(data.issues, 'id', 'short')}, {name: 'delegationNames', value: mapOf(data.delegations, 'id', 'name')}],
-      data: [{name: 'rows', values: data.distance}, {name: 'crossed', source: 'rows', transform: [{type: 'filter', expr: 'datum.crossed'}]}],
+      signals: [{name: 'issueNames', value: mapOf(data.issues, 'id', 'short')}, {name: 'delegationNames', value: names}],
+      // Numbers in every cell only while they stay readable (and the page quick): hover gives them.
+      data: [{name: 'rows', values: data.distance}, {name: 'crossed', source: 'rows', transform: [{type: 'filter', expr: 'datum.crossed'}]},
+        {name: 'labelled', values: data.distance.length <= 2000 ? data.distance : []}],
       scales: [
         {name: 'x', type: 'band', domain: issues, range: 'width', padding: 0.04},
         {name: 'y', type: 'band', domain: delegations, range: 'height', padding: 0.06},
@@ -246,12 +317,12 @@
         {type: 'rect', from: {data: 'rows'}, encode: {enter: {
           x: {scale: 'x', field: 'issue'}, width: {scale: 'x', band: 1}, y: {scale: 'y', field: 'delegation'}, height: {scale: 'y', band: 1},
           fill: {scale: 'colour', field: 'distance'}, stroke: {signal: "datum.crossed ? '#000' : null"}, strokeWidth: {value: 2},
-          tooltip: {signal: "{'Delegation': datum.name, 'Paragraph': issueNames[datum.issue], 'Distance': format(datum.distance, '.2f'), " +
-            "'Its position': format(datum.position, '.2f'), 'Final text': format(datum.final, '.2f'), 'Salience': format(datum.salience, '.2f'), " +
+          tooltip: {signal: "{'Delegation': delegationNames[datum.delegation], 'Paragraph': issueNames[datum.issue], 'Distance': decimal(datum.distance, 2), " +
+            "'Its position': decimal(datum.position, 2), 'Final text': decimal(datum.final, 2), 'Salience': decimal(datum.salience, 2), " +
             "'Red line crossed': datum.crossed ? 'yes' : 'no'}"}}}},
-        {type: 'text', from: {data: 'rows'}, interactive: false, encode: {enter: {
+        {type: 'text', from: {data: 'labelled'}, interactive: false, encode: {enter: {
           x: {scale: 'x', field: 'issue', band: 0.5}, y: {scale: 'y', field: 'delegation', band: 0.5}, align: {value: 'center'},
-          baseline: {value: 'middle'}, fontSize: {value: 10}, text: {signal: "format(datum.distance, '.2f')"},
+          baseline: {value: 'middle'}, fontSize: {value: 10}, text: {signal: "decimal(datum.distance, 2)"},
           fill: {signal: "datum.distance > 0.45 ? '#ffffff' : '#111111'"}}}},
         {type: 'symbol', from: {data: 'crossed'}, interactive: false, encode: {enter: {
           x: {scale: 'x', field: 'issue', band: 1, offset: -7}, y: {scale: 'y', field: 'delegation', offset: 7}, shape: {value: 'cross'},
@@ -260,13 +331,15 @@
     };
   }
 
-  function positionsSpec(issue) {
+  function positionsSpec(issue, width) {
     const rows = data.positions.filter((row) => row.issue === issue.id);
     const drafts = data.draft_values.filter((row) => row.issue === issue.id);
-    const tooltip = {signal: "{'Delegation': datum.name, 'Round': datum.round, 'Position': format(datum.position, '.2f')}"};
+    const tooltip = {signal: "{'Delegation': datum.name, 'Round': datum.round, 'Position': decimal(datum.position, 2)}"};
     return {
       description: 'Positions on ' + issue.short + ' by round, and the tabled draft.',
-      height: 190, padding: 5, autosize: fitAutosize, title: titleStyle(issue.short),
+      height: 190, padding: 5, autosize: fitAutosize, title: titleStyle(titleLines(issue.short, width)),
+      signals: [{name: 'groupNames', value: GROUP_NAMES}],
+      legends: [groupLegend()],
       data: [{name: 'rows', values: rows}, {name: 'drafts', values: drafts},
         {name: 'lastDraft', source: 'drafts', transform: [{type: 'window', ops: ['row_number'], sort: {field: 'round', order: 'descending'}},
           {type: 'filter', expr: 'datum.row_number === 1'}]}],
@@ -281,14 +354,14 @@
       marks: [
         {type: 'group', from: {facet: {name: 'series', data: 'rows', groupby: ['delegation', 'bloc']}}, marks: [
           {type: 'line', from: {data: 'series'}, encode: {enter: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'position'},
-            stroke: {scale: 'colour', field: 'bloc'}, strokeDash: {scale: 'dash', field: 'bloc'}, strokeWidth: {value: 1.4}, strokeOpacity: {value: 0.75}}}}]},
+            stroke: {scale: 'colour', field: GROUP_FIELD}, strokeDash: {scale: 'dash', field: GROUP_FIELD}, strokeWidth: {value: 1.4}, strokeOpacity: {value: 0.75}}}}]},
         {type: 'symbol', from: {data: 'rows'}, encode: {enter: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'position'},
-          size: {value: 14}, fill: {scale: 'colour', field: 'bloc'}, fillOpacity: {value: 0.7}, tooltip: tooltip}}},
+          size: {value: 14}, fill: {scale: 'colour', field: GROUP_FIELD}, fillOpacity: {value: 0.7}, tooltip: tooltip}}},
         {type: 'line', from: {data: 'drafts'}, encode: {enter: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'value'},
           stroke: {value: '#000'}, strokeWidth: {value: 3.5}}}},
         {type: 'symbol', from: {data: 'drafts'}, encode: {enter: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'value'},
           shape: {value: 'diamond'}, size: {value: 50}, fill: {value: '#000'},
-          tooltip: {signal: "{'Tabled draft': format(datum.value, '.2f'), 'Round': datum.round}"}}}},
+          tooltip: {signal: "{'Tabled draft': decimal(datum.value, 2), 'Round': datum.round}"}}}},
         {type: 'text', from: {data: 'lastDraft'}, encode: {enter: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'value'},
           text: {value: 'tabled draft'}, align: {value: 'right'}, dy: {value: -8}, fontSize: {value: 11}, fontWeight: {value: 'bold'}}}}
       ]
@@ -355,7 +428,8 @@
       let failed = 0;
       round.changes.forEach((change) => {
         if (!change.accepted) { ++failed; return; }
-        const what = change.kind === 'amendment' ? change.delegation + "'s amendment on " : 'a repair toward ' + change.delegation + "'s red line on ";
+        // "the amendment of United States", never "United States's amendment".
+        const what = change.kind === 'amendment' ? 'the amendment of ' + change.delegation + ' on ' : 'a repair toward the red line of ' + change.delegation + ' on ';
         lines.push('After the poll the chair accepted ' + what + issueShort[change.issue] + ' (' + fixed2(change.from) + ' to ' + fixed2(change.to) + ').');
       });
       if (failed) lines.push(String(failed) + (failed === 1 ? ' repair or amendment was' : ' repairs and amendments were') + ' dropped: others would have objected.');
@@ -449,15 +523,19 @@
     const multiples = byId('chart-positions');
     if (multiples && data.positions.length) {
       // Lay out every panel before measuring any: the grid's columns depend on how many there are.
-      const charts = data.issues.map(() => {
+      const drawn = data.position_issues ? data.issues.filter((issue) => data.position_issues.indexOf(issue.id) >= 0) : data.issues;
+      const charts = drawn.map(() => {
         const figure = element('figure');
         const chart = element('div', null, 'chart');
         figure.appendChild(chart);
         multiples.appendChild(figure);
         return chart;
       });
-      data.issues.forEach((issue, j) => draw(charts[j], positionsSpec(issue), true));
-      const caption = element('p', 'Lines: delegations, in their bloc colour and dash (see the utility chart). Thick black line: the tabled draft.', 'hint');
+      drawn.forEach((issue, j) => draw(charts[j], positionsSpec(issue, widthOf(charts[j])), true));
+      const caption = element('p', data.positions_are_bloc_averages
+        ? 'Lines: the average position of each bloc (too many delegations to draw one by one), in the bloc colour and dash. Thick black line: the tabled draft.'
+        : NO_BLOCS ? 'Lines: delegations, each in its own colour and dash. Thick black line: the tabled draft.'
+          : 'Lines: delegations, in their bloc colour and dash. Thick black line: the tabled draft.', 'hint');
       multiples.parentNode.appendChild(caption);
     }
     setupReplay();
@@ -465,18 +543,46 @@
 
   // ------------------------------------------------------------------ sweep charts
 
+  // A cell named by its settings, one line a varied key, each key by its last part(s):
+  // "rule=unanimity", "ihl.max=0.4" (the table below gives the full key paths).
+  function shortKeys(keys) {
+    const names = {};
+    keys.forEach((key) => {
+      const parts = key.split('.');
+      let take = 1;
+      const clash = () => keys.some((other) => other !== key && other.split('.').slice(-take).join('.') === parts.slice(-take).join('.'));
+      while (take < parts.length && (clash() || (take === 1 && parts.length > 3))) ++take;
+      names[key] = parts.slice(-take).join('.');
+    });
+    return names;
+  }
+  function cellLines() {
+    const keys = [];
+    data.cells.forEach((cell) => Object.keys(cell.settings || {}).forEach((key) => { if (keys.indexOf(key) < 0) keys.push(key); }));
+    const names = shortKeys(keys);
+    const lines = {};
+    data.cells.forEach((cell) => {
+      const settings = cell.settings || {};
+      const list = Object.keys(settings).map((key) => names[key] + '=' + (typeof settings[key] === 'string' ? settings[key] : JSON.stringify(settings[key])));
+      lines[cell.cell] = list.length ? list : ['as in the scenario'];
+    });
+    return lines;
+  }
+
   function outcomesSpec() {
     const seen = data.outcomes_seen.length ? data.outcomes_seen : ['no_consensus'];
     const rows = data.outcome_rows.filter((row) => seen.indexOf(row.outcome) >= 0);
     const cells = data.cells.map((cell) => cell.cell);
     const cellLabels = {};
-    data.cells.forEach((cell) => { cellLabels[cell.cell] = 'Cell ' + cell.cell + ': ' + cell.label; });
-    const colours = OUTCOMES.map((_, j) => OUTCOME_COLOURS[j]);
+    data.cells.forEach((cell) => { cellLabels[cell.cell] = cell.label; });
+    const lines = cellLines();
+    const lineCount = Math.max(1, ...Object.values(lines).map((list) => list.length));
+    const colours = OUTCOME_COLOURS.slice(0, OUTCOMES.length);
     return {
       description: 'Outcome shares per grid cell with 95% intervals.',
-      height: cells.length * (seen.length * 16 + 14), padding: 5, autosize: fitAutosize,
-      title: titleStyle('Outcome probabilities per grid cell (95% intervals)'),
-      signals: [{name: 'cellLabels', value: cellLabels}, {name: 'outcomeLabels', value: OUTCOME_LABELS}],
+      height: cells.length * Math.max(seen.length * 16 + 14, lineCount * 14 + 14), padding: 5, autosize: fitAutosize,
+      title: titleStyle('Outcome probabilities per setting (95% intervals)'),
+      signals: [{name: 'cellLabels', value: cellLabels}, {name: 'cellLines', value: lines}, {name: 'outcomeLabels', value: OUTCOME_LABELS}],
       data: [{name: 'rows', values: rows}],
       scales: [
         {name: 'y', type: 'band', domain: cells, range: 'height', paddingInner: 0.15},
@@ -486,7 +592,8 @@
       ],
       axes: [
         {orient: 'bottom', scale: 'x', title: 'Share of replicates', format: '.0%', grid: true},
-        {orient: 'left', scale: 'y', title: 'Grid cell', labelLimit: 260, encode: {labels: {update: {text: {signal: 'cellLabels[datum.value]'}}}}}
+        {orient: 'left', scale: 'y', labelLimit: 320, labelFontSize: 11,
+          encode: {labels: {update: {text: {signal: 'cellLines[datum.value]'}}}}}
       ],
       legends: [{fill: 'colour', shape: 'shape', title: 'Outcome', orient: 'top', direction: 'horizontal', values: seen, labelLimit: 220,
         encode: {labels: {update: {text: {signal: 'outcomeLabels[datum.value]'}}}}}],
@@ -499,8 +606,8 @@
             y: {scale: 'inner', field: 'outcome', band: 0.5}, stroke: {scale: 'colour', field: 'outcome'}, strokeWidth: {value: 2}}}},
           {type: 'symbol', from: {data: 'cellRows'}, encode: {enter: {x: {scale: 'x', field: 'share'}, y: {scale: 'inner', field: 'outcome', band: 0.5},
             shape: {scale: 'shape', field: 'outcome'}, fill: {scale: 'colour', field: 'outcome'}, stroke: {value: '#222'}, size: {value: 70},
-            tooltip: {signal: "{'Cell': cellLabels[datum.cell], 'Outcome': outcomeLabels[datum.outcome], 'Share': format(datum.share, '.1%'), " +
-              "'95% interval': format(datum.low, '.1%') + ' to ' + format(datum.high, '.1%')}"}}}}
+            tooltip: {signal: "{'Cell': cellLabels[datum.cell], 'Outcome': outcomeLabels[datum.outcome], 'Share': percent(datum.share, 1), " +
+              "'95% interval': percent(datum.low, 1) + ' to ' + percent(datum.high, 1)}"}}}}
         ]}]
     };
   }
@@ -509,13 +616,17 @@
     const cells = data.cells.map((cell) => cell.cell);
     const delegations = data.delegations.map((delegation) => delegation.id);
     const cellLabels = {};
-    data.cells.forEach((cell) => { cellLabels[cell.cell] = 'Cell ' + cell.cell + ': ' + cell.label; });
+    data.cells.forEach((cell) => { cellLabels[cell.cell] = cell.label; });
+    const lines = cellLines();
+    const longest = Math.max(1, ...Object.values(lines).map((list) => Math.max(...list.map((line) => line.length))));
     const band = Math.max(44, Math.min(110, Math.floor((widthOf(container) - 190) / Math.max(1, cells.length))));
+    const slanted = longest * 6.5 > band;  // labels wider than their column are set at an angle
     return {
       description: 'Share of replicates in which each delegation objected, per grid cell.',
       width: band * cells.length, height: 22 * delegations.length, padding: 5, autosize: {type: 'pad'},
       title: titleStyle('Objection frequency per delegation'),
-      signals: [{name: 'cellLabels', value: cellLabels}, {name: 'delegationNames', value: mapOf(data.delegations, 'id', 'name')}],
+      signals: [{name: 'cellLabels', value: cellLabels}, {name: 'cellLines', value: lines},
+        {name: 'delegationNames', value: mapOf(data.delegations, 'id', 'name')}],
       data: [{name: 'rows', values: data.objection_rows}],
       scales: [
         {name: 'x', type: 'band', domain: cells, range: 'width', padding: 0.04},
@@ -523,18 +634,20 @@
         {name: 'colour', type: 'linear', domain: [0, 1], range: {scheme: 'oranges'}}
       ],
       axes: [
-        {orient: 'bottom', scale: 'x', title: 'Grid cell', encode: {labels: {update: {text: {signal: "'Cell ' + datum.value"}}}}},
+        {orient: 'bottom', scale: 'x', title: 'Settings', labelFontSize: 11, labelLimit: 260, titlePadding: 8,
+          labelAngle: slanted ? -35 : 0, labelAlign: slanted ? 'right' : 'center', labelBaseline: 'top',
+          encode: {labels: {update: {text: {signal: 'cellLines[datum.value]'}}}}},
         {orient: 'left', scale: 'y', title: 'Delegation', labelLimit: 170, encode: {labels: {update: {text: {signal: 'delegationNames[datum.value]'}}}}}
       ],
       legends: [{fill: 'colour', title: 'Objected in', format: '.0%', orient: 'right', gradientLength: 140}],
       marks: [
         {type: 'rect', from: {data: 'rows'}, encode: {enter: {x: {scale: 'x', field: 'cell'}, width: {scale: 'x', band: 1},
           y: {scale: 'y', field: 'delegation'}, height: {scale: 'y', band: 1}, fill: {scale: 'colour', field: 'share'},
-          tooltip: {signal: "{'Delegation': datum.name, 'Cell': cellLabels[datum.cell], 'Objected': format(datum.share, '.1%'), " +
-            "'Stood aside': format(datum.aside, '.1%'), 'Sole blocker': format(datum.sole, '.1%')}"}}}},
+          tooltip: {signal: "{'Delegation': datum.name, 'Cell': cellLabels[datum.cell], 'Objected': percent(datum.share, 1), " +
+            "'Stood aside': percent(datum.aside, 1), 'Sole blocker': percent(datum.sole, 1)}"}}}},
         {type: 'text', from: {data: 'rows'}, interactive: false, encode: {enter: {x: {scale: 'x', field: 'cell', band: 0.5},
           y: {scale: 'y', field: 'delegation', band: 0.5}, align: {value: 'center'}, baseline: {value: 'middle'}, fontSize: {value: 10},
-          text: {signal: "format(datum.share, '.0%')"}, fill: {signal: "datum.share > 0.5 ? '#ffffff' : '#111111'"}}}}
+          text: {signal: "percent(datum.share, 0)"}, fill: {signal: "datum.share > 0.5 ? '#ffffff' : '#111111'"}}}}
       ]
     };
   }
@@ -556,6 +669,9 @@
     root.setAttribute('data-report-charts', String(views.length));
     // Whether anything makes the page wider than the window (charts scroll inside their own box).
     root.setAttribute('data-report-overflow', String(root.scrollWidth > root.clientWidth + 1));
+    // Milliseconds from the start of loading to the last chart drawn: the tests hold a large
+    // run's page to a budget.
+    root.setAttribute('data-report-ms', String(Math.round(performance.now())));
     root.setAttribute('data-report', errors.length ? 'error' : 'rendered');
   }, (error) => {
     noteError(error && error.message || error);

@@ -1,0 +1,30 @@
+// One rendering of a number for every output a person reads: the terminal summary, the story
+// (--narrate, the report), `negsim play`, draft.md, `explain` and the report's charts (its twin
+// formatDecimal in sim/report/report.js follows the same steps, so 0.475 reads 0.48 everywhere).
+//
+// The rule: write the value with 15 significant digits (the decimal a person would type: 0.475,
+// not the binary 0.47499999999999998), then round that decimal half away from zero.
+//
+//   format_decimal(0.475, 2) == "0.48"   format_decimal(0.125, 2) == "0.13"
+//   format_percent(0.5)      == "50%"    format_decimal(-0.001, 2) == "0.00"
+#pragma once
+
+#include <string>
+
+namespace negsim {
+
+std::string format_decimal(double value, int places);
+
+// A share in [0,1] as a percentage with `places` decimals: format_percent(0.8123) == "81%".
+std::string format_percent(double share, int places = 0);
+
+// `digits` significant digits, trailing zeros dropped, never in exponent notation (at most 12
+// decimals): format_significant(0.31452599999999997) == "0.314526", (0.356052) == "0.356052".
+std::string format_significant(double value, int digits = 6);
+
+// JSON text with every number that nlohmann's printer wrote with 16 or 17 digits
+// (0.31452599999999997) written with the fewest of up to 15 that read back as the same double
+// (0.314526). Strings are left alone. For trace.jsonl and summary.json.
+std::string tidy_json_numbers(const std::string& json_text);
+
+}  // namespace negsim

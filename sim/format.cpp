@@ -1,0 +1,120 @@
+#include "negsim/format.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace negsim {
+
+std::string format_decimal(double value, int places) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
+  places = places < 0 ? 0 : places;
+  const bool negative = std::signbit(value);
+  // "d.dddddddddddddde+XX": the 15 significant digits a person would read (report.js uses
+  // toExponential(14), which gives the same digits).
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%.14e", std::abs(value));
+  const std::string text(buffer);
+  std::string digits = text.substr(0, 1) + text.substr(2, 14);
+  const int exponent = std::atoi(text.c_str() + text.find('e') + 1);
+  const int keep = exponent + 1 + places;  // digits kept: those before the point, then `places`
+  std::string kept;
+  if (keep >= static_cast<int>(digits.size())) {
+    kept = digits + std::string(static_cast<std::size_t>(keep) - digits.size(), '0');
+  } else if (keep >= 0) {
+    kept = digits.substr(0, static_cast<std::size_t>(keep));
+    if (digits[static_cast<std::size_t>(keep)] >= '5') {  // half away from zero
+      int at = keep - 1;
+      while (at >= 0 && kept[static_cast<std::size_t>(at)] == '9') kept[static_cast<std::size_t>(at--)] = '0';
+      if (at >= 0) {
+        ++kept[static_cast<std::size_t>(at)];
+      } else {
+        kept.insert(kept.begin(), '1');
+      }
+    }
+  }
+  // kept holds the digits of round(|value| * 10^places); pad on the left to place the point.
+  const std::size_t needed = static_cast<std::size_t>(places) + 1;
+  if (kept.size() < needed) kept.insert(0, needed - kept.size(), '0');
+  std::string whole = kept.substr(0, kept.size() - static_cast<std::size_t>(places));
+  const std::size_t first = whole.find_first_not_of('0');
+  whole = first == std::string::npos ? "0" : whole.substr(first);
+  const std::string fraction = kept.substr(kept.size() - static_cast<std::size_t>(places));
+  const bool zero = whole == "0" && fraction.find_first_not_of('0') == std::string::npos;
+  return std::string(negative && !zero ? "-" : "") + whole + (places > 0 ? "." + fraction : "");
+}
+
+std::string format_percent(double share, int places) {
+  return format_decimal(100.0 * share, places) + "%";
+}
+
+std::string format_significant(double value, int digits) {
+  if (!std::isfinite(value)) return format_decimal(value, 0);
+  if (value == 0) return "0";
+  const int magnitude = static_cast<int>(std::floor(std::log10(std::abs(value))));
+  const int places = std::max(0, digits - 1 - magnitude);
+  std::string text = format_decimal(value, std::min(places, 12));
+  if (text.find('.') != std::string::npos) {
+    text.erase(text.find_last_not_of('0') + 1);
+    if (text.back() == '.') text.pop_back();
+  }
+  return text == "-0" ? "0" : text;
+}
+
+std::string tidy_json_numbers(const std::string& json_text) {
+  std::string out;
+  out.reserve(json_text.size());
+  bool in_string = false;
+  for (std::size_t at = 0; at < json_text.size();) {
+    const char c = json_text[at];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && at + 1 < json_text.size()) {
+        out += json_text[at + 1];
+        at += 2;
+        continue;
+      }
+      if (c == '"') in_string = false;
+      ++at;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      out += c;
+      ++at;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) {
+      out += c;
+      ++at;
+      continue;
+    }
+    std::size_t end = at;
+    while (end < json_text.size() && std::string("+-.eE0123456789").find(json_text[end]) != std::string::npos) ++end;
+    const std::string token = json_text.substr(at, end - at);
+    at = end;
+    int digits = 0;
+    for (char d : token.substr(0, token.find_first_of("eE"))) digits += d >= '0' && d <= '9' ? 1 : 0;
+    if (digits <= 15 || token.find_first_of(".eE") == std::string::npos) {
+      out += token;
+      continue;
+    }
+    const double value = std::strtod(token.c_str(), nullptr);
+    std::string best = token;
+    for (int precision = 1; precision <= 15; ++precision) {
+      char buffer[40];
+      std::snprintf(buffer, sizeof buffer, "%.*g", precision, value);
+      if (std::strtod(buffer, nullptr) == value) {
+        best = buffer;
+        break;
+      }
+    }
+    out += best;
+  }
+  return out;
+}
+
+}  // namespace negsim
