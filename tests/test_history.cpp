@@ -545,7 +545,7 @@ TEST_CASE("a delegation with no salience in a stance-built scenario is an error"
   fs::remove_all(directory);
 }
 
-TEST_CASE("an issue catalogue holds the levels; a scenario cannot redefine them", "[history][catalogue]") {
+TEST_CASE("an issue catalogue holds the levels and a scenario cannot redefine them", "[history][catalogue]") {
   const auto directory = test_support::temporary_directory("catalogue");
   write(directory / "catalogue/issues.yaml", R"(issues:
   ihl:
@@ -605,7 +605,7 @@ TEST_CASE("an issue catalogue holds the levels; a scenario cannot redefine them"
   fs::remove_all(directory);
 }
 
-TEST_CASE("sources cite bibliography keys; an unknown key is an error", "[history][sources]") {
+TEST_CASE("sources cite bibliography keys and an unknown key is an error", "[history][sources]") {
   const auto directory = test_support::temporary_directory("bibliography");
   write(directory / "sources.yaml",
         "entries:\n  A/72/327: {cite: \"the SG report\"}\n"
