@@ -1,12 +1,14 @@
 #include "negsim/backtest.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <iomanip>
 #include <sstream>
 
 #include "negsim/format.hpp"
+#include "negsim/random.hpp"
 
 namespace negsim {
 
@@ -67,21 +69,125 @@ nlohmann::ordered_json named_json(const std::vector<NamedCheck>& checks) {
   return list;
 }
 
+// Collects, per delegation, the rounds in which it objected.
+class ObjectionRounds : public TraceSink {
+ public:
+  explicit ObjectionRounds(int delegations) : rounds(static_cast<std::size_t>(delegations)) {}
+  void on_responses(const State& state, const std::vector<std::vector<int>>& /*grievances*/) override {
+    for (std::size_t i = 0; i < state.responses.size(); ++i) {
+      if (state.responses[i] == Response::object) rounds[i].push_back(state.round);
+    }
+  }
+  std::vector<std::vector<int>> rounds;
+};
+
+std::string level_text(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+}  // namespace
+
+std::vector<std::string> record_check_names(const Scenario& scenario) {
+  const Expected& expected = scenario.expected;
+  std::vector<std::string> names;
+  for (const auto& bound : expected.text) {
+    std::string name = "text " + bound.issue;
+    if (bound.at_least) name += " >= " + level_text(*bound.at_least);
+    if (bound.at_most) name += std::string(bound.at_least ? " and" : "") + " <= " + level_text(*bound.at_most);
+    names.push_back(name);
+  }
+  if (expected.no_other_objectors) names.emplace_back("no other objector");
+  if (expected.no_other_dissociators) names.emplace_back("no other dissociator");
+  for (const auto& id : expected.objected_earlier) names.push_back(id + " objected to an earlier draft");
+  return names;
+}
+
+std::vector<bool> record_check_results(const Scenario& scenario, const Outcome& outcome,
+                                       const std::vector<std::vector<int>>& objected_rounds) {
+  const Expected& expected = scenario.expected;
+  std::vector<bool> results;
+  const bool adopted = outcome.kind != OutcomeKind::no_consensus && !outcome.interrupted;
+  for (const auto& bound : expected.text) {
+    const int issue = scenario.find_issue(bound.issue);
+    bool met = adopted && issue >= 0;
+    if (met) {
+      // The text says what its nearest level says (as draft.md renders it).
+      const double level = scenario.issues[static_cast<std::size_t>(issue)].nearest_level(outcome.draft(issue)).value;
+      if (bound.at_least && level < *bound.at_least) met = false;
+      if (bound.at_most && level > *bound.at_most) met = false;
+    }
+    results.push_back(met);
+  }
+  auto only_named = [&](const std::vector<ObjectionRecord>& records, const std::vector<std::string>& named) {
+    return std::all_of(records.begin(), records.end(), [&](const ObjectionRecord& record) {
+      const std::string& id = scenario.delegations[static_cast<std::size_t>(record.delegation)].id;
+      return std::find(named.begin(), named.end(), id) != named.end();
+    });
+  };
+  if (expected.no_other_objectors) results.push_back(only_named(outcome.objectors, expected.objectors));
+  if (expected.no_other_dissociators) results.push_back(only_named(outcome.dissociators, expected.dissociators));
+  const int final_round = outcome.rounds - 1;
+  for (const auto& id : expected.objected_earlier) {
+    const int index = scenario.find_delegation(id);
+    bool met = false;
+    if (index >= 0 && static_cast<std::size_t>(index) < objected_rounds.size()) {
+      for (int round : objected_rounds[static_cast<std::size_t>(index)]) met = met || round < final_round;
+    }
+    results.push_back(met);
+  }
+  return results;
+}
+
+BacktestResult run_backtest(const Scenario& scenario, const ReplicateOptions& options, const std::string& file) {
+  const std::size_t checks = record_check_names(scenario).size();
+  std::vector<std::atomic<std::int64_t>> counts(checks);
+  ReplicateOptions counted = options;
+  if (checks > 0) {
+    const bool replay = !scenario.expected.objected_earlier.empty();
+    const std::uint64_t master_seed = options.master_seed;
+    counted.on_replicate = [&, replay, master_seed](std::uint64_t index, const Scenario& played,
+                                                    const Outcome& outcome) {
+      ObjectionRounds rounds(played.delegation_count());
+      if (replay) {
+        // The same replicate again, with a sink: the engine is deterministic given the seed.
+        Engine engine(played, derive_seed(master_seed, index), &rounds);
+        engine.run();
+      }
+      const auto results = record_check_results(played, outcome, rounds.rounds);
+      for (std::size_t c = 0; c < results.size(); ++c) {
+        if (results[c]) counts[c].fetch_add(1);
+      }
+      if (options.on_replicate) options.on_replicate(index, played, outcome);
+    };
+  }
+  const CellStatistics statistics = run_replicates(scenario, counted);
+  std::vector<std::int64_t> totals;
+  for (const auto& count : counts) totals.push_back(count.load());
+  return evaluate_backtest(scenario, statistics, file, totals);
+}
+
+namespace {
+std::string prediction_or_record(const BacktestResult& result) {
+  return result.predicted ? "predicted" : "recorded";
+}
 }  // namespace
 
 bool BacktestResult::passed() const {
-  return outcome_passed && all_passed(objectors) && all_passed(dissociators) && all_passed(contested_issues);
+  return outcome_passed && all_passed(objectors) && all_passed(dissociators) && all_passed(contested_issues) &&
+         all_passed(record_checks);
 }
 
 std::vector<std::string> BacktestResult::failures() const {
   std::vector<std::string> reasons;
   if (!outcome_passed) {
     if (outcome_share) {
-      reasons.push_back("recorded outcome " + to_string(recorded) + " in " + percent(recorded_share) +
-                        " of runs, below the criterion " + percent(*outcome_share));
+      reasons.push_back(prediction_or_record(*this) + " outcome " + to_string(recorded) + " in " +
+                        percent(recorded_share) + " of runs, below the criterion " + percent(*outcome_share));
     } else {
-      reasons.push_back("recorded outcome " + to_string(recorded) + " in " + percent(recorded_share) +
-                        " of runs, but " + to_string(most_frequent) + " is more frequent (" +
+      reasons.push_back(prediction_or_record(*this) + " outcome " + to_string(recorded) + " in " +
+                        percent(recorded_share) + " of runs, but " + to_string(most_frequent) + " is more frequent (" +
                         percent(shares[static_cast<std::size_t>(most_frequent)]) + ")");
     }
   }
@@ -96,11 +202,18 @@ std::vector<std::string> BacktestResult::failures() const {
   add(objectors, "objected");
   add(dissociators, "stood aside");
   add(contested_issues, "was contested");
+  for (const auto& check : record_checks) {
+    if (!check.passed) {
+      reasons.push_back(check.id + ": in " + percent(check.share) + " of runs, below " + percent(named_share));
+    }
+  }
   return reasons;
 }
 
-BacktestResult evaluate_backtest(const Scenario& scenario, const CellStatistics& statistics, const std::string& file) {
+BacktestResult evaluate_backtest(const Scenario& scenario, const CellStatistics& statistics, const std::string& file,
+                                 const std::vector<std::int64_t>& record_counts) {
   BacktestResult result;
+  result.predicted = scenario.expected.predicted;
   result.file = file.empty() ? scenario.source_file : file;
   result.scenario_id = scenario.id;
   result.name = scenario.id;
@@ -138,6 +251,17 @@ BacktestResult evaluate_backtest(const Scenario& scenario, const CellStatistics&
                                     statistics.replicates, threshold);
   result.contested_issues = check_named(scenario.expected.contested_issues, statistics.contested, find_issue,
                                         statistics.replicates, threshold);
+  // Checks whose counts were not collected (evaluate_backtest called without them) fail.
+  const auto names = record_check_names(scenario);
+  for (std::size_t c = 0; c < names.size(); ++c) {
+    NamedCheck check;
+    check.id = names[c];
+    if (c < record_counts.size() && statistics.replicates > 0) {
+      check.share = static_cast<double>(record_counts[c]) / static_cast<double>(statistics.replicates);
+    }
+    check.passed = at_least(check.share, threshold);
+    result.record_checks.push_back(check);
+  }
   return result;
 }
 
@@ -147,7 +271,7 @@ std::vector<std::string> find_scenario_files(const std::string& directory) {
   auto options = fs::directory_options::none;  // do not follow directory links either
   for (auto it = fs::recursive_directory_iterator(directory, options); it != fs::recursive_directory_iterator(); ++it) {
     const auto& entry = *it;
-    if (entry.is_directory() && entry.path().filename() == "stances") {
+    if (entry.is_directory() && (entry.path().filename() == "stances" || entry.path().filename() == "catalogue")) {
       it.disable_recursion_pending();
       continue;
     }
@@ -158,44 +282,68 @@ std::vector<std::string> find_scenario_files(const std::string& directory) {
   return files;
 }
 
-std::string backtest_table(const std::vector<BacktestResult>& results) {
-  struct Row {
-    std::vector<std::string> cells;
-  };
-  std::vector<Row> rows;
-  rows.push_back({{"scenario", "recorded", "simulated", "objectors", "dissociators", "contested", "result"}});
-  for (const auto& result : results) {
-    std::string simulated = to_string(result.recorded) + " " + percent(result.recorded_share);
-    if (result.most_frequent != result.recorded) {
-      simulated += " (mostly " + to_string(result.most_frequent) + " " +
-                   percent(result.shares[static_cast<std::size_t>(result.most_frequent)]) + ")";
+namespace {
+
+// One table (header, rows, reasons for failed rows) for the rows of one kind.
+void write_table(std::ostringstream& out, const std::vector<const BacktestResult*>& results, bool predicted) {
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"scenario", predicted ? "predicted" : "recorded", "simulated", "objectors", "dissociators",
+                  "contested", "record", "result"});
+  for (const auto* result : results) {
+    std::string simulated = to_string(result->recorded) + " " + percent(result->recorded_share);
+    if (result->most_frequent != result->recorded) {
+      simulated += " (mostly " + to_string(result->most_frequent) + " " +
+                   percent(result->shares[static_cast<std::size_t>(result->most_frequent)]) + ")";
     }
-    rows.push_back(
-        {{result.name, to_string(result.recorded), simulated, named_cell(result.objectors),
-          named_cell(result.dissociators), named_cell(result.contested_issues), result.passed() ? "pass" : "FAIL"}});
+    rows.push_back({result->name, to_string(result->recorded), simulated, named_cell(result->objectors),
+                    named_cell(result->dissociators), named_cell(result->contested_issues),
+                    named_cell(result->record_checks), result->passed() ? "pass" : "FAIL"});
   }
-  std::vector<std::size_t> widths(rows.front().cells.size(), 0);
+  std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.cells.size(); ++c) widths[c] = std::max(widths[c], row.cells[c].size());
+    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
   }
-  std::ostringstream out;
   for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.cells.size(); ++c) {
-      out << row.cells[c];
-      if (c + 1 < row.cells.size()) out << std::string(widths[c] - row.cells[c].size() + 2, ' ');
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      out << row[c];
+      if (c + 1 < row.size()) out << std::string(widths[c] - row[c].size() + 2, ' ');
     }
     out << "\n";
   }
-  std::size_t passed = 0;
-  for (const auto& result : results) {
-    if (result.passed()) {
-      ++passed;
-      continue;
-    }
-    out << "\n" << result.name << " (" << result.file << "):\n";
-    for (const auto& reason : result.failures()) out << "  " << reason << "\n";
+  for (const auto* result : results) {
+    if (result->passed()) continue;
+    out << "\n" << result->name << " (" << result->file << "):\n";
+    for (const auto& reason : result->failures()) out << "  " << reason << "\n";
   }
-  out << "\n" << passed << " of " << results.size() << " scenarios pass";
+}
+
+}  // namespace
+
+std::string backtest_table(const std::vector<BacktestResult>& results) {
+  std::vector<const BacktestResult*> recorded;
+  std::vector<const BacktestResult*> predicted;
+  for (const auto& result : results) (result.predicted ? predicted : recorded).push_back(&result);
+  const auto count_passed = [](const std::vector<const BacktestResult*>& rows) {
+    return std::count_if(rows.begin(), rows.end(), [](const BacktestResult* row) { return row->passed(); });
+  };
+  std::ostringstream out;
+  if (!recorded.empty()) {
+    out << "Recorded outcomes (the historical record):\n";
+    write_table(out, recorded, false);
+  }
+  if (!predicted.empty()) {
+    out << (recorded.empty() ? "" : "\n")
+        << "Model's predictions (what-ifs: checked against the model's own earlier prediction, not a record):\n";
+    write_table(out, predicted, true);
+  }
+  out << "\n";
+  if (!recorded.empty()) {
+    out << count_passed(recorded) << " of " << recorded.size() << " recorded outcomes reproduced";
+  }
+  if (!predicted.empty()) {
+    out << (recorded.empty() ? "" : "; ") << count_passed(predicted) << " of " << predicted.size()
+        << " predictions unchanged, not counted as passes of the record";
+  }
   if (!results.empty()) out << " (" << results.front().replicates << " replicates each)";
   out << "\n";
   return out.str();
@@ -204,6 +352,10 @@ std::string backtest_table(const std::vector<BacktestResult>& results) {
 nlohmann::ordered_json backtest_json(const std::vector<BacktestResult>& results) {
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   bool every_row_passed = true;
+  int record_passed = 0;
+  int record_total = 0;
+  int predictions_held = 0;
+  int predictions_total = 0;
   for (const auto& result : results) {
     nlohmann::ordered_json shares;
     for (OutcomeKind kind : all_outcomes) {
@@ -214,7 +366,10 @@ nlohmann::ordered_json backtest_json(const std::vector<BacktestResult>& results)
         result.outcome_share ? nlohmann::ordered_json(*result.outcome_share) : nlohmann::ordered_json("most_frequent");
     criterion["named_share"] = result.named_share;
     every_row_passed = every_row_passed && result.passed();
+    (result.predicted ? predictions_total : record_total)++;
+    if (result.passed()) (result.predicted ? predictions_held : record_passed)++;
     rows.push_back({{"file", result.file},
+                    {"kind", result.predicted ? "prediction" : "record"},
                     {"scenario", result.scenario_id},
                     {"title", result.title},
                     {"replicates", result.replicates},
@@ -227,10 +382,15 @@ nlohmann::ordered_json backtest_json(const std::vector<BacktestResult>& results)
                     {"objectors", named_json(result.objectors)},
                     {"dissociators", named_json(result.dissociators)},
                     {"contested_issues", named_json(result.contested_issues)},
+                    {"record_checks", named_json(result.record_checks)},
                     {"passed", result.passed()},
                     {"failures", result.failures()}});
   }
-  return {{"passed", every_row_passed}, {"scenarios", rows}};
+  // What-ifs are reported apart: "record" counts only the historical record.
+  return {{"passed", every_row_passed},
+          {"record", {{"passed", record_passed}, {"total", record_total}}},
+          {"predictions", {{"held", predictions_held}, {"total", predictions_total}}},
+          {"scenarios", rows}};
 }
 
 }  // namespace negsim

@@ -142,9 +142,11 @@ json summary_json(const Scenario& scenario, const Outcome& outcome, std::uint64_
       for (const auto& record : outcome.objectors) found = found || record.delegation == index;
       if (!found) missing.push_back(id);
     }
-    summary["expected"] = {{"outcome", to_string(scenario.expected.outcome)},
-                           {"outcome_matches", scenario.expected.outcome == outcome.kind},
-                           {"expected_objectors_missing", missing}};
+    // A what-if's block is the model's own prediction, not a record: it goes under its own name.
+    summary[scenario.expected.predicted ? "predicted" : "expected"] = {
+        {"outcome", to_string(scenario.expected.outcome)},
+        {"outcome_matches", scenario.expected.outcome == outcome.kind},
+        {"expected_objectors_missing", missing}};
   }
   return summary;
 }
@@ -269,7 +271,8 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
     out << "\n";
   }
   if (scenario.expected.present) {
-    out << "  Recorded outcome: " << to_string(scenario.expected.outcome)
+    out << (scenario.expected.predicted ? "  Model's prediction: " : "  Recorded outcome: ")
+        << to_string(scenario.expected.outcome)
         << (scenario.expected.outcome == outcome.kind ? " (matches)" : " (differs)") << "\n";
   }
   if (!output_dir.empty()) {

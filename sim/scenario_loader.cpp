@@ -438,10 +438,14 @@ class CountingHandler : public YAML::EventHandler {
 };
 
 // The keys a file of each kind may have at its top level.
-const std::vector<std::string> scenario_keys = {"title",  "description", "dates",       "sources", "stances",
-                                                "issues", "blocs",       "delegations", "process", "expected"};
-const std::vector<std::string> overlay_keys = {"base", "set", "title", "description", "dates", "sources", "expected"};
-const std::vector<std::string> stance_keys = {"description", "sources", "stances", "delegations"};
+const std::vector<std::string> scenario_keys = {"title",     "description", "dates",  "sources",     "bibliography",
+                                                "stances",   "catalogue",   "issues", "blocs",       "delegations",
+                                                "process",   "expected",    "predicted"};
+const std::vector<std::string> overlay_keys = {"base",    "set",          "title",    "description", "dates",
+                                               "sources", "bibliography", "expected", "predicted"};
+const std::vector<std::string> stance_keys = {"description", "sources", "bibliography", "stances", "delegations"};
+const std::vector<std::string> catalogue_keys = {"description", "sources", "bibliography", "issues"};
+const std::vector<std::string> bibliography_keys = {"description", "entries"};
 
 FileKind scenario_kind(const std::string& name) {
   std::vector<std::string> keys = scenario_keys;
@@ -661,7 +665,8 @@ void unshare_all(YAML::Node root) {
 // be silently ignored (and could name any file): refused instead.
 void refuse_include_override(const std::string& path_text, const std::function<void(const std::string&)>& fail) {
   const std::vector<std::string> segments = split_override_path(path_text);
-  if (!segments.empty() && (segments[0] == "stances" || segments[0] == "base")) {
+  if (!segments.empty() && (segments[0] == "stances" || segments[0] == "base" || segments[0] == "catalogue" ||
+                            segments[0] == "bibliography")) {
     fail("'" + segments[0] +
          "' names files to include, which are read before any value is set; it cannot be set or overridden "
          "(write it in the scenario file)");
@@ -686,10 +691,14 @@ class IncludeResolver {
     const YAML::Node& const_root = root;
     if (const_root["base"]) return resolve_overlay(file, root);
     source_.set_merged_file(file);
-    if (const_root["stances"]) {
-      merge_stances(file, root);
-      unshare(root, anchored_);  // stance entries may share nodes among themselves
-    }
+    bibliography_ =
+        const_root["bibliography"] ? load_bibliography(file, const_root["bibliography"], "bibliography") : nullptr;
+    if (const_root["sources"]) check_sources(Source(file), const_root["sources"], "sources", bibliography_);
+    if (const_root["catalogue"]) merge_catalogue(file, root);
+    if (const_root["stances"]) merge_stances(file, root);
+    // Catalogue levels and stance entries may share nodes among themselves: copy them apart
+    // before any set: entry or --set changes one.
+    if (const_root["catalogue"] || const_root["stances"]) unshare(root, anchored_);
     return root;
   }
 
@@ -698,6 +707,7 @@ class IncludeResolver {
 
  private:
   using StanceEntries = std::map<std::string, YAML::Node>;  // delegation id -> entry
+  using Bibliography = std::set<std::string>;               // the keys a `sources:` item may cite
 
   static std::string canonical(const std::string& path) {
     std::error_code error;
@@ -770,15 +780,31 @@ class IncludeResolver {
   // ----------------------------------------------------------------- overlays
   YAML::Node resolve_overlay(const std::string& file, const YAML::Node& overlay) {
     const Source own(file);
-    MapReader map(own, overlay, "", {"base", "set", "title", "description", "dates", "sources", "expected"});
+    MapReader map(own, overlay, "",
+                  {"base", "set", "title", "description", "dates", "sources", "bibliography", "expected", "predicted"});
     map.required("title");  // a variant must not pass for the record it varies
+    if (map.has("set") && map.has("expected")) {
+      own.fail(map.optional("expected"), "expected",
+               "a variant that changes its base (`set:`) has no recorded outcome; write what the model "
+               "predicts for it under `predicted:`");
+    }
+    // The stances in force at the variant's own start date, when it names one.
+    const YAML::Node& const_overlay = overlay;
+    if (date_override_.empty() && const_overlay["dates"] && const_overlay["dates"].IsMap() &&
+        const_overlay["dates"]["start"] && const_overlay["dates"]["start"].IsScalar()) {
+      date_override_ = const_overlay["dates"]["start"].Scalar();
+      date_override_node_ = const_overlay["dates"]["start"];
+      date_override_file_ = file;
+    }
     auto [base_file, base_root] =
         open(file, map.required("base"), "base", scenario_kind("a scenario (the base of an overlay)"));
     YAML::Node tree = resolve(base_file, base_root);
     close();
+    if (map.has("bibliography")) bibliography_ = load_bibliography(file, map.optional("bibliography"), "bibliography");
+    if (map.has("sources")) check_sources(own, map.optional("sources"), "sources", bibliography_);
     // Register what the overlay contributes, field by field (not its root, whose `base` entry
     // is resolved into the base's tree).
-    for (const char* key : {"set", "title", "description", "dates", "sources", "expected"}) {
+    for (const char* key : {"set", "title", "description", "dates", "sources", "expected", "predicted"}) {
       if (map.has(key)) source_.add_document(file, map.optional(key));
     }
     if (map.has("set")) {
@@ -799,13 +825,154 @@ class IncludeResolver {
       }
     }
     // The variant's own description of itself replaces the base's. A variant has no recorded
-    // outcome of its own, so the base's `expected` goes unless the overlay states a prediction.
-    for (const char* key : {"title", "description", "dates", "sources", "expected"}) {
+    // outcome of its own: the base's `expected` (or `predicted`) goes, and the overlay's own
+    // takes its place.
+    tree.remove("expected");
+    tree.remove("predicted");
+    for (const char* key : {"title", "description", "dates", "sources", "expected", "predicted"}) {
       if (map.has(key)) tree[key] = map.optional(key);
     }
-    if (!map.has("expected")) tree.remove("expected");
     unshare(tree, anchored_);
     return tree;
+  }
+
+  // ----------------------------------------------------------------- bibliography
+  // A bibliography file: `entries` maps each key (a UN document symbol, author-year, ...) to
+  // its full citation. Read once per load, whichever files name it.
+  const Bibliography* load_bibliography(const std::string& including_file, const YAML::Node& node,
+                                        const std::string& key_path) {
+    const Source including(including_file);
+    const std::string relative = detail::read_string(including, node, key_path);
+    const std::string key = canonical((directory_of(including_file) / relative).lexically_normal().string());
+    auto cached = bibliographies_.find(key);
+    if (cached != bibliographies_.end()) return &cached->second;
+    auto [file, root] =
+        open(including_file, node, key_path, {bibliography_keys, "a bibliography (a mapping with 'entries')"});
+    close();
+    const Source own(file);
+    MapReader map(own, root, "", {"description", "entries"});
+    if (map.has("description")) detail::read_string(own, map.optional("description"), "description");
+    const YAML::Node entries = map.required("entries");
+    detail::require_map(own, entries, "entries");
+    Bibliography keys;
+    for (auto it = entries.begin(); it != entries.end(); ++it) {
+      const std::string entry_key = detail::read_string(own, it->first, "entries");
+      if (!is_source_key(entry_key)) {
+        own.fail(it->first, join_path("entries", entry_key),
+                 "a source key is letters, digits and . / - _ : (no spaces)");
+      }
+      const std::string path = join_path("entries", entry_key);
+      MapReader entry(own, it->second, path, {"cite", "note", "confirmed"});
+      const std::string cite = detail::read_string(own, entry.required("cite"), entry.child_path("cite"));
+      if (cite.empty()) own.fail(entry.required("cite"), entry.child_path("cite"), "the citation is empty");
+      if (entry.has("note")) detail::read_string(own, entry.optional("note"), entry.child_path("note"));
+      if (entry.has("confirmed")) detail::read_bool(own, entry.optional("confirmed"), entry.child_path("confirmed"));
+      keys.insert(entry_key);
+    }
+    return &(bibliographies_[key] = std::move(keys));
+  }
+
+  static bool is_source_key(const std::string& text) {
+    if (text.empty()) return false;
+    return std::all_of(text.begin(), text.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '/' || c == '-' || c == '_' ||
+             c == ':';
+    });
+  }
+
+  // Every `[key]` in a `sources:` item must name an entry of the bibliography, and an item must
+  // cite at least one or say it is a judgment ("Judgment: ...") or an unchecked report
+  // ("Unconfirmed: ..."). Without a bibliography the
+  // items are free text (teaching and test files).
+  static void check_sources(const Source& own, const YAML::Node& sources, const std::string& path,
+                            const Bibliography* bibliography) {
+    detail::require_sequence(own, sources, path);
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      const std::string item_path = index_path(path, i);
+      const std::string text = detail::read_string(own, sources[i], item_path);
+      if (bibliography == nullptr) continue;
+      int cited = 0;
+      for (std::size_t open = text.find('['); open != std::string::npos; open = text.find('[', open + 1)) {
+        const std::size_t close = text.find(']', open);
+        if (close == std::string::npos) break;
+        const std::string key = text.substr(open + 1, close - open - 1);
+        if (!is_source_key(key)) continue;
+        if (!bibliography->count(key)) {
+          std::vector<std::string> known(bibliography->begin(), bibliography->end());
+          own.fail(sources[i], item_path,
+                   "unknown source key [" + key + "]" + detail::did_you_mean(key, known) +
+                       "; every key must be an entry of the bibliography");
+        }
+        ++cited;
+      }
+      if (cited == 0 && text.rfind("Judgment", 0) != 0 && text.rfind("Unconfirmed", 0) != 0) {
+        own.fail(sources[i], item_path,
+                 "cites no [key] of the bibliography; cite the public record, or start the item with "
+                 "'Judgment' when no document states it ('Unconfirmed' when the record is not yet checked)");
+      }
+    }
+  }
+
+  // ----------------------------------------------------------------- issue catalogue
+  // `catalogue:` names files whose `issues` map ids to {title, levels, notes}. A scenario issue
+  // with a catalogued id takes its levels (and title and notes unless it sets them) from there,
+  // so a level means the same text in every scenario; giving it levels of its own is an error.
+  void merge_catalogue(const std::string& file, const YAML::Node& root) {
+    const YAML::Node& const_root = root;
+    const YAML::Node node = const_root["catalogue"];
+    std::vector<std::pair<YAML::Node, std::string>> items;
+    if (node.IsSequence()) {
+      for (std::size_t i = 0; i < node.size(); ++i) items.emplace_back(node[i], index_path("catalogue", i));
+    } else {
+      items.emplace_back(node, "catalogue");
+    }
+    std::map<std::string, std::pair<std::string, YAML::Node>> entries;  // id -> file, entry
+    for (const auto& [item, path] : items) {
+      auto [catalogue_file, catalogue_root] =
+          open(file, item, path, {catalogue_keys, "an issue catalogue (a mapping with 'issues': id -> scale)"});
+      const Source own(catalogue_file);
+      MapReader map(own, catalogue_root, "", {"description", "sources", "bibliography", "issues"});
+      if (map.has("description")) detail::read_string(own, map.optional("description"), "description");
+      const Bibliography* keys = map.has("bibliography")
+                                     ? load_bibliography(catalogue_file, map.optional("bibliography"), "bibliography")
+                                     : nullptr;
+      if (map.has("sources")) check_sources(own, map.optional("sources"), "sources", keys);
+      const YAML::Node issues = map.required("issues");
+      detail::require_map(own, issues, "issues");
+      for (auto it = issues.begin(); it != issues.end(); ++it) {
+        const std::string id = detail::read_id(own, it->first, "issues");
+        MapReader entry(own, it->second, join_path("issues", id), {"title", "levels", "notes"});
+        entry.required("title");
+        entry.required("levels");
+        if (entries.count(id)) {
+          Source(file).fail(item, path,
+                            "issue '" + id + "' is in both " + entries[id].first + " and " + catalogue_file);
+        }
+        entries[id] = {catalogue_file, it->second};
+      }
+      close();
+      source_.add_document(catalogue_file, catalogue_root);
+    }
+    YAML::Node list = const_root["issues"];
+    if (!list.IsSequence()) return;  // validation reports it
+    const Source own(file);
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      YAML::Node issue = list[i];
+      if (!issue.IsMap() || !issue["id"] || !issue["id"].IsScalar()) continue;
+      const auto found = entries.find(issue["id"].Scalar());
+      if (found == entries.end()) continue;
+      const YAML::Node& const_issue = issue;
+      if (const_issue["levels"]) {
+        own.fail(const_issue["levels"], join_path(index_path("issues", i), "levels"),
+                 "issue '" + found->first + "' is in the catalogue " + found->second.first +
+                     ", which holds its levels (the same text in every scenario); remove them here, or give "
+                     "the issue another id to define a different scale");
+      }
+      const YAML::Node& entry = found->second.second;
+      for (const char* key : {"title", "levels", "notes"}) {
+        if (entry[key] && !const_issue[key]) issue.force_insert(key, entry[key]);
+      }
+    }
   }
 
   // ----------------------------------------------------------------- stances
@@ -838,13 +1005,11 @@ class IncludeResolver {
 
   StanceEntries load_stance_file(const std::string& file, const YAML::Node& root) {
     const Source own(file);
-    MapReader map(own, root, "", {"description", "sources", "stances", "delegations"});
+    MapReader map(own, root, "", {"description", "sources", "bibliography", "stances", "delegations"});
     if (map.has("description")) detail::read_string(own, map.optional("description"), "description");
-    if (map.has("sources")) {
-      const YAML::Node sources = map.optional("sources");
-      detail::require_sequence(own, sources, "sources");
-      for (std::size_t i = 0; i < sources.size(); ++i) detail::read_string(own, sources[i], index_path("sources", i));
-    }
+    const Bibliography* keys =
+        map.has("bibliography") ? load_bibliography(file, map.optional("bibliography"), "bibliography") : nullptr;
+    if (map.has("sources")) check_sources(own, map.optional("sources"), "sources", keys);
     StanceEntries included = map.has("stances") ? load_stance_list(file, map.optional("stances")) : StanceEntries{};
     const YAML::Node delegations = map.required("delegations");
     detail::require_map(own, delegations, "delegations");
@@ -852,10 +1017,14 @@ class IncludeResolver {
     for (auto it = delegations.begin(); it != delegations.end(); ++it) {
       const std::string id = detail::read_id(own, it->first, "delegations");
       const std::string path = join_path("delegations", id);
-      // Everything a delegation entry has but its id and bloc: blocs belong to the room.
+      // Everything a delegation entry has but its id and bloc (blocs belong to the room), plus
+      // `like` (copy another delegation's stance), `sources` and dated `changes`.
       MapReader entry(own, it->second, path,
                       {"name", "power", "positions", "salience", "red_lines", "agent", "outside_option",
-                       "susceptibility", "ties", "notes"});
+                       "susceptibility", "ties", "notes", "like", "sources", "changes"});
+      if (entry.has("like")) detail::read_id(own, entry.optional("like"), entry.child_path("like"));
+      if (entry.has("sources")) check_sources(own, entry.optional("sources"), entry.child_path("sources"), keys);
+      if (entry.has("changes")) check_changes(own, entry.optional("changes"), entry.child_path("changes"), keys);
       YAML::Node stance = it->second;
       auto found = included.find(id);
       if (found != included.end()) merge_entry(stance, found->second, nullptr, nullptr);
@@ -863,6 +1032,58 @@ class IncludeResolver {
     }
     source_.add_document(file, root);
     return entries;
+  }
+
+  static bool is_iso_date(const std::string& text) {
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+    for (std::size_t c : {0, 1, 2, 3, 5, 6, 8, 9}) {
+      if (std::isdigit(static_cast<unsigned char>(text[c])) == 0) return false;
+    }
+    const int month = std::stoi(text.substr(5, 2));
+    const int day = std::stoi(text.substr(8, 2));
+    return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+  }
+
+  // `changes`: a list of {date, sources, notes, <stance fields>}, dates YYYY-MM-DD strictly
+  // increasing; each change holds from its date on, over the stance in force before it.
+  static void check_changes(const Source& own, const YAML::Node& changes, const std::string& path,
+                            const Bibliography* keys) {
+    detail::require_sequence(own, changes, path);
+    std::string previous;
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+      const std::string item_path = index_path(path, i);
+      MapReader change(own, changes[i], item_path,
+                       {"date", "sources", "notes", "power", "positions", "salience", "red_lines", "agent",
+                        "outside_option", "susceptibility", "ties"});
+      const std::string date = detail::read_string(own, change.required("date"), change.child_path("date"));
+      if (!is_iso_date(date)) {
+        own.fail(change.required("date"), change.child_path("date"), "'" + date + "' is not a date YYYY-MM-DD");
+      }
+      if (!previous.empty() && date <= previous) {
+        own.fail(change.required("date"), change.child_path("date"),
+                 "changes must be in date order: " + date + " is not after " + previous);
+      }
+      previous = date;
+      // A change of stance is a claim about the record: it says what it rests on.
+      const YAML::Node sources = change.required("sources");
+      check_sources(own, sources, change.child_path("sources"), keys);
+      if (sources.size() == 0) own.fail(sources, change.child_path("sources"), "a change needs at least one source");
+      if (change.has("notes")) detail::read_string(own, change.optional("notes"), change.child_path("notes"));
+    }
+  }
+
+  // A new mapping with the stance fields of `entry` (shared nodes): not the bookkeeping keys
+  // (like, sources, changes, date), and not name and notes unless `with_identity`.
+  static YAML::Node stance_fields(const YAML::Node& entry, bool with_identity) {
+    YAML::Node fields(YAML::NodeType::Map);
+    for (auto it = entry.begin(); it != entry.end(); ++it) {
+      if (!it->first.IsScalar()) continue;
+      const std::string key = it->first.Scalar();
+      if (key == "like" || key == "sources" || key == "changes" || key == "date") continue;
+      if (!with_identity && (key == "name" || key == "notes")) continue;
+      fields.force_insert(it->first, it->second);
+    }
+    return fields;
   }
 
   static std::vector<std::string> list_ids(const YAML::Node& list) {
@@ -912,10 +1133,75 @@ class IncludeResolver {
         if (!field->first.IsScalar() || !filter->count(field->first.Scalar())) dropped.push_back(field->first);
       }
       for (const auto& field : dropped) kept.remove(field);
-      // A salience that names only undeclared issues says nothing here: equal weights apply.
+      // A salience that names only undeclared issues says nothing here (merge_stances then
+      // reports the delegation as having none).
       if (kept.size() == 0 && key == "salience") continue;
       winner.force_insert(it->first, kept);
     }
+  }
+
+  // The stance of `id` in force at the scenario's start date: its entry with every change
+  // dated on or before that date applied, the later winning.
+  YAML::Node dated_stance(const std::string& file, const YAML::Node& root, const std::string& id,
+                          const YAML::Node& entry) {
+    const YAML::Node changes = entry["changes"];
+    if (!changes || !changes.IsSequence() || changes.size() == 0) return stance_fields(entry, true);
+    const YAML::Node& const_root = root;
+    std::string date = date_override_;
+    YAML::Node date_node = date_override_node_;
+    std::string date_file = date_override_file_;
+    if (date.empty() && const_root["dates"] && const_root["dates"].IsMap() && const_root["dates"]["start"] &&
+        const_root["dates"]["start"].IsScalar()) {
+      date = const_root["dates"]["start"].Scalar();
+      date_node = const_root["dates"]["start"];
+      date_file = file;
+    }
+    if (!is_iso_date(date)) {
+      const std::string message = "the stance of '" + id + "' changes at dates (from " +
+                                  changes[0]["date"].as<std::string>("?") +
+                                  "), so the scenario needs dates.start as YYYY-MM-DD to take the stance in force";
+      if (date_node) Source(date_file).fail(date_node, "dates.start", message + ", got '" + date + "'");
+      Source(file).fail(const_root["stances"], "stances", message);
+    }
+    YAML::Node winner(YAML::NodeType::Map);
+    for (std::size_t c = changes.size(); c-- > 0;) {
+      if (changes[c]["date"].as<std::string>() <= date)
+        merge_entry(winner, stance_fields(changes[c], false), nullptr, nullptr);
+    }
+    merge_entry(winner, stance_fields(entry, true), nullptr, nullptr);
+    return winner;
+  }
+
+  // `like: other`: the entry takes every stance field it does not set from the other's stance
+  // (dated and resolved the same way), but not its name or notes.
+  YAML::Node resolved_stance(const std::string& file, const YAML::Node& root, const std::string& id,
+                             const StanceEntries& entries, std::map<std::string, YAML::Node>& done,
+                             std::vector<std::string>& chain) {
+    auto cached = done.find(id);
+    if (cached != done.end()) return cached->second;
+    const YAML::Node& entry = entries.at(id);
+    YAML::Node stance = dated_stance(file, root, id, entry);
+    if (entry["like"]) {
+      const std::string other = entry["like"].Scalar();
+      if (!entries.count(other)) {
+        std::vector<std::string> known;
+        for (const auto& pair : entries) known.push_back(pair.first);
+        source_.fail(entry["like"], join_path(join_path("delegations", id), "like"),
+                     "no stance for '" + other + "' to copy" + detail::did_you_mean(other, known));
+      }
+      if (std::find(chain.begin(), chain.end(), other) != chain.end() || other == id) {
+        std::string cycle;
+        for (const auto& link : chain) cycle += link + " -> ";
+        source_.fail(entry["like"], join_path(join_path("delegations", id), "like"),
+                     "`like` cycle: " + cycle + id + " -> " + other);
+      }
+      chain.push_back(id);
+      const YAML::Node model = resolved_stance(file, root, other, entries, done, chain);
+      chain.pop_back();
+      merge_entry(stance, stance_fields(model, false), nullptr, nullptr);
+    }
+    done[id] = stance;
+    return stance;
   }
 
   void merge_stances(const std::string& file, const YAML::Node& root) {
@@ -927,11 +1213,27 @@ class IncludeResolver {
     const std::set<std::string> delegations(delegation_ids.begin(), delegation_ids.end());
     YAML::Node list = const_root["delegations"];
     if (!list.IsSequence()) return;  // validation reports it
+    std::map<std::string, YAML::Node> done;
     for (std::size_t i = 0; i < list.size(); ++i) {
       YAML::Node item = list[i];
       if (!item.IsMap() || !item["id"] || !item["id"].IsScalar()) continue;
-      const auto found = entries.find(item["id"].Scalar());
-      if (found != entries.end()) merge_entry(item, found->second, &issues, &delegations);
+      const std::string id = item["id"].Scalar();
+      const auto found = entries.find(id);
+      if (found != entries.end()) {
+        std::vector<std::string> chain;
+        merge_entry(item, resolved_stance(file, root, id, entries, done, chain), &issues, &delegations);
+      }
+      // In a scenario built on stance files, a delegation without salience is a gap in the
+      // data, not a choice: equal weights must be asked for (`salience: equal`).
+      const YAML::Node& const_item = item;
+      if (!const_item["salience"]) {
+        source_.fail(
+            const_item["id"], join_path(index_path("delegations", i), "salience"),
+            "delegation '" + id + "' has no salience on this scenario's issues" +
+                (found == entries.end() ? " and no stance in the stance files" : " (its stance gives none for them)") +
+                "; give one, copy a delegation's stance with `like:` in the stance file, or write "
+                "`salience: equal`");
+      }
     }
   }
 
@@ -940,7 +1242,13 @@ class IncludeResolver {
   long& node_budget_;
   std::size_t& byte_budget_;
   std::set<int>& anchored_;
-  std::vector<std::string> chain_;  // canonical paths of the files being read, outermost first
+  // The date stances are taken at: an overlay's own dates.start, else the base's (empty).
+  std::string date_override_;
+  YAML::Node date_override_node_;
+  std::string date_override_file_;
+  std::map<std::string, Bibliography> bibliographies_;  // canonical path -> keys
+  const Bibliography* bibliography_ = nullptr;          // that of the scenario being resolved
+  std::vector<std::string> chain_;                      // canonical paths of the files being read, outermost first
   int files_read_ = 0;
   std::vector<std::string> included_;  // every file read, once, in the order read
 };
@@ -957,8 +1265,8 @@ class Loader {
                           describe_shape(root.Type()));
     }
     MapReader top(source_, root, "",
-                  {"title", "description", "dates", "sources", "stances", "issues", "blocs", "delegations", "process",
-                   "expected"});
+                  {"title", "description", "dates", "sources", "bibliography", "stances", "catalogue", "issues",
+                   "blocs", "delegations", "process", "expected", "predicted"});
     scenario_.title = detail::read_string(source_, top.required("title"), "title");
     if (top.has("description")) {
       scenario_.description = detail::read_string(source_, top.optional("description"), "description");
@@ -971,7 +1279,13 @@ class Loader {
     resolve_blocs();
     resolve_ties();
     read_process(top.has("process") ? top.optional("process") : YAML::Node(YAML::NodeType::Map));
-    if (top.has("expected")) read_expected(top.optional("expected"));
+    if (top.has("expected") && top.has("predicted")) {
+      source_.fail(top.optional("predicted"), "predicted",
+                   "a scenario has either a recorded outcome (`expected:`) or the model's prediction "
+                   "(`predicted:`), not both");
+    }
+    if (top.has("expected")) read_expected(top.optional("expected"), "expected");
+    if (top.has("predicted")) read_expected(top.optional("predicted"), "predicted");
     scenario_.normalize_salience();
     name_uncertainties_by_id();
     return std::move(scenario_);
@@ -1280,11 +1594,11 @@ class Loader {
   }
 
   void read_salience(const MapReader& map, int i) {
-    if (!map.has("salience")) {
+    YAML::Node salience = map.optional("salience");
+    if (!map.has("salience") || (salience.IsScalar() && salience.Scalar() == "equal")) {
       scenario_.raw_salience.row(i).setOnes();
       return;
     }
-    YAML::Node salience = map.optional("salience");
     const std::string path = map.child_path("salience");
     MapReader checked(source_, salience, path, issue_ids());
     for (auto it = salience.begin(); it != salience.end(); ++it) {
@@ -1489,11 +1803,15 @@ class Loader {
     }
   }
 
-  void read_expected(const YAML::Node& node) {
-    MapReader map(source_, node, "expected",
-                  {"outcome", "objectors", "dissociators", "contested_issues", "notes", "criterion"});
+  // `expected:` (the record) and `predicted:` (the model's own prediction for a what-if) share
+  // one schema; `key` is which of the two it is.
+  void read_expected(const YAML::Node& node, const std::string& block) {
+    MapReader map(source_, node, block,
+                  {"outcome", "objectors", "dissociators", "contested_issues", "no_other_objectors",
+                   "no_other_dissociators", "text", "objected_earlier", "notes", "criterion"});
     Expected& expected = scenario_.expected;
     expected.present = true;
+    expected.predicted = block == "predicted";
     const std::vector<std::string> outcomes = {
         "consensus",   "consensus_with_dissociations", "adopted_over_objections", "chairs_summary", "vote",
         "no_consensus"};
@@ -1518,6 +1836,16 @@ class Loader {
     expected.objectors = read_ids("objectors", false);
     expected.dissociators = read_ids("dissociators", false);
     expected.contested_issues = read_ids("contested_issues", true);
+    expected.objected_earlier = read_ids("objected_earlier", false);
+    if (map.has("no_other_objectors")) {
+      expected.no_other_objectors =
+          detail::read_bool(source_, map.optional("no_other_objectors"), map.child_path("no_other_objectors"));
+    }
+    if (map.has("no_other_dissociators")) {
+      expected.no_other_dissociators =
+          detail::read_bool(source_, map.optional("no_other_dissociators"), map.child_path("no_other_dissociators"));
+    }
+    if (map.has("text")) read_text_bounds(map.optional("text"), map.child_path("text"));
     if (map.has("notes")) expected.notes = detail::read_string(source_, map.optional("notes"), map.child_path("notes"));
     if (map.has("criterion")) {
       MapReader criterion(source_, map.optional("criterion"), map.child_path("criterion"),
@@ -1531,6 +1859,48 @@ class Loader {
                                                    criterion.child_path("named_share"), Range{0, 1, true, false});
       }
     }
+  }
+
+  // expected.text: issue id -> {at_least, at_most}, each a level value of that issue's scale:
+  // the adopted text renders at that level or beyond.
+  void read_text_bounds(const YAML::Node& node, const std::string& path) {
+    detail::require_map(source_, node, path);
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const int issue_index = issue_key(it->first, path);
+      const Issue& issue = scenario_.issues[static_cast<std::size_t>(issue_index)];
+      const std::string bound_path = join_path(path, issue.id);
+      MapReader bound(source_, it->second, bound_path, {"at_least", "at_most"});
+      if (!bound.has("at_least") && !bound.has("at_most")) {
+        source_.fail(it->second, bound_path, "give at_least, at_most or both");
+      }
+      Expected::TextBound text_bound;
+      text_bound.issue = issue.id;
+      auto read_level = [&](const char* which) {
+        const double value =
+            detail::read_number(source_, bound.optional(which), bound.child_path(which), unit_interval);
+        const bool is_level = std::any_of(issue.levels.begin(), issue.levels.end(),
+                                          [value](const TextLevel& level) { return level.value == value; });
+        if (!is_level) {
+          std::string values;
+          for (const auto& level : issue.levels) values += (values.empty() ? "" : ", ") + format_number(level.value);
+          source_.fail(bound.optional(which), bound.child_path(which),
+                       format_number(value) + " is not a level of '" + issue.id + "' (its levels: " + values + ")");
+        }
+        return value;
+      };
+      if (bound.has("at_least")) text_bound.at_least = read_level("at_least");
+      if (bound.has("at_most")) text_bound.at_most = read_level("at_most");
+      if (text_bound.at_least && text_bound.at_most && *text_bound.at_least > *text_bound.at_most) {
+        source_.fail(it->second, bound_path, "at_least is above at_most");
+      }
+      scenario_.expected.text.push_back(text_bound);
+    }
+  }
+
+  static std::string format_number(double value) {
+    std::ostringstream out;
+    out << value;
+    return out.str();
   }
 
   struct PendingReference {

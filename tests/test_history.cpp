@@ -2,6 +2,9 @@
 // passes, and the two format features it rests on (shared stance files, overlays) load and fail
 // the way docs/SCENARIO_FORMAT.md says.
 #include <catch2/catch.hpp>
+#include <map>
+#include <set>
+#include <sstream>
 
 #include "negsim/backtest.hpp"
 #include "negsim/errors.hpp"
@@ -40,6 +43,7 @@ delegations:
     positions: {ihl: )") +
          russia_ihl + R"(, norms: 0.5}
     agent: {model: concession, beta: 0.7}
+    salience: {ihl: 0.5, norms: 0.5}
     notes: "from the stance file"
 )";
 }
@@ -59,7 +63,67 @@ TEST_CASE("every historical scenario has sources and an expected block", "[histo
     CHECK_FALSE(scenario.sources.empty());
     CHECK(scenario.expected.present);
     CHECK_FALSE(scenario.description.empty());
+    // A what-if's block is a prediction; a record is recorded.
+    CHECK(scenario.expected.predicted == (file.find("/what-if/") != std::string::npos));
+    // Every file's sources are checked against the bibliography (the loader does it when the
+    // file names one; the history files must).
+    const bool names_bibliography = std::any_of(
+        scenario.included_files.begin(), scenario.included_files.end(),
+        [](const std::string& included) { return included.find("catalogue/sources.yaml") != std::string::npos; });
+    CHECK(names_bibliography);
+    for (const auto& source : scenario.sources) {
+      CHECK(source.find("seed 0") == std::string::npos);
+      CHECK(source.find("(HISTORY.md") == std::string::npos);  // a file outside the repository
+      CHECK(source.find("shared/") == std::string::npos);
+      CHECK(source.find("design notes") == std::string::npos);
+    }
   }
+}
+
+TEST_CASE("docs/SOURCES.md lists exactly the keys of the bibliography", "[history][sources]") {
+  std::ifstream yaml_in(test_support::source_path("scenarios/catalogue/sources.yaml"));
+  std::ostringstream yaml_text;
+  yaml_text << yaml_in.rdbuf();
+  std::ifstream doc_in(test_support::source_path("docs/SOURCES.md"));
+  std::ostringstream doc_text;
+  doc_text << doc_in.rdbuf();
+  std::set<std::string> yaml_keys;
+  std::istringstream lines(yaml_text.str());
+  for (std::string line; std::getline(lines, line);) {
+    // Entries are the two-space-indented keys under `entries:`.
+    if (line.size() > 3 && line.compare(0, 2, "  ") == 0 && line[2] != ' ' && line[2] != '#' && line.back() == ':') {
+      yaml_keys.insert(line.substr(2, line.size() - 3));
+    }
+  }
+  std::set<std::string> doc_keys;
+  const std::string doc = doc_text.str();
+  for (std::size_t at = doc.find("- **["); at != std::string::npos; at = doc.find("- **[", at + 1)) {
+    const std::size_t close = doc.find("]**", at);
+    doc_keys.insert(doc.substr(at + 5, close - at - 5));
+  }
+  CHECK(yaml_keys.size() >= 40);
+  CHECK(yaml_keys == doc_keys);
+}
+
+TEST_CASE("the historical files share one text per level of a catalogued issue", "[history][catalogue]") {
+  std::map<std::string, std::vector<negsim::TextLevel>> seen;
+  for (const auto& file : negsim::find_scenario_files(test_support::source_path("scenarios/history"))) {
+    const auto scenario = negsim::load_scenario_file(file);
+    for (const auto& issue : scenario.issues) {
+      INFO(file << ": " << issue.id);
+      auto found = seen.find(issue.id);
+      if (found == seen.end()) {
+        seen[issue.id] = issue.levels;
+        continue;
+      }
+      REQUIRE(found->second.size() == issue.levels.size());
+      for (std::size_t l = 0; l < issue.levels.size(); ++l) {
+        CHECK(found->second[l].value == issue.levels[l].value);
+        CHECK(found->second[l].text == issue.levels[l].text);
+      }
+    }
+  }
+  CHECK(seen.count("norms"));
 }
 
 TEST_CASE("the backtest of scenarios/history passes", "[history][backtest]") {
@@ -71,7 +135,7 @@ TEST_CASE("the backtest of scenarios/history passes", "[history][backtest]") {
       options.replicates = 40;
       options.master_seed = 7;
       options.threads = 2;
-      const auto result = negsim::evaluate_backtest(scenario, negsim::run_replicates(scenario, options), file);
+      const auto result = negsim::run_backtest(scenario, options, file);
       std::string reasons;
       for (const auto& reason : result.failures()) reasons += reason + "; ";
       INFO(reasons);
@@ -93,15 +157,18 @@ TEST_CASE("the backtest criterion reads the statistics as documented", "[history
     statistics.objected[static_cast<std::size_t>(scenario.find_delegation(id))] = 5;
   for (const char* id : {"ihl", "self_defence", "countermeasures"})
     statistics.contested[static_cast<std::size_t>(scenario.find_issue(id))] = 5;
+  // The file's one record check (no_other_objectors), met in half the runs.
+  REQUIRE(negsim::record_check_names(scenario) == std::vector<std::string>{"no other objector"});
+  const std::vector<std::int64_t> record_counts = {5};
   SECTION("a tie for the most frequent outcome passes, and half the runs is enough for a name") {
-    const auto result = negsim::evaluate_backtest(scenario, statistics);
+    const auto result = negsim::evaluate_backtest(scenario, statistics, "", record_counts);
     CHECK(result.outcome_passed);
     CHECK(result.passed());
   }
   SECTION("a more frequent other outcome fails, and so does a name below half") {
     statistics.outcome_counts[consensus] = 6;
     statistics.objected[static_cast<std::size_t>(scenario.find_delegation("cuba"))] = 4;
-    const auto result = negsim::evaluate_backtest(scenario, statistics);
+    const auto result = negsim::evaluate_backtest(scenario, statistics, "", record_counts);
     CHECK_FALSE(result.outcome_passed);
     CHECK(result.most_frequent == negsim::OutcomeKind::consensus);
     CHECK_FALSE(result.objectors[2].passed);
@@ -112,7 +179,7 @@ TEST_CASE("the backtest criterion reads the statistics as documented", "[history
   SECTION("expected.criterion overrides the defaults") {
     auto strict = negsim::load_scenario_file(test_support::source_path("scenarios/history/gge-2016-2017.yaml"),
                                              {"expected.criterion={outcome_share: 0.9, named_share: 0.6}"});
-    const auto result = negsim::evaluate_backtest(strict, statistics);
+    const auto result = negsim::evaluate_backtest(strict, statistics, "", record_counts);
     CHECK_FALSE(result.outcome_passed);
     CHECK_FALSE(result.objectors[0].passed);
   }
@@ -121,7 +188,7 @@ TEST_CASE("the backtest criterion reads the statistics as documented", "[history
     statistics.outcome_counts[consensus] = 6;
     auto lenient = negsim::load_scenario_file(test_support::source_path("scenarios/history/gge-2016-2017.yaml"),
                                               {"expected.criterion={outcome_share: 0.3}"});
-    const auto result = negsim::evaluate_backtest(lenient, statistics);
+    const auto result = negsim::evaluate_backtest(lenient, statistics, "", record_counts);
     CHECK(result.outcome_passed);
     CHECK(result.most_frequent == negsim::OutcomeKind::consensus);
     CHECK(negsim::backtest_table({result}).find("(mostly consensus 60%)") != std::string::npos);
@@ -136,7 +203,10 @@ TEST_CASE("negsim backtest prints a table and exits 0 when every row passes", "[
   INFO(result.output);
   CHECK(result.exit_code == 0);
   CHECK(result.output.find("gge-2017-consensus-minus-1") != std::string::npos);
-  CHECK(result.output.find("4 of 4 scenarios pass") != std::string::npos);
+  // What-ifs are the model's own predictions: reported apart, never as passes of the record.
+  CHECK(result.output.find("4 of 4 predictions unchanged") != std::string::npos);
+  CHECK(result.output.find("Model's predictions") != std::string::npos);
+  CHECK(result.output.find("recorded outcomes reproduced") == std::string::npos);
   const auto json = test_support::run_command(test_support::negsim_binary() + " backtest " +
                                               test_support::source_path("scenarios/history/what-if") +
                                               " --seeds 5 --threads 1 --format json");
@@ -145,6 +215,9 @@ TEST_CASE("negsim backtest prints a table and exits 0 when every row passes", "[
   const auto parsed = nlohmann::json::parse(json.output);
   CHECK(parsed["passed"] == true);
   CHECK(parsed["scenarios"].size() == 4);
+  CHECK(parsed["record"]["total"] == 0);
+  CHECK(parsed["predictions"]["total"] == 4);
+  CHECK(parsed["scenarios"][0]["kind"] == "prediction");
 }
 
 TEST_CASE("symbolic links and stance files are not scenarios", "[history]") {
@@ -167,7 +240,7 @@ TEST_CASE("a delegation takes what it does not set from its stance", "[history][
     red_lines: {ihl: {min: 0.3}}
   - id: russia
     notes: "the scenario's own"
-  - {id: china, positions: {ihl: 0.2, norms: 0.5}}
+  - {id: china, positions: {ihl: 0.2, norms: 0.5}, salience: equal}
 )"));
   const auto scenario = negsim::load_scenario_file((directory / "scenario.yaml").string());
   const int usa = scenario.find_delegation("usa");
@@ -297,5 +370,384 @@ TEST_CASE("an overlay applies its set entries and replaces the base's descriptio
       CHECK(error.line() == 11);
     }
     fs::remove_all(directory);
+  }
+}
+
+// ------------------------------------------------------------------ issue 11: data and labels
+
+namespace {
+
+// A stance whose russia entry changes on 2013-06-24 (position and salience on ihl), and a
+// china entry that copies russia's stance.
+const char* const dated_stances = R"(delegations:
+  usa:
+    positions: {ihl: 0.9, norms: 0.8}
+    salience: {ihl: 0.5, norms: 0.5}
+  russia:
+    positions: {ihl: 0.4, norms: 0.5}
+    salience: {ihl: 0.2, norms: 0.8}
+    changes:
+      - date: "2013-06-24"
+        sources: ["Judgment for the test"]
+        positions: {ihl: 0.1}
+      - date: "2016-01-01"
+        sources: ["Judgment for the test"]
+        salience: {ihl: 0.7}
+  china:
+    like: russia
+    power: 3
+)";
+
+std::string dated_scenario(const std::string& start) {
+  return "title: Dated\n" + (start.empty() ? std::string() : "dates: {start: \"" + start + "\"}\n") +
+         "stances: stances/test.yaml\n" + std::string(two_issues) +
+         "delegations:\n  - {id: usa}\n  - {id: russia}\n  - {id: china}\n";
+}
+
+negsim::Scenario load_dated(const fs::path& directory, const std::string& start) {
+  write(directory / "scenario.yaml", dated_scenario(start));
+  return negsim::load_scenario_file((directory / "scenario.yaml").string());
+}
+
+}  // namespace
+
+TEST_CASE("a dated stance changes a case's positions by date", "[history][stances][dated]") {
+  const auto directory = test_support::temporary_directory("dated-stances");
+  write(directory / "stances/test.yaml", dated_stances);
+  const auto early = load_dated(directory, "2010-05-01");
+  const auto middle = load_dated(directory, "2013-06-24");  // in force from that day
+  const auto late = load_dated(directory, "2017-01-01");
+  const int russia = early.find_delegation("russia");
+  CHECK(early.positions(russia, 0) == Approx(0.4));
+  CHECK(middle.positions(russia, 0) == Approx(0.1));
+  CHECK(late.positions(russia, 0) == Approx(0.1));  // the first change stays in force
+  CHECK(early.raw_salience(russia, 0) == Approx(0.2));
+  CHECK(middle.raw_salience(russia, 0) == Approx(0.2));
+  CHECK(late.raw_salience(russia, 0) == Approx(0.7));
+  CHECK(late.raw_salience(russia, 1) == Approx(0.8));  // fields the change does not name stay
+  SECTION("like copies the stance in force, dated the same way, and keeps its own fields") {
+    const int china = early.find_delegation("china");
+    CHECK(early.positions(china, 0) == Approx(0.4));
+    CHECK(late.positions(china, 0) == Approx(0.1));
+    CHECK(late.raw_salience(china, 0) == Approx(0.7));
+    CHECK(late.power(china) == Approx(3));
+    CHECK(late.power(late.find_delegation("russia")) == Approx(1));
+  }
+  SECTION("without dates.start, or with one that is not a date, the stance in force is unknown") {
+    CHECK_THROWS_WITH(load_dated(directory, ""), Catch::Contains("needs dates.start as YYYY-MM-DD"));
+    try {
+      load_dated(directory, "June 2017");
+      FAIL("accepted a free-text start date");
+    } catch (const negsim::InputError& error) {
+      CHECK(error.file() == (directory / "scenario.yaml").string());
+      CHECK(error.line() == 2);
+      CHECK(std::string(error.what()).find("dates.start") != std::string::npos);
+    }
+  }
+  SECTION("changes out of date order, with a bad date or without sources are errors in the stance file") {
+    const std::string stance_path = (directory / "stances/test.yaml").string();
+    auto rejects = [&](const std::string& changes, const std::string& message) {
+      write(stance_path,
+            "delegations:\n  usa: {positions: {ihl: 1, norms: 1}, salience: equal}\n  russia:\n"
+            "    positions: {ihl: 0, norms: 0}\n    salience: equal\n    changes:\n" +
+                changes);
+      write(directory / "scenario.yaml", "title: D\ndates: {start: \"2020-01-01\"}\nstances: stances/test.yaml\n" +
+                                             std::string(two_issues) +
+                                             "delegations:\n  - {id: usa}\n  - {id: russia}\n");
+      try {
+        negsim::load_scenario_file((directory / "scenario.yaml").string());
+        FAIL("accepted: " + changes);
+      } catch (const negsim::InputError& error) {
+        INFO(error.what());
+        CHECK(error.file() == stance_path);
+        CHECK(std::string(error.what()).find(message) != std::string::npos);
+      }
+    };
+    rejects(
+        "      - {date: \"2015-01-01\", sources: [a], positions: {ihl: 1}}\n"
+        "      - {date: \"2014-01-01\", sources: [b], positions: {ihl: 0}}\n",
+        "in date order");
+    rejects("      - {date: \"2015-13-01\", sources: [a]}\n", "not a date YYYY-MM-DD");
+    rejects("      - {date: \"2015-01-01\", positions: {ihl: 1}}\n", "'sources' is missing");
+  }
+  SECTION("the real stance file: Western IHL salience before and after A/68/98") {
+    write(directory / "early-2015.yaml", "base: " + test_support::source_path("scenarios/history/gge-2014-2015.yaml") +
+                                             "\ntitle: The 2015 Group, with the stances of 2012\n"
+                                             "dates: {start: \"2012-01-01\"}\n");
+    const auto recorded = negsim::load_scenario_file(test_support::source_path("scenarios/history/gge-2014-2015.yaml"));
+    const auto dated_early = negsim::load_scenario_file((directory / "early-2015.yaml").string());
+    const int usa = recorded.find_delegation("usa");
+    const int ihl = recorded.find_issue("ihl");
+    CHECK(recorded.raw_salience(usa, ihl) == Approx(0.25));
+    CHECK(dated_early.raw_salience(usa, ihl) == Approx(0.12));
+    // Italy copies Germany's stance, and so its change too.
+    const auto twenty_ten =
+        negsim::load_scenario_file(test_support::source_path("scenarios/history/gge-2009-2010.yaml"));
+    const int italy = twenty_ten.find_delegation("italy");
+    const int germany = twenty_ten.find_delegation("germany");
+    CHECK(twenty_ten.positions.row(italy) == twenty_ten.positions.row(germany));
+  }
+  fs::remove_all(directory);
+}
+
+TEST_CASE("like names a delegation with a stance, without cycles", "[history][stances]") {
+  const auto directory = test_support::temporary_directory("stance-like");
+  const std::string stance_path = (directory / "stances/test.yaml").string();
+  write(directory / "scenario.yaml", scenario_with_stances("  - {id: usa}\n  - {id: russia}\n"));
+  SECTION("an unknown delegation, with a suggestion") {
+    write(stance_path,
+          "delegations:\n  usa: {positions: {ihl: 1, norms: 1}, salience: equal}\n  russia: {like: usaa}\n");
+    try {
+      negsim::load_scenario_file((directory / "scenario.yaml").string());
+      FAIL("accepted an unknown like");
+    } catch (const negsim::InputError& error) {
+      INFO(error.what());
+      CHECK(error.file() == stance_path);
+      CHECK(error.line() == 3);
+      CHECK(std::string(error.what()).find("did you mean 'usa'") != std::string::npos);
+    }
+  }
+  SECTION("a cycle") {
+    write(stance_path, "delegations:\n  usa: {like: russia}\n  russia: {like: usa}\n");
+    CHECK_THROWS_WITH(negsim::load_scenario_file((directory / "scenario.yaml").string()),
+                      Catch::Contains("`like` cycle"));
+  }
+  fs::remove_all(directory);
+}
+
+TEST_CASE("a delegation with no salience in a stance-built scenario is an error", "[history][stances]") {
+  const auto directory = test_support::temporary_directory("stance-salience");
+  write(directory / "stances/test.yaml", stance_file());
+  SECTION("no stance and no salience") {
+    write(
+        directory / "scenario.yaml",
+        scenario_with_stances("  - {id: usa}\n  - {id: russia}\n  - {id: china, positions: {ihl: 0.2, norms: 0.5}}\n"));
+    CHECK_THROWS_WITH(negsim::load_scenario_file((directory / "scenario.yaml").string()),
+                      Catch::Contains("delegation 'china' has no salience on this scenario's issues and no stance"));
+  }
+  SECTION("a stance whose salience names none of the scenario's issues") {
+    write(directory / "stances/test.yaml",
+          "delegations:\n  usa: {positions: {ihl: 1, norms: 1}, salience: {attribution: 1}}\n"
+          "  russia: {positions: {ihl: 0, norms: 0}, salience: equal}\n");
+    write(directory / "scenario.yaml", scenario_with_stances("  - {id: usa}\n  - {id: russia}\n"));
+    CHECK_THROWS_WITH(
+        negsim::load_scenario_file((directory / "scenario.yaml").string()),
+        Catch::Contains("delegation 'usa' has no salience on this scenario's issues (its stance gives none"));
+  }
+  SECTION("salience: equal asks for equal weights") {
+    write(directory / "scenario.yaml",
+          scenario_with_stances("  - {id: usa}\n  - {id: russia, salience: equal}\n"
+                                "  - {id: china, positions: {ihl: 0.2, norms: 0.5}, salience: equal}\n"));
+    const auto scenario = negsim::load_scenario_file((directory / "scenario.yaml").string());
+    CHECK(scenario.salience(1, 0) == Approx(0.5));
+    CHECK(scenario.salience(2, 1) == Approx(0.5));
+  }
+  fs::remove_all(directory);
+}
+
+TEST_CASE("an issue catalogue holds the levels and a scenario cannot redefine them", "[history][catalogue]") {
+  const auto directory = test_support::temporary_directory("catalogue");
+  write(directory / "catalogue/issues.yaml", R"(issues:
+  ihl:
+    title: IHL
+    levels: [{value: 0, text: "no"}, {value: 0.5, text: "principles"}, {value: 1, text: "yes"}]
+    notes: "scale notes"
+)");
+  const std::string delegations =
+      "delegations:\n  - {id: a, positions: {ihl: 0, norms: 0}}\n"
+      "  - {id: b, positions: {ihl: 1, norms: 1}}\n";
+  const std::string norms = "  - {id: norms, title: Norms, levels: [{value: 0, text: a}, {value: 1, text: b}]}\n";
+  SECTION("a catalogued issue takes its levels, title and notes; an inline issue stays") {
+    write(directory / "scenario.yaml",
+          "title: C\ncatalogue: catalogue/issues.yaml\nissues:\n"
+          "  - {id: ihl, status_quo: 0.5}\n" +
+              norms + delegations);
+    const auto scenario = negsim::load_scenario_file((directory / "scenario.yaml").string());
+    REQUIRE(scenario.issues[0].levels.size() == 3);
+    CHECK(scenario.issues[0].levels[1].text == "principles");
+    CHECK(scenario.issues[0].title == "IHL");
+    CHECK(scenario.issues[0].notes == "scale notes");
+    CHECK(scenario.issues[0].status_quo == Approx(0.5));
+    CHECK(scenario.issues[1].levels.size() == 2);
+    CHECK(scenario.included_files.size() == 1);
+  }
+  SECTION("levels of its own for a catalogued id are an error") {
+    write(directory / "scenario.yaml",
+          "title: C\ncatalogue: catalogue/issues.yaml\nissues:\n"
+          "  - {id: ihl, title: IHL, levels: [{value: 0, text: x}, {value: 1, text: y}]}\n" +
+              norms + delegations);
+    try {
+      negsim::load_scenario_file((directory / "scenario.yaml").string());
+      FAIL("accepted levels for a catalogued issue");
+    } catch (const negsim::InputError& error) {
+      INFO(error.what());
+      CHECK(error.line() == 4);
+      CHECK(std::string(error.what()).find("issues[0].levels") != std::string::npos);
+      CHECK(std::string(error.what()).find("in the catalogue") != std::string::npos);
+    }
+  }
+  SECTION("an error inside the catalogue names the catalogue") {
+    write(directory / "catalogue/issues.yaml",
+          "issues:\n  ihl:\n    title: IHL\n    levels: [{value: 0, text: a}, {value: 0, text: b}]\n");
+    write(directory / "scenario.yaml",
+          "title: C\ncatalogue: catalogue/issues.yaml\nissues:\n"
+          "  - {id: ihl}\n" +
+              norms + delegations);
+    try {
+      negsim::load_scenario_file((directory / "scenario.yaml").string());
+      FAIL("accepted levels out of order");
+    } catch (const negsim::InputError& error) {
+      INFO(error.what());
+      CHECK(error.file() == (directory / "catalogue/issues.yaml").string());
+      CHECK(error.line() == 4);
+    }
+  }
+  fs::remove_all(directory);
+}
+
+TEST_CASE("sources cite bibliography keys and an unknown key is an error", "[history][sources]") {
+  const auto directory = test_support::temporary_directory("bibliography");
+  write(directory / "sources.yaml",
+        "entries:\n  A/72/327: {cite: \"the SG report\"}\n"
+        "  schmitt-vihul-2017: {cite: \"Just Security\", confirmed: false}\n");
+  const std::string rest = std::string(two_issues) +
+                           "delegations:\n  - {id: a, positions: {ihl: 0, norms: 0}}\n"
+                           "  - {id: b, positions: {ihl: 1, norms: 1}}\n";
+  auto scenario_with = [&](const std::string& source) {
+    write(directory / "scenario.yaml",
+          "title: S\nbibliography: sources.yaml\nsources:\n  - \"" + source + "\"\n" + rest);
+    return negsim::load_scenario_file((directory / "scenario.yaml").string());
+  };
+  CHECK(scenario_with("Outcome: [A/72/327] and [schmitt-vihul-2017], scale [0, 1].").sources.size() == 1);
+  CHECK(scenario_with("Judgment: power weights.").sources.size() == 1);
+  try {
+    scenario_with("Outcome: [A/72/372].");
+    FAIL("accepted an unknown key");
+  } catch (const negsim::InputError& error) {
+    INFO(error.what());
+    CHECK(error.line() == 4);
+    CHECK(std::string(error.what()).find("unknown source key [A/72/372]") != std::string::npos);
+    CHECK(std::string(error.what()).find("did you mean 'A/72/327'") != std::string::npos);
+  }
+  CHECK_THROWS_WITH(scenario_with("HISTORY.md says so."), Catch::Contains("cites no [key]"));
+  // The real library: every key it cites is in the bibliography (else it would not load).
+  for (const auto& file : test_support::all_scenarios()) {
+    INFO(file);
+    CHECK_NOTHROW(negsim::load_scenario_file(file));
+  }
+  fs::remove_all(directory);
+}
+
+TEST_CASE("a what-if carries predicted:, never expected:", "[history][overlays][predicted]") {
+  const auto directory = test_support::temporary_directory("predicted");
+  const std::string base = test_support::source_path("tests/valid-base.yaml");
+  SECTION("an overlay that changes its base may not claim a record") {
+    write(directory / "variant.yaml", "base: " + base +
+                                          "\ntitle: V\nset:\n  process.rule: unanimity\n"
+                                          "expected: {outcome: no_consensus}\n");
+    try {
+      negsim::load_scenario_file((directory / "variant.yaml").string());
+      FAIL("accepted a recorded outcome for a counterfactual");
+    } catch (const negsim::InputError& error) {
+      INFO(error.what());
+      CHECK(error.line() == 5);
+      CHECK(std::string(error.what()).find("predicted") != std::string::npos);
+    }
+  }
+  SECTION("predicted is read like expected and marked as a prediction") {
+    write(directory / "variant.yaml", "base: " + base +
+                                          "\ntitle: V\nset:\n  process.rule: unanimity\n"
+                                          "predicted: {outcome: no_consensus}\n");
+    const auto variant = negsim::load_scenario_file((directory / "variant.yaml").string());
+    CHECK(variant.expected.present);
+    CHECK(variant.expected.predicted);
+  }
+  SECTION("a file may not have both") {
+    std::ifstream in(base);
+    std::ostringstream text;
+    text << in.rdbuf();
+    REQUIRE(text.str().find("\nexpected:") != std::string::npos);  // the base has a record already
+    write(directory / "both.yaml", text.str() + "\npredicted: {outcome: consensus}\n");
+    CHECK_THROWS_WITH(negsim::load_scenario_file((directory / "both.yaml").string()), Catch::Contains("not both"));
+  }
+  SECTION("negsim run prints the model's prediction, not a recorded outcome") {
+    const auto result = test_support::run_command(
+        test_support::negsim_binary() + " run " +
+        test_support::source_path("scenarios/history/what-if/gge-2017-consensus-minus-1.yaml") + " --no-write");
+    INFO(result.output);
+    CHECK(result.output.find("Model's prediction: no_consensus (matches)") != std::string::npos);
+    CHECK(result.output.find("Recorded outcome") == std::string::npos);
+    const auto recorded =
+        test_support::run_command(test_support::negsim_binary() + " run " +
+                                  test_support::source_path("scenarios/history/gge-2016-2017.yaml") + " --no-write");
+    CHECK(recorded.output.find("Recorded outcome: no_consensus (matches)") != std::string::npos);
+  }
+  SECTION("backtest reports predictions apart and never counts them as passes of the record") {
+    write(directory / "lib/record.yaml", [&] {
+      std::ifstream in(base);
+      std::ostringstream text;
+      text << in.rdbuf();
+      return text.str();
+    }());
+    const auto plain = negsim::load_scenario_file((directory / "lib/record.yaml").string());
+    REQUIRE(plain.expected.present);
+    write(directory / "lib/what-if.yaml",
+          "base: record.yaml\ntitle: V\nset:\n  process.rule: unanimity\n"
+          "predicted: {outcome: " +
+              negsim::to_string(plain.expected.outcome) + "}\n");
+    const auto result =
+        test_support::run_command(test_support::negsim_binary() + " backtest " + (directory / "lib").string() +
+                                  " --seeds 4 --threads 1 --format json");
+    INFO(result.output);
+    const auto parsed = nlohmann::json::parse(result.output);
+    CHECK(parsed["record"]["total"] == 1);
+    CHECK(parsed["predictions"]["total"] == 1);
+    const auto text = test_support::run_command(test_support::negsim_binary() + " backtest " +
+                                                (directory / "lib").string() + " --seeds 4 --threads 1");
+    INFO(text.output);
+    CHECK(text.output.find("Recorded outcomes (the historical record):") != std::string::npos);
+    CHECK(text.output.find("Model's predictions") != std::string::npos);
+    CHECK(text.output.find("of 1 recorded outcomes reproduced") != std::string::npos);
+    CHECK(text.output.find("of 1 predictions unchanged") != std::string::npos);
+  }
+  fs::remove_all(directory);
+}
+
+TEST_CASE("expected says more than the outcome kind, and backtest checks it", "[history][backtest][record]") {
+  const std::string file = test_support::source_path("scenarios/history/gge-2014-2015.yaml");
+  negsim::ReplicateOptions options;
+  options.replicates = 20;
+  options.master_seed = 3;
+  options.threads = 2;
+  auto run = [&](const std::string& expected) {
+    const auto scenario = negsim::load_scenario_file(file, {"expected=" + expected});
+    return negsim::run_backtest(scenario, options, file);
+  };
+  SECTION("what the record shows of 2015 holds") {
+    const auto result =
+        run("{outcome: consensus, no_other_objectors: true, no_other_dissociators: true,"
+            " text: {ihl: {at_least: 0.4, at_most: 0.4}, self_defence: {at_most: 0.45}},"
+            " objected_earlier: [russia]}");
+    INFO(negsim::backtest_table({result}));
+    REQUIRE(result.record_checks.size() == 5);
+    CHECK(result.passed());
+    CHECK(result.record_checks[0].id == "text ihl >= 0.4 and <= 0.4");
+    CHECK(result.record_checks[4].id == "russia objected to an earlier draft");
+  }
+  SECTION("each check fails when the record says otherwise") {
+    const auto result =
+        run("{outcome: consensus, text: {ihl: {at_least: 0.7}}, objected_earlier: [usa],"
+            " dissociators: [], no_other_objectors: true}");
+    INFO(negsim::backtest_table({result}));
+    REQUIRE(result.record_checks.size() == 3);
+    CHECK_FALSE(result.record_checks[0].passed);  // the adopted text is the veiled 0.4
+    CHECK(result.record_checks[1].passed);        // nobody objected at the end
+    CHECK_FALSE(result.record_checks[2].passed);  // the US never objected
+    CHECK_FALSE(result.passed());
+    CHECK(negsim::backtest_table({result}).find("text ihl >= 0.7: in 0% of runs") != std::string::npos);
+  }
+  SECTION("a bound that is not a level of the issue is an error") {
+    CHECK_THROWS_WITH(negsim::load_scenario_file(file, {"expected={outcome: consensus, text: {ihl: {at_least: 0.5}}}"}),
+                      Catch::Contains("0.5 is not a level of 'ihl'"));
   }
 }

@@ -20,12 +20,15 @@ Examples:
   negsim backtest scenarios/history --seeds 1000 --threads 2
   negsim backtest scenarios/history/what-if --format json
 
-Every *.yaml file under DIR (recursively; symbolic links and 'stances' directories are skipped)
-that has an `expected:` block is played --seeds times. Replicate r uses a seed derived from the
+Every *.yaml file under DIR (recursively; symbolic links and the 'stances' and 'catalogue'
+directories are skipped) that has an `expected:` (the record) or `predicted:` block (a
+what-if: the model's own prediction, reported apart and never counted as a pass of the record)
+is played --seeds times. Replicate r uses a seed derived from the
 master seed and r: it draws the scenario's declared uncertainty ({value, range} / {value, sd})
 and its perception noise (process.noise). A row passes by the scenario's expected.criterion
 (default: the recorded outcome is the most frequent simulated one, and each named objector,
-dissociator and contested issue appears in at least half of the runs).
+dissociator and contested issue, and each record check -- expected.text, no_other_objectors,
+no_other_dissociators, objected_earlier -- holds in at least half of the runs).
 Exit status: 0 when every row passes, 1 when a row fails, 2 bad input or nothing to test.
 )";
 }  // namespace
@@ -66,11 +69,12 @@ int backtest_command(const std::vector<std::string>& arguments) {
     replicate_options.replicates = seeds;
     replicate_options.threads = threads;
     replicate_options.sample_uncertainty = values.count("no-sample") == 0;
-    BacktestResult result = evaluate_backtest(scenario, run_replicates(scenario, replicate_options), file);
+    BacktestResult result = run_backtest(scenario, replicate_options, file);
     result.name = std::filesystem::path(file).lexically_relative(directory).replace_extension().string();
     results.push_back(std::move(result));
   }
-  if (results.empty()) throw InputError(directory, 1, 1, "", "no scenario with an `expected:` block here");
+  if (results.empty())
+    throw InputError(directory, 1, 1, "", "no scenario with an `expected:` or `predicted:` block here");
 
   bool every_row_passed = true;
   for (const auto& result : results) every_row_passed = every_row_passed && result.passed();

@@ -28,6 +28,9 @@ struct NamedCheck {
 };
 
 struct BacktestResult {
+  // A what-if's `predicted:` block: the model checked against its own earlier prediction,
+  // reported apart and never counted as a pass of the historical record.
+  bool predicted = false;
   std::string file;  // as given to the backtest
   std::string scenario_id;
   std::string name;  // shown in the table: the file under the backtest directory, without .yaml
@@ -43,19 +46,35 @@ struct BacktestResult {
   std::vector<NamedCheck> objectors;
   std::vector<NamedCheck> dissociators;
   std::vector<NamedCheck> contested_issues;
+  // The record beyond the outcome kind (expected.text, no_other_objectors,
+  // no_other_dissociators, objected_earlier), each in at least named_share of the runs.
+  std::vector<NamedCheck> record_checks;
 
   bool passed() const;
   // Why the row failed, in a sentence per failed check; empty when it passed.
   std::vector<std::string> failures() const;
 };
 
+// The names of the checks of expected.text, no_other_objectors, no_other_dissociators and
+// objected_earlier, in the order record_check_results() answers them.
+std::vector<std::string> record_check_names(const Scenario& scenario);
+// Whether one run meets each of those checks. `objected_rounds` holds, per delegation, the
+// rounds (0-based) in which it objected; it is needed only for objected_earlier.
+std::vector<bool> record_check_results(const Scenario& scenario, const Outcome& outcome,
+                                       const std::vector<std::vector<int>>& objected_rounds);
+
 // Compares the replicates of `scenario` (which must have an expected block) with the record.
+// `record_counts`, when given, counts the runs that met each record check.
 BacktestResult evaluate_backtest(const Scenario& scenario, const CellStatistics& statistics,
-                                 const std::string& file = "");
+                                 const std::string& file = "", const std::vector<std::int64_t>& record_counts = {});
+
+// Plays the replicates and evaluates them, the record checks included (a run that must know
+// who objected in earlier rounds is replayed with a trace of the responses).
+BacktestResult run_backtest(const Scenario& scenario, const ReplicateOptions& options, const std::string& file = "");
 
 // The scenario files under `directory`, recursively, sorted: *.yaml files that are not symbolic
 // links (a link is another name for a file counted already) and not inside a directory named
-// `stances` (stance files are not scenarios).
+// `stances` or `catalogue` (stance files, issue catalogues and bibliographies are not scenarios).
 std::vector<std::string> find_scenario_files(const std::string& directory);
 
 // A table for people, one row per scenario, then the reasons for every failed row.

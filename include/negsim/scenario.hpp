@@ -118,12 +118,25 @@ struct Process {
   Fallbacks fallbacks;
 };
 
+// What a scenario says its outcome is: the record (`expected:`), or for a what-if the model's
+// own prediction (`predicted:`), which is never a pass of the historical record.
 struct Expected {
   bool present = false;
+  bool predicted = false;
   OutcomeKind outcome = OutcomeKind::consensus;
   std::vector<std::string> objectors;
   std::vector<std::string> dissociators;
   std::vector<std::string> contested_issues;
+  bool no_other_objectors = false;     // nobody but `objectors` objected to the final text
+  bool no_other_dissociators = false;  // nobody but `dissociators` stood aside from it
+  // The adopted text renders at or beyond a level of an issue (e.g. international law applies).
+  struct TextBound {
+    std::string issue;
+    std::optional<double> at_least;
+    std::optional<double> at_most;
+  };
+  std::vector<TextBound> text;
+  std::vector<std::string> objected_earlier;  // objected to a draft before the final round's
   std::string notes;
   // The backtest's pass criterion (expected.criterion). Without `outcome_share` the recorded
   // outcome must be the most frequent simulated one; with it, at least that share of runs.
