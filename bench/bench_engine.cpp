@@ -189,7 +189,7 @@ class WorkCounter : public negsim::TraceSink {
     for (negsim::Response response : state.responses) objectors += response == negsim::Response::object ? 1 : 0;
   }
   void on_change(int /*round*/, ChangeKind /*kind*/, int /*delegation*/, int /*issue*/, double /*from*/, double /*to*/,
-                 bool /*accepted*/, const std::vector<int>& /*new_objectors*/) override {
+                 bool /*accepted*/, const std::vector<int>& /*new_objectors*/, const std::string& /*reason*/) override {
     ++trial_polls;
   }
   long rounds = 0;

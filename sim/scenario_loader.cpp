@@ -352,6 +352,7 @@ class IncludeResolver {
     if (const_root["base"]) return resolve_overlay(file, root);
     source_.set_merged_file(file);
     if (const_root["stances"]) merge_stances(file, root);
+    if (const_root["parameters"]) merge_parameters(file, root);
     return root;
   }
 
@@ -594,6 +595,51 @@ class IncludeResolver {
     }
   }
 
+  // ----------------------------------------------------------------- parameters
+  // A parameter file holds the behavioural parameters shared by many scenarios (those `negsim
+  // calibrate` fits): process.noise, isolation_cost, full_company, amendment_step,
+  // dissociation_cost and chair.patience. A value the scenario sets itself wins.
+  void merge_parameters(const std::string& file, const YAML::Node& root) {
+    const YAML::Node& const_root = root;
+    auto [parameters_file, parameters_root] = open(file, const_root["parameters"], "parameters");
+    const Source own(parameters_file);
+    if (!parameters_root.IsMap()) {
+      own.fail_at(1, 1, "",
+                  "a parameter file is a mapping with 'process' (the shared behavioural parameters), got " +
+                      detail::describe_type(parameters_root));
+    }
+    MapReader map(own, parameters_root, "", {"description", "sources", "fitted", "process"});
+    if (map.has("description")) detail::read_string(own, map.optional("description"), "description");
+    const YAML::Node process = map.required("process");
+    MapReader process_map(own, process, "process",
+                          {"noise", "isolation_cost", "full_company", "amendment_step", "dissociation_cost", "chair"});
+    if (process_map.has("chair")) {
+      MapReader chair_map(own, process_map.optional("chair"), "process.chair", {"patience"});
+      (void)chair_map;
+    }
+    close();
+    source_.add_document(parameters_file, parameters_root);
+    YAML::Node scenario_process = const_root["process"] ? const_root["process"] : YAML::Node(YAML::NodeType::Map);
+    if (!scenario_process.IsMap()) return;  // validation reports it
+    const YAML::Node& const_process = scenario_process;
+    for (auto it = process.begin(); it != process.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      if (key != "chair") {
+        if (!const_process[key]) scenario_process.force_insert(it->first, it->second);
+        continue;
+      }
+      YAML::Node chair = const_process["chair"] ? scenario_process["chair"] : YAML::Node(YAML::NodeType::Map);
+      if (!chair.IsMap()) continue;  // validation reports it
+      const YAML::Node& const_chair = chair;
+      for (auto field = it->second.begin(); field != it->second.end(); ++field) {
+        if (!const_chair[field->first.Scalar()]) chair.force_insert(field->first, field->second);
+      }
+      if (!const_process["chair"]) scenario_process.force_insert("chair", chair);
+    }
+    YAML::Node mutable_root = root;  // a handle on the same tree
+    if (!const_root["process"]) mutable_root.force_insert("process", scenario_process);
+  }
+
   Source& source_;
   const LoadLimits& limits_;
   std::vector<std::string> chain_;  // canonical paths of the files being read, outermost first
@@ -613,8 +659,8 @@ class Loader {
                           detail::describe_type(root));
     }
     MapReader top(source_, root, "",
-                  {"title", "description", "dates", "sources", "stances", "issues", "blocs", "delegations", "process",
-                   "expected"});
+                  {"title", "description", "dates", "sources", "stances", "parameters", "issues", "blocs",
+                   "delegations", "process", "expected"});
     scenario_.title = detail::read_string(source_, top.required("title"), "title");
     if (top.has("description")) {
       scenario_.description = detail::read_string(source_, top.optional("description"), "description");
@@ -1049,7 +1095,7 @@ class Loader {
   void read_process(const YAML::Node& node) {
     MapReader map(source_, node, "process",
                   {"rule", "max_rounds", "utility", "isolation_cost", "full_company", "noise", "amendment_step",
-                   "chair", "fallbacks"});
+                   "dissociation_cost", "chair", "fallbacks"});
     Process& process = scenario_.process;
     if (map.has("rule")) read_rule(map.optional("rule"), map.child_path("rule"));
     if (map.has("max_rounds")) {
@@ -1073,6 +1119,8 @@ class Loader {
     process_number("noise", process.noise, Range{0, 0.5}, [](Scenario& s, double v) { s.process.noise = v; });
     process_number("amendment_step", process.amendment_step, unit_interval,
                    [](Scenario& s, double v) { s.process.amendment_step = v; });
+    process_number("dissociation_cost", process.dissociation_cost, unit_interval,
+                   [](Scenario& s, double v) { s.process.dissociation_cost = v; });
     if (map.has("chair")) read_chair(map.optional("chair"), map.child_path("chair"));
     if (map.has("fallbacks")) read_fallbacks(map.optional("fallbacks"), map.child_path("fallbacks"));
   }
@@ -1106,7 +1154,7 @@ class Loader {
   }
 
   void read_chair(const YAML::Node& node, const std::string& path) {
-    MapReader map(source_, node, path, {"delegation", "strategy", "bias", "repair", "amendments"});
+    MapReader map(source_, node, path, {"delegation", "strategy", "bias", "repair", "amendments", "patience"});
     ChairSettings& chair = scenario_.process.chair;
     if (map.has("delegation"))
       chair.delegation = delegation_reference(map.optional("delegation"), map.child_path("delegation"));
@@ -1124,6 +1172,10 @@ class Loader {
         source_.fail(map.optional("bias"), map.child_path("bias"),
                      "a bias needs a chair delegation to lean toward (process.chair.delegation)");
       }
+    }
+    if (map.has("patience")) {
+      chair.patience = read_uncertain(map.optional("patience"), map.child_path("patience"), unit_interval,
+                                      [](Scenario& s, double v) { s.process.chair.patience = v; });
     }
     if (map.has("repair")) chair.repair = detail::read_bool(source_, map.optional("repair"), map.child_path("repair"));
     if (map.has("amendments")) {
