@@ -40,10 +40,11 @@ TEST_CASE("negsim run writes the five outputs and prints where they went", "[cli
   CHECK(count > 25);
   const auto meta = nlohmann::json::parse(test_support::read_text((out / "meta.json").string()));
   CHECK(meta["scenario_sha256"].get<std::string>().size() == 64);
-  // The shared stance file the scenario includes is recorded with its own hash.
-  REQUIRE(meta["included_files"].size() == 1);
+  // The shared stance and parameter files the scenario includes are recorded with their hashes.
+  REQUIRE(meta["included_files"].size() == 2);
   CHECK(meta["included_files"][0]["file"].get<std::string>().find("stances/ict-security.yaml") != std::string::npos);
   CHECK(meta["included_files"][0]["sha256"].get<std::string>().size() == 64);
+  CHECK(meta["included_files"][1]["file"].get<std::string>().find("parameters/fitted.yaml") != std::string::npos);
   CHECK(meta["seed"] == 1);
   SECTION("running again into the same directory is refused (exit 1), --force replaces it") {
     const auto again =

@@ -68,12 +68,13 @@ inline negsim::Scenario with_delegations_reversed(const std::string& file) {
 }
 
 // Every scenario file under scenarios/, sorted. Symbolic links (scenarios/gge-2016-2017.yaml
-// points into history/) would run a scenario twice, and stance files are not scenarios.
+// points into history/) would run a scenario twice, and stance and parameter files are not scenarios.
 inline std::vector<std::string> all_scenarios() {
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(source_path("scenarios"))) {
     if (entry.is_symlink() || !entry.is_regular_file() || entry.path().extension() != ".yaml") continue;
     if (entry.path().parent_path().filename() == "stances") continue;
+    if (entry.path().parent_path().filename() == "parameters") continue;  // parameter files
     files.push_back(entry.path().string());
   }
   std::sort(files.begin(), files.end());

@@ -25,6 +25,7 @@ int explain_command(const std::vector<std::string>& arguments);
 int report_command(const std::vector<std::string>& arguments);
 int play_command(const std::vector<std::string>& arguments);
 int backtest_command(const std::vector<std::string>& arguments);
+int calibrate_command(const std::vector<std::string>& arguments);
 
 // What every command's command line has: groups of options (all shown by --help), positional
 // operands (the FILE or DIR arguments) and --help itself.

@@ -25,6 +25,7 @@ Commands:
   report DIR       write a self-contained HTML report of a run or sweep directory
   play FILE        take one delegation's seat (--as ID) and negotiate in the terminal
   backtest [DIR]   replay every historical scenario over many seeds; compare with the record
+  calibrate [DIR]  fit the behavioural parameters shared by the recorded cases (NLopt)
 
 Run 'negsim COMMAND --help' for the options of a command.
 Exit status: 0 ok, 1 the run failed (results could not be written), 2 bad input or usage.
@@ -46,9 +47,9 @@ int main(int argc, char** argv) {
   arguments.erase(arguments.begin());
   // One line per subcommand: name -> function in tools/command_<name>.cpp.
   const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
-      {"run", run_command},           {"validate", validate_command}, {"sweep", sweep_command},
-      {"explain", explain_command},   {"report", report_command},     {"play", play_command},
-      {"backtest", backtest_command},
+      {"run", run_command},           {"validate", validate_command},   {"sweep", sweep_command},
+      {"explain", explain_command},   {"report", report_command},       {"play", play_command},
+      {"backtest", backtest_command}, {"calibrate", calibrate_command},
   };
   try {
     const auto found = commands.find(command);

@@ -55,7 +55,7 @@ BacktestResult evaluate_backtest(const Scenario& scenario, const CellStatistics&
 
 // The scenario files under `directory`, recursively, sorted: *.yaml files that are not symbolic
 // links (a link is another name for a file counted already) and not inside a directory named
-// `stances` (stance files are not scenarios).
+// `stances` or `parameters` (stance and parameter files are not scenarios).
 std::vector<std::string> find_scenario_files(const std::string& directory);
 
 // A table for people, one row per scenario, then the reasons for every failed row.
