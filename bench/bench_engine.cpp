@@ -180,8 +180,9 @@ std::string synthetic_yaml(int delegations, int issues, int blocs, int max_round
   return out.str();
 }
 
-// Counts what drives the cost of a run: objectors each round and the trial polls of repairs and
-// amendments (one on_change per Engine::try_change, each a full poll of n delegations).
+// Counts what drives the cost of a run: objectors each round and the repairs and amendments
+// reported (each chosen change, and every candidate of the chair's last pass of a round; the
+// chair polls each candidate once per pass, so the trials are more than these).
 class WorkCounter : public negsim::TraceSink {
  public:
   void on_responses(const negsim::State& state, const std::vector<std::vector<int>>& /*grievances*/) override {
@@ -189,7 +190,7 @@ class WorkCounter : public negsim::TraceSink {
     for (negsim::Response response : state.responses) objectors += response == negsim::Response::object ? 1 : 0;
   }
   void on_change(int /*round*/, ChangeKind /*kind*/, int /*delegation*/, int /*issue*/, double /*from*/, double /*to*/,
-                 bool /*accepted*/, const std::vector<int>& /*new_objectors*/) override {
+                 bool /*accepted*/, const std::vector<int>& /*new_objectors*/, const std::string& /*reason*/) override {
     ++trial_polls;
   }
   long rounds = 0;

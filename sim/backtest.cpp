@@ -271,7 +271,8 @@ std::vector<std::string> find_scenario_files(const std::string& directory) {
   auto options = fs::directory_options::none;  // do not follow directory links either
   for (auto it = fs::recursive_directory_iterator(directory, options); it != fs::recursive_directory_iterator(); ++it) {
     const auto& entry = *it;
-    if (entry.is_directory() && (entry.path().filename() == "stances" || entry.path().filename() == "catalogue")) {
+    const auto name = entry.path().filename();
+    if (entry.is_directory() && (name == "stances" || name == "catalogue" || name == "parameters")) {
       it.disable_recursion_pending();
       continue;
     }

@@ -65,7 +65,14 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
   trial_responses_.assign(static_cast<std::size_t>(n), Response::aside);
   next_positions_.resize(n, k);
   crossed_any_.assign(static_cast<std::size_t>(n), 0);
-  order_.reserve(static_cast<std::size_t>(n));
+  ids_order_.resize(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) ids_order_[static_cast<std::size_t>(i)] = i;
+  std::sort(ids_order_.begin(), ids_order_.end(), [&scenario](int a, int b) {
+    return scenario.delegations[static_cast<std::size_t>(a)].id < scenario.delegations[static_cast<std::size_t>(b)].id;
+  });
+  candidates_.reserve(static_cast<std::size_t>(n) * static_cast<std::size_t>(k + 1));
+  amended_.assign(static_cast<std::size_t>(n), 0);
+  outside_amendments_.assign(static_cast<std::size_t>(n), std::nullopt);
   new_objectors_.reserve(static_cast<std::size_t>(n));
   next_threshold_.resize(n);
   fixed_responses_.assign(static_cast<std::size_t>(n), std::nullopt);
@@ -94,11 +101,21 @@ bool Engine::step() {
   check_finite();
   if (sink_ != nullptr) sink_->on_responses(state_, grievances_);
 
+  bool keep_drafting = false;
   if (rule_met(scenario_.process.rule, state_.responses)) {
-    finish(adopted_kind(state_.responses), state_.round, {}, std::nullopt);
-    return false;
+    const bool standing_aside =
+        std::any_of(state_.responses.begin(), state_.responses.end(), [](Response r) { return r == Response::aside; });
+    if (standing_aside) {
+      keep_drafting = chair_keeps_drafting(reason_);
+      if (sink_ != nullptr) sink_->on_gavel(state_.round, !keep_drafting, reason_);
+    }
+    if (!keep_drafting) {
+      settle_dissociations();
+      finish(adopted_kind(state_.responses), state_.round, {}, std::nullopt);
+      return false;
+    }
   }
-  if (state_.round + 1 >= scenario_.process.max_rounds) {
+  if (!keep_drafting && state_.round + 1 >= scenario_.process.max_rounds) {
     apply_fallbacks();
     return false;
   }
@@ -299,64 +316,167 @@ void Engine::find_grievances(const Eigen::VectorXd& draft, const std::vector<Res
   }
 }
 
-void Engine::sort_objectors_by_weight() {
-  order_.clear();
+Engine::Standing Engine::standing(const Eigen::VectorXd& draft, const std::vector<Response>& responses,
+                                  const Eigen::VectorXd& utility, const Eigen::VectorXd& blocking_threshold) const {
+  Standing result;
   for (int i = 0; i < scenario_.delegation_count(); ++i) {
-    if (state_.responses[static_cast<std::size_t>(i)] == Response::object) order_.push_back(i);
+    const Response response = responses[static_cast<std::size_t>(i)];
+    if (response == Response::object) {
+      ++result.objectors;
+      result.objecting_power += scenario_.power(i);
+      result.objection_shortfall += std::max(0.0, blocking_threshold(i) - utility(i));
+      for (int issue : red_line_issues_[static_cast<std::size_t>(i)]) {
+        const double value = draft(issue);
+        result.objection_shortfall += std::max(0.0, scenario_.red_line_min(i, issue) - value) +
+                                      std::max(0.0, value - scenario_.red_line_max(i, issue));
+      }
+    } else if (response == Response::aside) {
+      ++result.asides;
+      result.aside_shortfall += std::max(0.0, state_.support_threshold(i) - utility(i));
+    }
   }
-  // Heaviest first; ties by id so that the order in the file never matters.
-  std::sort(order_.begin(), order_.end(), [this](int a, int b) {
-    if (scenario_.power(a) != scenario_.power(b)) return scenario_.power(a) > scenario_.power(b);
-    return scenario_.delegations[static_cast<std::size_t>(a)].id <
-           scenario_.delegations[static_cast<std::size_t>(b)].id;
-  });
+  return result;
+}
+
+bool Engine::better(const Standing& a, const Standing& b) {
+  constexpr double tolerance = 1e-12;
+  if (a.objectors != b.objectors) return a.objectors < b.objectors;
+  if (std::abs(a.objection_shortfall - b.objection_shortfall) > tolerance) {
+    return a.objection_shortfall < b.objection_shortfall;
+  }
+  if (a.asides != b.asides) return a.asides < b.asides;
+  if (std::abs(a.aside_shortfall - b.aside_shortfall) > tolerance) return a.aside_shortfall < b.aside_shortfall;
+  return a.objecting_power < b.objecting_power - tolerance;
+}
+
+void Engine::collect_candidates() {
+  const ChairSettings& chair = scenario_.process.chair;
+  const UtilityShape shape = scenario_.process.utility;
+  const int k = scenario_.issue_count();
+  candidates_.clear();
+  // Candidates in id order, so that neither the file's order nor power decides a tie.
+  for (int i : ids_order_) {
+    const auto index = static_cast<std::size_t>(i);
+    if (state_.responses[index] != Response::object) continue;
+    if (chair.repair) {
+      for (int issue : red_line_issues_[index]) {
+        const double value = state_.draft(issue);
+        if (!crosses_red_line(scenario_, i, issue, value)) continue;
+        if (scenario_.issues[static_cast<std::size_t>(issue)].omitted) continue;
+        const double bound = std::clamp(value, scenario_.red_line_min(i, issue), scenario_.red_line_max(i, issue));
+        candidates_.push_back({TraceSink::ChangeKind::repair, i, issue, bound});
+      }
+    }
+    if (!chair.amendments || amended_[index] != 0) continue;
+    if (fixed_responses_[index]) {  // an outside decision: its own amendment, or none
+      const auto& amendment = outside_amendments_[index];
+      if (amendment && !scenario_.issues[static_cast<std::size_t>(amendment->issue)].omitted) {
+        candidates_.push_back({TraceSink::ChangeKind::amendment, i, amendment->issue, amendment->value});
+      }
+      continue;
+    }
+    // The delegation amends the paragraph that costs it most.
+    int worst = -1;
+    double worst_loss = 0;
+    for (int issue = 0; issue < k; ++issue) {
+      const double loss =
+          scenario_.salience(i, issue) * issue_loss(state_.draft(issue), state_.positions(i, issue), shape);
+      if (loss > worst_loss + 1e-12) {
+        worst = issue;
+        worst_loss = loss;
+      }
+    }
+    if (worst < 0 || scenario_.issues[static_cast<std::size_t>(worst)].omitted) continue;
+    const double from = state_.draft(worst);
+    const double to = from + scenario_.process.amendment_step * (state_.positions(i, worst) - from);
+    if (std::abs(to - from) < 1e-12) continue;  // amendment_step 0: nothing is tabled
+    candidates_.push_back({TraceSink::ChangeKind::amendment, i, worst, to});
+  }
 }
 
 void Engine::revise_draft() {
-  const ChairSettings& chair = scenario_.process.chair;
-  const int k = scenario_.issue_count();
-  sort_objectors_by_weight();
-  if (chair.repair) {
-    for (int i : order_) {
-      for (int issue = 0; issue < k; ++issue) {
-        const double value = state_.draft(issue);
-        if (!crosses_red_line(scenario_, i, issue, value)) continue;
-        const double bound = std::clamp(value, scenario_.red_line_min(i, issue), scenario_.red_line_max(i, issue));
-        try_change(i, issue, bound, TraceSink::ChangeKind::repair);
-      }
+  const int n = scenario_.delegation_count();
+  std::fill(amended_.begin(), amended_.end(), 0);
+  for (int i = 0; i < n; ++i) {
+    const auto index = static_cast<std::size_t>(i);
+    outside_amendments_[index].reset();
+    if (fixed_responses_[index] && state_.responses[index] == Response::object) {
+      outside_amendments_[index] = response_override_->amend(state_, i);
     }
   }
-  if (chair.amendments) {
-    const UtilityShape shape = scenario_.process.utility;
-    for (int i : order_) {
-      if (state_.responses[static_cast<std::size_t>(i)] != Response::object) continue;
-      if (fixed_responses_[static_cast<std::size_t>(i)]) {  // an outside decision: its own amendment, or none
-        const auto amendment = response_override_->amend(state_, i);
-        if (amendment) try_change(i, amendment->issue, amendment->value, TraceSink::ChangeKind::amendment);
-        continue;
+  // The chair makes, one at a time, the change that leaves the room nearest consensus (fewest
+  // objectors, then least shortfall, ...), as long as it creates no new objector and improves
+  // on the text as it stands.
+  const int max_changes = n * (scenario_.issue_count() + 1);
+  for (int change = 0; change < max_changes; ++change) {
+    collect_candidates();
+    if (candidates_.empty()) return;
+    const Standing current = standing(state_.draft, state_.responses, state_.utility, state_.blocking_threshold);
+    // Among the changes that create no new objector and bring the text nearer consensus, the
+    // chair takes the one that leaves the fewest objectors and, among those, costs the rest of
+    // the room least (power-weighted utility lost by those who do not object after it).
+    int best = -1;
+    int admissible = 0;
+    Standing best_standing;
+    double best_disturbance = 0;
+    for (std::size_t c = 0; c < candidates_.size(); ++c) {
+      trial_change(candidates_[c].issue, candidates_[c].value);
+      if (!new_objectors_.empty()) continue;
+      const Standing result = standing(trial_draft_, trial_responses_, trial_utility_, trial_blocking_);
+      if (!better(result, current)) continue;
+      ++admissible;
+      double disturbance = 0;
+      for (int i = 0; i < n; ++i) {
+        if (trial_responses_[static_cast<std::size_t>(i)] == Response::object) continue;
+        disturbance += scenario_.power(i) * std::max(0.0, state_.utility(i) - trial_utility_(i));
       }
-      // The objector amends the paragraph that costs it most.
-      int worst = -1;
-      double worst_loss = 0;
-      for (int issue = 0; issue < k; ++issue) {
-        const double loss =
-            scenario_.salience(i, issue) * issue_loss(state_.draft(issue), state_.positions(i, issue), shape);
-        if (loss > worst_loss + 1e-12) {
-          worst = issue;
-          worst_loss = loss;
+      const bool wins = best < 0 || result.objectors < best_standing.objectors ||
+                        (result.objectors == best_standing.objectors &&
+                         (disturbance < best_disturbance - 1e-12 ||
+                          (std::abs(disturbance - best_disturbance) <= 1e-12 && better(result, best_standing))));
+      if (wins) {
+        best = static_cast<int>(c);
+        best_standing = result;
+        best_disturbance = disturbance;
+      }
+    }
+    const bool improves = best >= 0;
+    // Report what was passed over only when the chair stops: each change tried and why not.
+    if (!improves) {
+      if (sink_ != nullptr) {
+        for (const auto& candidate : candidates_) {
+          trial_change(candidate.issue, candidate.value);
+          sink_->on_change(
+              state_.round, candidate.kind, candidate.delegation, candidate.issue, state_.draft(candidate.issue),
+              candidate.value, false, new_objectors_,
+              new_objectors_.empty() ? "would not bring the text nearer consensus" : "would create new objectors");
         }
       }
-      if (worst < 0) continue;
-      const double from = state_.draft(worst);
-      const double to = from + scenario_.process.amendment_step * (state_.positions(i, worst) - from);
-      if (std::abs(to - from) < 1e-12) continue;  // amendment_step 0: objectors table nothing
-      try_change(i, worst, to, TraceSink::ChangeKind::amendment);
+      return;
     }
+    const Candidate chosen = candidates_[static_cast<std::size_t>(best)];
+    trial_change(chosen.issue, chosen.value);
+    if (sink_ != nullptr) {
+      auto number = [](double value) {
+        std::string text = std::to_string(std::round(value * 1e4) / 1e4);
+        while (!text.empty() && text.back() == '0') text.pop_back();
+        if (!text.empty() && text.back() == '.') text.pop_back();
+        return text;
+      };
+      reason_ = "best of " + std::to_string(admissible) + " helpful of " + std::to_string(candidates_.size()) +
+                " changes tried: leaves " + std::to_string(best_standing.objectors) + " objector" +
+                (best_standing.objectors == 1 ? "" : "s") + " (shortfall " + number(best_standing.objection_shortfall) +
+                ") and " + std::to_string(best_standing.asides) + " standing aside, costing the others " +
+                number(best_disturbance) + " power-weighted utility";
+      sink_->on_change(state_.round, chosen.kind, chosen.delegation, chosen.issue, state_.draft(chosen.issue),
+                       chosen.value, true, new_objectors_, reason_);
+    }
+    if (chosen.kind == TraceSink::ChangeKind::amendment) amended_[static_cast<std::size_t>(chosen.delegation)] = 1;
+    accept_trial(chosen.issue, chosen.value);
   }
 }
 
-bool Engine::try_change(int delegation, int issue, double value, TraceSink::ChangeKind kind) {
-  if (scenario_.issues[static_cast<std::size_t>(issue)].omitted) return false;
+void Engine::trial_change(int issue, double value) {
   trial_draft_ = state_.draft;
   trial_draft_(issue) = value;
   // Only one paragraph changes: update each utility by that paragraph's change of loss.
@@ -375,18 +495,52 @@ bool Engine::try_change(int delegation, int issue, double value, TraceSink::Chan
       new_objectors_.push_back(j);
     }
   }
-  const bool accepted = new_objectors_.empty();
-  if (sink_ != nullptr) {
-    sink_->on_change(state_.round, kind, delegation, issue, state_.draft(issue), value, accepted, new_objectors_);
+}
+
+void Engine::accept_trial(int issue, double value) {
+  state_.draft(issue) = value;
+  state_.settled[static_cast<std::size_t>(issue)] = 1;
+  state_.responses.swap(trial_responses_);
+  state_.utility.swap(trial_utility_);
+  state_.blocking_threshold.swap(trial_blocking_);
+}
+
+bool Engine::chair_keeps_drafting(std::string& reason) const {
+  const int last_round = scenario_.process.max_rounds - 1;
+  if (state_.round >= last_round) {
+    reason = "last round: the chair gavels";
+    return false;
   }
-  if (accepted) {
-    state_.draft(issue) = value;
-    state_.settled[static_cast<std::size_t>(issue)] = 1;
-    state_.responses.swap(trial_responses_);
-    state_.utility.swap(trial_utility_);
-    state_.blocking_threshold.swap(trial_blocking_);
+  const double patience_rounds = scenario_.process.chair.patience * last_round;
+  if (static_cast<double>(state_.round) + 1e-9 >= patience_rounds) {
+    reason = "patience spent: the chair gavels with stand-asides";
+    return false;
   }
-  return accepted;
+  reason = "rounds left: the chair keeps working the text for those standing aside";
+  return true;
+}
+
+void Engine::settle_dissociations() {
+  const int n = scenario_.delegation_count();
+  const double cost = scenario_.process.dissociation_cost;
+  for (int i = 0; i < n; ++i) {
+    const auto index = static_cast<std::size_t>(i);
+    if (state_.responses[index] != Response::aside || fixed_responses_[index] || follows_[index] >= 0) continue;
+    const bool joins = state_.utility(i) >= state_.support_threshold(i) - cost;
+    if (joins) state_.responses[index] = Response::support;
+    if (sink_ != nullptr) {
+      sink_->on_dissociation(state_.round, i, joins, state_.utility(i), state_.support_threshold(i));
+    }
+  }
+  // Followers do as their leader did.
+  for (int i = 0; i < n; ++i) {
+    const auto index = static_cast<std::size_t>(i);
+    if (follows_[index] < 0 || state_.responses[index] != Response::aside || fixed_responses_[index]) continue;
+    if (state_.responses[static_cast<std::size_t>(follows_[index])] == Response::support) {
+      state_.responses[index] = Response::support;
+    }
+  }
+  find_grievances(state_.draft, state_.responses, state_.utility, state_.blocking_threshold, grievances_);
 }
 
 ObjectionRecord Engine::make_record(int delegation, const std::vector<std::vector<int>>& grievances) const {
@@ -480,7 +634,7 @@ void Engine::apply_fallbacks() {
         state_.responses.swap(trial_responses_);
         state_.utility.swap(trial_utility_);
         state_.blocking_threshold.swap(trial_blocking_);
-        find_grievances(state_.draft, state_.responses, state_.utility, state_.blocking_threshold, grievances_);
+        settle_dissociations();
         finish(OutcomeKind::chairs_summary, state_.round, contested, std::nullopt);
         return;
       }

@@ -439,13 +439,14 @@ class CountingHandler : public YAML::EventHandler {
 
 // The keys a file of each kind may have at its top level.
 const std::vector<std::string> scenario_keys = {"title",     "description", "dates",  "sources",     "bibliography",
-                                                "stances",   "catalogue",   "issues", "blocs",       "delegations",
+                                                "stances",   "catalogue",   "parameters", "issues", "blocs",       "delegations",
                                                 "process",   "expected",    "predicted"};
 const std::vector<std::string> overlay_keys = {"base",    "set",          "title",    "description", "dates",
                                                "sources", "bibliography", "expected", "predicted"};
 const std::vector<std::string> stance_keys = {"description", "sources", "bibliography", "stances", "delegations"};
 const std::vector<std::string> catalogue_keys = {"description", "sources", "bibliography", "issues"};
 const std::vector<std::string> bibliography_keys = {"description", "entries"};
+const std::vector<std::string> parameter_keys = {"description", "sources", "fitted", "process"};
 
 FileKind scenario_kind(const std::string& name) {
   std::vector<std::string> keys = scenario_keys;
@@ -666,7 +667,7 @@ void unshare_all(YAML::Node root) {
 void refuse_include_override(const std::string& path_text, const std::function<void(const std::string&)>& fail) {
   const std::vector<std::string> segments = split_override_path(path_text);
   if (!segments.empty() && (segments[0] == "stances" || segments[0] == "base" || segments[0] == "catalogue" ||
-                            segments[0] == "bibliography")) {
+                            segments[0] == "bibliography" || segments[0] == "parameters")) {
     fail("'" + segments[0] +
          "' names files to include, which are read before any value is set; it cannot be set or overridden "
          "(write it in the scenario file)");
@@ -696,9 +697,10 @@ class IncludeResolver {
     if (const_root["sources"]) check_sources(Source(file), const_root["sources"], "sources", bibliography_);
     if (const_root["catalogue"]) merge_catalogue(file, root);
     if (const_root["stances"]) merge_stances(file, root);
-    // Catalogue levels and stance entries may share nodes among themselves: copy them apart
-    // before any set: entry or --set changes one.
-    if (const_root["catalogue"] || const_root["stances"]) unshare(root, anchored_);
+    if (const_root["parameters"]) merge_parameters(file, root);
+    // Catalogue levels, stance entries and shared parameters may share nodes among themselves:
+    // copy them apart before any set: entry or --set changes one.
+    if (const_root["catalogue"] || const_root["stances"] || const_root["parameters"]) unshare(root, anchored_);
     return root;
   }
 
@@ -881,9 +883,9 @@ class IncludeResolver {
   }
 
   // Every `[key]` in a `sources:` item must name an entry of the bibliography, and an item must
-  // cite at least one or say it is a judgment ("Judgment: ...") or an unchecked report
-  // ("Unconfirmed: ..."). Without a bibliography the
-  // items are free text (teaching and test files).
+  // cite at least one or say it is a judgment ("Judgment: ..."), an unchecked report
+  // ("Unconfirmed: ...") or a number fitted by negsim calibrate ("Fitted: ..."). Without a
+  // bibliography the items are free text (teaching and test files).
   static void check_sources(const Source& own, const YAML::Node& sources, const std::string& path,
                             const Bibliography* bibliography) {
     detail::require_sequence(own, sources, path);
@@ -905,10 +907,12 @@ class IncludeResolver {
         }
         ++cited;
       }
-      if (cited == 0 && text.rfind("Judgment", 0) != 0 && text.rfind("Unconfirmed", 0) != 0) {
+      if (cited == 0 && text.rfind("Judgment", 0) != 0 && text.rfind("Unconfirmed", 0) != 0 &&
+          text.rfind("Fitted", 0) != 0) {
         own.fail(sources[i], item_path,
                  "cites no [key] of the bibliography; cite the public record, or start the item with "
-                 "'Judgment' when no document states it ('Unconfirmed' when the record is not yet checked)");
+                 "'Judgment' when no document states it ('Unconfirmed' when the record is not yet checked, 'Fitted' "
+                 "for a number negsim calibrate fits)");
       }
     }
   }
@@ -1237,6 +1241,48 @@ class IncludeResolver {
     }
   }
 
+  // ----------------------------------------------------------------- parameters
+  // A parameter file holds the behavioural parameters shared by many scenarios (those `negsim
+  // calibrate` fits): process.noise, isolation_cost, full_company, amendment_step,
+  // dissociation_cost and chair.patience. A value the scenario sets itself wins.
+  void merge_parameters(const std::string& file, const YAML::Node& root) {
+    const YAML::Node& const_root = root;
+    auto [parameters_file, parameters_root] =
+        open(file, const_root["parameters"], "parameters",
+             {parameter_keys, "a parameter file (a mapping with 'process': the shared behavioural parameters)"});
+    const Source own(parameters_file);
+    MapReader map(own, parameters_root, "", {"description", "sources", "fitted", "process"});
+    if (map.has("description")) detail::read_string(own, map.optional("description"), "description");
+    const YAML::Node process = map.required("process");
+    MapReader process_map(own, process, "process",
+                          {"noise", "isolation_cost", "full_company", "amendment_step", "dissociation_cost", "chair"});
+    if (process_map.has("chair")) {
+      MapReader chair_map(own, process_map.optional("chair"), "process.chair", {"patience"});
+      (void)chair_map;
+    }
+    close();
+    source_.add_document(parameters_file, parameters_root);
+    YAML::Node scenario_process = const_root["process"] ? const_root["process"] : YAML::Node(YAML::NodeType::Map);
+    if (!scenario_process.IsMap()) return;  // validation reports it
+    const YAML::Node& const_process = scenario_process;
+    for (auto it = process.begin(); it != process.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      if (key != "chair") {
+        if (!const_process[key]) scenario_process.force_insert(it->first, it->second);
+        continue;
+      }
+      YAML::Node chair = const_process["chair"] ? scenario_process["chair"] : YAML::Node(YAML::NodeType::Map);
+      if (!chair.IsMap()) continue;  // validation reports it
+      const YAML::Node& const_chair = chair;
+      for (auto field = it->second.begin(); field != it->second.end(); ++field) {
+        if (!const_chair[field->first.Scalar()]) chair.force_insert(field->first, field->second);
+      }
+      if (!const_process["chair"]) scenario_process.force_insert("chair", chair);
+    }
+    YAML::Node mutable_root = root;  // a handle on the same tree
+    if (!const_root["process"]) mutable_root.force_insert("process", scenario_process);
+  }
+
   Source& source_;
   const LoadLimits& limits_;
   long& node_budget_;
@@ -1265,8 +1311,8 @@ class Loader {
                           describe_shape(root.Type()));
     }
     MapReader top(source_, root, "",
-                  {"title", "description", "dates", "sources", "bibliography", "stances", "catalogue", "issues",
-                   "blocs", "delegations", "process", "expected", "predicted"});
+                  {"title", "description", "dates", "sources", "bibliography", "stances", "catalogue", "parameters",
+                   "issues", "blocs", "delegations", "process", "expected", "predicted"});
     scenario_.title = detail::read_string(source_, top.required("title"), "title");
     if (top.has("description")) {
       scenario_.description = detail::read_string(source_, top.optional("description"), "description");
@@ -1707,7 +1753,7 @@ class Loader {
   void read_process(const YAML::Node& node) {
     MapReader map(source_, node, "process",
                   {"rule", "max_rounds", "utility", "isolation_cost", "full_company", "noise", "amendment_step",
-                   "chair", "fallbacks"});
+                   "dissociation_cost", "chair", "fallbacks"});
     Process& process = scenario_.process;
     if (map.has("rule")) read_rule(map.optional("rule"), map.child_path("rule"));
     if (map.has("max_rounds")) {
@@ -1731,6 +1777,8 @@ class Loader {
     process_number("noise", process.noise, Range{0, 0.5}, [](Scenario& s, double v) { s.process.noise = v; });
     process_number("amendment_step", process.amendment_step, unit_interval,
                    [](Scenario& s, double v) { s.process.amendment_step = v; });
+    process_number("dissociation_cost", process.dissociation_cost, unit_interval,
+                   [](Scenario& s, double v) { s.process.dissociation_cost = v; });
     if (map.has("chair")) read_chair(map.optional("chair"), map.child_path("chair"));
     if (map.has("fallbacks")) read_fallbacks(map.optional("fallbacks"), map.child_path("fallbacks"));
   }
@@ -1764,7 +1812,7 @@ class Loader {
   }
 
   void read_chair(const YAML::Node& node, const std::string& path) {
-    MapReader map(source_, node, path, {"delegation", "strategy", "bias", "repair", "amendments"});
+    MapReader map(source_, node, path, {"delegation", "strategy", "bias", "repair", "amendments", "patience"});
     ChairSettings& chair = scenario_.process.chair;
     if (map.has("delegation"))
       chair.delegation = delegation_reference(map.optional("delegation"), map.child_path("delegation"));
@@ -1782,6 +1830,10 @@ class Loader {
         source_.fail(map.optional("bias"), map.child_path("bias"),
                      "a bias needs a chair delegation to lean toward (process.chair.delegation)");
       }
+    }
+    if (map.has("patience")) {
+      chair.patience = read_uncertain(map.optional("patience"), map.child_path("patience"), unit_interval,
+                                      [](Scenario& s, double v) { s.process.chair.patience = v; });
     }
     if (map.has("repair")) chair.repair = detail::read_bool(source_, map.optional("repair"), map.child_path("repair"));
     if (map.has("amendments")) {

@@ -154,15 +154,31 @@ void Trace::on_responses(const State& state, const std::vector<std::vector<int>>
 }
 
 void Trace::on_change(int round, ChangeKind kind, int delegation, int issue, double from, double to, bool accepted,
-                      const std::vector<int>& new_objectors) {
-  record({{"event", kind == ChangeKind::repair ? "repair" : "amendment"},
+                      const std::vector<int>& new_objectors, const std::string& reason) {
+  json event = {{"event", kind == ChangeKind::repair ? "repair" : "amendment"},
+                {"round", round + 1},
+                {"delegation", scenario_.delegations[static_cast<std::size_t>(delegation)].id},
+                {"issue", scenario_.issues[static_cast<std::size_t>(issue)].id},
+                {"from", round6(from)},
+                {"to", round6(to)},
+                {"accepted", accepted},
+                {"new_objectors", ids_of_delegations(new_objectors)}};
+  if (!reason.empty()) event["reason"] = reason;  // a field added later: readers may ignore it
+  record(std::move(event));
+}
+
+void Trace::on_gavel(int round, bool gavelled, const std::string& reason) {
+  record({{"event", "gavel"}, {"round", round + 1}, {"gavelled", gavelled}, {"reason", reason}});
+}
+
+void Trace::on_dissociation(int round, int delegation, bool joined, double utility, double support_threshold) {
+  record({{"event", "dissociation"},
           {"round", round + 1},
           {"delegation", scenario_.delegations[static_cast<std::size_t>(delegation)].id},
-          {"issue", scenario_.issues[static_cast<std::size_t>(issue)].id},
-          {"from", round6(from)},
-          {"to", round6(to)},
-          {"accepted", accepted},
-          {"new_objectors", ids_of_delegations(new_objectors)}});
+          {"joined", joined},
+          {"utility", round6(utility)},
+          {"support_threshold", round6(support_threshold)},
+          {"dissociation_cost", round6(scenario_.process.dissociation_cost)}});
 }
 
 void Trace::on_influence(int round, const Eigen::MatrixXd& before, const Eigen::MatrixXd& after) {

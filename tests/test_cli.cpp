@@ -40,13 +40,14 @@ TEST_CASE("negsim run writes the five outputs and prints where they went", "[cli
   CHECK(count > 25);
   const auto meta = nlohmann::json::parse(test_support::read_text((out / "meta.json").string()));
   CHECK(meta["scenario_sha256"].get<std::string>().size() == 64);
-  // The shared files the scenario includes (bibliography, issue catalogue, stances, in the order
-  // read) are recorded with their own hashes.
-  REQUIRE(meta["included_files"].size() == 3);
+  // The shared files the scenario includes (bibliography, issue catalogue, stances and fitted
+  // parameters, in the order read) are recorded with their own hashes.
+  REQUIRE(meta["included_files"].size() == 4);
   CHECK(meta["included_files"][0]["file"].get<std::string>().find("catalogue/sources.yaml") != std::string::npos);
   CHECK(meta["included_files"][1]["file"].get<std::string>().find("catalogue/ict-security-issues.yaml") !=
         std::string::npos);
   CHECK(meta["included_files"][2]["file"].get<std::string>().find("stances/ict-security.yaml") != std::string::npos);
+  CHECK(meta["included_files"][3]["file"].get<std::string>().find("parameters/fitted.yaml") != std::string::npos);
   for (const auto& included : meta["included_files"]) CHECK(included["sha256"].get<std::string>().size() == 64);
   CHECK(meta["seed"] == 1);
   SECTION("running again into the same directory is refused (exit 2, before the run), --force replaces it") {

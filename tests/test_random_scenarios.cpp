@@ -181,11 +181,11 @@ class CheckingSink : public negsim::TraceSink {
     trace_.on_responses(state, grievances);
   }
   void on_change(int round, ChangeKind kind, int delegation, int issue, double from, double to, bool accepted,
-                 const std::vector<int>& new_objectors) override {
+                 const std::vector<int>& new_objectors, const std::string& reason) override {
     if (!std::isfinite(from) || !std::isfinite(to) || to < -tolerance || to > 1 + tolerance) {
       problem("round " + std::to_string(round + 1) + ": change to a value outside [0, 1]");
     }
-    trace_.on_change(round, kind, delegation, issue, from, to, accepted, new_objectors);
+    trace_.on_change(round, kind, delegation, issue, from, to, accepted, new_objectors, reason);
   }
   void on_influence(int round, const Eigen::MatrixXd& before, const Eigen::MatrixXd& after) override {
     if (!after.allFinite() || after.minCoeff() < -tolerance || after.maxCoeff() > 1 + tolerance) {

@@ -68,14 +68,14 @@ inline negsim::Scenario with_delegations_reversed(const std::string& file) {
 }
 
 // Every scenario file under scenarios/, sorted. Symbolic links (scenarios/gge-2016-2017.yaml
-// points into history/) would run a scenario twice; stance files, issue catalogues and the
-// bibliography are not scenarios.
+// points into history/) would run a scenario twice; stance files, issue catalogues, the
+// bibliography and parameter files are not scenarios.
 inline std::vector<std::string> all_scenarios() {
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(source_path("scenarios"))) {
     if (entry.is_symlink() || !entry.is_regular_file() || entry.path().extension() != ".yaml") continue;
     const auto parent = entry.path().parent_path().filename();
-    if (parent == "stances" || parent == "catalogue") continue;
+    if (parent == "stances" || parent == "catalogue" || parent == "parameters") continue;
     files.push_back(entry.path().string());
   }
   std::sort(files.begin(), files.end());

@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "negsim/backtest.hpp"
+#include "negsim/calibrate.hpp"
 #include "negsim/errors.hpp"
 #include "negsim/scenario.hpp"
 #include "negsim/sweep.hpp"
@@ -29,9 +30,18 @@ and its perception noise (process.noise). A row passes by the scenario's expecte
 (default: the recorded outcome is the most frequent simulated one, and each named objector,
 dissociator and contested issue, and each record check -- expected.text, no_other_objectors,
 no_other_dissociators, objected_earlier -- holds in at least half of the runs).
+
+--leave-one-out fits the shared behavioural parameters (as negsim calibrate does, with
+--replicates and --evaluations) on all recorded cases but one, plays the held-out case with
+them, and repeats for each case; it reports per case and overall the out-of-sample pass, the
+probability given to the recorded outcome and the Brier score, beside the in-sample figures of
+the fit on all cases. Overlays (what-ifs) are not cases.
 Exit status: 0 when every row passes, 1 when a row fails, 2 bad input or nothing to test.
 )";
 }  // namespace
+
+void add_calibration_options(po::options_description& options, CalibrationOptions& calibration);
+void check_calibration_options(const CalibrationOptions& calibration);
 
 int backtest_command(const std::vector<std::string>& arguments) {
   po::options_description options("Options for 'negsim backtest [DIR]'");
@@ -45,8 +55,15 @@ int backtest_command(const std::vector<std::string>& arguments) {
       "threads", po::value<int>(&threads)->default_value(0), "worker threads (0: all cores)")(
       "no-sample", "keep declared uncertainty at its values; only perception noise varies")(
       "format", po::value<std::string>(&format)->default_value("text"), "text or json");
+  po::options_description fitting("Options for --leave-one-out");
+  CalibrationOptions calibration;
+  fitting.add_options()("leave-one-out", "fit on all cases but one, play the held-out one; repeat for each")(
+      "replicates", po::value<std::uint64_t>(&calibration.replicates)->default_value(100),
+      "replicates per case and evaluation of a fit")("evaluations",
+                                                     po::value<int>(&calibration.max_evaluations)->default_value(80),
+                                                     "at most this many evaluations per fit");
   const CommandLine command_line =
-      parse_command_line(arguments, "backtest [DIR] [OPTIONS]", {&options}, backtest_examples);
+      parse_command_line(arguments, "backtest [DIR] [OPTIONS]", {&options, &fitting}, backtest_examples);
   if (command_line.help) return exit_ok;
   const auto& directories = command_line.operands;
   const auto& values = command_line.values;
@@ -58,6 +75,27 @@ int backtest_command(const std::vector<std::string>& arguments) {
   std::error_code error;
   if (!std::filesystem::is_directory(directory, error)) {
     throw InputError(directory, 1, 1, "", "is not a directory of scenarios");
+  }
+
+  if (values.count("leave-one-out") != 0) {
+    calibration.master_seed = master_seed;
+    calibration.threads = threads;
+    calibration.sample_uncertainty = values.count("no-sample") == 0;
+    check_calibration_options(calibration);
+    const auto cases = load_calibration_cases(directory);
+    if (cases.size() < 2) throw InputError(directory, 1, 1, "", "leaving one out needs at least two recorded cases");
+    const LeaveOneOutResult result = leave_one_out(cases, calibration);
+    bool every_case_passed = true;
+    for (const auto& row : result.rows) every_case_passed = every_case_passed && row.out_of_sample.backtest.passed();
+    if (format == "json") {
+      auto report = leave_one_out_json(result, calibration);
+      report["directory"] = directory;
+      report["master_seed"] = master_seed;
+      std::cout << report.dump(2) << "\n";
+    } else {
+      std::cout << leave_one_out_table(result, calibration);
+    }
+    return every_case_passed ? exit_ok : exit_run_failed;
   }
 
   std::vector<BacktestResult> results;

@@ -74,7 +74,8 @@ BacktestResult run_backtest(const Scenario& scenario, const ReplicateOptions& op
 
 // The scenario files under `directory`, recursively, sorted: *.yaml files that are not symbolic
 // links (a link is another name for a file counted already) and not inside a directory named
-// `stances` or `catalogue` (stance files, issue catalogues and bibliographies are not scenarios).
+// `stances`, `catalogue` or `parameters` (stance files, issue catalogues, bibliographies and
+// parameter files are not scenarios).
 std::vector<std::string> find_scenario_files(const std::string& directory);
 
 // A table for people, one row per scenario, then the reasons for every failed row.

@@ -11,6 +11,7 @@
 #include <Eigen/Dense>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "negsim/model.hpp"
@@ -72,8 +73,15 @@ class TraceSink {
   // objects to or dissociates from (empty for supporters).
   virtual void on_responses(const State& /*state*/, const std::vector<std::vector<int>>& /*grievances*/) {}
   enum class ChangeKind { repair, amendment };
+  // A repair or amendment the chair tried; `reason` says why it was chosen or passed over.
   virtual void on_change(int /*round*/, ChangeKind /*kind*/, int /*delegation*/, int /*issue*/, double /*from*/,
-                         double /*to*/, bool /*accepted*/, const std::vector<int>& /*new_objectors*/) {}
+                         double /*to*/, bool /*accepted*/, const std::vector<int>& /*new_objectors*/,
+                         const std::string& /*reason*/) {}
+  // The rule was met with stand-asides: the chair gavels the text or keeps working it.
+  virtual void on_gavel(int /*round*/, bool /*gavelled*/, const std::string& /*reason*/) {}
+  // At adoption, a delegation that stood aside joins the text or dissociates publicly.
+  virtual void on_dissociation(int /*round*/, int /*delegation*/, bool /*joined*/, double /*utility*/,
+                               double /*support_threshold*/) {}
   virtual void on_influence(int /*round*/, const Eigen::MatrixXd& /*before*/, const Eigen::MatrixXd& /*after*/) {}
   virtual void on_chairs_summary(const std::vector<int>& /*moved_issues*/, const std::vector<Response>& /*responses*/,
                                  bool /*adopted*/) {}
@@ -133,9 +141,33 @@ class Engine {
                        const Eigen::VectorXd& utility, const Eigen::VectorXd& blocking_threshold,
                        std::vector<std::vector<int>>& grievances) const;
   void mark_red_lines();
+  // How far the room is from consensus, by what the chair weighs (lexicographically).
+  struct Standing {
+    int objectors = 0;
+    double objection_shortfall = 0;  // sum over objectors of red-line distance and b_i - u_i
+    int asides = 0;
+    double aside_shortfall = 0;  // sum over stand-asides of r_i - u_i
+    double objecting_power = 0;
+  };
+  // One repair or amendment the chair could make between rounds.
+  struct Candidate {
+    TraceSink::ChangeKind kind = TraceSink::ChangeKind::repair;
+    int delegation = 0;
+    int issue = 0;
+    double value = 0;
+  };
+  Standing standing(const Eigen::VectorXd& draft, const std::vector<Response>& responses,
+                    const Eigen::VectorXd& utility, const Eigen::VectorXd& blocking_threshold) const;
+  static bool better(const Standing& a, const Standing& b);
   void revise_draft();
-  bool try_change(int delegation, int issue, double value, TraceSink::ChangeKind kind);
-  void sort_objectors_by_weight();  // into order_
+  void collect_candidates();  // repairs and amendments of this round's objectors
+  // Polls the draft with x_issue = value into the trial buffers; fills new_objectors_.
+  void trial_change(int issue, double value);
+  void accept_trial(int issue, double value);
+  // Whether the chair keeps working a text that met the rule with stand-asides (and why).
+  bool chair_keeps_drafting(std::string& reason) const;
+  // At adoption: each stand-aside joins the text or dissociates publicly (section 6 of MODEL.md).
+  void settle_dissociations();
   // Throws RunError when a utility, threshold, position or draft is not finite: no NaN may
   // reach a trace, whatever the scenario.
   void check_finite() const;
@@ -162,8 +194,12 @@ class Engine {
   Eigen::VectorXd previous_draft_;
   Eigen::VectorXd next_threshold_;
   std::vector<std::uint8_t> crossed_any_;
-  std::vector<int> order_;
   std::vector<int> new_objectors_;
+  std::vector<int> ids_order_;  // delegation indices sorted by id
+  std::vector<Candidate> candidates_;
+  std::vector<std::uint8_t> amended_;                                           // n: tabled an amendment this round
+  std::vector<std::optional<ResponseOverride::Amendment>> outside_amendments_;  // n, asked once a round
+  std::string reason_;
   std::optional<Outcome> outcome_;
   ResponseOverride* response_override_ = nullptr;
   std::vector<std::optional<Response>> fixed_responses_;  // n: this round's answers fixed by the override

@@ -99,6 +99,9 @@ struct ChairSettings {
   double bias = 0;
   bool repair = true;
   bool amendments = true;
+  // Share of the rounds before the deadline in which the chair keeps working a text that nobody
+  // objects to but some stand aside from, instead of gavelling it (0: gavel at once).
+  double patience = 0;
 };
 
 struct Fallbacks {
@@ -114,6 +117,9 @@ struct Process {
   double full_company = 0.25;
   double noise = 0;
   double amendment_step = 0.5;
+  // How far below its support threshold a delegation's utility must lie for it to dissociate
+  // publicly from an adopted text rather than join it (0: every stand-aside dissociates).
+  double dissociation_cost = 0;
   ChairSettings chair;
   Fallbacks fallbacks;
 };

@@ -27,7 +27,9 @@ class Trace : public TraceSink {
   void on_draft(const State& state, const Eigen::VectorXd* previous_draft) override;
   void on_responses(const State& state, const std::vector<std::vector<int>>& grievances) override;
   void on_change(int round, ChangeKind kind, int delegation, int issue, double from, double to, bool accepted,
-                 const std::vector<int>& new_objectors) override;
+                 const std::vector<int>& new_objectors, const std::string& reason) override;
+  void on_gavel(int round, bool gavelled, const std::string& reason) override;
+  void on_dissociation(int round, int delegation, bool joined, double utility, double support_threshold) override;
   void on_influence(int round, const Eigen::MatrixXd& before, const Eigen::MatrixXd& after) override;
   void on_chairs_summary(const std::vector<int>& moved_issues, const std::vector<Response>& responses,
                          bool adopted) override;

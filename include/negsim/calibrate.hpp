@@ -1,0 +1,99 @@
+// Calibration: fit the behavioural parameters shared by every historical case (noise, isolation
+// cost, the chair's patience, ...) by maximising the probability the model gives the recorded
+// outcomes, and test the fit out of sample (leave one case out).
+//
+//   auto cases = load_calibration_cases("scenarios/history");
+//   CalibrationResult fit = calibrate(cases, options);          // NLopt, derivative-free
+//   std::string yaml = parameters_yaml(fit, options, "...");     // what scenarios include
+//
+// Per-case facts (members, red lines, chairs, rules, stances) are never fitted. docs/MODEL.md
+// section 14 gives the objective and the scores.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "negsim/backtest.hpp"
+#include "negsim/scenario.hpp"
+
+namespace negsim {
+
+// One fitted parameter: where it lives in a scenario, its bounds and its starting value.
+struct ParameterSpec {
+  std::string key;  // as in a scenario: process.noise, process.chair.patience
+  double low = 0;
+  double high = 1;
+  double initial = 0;
+};
+
+// The parameters `negsim calibrate` fits, with their bounds.
+std::vector<ParameterSpec> default_parameter_specs();
+
+// Sets the parameters on a scenario (values in the order of `specs`).
+void apply_parameters(Scenario& scenario, const std::vector<ParameterSpec>& specs, const std::vector<double>& values);
+
+struct CalibrationCase {
+  std::string file;
+  std::string name;  // the file under the directory, without .yaml
+  Scenario scenario;
+};
+
+// The recorded cases under `directory`: scenario files with an `expected:` block that are not
+// overlays (a what-if's expected block is a prediction, not the record).
+std::vector<CalibrationCase> load_calibration_cases(const std::string& directory);
+
+struct CalibrationOptions {
+  std::uint64_t replicates = 100;  // per case and evaluation, with the same seeds every time
+  std::uint64_t master_seed = 1;
+  int threads = 0;
+  int max_evaluations = 80;
+  bool sample_uncertainty = true;
+  std::vector<ParameterSpec> specs = default_parameter_specs();
+};
+
+// How one case fares under given parameters.
+struct CaseScore {
+  BacktestResult backtest;
+  double probability = 0;  // of the recorded outcome kind
+  double log_score = 0;    // the case's term of the objective
+  double brier = 0;        // multi-class Brier score over the outcome kinds
+};
+
+struct CalibrationResult {
+  std::vector<double> values;  // in the order of the specs
+  double log_probability = 0;  // the objective at `values`
+  double initial_log_probability = 0;
+  int evaluations = 0;
+  std::vector<CaseScore> cases;  // each case under `values`
+};
+
+// Plays one case with `values` and scores it.
+CaseScore score_case(const CalibrationCase& calibration_case, const std::vector<double>& values,
+                     const CalibrationOptions& options);
+
+// Maximises the summed log score over `cases` (Nelder-Mead within the bounds, NLopt).
+CalibrationResult calibrate(const std::vector<CalibrationCase>& cases, const CalibrationOptions& options);
+
+// The fitted parameters as a parameter file scenarios include (`parameters:`).
+std::string parameters_yaml(const CalibrationResult& result, const CalibrationOptions& options,
+                            const std::vector<CalibrationCase>& cases, const std::string& provenance);
+
+struct LeaveOneOutRow {
+  std::string name;
+  std::vector<double> values;  // fitted on the other cases
+  CaseScore in_sample;         // played with the parameters fitted on all cases
+  CaseScore out_of_sample;     // played with the parameters fitted without it
+};
+
+struct LeaveOneOutResult {
+  CalibrationResult all;  // the fit on every case
+  std::vector<LeaveOneOutRow> rows;
+};
+
+LeaveOneOutResult leave_one_out(const std::vector<CalibrationCase>& cases, const CalibrationOptions& options);
+std::string leave_one_out_table(const LeaveOneOutResult& result, const CalibrationOptions& options);
+nlohmann::ordered_json leave_one_out_json(const LeaveOneOutResult& result, const CalibrationOptions& options);
+
+}  // namespace negsim

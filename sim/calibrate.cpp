@@ -1,0 +1,375 @@
+#include "negsim/calibrate.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <nlopt.hpp>
+#include <sstream>
+
+#include "negsim/errors.hpp"
+#include "negsim/sweep.hpp"
+
+namespace negsim {
+
+namespace {
+
+constexpr OutcomeKind all_outcomes[] = {OutcomeKind::consensus,
+                                        OutcomeKind::consensus_with_dissociations,
+                                        OutcomeKind::adopted_over_objections,
+                                        OutcomeKind::chairs_summary,
+                                        OutcomeKind::vote,
+                                        OutcomeKind::no_consensus};
+
+// Six decimals, trailing zeros dropped: the one rendering of a fitted value.
+std::string number_text(double value) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(6) << value;
+  std::string text = out.str();
+  while (!text.empty() && text.back() == '0') text.pop_back();
+  if (!text.empty() && text.back() == '.') text.pop_back();
+  return text == "-0" ? "0" : text;
+}
+
+double rounded(double value) {
+  return std::round(value * 1e6) / 1e6;
+}
+
+std::string percent(double share) {
+  return std::to_string(static_cast<int>(std::lround(share * 100))) + "%";
+}
+
+}  // namespace
+
+std::vector<ParameterSpec> default_parameter_specs() {
+  // Bounds: what the model's documentation allows and a historical room makes plausible.
+  return {{"process.noise", 0.0, 0.1, 0.02},
+          {"process.isolation_cost", 0.0, 0.3, 0.1},
+          {"process.full_company", 0.05, 1.0, 0.25},
+          {"process.dissociation_cost", 0.0, 0.2, 0.0},
+          {"process.chair.patience", 0.0, 1.0, 0.0}};
+}
+
+void apply_parameters(Scenario& scenario, const std::vector<ParameterSpec>& specs, const std::vector<double>& values) {
+  for (std::size_t p = 0; p < specs.size() && p < values.size(); ++p) {
+    const std::string& key = specs[p].key;
+    const double value = std::clamp(values[p], specs[p].low, specs[p].high);
+    Process& process = scenario.process;
+    if (key == "process.noise") {
+      process.noise = value;
+    } else if (key == "process.isolation_cost") {
+      process.isolation_cost = value;
+    } else if (key == "process.full_company") {
+      process.full_company = std::max(value, 1e-9);
+    } else if (key == "process.amendment_step") {
+      process.amendment_step = value;
+    } else if (key == "process.dissociation_cost") {
+      process.dissociation_cost = value;
+    } else if (key == "process.chair.patience") {
+      process.chair.patience = value;
+    } else {
+      throw RunError("cannot fit '" + key + "': not a shared behavioural parameter");
+    }
+  }
+  // A fitted value replaces any uncertainty the file declared for the same key.
+  scenario.uncertainties.erase(std::remove_if(scenario.uncertainties.begin(), scenario.uncertainties.end(),
+                                              [&specs](const Uncertainty& uncertainty) {
+                                                return std::any_of(specs.begin(), specs.end(),
+                                                                   [&uncertainty](const ParameterSpec& spec) {
+                                                                     return spec.key == uncertainty.stream_key;
+                                                                   });
+                                              }),
+                               scenario.uncertainties.end());
+}
+
+std::vector<CalibrationCase> load_calibration_cases(const std::string& directory) {
+  std::vector<CalibrationCase> cases;
+  for (const auto& file : find_scenario_files(directory)) {
+    Scenario scenario = load_scenario_file(file);
+    if (!scenario.expected.present) continue;
+    // An overlay (a `base:` file) varies a case: its expected block is a prediction.
+    const YAML::Node root = YAML::LoadFile(file);
+    if (root.IsMap() && root["base"]) continue;
+    CalibrationCase entry;
+    entry.file = file;
+    entry.name = std::filesystem::path(file).lexically_relative(directory).replace_extension().string();
+    entry.scenario = std::move(scenario);
+    cases.push_back(std::move(entry));
+  }
+  return cases;
+}
+
+CaseScore score_case(const CalibrationCase& calibration_case, const std::vector<double>& values,
+                     const CalibrationOptions& options) {
+  Scenario scenario = calibration_case.scenario;
+  apply_parameters(scenario, options.specs, values);
+  ReplicateOptions replicate_options;
+  replicate_options.master_seed = options.master_seed;  // the same seeds at every evaluation
+  replicate_options.replicates = options.replicates;
+  replicate_options.threads = options.threads;
+  replicate_options.sample_uncertainty = options.sample_uncertainty;
+  CaseScore score;
+  score.backtest = evaluate_backtest(scenario, run_replicates(scenario, replicate_options), calibration_case.file);
+  score.backtest.name = calibration_case.name;
+  const BacktestResult& result = score.backtest;
+  score.probability = result.recorded_share;
+  // A share of 0 would make the log infinite: floor it at half a replicate.
+  const double floor = 0.5 / static_cast<double>(std::max<std::int64_t>(1, result.replicates));
+  score.log_score = std::log(std::max(score.probability, floor));
+  for (const auto* checks : {&result.objectors, &result.dissociators, &result.contested_issues}) {
+    for (const auto& check : *checks) score.log_score += std::log(std::max(check.share, floor));
+  }
+  for (OutcomeKind kind : all_outcomes) {
+    const double observed = kind == result.recorded ? 1.0 : 0.0;
+    const double share = result.shares[static_cast<std::size_t>(kind)];
+    score.brier += (share - observed) * (share - observed);
+  }
+  return score;
+}
+
+namespace {
+
+struct Objective {
+  const std::vector<CalibrationCase>* cases;
+  const CalibrationOptions* options;
+  int evaluations = 0;
+};
+
+double objective_value(const std::vector<CalibrationCase>& cases, const std::vector<double>& values,
+                       const CalibrationOptions& options) {
+  double total = 0;
+  for (const auto& calibration_case : cases) total += score_case(calibration_case, values, options).log_score;
+  return total;
+}
+
+double nlopt_objective(const std::vector<double>& values, std::vector<double>& /*gradient*/, void* data) {
+  auto* objective = static_cast<Objective*>(data);
+  ++objective->evaluations;
+  return objective_value(*objective->cases, values, *objective->options);
+}
+
+}  // namespace
+
+CalibrationResult calibrate(const std::vector<CalibrationCase>& cases, const CalibrationOptions& options) {
+  const auto dimension = static_cast<unsigned>(options.specs.size());
+  std::vector<double> low;
+  std::vector<double> high;
+  std::vector<double> start;
+  std::vector<double> step;
+  for (const auto& spec : options.specs) {
+    low.push_back(spec.low);
+    high.push_back(spec.high);
+    start.push_back(std::clamp(spec.initial, spec.low, spec.high));
+    step.push_back((spec.high - spec.low) / 4);  // a first simplex wide enough to leave flat regions
+  }
+  CalibrationResult result;
+  result.initial_log_probability = objective_value(cases, start, options);
+  result.values = start;
+  result.log_probability = result.initial_log_probability;
+  if (dimension > 0 && options.max_evaluations > 0) {
+    // The objective is a step function (shares of a finite number of replicates, with the same
+    // seeds at each evaluation), flat over wide regions. So first a global, deterministic
+    // search (DIRECT-L, Gablonsky & Kelley 2001) with half the evaluations finds the region,
+    // then Nelder-Mead (Nelder & Mead 1965) refines from its best point. Both from NLopt.
+    Objective objective{&cases, &options, 0};
+    std::vector<double> values = start;
+    double best = result.initial_log_probability;
+    auto run = [&](nlopt::algorithm algorithm, int evaluations, std::vector<double>& point, double& value) {
+      if (evaluations <= 0) return;
+      nlopt::opt optimiser(algorithm, dimension);
+      optimiser.set_lower_bounds(low);
+      optimiser.set_upper_bounds(high);
+      optimiser.set_max_objective(nlopt_objective, &objective);
+      optimiser.set_maxeval(evaluations);
+      optimiser.set_xtol_abs(1e-4);
+      if (algorithm == nlopt::LN_NELDERMEAD) optimiser.set_initial_step(step);
+      try {
+        optimiser.optimize(point, value);
+      } catch (const nlopt::roundoff_limited&) {
+        // The best point found so far stands (NLopt leaves it in `point`).
+      }
+    };
+    std::vector<double> global_point = start;
+    double global_value = best;
+    const int global_evaluations = options.max_evaluations / 2;
+    run(nlopt::GN_DIRECT_L, global_evaluations, global_point, global_value);
+    if (global_value > best) {
+      values = global_point;
+      best = global_value;
+    }
+    double local_value = best;
+    std::vector<double> local_point = values;
+    run(nlopt::LN_NELDERMEAD, options.max_evaluations - objective.evaluations, local_point, local_value);
+    if (local_value > best) {
+      values = local_point;
+      best = local_value;
+    }
+    result.evaluations = objective.evaluations;
+    if (best > result.initial_log_probability) {
+      result.values = values;
+      result.log_probability = best;
+    }
+  }
+  for (const auto& calibration_case : cases)
+    result.cases.push_back(score_case(calibration_case, result.values, options));
+  return result;
+}
+
+std::string parameters_yaml(const CalibrationResult& result, const CalibrationOptions& options,
+                            const std::vector<CalibrationCase>& cases, const std::string& provenance) {
+  std::ostringstream out;
+  out << "# Written by negsim calibrate: the behavioural parameters shared by the historical cases,\n"
+      << "# fitted by maximising the probability of the recorded outcomes (docs/MODEL.md section 14).\n"
+      << "# Scenarios include it with `parameters: <this file>`; a value a scenario sets itself wins.\n"
+      << "description: >-\n  Shared behavioural parameters fitted on " << cases.size()
+      << " recorded cases. Regenerate with negsim calibrate; do not edit by hand.\n"
+      << "fitted:\n"
+      << "  provenance: \"" << provenance << "\"\n"
+      << "  replicates: " << options.replicates << "\n"
+      << "  master_seed: " << options.master_seed << "\n"
+      << "  evaluations: " << result.evaluations << "\n"
+      << "  log_probability: " << number_text(result.log_probability) << "\n"
+      << "  initial_log_probability: " << number_text(result.initial_log_probability) << "\n"
+      << "  cases:\n";
+  for (const auto& score : result.cases) {
+    out << "    - {case: " << score.backtest.name << ", recorded: " << to_string(score.backtest.recorded)
+        << ", probability: " << number_text(score.probability)
+        << ", passed: " << (score.backtest.passed() ? "true" : "false") << "}\n";
+  }
+  out << "process:\n";
+  std::string chair;
+  for (std::size_t p = 0; p < options.specs.size(); ++p) {
+    const std::string& key = options.specs[p].key;
+    const std::string prefix = "process.chair.";
+    if (key.compare(0, prefix.size(), prefix) == 0) {
+      chair += "    " + key.substr(prefix.size()) + ": " + number_text(result.values[p]) + "\n";
+    } else {
+      out << "  " << key.substr(std::string("process.").size()) << ": " << number_text(result.values[p]) << "\n";
+    }
+  }
+  if (!chair.empty()) out << "  chair:\n" << chair;
+  return out.str();
+}
+
+LeaveOneOutResult leave_one_out(const std::vector<CalibrationCase>& cases, const CalibrationOptions& options) {
+  LeaveOneOutResult result;
+  result.all = calibrate(cases, options);
+  for (std::size_t held_out = 0; held_out < cases.size(); ++held_out) {
+    std::vector<CalibrationCase> training;
+    for (std::size_t c = 0; c < cases.size(); ++c) {
+      if (c != held_out) training.push_back(cases[c]);
+    }
+    const CalibrationResult fit = calibrate(training, options);
+    LeaveOneOutRow row;
+    row.name = cases[held_out].name;
+    row.values = fit.values;
+    row.in_sample = result.all.cases[held_out];
+    row.out_of_sample = score_case(cases[held_out], fit.values, options);
+    result.rows.push_back(std::move(row));
+  }
+  return result;
+}
+
+namespace {
+
+struct Totals {
+  int passed = 0;
+  int total = 0;
+  double brier = 0;
+  double log_score = 0;
+};
+
+Totals totals(const std::vector<LeaveOneOutRow>& rows, bool out_of_sample) {
+  Totals sum;
+  for (const auto& row : rows) {
+    const CaseScore& score = out_of_sample ? row.out_of_sample : row.in_sample;
+    sum.passed += score.backtest.passed() ? 1 : 0;
+    ++sum.total;
+    sum.brier += score.brier;
+    sum.log_score += score.log_score;
+  }
+  if (sum.total > 0) sum.brier /= sum.total;
+  return sum;
+}
+
+}  // namespace
+
+std::string leave_one_out_table(const LeaveOneOutResult& result, const CalibrationOptions& options) {
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"case", "recorded", "in sample", "out of sample", "brier (in / out)", "result"});
+  for (const auto& row : result.rows) {
+    auto cell = [](const CaseScore& score) {
+      return percent(score.probability) + (score.backtest.passed() ? " pass" : " FAIL");
+    };
+    rows.push_back({row.name, to_string(row.in_sample.backtest.recorded), cell(row.in_sample), cell(row.out_of_sample),
+                    number_text(std::round(row.in_sample.brier * 1000) / 1000) + " / " +
+                        number_text(std::round(row.out_of_sample.brier * 1000) / 1000),
+                    row.out_of_sample.backtest.passed() ? "pass" : "FAIL"});
+  }
+  std::vector<std::size_t> widths(rows.front().size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+  }
+  std::ostringstream out;
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      out << row[c];
+      if (c + 1 < row.size()) out << std::string(widths[c] - row[c].size() + 2, ' ');
+    }
+    out << "\n";
+  }
+  const Totals in = totals(result.rows, false);
+  const Totals out_of = totals(result.rows, true);
+  out << "\nIn sample (fitted on all " << in.total << " cases): " << in.passed << " of " << in.total
+      << " pass, mean Brier " << number_text(std::round(in.brier * 1000) / 1000) << "\n";
+  out << "Out of sample (each case played with parameters fitted on the others): " << out_of.passed << " of "
+      << out_of.total << " pass, mean Brier " << number_text(std::round(out_of.brier * 1000) / 1000) << "\n";
+  for (const auto& row : result.rows) {
+    if (row.out_of_sample.backtest.passed()) continue;
+    out << "\n" << row.name << " (out of sample):\n";
+    for (const auto& reason : row.out_of_sample.backtest.failures()) out << "  " << reason << "\n";
+  }
+  out << "\nFitted on all cases:";
+  for (std::size_t p = 0; p < options.specs.size(); ++p) {
+    out << " " << options.specs[p].key << "=" << number_text(result.all.values[p]);
+  }
+  out << "\n(" << options.replicates << " replicates per case and evaluation, at most " << options.max_evaluations
+      << " evaluations per fit)\n";
+  return out.str();
+}
+
+nlohmann::ordered_json leave_one_out_json(const LeaveOneOutResult& result, const CalibrationOptions& options) {
+  auto parameters = [&options](const std::vector<double>& values) {
+    nlohmann::ordered_json object;
+    for (std::size_t p = 0; p < options.specs.size(); ++p) object[options.specs[p].key] = rounded(values[p]);
+    return object;
+  };
+  auto score_json = [](const CaseScore& score) {
+    return nlohmann::ordered_json{{"passed", score.backtest.passed()},
+                                  {"probability", rounded(score.probability)},
+                                  {"brier", rounded(score.brier)},
+                                  {"log_score", rounded(score.log_score)},
+                                  {"most_frequent", to_string(score.backtest.most_frequent)},
+                                  {"failures", score.backtest.failures()}};
+  };
+  nlohmann::ordered_json cases = nlohmann::ordered_json::array();
+  for (const auto& row : result.rows) {
+    cases.push_back({{"case", row.name},
+                     {"recorded", to_string(row.in_sample.backtest.recorded)},
+                     {"in_sample", score_json(row.in_sample)},
+                     {"out_of_sample", score_json(row.out_of_sample)},
+                     {"fitted_without_it", parameters(row.values)}});
+  }
+  const Totals in = totals(result.rows, false);
+  const Totals out_of = totals(result.rows, true);
+  return {{"in_sample", {{"passed", in.passed}, {"total", in.total}, {"brier", rounded(in.brier)}}},
+          {"out_of_sample", {{"passed", out_of.passed}, {"total", out_of.total}, {"brier", rounded(out_of.brier)}}},
+          {"fitted_on_all", parameters(result.all.values)},
+          {"replicates", options.replicates},
+          {"max_evaluations", options.max_evaluations},
+          {"cases", cases}};
+}
+
+}  // namespace negsim

@@ -1,0 +1,144 @@
+// Shared parameter files, the fit of the shared behavioural parameters (negsim calibrate) and
+// the out-of-sample backtest (negsim backtest --leave-one-out).
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "negsim/calibrate.hpp"
+#include "negsim/errors.hpp"
+#include "test_support.hpp"
+
+using test_support::run_command;
+using test_support::temporary_directory;
+
+namespace {
+
+void write(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+}
+
+// Three delegations; the flanks stand aside from the compromise in round 1 and come round by
+// round 4 (test_chair.cpp). The record says plain consensus.
+const char* const flanks_case = R"(
+title: Flanks
+parameters: parameters/shared.yaml
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: left, power: 1, positions: {a: 0.2}, outside_option: 0}
+  - {id: centre, power: 2, positions: {a: 0.5}, outside_option: 0}
+  - {id: right, power: 1, positions: {a: 0.8}, outside_option: 0}
+process:
+  max_rounds: 5
+expected:
+  outcome: consensus
+)";
+
+}  // namespace
+
+TEST_CASE("a parameter file sets the shared behaviour; the scenario's own values win", "[calibrate][parameters]") {
+  const auto directory = temporary_directory("parameters");
+  std::filesystem::create_directories(directory / "parameters");
+  write(directory / "parameters" / "shared.yaml",
+        "process:\n  noise: 0.03\n  isolation_cost: 0.2\n  dissociation_cost: 0.05\n  chair:\n    patience: 0.4\n");
+  write(directory / "case.yaml", flanks_case);
+  const auto scenario = negsim::load_scenario_file((directory / "case.yaml").string());
+  CHECK(scenario.process.noise == Approx(0.03));
+  CHECK(scenario.process.isolation_cost == Approx(0.2));
+  CHECK(scenario.process.dissociation_cost == Approx(0.05));
+  CHECK(scenario.process.chair.patience == Approx(0.4));
+  CHECK(scenario.process.max_rounds == 5);  // the scenario's own
+  std::string own = flanks_case;
+  const std::string rounds = "  max_rounds: 5\n";
+  own.replace(own.find(rounds), rounds.size(), rounds + "  noise: 0.01\n  chair: {patience: 0.9}\n");
+  write(directory / "own.yaml", own);
+  const auto overriding = negsim::load_scenario_file((directory / "own.yaml").string());
+  CHECK(overriding.process.noise == Approx(0.01));
+  CHECK(overriding.process.chair.patience == Approx(0.9));
+  CHECK(overriding.process.isolation_cost == Approx(0.2));
+
+  SECTION("a key that is not a shared behavioural parameter is an error naming the parameter file") {
+    write(directory / "parameters" / "shared.yaml", "process:\n  max_rounds: 3\n");
+    try {
+      negsim::load_scenario_file((directory / "case.yaml").string());
+      FAIL("no error");
+    } catch (const negsim::InputError& error) {
+      const std::string message = error.what();
+      CHECK(message.find("parameters/shared.yaml:2:3") != std::string::npos);
+      CHECK(message.find("max_rounds") != std::string::npos);
+    }
+  }
+  SECTION("a value out of range is reported at its line in the parameter file") {
+    write(directory / "parameters" / "shared.yaml", "process:\n  noise: 0.9\n");
+    try {
+      negsim::load_scenario_file((directory / "case.yaml").string());
+      FAIL("no error");
+    } catch (const negsim::InputError& error) {
+      const std::string message = error.what();
+      CHECK(message.find("shared.yaml:2:10") != std::string::npos);
+      CHECK(message.find("process.noise") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("calibration raises the probability of the recorded outcome", "[calibrate]") {
+  const auto directory = temporary_directory("calibrate");
+  std::filesystem::create_directories(directory / "parameters");
+  write(directory / "parameters" / "shared.yaml", "process:\n  noise: 0\n");
+  write(directory / "case.yaml", flanks_case);
+  const auto cases = negsim::load_calibration_cases(directory.string());
+  REQUIRE(cases.size() == 1);
+  negsim::CalibrationOptions options;
+  options.replicates = 10;
+  options.max_evaluations = 40;
+  options.threads = 1;
+  // Without patience or a cost of dissociating, the flanks dissociate: the record is missed.
+  const auto before = negsim::score_case(cases[0], {0.0, 0.1, 0.25, 0.0, 0.0}, options);
+  CHECK(before.probability == 0);
+  CHECK_FALSE(before.backtest.passed());
+  const auto fit = negsim::calibrate(cases, options);
+  CHECK(fit.log_probability > fit.initial_log_probability);
+  REQUIRE(fit.cases.size() == 1);
+  CHECK(fit.cases[0].probability == 1);
+  CHECK(fit.cases[0].brier == 0);
+  // The same seeds at every evaluation: the objective is a function of the parameters.
+  const auto again = negsim::score_case(cases[0], fit.values, options);
+  CHECK(again.log_score == fit.cases[0].log_score);
+
+  SECTION("negsim calibrate writes the parameter file and never overwrites a file it did not write") {
+    const auto output = directory / "parameters" / "fitted.yaml";  // not a case: under parameters/
+    const auto command = test_support::negsim_binary() + " calibrate " + directory.string() +
+                         " --replicates 10 --evaluations 20 --threads 1 --output " + output.string();
+    const auto written = run_command(command);
+    CHECK(written.exit_code == 0);
+    const std::string text = test_support::read_text(output.string());
+    CHECK(text.rfind("# Written by negsim calibrate", 0) == 0);
+    CHECK(text.find("  chair:\n    patience: ") != std::string::npos);
+    CHECK(run_command(command).exit_code == 0);  // its own file: rewritten
+    write(output, "my notes\n");
+    const auto refused = run_command(command);
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.output.find("not written by negsim calibrate") != std::string::npos);
+    CHECK(test_support::read_text(output.string()) == "my notes\n");
+  }
+}
+
+TEST_CASE("backtest --leave-one-out reports out-of-sample passes and Brier scores", "[calibrate][cli]") {
+  const auto result = run_command(test_support::negsim_binary() + " backtest --leave-one-out " +
+                                  test_support::source_path("scenarios/history") +
+                                  " --replicates 10 --evaluations 8 --threads 2 --format json");
+  INFO(result.output);
+  REQUIRE((result.exit_code == 0 || result.exit_code == 1));
+  const auto report = nlohmann::json::parse(result.output);
+  const auto& out_of_sample = report.at("out_of_sample");
+  CHECK(out_of_sample.at("total") == 6);  // the six recorded cases; what-if overlays are not cases
+  CHECK(out_of_sample.at("passed").get<int>() <= 6);
+  CHECK(out_of_sample.at("brier").get<double>() >= 0);
+  CHECK(report.at("in_sample").at("total") == 6);
+  CHECK(report.at("cases").size() == 6);
+  CHECK(report.at("cases")[0].at("out_of_sample").contains("probability"));
+  CHECK(result.exit_code == (out_of_sample.at("passed") == 6 ? 0 : 1));
+}

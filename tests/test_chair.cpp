@@ -1,0 +1,140 @@
+// The chair's decisions (docs/MODEL.md sections 6 and 8): when to gavel a text some stand aside
+// from, whether a stand-aside dissociates publicly, and which repair or amendment to make when
+// several objectors pull apart.
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "negsim/engine.hpp"
+#include "negsim/trace.hpp"
+#include "test_support.hpp"
+
+using test_support::scenario_from;
+
+namespace {
+
+// Three delegations on one paragraph. The compromise lands at 0.5; the two flanks have
+// utility 0.7 there, below their opening support threshold 0.85 and far above their blocking
+// threshold (outside option 0): in round 1 nobody objects and both flanks stand aside. Their
+// thresholds concede to 0.6 by round 5 (0.6625 in round 4), so a chair that keeps the text on
+// the table wins them over.
+const char* const flanks_standing_aside = R"(
+title: Flanks standing aside
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: left, power: 1, positions: {a: 0.2}, outside_option: 0}
+  - {id: centre, power: 2, positions: {a: 0.5}, outside_option: 0}
+  - {id: right, power: 1, positions: {a: 0.8}, outside_option: 0}
+process:
+  max_rounds: 5
+)";
+
+// Two camps with red lines that do not overlap on paragraph a, each objecting to a different
+// paragraph of the opening draft, in a room of two heavier delegations without red lines.
+// `hawk` wants a at 0.05 at most, which `dove` (a >= 0.1) cannot accept; `dove` wants b at
+// 0.6 at least, which costs the room little and `hawk` accepts (b <= 0.9). Meeting dove
+// costs the room less than meeting hawk, and once dove is met, meeting hawk would make dove
+// object again: hawk is the one that holds out, whatever the powers.
+std::string two_camps(double hawk_power, double dove_power) {
+  return R"(
+title: Two camps
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+  - {id: b, title: B, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: room_one, power: 10, positions: {a: 0.5, b: 0.5}, outside_option: 0}
+  - {id: room_two, power: 10, positions: {a: 0.5, b: 0.5}, outside_option: 0}
+  - id: hawk
+    power: )" +
+         std::to_string(hawk_power) +
+         R"(
+    positions: {a: 0.0, b: 0.5}
+    outside_option: 0
+    red_lines: {a: {max: 0.05}, b: {max: 0.9}}
+  - id: dove
+    power: )" +
+         std::to_string(dove_power) +
+         R"(
+    positions: {a: 0.6, b: 0.8}
+    outside_option: 0
+    red_lines: {a: {min: 0.1}, b: {min: 0.6}}
+process:
+  max_rounds: 4
+)";
+}
+
+std::vector<std::string> objector_ids(const negsim::Scenario& scenario, const negsim::Outcome& outcome) {
+  std::vector<std::string> ids;
+  for (const auto& record : outcome.objectors) {
+    ids.push_back(scenario.delegations[static_cast<std::size_t>(record.delegation)].id);
+  }
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("a chair with rounds left wins over those standing aside instead of gavelling", "[chair][gavel]") {
+  SECTION("an impatient chair gavels at once: both flanks dissociate") {
+    const auto scenario = scenario_from(flanks_standing_aside);
+    const auto outcome = negsim::simulate(scenario, 1);
+    CHECK(outcome.kind == negsim::OutcomeKind::consensus_with_dissociations);
+    CHECK(outcome.decided_round == 0);
+    CHECK(outcome.dissociators.size() == 2);
+  }
+  SECTION("a patient chair keeps the text on the table until the flanks can join it") {
+    const auto scenario = scenario_from(flanks_standing_aside, {"process.chair.patience=1"});
+    negsim::Trace trace(scenario);
+    negsim::Engine engine(scenario, 1, &trace);
+    const auto& outcome = engine.run();
+    CHECK(outcome.kind == negsim::OutcomeKind::consensus);
+    CHECK(outcome.decided_round == 3);  // round 4, threshold 0.6625 <= 0.7
+    CHECK(outcome.dissociators.empty());
+    const std::string text = trace.jsonl();
+    CHECK(text.find(R"("event":"gavel","round":1,"gavelled":false)") != std::string::npos);
+  }
+  SECTION("patience is a share of the rounds: half of four rounds is two") {
+    const auto scenario = scenario_from(flanks_standing_aside, {"process.chair.patience=0.5"});
+    const auto outcome = negsim::simulate(scenario, 1);
+    CHECK(outcome.kind == negsim::OutcomeKind::consensus_with_dissociations);
+    CHECK(outcome.decided_round == 2);
+  }
+  SECTION("a delegation that cannot be won over dissociates at the end, with cause") {
+    // right holds its bar (sincere, 0.85): the chair waits to the last round, then gavels.
+    const auto scenario =
+        scenario_from(flanks_standing_aside, {"process.chair.patience=1", "delegations.right.agent.model=sincere"});
+    const auto outcome = negsim::simulate(scenario, 1);
+    CHECK(outcome.kind == negsim::OutcomeKind::consensus_with_dissociations);
+    CHECK(outcome.decided_round == 4);
+    REQUIRE(outcome.dissociators.size() == 1);
+    CHECK(scenario.delegations[static_cast<std::size_t>(outcome.dissociators[0].delegation)].id == "right");
+  }
+  SECTION("a dissociation has a cost: a small shortfall joins the text rather than dissociate publicly") {
+    // 0.85 - 0.7 = 0.15 below the threshold: a cost of 0.2 makes both join, 0.1 does not.
+    auto joined = negsim::simulate(scenario_from(flanks_standing_aside, {"process.dissociation_cost=0.2"}), 1);
+    CHECK(joined.kind == negsim::OutcomeKind::consensus);
+    CHECK(joined.decided_round == 0);
+    auto kept = negsim::simulate(scenario_from(flanks_standing_aside, {"process.dissociation_cost=0.1"}), 1);
+    CHECK(kept.kind == negsim::OutcomeKind::consensus_with_dissociations);
+  }
+}
+
+TEST_CASE("a two-camp deadlock ends with the objector that holds out, whatever the powers", "[chair][repair]") {
+  for (const auto& [hawk_power, dove_power] : {std::pair{1.0, 3.0}, std::pair{3.0, 1.0}}) {
+    CAPTURE(hawk_power, dove_power);
+    const auto scenario = scenario_from(two_camps(hawk_power, dove_power));
+    negsim::Trace trace(scenario);
+    negsim::Engine engine(scenario, 1, &trace);
+    const auto& outcome = engine.run();
+    CHECK(outcome.kind == negsim::OutcomeKind::no_consensus);
+    CHECK(objector_ids(scenario, outcome) == std::vector<std::string>{"hawk"});
+    // The trace says why the chair met dove first.
+    const std::string text = trace.jsonl();
+    const auto repair = text.find(R"("event":"repair","round":1,"delegation":"dove","issue":"b")");
+    REQUIRE(repair != std::string::npos);
+    const auto line_end = text.find('\n', repair);
+    const std::string line = text.substr(repair, line_end - repair);
+    CHECK(line.find(R"("accepted":true)") != std::string::npos);
+    CHECK(line.find(R"("reason":"best of )") != std::string::npos);
+  }
+}
