@@ -398,7 +398,7 @@ std::vector<std::string> remove_stale_outputs(const std::string& parent) {
   return removed;
 }
 
-StagedDirectory::StagedDirectory(std::string target, bool replace, bool unique_name) {
+StagedDirectory::StagedDirectory(const std::string& target, bool replace, bool unique_name) {
   static std::atomic<unsigned> counter{0};
   fs::path path = fs::path(target).lexically_normal();
   if (!path.has_filename() && path.has_parent_path() && path != path.root_path()) path = path.parent_path();
