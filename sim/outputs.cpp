@@ -409,9 +409,12 @@ std::vector<std::string> remove_stale_outputs(const std::string& parent) {
     const std::string name = path.filename().string();
     bool stale = false;
     if (const long pid = staging_pid(name); pid > 0) {
-      // The process named is the one that made it (a directory moved aside keeps the marker of
-      // the run that wrote it); the marker says it is negsim's.
-      stale = pid != getpid() && is_regular(path / output_marker) && !process_alive(pid);
+      // The process named is the one that made it; the marker says it is negsim's and was
+      // written on this host (a staging directory's by that very process; a directory moved
+      // aside keeps the marker of the run that wrote it).
+      const long writer = owner_pid(path / output_marker);
+      const bool ours = name.find(".tmp-") != std::string::npos ? writer == pid : writer > 0;
+      stale = pid != getpid() && ours && !process_alive(pid);
     } else if (name.size() > 7 && name[0] == '.' && name.compare(name.size() - 6, 6, ".claim") == 0) {
       stale = stale_claim(path);
     }
@@ -422,7 +425,7 @@ std::vector<std::string> remove_stale_outputs(const std::string& parent) {
   return removed;
 }
 
-StagedDirectory::StagedDirectory(std::string target, bool replace, bool unique_name) {
+StagedDirectory::StagedDirectory(const std::string& target, bool replace, bool unique_name) {
   static std::atomic<unsigned> counter{0};
   fs::path path = fs::path(target).lexically_normal();
   if (!path.has_filename() && path.has_parent_path() && path != path.root_path()) path = path.parent_path();

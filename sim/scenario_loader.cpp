@@ -653,12 +653,12 @@ class Unsharer {
   std::unordered_map<int, std::vector<YAML::Node>> seen_;
 };
 
-void unshare(YAML::Node root, const std::set<int>& anchored) {
+void unshare(const YAML::Node& root, const std::set<int>& anchored) {
   if (anchored.empty()) return;
   Unsharer(&anchored).walk(root);
 }
 
-void unshare_all(YAML::Node root) {
+void unshare_all(const YAML::Node& root) {
   Unsharer(nullptr).walk(root);
 }
 

@@ -72,7 +72,7 @@ double position_of(const negsim::Scenario& scenario, const std::string& delegati
 
 // ------------------------------------------------------------------------------ data loss
 
-TEST_CASE("--force never deletes a directory negsim did not write", "[safety][outputs]") {
+TEST_CASE("run and sweep with --force never delete a directory negsim did not write", "[safety][outputs]") {
   const auto directory = test_support::temporary_directory("force");
   const auto scenario = directory / "s.yaml";
   fs::copy_file(base_scenario, scenario);

@@ -94,14 +94,17 @@ int play_command(const std::vector<std::string>& arguments) {
     for (const auto& decision : player.decisions()) decisions.push_back(decision);
     meta["play"] = {{"as", scenario.delegations[static_cast<std::size_t>(seat)].id}, {"decisions", decisions}};
     std::string jsonl;
-    for (const auto& event : negsim::play_events(trace.events(), scenario, player)) jsonl += negsim::tidy_json_numbers(event.dump()) + "\n";
-    negsim::write_directory_atomically(directory,
-                                       {{"trace.jsonl", jsonl},
-                                        {"rounds.csv", trace.rounds_csv()},
-                                        {"summary.json", negsim::tidy_json_numbers(summary.dump(2)) + "\n"},
-                                        {"meta.json", meta.dump(2) + "\n"},
-                                        {"draft.md", negsim::draft_markdown(scenario, outcome)}},
-                                       values.count("force") > 0);
+    for (const auto& event : negsim::play_events(trace.events(), scenario, player)) {
+      jsonl += negsim::tidy_json_numbers(event.dump()) + "\n";
+    }
+    // A default directory taken meanwhile by another run gets a suffix (the one written is returned).
+    directory = negsim::write_directory_atomically(directory,
+                                                   {{"trace.jsonl", jsonl},
+                                                    {"rounds.csv", trace.rounds_csv()},
+                                                    {"summary.json", negsim::tidy_json_numbers(summary.dump(2)) + "\n"},
+                                                    {"meta.json", meta.dump(2) + "\n"},
+                                                    {"draft.md", negsim::draft_markdown(scenario, outcome)}},
+                                                   values.count("force") > 0, out_directory.empty());
   }
   std::cout << "\n" << negsim::text_summary(scenario, outcome, directory);
   if (!directory.empty()) std::cout << "See it drawn: negsim report " << directory << "\n";

@@ -54,9 +54,9 @@ int run_command(const std::vector<std::string>& arguments) {
       "sample", "draw the scenario's declared uncertainty once, using the seed")(
       "out", po::value<std::string>(&out_directory), "write the run into this directory (must not exist)")(
       "results", po::value<std::string>(&results_root)->default_value("results"), "root for default run directories")(
-      "force", "with --out: replace an existing directory")("no-write", "print the outcome only; write no files")(
-      "quiet,q", "print nothing on success")("format", po::value<std::string>(&format)->default_value("text"),
-                                             "printed summary: text or json")(
+      "force", "with --out: replace an existing run directory (one negsim wrote: it holds .negsim-output)")(
+      "no-write", "print the outcome only; write no files")("quiet,q", "print nothing on success")(
+      "format", po::value<std::string>(&format)->default_value("text"), "printed summary: text or json")(
       "narrate", "tell the negotiation round by round, as a story, before the summary");
   LimitOptions limit_options;
   const po::options_description limits_description = limit_options.describe();

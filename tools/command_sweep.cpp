@@ -147,7 +147,7 @@ bool prepare_sweep(const std::vector<std::string>& arguments, const ProcessGroup
       "block", po::value<std::uint64_t>(&block)->default_value(512),
       "under mpirun: replicates per work unit handed to a rank (results do not depend on it)")(
       "results", po::value<std::string>(&results_root)->default_value("results"), "root for default directories")(
-      "force", "with --out: replace an existing directory (or interrupted sweep)")(
+      "force", "with --out: replace an existing sweep directory negsim wrote (or an interrupted sweep)")(
       "quiet,q", "no progress bar, no table")("format", po::value<std::string>(&setup.format)->default_value("text"),
                                               "printed summary: text or json");
   LimitOptions limit_options;

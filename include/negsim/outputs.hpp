@@ -49,7 +49,7 @@ inline constexpr const char* output_marker = ".negsim-output";
 // the old one, so a failure leaves the old results intact.
 class StagedDirectory {
  public:
-  StagedDirectory(std::string target, bool replace, bool unique_name = false);
+  StagedDirectory(const std::string& target, bool replace, bool unique_name = false);
   ~StagedDirectory();
   StagedDirectory(const StagedDirectory&) = delete;
   StagedDirectory& operator=(const StagedDirectory&) = delete;
