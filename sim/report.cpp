@@ -463,6 +463,26 @@ std::size_t count_of(const std::vector<bool>& flags) {
   return static_cast<std::size_t>(std::count(flags.begin(), flags.end(), true));
 }
 
+// A `negsim room` session: each team's answer per round beside what the model would have answered
+// in its place (meta.json's room.decisions).
+json room_debrief(const json& meta, const Naming& naming) {
+  if (!meta["room"].is_object()) return nullptr;
+  const json decisions = object_member(meta["room"], "decisions");
+  json rows = json::array();
+  for (const auto& [id, rounds] : decisions.items()) {
+    if (!rounds.is_array()) continue;
+    for (const auto& row : rounds) {
+      if (!row.is_object()) continue;
+      rows.push_back({{"delegation", naming.name(id)},
+                      {"round", row.value("round", 0)},
+                      {"response", string_field(row, "response")},
+                      {"by", string_field(row, "by")},
+                      {"model_answer", string_field(row, "model_answer")}});
+    }
+  }
+  return rows;
+}
+
 json run_report_data(const fs::path& directory, const json& summary, const json& meta, const ReportOptions& options) {
   const fs::path trace_path = directory / "trace.jsonl";
   const std::vector<json> events = read_trace_file(trace_path.string());
@@ -838,6 +858,7 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
   if (meta.contains("play") && meta["play"].is_object()) narration.player = string_field(meta["play"], "as");
   data["narration"] = narrate(events, scenario, narration);
   data["provenance"] = provenance_of(meta, summary, directory.string());
+  if (meta.contains("room")) data["room"] = room_debrief(meta, naming);
   return data;
 }
 
@@ -1008,6 +1029,21 @@ void render_notes(std::ostringstream& page, const json& data) {
 void render_figure(std::ostringstream& page, const std::string& id, const std::string& caption) {
   page << "<figure><div class=\"chart\" id=\"" << id << "\"></div><figcaption>" << escape_html(caption)
        << "</figcaption></figure>\n";
+}
+
+void render_room_debrief(std::ostringstream& page, const json& data) {
+  if (!data.contains("room") || !data["room"].is_array()) return;
+  page << "<section id=\"room-debrief\"><h2>The class and the model</h2>\n<p class=\"hint\">Each team's answer "
+          "per round, and what the model would have answered in its place with everything else as it was.</p>\n"
+          "<div class=\"table-wrap\"><table><tr><th>Delegation</th><th>Round</th><th>Answer</th><th>By</th>"
+          "<th>The model would have</th></tr>\n";
+  for (const auto& row : data["room"]) {
+    const bool team = text_of(row, "by") == "team";
+    page << "<tr><td>" << escape_html(text_of(row, "delegation")) << "</td><td>" << row.value("round", 0) << "</td><td>"
+         << escape_html(text_of(row, "response")) << "</td><td>" << (team ? "team" : "model (no answer in time)")
+         << "</td><td>" << escape_html(text_of(row, "model_answer")) << "</td></tr>\n";
+  }
+  page << "</table></div></section>\n";
 }
 
 void render_run_body(std::ostringstream& page, const json& data) {
@@ -1267,6 +1303,7 @@ std::string report_html(const json& data) {
   } else {
     render_run_body(page, data);
   }
+  if (!sweep) render_room_debrief(page, data);
   render_footer(page, data);
   page << "<script type=\"application/json\" id=\"negsim-data\">" << json_for_script_element(data) << "</script>\n"
        << "<script>\n"

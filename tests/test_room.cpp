@@ -5,6 +5,8 @@
 #include <httplib.h>
 #undef _res  // <resolv.h>, through httplib.h, defines it; Eigen uses it as a name
 
+#include <signal.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -631,6 +633,40 @@ TEST_CASE("docs/TEACHING.md's whole-class walkthrough runs as written", "[room][
   // Debrief with the report.
   result = run_command(in_work + negsim + " report " + quoted(directory.string()));
   CHECK(result.exit_code == 0);
-  CHECK(fs::exists(directory / "report.html"));
+  REQUIRE(fs::exists(directory / "report.html"));
+  const std::string report = read_text((directory / "report.html").string());
+  CHECK(report.find("The class and the model") != std::string::npos);  // the debrief table
+  fs::remove_all(work);
+}
+
+TEST_CASE("room: Ctrl-C writes what was played as an interrupted run and exits 130", "[room]") {
+  const auto work = test_support::temporary_directory("room-interrupt");
+  const auto output = work / "room.out";
+  const auto directory = work / "session";
+  std::system(("(" + test_support::negsim_binary() + " room " + source_path(teaching) +
+               " --seats south --port 0 --start --out " + quoted(directory.string()) + " > " + quoted(output.string()) +
+               " 2>&1 & echo $! > " + quoted((work / "pid").string()) + "; wait $!; echo \"exit=$?\" >> " +
+               quoted(output.string()) + ") &")
+                  .c_str());
+  std::string printed;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (printed.find("Ctrl-C") == std::string::npos && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    printed = read_text(output.string());
+  }
+  REQUIRE(printed.find("Round 1 is open") != std::string::npos);
+  const int pid = std::stoi(read_text((work / "pid").string()));
+  REQUIRE(pid > 0);
+  ::kill(pid, SIGINT);
+  while (printed.find("exit=") == std::string::npos && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    printed = read_text(output.string());
+  }
+  INFO(printed);
+  CHECK(printed.find("exit=130") != std::string::npos);
+  CHECK(printed.find("interrupted by signal 2 after round 1") != std::string::npos);
+  const json meta = json::parse(read_text((directory / "meta.json").string()));
+  CHECK(meta["interrupted"] == true);
+  CHECK(meta["room"]["decisions"]["south"][0]["by"] == "model");
   fs::remove_all(work);
 }

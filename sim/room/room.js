@@ -244,6 +244,28 @@
     }
   }
 
+  // What the text is worth to the seat against its thresholds, in words and on a bar.
+  function renderNumbers(box, seat) {
+    const numbers = element('p', null, 'numbers');
+    numbers.textContent = 'This text is worth ' + fixed2(seat.utility) + ' to you. You support at ' +
+      fixed2(seat.support_threshold) + ' or more this round; you block below ' + fixed2(seat.blocking_alone) +
+      ' when objecting alone (below ' + fixed2(seat.blocking_with_others) + ' with others beside you).';
+    box.appendChild(numbers);
+    const meter = element('div', null, 'meter');
+    meter.setAttribute('aria-hidden', 'true');
+    const mark = (value, className) => {
+      const tick = element('span', null, className);
+      tick.style.left = Math.max(0, Math.min(100, value * 100)) + '%';
+      meter.appendChild(tick);
+    };
+    mark(seat.blocking_alone, 'mark block');
+    mark(seat.support_threshold, 'mark support');
+    mark(seat.utility, 'mark utility');
+    box.appendChild(meter);
+    box.appendChild(element('p', 'On the bar from 0 to 1: the solid mark is what the text is worth to you, the dashed ' +
+      'one your support threshold, the dotted one where you block alone.', 'meta'));
+  }
+
   function renderSeat() {
     const seat = state.seat;
     if (!seat || !seat.id) {
@@ -257,26 +279,13 @@
       formRound = key;
       const box = section('answer', seat.name + ': your answer');
       renderAnswerForm(box);
-      const numbers = element('p', null, 'numbers');
-      numbers.textContent = 'This text is worth ' + fixed2(seat.utility) + ' to you. You support at ' +
-        fixed2(seat.support_threshold) + ' or more this round; you block below ' + fixed2(seat.blocking_alone) +
-        ' when objecting alone (below ' + fixed2(seat.blocking_with_others) + ' with others beside you).';
-      box.appendChild(numbers);
-      const meter = element('div', null, 'meter');
-      meter.setAttribute('aria-hidden', 'true');
-      const mark = (value, className) => {
-        const tick = element('span', null, className);
-        tick.style.left = Math.max(0, Math.min(100, value * 100)) + '%';
-        meter.appendChild(tick);
-      };
-      mark(seat.blocking_alone, 'mark block');
-      mark(seat.support_threshold, 'mark support');
-      mark(seat.utility, 'mark utility');
-      box.appendChild(meter);
-      box.appendChild(element('p', 'On the bar from 0 to 1: the solid mark is what the text is worth to you, the dashed ' +
-        'one your support threshold, the dotted one where you block alone.', 'meta'));
+      if (state.phase !== 'waiting') renderNumbers(box, seat);
       const text = section('text', state.phase === 'ended' ? 'The final text' : 'The text on the table');
-      renderDraft(text, state.room.draft, state.phase === 'ended' ? null : seat.stance);
+      if (state.phase === 'waiting') {
+        text.appendChild(element('p', 'The chair tables the text when the teacher starts the session.', 'hint'));
+      } else {
+        renderDraft(text, state.room.draft, state.phase === 'ended' ? null : seat.stance);
+      }
       const room = section('last', 'The room');
       renderAnswers(room, state.room.last_round);
       const brief = section('brief', 'Your brief');
