@@ -24,4 +24,17 @@ InputError::InputError(std::string file, int line, int column, std::string key_p
       key_path_(std::move(key_path)),
       message_(std::move(message)) {}
 
+namespace {
+std::string joined_message(const std::vector<InputError>& problems) {
+  std::string text = problems.front().message();
+  for (std::size_t j = 1; j < problems.size(); ++j) text += std::string("\n") + problems[j].what();
+  return text;
+}
+}  // namespace
+
+InputErrors::InputErrors(std::vector<InputError> problems)
+    : InputError(problems.front().file(), problems.front().line(), problems.front().column(),
+                 problems.front().key_path(), joined_message(problems)),
+      problems_(std::move(problems)) {}
+
 }  // namespace negsim

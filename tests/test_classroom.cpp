@@ -11,6 +11,7 @@
 #include <regex>
 #include <sstream>
 
+#include "negsim/errors.hpp"
 #include "negsim/format.hpp"
 #include "negsim/narrate.hpp"
 #include "negsim/scenario.hpp"
@@ -530,5 +531,29 @@ TEST_CASE("docs/TEACHING.md's walkthrough runs exactly as written, and prints wh
     page_text = std::regex_replace(page_text, std::regex(entity), character);
   }
   CHECK(page_text.find(terminal_story.substr(start, 300)) != std::string::npos);
+  fs::remove_all(work);
+}
+
+TEST_CASE("validate reports every independent problem of a file in one run", "[classroom][cli][validate]") {
+  const auto work = test_support::temporary_directory("classroom-validate");
+  std::string text = read_text(source_path("scenarios/teaching/three-delegations.yaml"));
+  text.replace(text.find("power: 2 "), 9, "power: -2 ");  // North
+  const std::string east = "outside_option: 0.3\n    notes: \"A third riparian";
+  REQUIRE(text.find(east) != std::string::npos);
+  text.replace(text.find(east), 19, "outside_option: 9");  // East
+  const auto yaml = work / "two-problems.yaml";
+  std::ofstream(yaml) << text;
+  const auto result = run_command(negsim_command() + " validate " + quoted(yaml.string()));
+  INFO(result.output);
+  CHECK(result.exit_code == 2);
+  CHECK(result.output.find("delegations[0].power: -2 is out of range") != std::string::npos);
+  CHECK(result.output.find("delegations[2].outside_option: 9 is out of range") != std::string::npos);
+  try {
+    (void)negsim::load_scenario_file(yaml.string());
+    FAIL("the scenario loaded");
+  } catch (const negsim::InputErrors& errors) {
+    CHECK(errors.problems().size() == 2);
+    CHECK(errors.key_path() == "delegations[0].power");
+  }
   fs::remove_all(work);
 }
