@@ -10,7 +10,8 @@ std::string format_input_error(const std::string& file, int line, int column, co
                                const std::string& message) {
   // No position when there is none (line 0): a --set option or a directory has no lines, and
   // "MISSING-DIR:0:0:" or "--set a=b:1:1:" would show the user text they never typed.
-  std::string text = file + (line > 0 ? ":" + std::to_string(line) + ":" + std::to_string(std::max(column, 1)) : "") + ": ";
+  std::string text =
+      file + (line > 0 ? ":" + std::to_string(line) + ":" + std::to_string(std::max(column, 1)) : "") + ": ";
   if (!key_path.empty()) text += key_path + ": ";
   return text + message;
 }

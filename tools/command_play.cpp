@@ -94,7 +94,8 @@ int play_command(const std::vector<std::string>& arguments) {
     for (const auto& decision : player.decisions()) decisions.push_back(decision);
     meta["play"] = {{"as", scenario.delegations[static_cast<std::size_t>(seat)].id}, {"decisions", decisions}};
     std::string jsonl;
-    for (const auto& event : negsim::play_events(trace.events(), scenario, player)) jsonl += negsim::tidy_json_numbers(event.dump()) + "\n";
+    for (const auto& event : negsim::play_events(trace.events(), scenario, player))
+      jsonl += negsim::tidy_json_numbers(event.dump()) + "\n";
     negsim::write_directory_atomically(directory,
                                        {{"trace.jsonl", jsonl},
                                         {"rounds.csv", trace.rounds_csv()},
