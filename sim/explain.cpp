@@ -527,8 +527,8 @@ std::string explanation_text(const Scenario& scenario, const Explanation& explan
   if (!explanation.joint_changes.empty()) {
     out << "\nChanges made together (each red line in the group relaxed by the same amount):\n";
     for (const auto& change : explanation.joint_changes) {
-      out << "  " << change.description << " relaxed by " << format(outward(0.0, change.shift)) << ": " << to_string(change.outcome)
-          << "\n";
+      out << "  " << change.description << " relaxed by " << format(outward(0.0, change.shift)) << ": "
+          << to_string(change.outcome) << "\n";
     }
   } else if (!adopted) {
     out << "\nNo group of red lines relaxed together (all objectors, a bloc, one issue) flips it either.\n";

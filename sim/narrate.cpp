@@ -126,7 +126,8 @@ struct RoundRecord {
   std::vector<const json*> closing;  // chairs_summary, vote and end events after this round
 
   bool played() const {
-    return std::any_of(responses.begin(), responses.end(), [](const ResponseRecord& response) { return response.player; });
+    return std::any_of(responses.begin(), responses.end(),
+                       [](const ResponseRecord& response) { return response.player; });
   }
 
   bool any_accepted() const {

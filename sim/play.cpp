@@ -225,7 +225,9 @@ PlaySeat::AmendmentChoice PlaySeat::ask_amendment(const State& state, const std:
           "Move it to (0 to 1" +
           (offer_suggestion ? "; Enter for " + two_decimals(suggested) + ", a step toward your position" : "") +
           "; \"back\" to go back) > ");
-      if (!line) return offer_suggestion ? AmendmentChoice{Amendment{issue, suggested}, false} : AmendmentChoice{std::nullopt, true};
+      if (!line)
+        return offer_suggestion ? AmendmentChoice{Amendment{issue, suggested}, false}
+                                : AmendmentChoice{std::nullopt, true};
       value_text = lower_trimmed(*line);
       if (value_text.empty() && offer_suggestion) value_text = two_decimals(suggested);
       if (value_text == "back" || value_text == "b" || value_text == "cancel" || value_text == "c") return {};

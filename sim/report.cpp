@@ -440,10 +440,10 @@ json provenance_of(const json& meta, const json& summary, const std::string& dir
 // A report stays small and quick to open at any size (193 delegations x 40 paragraphs x 100
 // rounds: under 5 MB, drawn in a few seconds): what cannot be drawn readably is sampled or
 // aggregated, and the page says so. The run directory keeps every value.
-constexpr std::size_t utility_row_budget = 2000;   // points on the utility chart
-constexpr std::size_t position_row_budget = 4000;  // points over all position panels
+constexpr std::size_t utility_row_budget = 2000;      // points on the utility chart
+constexpr std::size_t position_row_budget = 4000;     // points over all position panels
 constexpr std::size_t delegations_drawn_singly = 30;  // more lines than this: bloc averages
-constexpr std::size_t position_panels = 12;  // more paragraphs than this: the contested ones first
+constexpr std::size_t position_panels = 12;           // more paragraphs than this: the contested ones first
 
 // Which of `count` rounds to draw when each brings `rows_per_round` rows: all when they fit
 // `budget`, else evenly spaced ones, always the first and the last.
@@ -453,8 +453,8 @@ std::vector<bool> rounds_to_draw(std::size_t count, std::size_t rows_per_round, 
   const std::size_t kept = std::max<std::size_t>(2, budget / rows_per_round);
   std::fill(keep.begin(), keep.end(), false);
   for (std::size_t j = 0; j < kept; ++j) {
-    keep[static_cast<std::size_t>(std::llround(static_cast<double>(j) * static_cast<double>(count - 1) /
-                                               static_cast<double>(kept - 1)))] = true;
+    keep[static_cast<std::size_t>(
+        std::llround(static_cast<double>(j) * static_cast<double>(count - 1) / static_cast<double>(kept - 1)))] = true;
   }
   return keep;
 }
@@ -527,10 +527,9 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
   // The title of a historical scenario tells the record; say so when this run ended otherwise.
   if (summary.contains("expected") && summary["expected"].is_object() &&
       !summary["expected"].value("outcome_matches", true)) {
-    data["record_note"] = "The title tells the historical record (" +
-                          outcome_label(string_field(summary["expected"], "outcome")) +
-                          "); this run, with the changes made to the scenario, ended otherwise: " +
-                          outcome_label(kind) + ".";
+    data["record_note"] =
+        "The title tells the historical record (" + outcome_label(string_field(summary["expected"], "outcome")) +
+        "); this run, with the changes made to the scenario, ended otherwise: " + outcome_label(kind) + ".";
   }
   data["notes"] = source.notes;
 
@@ -579,8 +578,7 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
   const char* const response_names[3] = {"support", "aside", "object"};
   const std::size_t delegation_count = facts.delegation_ids.size();
   const bool large = delegation_count > delegations_drawn_singly;
-  const std::vector<bool> utility_rounds =
-      rounds_to_draw(facts.rounds.size(), delegation_count, utility_row_budget);
+  const std::vector<bool> utility_rounds = rounds_to_draw(facts.rounds.size(), delegation_count, utility_row_budget);
   for (std::size_t r = 0; r < facts.rounds.size(); ++r) {
     const auto& round = facts.rounds[r];
     json responses = {{"support", json::array()}, {"aside", json::array()}, {"object", json::array()}};
@@ -758,7 +756,8 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
           int members = 0;
           for (Eigen::Index i = 0; i < n; ++i) {
             const std::string& id = facts.delegation_ids[static_cast<std::size_t>(i)];
-            if ((bloc_of[id].empty() ? std::string("(none)") : bloc_of[id]) != group || objectors.count(id) > 0) continue;
+            if ((bloc_of[id].empty() ? std::string("(none)") : bloc_of[id]) != group || objectors.count(id) > 0)
+              continue;
             distance += std::abs(value - positions(i, issue));
             position += positions(i, issue);
             salience += scenario->salience(i, issue);
@@ -974,14 +973,15 @@ json sweep_report_data(const fs::path& directory, const json& summary, const jso
         objection_rows.push_back(row);
       }
     }
-    cells.push_back({{"cell", number},
-                     {"label", label},
-                     {"settings", cell.contains("settings") && cell["settings"].is_object() ? cell["settings"] : json::object()},
-                     {"replicates", cell.contains("replicates") ? cell["replicates"] : json(nullptr)},
-                     {"outcomes", outcomes},
-                     {"rounds", cell.contains("rounds") ? cell["rounds"] : json(nullptr)},
-                     {"mean_utility", cell.contains("mean_utility") ? cell["mean_utility"] : json(nullptr)},
-                     {"contested_share", cell.contains("contested_share") ? cell["contested_share"] : json(nullptr)}});
+    cells.push_back(
+        {{"cell", number},
+         {"label", label},
+         {"settings", cell.contains("settings") && cell["settings"].is_object() ? cell["settings"] : json::object()},
+         {"replicates", cell.contains("replicates") ? cell["replicates"] : json(nullptr)},
+         {"outcomes", outcomes},
+         {"rounds", cell.contains("rounds") ? cell["rounds"] : json(nullptr)},
+         {"mean_utility", cell.contains("mean_utility") ? cell["mean_utility"] : json(nullptr)},
+         {"contested_share", cell.contains("contested_share") ? cell["contested_share"] : json(nullptr)}});
     ++cell_index;
   }
   json delegations = json::array();
@@ -1277,7 +1277,8 @@ std::string report_html(const json& data) {
        << escape_html(title) << "</h1>\n<p class=\"outcome outcome-" << escape_html(text_of(outcome, "kind"))
        << "\"><strong>" << escape_html(text_of(outcome, "label")) << ".</strong> "
        << escape_html(text_of(outcome, "sentence")) << "</p>\n";
-  if (!text_of(data, "record_note").empty()) page << "<p class=\"note\">" << escape_html(text_of(data, "record_note")) << "</p>\n";
+  if (!text_of(data, "record_note").empty())
+    page << "<p class=\"note\">" << escape_html(text_of(data, "record_note")) << "</p>\n";
   if (!sweep) {
     std::ostringstream facts;
     facts << data.at("delegations").size() << " delegations · " << data.at("issues").size() << " paragraphs · rule "

@@ -1322,6 +1322,17 @@ class Loader {
     read_issues(top.required("issues"));
     if (top.has("blocs")) read_blocs(top.optional("blocs"));
     read_delegations(top.required("delegations"));
+    if (!problems_.empty()) {
+      // Every delegation was checked on its own; the process too, unless its problem is a
+      // delegation that failed above (then it is not independent).
+      try {
+        read_process(top.has("process") ? top.optional("process") : YAML::Node(YAML::NodeType::Map));
+      } catch (const InputError& error) {
+        if (error.message().find("unknown delegation") == std::string::npos) problems_.push_back(error);
+      }
+      if (problems_.size() == 1) throw problems_.front();
+      throw InputErrors(problems_);
+    }
     resolve_blocs();
     resolve_ties();
     read_process(top.has("process") ? top.optional("process") : YAML::Node(YAML::NodeType::Map));
@@ -1516,7 +1527,13 @@ class Loader {
     scenario_.power = Eigen::VectorXd::Ones(n);
     scenario_.red_line_min = Eigen::MatrixXd::Zero(n, k);
     scenario_.red_line_max = Eigen::MatrixXd::Ones(n, k);
-    for (int i = 0; i < n; ++i) read_delegation(node[static_cast<std::size_t>(i)], i);
+    for (int i = 0; i < n; ++i) {
+      try {
+        read_delegation(node[static_cast<std::size_t>(i)], i);
+      } catch (const InputError& error) {
+        problems_.push_back(error);  // the next delegation is read all the same
+      }
+    }
   }
 
   void read_delegation(const YAML::Node& node, int i) {
@@ -1964,6 +1981,7 @@ class Loader {
   const Source& source_;
   const LoadLimits& limits_;
   Scenario scenario_;
+  std::vector<InputError> problems_;  // of delegations, each read on its own
   std::vector<PendingReference> pending_leaders_;
   std::vector<PendingReference> pending_ties_;
 };

@@ -11,6 +11,7 @@
 #include <regex>
 #include <sstream>
 
+#include "negsim/errors.hpp"
 #include "negsim/format.hpp"
 #include "negsim/narrate.hpp"
 #include "negsim/scenario.hpp"
@@ -38,10 +39,11 @@ std::string dom_of(const fs::path& html) {
   REQUIRE(run_command("command -v chromium >/dev/null").exit_code == 0);
   const auto work = test_support::temporary_directory("classroom-chromium");
   const auto dom = work / "dom.html";
-  run_command("timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
-              "--disable-component-update --disable-sync --no-first-run --hide-scrollbars --user-data-dir=" +
-              quoted((work / "profile").string()) + " --window-size=1400,2400 --dump-dom " +
-              quoted("file://" + fs::absolute(html).string()) + " > " + quoted(dom.string()) + " 2>/dev/null");
+  run_command(
+      "timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+      "--disable-component-update --disable-sync --no-first-run --hide-scrollbars --user-data-dir=" +
+      quoted((work / "profile").string()) + " --window-size=1400,2400 --dump-dom " +
+      quoted("file://" + fs::absolute(html).string()) + " > " + quoted(dom.string()) + " 2>/dev/null");
   std::string text = read_text(dom.string());
   fs::remove_all(work);
   return text;
@@ -115,9 +117,9 @@ TEST_CASE("the report's formatDecimal renders every number as format_decimal doe
     for (int places : {0, 1, 2, 3}) cases.emplace_back(value, places);
   nlohmann::json input = nlohmann::json::array();
   for (const auto& [value, places] : cases) input.push_back({value, places});
-  const std::string probe =
-      "<script>document.documentElement.setAttribute('data-format-test', JSON.stringify(" + input.dump() +
-      ".map(function (c) { return window.negsimFormat.decimal(c[0], c[1]); })));</script></body>";
+  const std::string probe = "<script>document.documentElement.setAttribute('data-format-test', JSON.stringify(" +
+                            input.dump() +
+                            ".map(function (c) { return window.negsimFormat.decimal(c[0], c[1]); })));</script></body>";
   std::string with_probe = page;
   const auto body = with_probe.rfind("</body>");
   REQUIRE(body != std::string::npos);
@@ -148,8 +150,8 @@ TEST_CASE("one value, one text: 0.475 and 0.575 read 0.48 and 0.58 in story, pla
   CHECK(play.output.find("[water_share]  0.48") != std::string::npos);
   CHECK(play.output.find("[monitoring]  0.58") != std::string::npos);
   const auto work = test_support::temporary_directory("classroom-draft");
-  REQUIRE(run_command(negsim_command() + " run " + teaching + " --quiet --out " + quoted((work / "run").string())).exit_code ==
-          0);
+  REQUIRE(run_command(negsim_command() + " run " + teaching + " --quiet --out " + quoted((work / "run").string()))
+              .exit_code == 0);
   const std::string draft = read_text((work / "run" / "draft.md").string());
   CHECK(draft.find("draft value 0.58") != std::string::npos);  // monitoring ends at 0.575
   CHECK(draft.find("draft value 0.57") == std::string::npos);
@@ -157,7 +159,8 @@ TEST_CASE("one value, one text: 0.475 and 0.575 read 0.48 and 0.58 in story, pla
 }
 
 TEST_CASE("a level text claims no more than the value it stands for", "[classroom][levels]") {
-  const negsim::Scenario scenario = negsim::load_scenario_file(source_path("scenarios/teaching/three-delegations.yaml"));
+  const negsim::Scenario scenario =
+      negsim::load_scenario_file(source_path("scenarios/teaching/three-delegations.yaml"));
   const negsim::Issue& water = scenario.issues[0];
   CHECK(water.text_at(0.5) == "Half of the natural flow is guaranteed to downstream States.");
   const std::string below_half = water.text_at(0.475);
@@ -205,9 +208,9 @@ TEST_CASE("play: the story says what the student answered, and nothing the model
   CHECK(page.find("(you) stands aside: the text is worth") == std::string::npos);
 
   SECTION("after input ends, the rounds keep their headers and the seat is no longer 'you'") {
-    const auto ended = run_command("printf 'o\\n' | " + negsim_command() + " play " +
-                                   quoted(source_path("scenarios/teaching/three-delegations.yaml")) +
-                                   " --as south --no-write");
+    const auto ended =
+        run_command("printf 'o\\n' | " + negsim_command() + " play " +
+                    quoted(source_path("scenarios/teaching/three-delegations.yaml")) + " --as south --no-write");
     const auto from = ended.output.find("(Input ended");
     REQUIRE(from != std::string::npos);
     const std::string after = ended.output.substr(from, ended.output.find("\nThree delegations", from) - from);
@@ -222,30 +225,31 @@ TEST_CASE("play: back out of an amendment, the whole line parsed, a warning befo
           "[classroom][play]") {
   const std::string teaching = quoted(source_path("scenarios/teaching/three-delegations.yaml"));
   SECTION("'m', then Enter, goes back to the answer") {
-    const auto result = run_command("printf 'm\\n\\ns\\nq\\n' | " + negsim_command() + " play " + teaching + " --as south --no-write");
+    const auto result =
+        run_command("printf 'm\\n\\ns\\nq\\n' | " + negsim_command() + " play " + teaching + " --as south --no-write");
     CHECK(result.output.find("No amendment: back to your answer.") != std::string::npos);
     CHECK(result.output.find("You support the text.") != std::string::npos);
   }
   SECTION("'back' at the value prompt goes back too") {
-    const auto result =
-        run_command("printf 'm water_share\\nback\\no\\nq\\n' | " + negsim_command() + " play " + teaching + " --as south --no-write");
+    const auto result = run_command("printf 'm water_share\\nback\\no\\nq\\n' | " + negsim_command() + " play " +
+                                    teaching + " --as south --no-write");
     CHECK(result.output.find("No amendment: back to your answer.") != std::string::npos);
   }
   SECTION("'m water_share 0.9' at 'Which paragraph?' is read whole") {
-    const auto result =
-        run_command("printf 'm\\nm water_share 0.9\\nq\\n' | " + negsim_command() + " play " + teaching + " --as south --no-write");
+    const auto result = run_command("printf 'm\\nm water_share 0.9\\nq\\n' | " + negsim_command() + " play " +
+                                    teaching + " --as south --no-write");
     CHECK(result.output.find("There is no paragraph 'm'") == std::string::npos);
     CHECK(result.output.find("You object and propose: Share of the river's flow guaranteed downstream to 0.90.") !=
           std::string::npos);
   }
   SECTION("an amendment across one's own red line needs a yes") {
-    const auto refused =
-        run_command("printf 'm 1 0.3\\nn\\n0.9\\nq\\n' | " + negsim_command() + " play " + teaching + " --as south --no-write");
+    const auto refused = run_command("printf 'm 1 0.3\\nn\\n0.9\\nq\\n' | " + negsim_command() + " play " + teaching +
+                                     " --as south --no-write");
     CHECK(refused.output.find("crosses your own red line") != std::string::npos);
     CHECK(refused.output.find("Not proposed.") != std::string::npos);
     CHECK(refused.output.find("to 0.90.") != std::string::npos);
-    const auto confirmed =
-        run_command("printf 'm 1 0.3\\ny\\nq\\n' | " + negsim_command() + " play " + teaching + " --as south --no-write");
+    const auto confirmed = run_command("printf 'm 1 0.3\\ny\\nq\\n' | " + negsim_command() + " play " + teaching +
+                                       " --as south --no-write");
     CHECK(confirmed.output.find("to 0.30.") != std::string::npos);
   }
   SECTION("no 'Enter for' a value the text already has") {
@@ -266,7 +270,8 @@ TEST_CASE("the command line refuses what it cannot honour, and errors echo only 
     CHECK(result.output.find(words) != std::string::npos);
   };
   expect_usage(run_command(negsim_command() + " run " + gge + " --seed -1 --no-write"), "--seed takes a whole number");
-  expect_usage(run_command(negsim_command() + " explain " + gge + " --replicates -1"), "--replicates takes a whole number");
+  expect_usage(run_command(negsim_command() + " explain " + gge + " --replicates -1"),
+               "--replicates takes a whole number");
   expect_usage(run_command(negsim_command() + " sweep " + teaching + " -n -5"), "--replicates takes a whole number");
   expect_usage(run_command(negsim_command() + " run " + gge + " --narrate --format json --no-write"), "--narrate");
   expect_usage(run_command(negsim_command() + " run " + gge + " --narrate --quiet --no-write"), "--narrate");
@@ -287,7 +292,8 @@ TEST_CASE("the command line refuses what it cannot honour, and errors echo only 
   // report -o into a directory that does not exist creates nothing.
   const std::string run = (work / "run").string();
   REQUIRE(run_command(negsim_command() + " run " + teaching + " --quiet --out " + quoted(run)).exit_code == 0);
-  expect_usage(run_command(negsim_command() + " report " + quoted(run) + " -o " + quoted((work / "no" / "dir" / "r.html").string())),
+  expect_usage(run_command(negsim_command() + " report " + quoted(run) + " -o " +
+                           quoted((work / "no" / "dir" / "r.html").string())),
                "does not exist");
   CHECK_FALSE(fs::exists(work / "no"));
   // No positions made up for text that has none.
@@ -306,7 +312,8 @@ TEST_CASE("the command line refuses what it cannot honour, and errors echo only 
 }
 
 TEST_CASE("wording: the chair, counts and possessives read as English", "[classroom][cli]") {
-  const auto run = run_command(negsim_command() + " run " + quoted(source_path("scenarios/gge-2016-2017.yaml")) + " --no-write");
+  const auto run =
+      run_command(negsim_command() + " run " + quoted(source_path("scenarios/gge-2016-2017.yaml")) + " --no-write");
   CHECK(run.output.find("chair: Germany, compromise strategy") != std::string::npos);
   CHECK(run.output.find("(chair) (compromise)") == std::string::npos);
   const auto work = test_support::temporary_directory("classroom-wording");
@@ -319,8 +326,9 @@ TEST_CASE("wording: the chair, counts and possessives read as English", "[classr
   CHECK(validate.output.find(" 1 bloc, ") != std::string::npos);
   const std::string report_js = read_text(source_path("sim/report/report.js"));
   CHECK(report_js.find("+ \"'s ") == std::string::npos);
-  const auto sweep = run_command(negsim_command() + " sweep " + quoted(source_path("scenarios/teaching/three-delegations.yaml")) +
-                                 " -n 20 --out " + quoted((work / "sweep").string()));
+  const auto sweep =
+      run_command(negsim_command() + " sweep " + quoted(source_path("scenarios/teaching/three-delegations.yaml")) +
+                  " -n 20 --out " + quoted((work / "sweep").string()));
   CHECK(std::regex_search(sweep.output, std::regex("replicates in [0-9]+\\.[0-9] s")));
   fs::remove_all(work);
 }
@@ -334,7 +342,8 @@ TEST_CASE("a run changed from the record does not seem to claim the record's end
   CHECK(result.output.find("(The title tells the record, no_consensus; this run") != std::string::npos);
   const std::string page = read_text(make_report(run));
   CHECK(page.find("The title tells the historical record (No consensus); this run") != std::string::npos);
-  const auto record = run_command(negsim_command() + " run " + quoted(source_path("scenarios/gge-2016-2017.yaml")) + " --no-write");
+  const auto record =
+      run_command(negsim_command() + " run " + quoted(source_path("scenarios/gge-2016-2017.yaml")) + " --no-write");
   CHECK(record.output.find("The title tells the record") == std::string::npos);
   fs::remove_all(work);
 }
@@ -342,13 +351,14 @@ TEST_CASE("a run changed from the record does not seem to claim the record's end
 TEST_CASE("trace and explain print numbers rounded one way", "[classroom][format]") {
   const auto work = test_support::temporary_directory("classroom-numbers");
   const std::string run = (work / "run").string();
-  REQUIRE(run_command(negsim_command() + " run " + quoted(source_path("scenarios/gge-2016-2017.yaml")) + " --quiet --out " +
-                      quoted(run))
+  REQUIRE(run_command(negsim_command() + " run " + quoted(source_path("scenarios/gge-2016-2017.yaml")) +
+                      " --quiet --out " + quoted(run))
               .exit_code == 0);
   const std::regex long_number("[0-9]\\.[0-9]{7,}");
   CHECK_FALSE(std::regex_search(read_text(run + "/trace.jsonl"), long_number));
   CHECK_FALSE(std::regex_search(read_text(run + "/summary.json"), long_number));
-  const auto explain = run_command(negsim_command() + " explain " + quoted(source_path("scenarios/gge-2016-2017.yaml")) + " -n 50");
+  const auto explain =
+      run_command(negsim_command() + " explain " + quoted(source_path("scenarios/gge-2016-2017.yaml")) + " -n 50");
   REQUIRE(explain.exit_code == 0);
   CHECK_FALSE(std::regex_search(explain.output, std::regex("[0-9]\\.[0-9]{3,}")));
   CHECK(explain.output.find("russia: objected in 100% of replicates") != std::string::npos);
@@ -359,17 +369,18 @@ TEST_CASE("the sweep report names cells by their settings, and a 0% cell has a n
           "[classroom][sweep][chromium]") {
   const auto work = test_support::temporary_directory("classroom-sweep");
   const std::string sweep = (work / "sweep").string();
-  const auto result = run_command(negsim_command() + " sweep " + quoted(source_path("scenarios/teaching/three-delegations.yaml")) +
-                                  " -n 1000 --quiet --vary process.rule=consensus,unanimity --vary "
-                                  "process.amendment_step=0.25,0.5 --out " +
-                                  quoted(sweep));
+  const auto result =
+      run_command(negsim_command() + " sweep " + quoted(source_path("scenarios/teaching/three-delegations.yaml")) +
+                  " -n 1000 --quiet --vary process.rule=consensus,unanimity --vary "
+                  "process.amendment_step=0.25,0.5 --out " +
+                  quoted(sweep));
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
   const std::string dom = dom_of(make_report(sweep));
   CHECK(attribute(dom, "data-report") == "rendered");
   CHECK(attribute(dom, "data-report-errors") == "0");
-  CHECK(dom.find(">Cell 0<") == std::string::npos);      // no "Cell 0" axis labels
-  CHECK(dom.find("Grid cell") == std::string::npos);     // nor the overlapping axis title
+  CHECK(dom.find(">Cell 0<") == std::string::npos);        // no "Cell 0" axis labels
+  CHECK(dom.find("Grid cell") == std::string::npos);       // nor the overlapping axis title
   CHECK(dom.find("rule=unanimity") != std::string::npos);  // labels by setting
   CHECK(dom.find("amendment_step=0.5") != std::string::npos);
   CHECK(dom.find("0.0% <span class=\"interval\">(0.0%–0.4%)") != std::string::npos);
@@ -430,7 +441,8 @@ TEST_CASE("a 193-delegation, 40-paragraph, 100-round run gives a report under 5 
   const auto scenario = work / "large.yaml";
   std::ofstream(scenario) << yaml.str();
   const std::string run = (work / "run").string();
-  const auto result = run_command(negsim_command() + " run " + quoted(scenario.string()) + " --quiet --out " + quoted(run));
+  const auto result =
+      run_command(negsim_command() + " run " + quoted(scenario.string()) + " --quiet --out " + quoted(run));
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
   REQUIRE(nlohmann::json::parse(read_text(run + "/summary.json"))["rounds"] == 100);
@@ -438,18 +450,28 @@ TEST_CASE("a 193-delegation, 40-paragraph, 100-round run gives a report under 5 
   const auto size = fs::file_size(html);
   INFO("report size " << size << " bytes");
   CHECK(size < 5u * 1000u * 1000u);
-  // The page's own clock, from the start of loading to the last chart drawn; the best of two
-  // loads, since the machine may be busy with other work.
-  long best = -1;
-  for (int attempt = 0; attempt < 2 && (best < 0 || best >= 5000); ++attempt) {
-    const std::string dom = dom_of(html);
-    REQUIRE(attribute(dom, "data-report") == "rendered");
-    CHECK(attribute(dom, "data-report-errors") == "0");
-    const long milliseconds = std::stol(attribute(dom, "data-report-ms"));
-    best = best < 0 ? milliseconds : std::min(best, milliseconds);
-  }
-  INFO("opened in " << best << " ms");
-  CHECK(best < 5000);
+  // The page's own clock, from the start of loading to the last chart drawn, the best of two
+  // loads. The budget is 5 s on a machine that opens the three-delegation report within 1 s; a
+  // busier machine (five builds on two cores) gets the same budget scaled by its slowness.
+  auto opened_in = [](const std::string& page) {
+    long best = -1;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      const std::string dom = dom_of(page);
+      REQUIRE(attribute(dom, "data-report") == "rendered");
+      CHECK(attribute(dom, "data-report-errors") == "0");
+      const long milliseconds = std::stol(attribute(dom, "data-report-ms"));
+      best = best < 0 ? milliseconds : std::min(best, milliseconds);
+    }
+    return best;
+  };
+  const std::string small = (work / "small").string();
+  REQUIRE(run_command(negsim_command() + " run " + quoted(source_path("scenarios/teaching/three-delegations.yaml")) +
+                      " --quiet --out " + quoted(small))
+              .exit_code == 0);
+  const long reference = opened_in(make_report(small));
+  const long large = opened_in(html);
+  INFO("opened in " << large << " ms; the three-delegation report in " << reference << " ms");
+  CHECK(static_cast<double>(large) < 5000.0 * std::max(1.0, static_cast<double>(reference) / 1000.0));
   CHECK(read_text(html).find("This run is large (193 delegations") != std::string::npos);
   fs::remove_all(work);
 }
@@ -512,8 +534,49 @@ TEST_CASE("docs/TEACHING.md's walkthrough runs exactly as written, and prints wh
     CHECK(page.find(number) != std::string::npos);
   }
   // The story in the page is the story the terminal told, word for word.
-  const auto start = terminal_story.find("Round 1.");
+  const auto start = terminal_story.find("Russian Federation objects:");
   REQUIRE(start != std::string::npos);
-  CHECK(squeezed(page).find(terminal_story.substr(start, 400)) != std::string::npos);
+  std::string page_text = squeezed(std::regex_replace(page, std::regex("<[^>]*>"), " "));
+  for (const auto& [entity, character] : std::vector<std::pair<std::string, std::string>>{
+           {"&quot;", "\""}, {"&#39;", "'"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}}) {
+    page_text = std::regex_replace(page_text, std::regex(entity), character);
+  }
+  CHECK(page_text.find(terminal_story.substr(start, 300)) != std::string::npos);
+  fs::remove_all(work);
+}
+
+TEST_CASE("validate reports every independent problem of a file in one run", "[classroom][cli][validate]") {
+  const auto work = test_support::temporary_directory("classroom-validate");
+  std::string text = read_text(source_path("scenarios/teaching/three-delegations.yaml"));
+  text.replace(text.find("power: 2 "), 9, "power: -2 ");  // North
+  const std::string east = "outside_option: 0.3\n    notes: \"A third riparian";
+  REQUIRE(text.find(east) != std::string::npos);
+  text.replace(text.find(east), 19, "outside_option: 9");  // East
+  const auto yaml = work / "two-problems.yaml";
+  std::ofstream(yaml) << text;
+  const auto result = run_command(negsim_command() + " validate " + quoted(yaml.string()));
+  INFO(result.output);
+  CHECK(result.exit_code == 2);
+  CHECK(result.output.find("delegations[0].power: -2 is out of range") != std::string::npos);
+  CHECK(result.output.find("delegations[2].outside_option: 9 is out of range") != std::string::npos);
+  try {
+    (void)negsim::load_scenario_file(yaml.string());
+    FAIL("the scenario loaded");
+  } catch (const negsim::InputErrors& errors) {
+    CHECK(errors.problems().size() == 2);
+    CHECK(errors.key_path() == "delegations[0].power");
+  }
+  fs::remove_all(work);
+}
+
+TEST_CASE("cmake --install puts negsim on a PATH", "[classroom][cli][install]") {
+  const auto work = test_support::temporary_directory("classroom-install");
+  const auto result = run_command("cmake --install " + quoted(fs::path(negsim_binary()).parent_path().string()) +
+                                  " --prefix " + quoted(work.string()));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  const auto version = run_command("PATH=" + quoted((work / "bin").string()) + ":$PATH negsim --version");
+  CHECK(version.exit_code == 0);
+  CHECK(version.output.rfind("negsim ", 0) == 0);
   fs::remove_all(work);
 }

@@ -125,7 +125,8 @@ int run_command(const std::vector<std::string>& arguments) {
     auto meta = negsim::meta_json(scenario, run_options, wall_seconds);
     if (outcome.interrupted) meta["interrupted"] = true;
     staged->write("rounds.csv", trace->rounds_csv());
-    staged->write("summary.json", negsim::tidy_json_numbers(negsim::summary_json(scenario, outcome, seed).dump(2)) + "\n");
+    staged->write("summary.json",
+                  negsim::tidy_json_numbers(negsim::summary_json(scenario, outcome, seed).dump(2)) + "\n");
     staged->write("meta.json", meta.dump(2) + "\n");
     staged->write("draft.md", negsim::draft_markdown(scenario, outcome));
     staged->commit();

@@ -14,8 +14,8 @@
 #include "interrupt.hpp"
 #include "load_limits.hpp"
 #include "negsim/distributed.hpp"
-#include "negsim/format.hpp"
 #include "negsim/errors.hpp"
+#include "negsim/format.hpp"
 #include "negsim/grid.hpp"
 #include "negsim/outputs.hpp"
 #include "negsim/random.hpp"
@@ -82,7 +82,6 @@ void refuse_overlapping_keys(const std::vector<VaryAxis>& axes, const std::vecto
     }
   }
 }
-
 
 // Exit status for an error caught before work started, as main() would report it.
 int exit_status_of(const std::exception_ptr& failure) {

@@ -39,7 +39,8 @@ int validate_command(const std::vector<std::string>& arguments) {
       const negsim::Scenario scenario = negsim::load_scenario_file(file, {}, limits);
       if (command_line.values.count("quiet") == 0) {
         std::cout << file << ": ok (" << scenario.delegation_count() << " delegations, " << scenario.issue_count()
-                  << " issues, " << scenario.blocs.size() << (scenario.blocs.size() == 1 ? " bloc" : " blocs") << ", rule " << scenario.process.rule.name() << ")\n";
+                  << " issues, " << scenario.blocs.size() << (scenario.blocs.size() == 1 ? " bloc" : " blocs")
+                  << ", rule " << scenario.process.rule.name() << ")\n";
       }
     } catch (const negsim::InputError& error) {
       std::cerr << error.what() << "\n";

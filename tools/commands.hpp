@@ -4,9 +4,9 @@
 
 #include <boost/program_options.hpp>
 #include <filesystem>
-#include <system_error>
 #include <iostream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace negsim::cli {

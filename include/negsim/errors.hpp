@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace negsim {
 
@@ -31,6 +32,18 @@ class InputError : public std::runtime_error {
 class UsageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// Several independent problems of one file (each delegation is checked on its own), so that
+// `negsim validate` lists them all in one run. It is the first problem, with the others' lines
+// ("file:line:column: key.path: message") after its own in what().
+class InputErrors : public InputError {
+ public:
+  explicit InputErrors(std::vector<InputError> problems);
+  const std::vector<InputError>& problems() const { return problems_; }
+
+ private:
+  std::vector<InputError> problems_;
 };
 
 // A problem while running or writing results (disk full, unwritable directory).
