@@ -563,7 +563,9 @@ TEST_CASE("docs/TEACHING.md's whole-class walkthrough runs as written", "[room][
                             quoted((work / "briefs").string()));
   REQUIRE(result.exit_code == 0);
   CHECK(fs::exists(work / "briefs" / "russia.html"));
-  CHECK(std::distance(fs::directory_iterator(work / "briefs"), fs::directory_iterator{}) == 25);
+  int briefs = 0;
+  for (const auto& entry : fs::directory_iterator(work / "briefs")) briefs += entry.path().extension() == ".html";
+  CHECK(briefs == 25);
 
   // Set up the room (on any free port, and closing once written, for the test).
   const auto output = work / "room.out";

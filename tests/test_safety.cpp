@@ -52,6 +52,26 @@ std::string host_name() {
   return buffer;
 }
 
+// The base scenario with a salience for every delegation: a scenario built on stance files must
+// give each one (test_history.cpp), and these tests include stance files of their own.
+std::string base_with_salience() {
+  std::string text = test_support::read_text(base_scenario);
+  for (const std::string id : {"uk", "russia"}) {
+    const std::string line = "  - id: " + id + "\n";
+    text.replace(text.find(line), line.size(), line + "    salience: equal\n");
+  }
+  return text;
+}
+
+// The same for the aliases scenario below (flow style): every delegation's salience equal.
+std::string with_equal_salience(std::string text) {
+  for (std::size_t at = text.find("  - {id: ", text.find("delegations:")); at != std::string::npos;
+       at = text.find("  - {id: ", at + 1)) {
+    text.insert(at + 4, "salience: equal, ");
+  }
+  return text;
+}
+
 // Two delegations, x and y, sharing one positions mapping through an alias.
 const char* const aliased_positions = R"(title: Aliases
 issues:
@@ -417,7 +437,7 @@ TEST_CASE("devices and FIFOs are refused at once, exit 2", "[safety][limits]") {
 
 TEST_CASE("the node and size limits hold for a scenario and its includes together", "[safety][limits]") {
   const auto directory = test_support::temporary_directory("total");
-  std::string scenario = test_support::read_text(base_scenario);
+  std::string scenario = base_with_salience();
   // Three stance files, each well under the limits on its own.
   std::string list = "stances:\n";
   for (int file = 0; file < 3; ++file) {
@@ -551,7 +571,7 @@ TEST_CASE("an alias shares no node with its anchor once overridden", "[safety][a
     const auto directory = test_support::temporary_directory("alias-stances");
     std::string text = aliased_positions;
     text.replace(text.find("{a: 0.2, b: 0.4}"), 16, "{a: 0.2}");
-    write(directory / "s.yaml", "stances: stances.yaml\n" + text);
+    write(directory / "s.yaml", "stances: stances.yaml\n" + with_equal_salience(text));
     write(directory / "stances.yaml", "delegations:\n  x: {positions: {b: 0.7}}\n  y: {positions: {b: 0.3}}\n");
     const auto scenario = negsim::load_scenario_file((directory / "s.yaml").string());
     CHECK(position_of(scenario, "x", 1) == Approx(0.7));
@@ -570,7 +590,7 @@ TEST_CASE("an alias shares no node with its anchor once overridden", "[safety][a
     write(directory / "stances.yaml", "delegations:\n  x: {positions: &q {a: 0.2, b: 0.4}}\n  y: {positions: *q}\n");
     std::string scenario_text = test_support::read_text((directory / "s.yaml").string());
     scenario_text.replace(scenario_text.find("{id: y, positions: *p}"), 22, "{id: y}");
-    write(directory / "s.yaml", scenario_text);
+    write(directory / "s.yaml", with_equal_salience(scenario_text));
     const auto scenario =
         negsim::load_scenario_file((directory / "s.yaml").string(), {"delegations.x.positions.a=0.9"});
     CHECK(position_of(scenario, "x", 0) == Approx(0.9));
@@ -581,7 +601,7 @@ TEST_CASE("an alias shares no node with its anchor once overridden", "[safety][a
 
 TEST_CASE("sweep --resume refuses when an included file changed", "[safety][sweep]") {
   const auto directory = test_support::temporary_directory("resume-stances");
-  const std::string scenario_text = test_support::read_text(base_scenario);
+  const std::string scenario_text = base_with_salience();
   write(directory / "stance.yaml", "description: before\ndelegations: {}\n");
   write(directory / "s.yaml", "stances: stance.yaml\n" + scenario_text);
   const auto out = directory / "sweep";
