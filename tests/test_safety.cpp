@@ -67,7 +67,7 @@ std::string base_with_salience() {
 std::string with_equal_salience(std::string text) {
   for (std::size_t at = text.find("  - {id: ", text.find("delegations:")); at != std::string::npos;
        at = text.find("  - {id: ", at + 1)) {
-    text.insert(at + 4, "salience: equal, ");
+    text.insert(at + 5, "salience: equal, ");
   }
   return text;
 }
