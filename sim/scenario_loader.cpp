@@ -438,9 +438,9 @@ class CountingHandler : public YAML::EventHandler {
 };
 
 // The keys a file of each kind may have at its top level.
-const std::vector<std::string> scenario_keys = {"title",     "description", "dates",  "sources",     "bibliography",
-                                                "stances",   "catalogue",   "parameters", "issues", "blocs",       "delegations",
-                                                "process",   "expected",    "predicted"};
+const std::vector<std::string> scenario_keys = {"title",       "description", "dates",      "sources",  "bibliography",
+                                                "stances",     "catalogue",   "parameters", "issues",   "blocs",
+                                                "delegations", "process",     "expected",   "predicted"};
 const std::vector<std::string> overlay_keys = {"base",    "set",          "title",    "description", "dates",
                                                "sources", "bibliography", "expected", "predicted"};
 const std::vector<std::string> stance_keys = {"description", "sources", "bibliography", "stances", "delegations"};
