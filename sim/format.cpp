@@ -51,6 +51,14 @@ std::string format_percent(double share, int places) {
   return format_decimal(100.0 * share, places) + "%";
 }
 
+std::string format_apart(double value, double reference, int places) {
+  for (int shown = places; shown < 6; ++shown) {
+    std::string text = format_decimal(value, shown);
+    if (text != format_decimal(reference, shown)) return text;
+  }
+  return format_decimal(value, 6);
+}
+
 std::string format_significant(double value, int digits) {
   if (!std::isfinite(value)) return format_decimal(value, 0);
   if (value == 0) return "0";

@@ -273,8 +273,9 @@ class Storyteller {
     if (i < 0 || k < 0) return "";
     const double low = scenario_->red_line_min(i, k);
     const double high = scenario_->red_line_max(i, k);
-    const std::string bound = value < low ? "at least " + two_decimals(low) : "at most " + two_decimals(high);
-    return bound + ", the text says " + two_decimals(value);
+    const double crossed = value < low ? low : high;
+    return (value < low ? "at least " : "at most ") + two_decimals(crossed) + ", the text says " +
+           format_apart(value, crossed);
   }
 
   void line(const std::string& text) { out_ << wrap(text, options_.width, "", 0); }

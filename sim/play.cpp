@@ -9,6 +9,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "negsim/format.hpp"
 #include "negsim/model.hpp"
 #include "negsim/narrate.hpp"
 
@@ -241,8 +242,8 @@ PlaySeat::AmendmentChoice PlaySeat::ask_amendment(const State& state, const std:
       // chair's repair toward it), so it takes a second yes.
       const double low = scenario_.red_line_min(delegation_, issue);
       const double high = scenario_.red_line_max(delegation_, issue);
-      out_ << "Careful: " << two_decimals(value) << " crosses your own red line on " << named.title << " ("
-           << (value < low ? "at least " + two_decimals(low) : "at most " + two_decimals(high))
+      out_ << "Careful: " << format_apart(value, value < low ? low : high) << " crosses your own red line on "
+           << named.title << " (" << (value < low ? "at least " + two_decimals(low) : "at most " + two_decimals(high))
            << "): you would object to the text you propose.\n";
       const auto confirm = read_line("Propose it anyway? (y/N) > ");
       if (!confirm) return {std::nullopt, true};

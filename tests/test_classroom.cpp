@@ -94,6 +94,10 @@ TEST_CASE("format_decimal rounds the decimal a person reads, half away from zero
   CHECK(negsim::format_decimal(1e-9, 2) == "0.00");
   CHECK(negsim::format_decimal(123456.789, 1) == "123456.8");
   CHECK(negsim::format_percent(0.8123) == "81%");
+  // Just across a red line, a value shows the digits that set it apart from the line.
+  CHECK(negsim::format_apart(0.4951, 0.5) == "0.495");
+  CHECK(negsim::format_apart(0.57, 0.6) == "0.57");
+  CHECK(negsim::format_apart(0.6000001, 0.6) == "0.600000");
   CHECK(negsim::format_percent(0.00375, 1) == "0.4%");
   CHECK(negsim::two_decimals(0.475) == "0.48");
   CHECK(negsim::format_significant(0.31452599999999997) == "0.314526");

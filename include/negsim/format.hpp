@@ -15,6 +15,11 @@ namespace negsim {
 
 std::string format_decimal(double value, int places);
 
+// `value` with `places` decimals, or with more (up to 6) where those would read the same as
+// `reference`'s: a value just across a red line never prints as the line itself
+// (format_apart(0.4951, 0.5) == "0.495", not "0.50").
+std::string format_apart(double value, double reference, int places = 2);
+
 // A share in [0,1] as a percentage with `places` decimals: format_percent(0.8123) == "81%".
 std::string format_percent(double share, int places = 0);
 
