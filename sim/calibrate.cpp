@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "negsim/errors.hpp"
+#include "negsim/format.hpp"
 #include "negsim/sweep.hpp"
 
 namespace negsim {
@@ -38,7 +39,7 @@ double rounded(double value) {
 }
 
 std::string percent(double share) {
-  return std::to_string(static_cast<int>(std::lround(share * 100))) + "%";
+  return format_percent(share);  // the one rendering of a share (format.hpp)
 }
 
 }  // namespace

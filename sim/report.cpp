@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "embedded_assets.hpp"
 #include "negsim/errors.hpp"
 #include "negsim/format.hpp"
 #include "negsim/model.hpp"
@@ -21,23 +22,24 @@
 #include "negsim/scenario.hpp"
 #include "negsim/trace.hpp"
 
-// Generated at build time from build/vega.min.js and sim/report/ (cmake/report_assets.cmake).
-namespace negsim::embedded {
-extern const unsigned char vega_bundle[];
-extern const std::size_t vega_bundle_size;
-extern const unsigned char report_script[];
-extern const std::size_t report_script_size;
-extern const unsigned char report_style[];
-extern const std::size_t report_style_size;
-}  // namespace negsim::embedded
-
 namespace negsim {
 
 using json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
 std::string_view vega_bundle() {
-  return {reinterpret_cast<const char*>(embedded::vega_bundle), embedded::vega_bundle_size};
+  return embedded::text(embedded::vega_bundle, embedded::vega_bundle_size);
+}
+
+std::string inline_script(std::string_view script) {
+  std::string out(script);
+  for (std::size_t at = 0; (at = out.find("</", at)) != std::string::npos; at += 3) {
+    std::string tail = out.substr(at + 2, 6);
+    std::transform(tail.begin(), tail.end(), tail.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (tail == "script") out.replace(at, 2, "<\\/");
+  }
+  return out;
 }
 
 std::string vega_version() {
@@ -85,22 +87,6 @@ std::string json_for_script_element(const json& data) {
 }
 
 namespace {
-
-std::string_view embedded_text(const unsigned char* bytes, std::size_t size) {
-  return {reinterpret_cast<const char*>(bytes), size};
-}
-
-// A script inlined into the page must not contain "</script" (it would end the element early).
-std::string inline_script(std::string_view script) {
-  std::string out(script);
-  for (std::size_t at = 0; (at = out.find("</", at)) != std::string::npos; at += 3) {
-    std::string tail = out.substr(at + 2, 6);
-    std::transform(tail.begin(), tail.end(), tail.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (tail == "script") out.replace(at, 2, "<\\/");
-  }
-  return out;
-}
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -1261,7 +1247,7 @@ std::string report_html(const json& data) {
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
           "<meta name=\"generator\" content=\"negsim "
        << escape_html(negsim_version()) << "\">\n<title>" << escape_html(title) << " · negsim report</title>\n<style>\n"
-       << embedded_text(embedded::report_style, embedded::report_style_size)
+       << embedded::text(embedded::report_style, embedded::report_style_size)
        << "</style>\n</head>\n<body>\n"
        // Fill patterns for the charts: responses stay apart without colour.
        << "<svg class=\"patterns\" aria-hidden=\"true\" focusable=\"false\" width=\"0\" height=\"0\"><defs>"
@@ -1310,7 +1296,7 @@ std::string report_html(const json& data) {
        << "<script>\n"
        << inline_script(vega_bundle()) << "\n</script>\n"
        << "<script>\n"
-       << inline_script(embedded_text(embedded::report_script, embedded::report_script_size))
+       << inline_script(embedded::text(embedded::report_script, embedded::report_script_size))
        << "\n</script>\n</body>\n</html>\n";
   return page.str();
 }

@@ -38,6 +38,9 @@ std::string json_for_script_element(const nlohmann::ordered_json& data);
 
 // Vega's bundle as compiled in (tools/vega.pin names the version).
 std::string_view vega_bundle();
+// `script` made safe to inline in a <script> element: no "</script" in it can end the element
+// early (written "<\/script", which JavaScript reads the same).
+std::string inline_script(std::string_view script);
 std::string vega_version();
 
 }  // namespace negsim

@@ -10,18 +10,12 @@
 #include <sstream>
 #include <string_view>
 
+#include "embedded_assets.hpp"
 #include "negsim/errors.hpp"
 #include "negsim/narrate.hpp"
 #include "negsim/outputs.hpp"
 #include "negsim/report.hpp"
 #include "negsim/room.hpp"
-
-namespace negsim::embedded {
-extern const unsigned char report_style[];
-extern const std::size_t report_style_size;
-extern const unsigned char room_style[];
-extern const std::size_t room_style_size;
-}  // namespace negsim::embedded
 
 namespace negsim {
 
@@ -48,8 +42,8 @@ std::string brief_html(const Scenario& scenario, int delegation) {
   page << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
        << escape_html(seat.name) << " · confidential brief · " << escape_html(scenario.title) << "</title>\n<style>\n"
-       << std::string_view(reinterpret_cast<const char*>(embedded::report_style), embedded::report_style_size)
-       << std::string_view(reinterpret_cast<const char*>(embedded::room_style), embedded::room_style_size)
+       << embedded::text(embedded::report_style, embedded::report_style_size)
+       << embedded::text(embedded::room_style, embedded::room_style_size)
        << "</style>\n</head>\n<body class=\"brief\">\n<header>\n<p class=\"kicker\">Confidential · for the delegation "
           "of "
        << escape_html(seat.name) << " only</p>\n<h1>" << escape_html(seat.name) << "</h1>\n<p class=\"facts\">"

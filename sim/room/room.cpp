@@ -24,20 +24,12 @@
 #include <string_view>
 #include <thread>
 
+#include "embedded_assets.hpp"
 #include "negsim/errors.hpp"
 #include "negsim/model.hpp"
 #include "negsim/narrate.hpp"
 #include "negsim/report.hpp"
 #include "negsim/trace.hpp"
-
-namespace negsim::embedded {
-extern const unsigned char report_style[];
-extern const std::size_t report_style_size;
-extern const unsigned char room_script[];
-extern const std::size_t room_script_size;
-extern const unsigned char room_style[];
-extern const std::size_t room_style_size;
-}  // namespace negsim::embedded
 
 namespace negsim {
 
@@ -45,10 +37,6 @@ using json = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::string_view embedded_text(const unsigned char* bytes, std::size_t size) {
-  return {reinterpret_cast<const char*>(bytes), size};
-}
 
 // 128 bits from OpenSSL's CSPRNG, as hex: a team cannot guess another team's link.
 std::string random_token() {
@@ -70,18 +58,6 @@ bool same_token(const std::string& given, const std::string& expected) {
 
 const char* response_word(Response response) {
   return response == Response::support ? "support" : response == Response::aside ? "aside" : "object";
-}
-
-// A script inlined into the page must not contain "</script".
-std::string inline_script(std::string_view script) {
-  std::string out(script);
-  for (std::size_t at = 0; (at = out.find("</", at)) != std::string::npos; at += 3) {
-    std::string tail = out.substr(at + 2, 6);
-    std::transform(tail.begin(), tail.end(), tail.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (tail == "script") out.replace(at, 2, "<\\/");
-  }
-  return out;
 }
 
 void send_json(httplib::Response& response, int status, const json& body) {
@@ -744,8 +720,8 @@ struct Room::Impl : public ResponseOverride {
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             "<meta name=\"referrer\" content=\"no-referrer\">\n<title>"
          << escape_html(scenario.title) << " · negsim room</title>\n<style>\n"
-         << embedded_text(embedded::report_style, embedded::report_style_size)
-         << embedded_text(embedded::room_style, embedded::room_style_size) << "</style>\n</head>\n<body class=\"room-"
+         << embedded::text(embedded::report_style, embedded::report_style_size)
+         << embedded::text(embedded::room_style, embedded::room_style_size) << "</style>\n</head>\n<body class=\"room-"
          << kind << "\">\n<header><p class=\"kicker\">negsim room · " << (charts ? "teacher" : "delegation")
          << "</p>\n<h1>" << escape_html(scenario.title) << "</h1>\n<p id=\"status\" class=\"status\" role=\"status\" "
          << "aria-live=\"polite\">Connecting…</p></header>\n<main id=\"room\"></main>\n"
@@ -753,7 +729,7 @@ struct Room::Impl : public ResponseOverride {
          << "<script type=\"application/json\" id=\"negsim-room\">" << json_for_script_element(config) << "</script>\n";
     if (charts) html << "<script>\n" << inline_script(vega_bundle()) << "\n</script>\n";
     html << "<script>\n"
-         << inline_script(embedded_text(embedded::room_script, embedded::room_script_size))
+         << inline_script(embedded::text(embedded::room_script, embedded::room_script_size))
          << "\n</script>\n</body>\n</html>\n";
     return html.str();
   }
