@@ -1323,8 +1323,8 @@ class Loader {
     if (top.has("blocs")) read_blocs(top.optional("blocs"));
     read_delegations(top.required("delegations"));
     if (!problems_.empty()) {
-      // Every delegation was checked on its own; the process too, unless its problem is a
-      // delegation that failed above (then it is not independent).
+      // Every issue, bloc and delegation was checked on its own; the process too, unless its
+      // problem is a delegation that failed above (then it is not independent).
       try {
         read_process(top.has("process") ? top.optional("process") : YAML::Node(YAML::NodeType::Map));
       } catch (const InputError& error) {
@@ -1435,70 +1435,119 @@ class Loader {
   void read_issues(const YAML::Node& node) {
     check_count(node, "issues", 1, limits_.max_issues, "issues");
     for (std::size_t i = 0; i < node.size(); ++i) {
-      const std::string path = index_path("issues", i);
-      MapReader map(source_, node[i], path, {"id", "title", "levels", "status_quo", "omitted", "notes"});
-      Issue issue;
-      issue.id = detail::read_id(source_, map.required("id"), map.child_path("id"));
-      if (scenario_.find_issue(issue.id) >= 0) {
-        source_.fail(map.optional("id"), map.child_path("id"), "duplicate issue id '" + issue.id + "'");
-      }
-      issue.title = detail::read_string(source_, map.required("title"), map.child_path("title"));
-      if (map.has("notes")) issue.notes = detail::read_string(source_, map.optional("notes"), map.child_path("notes"));
-      YAML::Node levels = map.required("levels");
-      const std::string levels_path = map.child_path("levels");
-      check_count(levels, levels_path, 2, 101, "levels");
-      for (std::size_t l = 0; l < levels.size(); ++l) {
-        const std::string level_path = index_path(levels_path, l);
-        MapReader level_map(source_, levels[l], level_path, {"value", "text"});
-        TextLevel level;
-        level.value =
-            detail::read_number(source_, level_map.required("value"), level_map.child_path("value"), unit_interval);
-        level.text = detail::read_string(source_, level_map.required("text"), level_map.child_path("text"));
-        if (!issue.levels.empty() && level.value <= issue.levels.back().value) {
-          source_.fail(level_map.optional("value"), level_map.child_path("value"),
-                       "level values must increase strictly");
+      try {
+        read_issue(node[i], i);
+      } catch (const InputError& error) {
+        problems_.push_back(error);  // the next issue is read all the same
+        // Keep the issue's id, so that the delegations' positions on it are checked as they
+        // stand and not reported as naming an unknown issue.
+        const std::string id = placeholder_id(node[i]);
+        if (id.empty()) {
+          lost_item_ = true;
+        } else if (scenario_.find_issue(id) < 0) {
+          Issue issue;
+          issue.id = id;
+          scenario_.issues.push_back(std::move(issue));
         }
-        issue.levels.push_back(level);
       }
-      if (map.has("status_quo")) {
-        issue.status_quo =
-            detail::read_number(source_, map.optional("status_quo"), map.child_path("status_quo"), unit_interval);
-      }
-      if (map.has("omitted")) {
-        issue.omitted = detail::read_bool(source_, map.optional("omitted"), map.child_path("omitted"));
-      }
-      scenario_.issues.push_back(std::move(issue));
     }
+  }
+
+  // The id of an item that failed to load, when it has a valid one ("" otherwise: the item is
+  // lost, and what names it elsewhere cannot be checked).
+  std::string placeholder_id(const YAML::Node& item) const {
+    if (!item.IsMap()) return "";
+    const YAML::Node& const_item = item;
+    const YAML::Node id = const_item["id"];
+    if (!id) return "";
+    try {
+      return detail::read_id(source_, id, "id");
+    } catch (const InputError&) {
+      return "";
+    }
+  }
+
+  void read_issue(const YAML::Node& node, std::size_t i) {
+    const std::string path = index_path("issues", i);
+    MapReader map(source_, node, path, {"id", "title", "levels", "status_quo", "omitted", "notes"});
+    Issue issue;
+    issue.id = detail::read_id(source_, map.required("id"), map.child_path("id"));
+    if (scenario_.find_issue(issue.id) >= 0) {
+      source_.fail(map.optional("id"), map.child_path("id"), "duplicate issue id '" + issue.id + "'");
+    }
+    issue.title = detail::read_string(source_, map.required("title"), map.child_path("title"));
+    if (map.has("notes")) issue.notes = detail::read_string(source_, map.optional("notes"), map.child_path("notes"));
+    YAML::Node levels = map.required("levels");
+    const std::string levels_path = map.child_path("levels");
+    check_count(levels, levels_path, 2, 101, "levels");
+    for (std::size_t l = 0; l < levels.size(); ++l) {
+      const std::string level_path = index_path(levels_path, l);
+      MapReader level_map(source_, levels[l], level_path, {"value", "text"});
+      TextLevel level;
+      level.value =
+          detail::read_number(source_, level_map.required("value"), level_map.child_path("value"), unit_interval);
+      level.text = detail::read_string(source_, level_map.required("text"), level_map.child_path("text"));
+      if (!issue.levels.empty() && level.value <= issue.levels.back().value) {
+        source_.fail(level_map.optional("value"), level_map.child_path("value"), "level values must increase strictly");
+      }
+      issue.levels.push_back(level);
+    }
+    if (map.has("status_quo")) {
+      issue.status_quo =
+          detail::read_number(source_, map.optional("status_quo"), map.child_path("status_quo"), unit_interval);
+    }
+    if (map.has("omitted")) {
+      issue.omitted = detail::read_bool(source_, map.optional("omitted"), map.child_path("omitted"));
+    }
+    scenario_.issues.push_back(std::move(issue));
   }
 
   void read_blocs(const YAML::Node& node) {
     check_count(node, "blocs", 0, limits_.max_blocs, "blocs");
     for (std::size_t b = 0; b < node.size(); ++b) {
-      const std::string path = index_path("blocs", b);
-      MapReader map(source_, node[b], path, {"id", "name", "cohesion", "leader", "leader_weight"});
-      Bloc bloc;
-      bloc.id = detail::read_id(source_, map.required("id"), map.child_path("id"));
-      for (const auto& other : scenario_.blocs) {
-        if (other.id == bloc.id)
-          source_.fail(map.optional("id"), map.child_path("id"), "duplicate bloc id '" + bloc.id + "'");
+      try {
+        read_bloc(node[b], b);
+      } catch (const InputError& error) {
+        problems_.push_back(error);  // the next bloc is read all the same
+        // As for issues: the members of a bloc that failed are checked against its id.
+        const std::string id = placeholder_id(node[b]);
+        const bool known = std::any_of(scenario_.blocs.begin(), scenario_.blocs.end(),
+                                       [&id](const Bloc& bloc) { return bloc.id == id; });
+        if (id.empty()) {
+          lost_item_ = true;
+        } else if (!known) {
+          Bloc bloc;
+          bloc.id = id;
+          bloc.name = id;
+          scenario_.blocs.push_back(std::move(bloc));
+        }
       }
-      bloc.name =
-          map.has("name") ? detail::read_string(source_, map.optional("name"), map.child_path("name")) : bloc.id;
-      const int index = static_cast<int>(b);
-      if (map.has("cohesion")) {
-        bloc.cohesion = read_uncertain(map.optional("cohesion"), map.child_path("cohesion"), unit_interval,
-                                       [index](Scenario& s, double v) { s.blocs[index].cohesion = v; });
-      }
-      if (map.has("leader_weight")) {
-        bloc.leader_weight =
-            read_uncertain(map.optional("leader_weight"), map.child_path("leader_weight"), unit_interval,
-                           [index](Scenario& s, double v) { s.blocs[index].leader_weight = v; });
-      }
-      if (map.has("leader")) {
-        pending_leaders_.push_back({index, map.optional("leader"), map.child_path("leader")});
-      }
-      scenario_.blocs.push_back(std::move(bloc));
     }
+  }
+
+  void read_bloc(const YAML::Node& node, std::size_t b) {
+    const std::string path = index_path("blocs", b);
+    MapReader map(source_, node, path, {"id", "name", "cohesion", "leader", "leader_weight"});
+    Bloc bloc;
+    bloc.id = detail::read_id(source_, map.required("id"), map.child_path("id"));
+    for (const auto& other : scenario_.blocs) {
+      if (other.id == bloc.id)
+        source_.fail(map.optional("id"), map.child_path("id"), "duplicate bloc id '" + bloc.id + "'");
+    }
+    bloc.name = map.has("name") ? detail::read_string(source_, map.optional("name"), map.child_path("name")) : bloc.id;
+    const int index = static_cast<int>(b);
+    if (map.has("cohesion")) {
+      bloc.cohesion = read_uncertain(map.optional("cohesion"), map.child_path("cohesion"), unit_interval,
+                                     [index](Scenario& s, double v) { s.blocs[index].cohesion = v; });
+    }
+    if (map.has("leader_weight")) {
+      bloc.leader_weight = read_uncertain(map.optional("leader_weight"), map.child_path("leader_weight"), unit_interval,
+                                          [index](Scenario& s, double v) { s.blocs[index].leader_weight = v; });
+    }
+    if (map.has("leader")) {
+      pending_leaders_.push_back({index, map.optional("leader"), map.child_path("leader")});
+    }
+    scenario_.blocs.push_back(std::move(bloc));
   }
 
   std::vector<std::string> issue_ids() const {
@@ -1531,9 +1580,23 @@ class Loader {
       try {
         read_delegation(node[static_cast<std::size_t>(i)], i);
       } catch (const InputError& error) {
-        problems_.push_back(error);  // the next delegation is read all the same
+        // The next delegation is read all the same. A reference to an issue or bloc that was
+        // lost above is not a problem of its own.
+        if (!(lost_item_ && names_lost_item(error))) problems_.push_back(error);
       }
     }
+  }
+
+  // Whether a delegation's problem is that it names an issue or bloc: one lost above would
+  // explain it (issue ids are the keys of positions, salience and red_lines).
+  static bool names_lost_item(const InputError& error) {
+    const std::string& message = error.message();
+    const std::string& path = error.key_path();
+    const bool issue_keyed = path.find(".positions.") != std::string::npos ||
+                             path.find(".salience.") != std::string::npos ||
+                             path.find(".red_lines.") != std::string::npos;
+    return message.rfind("unknown issue", 0) == 0 || message.rfind("unknown bloc", 0) == 0 ||
+           (issue_keyed && message.rfind("unknown key", 0) == 0);
   }
 
   void read_delegation(const YAML::Node& node, int i) {
@@ -1981,7 +2044,8 @@ class Loader {
   const Source& source_;
   const LoadLimits& limits_;
   Scenario scenario_;
-  std::vector<InputError> problems_;  // of delegations, each read on its own
+  std::vector<InputError> problems_;  // of issues, blocs and delegations, each read on its own
+  bool lost_item_ = false;            // an issue or bloc failed without a valid id to keep
   std::vector<PendingReference> pending_leaders_;
   std::vector<PendingReference> pending_ties_;
 };

@@ -65,6 +65,38 @@ TEST_CASE("every bad input is refused with its line, column and key path", "[inp
   }
 }
 
+TEST_CASE("validate lists every independent problem of issues, blocs and delegations", "[input][validate]") {
+  const std::string file = "tests/bad-input/88-several-issue-and-bloc-problems.yaml";
+  const std::string path = test_support::source_path(file);
+  // file:line:column: key path, in file order; the delegations' mentions of the issue with an
+  // invalid id (Cyber) and of the bloc east (whose own value is wrong) are not problems of their own.
+  const std::vector<std::string> expected = {
+      ":11:17: issues[0].levels[2].value: level values must increase strictly",
+      ":19:17: issues[1].status_quo: 1.2 is out of range",
+      ":20:9: issues[2].id: 'Cyber' is not a valid id",
+      ":27:15: blocs[0].cohesion: 1.5 is out of range",
+      ":30:20: blocs[1].leader_weight: 2 is out of range",
+      ":39:12: delegations[1].power: -1 is out of range",
+  };
+  try {
+    (void)negsim::load_scenario_file(path);
+    FAIL("the scenario loaded");
+  } catch (const negsim::InputErrors& errors) {
+    REQUIRE(errors.problems().size() == expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      const std::string line = errors.problems()[i].what();
+      INFO(line);
+      CHECK(line.rfind(path + expected[i], 0) == 0);
+    }
+  }
+  const auto result = test_support::run_command("cd " + test_support::source_path("") + " && " +
+                                                test_support::negsim_binary() + " validate " + file);
+  INFO(result.output);
+  CHECK(result.exit_code == 2);
+  for (const auto& problem : expected) CHECK(result.output.find(file + problem) != std::string::npos);
+  CHECK(result.output.find("unknown") == std::string::npos);
+}
+
 TEST_CASE("a file over the size limit is refused before it is read", "[input][limits]") {
   const auto directory = test_support::temporary_directory("big");
   const auto path = (directory / "fifty-megabytes.yaml").string();
