@@ -92,6 +92,57 @@ VaryAxis parse_vary(const std::string& expression) {
   return axis;
 }
 
+std::string canonical_key_path(const Scenario& scenario, const std::string& path) {
+  // Segments as the loader reads them: names between dots, and [N] indexes.
+  std::vector<std::pair<bool, std::string>> segments;  // is an index, text
+  std::string name;
+  auto flush = [&] {
+    if (!name.empty()) segments.emplace_back(false, name);
+    name.clear();
+  };
+  for (std::size_t c = 0; c < path.size(); ++c) {
+    if (path[c] == '.') {
+      flush();
+    } else if (path[c] == '[') {
+      flush();
+      const std::size_t close = path.find(']', c);
+      if (close == std::string::npos) return path;  // the loader reports it
+      segments.emplace_back(true, path.substr(c + 1, close - c - 1));
+      c = close;
+    } else {
+      name += path[c];
+    }
+  }
+  flush();
+  auto id_at = [&scenario](const std::string& list, std::size_t index) -> std::string {
+    if (list == "delegations" && index < scenario.delegations.size()) return scenario.delegations[index].id;
+    if (list == "blocs" && index < scenario.blocs.size()) return scenario.blocs[index].id;
+    if (list == "issues" && index < scenario.issues.size()) return scenario.issues[index].id;
+    return "";
+  };
+  std::string canonical;
+  for (const auto& [is_index, text] : segments) {
+    std::string id;
+    const bool digits = !text.empty() && text.size() < 10 && text.find_first_not_of("0123456789") == std::string::npos;
+    if (is_index && digits) id = id_at(canonical, std::stoul(text));
+    if (is_index && id.empty()) {
+      canonical += "[" + text + "]";
+    } else {
+      canonical += (canonical.empty() ? "" : ".") + (is_index ? id : text);
+    }
+  }
+  return canonical;
+}
+
+bool key_paths_overlap(const Scenario& scenario, const std::string& first, const std::string& second) {
+  const std::string one = canonical_key_path(scenario, first);
+  const std::string other = canonical_key_path(scenario, second);
+  const std::string& shorter = one.size() <= other.size() ? one : other;
+  const std::string& longer = one.size() <= other.size() ? other : one;
+  return longer.compare(0, shorter.size(), shorter) == 0 &&
+         (longer.size() == shorter.size() || longer[shorter.size()] == '.' || longer[shorter.size()] == '[');
+}
+
 std::vector<std::string> GridCell::overrides() const {
   std::vector<std::string> list;
   for (const auto& [key, value] : settings) list.push_back(key + "=" + value);

@@ -186,3 +186,38 @@ TEST_CASE("bad --vary keys or values exit 2 with a clear message and write nothi
   CHECK(test_support::run_command("ls -A " + directory.string()).output.empty());
   std::filesystem::remove_all(directory);
 }
+
+TEST_CASE("--set and --vary keys are compared by what they name, not as typed", "[sweep][cli][overlap]") {
+  const std::string file = test_support::source_path("scenarios/teaching/three-delegations.yaml");
+  const negsim::Scenario scenario = negsim::load_scenario_file(file);
+  CHECK(negsim::canonical_key_path(scenario, "delegations[2].power") == "delegations.east.power");
+  CHECK(negsim::canonical_key_path(scenario, "delegations.east.power") == "delegations.east.power");
+  CHECK(negsim::canonical_key_path(scenario, "issues[0].levels[1].text") == "issues.water_share.levels[1].text");
+  CHECK(negsim::canonical_key_path(scenario, "blocs[0].cohesion") == "blocs[0].cohesion");  // no blocs here
+  CHECK(negsim::canonical_key_path(scenario, "process.rule") == "process.rule");
+  CHECK(negsim::key_paths_overlap(scenario, "delegations[2]", "delegations.east.positions.monitoring"));
+  CHECK_FALSE(negsim::key_paths_overlap(scenario, "delegations[1].power", "delegations.east.power"));
+
+  const auto directory = test_support::temporary_directory("sweep-overlap");
+  const std::string base = negsim_binary() + " sweep " + file + " --quiet --replicates 1 --out ";
+  const auto set_and_vary = run_command(base + (directory / "a").string() +
+                                        " --set delegations[2].power=2 --vary delegations.east.power=1,3");
+  INFO(set_and_vary.output);
+  CHECK(set_and_vary.exit_code == 2);
+  CHECK(set_and_vary.output.find("--set delegations[2].power and --vary delegations.east.power set the same value "
+                                 "(delegations[2].power is delegations.east.power)") != std::string::npos);
+  const auto two_axes = run_command(base + (directory / "b").string() +
+                                    " --vary delegations.north.power=1,3 --vary 'delegations[0].power=2,4'");
+  INFO(two_axes.output);
+  CHECK(two_axes.exit_code == 2);
+  CHECK(two_axes.output.find("--vary delegations.north.power and --vary delegations[0].power set the same value "
+                             "(delegations[0].power is delegations.north.power)") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(directory / "a"));
+  CHECK_FALSE(std::filesystem::exists(directory / "b"));
+  // Two delegations, one by index and one by id, are two keys.
+  const auto distinct = run_command(base + (directory / "c").string() +
+                                    " --vary delegations[0].power=1,2 --vary delegations.south.power=1,2");
+  INFO(distinct.output);
+  CHECK(distinct.exit_code == 0);
+  std::filesystem::remove_all(directory);
+}

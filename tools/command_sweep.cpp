@@ -55,29 +55,33 @@ each using --threads threads; rank 0 writes the same files one process would (do
   mpirun -np 4 negsim sweep scenarios/gge-2016-2017.yaml --replicates 100000 --out sweep-big
 )";
 
-// Whether one key path is the other or lies inside it: process.chair and process.chair.strategy.
-bool keys_overlap(const std::string& first, const std::string& second) {
-  const std::string& shorter = first.size() <= second.size() ? first : second;
-  const std::string& longer = first.size() <= second.size() ? second : first;
-  return longer.compare(0, shorter.size(), shorter) == 0 &&
-         (longer.size() == shorter.size() || longer[shorter.size()] == '.' || longer[shorter.size()] == '[');
-}
-
 // Two axes on one key would label cells with settings that were not applied (the later axis
-// wins), and so would a --set of a varied key: both are refused before anything runs.
-void refuse_overlapping_keys(const std::vector<VaryAxis>& axes, const std::vector<std::string>& overrides) {
+// wins), and so would a --set of a varied key: both are refused before anything runs. Keys are
+// compared by what they name in `base`, so delegations[2].power and delegations.russia.power
+// are the same key.
+void refuse_overlapping_keys(const Scenario& base, const std::vector<VaryAxis>& axes,
+                             const std::vector<std::string>& overrides) {
+  // What a key typed by index names, when it does: " (delegations[2] is delegations.russia)".
+  auto same = [&base](const std::string& first, const std::string& second) {
+    std::string notes;
+    for (const std::string* key : {&first, &second}) {
+      const std::string canonical = canonical_key_path(base, *key);
+      if (canonical != *key) notes += (notes.empty() ? "" : ", ") + *key + " is " + canonical;
+    }
+    return notes.empty() ? notes : " (" + notes + ")";
+  };
   for (std::size_t a = 0; a < axes.size(); ++a) {
     for (std::size_t b = a + 1; b < axes.size(); ++b) {
-      if (keys_overlap(axes[a].key_path, axes[b].key_path)) {
-        throw po::error("--vary " + axes[a].key_path + " and --vary " + axes[b].key_path +
-                        " set the same value; give each key one --vary with all its values");
+      if (key_paths_overlap(base, axes[a].key_path, axes[b].key_path)) {
+        throw po::error("--vary " + axes[a].key_path + " and --vary " + axes[b].key_path + " set the same value" +
+                        same(axes[a].key_path, axes[b].key_path) + "; give each key one --vary with all its values");
       }
     }
     for (const auto& expression : overrides) {
       const std::string key = expression.substr(0, expression.find('='));
-      if (keys_overlap(axes[a].key_path, key)) {
-        throw po::error("--set " + key + " and --vary " + axes[a].key_path +
-                        " set the same value; drop the --set or the --vary");
+      if (key_paths_overlap(base, axes[a].key_path, key)) {
+        throw po::error("--set " + key + " and --vary " + axes[a].key_path + " set the same value" +
+                        same(key, axes[a].key_path) + "; drop the --set or the --vary");
       }
     }
   }
@@ -184,7 +188,7 @@ bool prepare_sweep(const std::vector<std::string>& arguments, const ProcessGroup
   setup.base = load_scenario_file(files[0], setup.overrides, limits);
   std::vector<VaryAxis> axes;
   for (const auto& expression : setup.vary_expressions) axes.push_back(parse_vary(expression));
-  refuse_overlapping_keys(axes, setup.overrides);
+  refuse_overlapping_keys(setup.base, axes, setup.overrides);
   setup.cells = expand_grid(axes);
   const auto& cells = setup.cells;
   if (cells.size() > 100000)

@@ -21,6 +21,16 @@ struct VaryAxis {
 // Parses one --vary expression; throws InputError naming the option on a bad one.
 VaryAxis parse_vary(const std::string& expression);
 
+// `path` (a --set or --vary key) with every delegation, bloc and issue named by its id, as
+// `scenario` (loaded from the file) lists them: delegations[2].power and
+// delegations.russia.power name one value and both read delegations.russia.power. Other list
+// items keep their [index]. Used to find two options that set the same value.
+std::string canonical_key_path(const Scenario& scenario, const std::string& path);
+
+// Whether one key path is the other or lies inside it (process.chair and
+// process.chair.strategy), compared as canonical_key_path writes them.
+bool key_paths_overlap(const Scenario& scenario, const std::string& first, const std::string& second);
+
 struct GridCell {
   int index = 0;
   std::vector<std::pair<std::string, std::string>> settings;  // key path, value, in axis order
