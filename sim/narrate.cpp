@@ -257,6 +257,14 @@ class Storyteller {
     return text != round.draft->end() && text->is_object() ? string_of(*text, issue.c_str()) : std::string();
   }
 
+  // The words of a paragraph's text without the value Issue::text_at adds between levels
+  // ('"A" (reached 0.25; draft at 0.48)' is worded "A"): a move within one level is no new wording.
+  static std::string wording(const std::string& text) {
+    if (text.empty() || text.back() != ')' || text.find("; draft at ") == std::string::npos) return text;
+    const std::size_t open = text.rfind(" (");
+    return open == std::string::npos ? text : text.substr(0, open);
+  }
+
   std::vector<std::string> issue_ids(const RoundRecord& round) const {
     std::vector<std::string> ids;
     const auto draft = round.draft->find("draft");
@@ -312,7 +320,7 @@ class Storyteller {
     for (const auto& issue : issue_ids(round)) {
       const double before = tabled(*previous, issue);
       const double now = tabled(round, issue);
-      if (text_of(round, issue) != text_of(*previous, issue)) {
+      if (wording(text_of(round, issue)) != wording(text_of(*previous, issue))) {
         reworded.push_back(issue);
       } else if (std::abs(now - before) >= 0.01) {
         adjusted.push_back(issue_name(issue) + " (from " + two_decimals(before) + " to " + two_decimals(now) + ")");
@@ -328,8 +336,8 @@ class Storyteller {
     }
     line(header + " The chair tables a revised text:");
     for (const auto& issue : reworded) {
-      bullet(issue_name(issue) + " now reads: " + text_of(round, issue) + " (" +
-             two_decimals(tabled(*previous, issue)) + " to " + two_decimals(tabled(round, issue)) + ")");
+      bullet(issue_name(issue) + " (from " + two_decimals(tabled(*previous, issue)) + " to " +
+             two_decimals(tabled(round, issue)) + ") now reads: " + text_of(round, issue));
     }
     if (!adjusted.empty()) line("Same wording, moved: " + join_names(adjusted) + ".");
   }

@@ -36,7 +36,8 @@ const char* const help_text = R"(
   m, amend        you object and propose an amendment: the chair accepts it if it makes no
                   one else object. Type it in one go as "m PARAGRAPH VALUE", e.g. "m 1 0.8"
                   or "m water_share 0.8"; leave the value out to see the paragraph's levels.
-                  Enter or "back" at those questions returns to your answer
+                  At those questions "back", "cancel" or "q" returns to your answer, and
+                  so does Enter, except where the prompt offers a value for Enter
   q, quit         hand your seat back: your delegation's brief answers the remaining rounds
   h, help         this help
 )";
@@ -171,8 +172,10 @@ int PlaySeat::parse_issue(const std::string& text) const {
 
 namespace {
 
+// At the questions of an amendment, these return to the answer prompt (q there hands the seat
+// back; here it only leaves the question, as a student who typed it meant).
 bool means_back(const std::string& word) {
-  return word.empty() || word == "back" || word == "b" || word == "cancel" || word == "c";
+  return word == "back" || word == "b" || word == "cancel" || word == "c" || word == "q" || word == "quit";
 }
 
 }  // namespace
@@ -204,9 +207,9 @@ PlaySeat::AmendmentChoice PlaySeat::ask_amendment(const State& state, const std:
       if (issue >= 0) out_ << "Give a paragraph and at most one value, e.g. \"water_share 0.9\".\n";
     }
     const auto line = read_line("Which paragraph? (1-" + std::to_string(scenario_.issue_count()) +
-                                " or its id, a value after it if you like; Enter or \"back\" to go back) > ");
+                                " or its id, a value after it if you like; Enter, \"back\" or \"q\" to go back) > ");
     if (!line) return {std::nullopt, true};
-    if (means_back(lower_trimmed(*line))) return {};
+    if (lower_trimmed(*line).empty() || means_back(lower_trimmed(*line))) return {};
     words = split(*line);
     asked = true;
   }
@@ -218,20 +221,22 @@ PlaySeat::AmendmentChoice PlaySeat::ask_amendment(const State& state, const std:
   const bool offer_suggestion = two_decimals(suggested) != two_decimals(current);
   while (true) {
     if (value_text.empty()) {
-      out_ << "  " << named.title << " now reads (" << two_decimals(current) << "): " << named.text_at(current)
+      out_ << "  " << named.title << " is at " << two_decimals(current) << " and reads: " << named.text_at(current)
            << "\n  Its levels:";
       for (const auto& level : named.levels) out_ << "\n    " << two_decimals(level.value) << "  " << level.text;
       out_ << "\n";
-      const auto line = read_line(
-          "Move it to (0 to 1" +
-          (offer_suggestion ? "; Enter for " + two_decimals(suggested) + ", a step toward your position" : "") +
-          "; \"back\" to go back) > ");
+      const auto line = read_line("Move it to (0 to 1" +
+                                  (offer_suggestion ? "; Enter for " + two_decimals(suggested) +
+                                                          ", a step toward your position; \"back\" or \"q\" to go back"
+                                                    : "; Enter, \"back\" or \"q\" to go back") +
+                                  ") > ");
       if (!line)
         return offer_suggestion ? AmendmentChoice{Amendment{issue, suggested}, false}
                                 : AmendmentChoice{std::nullopt, true};
       value_text = lower_trimmed(*line);
-      if (value_text.empty() && offer_suggestion) value_text = two_decimals(suggested);
-      if (value_text == "back" || value_text == "b" || value_text == "cancel" || value_text == "c") return {};
+      if (value_text.empty() && !offer_suggestion) return {};
+      if (value_text.empty()) value_text = two_decimals(suggested);
+      if (means_back(value_text)) return {};
     }
     char* end = nullptr;
     const double value = std::strtod(value_text.c_str(), &end);
@@ -245,10 +250,11 @@ PlaySeat::AmendmentChoice PlaySeat::ask_amendment(const State& state, const std:
       out_ << "Careful: " << format_apart(value, value < low ? low : high) << " crosses your own red line on "
            << named.title << " (" << (value < low ? "at least " + two_decimals(low) : "at most " + two_decimals(high))
            << "): you would object to the text you propose.\n";
-      const auto confirm = read_line("Propose it anyway? (y/N) > ");
+      const auto confirm = read_line("Propose it anyway? (y/N; \"back\" or \"q\" to go back) > ");
       if (!confirm) return {std::nullopt, true};
       const std::string answer = lower_trimmed(*confirm);
       if (answer == "y" || answer == "yes") return {Amendment{issue, value}, false};
+      if (means_back(answer)) return {};
       out_ << "Not proposed.\n";
     } else {
       out_ << "Give a number from 0 to 1 that differs from the text's " << two_decimals(current) << ".\n";
@@ -312,7 +318,7 @@ std::optional<Response> PlaySeat::respond(const State& state, int delegation) {
       out_ << help_text;
       continue;
     } else {
-      out_ << "Please answer s, a, o or m (h for help).\n";
+      out_ << "Please answer s, a, o, m or q (h for help).\n";
       continue;
     }
     decision["response"] = to_string(*answer);

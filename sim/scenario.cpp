@@ -68,17 +68,33 @@ const TextLevel& Issue::nearest_level(double value) const {
   return *best;
 }
 
-std::string Issue::text_at(double value) const {
-  const TextLevel* below = nullptr;
-  const TextLevel* above = nullptr;
+const TextLevel* Issue::reached_level(double value) const {
+  const TextLevel* reached = nullptr;
   for (const auto& level : levels) {
-    if (std::abs(level.value - value) <= 1e-6) return level.text;  // the trace keeps six decimals
-    if (level.value < value && (below == nullptr || level.value > below->value)) below = &level;
-    if (level.value > value && (above == nullptr || level.value < above->value)) above = &level;
+    if (level.value <= value + 1e-6) reached = &level;  // the trace keeps six decimals
   }
-  if (below == nullptr || above == nullptr) return nearest_level(value).text;  // beyond the scale's ends
-  return "Between \"" + below->text + "\" (" + format_decimal(below->value, 2) + ") and \"" + above->text + "\" (" +
-         format_decimal(above->value, 2) + ")";
+  return reached;
+}
+
+std::string Issue::text_at(double value) const {
+  const TextLevel* reached = reached_level(value);
+  if (reached != nullptr && std::abs(reached->value - value) <= 1e-6) return reached->text;
+  const TextLevel* next = nullptr;  // the first level above the value (levels increase)
+  for (const auto& level : levels) {
+    if (level.value > value + 1e-6) {
+      next = &level;
+      break;
+    }
+  }
+  // The value is printed apart from the level nearest to it, so 0.4951 below a level at 0.50
+  // reads 0.495, not 0.50.
+  const bool next_nearer = next != nullptr && (reached == nullptr || next->value - value < value - reached->value);
+  const TextLevel& nearest = next_nearer ? *next : *reached;
+  const std::string draft = "draft at " + format_apart(value, nearest.value);
+  if (reached == nullptr) {
+    return "Short of \"" + next->text + "\" (" + format_decimal(next->value, 2) + "; " + draft + ")";
+  }
+  return "\"" + reached->text + "\" (reached " + format_decimal(reached->value, 2) + "; " + draft + ")";
 }
 
 int Scenario::find_delegation(const std::string& wanted_id) const {

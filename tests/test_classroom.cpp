@@ -167,12 +167,23 @@ TEST_CASE("a level text claims no more than the value it stands for", "[classroo
       negsim::load_scenario_file(source_path("scenarios/teaching/three-delegations.yaml"));
   const negsim::Issue& water = scenario.issues[0];
   CHECK(water.text_at(0.5) == "Half of the natural flow is guaranteed to downstream States.");
-  const std::string below_half = water.text_at(0.475);
-  CHECK(below_half.rfind("Between \"Upstream States", 0) == 0);
-  CHECK(below_half.find("(0.25) and \"Half") != std::string::npos);
-  const std::string above_half = water.text_at(0.61);
-  CHECK(above_half.rfind("Between \"Half", 0) == 0);
-  CHECK(above_half.find("Three quarters") != std::string::npos);
+  // Between two levels: the level reached (never the one above), then the value.
+  CHECK(water.text_at(0.475) ==
+        "\"Upstream States will consider downstream needs in dry years.\" (reached 0.25; draft at 0.48)");
+  CHECK(water.text_at(0.61) ==
+        "\"Half of the natural flow is guaranteed to downstream States.\" (reached 0.50; draft at 0.61)");
+  // Just below a level the value is printed apart from it, not as the level itself.
+  CHECK(water.text_at(0.4951) ==
+        "\"Upstream States will consider downstream needs in dry years.\" (reached 0.25; draft at 0.495)");
+  CHECK(water.text_at(1.0) == "The whole natural flow passes downstream, less agreed upstream uses.");
+  REQUIRE(water.reached_level(0.74) != nullptr);
+  CHECK(water.reached_level(0.74)->value == 0.5);
+  // Below every level (a scale that starts above 0) nothing is claimed.
+  negsim::Issue high_scale;
+  high_scale.levels = {{0.2, "Welcomed."}, {0.8, "Endorsed."}};
+  CHECK(high_scale.reached_level(0.1) == nullptr);
+  CHECK(high_scale.text_at(0.1) == "Short of \"Welcomed.\" (0.20; draft at 0.10)");
+  CHECK(high_scale.text_at(0.9) == "\"Endorsed.\" (reached 0.80; draft at 0.90)");
   // In a run: the first draft's text (0.475) differs from the repaired one (0.50).
   const auto work = test_support::temporary_directory("classroom-levels");
   REQUIRE(run_command(negsim_command() + " run " + quoted(source_path("scenarios/teaching/three-delegations.yaml")) +
@@ -185,7 +196,7 @@ TEST_CASE("a level text claims no more than the value it stands for", "[classroo
   const auto draft = nlohmann::json::parse(line);
   REQUIRE(draft["event"] == "draft");
   CHECK(draft["draft"]["water_share"] == 0.475);
-  CHECK(draft["text"]["water_share"].get<std::string>().rfind("Between", 0) == 0);
+  CHECK(draft["text"]["water_share"].get<std::string>().rfind("\"Upstream States", 0) == 0);
   fs::remove_all(work);
 }
 
@@ -238,6 +249,26 @@ TEST_CASE("play: back out of an amendment, the whole line parsed, a warning befo
     const auto result = run_command("printf 'm water_share\\nback\\no\\nq\\n' | " + negsim_command() + " play " +
                                     teaching + " --as south --no-write");
     CHECK(result.output.find("No amendment: back to your answer.") != std::string::npos);
+  }
+  SECTION("'q' and 'cancel' leave every question of an amendment the way 'back' does") {
+    // Each line: what is typed at the answer prompt, then at the questions that follow.
+    for (const std::string keys : {"m water_share\\nq", "m water_share\\ncancel", "m\\nq", "m\\ncancel", "m 1 0.3\\nq",
+                                   "m 1 0.3\\nback", "m monitoring\\n"}) {
+      const auto result = run_command("printf '" + keys + "\\ns\\nq\\n' | " + negsim_command() + " play " + teaching +
+                                      " --as south --no-write");
+      INFO(keys << "\n" << result.output);
+      CHECK(result.output.find("No amendment: back to your answer.") != std::string::npos);
+      CHECK(result.output.find("You support the text.") != std::string::npos);
+      CHECK(result.output.find("Give a number") == std::string::npos);
+      CHECK(result.output.find("Not proposed.") == std::string::npos);
+      // Only the q at the next round's answer prompt hands the seat back.
+      CHECK(result.output.find("You hand your seat back") > result.output.find("You support the text."));
+    }
+    // The prompts say what leaves them, and the help says the same.
+    const auto help = run_command("printf 'h\\nm 1\\nq\\nq\\n' | " + negsim_command() + " play " + teaching +
+                                  " --as south --no-write");
+    CHECK(help.output.find("\"back\", \"cancel\" or \"q\" returns to your answer") != std::string::npos);
+    CHECK(help.output.find("a step toward your position; \"back\" or \"q\" to go back) > ") != std::string::npos);
   }
   SECTION("'m water_share 0.9' at 'Which paragraph?' is read whole") {
     const auto result = run_command("printf 'm\\nm water_share 0.9\\nq\\n' | " + negsim_command() + " play " +

@@ -353,7 +353,7 @@ TEST_CASE("play: a scripted student reaches a known outcome, written as a normal
                     quoted(source_path("scenarios/teaching/three-delegations.yaml")) + " --as south --no-write");
     INFO(brief.output);
     CHECK(brief.exit_code == 0);
-    CHECK(brief.output.find("Please answer s, a, o or m") != std::string::npos);
+    CHECK(brief.output.find("Please answer s, a, o, m or q") != std::string::npos);
     CHECK(brief.output.find("m, amend") != std::string::npos);
     CHECK(brief.output.find("your delegation's brief answers for you") != std::string::npos);
     // The model playing South alone gives the scenario's own outcome.

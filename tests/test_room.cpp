@@ -523,6 +523,14 @@ TEST_CASE("room in headless Chromium: three seats answer by clicking, the round 
         std::string::npos);
     CHECK(dom.find("Share of the river") != std::string::npos);
     CHECK(dom.find("This text is worth 0.") != std::string::npos);
+    // The first draft's 0.475 reads as the terminal and draft.md print it: the level reached,
+    // never the one above, and 0.48 (not toFixed's 0.47).
+    CHECK(dom.find("\"Upstream States will consider downstream needs in dry years.\" (reached 0.25; draft at "
+                   "0.48)") != std::string::npos);
+    // (The last seat's answer may close the round first: its page then shows round 2.)
+    if (seat < 2) CHECK(dom.find("On the scale: 0.48") != std::string::npos);
+    CHECK(dom.find("On the scale: 0.47") == std::string::npos);
+    CHECK(dom.find("draft at 0.47") == std::string::npos);
     CHECK(dom.find("You answered: object") != std::string::npos);  // its script posted the click
   }
   const json round_two =

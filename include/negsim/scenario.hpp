@@ -46,9 +46,13 @@ struct Issue {
 
   // The level whose value is nearest to `value` (ties go to the lower level).
   const TextLevel& nearest_level(double value) const;
-  // The words a draft value stands for, claiming no more and no less than the value: the
-  // level's own text when the value is at a level, else both neighbours, 'Between "A" (0.25)
-  // and "B" (0.50)' (a text at 0.475 is not yet "Half of the flow": a red line at 0.50 is crossed).
+  // The highest level at or below `value` (the level a text at `value` has reached), or null
+  // when `value` is below every level.
+  const TextLevel* reached_level(double value) const;
+  // The words a draft value stands for, claiming no more than the value: the level's own text
+  // when the value is at a level, else the level reached and the value,
+  // '"A" (reached 0.25; draft at 0.48)' (a text at 0.475 is not yet "Half of the flow": a red
+  // line at 0.50 is crossed), or 'Short of "A" (0.25; draft at 0.10)' below every level.
   std::string text_at(double value) const;
 };
 

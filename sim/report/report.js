@@ -89,6 +89,14 @@
     vega.expressionFunction('percent', formatPercent);
   }
   window.negsimFormat = {decimal: formatDecimal, percent: formatPercent};  // for the tests
+  // The twin of wording() in sim/narrate.cpp: a paragraph's words without the value that
+  // Issue::text_at adds between levels ('"A" (reached 0.25; draft at 0.48)' is worded "A"), so a
+  // move within one level is "Moved", not "Reworded".
+  function wording(text) {
+    if (!text.endsWith(')') || text.indexOf('; draft at ') < 0) return text;
+    const open = text.lastIndexOf(' (');
+    return open < 0 ? text : text.slice(0, open);
+  }
   function joinNames(names) {
     if (names.length <= 1) return names.join('');
     return names.slice(0, -1).join(', ') + ' and ' + names[names.length - 1];
@@ -453,7 +461,7 @@
         const before = previous ? (previous.text[issue.id] || '') : now;
         const value = round.draft[issue.id];
         const was = previous ? previous.draft[issue.id] : value;
-        const reworded = now !== before;
+        const reworded = wording(now) !== wording(before);
         const moved = Math.abs(value - was) >= 0.005;
         if (reworded || moved) {
           item.classList.add('changed');

@@ -310,7 +310,7 @@ struct Room::Impl : public ResponseOverride {
       json paragraph = {{"id", issue.id},
                         {"title", issue.title},
                         {"value", round6(state.draft(k))},
-                        {"text", issue.nearest_level(state.draft(k)).text},
+                        {"text", issue.text_at(state.draft(k))},
                         {"changed", false},
                         {"previous_value", nullptr},
                         {"previous_text", nullptr}};
@@ -319,7 +319,9 @@ struct Room::Impl : public ResponseOverride {
         if (std::abs(before - state.draft(k)) > 1e-6) {
           paragraph["changed"] = true;
           paragraph["previous_value"] = round6(before);
-          paragraph["previous_text"] = issue.nearest_level(before).text;
+          paragraph["previous_text"] = issue.text_at(before);
+          // The same level reached: the words stay, only the value moved.
+          paragraph["same_words"] = issue.reached_level(before) == issue.reached_level(state.draft(k));
         }
       }
       paragraphs.push_back(paragraph);
@@ -410,7 +412,7 @@ struct Room::Impl : public ResponseOverride {
         paragraphs.push_back({{"id", issue.id},
                               {"title", issue.title},
                               {"value", round6(outcome->draft(k))},
-                              {"text", issue.nearest_level(outcome->draft(k)).text},
+                              {"text", issue.text_at(outcome->draft(k))},
                               {"changed", false},
                               {"previous_value", nullptr},
                               {"previous_text", nullptr}});
