@@ -29,17 +29,20 @@ std::string lower_trimmed(const std::string& text) {
   return out;
 }
 
+// Under 80 columns: a terminal of any size shows it unbroken.
 const char* const help_text = R"(
-  s, support      the text is good enough: you support it
-  a, aside        you stand aside (dissociate): you do not block, but do not join either
-  o, object       you object: under consensus, the text cannot pass while you do
-  m, amend        you object and propose an amendment: the chair accepts it if it makes no
-                  one else object. Type it in one go as "m PARAGRAPH VALUE", e.g. "m 1 0.8"
-                  or "m water_share 0.8"; leave the value out to see the paragraph's levels.
-                  At those questions "back", "cancel" or "q" returns to your answer, and
-                  so does Enter, except where the prompt offers a value for Enter
-  q, quit         hand your seat back: your delegation's brief answers the remaining rounds
-  h, help         this help
+  s, support   the text is good enough: you support it
+  a, aside     you stand aside (dissociate): you do not block, nor join
+  o, object    you object: under consensus, the text cannot pass while you do
+  m, amend     you object and propose an amendment: the chair accepts it if it
+               makes no one else object. Type it in one go, "m PARAGRAPH VALUE",
+               e.g. "m 1 0.8" or "m water_share 0.8"; leave the value out to
+               see the paragraph's levels. At those questions "back", "cancel"
+               or "q" returns to your answer, and so does Enter, except where
+               the prompt offers a value for Enter
+  q, quit      hand your seat back: your delegation's brief answers the
+               remaining rounds
+  h, help      this help
 )";
 
 }  // namespace
