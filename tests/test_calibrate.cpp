@@ -15,10 +15,7 @@ using test_support::temporary_directory;
 
 namespace {
 
-void write(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
+using test_support::write;
 
 // Three delegations; the flanks stand aside from the compromise in round 1 and come round by
 // round 4 (test_chair.cpp). The record says plain consensus.

@@ -26,9 +26,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string quoted(const std::string& text) {
-  return "'" + text + "'";
-}
+using test_support::quoted;
 
 std::string negsim_command() {
   return quoted(negsim_binary());
@@ -39,11 +37,8 @@ std::string dom_of(const fs::path& html) {
   REQUIRE(run_command("command -v chromium >/dev/null").exit_code == 0);
   const auto work = test_support::temporary_directory("classroom-chromium");
   const auto dom = work / "dom.html";
-  run_command(
-      "timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
-      "--disable-component-update --disable-sync --no-first-run --hide-scrollbars --user-data-dir=" +
-      quoted((work / "profile").string()) + " --window-size=1400,2400 --dump-dom " +
-      quoted("file://" + fs::absolute(html).string()) + " > " + quoted(dom.string()) + " 2>/dev/null");
+  run_command(test_support::headless_chromium(work / "profile", 180) + " --window-size=1400,2400 --dump-dom " +
+              quoted("file://" + fs::absolute(html).string()) + " > " + quoted(dom.string()) + " 2>/dev/null");
   std::string text = read_text(dom.string());
   fs::remove_all(work);
   return text;

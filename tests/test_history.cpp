@@ -15,10 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
+using test_support::write;
 
 const char* const two_issues = R"(issues:
   - id: ihl

@@ -28,9 +28,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string quoted(const std::string& text) {
-  return "'" + text + "'";
-}
+using test_support::quoted;
 
 bool on_path(const std::string& program) {
   return run_command("command -v " + program + " >/dev/null").exit_code == 0;
@@ -57,9 +55,7 @@ struct Page {
 };
 
 std::string chromium_command(const fs::path& profile) {
-  return "timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
-         "--disable-component-update --disable-sync --no-first-run --hide-scrollbars --user-data-dir=" +
-         quoted(profile.string()) + " --enable-logging=stderr --v=0 --virtual-time-budget=20000";
+  return test_support::headless_chromium(profile, 120) + " --enable-logging=stderr --v=0 --virtual-time-budget=20000";
 }
 
 // Loads `html` in headless Chromium and returns the DOM after its scripts ran.

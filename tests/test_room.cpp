@@ -462,20 +462,15 @@ TEST_CASE("brief: a delegation's positions in words, red lines, bloc and the rul
 
 namespace {
 
-std::string quoted(const std::string& text) {
-  return "'" + text + "'";
-}
+using test_support::quoted;
 
 // Loads `url` (on 127.0.0.1) in headless Chromium and returns the DOM once its scripts ran.
 std::string chromium_dom(const std::string& url, const std::string& window_size = "1200,2000") {
   REQUIRE(run_command("command -v chromium").exit_code == 0);
   const auto work = test_support::temporary_directory("room-chromium");
   const auto dom = work / "dom.html";
-  run_command(
-      "timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
-      "--disable-component-update --disable-sync --no-first-run --user-data-dir=" +
-      quoted((work / "profile").string()) + " --window-size=" + window_size +
-      " --virtual-time-budget=4000 --dump-dom " + quoted(url) + " > " + quoted(dom.string()) + " 2>/dev/null");
+  run_command(test_support::headless_chromium(work / "profile", 60) + " --window-size=" + window_size +
+              " --virtual-time-budget=4000 --dump-dom " + quoted(url) + " > " + quoted(dom.string()) + " 2>/dev/null");
   std::string text = read_text(dom.string());
   fs::remove_all(work);
   return text;
@@ -484,11 +479,8 @@ std::string chromium_dom(const std::string& url, const std::string& window_size 
 void chromium_screenshot(const std::string& url, const fs::path& png, const std::string& window_size) {
   const auto work = test_support::temporary_directory("room-shot");
   fs::remove(png);
-  run_command(
-      "timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
-      "--disable-component-update --disable-sync --no-first-run --hide-scrollbars --user-data-dir=" +
-      quoted((work / "profile").string()) + " --window-size=" + window_size +
-      " --virtual-time-budget=4000 --screenshot=" + quoted(png.string()) + " " + quoted(url) + " 2>/dev/null");
+  run_command(test_support::headless_chromium(work / "profile", 60) + " --window-size=" + window_size +
+              " --virtual-time-budget=4000 --screenshot=" + quoted(png.string()) + " " + quoted(url) + " 2>/dev/null");
   fs::remove_all(work);
   CHECK(fs::exists(png));
 }

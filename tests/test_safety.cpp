@@ -22,10 +22,7 @@ namespace {
 
 const std::string base_scenario = test_support::source_path("tests/valid-base.yaml");
 
-void write(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
+using test_support::write;
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

@@ -99,6 +99,27 @@ inline CommandResult run_command(const std::string& command) {
   return result;
 }
 
+// `text` single-quoted for the shell (the paths the tests build hold no quote).
+inline std::string quoted(const std::string& text) {
+  return "'" + text + "'";
+}
+
+// Writes `text` to `path` as bytes, creating the directories above it.
+inline void write(const std::filesystem::path& path, const std::string& text) {
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+// The start of every headless Chromium command line of the tests: a fresh profile in `profile`,
+// nothing fetched from the network, and `timeout` bounding a browser that hangs. Callers add
+// the window size, --dump-dom or --screenshot, and the page.
+inline std::string headless_chromium(const std::filesystem::path& profile, int timeout_seconds) {
+  return "timeout " + std::to_string(timeout_seconds) +
+         " chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+         "--disable-component-update --disable-sync --no-first-run --hide-scrollbars --user-data-dir=" +
+         quoted(profile.string());
+}
+
 inline std::string negsim_binary() {
   return NEGSIM_BINARY;
 }
