@@ -36,18 +36,12 @@ using json = nlohmann::ordered_json;
 // JSON as Python objects: objects keep their key order (dicts are ordered).
 py::object to_python(const json& value) {
   switch (value.type()) {
-    case json::value_t::null:
-      return py::none();
-    case json::value_t::boolean:
-      return py::bool_(value.get<bool>());
-    case json::value_t::number_integer:
-      return py::int_(value.get<std::int64_t>());
-    case json::value_t::number_unsigned:
-      return py::int_(value.get<std::uint64_t>());
-    case json::value_t::number_float:
-      return py::float_(value.get<double>());
-    case json::value_t::string:
-      return py::str(value.get<std::string>());
+    case json::value_t::null: return py::none();
+    case json::value_t::boolean: return py::bool_(value.get<bool>());
+    case json::value_t::number_integer: return py::int_(value.get<std::int64_t>());
+    case json::value_t::number_unsigned: return py::int_(value.get<std::uint64_t>());
+    case json::value_t::number_float: return py::float_(value.get<double>());
+    case json::value_t::string: return py::str(value.get<std::string>());
     case json::value_t::array: {
       py::list list;
       for (const auto& item : value) list.append(to_python(item));
@@ -58,8 +52,7 @@ py::object to_python(const json& value) {
       for (const auto& [key, item] : value.items()) dict[py::str(key)] = to_python(item);
       return std::move(dict);
     }
-    default:
-      return py::none();
+    default: return py::none();
   }
 }
 
@@ -126,7 +119,8 @@ RunResult run(const LoadedScenario& loaded, std::uint64_t seed, bool sample) {
 
 std::vector<std::string> ids_of(const negsim::Scenario& scenario, const std::vector<negsim::ObjectionRecord>& records) {
   std::vector<std::string> ids;
-  for (const auto& record : records) ids.push_back(scenario.delegations[static_cast<std::size_t>(record.delegation)].id);
+  for (const auto& record : records)
+    ids.push_back(scenario.delegations[static_cast<std::size_t>(record.delegation)].id);
   return ids;
 }
 
@@ -323,8 +317,8 @@ PYBIND11_MODULE(_negsim, module) {
       .def_property_readonly("objectors", [](const RunResult& r) { return ids_of(r.scenario, r.outcome.objectors); })
       .def_property_readonly("dissociators",
                              [](const RunResult& r) { return ids_of(r.scenario, r.outcome.dissociators); })
-      .def_property_readonly("summary",
-                             [](const RunResult& r) { return to_python(negsim::summary_json(r.scenario, r.outcome, r.seed)); })
+      .def_property_readonly(
+          "summary", [](const RunResult& r) { return to_python(negsim::summary_json(r.scenario, r.outcome, r.seed)); })
       .def_property_readonly("events",
                              [](const RunResult& r) {
                                py::list records;
