@@ -130,6 +130,14 @@ TEST_CASE("negsim sensitivity: cost up front, same directory bytes, bad input ex
     CHECK(read_text((directory / "one" / name).string()) == read_text((directory / "two" / name).string()));
   }
   CHECK(std::filesystem::exists(directory / "one" / ".negsim-output"));
+  // negsim report charts a sensitivity directory: one chart per output that varied.
+  const auto page = (directory / "report.html").string();
+  const auto report = run_command(negsim_binary() + " report " + (directory / "one").string() + " -o " + page);
+  REQUIRE(report.exit_code == 0);
+  const std::string html = read_text(page);
+  CHECK(html.find("negsim report · sensitivity") != std::string::npos);
+  CHECK(html.find("id=\"chart-sensitivity-0\"") != std::string::npos);
+  CHECK(html.find("delegations.south.outside_option") != std::string::npos);
 
   // A directory negsim did not write is never replaced, even with --force.
   std::filesystem::create_directories(directory / "mine");
