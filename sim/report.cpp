@@ -1012,6 +1012,68 @@ void render_notes(std::ostringstream& page, const json& data) {
   }
 }
 
+// A sensitivity analysis (negsim sensitivity): its outputs and their ranked indices.
+json sensitivity_report_data(const fs::path& directory, const json& summary, const json& meta) {
+  const fs::path summary_path = directory / "summary.json";
+  if (!summary.contains("outputs") || !summary["outputs"].is_array()) {
+    throw InputError(summary_path.string(), 0, 0, "outputs", "a sensitivity summary needs its list of outputs");
+  }
+  json data = json::object();
+  data["kind"] = "sensitivity";
+  data["title"] = string_field(summary, "title", string_field(summary, "scenario"));
+  data["scenario"] = string_field(summary, "scenario");
+  data["samples"] = summary.contains("samples") ? summary["samples"] : json(nullptr);
+  data["runs"] = summary.contains("runs") ? summary["runs"] : json(nullptr);
+  data["factors"] = summary.contains("factors") && summary["factors"].is_array() ? summary["factors"] : json::array();
+  data["notes"] = json::array();
+  json outputs = json::array();
+  json rows = json::array();
+  std::string constant;
+  std::size_t output_index = 0;
+  for (const auto& output : summary["outputs"]) {
+    const std::string key_path = "outputs[" + std::to_string(output_index++) + "]";
+    if (!output.is_object()) throw InputError(summary_path.string(), 0, 0, key_path, "an output must be an object");
+    const std::string name = string_field(output, "output");
+    const double probability = number_field(output, "probability");
+    const json indices = output.contains("indices") && output["indices"].is_array() ? output["indices"] : json::array();
+    if (indices.empty()) {
+      constant += (constant.empty() ? "" : ", ") + name + " " + percent(probability);
+      continue;
+    }
+    int rank = 0;
+    for (const auto& index : indices) {
+      ++rank;
+      for (const char* measure : {"total", "first_order"}) {
+        const bool total = std::string(measure) == "total";
+        const double value = number_field(index, measure);
+        rows.push_back({{"output", name},
+                        {"key", string_field(index, "key")},
+                        {"rank", rank},
+                        {"measure", total ? "total T" : "first-order S"},
+                        {"value", value},
+                        {"low", number_field(index, total ? "total_low" : "first_low", value)},
+                        {"high", number_field(index, total ? "total_high" : "first_high", value)}});
+      }
+    }
+    outputs.push_back({{"output", name}, {"probability", probability}, {"indices", indices}});
+  }
+  data["outputs"] = outputs;
+  data["index_rows"] = rows;
+  data["constant"] = constant;
+  std::string sentence;
+  if (outputs.empty()) {
+    sentence = "Every output was the same in every run: " + constant + ".";
+  } else {
+    const json& first = outputs[0]["indices"][0];
+    sentence = std::to_string(outputs.size()) + (outputs.size() == 1 ? " output varies" : " outputs vary") +
+               "; for P(" + outputs[0]["output"].get<std::string>() + ") the first-ranked number is " +
+               string_field(first, "key") + " (total index " + format_decimal(number_field(first, "total"), 2) + ").";
+  }
+  data["outcome"] = {{"kind", "sensitivity"}, {"label", "Sensitivity"}, {"sentence", sentence}};
+  data["provenance"] = provenance_of(meta, summary, directory.string());
+  return data;
+}
+
 void render_figure(std::ostringstream& page, const std::string& id, const std::string& caption) {
   page << "<figure><div class=\"chart\" id=\"" << id << "\"></div><figcaption>" << escape_html(caption)
        << "</figcaption></figure>\n";
@@ -1186,6 +1248,43 @@ void render_sweep_body(std::ostringstream& page, const json& data) {
   page << "</tbody></table></div></section>\n";
 }
 
+void render_sensitivity_body(std::ostringstream& page, const json& data) {
+  page << "<nav aria-label=\"Contents\"><ul><li><a href=\"#indices\">Indices</a></li>"
+          "<li><a href=\"#numbers\">Numbers</a></li></ul></nav>\n</header>\n<main>\n";
+  page << "<section id=\"indices\"><h2>Which uncertain numbers the outcome hangs on</h2>\n"
+          "<p class=\"hint\">For each output that varied, every uncertain number's total index T (its share of the "
+          "variance, alone and with others) and first-order index S (alone), with 95% bootstrap intervals, ranked by "
+          "T.</p>\n";
+  std::size_t chart = 0;
+  for (const auto& output : data.at("outputs")) {
+    render_figure(page, "chart-sensitivity-" + std::to_string(chart++),
+                  "Sobol indices of P(" + text_of(output, "output") + ").");
+  }
+  if (!text_of(data, "constant").empty()) {
+    page << "<p class=\"note\">The same in every run (no variance to apportion): "
+         << escape_html(text_of(data, "constant")) << ".</p>\n";
+  }
+  page << "</section>\n<section id=\"numbers\"><h2>The numbers</h2>\n";
+  for (const auto& output : data.at("outputs")) {
+    page << "<div class=\"table-wrap\"><table>\n<caption>P(" << escape_html(text_of(output, "output"))
+         << ") = " << format_percent(number_field(output, "probability"), 1)
+         << "</caption>\n<thead><tr><th scope=\"col\">Rank</th><th scope=\"col\">Uncertain number</th>"
+            "<th scope=\"col\">Total T (95%)</th><th scope=\"col\">First-order S (95%)</th></tr></thead>\n<tbody>\n";
+    int rank = 0;
+    for (const auto& index : output.at("indices")) {
+      page << "<tr><th scope=\"row\">" << ++rank << "</th><td>" << escape_html(text_of(index, "key")) << "</td><td>"
+           << format_decimal(number_field(index, "total"), 2) << " <span class=\"interval\">("
+           << format_decimal(number_field(index, "total_low"), 2) << " to "
+           << format_decimal(number_field(index, "total_high"), 2) << ")</span></td><td>"
+           << format_decimal(number_field(index, "first_order"), 2) << " <span class=\"interval\">("
+           << format_decimal(number_field(index, "first_low"), 2) << " to "
+           << format_decimal(number_field(index, "first_high"), 2) << ")</span></td></tr>\n";
+    }
+    page << "</tbody></table></div>\n";
+  }
+  page << "</section>\n";
+}
+
 void render_footer(std::ostringstream& page, const json& data) {
   const json& provenance = data.at("provenance");
   page << "</main>\n<footer><h2>Provenance</h2><dl>\n";
@@ -1232,6 +1331,7 @@ json report_data(const std::string& results_directory, const ReportOptions& opti
   const json meta =
       fs::exists(directory / "meta.json", error) ? read_json_file(directory / "meta.json") : json::object();
   if (string_field(summary, "kind") == "sweep") return sweep_report_data(directory, summary, meta, options);
+  if (string_field(summary, "kind") == "sensitivity") return sensitivity_report_data(directory, summary, meta);
   if (!fs::exists(directory / "trace.jsonl", error)) {
     throw InputError(results_directory, 0, 0, "", "no trace.jsonl here, and summary.json is not a sweep's");
   }
@@ -1241,7 +1341,8 @@ json report_data(const std::string& results_directory, const ReportOptions& opti
 std::string report_html(const json& data) {
   std::ostringstream page;
   const std::string title = text_of(data, "title");
-  const bool sweep = text_of(data, "kind") == "sweep";
+  const bool sensitivity = text_of(data, "kind") == "sensitivity";
+  const bool sweep = text_of(data, "kind") == "sweep" || sensitivity;  // no run's parts
   const json& outcome = data.at("outcome");
   page << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -1259,10 +1360,13 @@ std::string report_html(const json& data) {
           "<pattern id=\"negsim-fill-object\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\" "
           "patternTransform=\"rotate(45)\"><rect width=\"8\" height=\"8\" fill=\"#e07b54\"/>"
           "<rect width=\"3\" height=\"8\" fill=\"#8a2f0c\"/></pattern></defs></svg>\n"
-       << "<header>\n<p class=\"kicker\">negsim report · " << (sweep ? "sweep" : "run") << "</p>\n<h1>"
-       << escape_html(title) << "</h1>\n<p class=\"outcome outcome-" << escape_html(text_of(outcome, "kind"))
-       << "\"><strong>" << escape_html(text_of(outcome, "label")) << ".</strong> "
-       << escape_html(text_of(outcome, "sentence")) << "</p>\n";
+       << "<header>\n<p class=\"kicker\">negsim report · "
+       << (sensitivity ? "sensitivity"
+           : sweep     ? "sweep"
+                       : "run")
+       << "</p>\n<h1>" << escape_html(title) << "</h1>\n<p class=\"outcome outcome-"
+       << escape_html(text_of(outcome, "kind")) << "\"><strong>" << escape_html(text_of(outcome, "label"))
+       << ".</strong> " << escape_html(text_of(outcome, "sentence")) << "</p>\n";
   if (!text_of(data, "record_note").empty())
     page << "<p class=\"note\">" << escape_html(text_of(data, "record_note")) << "</p>\n";
   if (!sweep) {
@@ -1271,6 +1375,12 @@ std::string report_html(const json& data) {
           << text_of(outcome, "rule") << " · " << outcome.value("rounds", 0) << " of " << outcome.value("max_rounds", 0)
           << " rounds";
     if (data.at("chair").is_string()) facts << " · chair " << data.at("chair").get<std::string>();
+    page << "<p class=\"facts\">" << escape_html(facts.str()) << "</p>\n";
+  } else if (sensitivity) {
+    std::ostringstream facts;
+    facts << (data.at("samples").is_null() ? std::string("?") : data.at("samples").dump()) << " samples · "
+          << data.at("factors").size() << " uncertain numbers · "
+          << (data.at("runs").is_null() ? std::string("?") : data.at("runs").dump()) << " runs";
     page << "<p class=\"facts\">" << escape_html(facts.str()) << "</p>\n";
   } else {
     std::ostringstream facts;
@@ -1285,7 +1395,9 @@ std::string report_html(const json& data) {
   render_notes(page, data);
   page << "<noscript><p class=\"note\">The charts need JavaScript; everything else on this page reads without "
           "it.</p></noscript>\n";
-  if (sweep) {
+  if (sensitivity) {
+    render_sensitivity_body(page, data);
+  } else if (sweep) {
     render_sweep_body(page, data);
   } else {
     render_run_body(page, data);

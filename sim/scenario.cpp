@@ -127,8 +127,10 @@ void Scenario::normalize_salience() {
 
 namespace negsim {
 
-void resample_scenario(const Scenario& base, Scenario& target, std::uint64_t seed) {
-  // Restore every number an uncertainty may touch, field by field (no allocation), then draw.
+namespace {
+
+// Restores every number an uncertainty may touch, field by field (no allocation).
+void restore_uncertain_fields(const Scenario& base, Scenario& target) {
   target.positions = base.positions;
   target.raw_salience = base.raw_salience;
   target.power = base.power;
@@ -148,15 +150,10 @@ void resample_scenario(const Scenario& base, Scenario& target, std::uint64_t see
     for (std::size_t t = 0; t < from.ties.size(); ++t) to.ties[t] = from.ties[t];
     for (std::size_t r = 0; r < from.red_lines.size(); ++r) to.red_lines[r] = from.red_lines[r];
   }
-  for (const auto& uncertainty : base.uncertainties) {
-    Random random(mix64(seed) ^ hash_text(uncertainty.stream_key));
-    double value = uncertainty.distribution == Uncertainty::Distribution::uniform
-                       ? uncertainty.first + (uncertainty.second - uncertainty.first) * random.uniform()
-                       : uncertainty.first + uncertainty.second * random.normal();
-    value = std::clamp(value, uncertainty.clip_low, uncertainty.clip_high);
-    uncertainty.apply(target, value);
-  }
-  // Draws are independent, so restore the invariants the validator guaranteed for plain values.
+}
+
+// Values set independently may break what the validator guaranteed for plain values: restored.
+void restore_invariants(const Scenario& base, Scenario& target) {
   for (int i = 0; i < target.delegation_count(); ++i) {
     auto& delegation = target.delegations[static_cast<std::size_t>(i)];
     delegation.agent.support_min = std::min(delegation.agent.support_min, delegation.agent.support_max);
@@ -170,6 +167,30 @@ void resample_scenario(const Scenario& base, Scenario& target, std::uint64_t see
     if (target.raw_salience.row(i).sum() <= 0) target.raw_salience.row(i) = base.raw_salience.row(i);
   }
   target.normalize_salience();
+}
+
+}  // namespace
+
+void resample_scenario(const Scenario& base, Scenario& target, std::uint64_t seed) {
+  restore_uncertain_fields(base, target);
+  for (const auto& uncertainty : base.uncertainties) {
+    Random random(mix64(seed) ^ hash_text(uncertainty.stream_key));
+    double value = uncertainty.distribution == Uncertainty::Distribution::uniform
+                       ? uncertainty.first + (uncertainty.second - uncertainty.first) * random.uniform()
+                       : uncertainty.first + uncertainty.second * random.normal();
+    value = std::clamp(value, uncertainty.clip_low, uncertainty.clip_high);
+    uncertainty.apply(target, value);
+  }
+  restore_invariants(base, target);
+}
+
+void set_uncertain_values(const Scenario& base, Scenario& target, const std::vector<double>& values) {
+  restore_uncertain_fields(base, target);
+  for (std::size_t u = 0; u < base.uncertainties.size() && u < values.size(); ++u) {
+    const Uncertainty& uncertainty = base.uncertainties[u];
+    uncertainty.apply(target, std::clamp(values[u], uncertainty.clip_low, uncertainty.clip_high));
+  }
+  restore_invariants(base, target);
 }
 
 Scenario sample_scenario(const Scenario& scenario, std::uint64_t seed) {

@@ -30,6 +30,7 @@ int backtest_command(const std::vector<std::string>& arguments);
 int room_command(const std::vector<std::string>& arguments);
 int brief_command(const std::vector<std::string>& arguments);
 int calibrate_command(const std::vector<std::string>& arguments);
+int sensitivity_command(const std::vector<std::string>& arguments);
 
 // What every command's command line has: groups of options (all shown by --help), positional
 // operands (the FILE or DIR arguments) and --help itself.
@@ -42,7 +43,7 @@ struct CommandLine {
 // Options read into unsigned numbers: Boost's conversion takes "-1" as 18446744073709551615, so a
 // minus sign is refused here, before conversion, with the option's name.
 inline void refuse_negative_counts(const po::parsed_options& parsed) {
-  static const char* const counts[] = {"seed", "seeds", "replicates", "keep-traces", "block"};
+  static const char* const counts[] = {"seed", "seeds", "replicates", "keep-traces", "block", "samples", "bootstrap"};
   for (const auto& option : parsed.options) {
     for (const char* name : counts) {
       if (option.string_key != name) continue;

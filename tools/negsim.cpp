@@ -29,6 +29,7 @@ Commands:
   room FILE        a whole class negotiates in the browser (--seats ID,ID,...); the model plays the rest
   brief FILE       a delegation's printable confidential brief (--as ID, or --all --out DIR)
   calibrate [DIR]  fit the behavioural parameters shared by the recorded cases (NLopt)
+  sensitivity FILE which uncertain numbers the outcome hangs on (Sobol indices, Saltelli sampling)
 
 Run 'negsim COMMAND --help' for the options of a command.
 Exit status: 0 ok, 1 the run failed (results could not be written), 2 bad input or usage.
@@ -51,10 +52,10 @@ int main(int argc, char** argv) {
   arguments.erase(arguments.begin());
   // One line per subcommand: name -> function in tools/command_<name>.cpp.
   const std::map<std::string, int (*)(const std::vector<std::string>&)> commands = {
-      {"run", run_command},           {"validate", validate_command},   {"sweep", sweep_command},
-      {"explain", explain_command},   {"report", report_command},       {"play", play_command},
-      {"backtest", backtest_command}, {"calibrate", calibrate_command}, {"room", room_command},
-      {"brief", brief_command},
+      {"run", run_command},           {"validate", validate_command},       {"sweep", sweep_command},
+      {"explain", explain_command},   {"report", report_command},           {"play", play_command},
+      {"backtest", backtest_command}, {"calibrate", calibrate_command},     {"room", room_command},
+      {"brief", brief_command},       {"sensitivity", sensitivity_command},
   };
   try {
     const auto found = commands.find(command);

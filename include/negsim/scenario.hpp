@@ -237,4 +237,7 @@ namespace negsim {
 Scenario sample_scenario(const Scenario& scenario, std::uint64_t seed);
 // The same draw into `target`, a copy of `base` made earlier: no allocation, for sweeps.
 void resample_scenario(const Scenario& base, Scenario& target, std::uint64_t seed);
+// The same with chosen values, one per base.uncertainties entry (clipped to each one's range),
+// instead of drawn ones: negsim sensitivity sets them by its own sampling plan.
+void set_uncertain_values(const Scenario& base, Scenario& target, const std::vector<double>& values);
 }  // namespace negsim

@@ -667,8 +667,61 @@
     else container.appendChild(element('p', 'The sweep summary has no objection shares.', 'note'));
   }
 
+  // ------------------------------------------------------------------ sensitivity charts
+
+  // One chart per output: each uncertain number's total and first-order index with its 95%
+  // interval, ranked by the total index (the order of the summary).
+  function sensitivitySpec(output) {
+    const rows = data.index_rows.filter((row) => row.output === output.output);
+    const keys = output.indices.map((index) => index.key);
+    const names = {};  // whole key paths (whose red line it is matters), less the common prefix
+    keys.forEach((key) => { names[key] = key.replace(/^delegations\./, ''); });
+    const measures = ['total T', 'first-order S'];
+    const lowest = Math.min(0, ...rows.map((row) => row.low));
+    const highest = Math.max(1, ...rows.map((row) => row.high));
+    return {
+      description: 'Sobol indices of P(' + output.output + ') per uncertain number, with 95% intervals.',
+      height: keys.length * 34, padding: 5, autosize: fitAutosize,
+      title: titleStyle('P(' + output.output + ') = ' + formatPercent(output.probability, 1) + ': which numbers it hangs on, ranked by total index'),
+      signals: [{name: 'keyNames', value: names}],
+      data: [{name: 'rows', values: rows}],
+      scales: [
+        {name: 'y', type: 'band', domain: keys, range: 'height', paddingInner: 0.2},
+        {name: 'x', type: 'linear', domain: [lowest, highest], range: 'width', nice: false, zero: true},
+        {name: 'colour', type: 'ordinal', domain: measures, range: ['#3b6ea8', '#e07b54']},
+        {name: 'shape', type: 'ordinal', domain: measures, range: ['circle', 'diamond']}
+      ],
+      axes: [
+        {orient: 'bottom', scale: 'x', title: 'Share of the variance', format: '.1f', grid: true},
+        {orient: 'left', scale: 'y', labelLimit: 360, labelFontSize: 11,  // ranked by the total index (the title says so)
+          encode: {labels: {update: {text: {signal: 'keyNames[datum.value]'}}}}}
+      ],
+      legends: [{fill: 'colour', shape: 'shape', title: 'Index', orient: 'top', direction: 'horizontal'}],
+      marks: [{type: 'group', from: {facet: {name: 'keyRows', data: 'rows', groupby: 'key'}},
+        encode: {enter: {y: {scale: 'y', field: 'key'}, height: {scale: 'y', band: 1}, width: {signal: 'width'}}},
+        signals: [{name: 'height', update: "bandwidth('y')"}],
+        scales: [{name: 'inner', type: 'band', domain: measures, range: 'height', padding: 0.2}],
+        marks: [
+          {type: 'rect', from: {data: 'keyRows'}, encode: {enter: {x: {scale: 'x', value: 0}, x2: {scale: 'x', field: 'value'},
+            y: {scale: 'inner', field: 'measure'}, height: {scale: 'inner', band: 1}, fill: {scale: 'colour', field: 'measure'},
+            fillOpacity: {value: 0.35}}}},
+          {type: 'rule', from: {data: 'keyRows'}, encode: {enter: {x: {scale: 'x', field: 'low'}, x2: {scale: 'x', field: 'high'},
+            y: {scale: 'inner', field: 'measure', band: 0.5}, stroke: {scale: 'colour', field: 'measure'}, strokeWidth: {value: 2}}}},
+          {type: 'symbol', from: {data: 'keyRows'}, encode: {enter: {x: {scale: 'x', field: 'value'}, y: {scale: 'inner', field: 'measure', band: 0.5},
+            shape: {scale: 'shape', field: 'measure'}, fill: {scale: 'colour', field: 'measure'}, stroke: {value: '#222'}, size: {value: 60},
+            tooltip: {signal: "{'Number': datum.key, 'Index': datum.measure, 'Value': decimal(datum.value, 2), " +
+              "'95% interval': decimal(datum.low, 2) + ' to ' + decimal(datum.high, 2)}"}}}}
+        ]}]
+    };
+  }
+
+  function drawSensitivity() {
+    data.outputs.forEach((output, index) => draw(byId('chart-sensitivity-' + index), sensitivitySpec(output), true));
+  }
+
   try {
     if (data.kind === 'sweep') drawSweep();
+    else if (data.kind === 'sensitivity') drawSensitivity();
     else drawRun();
   } catch (error) {
     noteError(error && error.message || error);

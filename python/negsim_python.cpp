@@ -1,0 +1,346 @@
+// The Python module negsim._negsim (pybind11): thin bindings over the library. No model code
+// lives here; python/negsim/__init__.py adds the conveniences (pandas, records).
+//
+// Long work (runs of many replicates, backtests, explanations) releases the GIL, so other
+// Python threads run meanwhile and the library's own threads use every core.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "negsim/backtest.hpp"
+#include "negsim/engine.hpp"
+#include "negsim/errors.hpp"
+#include "negsim/explain.hpp"
+#include "negsim/grid.hpp"
+#include "negsim/outputs.hpp"
+#include "negsim/random.hpp"
+#include "negsim/scenario.hpp"
+#include "negsim/sweep.hpp"
+#include "negsim/sweep_run.hpp"
+#include "negsim/trace.hpp"
+
+namespace py = pybind11;
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+// JSON as Python objects: objects keep their key order (dicts are ordered).
+py::object to_python(const json& value) {
+  switch (value.type()) {
+    case json::value_t::null: return py::none();
+    case json::value_t::boolean: return py::bool_(value.get<bool>());
+    case json::value_t::number_integer: return py::int_(value.get<std::int64_t>());
+    case json::value_t::number_unsigned: return py::int_(value.get<std::uint64_t>());
+    case json::value_t::number_float: return py::float_(value.get<double>());
+    case json::value_t::string: return py::str(value.get<std::string>());
+    case json::value_t::array: {
+      py::list list;
+      for (const auto& item : value) list.append(to_python(item));
+      return std::move(list);
+    }
+    case json::value_t::object: {
+      py::dict dict;
+      for (const auto& [key, item] : value.items()) dict[py::str(key)] = to_python(item);
+      return std::move(dict);
+    }
+    default: return py::none();
+  }
+}
+
+// `set` overrides as the loader takes them: a dict {key: value} or a list of "key=value".
+std::vector<std::string> override_expressions(const py::object& overrides) {
+  std::vector<std::string> expressions;
+  if (overrides.is_none()) return expressions;
+  if (py::isinstance<py::dict>(overrides)) {
+    for (const auto& [key, value] : overrides.cast<py::dict>()) {
+      std::string text;
+      if (py::isinstance<py::bool_>(value)) {
+        text = value.cast<bool>() ? "true" : "false";
+      } else {
+        text = py::str(value).cast<std::string>();
+      }
+      expressions.push_back(py::str(key).cast<std::string>() + "=" + text);
+    }
+    return expressions;
+  }
+  if (py::isinstance<py::str>(overrides)) return {overrides.cast<std::string>()};
+  for (const auto& item : overrides) expressions.push_back(py::str(item).cast<std::string>());
+  return expressions;
+}
+
+// A loaded scenario, with what it was loaded from (a sweep reloads it once per grid cell, so
+// each cell is validated like the file).
+struct LoadedScenario {
+  std::string path;
+  std::vector<std::string> overrides;
+  negsim::Scenario scenario;
+};
+
+LoadedScenario load(const std::string& path, const py::object& overrides) {
+  LoadedScenario loaded;
+  loaded.path = path;
+  loaded.overrides = override_expressions(overrides);
+  loaded.scenario = negsim::load_scenario_file(path, loaded.overrides);
+  return loaded;
+}
+
+// One run with its trace kept in memory.
+struct RunResult {
+  negsim::Scenario scenario;  // as played (sampled when asked)
+  std::uint64_t seed = 1;
+  negsim::Outcome outcome;
+  std::vector<json> events;
+  std::string rounds_csv;
+};
+
+RunResult run(const LoadedScenario& loaded, std::uint64_t seed, bool sample) {
+  RunResult result;
+  result.seed = seed;
+  result.scenario = sample ? negsim::sample_scenario(loaded.scenario, seed) : loaded.scenario;
+  negsim::Trace trace(result.scenario);
+  {
+    py::gil_scoped_release release;
+    negsim::Engine engine(result.scenario, seed, &trace);
+    result.outcome = engine.run();
+  }
+  result.events = trace.events();
+  result.rounds_csv = trace.rounds_csv();
+  return result;
+}
+
+std::vector<std::string> ids_of(const negsim::Scenario& scenario, const std::vector<negsim::ObjectionRecord>& records) {
+  std::vector<std::string> ids;
+  for (const auto& record : records)
+    ids.push_back(scenario.delegations[static_cast<std::size_t>(record.delegation)].id);
+  return ids;
+}
+
+// rounds.csv as columns of numbers: {column: numpy float64 array}, NaN where a cell is empty.
+py::dict round_columns(const std::string& csv) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < csv.size()) {
+    const std::size_t end = csv.find('\n', start);
+    lines.push_back(csv.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  auto split = [](const std::string& line) {
+    std::vector<std::string> fields;
+    std::size_t from = 0;
+    while (true) {
+      const std::size_t comma = line.find(',', from);
+      fields.push_back(line.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
+      if (comma == std::string::npos) break;
+      from = comma + 1;
+    }
+    return fields;
+  };
+  py::dict columns;
+  if (lines.empty()) return columns;
+  const std::vector<std::string> header = split(lines[0]);
+  const std::size_t rows = lines.size() - 1;
+  std::vector<py::array_t<double>> arrays;
+  for (std::size_t c = 0; c < header.size(); ++c) arrays.emplace_back(static_cast<py::ssize_t>(rows));
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::vector<std::string> fields = split(lines[r + 1]);
+    for (std::size_t c = 0; c < header.size(); ++c) {
+      double value = std::nan("");
+      if (c < fields.size() && !fields[c].empty()) value = std::strtod(fields[c].c_str(), nullptr);
+      arrays[c].mutable_at(static_cast<py::ssize_t>(r)) = value;
+    }
+  }
+  for (std::size_t c = 0; c < header.size(); ++c) columns[py::str(header[c])] = arrays[c];
+  return columns;
+}
+
+py::dict sweep(const LoadedScenario& loaded, std::uint64_t replicates, std::uint64_t seed, int threads,
+               const std::vector<std::string>& vary, bool sample) {
+  if (replicates < 1) throw negsim::InputError("replicates", 0, 0, "", "must be at least 1");
+  if (threads < 0) throw negsim::InputError("threads", 0, 0, "", "must be 0 (all cores) or more");
+  std::vector<negsim::VaryAxis> axes;
+  for (const auto& expression : vary) axes.push_back(negsim::parse_vary(expression));
+  const std::vector<negsim::GridCell> cells = negsim::expand_grid(axes);
+  negsim::SweepJob job;
+  for (const auto& cell : cells) {
+    std::vector<std::string> cell_overrides = loaded.overrides;
+    for (const auto& expression : cell.overrides()) cell_overrides.push_back(expression);
+    job.cells.push_back(negsim::load_scenario_file(loaded.path, cell_overrides));
+  }
+  job.master_seed = seed;
+  job.replicates = replicates;
+  job.sample_uncertainty = sample;
+  job.threads = threads;
+  std::vector<negsim::CellStatistics> statistics;
+  {
+    py::gil_scoped_release release;
+    statistics = negsim::run_sweep(job, negsim::FinishedCells(cells.size()), {});
+  }
+  negsim::SweepDescription description;
+  description.scenario_id = loaded.scenario.id;
+  description.title = loaded.scenario.title;
+  description.master_seed = seed;
+  description.replicates = replicates;
+  description.sampled = sample;
+  description.axes = axes;
+  std::vector<negsim::SweepCellResult> results;
+  for (std::size_t c = 0; c < cells.size(); ++c) results.push_back({cells[c], statistics[c]});
+  py::dict answer = to_python(negsim::sweep_summary_json(loaded.scenario, description, results));
+  answer["table"] = negsim::sweep_table(loaded.scenario, description, results);
+  return answer;
+}
+
+py::dict backtest(const std::string& directory, std::uint64_t seeds, std::uint64_t seed, int threads, bool sample) {
+  if (seeds < 1) throw negsim::InputError("seeds", 0, 0, "", "must be at least 1");
+  std::vector<negsim::BacktestResult> results;
+  std::vector<std::string> files;
+  std::vector<negsim::Scenario> scenarios;
+  for (const auto& file : negsim::find_scenario_files(directory)) {
+    negsim::Scenario scenario = negsim::load_scenario_file(file);
+    if (!scenario.expected.present) continue;
+    files.push_back(file);
+    scenarios.push_back(std::move(scenario));
+  }
+  if (scenarios.empty())
+    throw negsim::InputError(directory, 1, 1, "", "no scenario with an `expected:` or `predicted:` block here");
+  {
+    py::gil_scoped_release release;
+    for (std::size_t s = 0; s < scenarios.size(); ++s) {
+      negsim::ReplicateOptions options;
+      options.master_seed = seed;
+      options.replicates = seeds;
+      options.threads = threads;
+      options.sample_uncertainty = sample;
+      negsim::BacktestResult result = negsim::run_backtest(scenarios[s], options, files[s]);
+      result.name = std::filesystem::path(files[s]).lexically_relative(directory).replace_extension().string();
+      results.push_back(std::move(result));
+    }
+  }
+  py::dict answer = to_python(negsim::backtest_json(results));
+  answer["table"] = negsim::backtest_table(results);
+  return answer;
+}
+
+py::dict explain(const LoadedScenario& loaded, std::uint64_t seed, std::uint64_t replicates, int threads) {
+  negsim::ExplainOptions options;
+  options.seed = seed;
+  options.replicates = replicates;
+  options.threads = threads;
+  negsim::Explanation explanation;
+  {
+    py::gil_scoped_release release;
+    explanation = negsim::explain(loaded.scenario, options);
+  }
+  py::dict answer = to_python(negsim::explanation_json(loaded.scenario, explanation, options));
+  answer["text"] = negsim::explanation_text(loaded.scenario, explanation, options);
+  return answer;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_negsim, module) {
+  module.doc() = "negsim's C++ library; use the package negsim, not this module";
+
+  // negsim's bad-input errors (exit 2 on the command line) as negsim.InputError, a ValueError
+  // carrying file, line, column and key; failures while running as negsim.RunError.
+  static py::exception<negsim::InputError> input_error(module, "InputError", PyExc_ValueError);
+  static py::exception<negsim::RunError> run_error(module, "RunError", PyExc_RuntimeError);
+  py::register_exception_translator([](std::exception_ptr failure) {
+    try {
+      if (failure) std::rethrow_exception(failure);
+    } catch (const negsim::InputError& error) {
+      py::object instance = py::reinterpret_borrow<py::object>(input_error)(py::str(error.what()));
+      instance.attr("file") = error.file();
+      instance.attr("line") = error.line();
+      instance.attr("column") = error.column();
+      instance.attr("key") = error.key_path();
+      instance.attr("message") = error.message();
+      PyErr_SetObject(input_error.ptr(), instance.ptr());
+    } catch (const negsim::UsageError& error) {
+      py::object instance = py::reinterpret_borrow<py::object>(input_error)(py::str(error.what()));
+      instance.attr("file") = py::none();
+      instance.attr("line") = 0;
+      instance.attr("column") = 0;
+      instance.attr("key") = "";
+      instance.attr("message") = error.what();
+      PyErr_SetObject(input_error.ptr(), instance.ptr());
+    } catch (const negsim::RunError& error) {
+      run_error(error.what());
+    }
+  });
+
+  py::class_<LoadedScenario>(module, "Scenario")
+      .def_property_readonly("path", [](const LoadedScenario& s) { return s.path; })
+      .def_property_readonly("overrides", [](const LoadedScenario& s) { return s.overrides; })
+      .def_property_readonly("id", [](const LoadedScenario& s) { return s.scenario.id; })
+      .def_property_readonly("title", [](const LoadedScenario& s) { return s.scenario.title; })
+      .def_property_readonly("delegations",
+                             [](const LoadedScenario& s) {
+                               std::vector<std::string> ids;
+                               for (const auto& delegation : s.scenario.delegations) ids.push_back(delegation.id);
+                               return ids;
+                             })
+      .def_property_readonly("issues",
+                             [](const LoadedScenario& s) {
+                               std::vector<std::string> ids;
+                               for (const auto& issue : s.scenario.issues) ids.push_back(issue.id);
+                               return ids;
+                             })
+      .def_property_readonly("uncertain",
+                             [](const LoadedScenario& s) {
+                               std::vector<std::string> keys;
+                               for (const auto& uncertainty : s.scenario.uncertainties)
+                                 keys.push_back(uncertainty.stream_key);
+                               return keys;
+                             })
+      .def_property_readonly("max_rounds", [](const LoadedScenario& s) { return s.scenario.process.max_rounds; })
+      .def("__repr__", [](const LoadedScenario& s) { return "<negsim.Scenario " + s.scenario.id + ">"; });
+
+  py::class_<RunResult>(module, "Run")
+      .def_property_readonly("seed", [](const RunResult& r) { return r.seed; })
+      .def_property_readonly("kind", [](const RunResult& r) { return negsim::to_string(r.outcome.kind); })
+      .def_property_readonly("rounds", [](const RunResult& r) { return r.outcome.rounds; })
+      .def_property_readonly("decided_round",
+                             [](const RunResult& r) -> py::object {
+                               if (r.outcome.decided_round < 0) return py::none();
+                               return py::int_(r.outcome.decided_round + 1);  // 1-based, as in summary.json
+                             })
+      .def_property_readonly("objectors", [](const RunResult& r) { return ids_of(r.scenario, r.outcome.objectors); })
+      .def_property_readonly("dissociators",
+                             [](const RunResult& r) { return ids_of(r.scenario, r.outcome.dissociators); })
+      .def_property_readonly(
+          "summary", [](const RunResult& r) { return to_python(negsim::summary_json(r.scenario, r.outcome, r.seed)); })
+      .def_property_readonly("events",
+                             [](const RunResult& r) {
+                               py::list records;
+                               for (const auto& event : r.events) records.append(to_python(event));
+                               return records;
+                             })
+      .def_property_readonly("round_columns", [](const RunResult& r) { return round_columns(r.rounds_csv); })
+      .def_property_readonly("draft_markdown",
+                             [](const RunResult& r) { return negsim::draft_markdown(r.scenario, r.outcome); })
+      .def("__repr__", [](const RunResult& r) {
+        return "<negsim.Run " + negsim::to_string(r.outcome.kind) + " after " + std::to_string(r.outcome.rounds) +
+               " rounds>";
+      });
+
+  module.def("load", &load, py::arg("path"), py::arg("set") = py::none());
+  module.def("run", &run, py::arg("scenario"), py::arg("seed") = 1, py::arg("sample") = false);
+  module.def("sweep", &sweep, py::arg("scenario"), py::arg("replicates") = 1000, py::arg("seed") = 1,
+             py::arg("threads") = 0, py::arg("vary") = std::vector<std::string>{}, py::arg("sample") = true);
+  module.def("backtest", &backtest, py::arg("directory"), py::arg("seeds") = 1000, py::arg("seed") = 1,
+             py::arg("threads") = 0, py::arg("sample") = true);
+  module.def("explain", &explain, py::arg("scenario"), py::arg("seed") = 1, py::arg("replicates") = 1000,
+             py::arg("threads") = 0);
+  module.def("default_threads", &negsim::default_thread_count);
+  module.def("version", &negsim::negsim_version);
+}
