@@ -111,7 +111,11 @@ std::string apply_override_value(const YAML::Node& root, const std::string& path
     if (!current.IsMap()) fail(canonical, "'" + canonical + "' is a single value, not a mapping");
     canonical = join_path(canonical, segment);
     if (last) {
-      current[segment] = value;
+      // Replace the slot rather than assign through it: the old value may be a node that other
+      // places share (a bloc's defaults), which must keep their value.
+      const YAML::Node& const_current = current;  // a non-const lookup would add the key
+      if (const_current[segment]) current.remove(segment);
+      current.force_insert(segment, value);
     } else {
       if (!current[segment] || current[segment].IsNull()) {
         current[segment] = YAML::Node(YAML::NodeType::Map);
@@ -1386,8 +1390,25 @@ class IncludeResolver {
       const YAML::Node& const_item = item;
       if (!item.IsMap() || !const_item["bloc"] || !const_item["bloc"].IsScalar()) continue;
       const auto found = defaults.find(const_item["bloc"].Scalar());
-      if (found != defaults.end()) merge_entry(item, found->second, nullptr, nullptr);
+      if (found != defaults.end()) merge_entry(item, containers_copied(found->second), nullptr, nullptr);
     }
+  }
+
+  // Each member gets mappings and lists of its own (a --set into one member's positions must
+  // not reach the others); the values themselves stay shared, keeping their file positions for
+  // error messages, and a --set replaces a value rather than assigning through it.
+  static YAML::Node containers_copied(const YAML::Node& node) {
+    if (node.IsMap()) {
+      YAML::Node copy(YAML::NodeType::Map);
+      for (auto it = node.begin(); it != node.end(); ++it) copy.force_insert(it->first, containers_copied(it->second));
+      return copy;
+    }
+    if (node.IsSequence()) {
+      YAML::Node copy(YAML::NodeType::Sequence);
+      for (const auto& item : node) copy.push_back(containers_copied(item));
+      return copy;
+    }
+    return node;
   }
 
   // process.fallbacks.vote.electorate: {group: ID} becomes the list of the group's ids.
