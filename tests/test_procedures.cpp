@@ -288,3 +288,69 @@ TEST_CASE("a group negotiator speaks for its bloc; a member's own red line still
   CHECK(outcome.vote->ballots[1].second == negsim::Response::object);
   CHECK(outcome.vote->ballots[0].second == negsim::Response::support);
 }
+
+TEST_CASE("the backtest compares each state's simulated ballot with the recorded one", "[procedures][votes]") {
+  const auto scenario = negsim::load_scenario_file(test_support::source_path("tests/procedures/five-states.yaml"));
+  REQUIRE(scenario.expected.recorded_ballots.size() == 5);
+  bool recorded = false;
+  for (const auto& file : scenario.included_files)
+    recorded = recorded || file.find("five-states.csv") != std::string::npos;
+  CHECK(recorded);
+  negsim::ReplicateOptions options;
+  options.replicates = 4;
+  options.threads = 1;
+  const auto result = negsim::run_backtest(scenario, options);
+  CHECK(result.outcome_passed);
+  REQUIRE(result.votes);
+  CHECK(result.votes->replicates_with_vote == 4);
+  CHECK(result.votes->agreement == Approx(0.75));  // s1, s3, s4 agree; s2 does not; s5 absent
+  CHECK(result.votes->simulated[0] == Approx(2));  // s1, s2
+  CHECK(result.votes->simulated[1] == Approx(1));  // s3
+  CHECK(result.votes->simulated[2] == Approx(1));  // s4
+  CHECK(result.votes->recorded[0] == 1);
+  CHECK(result.votes->recorded[1] == 2);
+  CHECK(result.votes->recorded[2] == 1);
+  const std::string table = negsim::backtest_table({result});
+  CHECK(table.find("state-level vote agreement 75% of states (over 4 replicates with a vote); yes/no/abstain "
+                   "simulated 2.0/1.0/1.0, recorded 1/2/1") != std::string::npos);
+  const auto json = negsim::backtest_json({result});
+  CHECK(json["scenarios"][0]["votes"]["agreement"] == 0.75);
+  CHECK(json["scenarios"][0]["votes"]["recorded"]["no"] == 2);
+  // The summary says where the vote was held.
+  const auto outcome = negsim::simulate(scenario, 1);
+  CHECK(negsim::text_summary(scenario, outcome, "").find("ADOPTED BY VOTE in the Plenary of the Whole") !=
+        std::string::npos);
+}
+
+TEST_CASE("a votes CSV is read strictly, naming its line and column", "[procedures][votes][input]") {
+  const std::string directory = test_support::temporary_directory("votes-csv").string();
+  const std::string scenario_text =
+      test_support::read_text(test_support::source_path("tests/procedures/five-states.yaml"));
+  auto error_of = [&](const std::string& csv) {
+    std::filesystem::create_directories(directory + "/votes");
+    std::ofstream(directory + "/votes/five-states.csv") << csv;
+    std::ofstream(directory + "/five.yaml") << scenario_text;
+    try {
+      negsim::load_scenario_file(directory + "/five.yaml");
+    } catch (const std::exception& error) {
+      return std::string(error.what());
+    }
+    return std::string();
+  };
+  const std::string header = "# source\ndelegation,name,vote\n";
+  const std::string rows = "s1,A,yes\ns2,B,no\ns3,C,no\ns4,D,abstain\n";
+  CHECK(error_of(header + rows + "s5,E,absent\n").empty());
+  CHECK(error_of(header + rows + "s5,E,maybe\n").find("five-states.csv:7:6: expected.votes: 'maybe' is not a vote") !=
+        std::string::npos);
+  CHECK(error_of(header + rows + "s6,E,yes\n").find("five-states.csv:7:1: expected.votes: unknown delegation 's6'") !=
+        std::string::npos);
+  CHECK(error_of(header + rows)
+            .find("five-states.csv:2:1: expected.votes: delegation 's5' votes in the scenario and "
+                  "has no row") != std::string::npos);
+  CHECK(error_of(header + rows + "s1,E,yes\n").find("five-states.csv:7:1") != std::string::npos);
+  CHECK(error_of("delegation,vote\n" + rows).find("five-states.csv:1:1: expected.votes: expected the header") !=
+        std::string::npos);
+  CHECK(error_of(header + rows + "s5,\"E,absent\n")
+            .find("five-states.csv:7:4: expected.votes: a quoted field is not "
+                  "closed") != std::string::npos);
+}
