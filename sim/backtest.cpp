@@ -14,13 +14,6 @@ namespace negsim {
 
 namespace {
 
-constexpr OutcomeKind all_outcomes[] = {OutcomeKind::consensus,
-                                        OutcomeKind::consensus_with_dissociations,
-                                        OutcomeKind::adopted_over_objections,
-                                        OutcomeKind::chairs_summary,
-                                        OutcomeKind::vote,
-                                        OutcomeKind::no_consensus};
-
 std::string percent(double share) {
   return format_percent(share);
 }
@@ -101,6 +94,12 @@ std::vector<std::string> record_check_names(const Scenario& scenario) {
   if (expected.no_other_objectors) names.emplace_back("no other objector");
   if (expected.no_other_dissociators) names.emplace_back("no other dissociator");
   for (const auto& id : expected.objected_earlier) names.push_back(id + " objected to an earlier draft");
+  if (expected.some_objectors) {
+    std::string of;
+    for (const auto& id : expected.some_objectors->of) of += (of.empty() ? "" : ", ") + id;
+    names.push_back("at least " + std::to_string(expected.some_objectors->at_least) + " of " + of + " objected");
+  }
+  for (const auto& id : expected.reservations) names.push_back(id + " joined with a reservation");
   return names;
 }
 
@@ -108,7 +107,7 @@ std::vector<bool> record_check_results(const Scenario& scenario, const Outcome& 
                                        const std::vector<std::vector<int>>& objected_rounds) {
   const Expected& expected = scenario.expected;
   std::vector<bool> results;
-  const bool adopted = outcome.kind != OutcomeKind::no_consensus && !outcome.interrupted;
+  const bool adopted = is_adopted(outcome.kind) && !outcome.interrupted;
   for (const auto& bound : expected.text) {
     const int issue = scenario.find_issue(bound.issue);
     bool met = adopted && issue >= 0;
@@ -136,6 +135,20 @@ std::vector<bool> record_check_results(const Scenario& scenario, const Outcome& 
       for (int round : objected_rounds[static_cast<std::size_t>(index)]) met = met || round < final_round;
     }
     results.push_back(met);
+  }
+  const auto id_of = [&](int index) -> const std::string& {
+    return scenario.delegations[static_cast<std::size_t>(index)].id;
+  };
+  if (expected.some_objectors) {
+    const auto& of = expected.some_objectors->of;
+    const auto named = std::count_if(outcome.objectors.begin(), outcome.objectors.end(), [&](const ObjectionRecord& r) {
+      return std::find(of.begin(), of.end(), id_of(r.delegation)) != of.end();
+    });
+    results.push_back(named >= expected.some_objectors->at_least);
+  }
+  for (const auto& id : expected.reservations) {
+    results.push_back(adopted && std::any_of(outcome.reservations.begin(), outcome.reservations.end(),
+                                             [&](const ObjectionRecord& r) { return id_of(r.delegation) == id; }));
   }
   return results;
 }
@@ -223,7 +236,7 @@ BacktestResult evaluate_backtest(const Scenario& scenario, const CellStatistics&
   result.outcome_share = scenario.expected.outcome_share;
   result.named_share = scenario.expected.named_share;
   std::int64_t best = -1;
-  for (OutcomeKind kind : all_outcomes) {
+  for (OutcomeKind kind : all_outcome_kinds) {
     const auto index = static_cast<std::size_t>(kind);
     result.shares[index] = statistics.share(kind);
     if (statistics.outcome_counts[index] > best) {
@@ -359,7 +372,7 @@ nlohmann::ordered_json backtest_json(const std::vector<BacktestResult>& results)
   int predictions_total = 0;
   for (const auto& result : results) {
     nlohmann::ordered_json shares;
-    for (OutcomeKind kind : all_outcomes) {
+    for (OutcomeKind kind : all_outcome_kinds) {
       shares[to_string(kind)] = std::round(result.shares[static_cast<std::size_t>(kind)] * 1e6) / 1e6;
     }
     nlohmann::ordered_json criterion;

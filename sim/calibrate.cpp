@@ -17,13 +17,6 @@ namespace negsim {
 
 namespace {
 
-constexpr OutcomeKind all_outcomes[] = {OutcomeKind::consensus,
-                                        OutcomeKind::consensus_with_dissociations,
-                                        OutcomeKind::adopted_over_objections,
-                                        OutcomeKind::chairs_summary,
-                                        OutcomeKind::vote,
-                                        OutcomeKind::no_consensus};
-
 // Six decimals, trailing zeros dropped: the one rendering of a fitted value.
 std::string number_text(double value) {
   std::ostringstream out;
@@ -124,7 +117,7 @@ CaseScore score_case(const CalibrationCase& calibration_case, const std::vector<
   for (const auto* checks : {&result.objectors, &result.dissociators, &result.contested_issues}) {
     for (const auto& check : *checks) score.log_score += std::log(std::max(check.share, floor));
   }
-  for (OutcomeKind kind : all_outcomes) {
+  for (OutcomeKind kind : all_outcome_kinds) {
     const double observed = kind == result.recorded ? 1.0 : 0.0;
     const double share = result.shares[static_cast<std::size_t>(kind)];
     score.brier += (share - observed) * (share - observed);

@@ -10,11 +10,17 @@ namespace negsim {
 
 namespace {
 
-OutcomeKind adopted_kind(const std::vector<Response>& responses) {
-  if (std::count(responses.begin(), responses.end(), Response::object) > 0) return OutcomeKind::adopted_over_objections;
-  if (std::count(responses.begin(), responses.end(), Response::aside) > 0) {
-    return OutcomeKind::consensus_with_dissociations;
+// An observer's objection or stand-aside does not change what the room did.
+OutcomeKind adopted_kind(const std::vector<Response>& responses, const std::vector<std::uint8_t>& observers) {
+  bool objection = false;
+  bool aside = false;
+  for (std::size_t i = 0; i < responses.size(); ++i) {
+    if (observers[i] != 0) continue;
+    objection = objection || responses[i] == Response::object;
+    aside = aside || responses[i] == Response::aside;
   }
+  if (objection) return OutcomeKind::adopted_over_objections;
+  if (aside) return OutcomeKind::consensus_with_dissociations;
   return OutcomeKind::consensus;
 }
 
@@ -26,16 +32,23 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
   const int k = scenario.issue_count();
   susceptibility_.resize(n);
   follows_.assign(static_cast<std::size_t>(n), -1);
+  spoken_for_.assign(static_cast<std::size_t>(n), -1);
+  observers_.assign(static_cast<std::size_t>(n), 0);
   delegation_keys_.resize(static_cast<std::size_t>(n));
   state_.support_threshold.resize(n);
   for (int i = 0; i < n; ++i) {
     const Delegation& delegation = scenario.delegations[static_cast<std::size_t>(i)];
     susceptibility_(i) = delegation.susceptibility;
+    observers_[static_cast<std::size_t>(i)] = delegation.observer ? 1 : 0;
     delegation_keys_[static_cast<std::size_t>(i)] = hash_text(delegation.id);
     state_.support_threshold(i) = delegation.agent.support_max;
     red_line_issues_.emplace_back();
     for (const auto& red_line : delegation.red_lines) red_line_issues_.back().push_back(red_line.issue);
-    if (delegation.agent.model == AgentModel::bloc_follower && delegation.bloc >= 0) {
+    const int negotiator =
+        delegation.bloc >= 0 ? scenario.blocs[static_cast<std::size_t>(delegation.bloc)].negotiator : -1;
+    if (negotiator >= 0 && negotiator != i) {
+      spoken_for_[static_cast<std::size_t>(i)] = negotiator;  // the negotiator's answer, not a leader's
+    } else if (delegation.agent.model == AgentModel::bloc_follower && delegation.bloc >= 0) {
       const int leader = scenario.blocs[static_cast<std::size_t>(delegation.bloc)].leader;
       if (leader >= 0 && leader != i) follows_[static_cast<std::size_t>(i)] = leader;
     }
@@ -102,7 +115,7 @@ bool Engine::step() {
   if (sink_ != nullptr) sink_->on_responses(state_, grievances_);
 
   bool keep_drafting = false;
-  if (rule_met(scenario_.process.rule, state_.responses)) {
+  if (rule_met(scenario_.process.rule, state_.responses, &observers_)) {
     const bool standing_aside =
         std::any_of(state_.responses.begin(), state_.responses.end(), [](Response r) { return r == Response::aside; });
     if (standing_aside) {
@@ -111,7 +124,7 @@ bool Engine::step() {
     }
     if (!keep_drafting) {
       settle_dissociations();
-      finish(adopted_kind(state_.responses), state_.round, {}, std::nullopt);
+      finish(adopted_kind(state_.responses, observers_), state_.round, {}, std::nullopt);
       return false;
     }
   }
@@ -208,10 +221,12 @@ void Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     const double company = std::min(1.0, share / process.full_company);
     return scenario_.delegations[static_cast<std::size_t>(i)].outside_option - process.isolation_cost * (1.0 - company);
   };
+  // An observer's objection cannot block: it keeps no objector company.
   auto objecting_power = [&]() {
     double power = 0;
     for (int j = 0; j < n; ++j) {
-      if (responses[static_cast<std::size_t>(j)] == Response::object) power += scenario_.power(j);
+      const auto index = static_cast<std::size_t>(j);
+      if (responses[index] == Response::object && observers_[index] == 0) power += scenario_.power(j);
     }
     return power;
   };
@@ -223,9 +238,9 @@ void Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     for (int i = 0; i < n; ++i) {
       const auto index = static_cast<std::size_t>(i);
       if (responses[index] == Response::object || fixed_responses_[index]) continue;
-      const bool objects = follows_[index] >= 0
-                               ? responses[static_cast<std::size_t>(follows_[index])] == Response::object
-                               : utility(i) < blocking_for(i, objecting);
+      const int copied = own_voice_ ? follows_[index] : std::max(follows_[index], spoken_for_[index]);
+      const bool objects = copied >= 0 ? responses[static_cast<std::size_t>(copied)] == Response::object
+                                       : utility(i) < blocking_for(i, objecting);
       if (objects) {
         responses[index] = Response::object;
         changed = true;
@@ -237,7 +252,8 @@ void Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   for (int i = 0; i < n; ++i) {
     const auto index = static_cast<std::size_t>(i);
     const bool objects = responses[index] == Response::object;
-    blocking_threshold(i) = blocking_for(i, objects ? objecting - scenario_.power(i) : objecting);
+    const bool counted = objects && observers_[index] == 0;
+    blocking_threshold(i) = blocking_for(i, counted ? objecting - scenario_.power(i) : objecting);
     if (!objects && !fixed_responses_[index]) {
       responses[index] = utility(i) >= state_.support_threshold(i) ? Response::support : Response::aside;
     }
@@ -256,6 +272,14 @@ void Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
       }
     }
     if (!changed) break;
+  }
+  // The group negotiator speaks for its bloc: each member answers as it does, unless the draft
+  // crosses the member's own red line (it then objects, above).
+  if (own_voice_) return;
+  for (int i = 0; i < n; ++i) {
+    const auto index = static_cast<std::size_t>(i);
+    if (spoken_for_[index] < 0 || responses[index] == Response::object || fixed_responses_[index]) continue;
+    responses[index] = responses[static_cast<std::size_t>(spoken_for_[index])];
   }
 }
 
@@ -307,10 +331,11 @@ void Engine::find_grievances(const Eigen::VectorXd& draft, const std::vector<Res
       lifted += largest_loss;
     }
   }
-  // A follower objecting in solidarity names what its leader objects to.
+  // A follower objecting in solidarity names what its leader objects to; a member its
+  // negotiator objects for, what the negotiator objects to.
   for (int i = 0; i < scenario_.delegation_count(); ++i) {
     const auto index = static_cast<std::size_t>(i);
-    const int leader = follows_[index];
+    const int leader = std::max(follows_[index], spoken_for_[index]);
     if (leader < 0 || responses[index] != Response::object || !grievances[index].empty()) continue;
     grievances[index] = grievances[static_cast<std::size_t>(leader)];
   }
@@ -320,6 +345,7 @@ Engine::Standing Engine::standing(const Eigen::VectorXd& draft, const std::vecto
                                   const Eigen::VectorXd& utility, const Eigen::VectorXd& blocking_threshold) const {
   Standing result;
   for (int i = 0; i < scenario_.delegation_count(); ++i) {
+    if (observers_[static_cast<std::size_t>(i)] != 0) continue;  // it cannot block: the chair drafts for the rest
     const Response response = responses[static_cast<std::size_t>(i)];
     if (response == Response::object) {
       ++result.objectors;
@@ -357,7 +383,7 @@ void Engine::collect_candidates() {
   // Candidates in id order, so that neither the file's order nor power decides a tie.
   for (int i : ids_order_) {
     const auto index = static_cast<std::size_t>(i);
-    if (state_.responses[index] != Response::object) continue;
+    if (state_.responses[index] != Response::object || observers_[index] != 0) continue;
     if (chair.repair) {
       for (int issue : red_line_issues_[index]) {
         const double value = state_.draft(issue);
@@ -367,7 +393,7 @@ void Engine::collect_candidates() {
         candidates_.push_back({TraceSink::ChangeKind::repair, i, issue, bound});
       }
     }
-    if (!chair.amendments || amended_[index] != 0) continue;
+    if (!chair.amendments || amended_[index] != 0 || spoken_for_[index] >= 0) continue;  // its negotiator tables
     if (fixed_responses_[index]) {  // an outside decision: its own amendment, or none
       const auto& amendment = outside_amendments_[index];
       if (amendment && !scenario_.issues[static_cast<std::size_t>(amendment->issue)].omitted) {
@@ -491,7 +517,8 @@ void Engine::trial_change(int issue, double value) {
   new_objectors_.clear();
   for (int j = 0; j < scenario_.delegation_count(); ++j) {
     const auto index = static_cast<std::size_t>(j);
-    if (trial_responses_[index] == Response::object && state_.responses[index] != Response::object) {
+    if (trial_responses_[index] == Response::object && state_.responses[index] != Response::object &&
+        observers_[index] == 0) {
       new_objectors_.push_back(j);
     }
   }
@@ -525,18 +552,22 @@ void Engine::settle_dissociations() {
   const double cost = scenario_.process.dissociation_cost;
   for (int i = 0; i < n; ++i) {
     const auto index = static_cast<std::size_t>(i);
-    if (state_.responses[index] != Response::aside || fixed_responses_[index] || follows_[index] >= 0) continue;
+    if (state_.responses[index] != Response::aside || fixed_responses_[index] || follows_[index] >= 0 ||
+        spoken_for_[index] >= 0) {
+      continue;
+    }
     const bool joins = state_.utility(i) >= state_.support_threshold(i) - cost;
     if (joins) state_.responses[index] = Response::support;
     if (sink_ != nullptr) {
       sink_->on_dissociation(state_.round, i, joins, state_.utility(i), state_.support_threshold(i));
     }
   }
-  // Followers do as their leader did.
+  // Followers do as their leader did, members as their negotiator did.
   for (int i = 0; i < n; ++i) {
     const auto index = static_cast<std::size_t>(i);
-    if (follows_[index] < 0 || state_.responses[index] != Response::aside || fixed_responses_[index]) continue;
-    if (state_.responses[static_cast<std::size_t>(follows_[index])] == Response::support) {
+    const int leader = std::max(follows_[index], spoken_for_[index]);
+    if (leader < 0 || state_.responses[index] != Response::aside || fixed_responses_[index]) continue;
+    if (state_.responses[static_cast<std::size_t>(leader)] == Response::support) {
       state_.responses[index] = Response::support;
     }
   }
@@ -583,6 +614,7 @@ void Engine::finish(OutcomeKind kind, int decided_round, const std::vector<int>&
   outcome.draft = state_.draft;
   outcome.responses = state_.responses;
   outcome.moved_to_chairs_summary = moved_issues;
+  outcome.overruled = overruled_;
   outcome.vote = vote;
   const int n = scenario_.delegation_count();
   std::vector<std::uint8_t> contested(static_cast<std::size_t>(scenario_.issue_count()), 0);
@@ -603,8 +635,9 @@ void Engine::finish(OutcomeKind kind, int decided_round, const std::vector<int>&
     // Pivotal: an objector who alone, by joining the text, would let it pass.
     std::vector<Response> without = state_.responses;
     for (const auto& record : outcome.objectors) {
+      if (observers_[static_cast<std::size_t>(record.delegation)] != 0) continue;
       without[static_cast<std::size_t>(record.delegation)] = Response::support;
-      if (rule_met(scenario_.process.rule, without)) outcome.pivotal.push_back(record.delegation);
+      if (rule_met(scenario_.process.rule, without, &observers_)) outcome.pivotal.push_back(record.delegation);
       without[static_cast<std::size_t>(record.delegation)] = Response::object;
     }
   }
@@ -627,7 +660,7 @@ void Engine::apply_fallbacks() {
       trial_draft_ = state_.draft;
       for (int issue : contested) trial_draft_(issue) = scenario_.issues[static_cast<std::size_t>(issue)].status_quo;
       poll(trial_draft_, trial_responses_, trial_utility_, trial_blocking_);
-      const bool adopted = rule_met(scenario_.process.rule, trial_responses_);
+      const bool adopted = rule_met(scenario_.process.rule, trial_responses_, &observers_);
       if (sink_ != nullptr) sink_->on_chairs_summary(contested, trial_responses_, adopted);
       if (adopted) {
         state_.draft = trial_draft_;
@@ -640,12 +673,63 @@ void Engine::apply_fallbacks() {
       }
     }
   }
+  if (fallbacks.ruling) {
+    // The presidency rules that consensus is not unanimity: a few objectors holding little power
+    // do not stop the text (COP16, Cancun 2010).
+    std::vector<int> objectors;
+    double objecting = 0;
+    double total = 0;
+    for (int i = 0; i < scenario_.delegation_count(); ++i) {
+      const auto index = static_cast<std::size_t>(i);
+      if (observers_[index] != 0) continue;
+      total += scenario_.power(i);
+      if (state_.responses[index] != Response::object) continue;
+      objectors.push_back(i);
+      objecting += scenario_.power(i);
+    }
+    const double share = total > 0 ? objecting / total : 0.0;
+    const bool applies = static_cast<int>(objectors.size()) <= fallbacks.ruling->max_objectors &&
+                         share <= fallbacks.ruling->max_power_share + 1e-12;
+    if (sink_ != nullptr) sink_->on_ruling(state_.round, objectors, share, applies);
+    if (applies) {
+      settle_dissociations();
+      overruled_ = objectors;
+      finish(adopted_kind(state_.responses, observers_), state_.round, {}, std::nullopt);
+      return;
+    }
+  }
+  if (fallbacks.take_note) {
+    std::vector<int> objectors;
+    for (int i = 0; i < scenario_.delegation_count(); ++i) {
+      if (state_.responses[static_cast<std::size_t>(i)] == Response::object) objectors.push_back(i);
+    }
+    if (sink_ != nullptr) sink_->on_taken_note(state_.round, objectors);
+    finish(OutcomeKind::taken_note, -1, {}, std::nullopt);
+    return;
+  }
   if (fallbacks.vote_threshold) {
     VoteTally tally;
-    for (Response response : state_.responses) {
+    // In a vote the members of a negotiating bloc cast their own ballots.
+    const bool spoken_for = std::any_of(spoken_for_.begin(), spoken_for_.end(), [](int j) { return j >= 0; });
+    if (spoken_for) {
+      own_voice_ = true;
+      poll(state_.draft, trial_responses_, trial_utility_, trial_blocking_);
+      own_voice_ = false;
+    }
+    const std::vector<Response>& ballots = spoken_for ? trial_responses_ : state_.responses;
+    auto cast = [&](int i) {
+      const Response response = ballots[static_cast<std::size_t>(i)];
+      tally.ballots.emplace_back(i, response);
       if (response == Response::support) ++tally.yes;
       if (response == Response::object) ++tally.no;
       if (response == Response::aside) ++tally.abstain;
+    };
+    if (fallbacks.electorate.empty()) {
+      for (int i = 0; i < scenario_.delegation_count(); ++i) {
+        if (observers_[static_cast<std::size_t>(i)] == 0) cast(i);
+      }
+    } else {
+      for (int i : fallbacks.electorate) cast(i);
     }
     tally.adopted =
         tally.yes > 0 && static_cast<double>(tally.yes) / (tally.yes + tally.no) >= *fallbacks.vote_threshold;

@@ -14,10 +14,6 @@ namespace negsim {
 
 using json = nlohmann::ordered_json;
 
-bool is_adopted(OutcomeKind kind) {
-  return kind != OutcomeKind::no_consensus;
-}
-
 namespace {
 
 // Every number as the other outputs print it (negsim/format.hpp): two decimals.

@@ -16,15 +16,6 @@ namespace {
 
 constexpr std::size_t max_axis_values = 10000;
 
-std::vector<OutcomeKind> all_outcomes() {
-  return {OutcomeKind::consensus,
-          OutcomeKind::consensus_with_dissociations,
-          OutcomeKind::adopted_over_objections,
-          OutcomeKind::chairs_summary,
-          OutcomeKind::vote,
-          OutcomeKind::no_consensus};
-}
-
 std::string format_number(double value) {
   if (std::isnan(value)) return "";
   std::ostringstream out;
@@ -121,7 +112,7 @@ std::string cells_csv(const Scenario& scenario, const SweepDescription& descript
   out << "cell";
   for (const auto& axis : description.axes) out << ',' << csv_field(axis.key_path);
   out << ",replicates";
-  for (OutcomeKind kind : all_outcomes()) {
+  for (OutcomeKind kind : all_outcome_kinds) {
     const std::string name = to_string(kind);
     out << ',' << name << ',' << name << "_low," << name << "_high";
   }
@@ -138,7 +129,7 @@ std::string cells_csv(const Scenario& scenario, const SweepDescription& descript
     out << result.cell.index;
     for (const auto& setting : result.cell.settings) out << ',' << csv_field(setting.second);
     out << ',' << statistics.replicates;
-    for (OutcomeKind kind : all_outcomes()) {
+    for (OutcomeKind kind : all_outcome_kinds) {
       const auto count = statistics.outcome_counts[static_cast<std::size_t>(kind)];
       const Interval interval = wilson_interval(count, statistics.replicates);
       out << ',' << format_number(statistics.share(kind)) << ',' << format_number(interval.low) << ','
@@ -174,7 +165,7 @@ json sweep_summary_json(const Scenario& scenario, const SweepDescription& descri
     json settings = json::object();
     for (const auto& [key, value] : result.cell.settings) settings[key] = value;
     json outcomes = json::object();
-    for (OutcomeKind kind : all_outcomes()) {
+    for (OutcomeKind kind : all_outcome_kinds) {
       const auto count = statistics.outcome_counts[static_cast<std::size_t>(kind)];
       const Interval interval = wilson_interval(count, statistics.replicates);
       outcomes[to_string(kind)] = {{"count", count},
@@ -240,6 +231,7 @@ std::string sweep_table(const Scenario& scenario, const SweepDescription& descri
       {OutcomeKind::adopted_over_objections, "over obj."},
       {OutcomeKind::chairs_summary, "chair summ."},
       {OutcomeKind::vote, "vote"},
+      {OutcomeKind::taken_note, "taken note"},
       {OutcomeKind::no_consensus, "no consensus"}};
   std::size_t setting_width = 8;
   for (const auto& result : cells) {

@@ -130,11 +130,16 @@ void influence_step(const InfluenceOperator& influence, const Eigen::VectorXd& s
   next = next.cwiseMax(red_line_min).cwiseMin(red_line_max);
 }
 
-bool rule_met(const Rule& rule, const std::vector<Response>& responses) {
-  const auto objections = std::count(responses.begin(), responses.end(), Response::object);
+bool rule_met(const Rule& rule, const std::vector<Response>& responses, const std::vector<std::uint8_t>* observers) {
+  int objections = 0;
+  bool all_support = true;
+  for (std::size_t i = 0; i < responses.size(); ++i) {
+    if (observers != nullptr && (*observers)[i] != 0) continue;
+    if (responses[i] == Response::object) ++objections;
+    if (responses[i] != Response::support) all_support = false;
+  }
   switch (rule.kind) {
-    case RuleKind::unanimity:
-      return std::all_of(responses.begin(), responses.end(), [](Response r) { return r == Response::support; });
+    case RuleKind::unanimity: return all_support;
     case RuleKind::consensus: return objections == 0;
     case RuleKind::consensus_minus: return objections <= rule.max_objectors;
   }

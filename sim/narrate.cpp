@@ -177,7 +177,8 @@ class Storyteller {
         rounds.back().changes.push_back(std::move(change));
       } else if (kind == "influence") {
         rounds.back().influence = &event;
-      } else if (kind == "chairs_summary" || kind == "vote" || kind == "end") {
+      } else if (kind == "chairs_summary" || kind == "ruling" || kind == "taken_note" || kind == "vote" ||
+                 kind == "end") {
         rounds.back().closing.push_back(&event);
       }
     }
@@ -540,10 +541,27 @@ class Storyteller {
                   ? "Without " + std::string(moved.size() > 1 ? "them" : "it") + ", the rule is met."
                   : "Even so, " + join_names(objectors) + (objectors.size() > 1 ? " object." : " objects.");
       line(text);
+    } else if (kind == "ruling") {
+      const auto objectors = names(strings_of(event, "objectors"));
+      const std::string share = percent(number_of(event, "power_share"));
+      line(event.value("applied", false)
+               ? "At the deadline the presidency rules that consensus is not unanimity: the objection" +
+                     std::string(objectors.size() > 1 ? "s" : "") + " of " + join_names(objectors) + " (" + share +
+                     " of the power) does not stop the text."
+               : "At the deadline the presidency weighs ruling over the objectors, but " +
+                     std::to_string(objectors.size()) + (objectors.size() == 1 ? " objector" : " objectors") +
+                     " holding " + share + " of the power are too many to overrule.");
+    } else if (kind == "taken_note") {
+      const auto objectors = names(strings_of(event, "objectors"));
+      line("The text is not adopted; the room takes note of it" +
+           (objectors.empty() ? std::string(".") : ", over the objection of " + join_names(objectors) + "."));
     } else if (kind == "vote") {
-      line("Consensus has failed, so the chair calls a vote: " + std::to_string(integer_of(event, "yes")) + " yes, " +
-           std::to_string(integer_of(event, "no")) + " no, " + std::to_string(integer_of(event, "abstain")) +
-           " abstaining. It needs " + percent(number_of(event, "threshold")) +
+      const std::string body = event.value("body", std::string());
+      line("Consensus has failed, so " +
+           (body.empty() ? std::string("the chair calls a vote") : "the text goes to a vote in the " + body) + ": " +
+           std::to_string(integer_of(event, "yes")) + " yes, " + std::to_string(integer_of(event, "no")) + " no, " +
+           std::to_string(integer_of(event, "abstain")) + " abstaining. It needs " +
+           percent(number_of(event, "threshold")) +
            " of those voting: " + (event.value("adopted", false) ? "carried." : "lost."));
     } else if (kind == "end") {
       tell_end(event, round);
@@ -566,6 +584,9 @@ class Storyteller {
     out_ << "\n";
     if (end.value("interrupted", false)) {
       text = "The run was interrupted after " + rounds + " rounds, before the deadline: nothing was decided.";
+    } else if (outcome == "taken_note") {
+      text = "Outcome: not adopted. After " + rounds + " rounds the room takes note of the text" +
+             (objectors.empty() ? std::string(".") : ", " + join_names(objectors) + " still objecting.");
     } else if (outcome == "no_consensus") {
       std::vector<std::string> issues;
       const auto list = end.find("objectors");
@@ -593,6 +614,10 @@ class Storyteller {
       } else if (outcome == "consensus_with_dissociations") {
         text = "Outcome: nobody objects, so the text is adopted by consensus" + in_round + ", with " +
                join_names(dissociators) + " standing aside (dissociating from it).";
+      } else if (outcome == "adopted_over_objections" && end.contains("overruled_by_ruling")) {
+        text = "Outcome: the presidency's ruling overrides the objection" +
+               std::string(objectors.size() > 1 ? "s" : "") + " of " + join_names(objectors) + ": adopted" + in_round +
+               ".";
       } else if (outcome == "adopted_over_objections") {
         text = "Outcome: the rule tolerates the objection" + std::string(objectors.size() > 1 ? "s" : "") + " of " +
                join_names(objectors) + ", so the text is adopted" + in_round + ".";

@@ -42,14 +42,24 @@ std::string outcome_sentence(OutcomeKind kind) {
     case OutcomeKind::chairs_summary:
       return "ADOPTED BY CONSENSUS after moving contested paragraphs to a chair's summary";
     case OutcomeKind::vote: return "ADOPTED BY VOTE after consensus failed";
+    case OutcomeKind::taken_note: return "NOT ADOPTED: the room TOOK NOTE of the text";
     case OutcomeKind::no_consensus: return "NO CONSENSUS at the deadline";
   }
   return "unknown";
 }
 
 // An interrupted run decided nothing: say so rather than name the deadline it never reached.
-std::string outcome_sentence(const Outcome& outcome) {
-  return outcome.interrupted ? "INTERRUPTED before the deadline (nothing decided)" : outcome_sentence(outcome.kind);
+// A ruling and a vote held elsewhere are said where they happened.
+std::string outcome_sentence(const Scenario& scenario, const Outcome& outcome) {
+  if (outcome.interrupted) return "INTERRUPTED before the deadline (nothing decided)";
+  if (outcome.kind == OutcomeKind::adopted_over_objections && !outcome.overruled.empty()) {
+    return "ADOPTED OVER OBJECTIONS (the presidency ruled that consensus is not unanimity)";
+  }
+  const std::string& body = scenario.process.fallbacks.vote_body;
+  if (outcome.kind == OutcomeKind::vote && !body.empty()) {
+    return "ADOPTED BY VOTE in the " + body + " after consensus failed";
+  }
+  return outcome_sentence(outcome.kind);
 }
 
 const std::string& delegation_id(const Scenario& scenario, int index) {
@@ -114,7 +124,7 @@ json summary_json(const Scenario& scenario, const Outcome& outcome, std::uint64_
       {"title", scenario.title},
       {"seed", seed},
       {"outcome", to_string(outcome.kind)},
-      {"adopted", outcome.kind != OutcomeKind::no_consensus},
+      {"adopted", is_adopted(outcome.kind)},
       {"rounds", outcome.rounds},
       {"max_rounds", scenario.process.max_rounds},
       {"decided_round", outcome.decided_round >= 0 ? json(outcome.decided_round + 1) : json(nullptr)},
@@ -134,6 +144,16 @@ json summary_json(const Scenario& scenario, const Outcome& outcome, std::uint64_
       {"final_draft", final_draft}};
   // Only when true, so that the summaries of complete runs keep their shape.
   if (outcome.interrupted) summary["interrupted"] = true;
+  // Likewise only when the scenario uses them (issue 17's ruling, reservations, vote body).
+  if (!outcome.overruled.empty()) {
+    json overruled = json::array();
+    for (int i : outcome.overruled) overruled.push_back(delegation_id(scenario, i));
+    summary["overruled_by_ruling"] = overruled;
+  }
+  if (!outcome.reservations.empty()) summary["reservations"] = records(outcome.reservations);
+  if (outcome.vote && !scenario.process.fallbacks.vote_body.empty()) {
+    summary["vote"]["body"] = scenario.process.fallbacks.vote_body;
+  }
   if (scenario.expected.present) {
     json missing = json::array();
     for (const auto& id : scenario.expected.objectors) {
@@ -175,8 +195,11 @@ json meta_json(const Scenario& scenario, const RunOptions& options, double wall_
 std::string draft_markdown(const Scenario& scenario, const Outcome& outcome) {
   std::ostringstream out;
   out << "# " << scenario.title << "\n\n";
+  if (outcome.kind == OutcomeKind::taken_note) {
+    out << "*A text the room took note of: it was not adopted.*\n\n";
+  }
   out << "Final draft after " << outcome.rounds << (outcome.rounds == 1 ? " round" : " rounds") << ": "
-      << outcome_sentence(outcome) << ".\n";
+      << outcome_sentence(scenario, outcome) << ".\n";
   for (int k = 0; k < scenario.issue_count(); ++k) {
     const Issue& issue = scenario.issues[static_cast<std::size_t>(k)];
     out << "\n## " << issue.title << "\n\n";
@@ -220,7 +243,7 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
       << (chair.delegation >= 0 ? chair_name(scenario.delegations[static_cast<std::size_t>(chair.delegation)].name)
                                 : "neutral")
       << ", " << to_string(chair.strategy) << " strategy; deadline " << scenario.process.max_rounds << " rounds\n\n";
-  out << "Outcome: " << outcome_sentence(outcome) << ", round " << outcome.rounds << " of "
+  out << "Outcome: " << outcome_sentence(scenario, outcome) << ", round " << outcome.rounds << " of "
       << scenario.process.max_rounds << "\n";
   auto describe = [&](const ObjectionRecord& record) {
     std::string text = scenario.delegations[static_cast<std::size_t>(record.delegation)].name;
@@ -241,8 +264,13 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
     for (std::size_t j = 0; j < records.size(); ++j) out << (j ? ", " : "") << describe(records[j]);
     out << "\n";
   };
-  list(outcome.kind == OutcomeKind::no_consensus ? "Objected" : "Objected (overruled)", outcome.objectors);
-  list(outcome.kind == OutcomeKind::no_consensus ? "Stood aside" : "Dissociated", outcome.dissociators);
+  const bool adopted = is_adopted(outcome.kind);
+  list(!adopted                    ? "Objected"
+       : outcome.overruled.empty() ? "Objected (overruled)"
+                                   : "Objected (overruled by the presidency's ruling)",
+       outcome.objectors);
+  list(adopted ? "Dissociated" : "Stood aside", outcome.dissociators);
+  list("Joined with a reservation", outcome.reservations);
   int supporters = 0;
   double support_power = 0;
   for (int i = 0; i < scenario.delegation_count(); ++i) {
@@ -259,10 +287,12 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
     out << "\n";
   }
   if (outcome.vote) {
-    out << "  Vote: " << outcome.vote->yes << " yes, " << outcome.vote->no << " no, " << outcome.vote->abstain
+    const std::string& body = scenario.process.fallbacks.vote_body;
+    out << "  Vote" << (body.empty() ? "" : " in the " + body) << ": " << outcome.vote->yes << " yes, "
+        << outcome.vote->no << " no, " << outcome.vote->abstain
         << " abstaining: " << (outcome.vote->adopted ? "adopted" : "rejected") << "\n";
   }
-  if (outcome.kind == OutcomeKind::no_consensus) {
+  if (!adopted) {
     out << "  Pivotal (alone could have let it pass): ";
     if (outcome.pivotal.empty()) out << "none alone";
     for (std::size_t j = 0; j < outcome.pivotal.size(); ++j) {

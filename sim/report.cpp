@@ -163,12 +163,20 @@ std::string outcome_label(const std::string& kind) {
   if (kind == "adopted_over_objections") return "Adopted over objections";
   if (kind == "chairs_summary") return "Adopted with a chair's summary";
   if (kind == "vote") return "Adopted by vote";
+  if (kind == "taken_note") return "Taken note of (not adopted)";
   if (kind == "no_consensus") return "No consensus";
   return kind;
 }
 
-const char* const outcome_kinds[] = {
-    "consensus", "consensus_with_dissociations", "adopted_over_objections", "chairs_summary", "vote", "no_consensus"};
+// The kinds as the summaries spell them, in the order of all_outcome_kinds.
+const std::vector<std::string>& outcome_kinds() {
+  static const std::vector<std::string> kinds = [] {
+    std::vector<std::string> list;
+    for (OutcomeKind kind : all_outcome_kinds) list.push_back(to_string(kind));
+    return list;
+  }();
+  return kinds;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Finding the scenario again.
@@ -374,6 +382,12 @@ std::string run_outcome_sentence(const json& summary, const Naming& naming) {
     return "The run was interrupted after " + std::to_string(rounds) + (rounds == 1 ? " round" : " rounds") +
            ", before the deadline: nothing was decided.";
   }
+  if (kind == "taken_note") {
+    std::string text = "The text was not adopted; after " + std::to_string(rounds) +
+                       (rounds == 1 ? " round" : " rounds") + " the room took note of it";
+    if (!objectors.empty()) text += ", " + join_names(objectors) + " still objecting";
+    return text + ".";
+  }
   if (kind == "no_consensus") {
     std::string text = "The deadline passed after " + std::to_string(rounds) + (rounds == 1 ? " round" : " rounds");
     if (!objectors.empty()) text += " with " + join_names(objectors) + " still objecting";
@@ -383,6 +397,10 @@ std::string run_outcome_sentence(const json& summary, const Naming& naming) {
   if (kind == "consensus") return "Every delegation supported the text" + in_round + ".";
   if (kind == "consensus_with_dissociations") {
     return "Nobody objected" + in_round + "; " + join_names(dissociators) + " stood aside (dissociated).";
+  }
+  if (kind == "adopted_over_objections" && summary.contains("overruled_by_ruling")) {
+    return "The presidency ruled that consensus is not unanimity: the text passed" + in_round +
+           " over the objection of " + join_names(objectors) + ".";
   }
   if (kind == "adopted_over_objections") {
     return "The " + string_field(summary, "rule") + " rule let the text pass" + in_round + " over the objection of " +
@@ -395,8 +413,9 @@ std::string run_outcome_sentence(const json& summary, const Naming& naming) {
   }
   if (kind == "vote") {
     const json vote = summary.contains("vote") ? summary["vote"] : json::object();
-    return "Consensus failed; the text was adopted by vote" + in_round + " (" +
-           std::to_string(static_cast<int>(number_field(vote, "yes"))) + " yes, " +
+    const std::string body = vote.is_object() ? vote.value("body", std::string()) : std::string();
+    return "Consensus failed; the text was adopted by vote" + (body.empty() ? "" : " in the " + body) + in_round +
+           " (" + std::to_string(static_cast<int>(number_field(vote, "yes"))) + " yes, " +
            std::to_string(static_cast<int>(number_field(vote, "no"))) + " no, " +
            std::to_string(static_cast<int>(number_field(vote, "abstain"))) + " abstaining).";
   }
@@ -914,7 +933,7 @@ json sweep_report_data(const fs::path& directory, const json& summary, const jso
                                                                                  : static_cast<int>(cell_index);
     const std::string label = settings_label(cell.contains("settings") ? cell["settings"] : json::object());
     json outcomes = json::array();
-    for (const char* kind : outcome_kinds) {
+    for (const std::string& kind : outcome_kinds()) {
       const json entry = cell["outcomes"].contains(kind) ? cell["outcomes"][kind] : json::object();
       const double share = number_field(entry, "share");
       if (share > 0) outcome_seen[kind] = true;
@@ -973,7 +992,7 @@ json sweep_report_data(const fs::path& directory, const json& summary, const jso
   json delegations = json::array();
   for (const auto& id : delegation_ids) delegations.push_back({{"id", id}, {"name", naming.name(id)}});
   json seen = json::array();
-  for (const char* kind : outcome_kinds) {
+  for (const std::string& kind : outcome_kinds()) {
     if (outcome_seen[kind]) seen.push_back(kind);
   }
   data["cells"] = cells;
@@ -1165,7 +1184,8 @@ void render_sweep_body(std::ostringstream& page, const json& data) {
           "<caption>Outcome shares per cell (95% interval), rounds played</caption>\n<thead><tr><th "
           "scope=\"col\">Cell</th>"
           "<th scope=\"col\">Settings</th>";
-  for (const char* kind : outcome_kinds) page << "<th scope=\"col\">" << escape_html(outcome_label(kind)) << "</th>";
+  for (const std::string& kind : outcome_kinds())
+    page << "<th scope=\"col\">" << escape_html(outcome_label(kind)) << "</th>";
   page << "<th scope=\"col\">Rounds (mean, median, 90th)</th></tr></thead>\n<tbody>\n";
   for (const auto& cell : data.at("cells")) {
     page << "<tr><th scope=\"row\">" << cell.value("cell", 0) << "</th><td>" << escape_html(text_of(cell, "label"))

@@ -37,15 +37,14 @@ std::string to_string(OutcomeKind outcome) {
     case OutcomeKind::adopted_over_objections: return "adopted_over_objections";
     case OutcomeKind::chairs_summary: return "chairs_summary";
     case OutcomeKind::vote: return "vote";
+    case OutcomeKind::taken_note: return "taken_note";
     case OutcomeKind::no_consensus: return "no_consensus";
   }
   return "unknown";
 }
 
 std::optional<OutcomeKind> outcome_from_string(const std::string& text) {
-  for (OutcomeKind kind :
-       {OutcomeKind::consensus, OutcomeKind::consensus_with_dissociations, OutcomeKind::adopted_over_objections,
-        OutcomeKind::chairs_summary, OutcomeKind::vote, OutcomeKind::no_consensus}) {
+  for (OutcomeKind kind : all_outcome_kinds) {
     if (to_string(kind) == text) return kind;
   }
   return std::nullopt;

@@ -438,13 +438,14 @@ class CountingHandler : public YAML::EventHandler {
 };
 
 // The keys a file of each kind may have at its top level.
-const std::vector<std::string> scenario_keys = {"title",       "description", "dates",      "sources",  "bibliography",
-                                                "stances",     "catalogue",   "parameters", "issues",   "blocs",
-                                                "delegations", "process",     "expected",   "predicted"};
+const std::vector<std::string> scenario_keys = {
+    "title",  "description", "dates",       "sources", "bibliography", "stances",   "catalogue", "parameters",
+    "issues", "blocs",       "delegations", "process", "expected",     "predicted", "members",   "uncertain"};
 const std::vector<std::string> overlay_keys = {"base",    "set",          "title",    "description", "dates",
                                                "sources", "bibliography", "expected", "predicted"};
 const std::vector<std::string> stance_keys = {"description", "sources", "bibliography", "stances", "delegations"};
 const std::vector<std::string> catalogue_keys = {"description", "sources", "bibliography", "issues"};
+const std::vector<std::string> member_list_keys = {"description", "sources", "bibliography", "groups"};
 const std::vector<std::string> bibliography_keys = {"description", "entries"};
 const std::vector<std::string> parameter_keys = {"description", "sources", "fitted", "process"};
 
@@ -667,7 +668,7 @@ void unshare_all(const YAML::Node& root) {
 void refuse_include_override(const std::string& path_text, const std::function<void(const std::string&)>& fail) {
   const std::vector<std::string> segments = split_override_path(path_text);
   if (!segments.empty() && (segments[0] == "stances" || segments[0] == "base" || segments[0] == "catalogue" ||
-                            segments[0] == "bibliography" || segments[0] == "parameters")) {
+                            segments[0] == "bibliography" || segments[0] == "parameters" || segments[0] == "members")) {
     fail("'" + segments[0] +
          "' names files to include, which are read before any value is set; it cannot be set or overridden "
          "(write it in the scenario file)");
@@ -696,11 +697,17 @@ class IncludeResolver {
         const_root["bibliography"] ? load_bibliography(file, const_root["bibliography"], "bibliography") : nullptr;
     if (const_root["sources"]) check_sources(Source(file), const_root["sources"], "sources", bibliography_);
     if (const_root["catalogue"]) merge_catalogue(file, root);
-    if (const_root["stances"]) merge_stances(file, root);
+    if (const_root["members"]) load_member_lists(file, const_root["members"]);
+    const std::set<std::string> salience_by_bloc = add_bloc_members(file, root);
+    if (const_root["stances"]) merge_stances(file, root, salience_by_bloc);
+    apply_bloc_defaults(root);
+    expand_electorate(file, root);
     if (const_root["parameters"]) merge_parameters(file, root);
-    // Catalogue levels, stance entries and shared parameters may share nodes among themselves:
-    // copy them apart before any set: entry or --set changes one.
-    if (const_root["catalogue"] || const_root["stances"] || const_root["parameters"]) unshare(root, anchored_);
+    // Catalogue levels, stance entries, bloc defaults and shared parameters may share nodes
+    // among themselves: copy them apart before any set: entry or --set changes one.
+    if (const_root["catalogue"] || const_root["stances"] || const_root["parameters"] || const_root["blocs"]) {
+      unshare(root, anchored_);
+    }
     return root;
   }
 
@@ -1208,7 +1215,199 @@ class IncludeResolver {
     return stance;
   }
 
-  void merge_stances(const std::string& file, const YAML::Node& root) {
+  // ----------------------------------------------------------------- member lists
+  // `members:` names files whose `groups` map a group id to {name, sources, members: [{id,
+  // name}]}: the UN's regional groups, the EU, the Arab Group... A bloc or an electorate may then
+  // name a group instead of listing its members.
+  void load_member_lists(const std::string& file, const YAML::Node& node) {
+    std::vector<std::pair<YAML::Node, std::string>> items;
+    if (node.IsSequence()) {
+      for (std::size_t i = 0; i < node.size(); ++i) items.emplace_back(node[i], index_path("members", i));
+    } else {
+      items.emplace_back(node, "members");
+    }
+    for (const auto& [item, path] : items) {
+      auto [list_file, list_root] =
+          open(file, item, path, {member_list_keys, "a member list (a mapping with 'groups': id -> {name, members})"});
+      const Source own(list_file);
+      MapReader map(own, list_root, "", {"description", "sources", "bibliography", "groups"});
+      if (map.has("description")) detail::read_string(own, map.optional("description"), "description");
+      const Bibliography* keys = map.has("bibliography")
+                                     ? load_bibliography(list_file, map.optional("bibliography"), "bibliography")
+                                     : nullptr;
+      if (map.has("sources")) check_sources(own, map.optional("sources"), "sources", keys);
+      const YAML::Node groups = map.required("groups");
+      detail::require_map(own, groups, "groups");
+      for (auto it = groups.begin(); it != groups.end(); ++it) {
+        const std::string id = detail::read_id(own, it->first, "groups");
+        const std::string group_path = join_path("groups", id);
+        if (groups_.count(id)) {
+          own.fail(it->first, group_path, "group '" + id + "' is also in " + groups_[id].file);
+        }
+        MapReader group(own, it->second, group_path, {"name", "sources", "members"});
+        detail::read_string(own, group.required("name"), group.child_path("name"));
+        if (group.has("sources")) check_sources(own, group.optional("sources"), group.child_path("sources"), keys);
+        const YAML::Node members = group.required("members");
+        detail::require_sequence(own, members, group.child_path("members"));
+        Group loaded;
+        loaded.file = list_file;
+        std::set<std::string> seen;
+        for (std::size_t m = 0; m < members.size(); ++m) {
+          const std::string member_path = index_path(group.child_path("members"), m);
+          MapReader member(own, members[m], member_path, {"id", "name"});
+          const std::string member_id = detail::read_id(own, member.required("id"), member.child_path("id"));
+          detail::read_string(own, member.required("name"), member.child_path("name"));
+          if (!seen.insert(member_id).second) {
+            own.fail(member.required("id"), member.child_path("id"), "'" + member_id + "' is listed twice");
+          }
+          loaded.members.push_back(members[m]);
+        }
+        groups_[id] = std::move(loaded);
+      }
+      close();
+      source_.add_document(list_file, list_root);
+    }
+  }
+
+  // The members a bloc or an electorate names: a list of ids, or {group: ID}. Each entry is a
+  // mapping {id, name} (name absent for a plain id).
+  std::vector<YAML::Node> named_members(const YAML::Node& node, const std::string& path) {
+    std::vector<YAML::Node> members;
+    if (node.IsMap()) {
+      MapReader map(source_, node, path, {"group"});
+      const std::string group = detail::read_string(source_, map.required("group"), map.child_path("group"));
+      const auto found = groups_.find(group);
+      if (found == groups_.end()) {
+        std::vector<std::string> known;
+        for (const auto& pair : groups_) known.push_back(pair.first);
+        source_.fail(map.required("group"), map.child_path("group"),
+                     "unknown group '" + group + "'" + detail::did_you_mean(group, known) +
+                         (groups_.empty() ? "; the scenario names no member-list file (`members:`)" : ""));
+      }
+      return found->second.members;
+    }
+    detail::require_sequence(source_, node, path);
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      detail::read_id(source_, node[i], index_path(path, i));
+      YAML::Node entry(YAML::NodeType::Map);
+      entry.force_insert("id", node[i]);
+      members.push_back(entry);
+    }
+    return members;
+  }
+
+  // blocs[].members: each member the scenario does not list is added to `delegations` with its
+  // id and name (from the member list); each member takes the bloc as its bloc. Returns the ids
+  // whose bloc defaults give a salience (a stance file then need not give one).
+  std::set<std::string> add_bloc_members(const std::string& file, const YAML::Node& root) {
+    std::set<std::string> salience_by_bloc;
+    const YAML::Node& const_root = root;
+    YAML::Node blocs = const_root["blocs"];
+    YAML::Node list = const_root["delegations"];
+    if (!blocs || !blocs.IsSequence() || !list || !list.IsSequence()) return salience_by_bloc;  // validation reports it
+    std::map<std::string, std::size_t> listed;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const YAML::Node item = list[i];
+      if (item.IsMap() && item["id"] && item["id"].IsScalar()) listed[item["id"].Scalar()] = i;
+    }
+    std::map<std::string, std::string> member_of;  // delegation id -> bloc id
+    for (std::size_t b = 0; b < blocs.size(); ++b) {
+      const YAML::Node bloc = blocs[b];
+      if (!bloc.IsMap() || !bloc["id"] || !bloc["id"].IsScalar()) continue;
+      const std::string bloc_id = bloc["id"].Scalar();
+      const std::string bloc_path = index_path("blocs", b);
+      const bool defaults_salience = bloc["defaults"] && bloc["defaults"].IsMap() && bloc["defaults"]["salience"];
+      if (bloc["defaults"]) {
+        MapReader defaults(source_, bloc["defaults"], join_path(bloc_path, "defaults"),
+                           {"power", "positions", "salience", "red_lines", "agent", "outside_option", "susceptibility",
+                            "ties", "notes", "observer", "reservations"});
+        (void)defaults;
+      }
+      if (defaults_salience) {
+        for (const auto& [id, index] : listed) {
+          const YAML::Node item = list[index];
+          if (item["bloc"] && item["bloc"].IsScalar() && item["bloc"].Scalar() == bloc_id) salience_by_bloc.insert(id);
+        }
+      }
+      if (!bloc["members"]) continue;
+      const std::string members_path = join_path(bloc_path, "members");
+      for (const YAML::Node& member : named_members(bloc["members"], members_path)) {
+        const std::string id = member["id"].Scalar();
+        const auto previous = member_of.find(id);
+        if (previous != member_of.end()) {
+          source_.fail(bloc["members"], members_path,
+                       "'" + id + "' is a member of bloc '" + previous->second +
+                           "' already; a delegation may be "
+                           "a member of one bloc only");
+        }
+        member_of[id] = bloc_id;
+        if (defaults_salience) salience_by_bloc.insert(id);
+        const auto found = listed.find(id);
+        if (found != listed.end()) {
+          YAML::Node item = list[found->second];
+          const YAML::Node& const_item = item;
+          if (const_item["bloc"] && const_item["bloc"].IsScalar() && const_item["bloc"].Scalar() != bloc_id) {
+            source_.fail(const_item["bloc"], join_path(index_path("delegations", found->second), "bloc"),
+                         "delegation '" + id + "' is a member of bloc '" + bloc_id + "' (" + members_path +
+                             "), and names bloc '" + const_item["bloc"].Scalar() + "'");
+          }
+          if (!const_item["bloc"]) item.force_insert("bloc", bloc["id"]);
+          continue;
+        }
+        YAML::Node created(YAML::NodeType::Map);
+        created.force_insert("id", member["id"]);
+        if (member["name"]) created.force_insert("name", member["name"]);
+        created.force_insert("bloc", bloc["id"]);
+        listed[id] = list.size();
+        list.push_back(created);
+      }
+    }
+    (void)file;
+    return salience_by_bloc;
+  }
+
+  // blocs[].defaults: every member takes, for each field it does not set (nor its stance), the
+  // bloc's value, merged per key like a stance.
+  void apply_bloc_defaults(const YAML::Node& root) {
+    const YAML::Node& const_root = root;
+    const YAML::Node blocs = const_root["blocs"];
+    YAML::Node list = const_root["delegations"];
+    if (!blocs || !blocs.IsSequence() || !list || !list.IsSequence()) return;
+    std::map<std::string, YAML::Node> defaults;
+    for (std::size_t b = 0; b < blocs.size(); ++b) {
+      const YAML::Node bloc = blocs[b];
+      if (bloc.IsMap() && bloc["id"] && bloc["id"].IsScalar() && bloc["defaults"] && bloc["defaults"].IsMap()) {
+        defaults[bloc["id"].Scalar()] = bloc["defaults"];
+      }
+    }
+    if (defaults.empty()) return;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      YAML::Node item = list[i];
+      const YAML::Node& const_item = item;
+      if (!item.IsMap() || !const_item["bloc"] || !const_item["bloc"].IsScalar()) continue;
+      const auto found = defaults.find(const_item["bloc"].Scalar());
+      if (found != defaults.end()) merge_entry(item, found->second, nullptr, nullptr);
+    }
+  }
+
+  // process.fallbacks.vote.electorate: {group: ID} becomes the list of the group's ids.
+  void expand_electorate(const std::string& file, const YAML::Node& root) {
+    (void)file;
+    const YAML::Node& const_root = root;
+    const YAML::Node process = const_root["process"];
+    if (!process || !process.IsMap() || !process["fallbacks"] || !process["fallbacks"].IsMap()) return;
+    const YAML::Node vote = process["fallbacks"]["vote"];
+    if (!vote || !vote.IsMap() || !vote["electorate"] || !vote["electorate"].IsMap()) return;
+    if (groups_.empty()) return;  // the loader says a group needs `members:`
+    YAML::Node ids(YAML::NodeType::Sequence);
+    for (const YAML::Node& member : named_members(vote["electorate"], "process.fallbacks.vote.electorate")) {
+      ids.push_back(member["id"]);
+    }
+    YAML::Node mutable_vote = vote;
+    mutable_vote["electorate"] = ids;
+  }
+
+  void merge_stances(const std::string& file, const YAML::Node& root, const std::set<std::string>& salience_by_bloc) {
     const YAML::Node& const_root = root;
     StanceEntries entries = load_stance_list(file, const_root["stances"]);
     const auto issue_ids = list_ids(const_root["issues"]);
@@ -1230,7 +1429,7 @@ class IncludeResolver {
       // In a scenario built on stance files, a delegation without salience is a gap in the
       // data, not a choice: equal weights must be asked for (`salience: equal`).
       const YAML::Node& const_item = item;
-      if (!const_item["salience"]) {
+      if (!const_item["salience"] && !salience_by_bloc.count(id)) {
         source_.fail(
             const_item["id"], join_path(index_path("delegations", i), "salience"),
             "delegation '" + id + "' has no salience on this scenario's issues" +
@@ -1297,6 +1496,11 @@ class IncludeResolver {
   std::vector<std::string> chain_;                      // canonical paths of the files being read, outermost first
   int files_read_ = 0;
   std::vector<std::string> included_;  // every file read, once, in the order read
+  struct Group {
+    std::string file;
+    std::vector<YAML::Node> members;  // {id, name} entries of the member list
+  };
+  std::map<std::string, Group> groups_;  // of the member lists read
 };
 
 class Loader {
@@ -1312,7 +1516,7 @@ class Loader {
     }
     MapReader top(source_, root, "",
                   {"title", "description", "dates", "sources", "bibliography", "stances", "catalogue", "parameters",
-                   "issues", "blocs", "delegations", "process", "expected", "predicted"});
+                   "issues", "blocs", "delegations", "process", "expected", "predicted", "members", "uncertain"});
     scenario_.title = detail::read_string(source_, top.required("title"), "title");
     if (top.has("description")) {
       scenario_.description = detail::read_string(source_, top.optional("description"), "description");
@@ -1475,7 +1679,9 @@ class Loader {
     check_count(node, "blocs", 0, limits_.max_blocs, "blocs");
     for (std::size_t b = 0; b < node.size(); ++b) {
       const std::string path = index_path("blocs", b);
-      MapReader map(source_, node[b], path, {"id", "name", "cohesion", "leader", "leader_weight"});
+      // members and defaults were resolved with the includes (they made the delegations).
+      MapReader map(source_, node[b], path,
+                    {"id", "name", "cohesion", "leader", "leader_weight", "members", "defaults", "negotiator"});
       Bloc bloc;
       bloc.id = detail::read_id(source_, map.required("id"), map.child_path("id"));
       for (const auto& other : scenario_.blocs) {
@@ -1496,6 +1702,9 @@ class Loader {
       }
       if (map.has("leader")) {
         pending_leaders_.push_back({index, map.optional("leader"), map.child_path("leader")});
+      }
+      if (map.has("negotiator")) {
+        pending_negotiators_.push_back({index, map.optional("negotiator"), map.child_path("negotiator")});
       }
       scenario_.blocs.push_back(std::move(bloc));
     }
@@ -1540,7 +1749,7 @@ class Loader {
     const std::string path = index_path("delegations", static_cast<std::size_t>(i));
     MapReader map(source_, node, path,
                   {"id", "name", "bloc", "power", "positions", "salience", "red_lines", "agent", "outside_option",
-                   "susceptibility", "ties", "notes"});
+                   "susceptibility", "ties", "notes", "observer", "reservations"});
     Delegation delegation;
     delegation.id = detail::read_id(source_, map.required("id"), map.child_path("id"));
     if (scenario_.find_delegation(delegation.id) >= 0) {
@@ -1572,6 +1781,23 @@ class Loader {
     read_positions(map, i);
     read_salience(map, i);
     read_red_lines(map, delegation, i);
+    if (map.has("observer")) {
+      delegation.observer = detail::read_bool(source_, map.optional("observer"), map.child_path("observer"));
+    }
+    if (map.has("reservations")) {
+      const YAML::Node list = map.optional("reservations");
+      const std::string list_path = map.child_path("reservations");
+      detail::require_sequence(source_, list, list_path);
+      for (std::size_t r = 0; r < list.size(); ++r) {
+        const int issue = issue_key(list[r], list_path);
+        if (std::find(delegation.reservations.begin(), delegation.reservations.end(), issue) !=
+            delegation.reservations.end()) {
+          source_.fail(list[r], index_path(list_path, r), "issue named twice");
+        }
+        delegation.reservations.push_back(issue);
+      }
+      std::sort(delegation.reservations.begin(), delegation.reservations.end());
+    }
     if (map.has("ties")) {
       YAML::Node ties = map.optional("ties");
       detail::require_map(source_, ties, map.child_path("ties"));
@@ -1746,6 +1972,16 @@ class Loader {
       }
       bloc.leader = leader;
     }
+    for (const auto& pending : pending_negotiators_) {
+      const int negotiator = delegation_reference(pending.node, pending.path);
+      Bloc& bloc = scenario_.blocs[static_cast<std::size_t>(pending.index)];
+      if (scenario_.delegations[static_cast<std::size_t>(negotiator)].bloc != pending.index) {
+        source_.fail(pending.node, pending.path,
+                     "negotiator '" + scenario_.delegations[static_cast<std::size_t>(negotiator)].id +
+                         "' is not a member of bloc '" + bloc.id + "'");
+      }
+      bloc.negotiator = negotiator;
+    }
   }
 
   void resolve_ties() {
@@ -1829,7 +2065,9 @@ class Loader {
   }
 
   void read_chair(const YAML::Node& node, const std::string& path) {
-    MapReader map(source_, node, path, {"delegation", "strategy", "bias", "repair", "amendments", "patience"});
+    MapReader map(
+        source_, node, path,
+        {"delegation", "strategy", "bias", "repair", "amendments", "patience", "final_text", "drafting_group"});
     ChairSettings& chair = scenario_.process.chair;
     if (map.has("delegation"))
       chair.delegation = delegation_reference(map.optional("delegation"), map.child_path("delegation"));
@@ -1856,34 +2094,107 @@ class Loader {
     if (map.has("amendments")) {
       chair.amendments = detail::read_bool(source_, map.optional("amendments"), map.child_path("amendments"));
     }
+    if (map.has("final_text")) {
+      chair.final_text = detail::read_bool(source_, map.optional("final_text"), map.child_path("final_text"));
+    }
+    if (map.has("drafting_group")) {
+      chair.drafting_group = read_delegation_list(map.optional("drafting_group"), map.child_path("drafting_group"));
+      if (chair.drafting_group.empty()) {
+        source_.fail(map.optional("drafting_group"), map.child_path("drafting_group"),
+                     "a drafting group needs at least one delegation (leave the key out for the whole room)");
+      }
+    }
+  }
+
+  // A list of distinct delegation ids, as indices in file order.
+  std::vector<int> read_delegation_list(const YAML::Node& list, const std::string& path) {
+    detail::require_sequence(source_, list, path);
+    std::vector<int> indices;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const int index = delegation_reference(list[i], index_path(path, i));
+      if (std::find(indices.begin(), indices.end(), index) != indices.end()) {
+        source_.fail(list[i], index_path(path, i), "delegation named twice");
+      }
+      indices.push_back(index);
+    }
+    std::sort(indices.begin(), indices.end());
+    return indices;
   }
 
   void read_fallbacks(const YAML::Node& node, const std::string& path) {
-    MapReader map(source_, node, path, {"chairs_summary", "vote"});
+    MapReader map(source_, node, path, {"chairs_summary", "ruling", "take_note", "vote"});
     Fallbacks& fallbacks = scenario_.process.fallbacks;
     if (map.has("chairs_summary")) {
       fallbacks.chairs_summary =
           detail::read_bool(source_, map.optional("chairs_summary"), map.child_path("chairs_summary"));
     }
+    if (map.has("ruling")) {
+      MapReader ruling_map(source_, map.optional("ruling"), map.child_path("ruling"),
+                           {"max_objectors", "max_power_share"});
+      Ruling ruling;
+      if (ruling_map.has("max_objectors")) {
+        ruling.max_objectors = detail::read_integer(source_, ruling_map.optional("max_objectors"),
+                                                    ruling_map.child_path("max_objectors"), 1, limits_.max_delegations);
+      }
+      if (ruling_map.has("max_power_share")) {
+        ruling.max_power_share =
+            detail::read_number(source_, ruling_map.optional("max_power_share"),
+                                ruling_map.child_path("max_power_share"), Range{0, 1, true, false});
+      }
+      fallbacks.ruling = ruling;
+    }
+    if (map.has("take_note")) {
+      fallbacks.take_note = detail::read_bool(source_, map.optional("take_note"), map.child_path("take_note"));
+    }
     if (map.has("vote")) {
-      MapReader vote(source_, map.optional("vote"), map.child_path("vote"), {"threshold"});
+      MapReader vote(source_, map.optional("vote"), map.child_path("vote"), {"threshold", "body", "electorate"});
       fallbacks.vote_threshold = detail::read_number(source_, vote.required("threshold"), vote.child_path("threshold"),
                                                      Range{0.5, 1, true, false});
+      if (vote.has("body")) {
+        fallbacks.vote_body = detail::read_string(source_, vote.optional("body"), vote.child_path("body"));
+        if (fallbacks.vote_body.empty()) {
+          source_.fail(vote.optional("body"), vote.child_path("body"),
+                       "name the body that votes (leave the key out for the room itself)");
+        }
+      }
+      if (vote.has("electorate")) {
+        const YAML::Node electorate = vote.optional("electorate");
+        if (electorate.IsMap()) {
+          source_.fail(electorate, vote.child_path("electorate"),
+                       "{group: ...} names a group of a member-list file, and the scenario has no `members:`");
+        }
+        fallbacks.electorate = read_delegation_list(electorate, vote.child_path("electorate"));
+        if (fallbacks.electorate.empty()) {
+          source_.fail(electorate, vote.child_path("electorate"), "an electorate needs at least one delegation");
+        }
+        for (std::size_t e = 0; e < fallbacks.electorate.size(); ++e) {
+          const Delegation& voter = scenario_.delegations[static_cast<std::size_t>(fallbacks.electorate[e])];
+          if (voter.observer) {
+            source_.fail(electorate, vote.child_path("electorate"),
+                         "'" + voter.id + "' is an observer, and an observer does not vote");
+          }
+        }
+      }
+      if (fallbacks.take_note) {
+        source_.fail(map.optional("take_note"), map.child_path("take_note"),
+                     "take_note and vote exclude each other: fallbacks are tried in the order chairs_summary, "
+                     "ruling, take_note, vote, so with take_note the vote would never be held");
+      }
     }
   }
 
   // `expected:` (the record) and `predicted:` (the model's own prediction for a what-if) share
   // one schema; `key` is which of the two it is.
   void read_expected(const YAML::Node& node, const std::string& block) {
-    MapReader map(source_, node, block,
-                  {"outcome", "objectors", "dissociators", "contested_issues", "no_other_objectors",
-                   "no_other_dissociators", "text", "objected_earlier", "notes", "criterion"});
+    MapReader map(
+        source_, node, block,
+        {"outcome", "objectors", "dissociators", "contested_issues", "no_other_objectors", "no_other_dissociators",
+         "text", "objected_earlier", "notes", "criterion", "some_objectors", "reservations", "votes"});
     Expected& expected = scenario_.expected;
     expected.present = true;
     expected.predicted = block == "predicted";
-    const std::vector<std::string> outcomes = {
-        "consensus",   "consensus_with_dissociations", "adopted_over_objections", "chairs_summary", "vote",
-        "no_consensus"};
+    std::vector<std::string> outcomes;
+    for (OutcomeKind kind : all_outcome_kinds) outcomes.push_back(to_string(kind));
     expected.outcome = *outcome_from_string(
         detail::read_choice(source_, map.required("outcome"), map.child_path("outcome"), outcomes));
     auto read_ids = [&](const char* key, bool issues) {
@@ -1906,6 +2217,19 @@ class Loader {
     expected.dissociators = read_ids("dissociators", false);
     expected.contested_issues = read_ids("contested_issues", true);
     expected.objected_earlier = read_ids("objected_earlier", false);
+    expected.reservations = read_ids("reservations", false);
+    if (map.has("some_objectors")) {
+      MapReader some(source_, map.optional("some_objectors"), map.child_path("some_objectors"), {"of", "at_least"});
+      Expected::SomeObjectors criterion;
+      const YAML::Node of = some.required("of");
+      for (int index : read_delegation_list(of, some.child_path("of"))) {
+        criterion.of.push_back(scenario_.delegations[static_cast<std::size_t>(index)].id);
+      }
+      if (criterion.of.empty()) source_.fail(of, some.child_path("of"), "name at least one delegation");
+      criterion.at_least = detail::read_integer(source_, some.required("at_least"), some.child_path("at_least"), 1,
+                                                static_cast<int>(criterion.of.size()));
+      expected.some_objectors = criterion;
+    }
     if (map.has("no_other_objectors")) {
       expected.no_other_objectors =
           detail::read_bool(source_, map.optional("no_other_objectors"), map.child_path("no_other_objectors"));
@@ -1983,6 +2307,7 @@ class Loader {
   Scenario scenario_;
   std::vector<InputError> problems_;  // of delegations, each read on its own
   std::vector<PendingReference> pending_leaders_;
+  std::vector<PendingReference> pending_negotiators_;
   std::vector<PendingReference> pending_ties_;
 };
 

@@ -208,12 +208,37 @@ void Trace::on_chairs_summary(const std::vector<int>& moved_issues, const std::v
 }
 
 void Trace::on_vote(const VoteTally& tally) {
-  record({{"event", "vote"},
-          {"yes", tally.yes},
-          {"no", tally.no},
-          {"abstain", tally.abstain},
-          {"threshold", round6(*scenario_.process.fallbacks.vote_threshold)},
-          {"adopted", tally.adopted}});
+  // Every voter's ballot, by delegation id: support is yes, objection no, standing aside abstain.
+  json ballots = json::object();
+  for (const auto& [delegation, response] : tally.ballots) {
+    ballots[scenario_.delegations[static_cast<std::size_t>(delegation)].id] = response == Response::support ? "yes"
+                                                                              : response == Response::object
+                                                                                  ? "no"
+                                                                                  : "abstain";
+  }
+  json event = {{"event", "vote"},
+                {"yes", tally.yes},
+                {"no", tally.no},
+                {"abstain", tally.abstain},
+                {"threshold", round6(*scenario_.process.fallbacks.vote_threshold)},
+                {"adopted", tally.adopted}};
+  if (!scenario_.process.fallbacks.vote_body.empty()) event["body"] = scenario_.process.fallbacks.vote_body;
+  event["ballots"] = ballots;
+  record(std::move(event));
+}
+
+void Trace::on_ruling(int round, const std::vector<int>& objectors, double power_share, bool applied) {
+  record({{"event", "ruling"},
+          {"round", round + 1},
+          {"objectors", ids_of_delegations(objectors)},
+          {"power_share", round6(power_share)},
+          {"max_objectors", scenario_.process.fallbacks.ruling->max_objectors},
+          {"max_power_share", round6(scenario_.process.fallbacks.ruling->max_power_share)},
+          {"applied", applied}});
+}
+
+void Trace::on_taken_note(int round, const std::vector<int>& objectors) {
+  record({{"event", "taken_note"}, {"round", round + 1}, {"objectors", ids_of_delegations(objectors)}});
 }
 
 void Trace::on_end(const State& /*state*/, const Outcome& outcome) {
@@ -235,6 +260,8 @@ void Trace::on_end(const State& /*state*/, const Outcome& outcome) {
               {"moved_to_chairs_summary", ids_of_issues(outcome.moved_to_chairs_summary)},
               {"pivotal", ids_of_delegations(outcome.pivotal)}};
   if (outcome.interrupted) end["interrupted"] = true;  // stopped by a signal, not by the rules
+  if (!outcome.overruled.empty()) end["overruled_by_ruling"] = ids_of_delegations(outcome.overruled);
+  if (!outcome.reservations.empty()) end["reservations"] = records(outcome.reservations);
   record(std::move(end));
   if (stream_ != nullptr) stream_->flush();
 }

@@ -237,7 +237,7 @@ TEST_CASE("report data: JSON for a script element, and what the page is drawn fr
     const auto data = negsim::report_data(source_path("tests/report/sweep-fixture"));
     CHECK(data["kind"] == "sweep");
     CHECK(data["cells"].size() == 2);
-    CHECK(data["outcome_rows"].size() == 12);
+    CHECK(data["outcome_rows"].size() == 14);  // 2 cells x 7 outcome kinds
     CHECK(data["objection_rows"].size() == 6);
     CHECK(data["vary"] == nlohmann::ordered_json::array({"process.amendment_step"}));
     // Names from the scenario that meta.json records.

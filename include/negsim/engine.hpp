@@ -46,6 +46,8 @@ struct VoteTally {
   int no = 0;
   int abstain = 0;
   bool adopted = false;
+  // Each voter's answer to the text (support: yes, object: no, aside: abstain), in file order.
+  std::vector<std::pair<int, Response>> ballots;
 };
 
 struct Outcome {
@@ -57,6 +59,8 @@ struct Outcome {
   std::vector<ObjectionRecord> objectors;
   std::vector<ObjectionRecord> dissociators;  // stood aside
   std::vector<int> moved_to_chairs_summary;   // issues
+  std::vector<int> overruled;                 // objectors the presidency ruled over (fallbacks.ruling)
+  std::vector<ObjectionRecord> reservations;  // joined the adopted text with a reservation on these issues
   std::optional<VoteTally> vote;
   std::vector<int> pivotal;           // objectors whose objection alone blocks adoption
   std::vector<int> contested_issues;  // union of objectors' issues (or the moved ones)
@@ -86,6 +90,11 @@ class TraceSink {
   virtual void on_chairs_summary(const std::vector<int>& /*moved_issues*/, const std::vector<Response>& /*responses*/,
                                  bool /*adopted*/) {}
   virtual void on_vote(const VoteTally& /*tally*/) {}
+  // At the deadline the presidency weighs ruling over the objectors (`applied`: it did).
+  virtual void on_ruling(int /*round*/, const std::vector<int>& /*objectors*/, double /*power_share*/,
+                         bool /*applied*/) {}
+  // The text was not adopted; the room took note of it over these objectors.
+  virtual void on_taken_note(int /*round*/, const std::vector<int>& /*objectors*/) {}
   virtual void on_end(const State& /*state*/, const Outcome& /*outcome*/) {}
 };
 
@@ -184,6 +193,8 @@ class Engine {
   std::vector<std::vector<int>> grievances_;       // n lists, reserved to k
   std::vector<std::uint64_t> delegation_keys_;     // n, hash of each id: noise streams by name
   std::vector<int> follows_;                       // n, the leader a bloc_follower copies, -1 otherwise
+  std::vector<int> spoken_for_;                    // n, the bloc negotiator who answers for it, -1 otherwise
+  bool own_voice_ = false;                         // a vote: members of a negotiating bloc answer for themselves
   std::vector<std::vector<int>> red_line_issues_;  // n lists: the issues where each has a red line
   // Work buffers for trial polls and influence.
   Eigen::VectorXd trial_draft_;
@@ -195,7 +206,8 @@ class Engine {
   Eigen::VectorXd next_threshold_;
   std::vector<std::uint8_t> crossed_any_;
   std::vector<int> new_objectors_;
-  std::vector<int> ids_order_;  // delegation indices sorted by id
+  std::vector<int> ids_order_;           // delegation indices sorted by id
+  std::vector<std::uint8_t> observers_;  // n: 1 for an observer (its objection does not count)
   std::vector<Candidate> candidates_;
   std::vector<std::uint8_t> amended_;                                           // n: tabled an amendment this round
   std::vector<std::optional<ResponseOverride::Amendment>> outside_amendments_;  // n, asked once a round
@@ -204,6 +216,7 @@ class Engine {
   ResponseOverride* response_override_ = nullptr;
   std::vector<std::optional<Response>> fixed_responses_;  // n: this round's answers fixed by the override
   bool interrupted_ = false;
+  std::vector<int> overruled_;  // the objectors a ruling overrode
 };
 
 // Convenience: a whole run without a trace.

@@ -74,8 +74,6 @@ struct Explanation {
   double quota = 2.0 / 3.0;
 };
 
-bool is_adopted(OutcomeKind kind);
-
 Explanation explain(const Scenario& scenario, const ExplainOptions& options);
 
 nlohmann::ordered_json explanation_json(const Scenario& scenario, const Explanation& explanation,

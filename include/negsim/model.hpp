@@ -66,8 +66,10 @@ inline bool crosses_red_line(const Scenario& scenario, int delegation, int issue
          value > scenario.red_line_max(delegation, issue) + tolerance;
 }
 
-// Whether the responses meet the decision rule.
-bool rule_met(const Rule& rule, const std::vector<Response>& responses);
+// Whether the responses meet the decision rule. Delegations marked in `observers` (n entries,
+// may be null) are left out: an observer's objection never counts.
+bool rule_met(const Rule& rule, const std::vector<Response>& responses,
+              const std::vector<std::uint8_t>* observers = nullptr);
 
 // Chair strategies: each writes a draft (k entries) from current positions. Paragraphs marked
 // in `settled` (k entries, may be null) keep the value `draft` already holds; the others are

@@ -21,8 +21,24 @@ enum class OutcomeKind {
   adopted_over_objections,
   chairs_summary,
   vote,
+  taken_note,  // not adopted: the room took note of the text (UNFCCC COP15, the Copenhagen Accord)
   no_consensus
 };
+
+// Every outcome kind, in the order outputs list them: the one list backtest, calibrate and
+// grid iterate.
+constexpr OutcomeKind all_outcome_kinds[] = {OutcomeKind::consensus,
+                                             OutcomeKind::consensus_with_dissociations,
+                                             OutcomeKind::adopted_over_objections,
+                                             OutcomeKind::chairs_summary,
+                                             OutcomeKind::vote,
+                                             OutcomeKind::taken_note,
+                                             OutcomeKind::no_consensus};
+constexpr int outcome_kind_count = static_cast<int>(sizeof(all_outcome_kinds) / sizeof(all_outcome_kinds[0]));
+// Whether the room adopted a text (not so when it failed or only took note of one).
+constexpr bool is_adopted(OutcomeKind kind) {
+  return kind != OutcomeKind::no_consensus && kind != OutcomeKind::taken_note;
+}
 
 std::string to_string(AgentModel model);
 std::string to_string(ChairStrategy strategy);
@@ -59,6 +75,7 @@ struct Bloc {
   int leader = -1;             // delegation index, -1 when none
   double leader_weight = 0.5;  // share of the bloc weight that goes to the leader
   std::vector<int> members;    // delegation indices, in file order
+  int negotiator = -1;         // delegation index of the group negotiator speaking for all, -1 when none
 };
 
 struct AgentParameters {
@@ -81,8 +98,10 @@ struct Delegation {
   std::string notes;
   int bloc = -1;  // bloc index, -1 when none
   AgentParameters agent;
-  double outside_option = 0.3;  // utility of no agreement: the blocking threshold
-  double susceptibility = 0.3;  // lambda in Friedkin-Johnsen
+  double outside_option = 0.3;    // utility of no agreement: the blocking threshold
+  double susceptibility = 0.3;    // lambda in Friedkin-Johnsen
+  bool observer = false;          // speaks, but its objection never counts and it does not vote
+  std::vector<int> reservations;  // issues on which a crossed red line draws a reservation, not an objection
   std::vector<RedLine> red_lines;
   std::vector<std::pair<int, double>> ties;  // (delegation index, weight)
 };
@@ -102,11 +121,23 @@ struct ChairSettings {
   // Share of the rounds before the deadline in which the chair keeps working a text that nobody
   // objects to but some stand aside from, instead of gavelling it (0: gavel at once).
   double patience = 0;
+  bool final_text = false;          // last round: a fresh text over every paragraph, no amendments
+  std::vector<int> drafting_group;  // delegations the chair drafts from; empty: the whole room
+};
+
+// The presidency rules that consensus is not unanimity (process.fallbacks.ruling).
+struct Ruling {
+  int max_objectors = 1;         // at most this many objectors may be overruled
+  double max_power_share = 1.0;  // holding at most this share of the voting delegations' power
 };
 
 struct Fallbacks {
   bool chairs_summary = false;
+  std::optional<Ruling> ruling;
+  bool take_note = false;
   std::optional<double> vote_threshold;  // share of yes among yes + no
+  std::string vote_body;                 // where the vote is held; empty: the room itself
+  std::vector<int> electorate;           // delegation indices that vote; empty: every non-observer
 };
 
 struct Process {
@@ -143,6 +174,17 @@ struct Expected {
   };
   std::vector<TextBound> text;
   std::vector<std::string> objected_earlier;  // objected to a draft before the final round's
+  // At least `at_least` of the delegations `of` objected to the final text.
+  struct SomeObjectors {
+    std::vector<std::string> of;
+    int at_least = 1;
+  };
+  std::optional<SomeObjectors> some_objectors;
+  std::vector<std::string> reservations;  // joined the adopted text with a reservation
+  // The recorded ballots of a vote (expected.votes): delegation index and yes/no/abstain/absent.
+  enum class Ballot { yes, no, abstain, absent };
+  std::string votes_file;                                // as resolved from the scenario's directory
+  std::vector<std::pair<int, Ballot>> recorded_ballots;  // in the CSV's order
   std::string notes;
   // The backtest's pass criterion (expected.criterion). Without `outcome_share` the recorded
   // outcome must be the most frequent simulated one; with it, at least that share of runs.

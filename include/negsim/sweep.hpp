@@ -18,7 +18,6 @@
 
 namespace negsim {
 
-constexpr int outcome_kind_count = 6;
 constexpr double utility_fixed_point = 1e9;  // utility sums are kept as integers in 1e-9 units
 
 // Aggregate statistics of a set of replicates. Memory does not grow with the replicate count.

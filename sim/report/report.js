@@ -29,13 +29,14 @@
   // Okabe-Ito colours (safe for colour-blind readers), each bloc also with its own dash.
   const BLOC_COLOURS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#7f7f7f', '#000000'];
   const BLOC_DASHES = [[], [7, 3], [2, 2], [9, 3, 2, 3], [1, 3], [12, 2], [4, 4], [3, 1]];
-  const OUTCOMES = ['consensus', 'consensus_with_dissociations', 'adopted_over_objections', 'chairs_summary', 'vote', 'no_consensus'];
+  const OUTCOMES = ['consensus', 'consensus_with_dissociations', 'adopted_over_objections', 'chairs_summary', 'vote', 'taken_note', 'no_consensus'];
   const OUTCOME_LABELS = {
     consensus: 'consensus', consensus_with_dissociations: 'consensus with dissociations',
-    adopted_over_objections: 'adopted over objections', chairs_summary: "chair's summary", vote: 'vote', no_consensus: 'no consensus'
+    adopted_over_objections: 'adopted over objections', chairs_summary: "chair's summary", vote: 'vote',
+    taken_note: 'taken note of', no_consensus: 'no consensus'
   };
-  const OUTCOME_COLOURS = ['#009e73', '#56b4e9', '#cc79a7', '#e69f00', '#0072b2', '#d55e00'];
-  const OUTCOME_SHAPES = ['circle', 'square', 'diamond', 'triangle-up', 'triangle-down', 'cross'];
+  const OUTCOME_COLOURS = ['#009e73', '#56b4e9', '#cc79a7', '#e69f00', '#0072b2', '#7f7f7f', '#d55e00'];
+  const OUTCOME_SHAPES = ['circle', 'square', 'diamond', 'triangle-up', 'triangle-down', 'triangle-right', 'cross'];
 
   const views = [];
   const pending = [];
