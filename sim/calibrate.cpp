@@ -105,7 +105,9 @@ CaseScore score_case(const CalibrationCase& calibration_case, const std::vector<
   replicate_options.threads = options.threads;
   replicate_options.sample_uncertainty = options.sample_uncertainty;
   CaseScore score;
-  score.backtest = evaluate_backtest(scenario, run_replicates(scenario, replicate_options), calibration_case.file);
+  // run_backtest, not evaluate_backtest on bare statistics: the record checks (expected.text,
+  // no_other_objectors, ...) need their per-replicate counts, or they read 0% and fail.
+  score.backtest = run_backtest(scenario, replicate_options, calibration_case.file);
   score.backtest.name = calibration_case.name;
   const BacktestResult& result = score.backtest;
   score.probability = result.recorded_share;

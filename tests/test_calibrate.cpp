@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "negsim/backtest.hpp"
 #include "negsim/calibrate.hpp"
 #include "negsim/errors.hpp"
 #include "test_support.hpp"
@@ -123,6 +124,23 @@ TEST_CASE("calibration raises the probability of the recorded outcome", "[calibr
   }
 }
 
+TEST_CASE("a calibration score counts the record checks of the expected block", "[calibrate]") {
+  const auto directory = temporary_directory("calibrate-record");
+  std::filesystem::create_directories(directory / "parameters");
+  write(directory / "parameters" / "shared.yaml", "process:\n  noise: 0\n");
+  // Nobody can object (outside options 0, no red lines): every run meets no_other_objectors.
+  write(directory / "case.yaml", std::string(flanks_case) + "  no_other_objectors: true\n");
+  const auto cases = negsim::load_calibration_cases(directory.string());
+  REQUIRE(cases.size() == 1);
+  negsim::CalibrationOptions options;
+  options.replicates = 10;
+  options.threads = 1;
+  const auto score = negsim::score_case(cases[0], {0.0, 0.1, 0.25, 0.0, 0.0}, options);
+  REQUIRE(score.backtest.record_checks.size() == 1);
+  CHECK(score.backtest.record_checks[0].share == 1);
+  CHECK(score.backtest.record_checks[0].passed);
+}
+
 TEST_CASE("backtest --leave-one-out reports out-of-sample passes and Brier scores", "[calibrate][cli]") {
   const auto result = run_command(test_support::negsim_binary() + " backtest --leave-one-out " +
                                   test_support::source_path("scenarios/history") +
@@ -131,11 +149,17 @@ TEST_CASE("backtest --leave-one-out reports out-of-sample passes and Brier score
   REQUIRE((result.exit_code == 0 || result.exit_code == 1));
   const auto report = nlohmann::json::parse(result.output);
   const auto& out_of_sample = report.at("out_of_sample");
-  CHECK(out_of_sample.at("total") == 6);  // the six recorded cases; what-if overlays are not cases
-  CHECK(out_of_sample.at("passed").get<int>() <= 6);
+  // Every recorded case of the library; what-if overlays are not cases.
+  std::size_t recorded = 0;
+  for (const auto& file : negsim::find_scenario_files(test_support::source_path("scenarios/history"))) {
+    if (file.find("/what-if/") == std::string::npos) ++recorded;
+  }
+  CHECK(recorded >= 10);
+  CHECK(out_of_sample.at("total") == recorded);
+  CHECK(out_of_sample.at("passed").get<std::size_t>() <= recorded);
   CHECK(out_of_sample.at("brier").get<double>() >= 0);
-  CHECK(report.at("in_sample").at("total") == 6);
-  CHECK(report.at("cases").size() == 6);
+  CHECK(report.at("in_sample").at("total") == recorded);
+  CHECK(report.at("cases").size() == recorded);
   CHECK(report.at("cases")[0].at("out_of_sample").contains("probability"));
-  CHECK(result.exit_code == (out_of_sample.at("passed") == 6 ? 0 : 1));
+  CHECK(result.exit_code == (out_of_sample.at("passed") == recorded ? 0 : 1));
 }
