@@ -441,7 +441,7 @@ TEST_CASE("a report of a run without blocs gives each delegation a legend entry 
 }
 
 TEST_CASE(
-    "a 193-delegation, 40-paragraph, 100-round run gives a report under 5 MB that opens within max(5 s, 3 x the "
+    "a 193-delegation, 40-paragraph, 100-round run gives a report under 5 MB that opens within max(5 s, 4 x the "
     "three-delegation report)",
     "[classroom][report][chromium][large]") {
   const auto work = test_support::temporary_directory("classroom-large");

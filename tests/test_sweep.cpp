@@ -187,7 +187,7 @@ TEST_CASE("bad --vary keys or values exit 2 with a clear message and write nothi
   std::filesystem::remove_all(directory);
 }
 
-TEST_CASE("--set and --vary keys are compared by what they name, not as typed", "[sweep][cli][overlap]") {
+TEST_CASE("sweep: --set and --vary keys are compared by what they name, not as typed", "[sweep][cli][overlap]") {
   const std::string file = test_support::source_path("scenarios/teaching/three-delegations.yaml");
   const negsim::Scenario scenario = negsim::load_scenario_file(file);
   CHECK(negsim::canonical_key_path(scenario, "delegations[2].power") == "delegations.east.power");
