@@ -23,6 +23,7 @@
 #include "negsim/outputs.hpp"
 #include "negsim/random.hpp"
 #include "negsim/scenario.hpp"
+#include "negsim/sensitivity.hpp"
 #include "negsim/sweep.hpp"
 #include "negsim/sweep_run.hpp"
 #include "negsim/trace.hpp"
@@ -245,6 +246,25 @@ py::dict explain(const LoadedScenario& loaded, std::uint64_t seed, std::uint64_t
   return answer;
 }
 
+py::dict sensitivity(const LoadedScenario& loaded, std::uint64_t samples, std::uint64_t seed, int threads,
+                     std::uint64_t bootstrap, const std::vector<std::string>& objectors) {
+  if (threads < 0) throw negsim::InputError("threads", 0, 0, "", "must be 0 (all cores) or more");
+  negsim::SensitivityOptions options;
+  options.samples = samples;
+  options.master_seed = seed;
+  options.threads = threads;
+  options.bootstrap = bootstrap;
+  options.objectors = objectors;
+  negsim::SensitivityResult result;
+  {
+    py::gil_scoped_release release;
+    result = negsim::run_sensitivity(loaded.scenario, options);
+  }
+  py::dict answer = to_python(negsim::sensitivity_json(loaded.scenario, result, options));
+  answer["table"] = negsim::sensitivity_table(loaded.scenario, result);
+  return answer;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_negsim, module) {
@@ -341,6 +361,8 @@ PYBIND11_MODULE(_negsim, module) {
              py::arg("threads") = 0, py::arg("sample") = true);
   module.def("explain", &explain, py::arg("scenario"), py::arg("seed") = 1, py::arg("replicates") = 1000,
              py::arg("threads") = 0);
+  module.def("sensitivity", &sensitivity, py::arg("scenario"), py::arg("samples") = 1000, py::arg("seed") = 1,
+             py::arg("threads") = 0, py::arg("bootstrap") = 500, py::arg("objectors") = std::vector<std::string>{});
   module.def("default_threads", &negsim::default_thread_count);
   module.def("version", &negsim::negsim_version);
 }

@@ -1238,6 +1238,17 @@ void render_sweep_body(std::ostringstream& page, const json& data) {
   page << "<section id=\"outcomes\"><h2>Outcome probabilities per grid cell</h2>\n"
           "<p class=\"hint\">Share of replicates ending in each outcome, with its 95% interval (Wilson). Each "
           "outcome has its own point shape.</p>\n";
+  // One varied key: the shares as curves against it; two: a heat map over both.
+  std::size_t varied_keys = 0;
+  for (const auto& cell : data.at("cells")) {
+    if (cell.contains("settings") && cell["settings"].is_object())
+      varied_keys = std::max(varied_keys, cell["settings"].size());
+  }
+  if (varied_keys == 1) {
+    render_figure(page, "chart-axes", "Outcome shares against the varied setting, with 95% Wilson bands.");
+  } else if (varied_keys == 2) {
+    render_figure(page, "chart-axes", "Share of replicates adopting a text, by the two varied settings.");
+  }
   render_figure(page, "chart-outcomes", "Outcome shares per cell with 95% intervals.");
   page << "</section>\n<section id=\"objections\"><h2>Who objects, and how often</h2>\n"
           "<p class=\"hint\">Share of replicates in which each delegation objected to the final text, per cell.</p>\n";

@@ -183,7 +183,8 @@ TEST_CASE("the report of a sweep shows outcome probabilities and objections", "[
   REQUIRE(made.exit_code == 0);
   const auto html = make_report(sweep.string(), directory / "sweep.html");
   const Page page = open_in_chromium(html);
-  check_rendered(page, 2);
+  check_rendered(page, 3);  // the curve against the one varied key, the outcomes, the objections
+  CHECK(page.dom.find("class=\"mark-area") != std::string::npos);    // Wilson bands of the curve
   CHECK(page.dom.find("class=\"mark-rule") != std::string::npos);    // intervals
   CHECK(page.dom.find("class=\"mark-symbol") != std::string::npos);  // shares
   CHECK(page.dom.find("class=\"mark-rect") != std::string::npos);    // objection frequencies
@@ -401,5 +402,29 @@ TEST_CASE("play in a real terminal (tmux)", "[play][tmux]") {
   const auto summary = nlohmann::json::parse(read_text((out / "summary.json").string()));
   CHECK(summary["outcome"] == "consensus_with_dissociations");
   CHECK(summary["player"] == "south");
+  fs::remove_all(directory);
+}
+
+TEST_CASE("a sweep's report draws one varied key as curves and two as a heat map", "[report]") {
+  const auto directory = test_support::temporary_directory("report-axes");
+  const std::string base = negsim_binary() + " sweep " + source_path("scenarios/teaching/three-delegations.yaml") +
+                           " --set process.noise=0.02 -n 50 --quiet --vary delegations.south.outside_option=0.9:1:3";
+  REQUIRE(
+      run_command(base + " --out " + (directory / "with-rule").string() + " --vary process.rule=consensus").exit_code ==
+      0);
+  REQUIRE(run_command(base + " --out " + (directory / "one").string()).exit_code == 0);
+  REQUIRE(
+      run_command(base + " --out " + (directory / "two").string() + " --vary delegations.east.outside_option=0.3:0.9:3")
+          .exit_code == 0);
+  auto page_of = [&](const std::string& name) {
+    const std::string page = (directory / (name + ".html")).string();
+    REQUIRE(run_command(negsim_binary() + " report " + (directory / name).string() + " -o " + page).exit_code == 0);
+    return read_text(page);
+  };
+  // The figure is there for one and two keys, with the caption saying which chart it holds.
+  CHECK(page_of("one").find("Outcome shares against the varied setting, with 95% Wilson bands.") != std::string::npos);
+  CHECK(page_of("two").find("Share of replicates adopting a text, by the two varied settings.") != std::string::npos);
+  const std::string other = page_of("with-rule");  // a one-value axis is a key too: two keys
+  CHECK(other.find("id=\"chart-axes\"") != std::string::npos);
   fs::remove_all(directory);
 }

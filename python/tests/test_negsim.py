@@ -145,3 +145,18 @@ def test_bad_input_is_an_input_error_with_its_place(tmp_path):
         negsim.sweep(TEACHING, replicates=10, vary=["process.rule"])
     with pytest.raises(negsim.InputError):
         negsim.load(tmp_path / "missing.yaml")
+
+
+def test_sensitivity_is_the_commands_json(tmp_path):
+    ranges = {"process.noise": 0, "delegations.south.outside_option": "{value: 0.98, range: [0.95, 1]}",
+              "delegations.north.susceptibility": "{value: 0.5, range: [0, 1]}"}
+    result = negsim.sensitivity(TEACHING, samples=300, bootstrap=50, threads=2, set=ranges)
+    out = tmp_path / "sensitivity"
+    arguments = [item for key, value in ranges.items() for item in ("--set", f"{key}={value}")]
+    command = negsim_command("sensitivity", TEACHING, *arguments, "--samples", 300, "--bootstrap", 50, "--out", out,
+                             "--quiet")
+    assert command.returncode == 0, command.stdout + command.stderr
+    assert {k: v for k, v in result.items() if k != "table"} == json.loads((out / "summary.json").read_text())
+    assert result["runs"] == 300 * 4
+    blocked = next(output for output in result["outputs"] if output["output"] == "outcome=no_consensus")
+    assert blocked["indices"][0]["key"] == "delegations.south.outside_option"

@@ -661,7 +661,102 @@
     };
   }
 
+  // One varied key: each outcome's share against its values, a line with its 95% Wilson band.
+  // Two: a heat map of the adoption share over both, each cell labelled.
+  function sweepKeys() {
+    const keys = [];
+    data.cells.forEach((cell) => Object.keys(cell.settings || {}).forEach((key) => { if (keys.indexOf(key) < 0) keys.push(key); }));
+    return keys;
+  }
+  function settingText(value) { return typeof value === 'string' ? value : JSON.stringify(value); }
+  function curveSpec(key) {
+    const seen = data.outcomes_seen.length ? data.outcomes_seen : ['no_consensus'];
+    const values = data.cells.map((cell) => settingText(cell.settings[key]));
+    const numeric = values.every((value) => value !== '' && isFinite(Number(value)));
+    const rows = [];
+    data.cells.forEach((cell) => cell.outcomes.forEach((row) => {
+      if (seen.indexOf(row.outcome) < 0) return;
+      const value = settingText(cell.settings[key]);
+      rows.push({outcome: row.outcome, x: numeric ? Number(value) : value, share: row.share, low: row.low, high: row.high});
+    }));
+    const colours = OUTCOME_COLOURS.slice(0, OUTCOMES.length);
+    return {
+      description: 'Outcome shares against ' + key + ', with 95% Wilson bands.',
+      height: 280, padding: 5, autosize: fitAutosize,
+      title: titleStyle('Outcome shares against ' + key + ' (95% Wilson bands)'),
+      signals: [{name: 'outcomeLabels', value: OUTCOME_LABELS}],
+      data: [{name: 'rows', values: rows}],
+      scales: [
+        numeric ? {name: 'x', type: 'linear', domain: {data: 'rows', field: 'x'}, range: 'width', zero: false, nice: false}
+          : {name: 'x', type: 'point', domain: values, range: 'width', padding: 0.5},
+        {name: 'y', type: 'linear', domain: [0, 1], range: 'height'},
+        {name: 'colour', type: 'ordinal', domain: OUTCOMES, range: colours},
+        {name: 'shape', type: 'ordinal', domain: OUTCOMES, range: OUTCOME_SHAPES}
+      ],
+      axes: [
+        {orient: 'bottom', scale: 'x', title: key, labelLimit: 160},
+        {orient: 'left', scale: 'y', title: 'Share of replicates', format: '.0%', grid: true}
+      ],
+      legends: [{fill: 'colour', shape: 'shape', title: 'Outcome', orient: 'top', direction: 'horizontal', values: seen, labelLimit: 220,
+        encode: {labels: {update: {text: {signal: 'outcomeLabels[datum.value]'}}}}}],
+      marks: [{type: 'group', from: {facet: {name: 'series', data: 'rows', groupby: 'outcome'}},
+        marks: [
+          {type: 'area', from: {data: 'series'}, encode: {enter: {x: {scale: 'x', field: 'x'}, y: {scale: 'y', field: 'low'},
+            y2: {scale: 'y', field: 'high'}, fill: {scale: 'colour', field: 'outcome'}, fillOpacity: {value: 0.25}}}},
+          {type: 'line', from: {data: 'series'}, encode: {enter: {x: {scale: 'x', field: 'x'}, y: {scale: 'y', field: 'share'},
+            stroke: {scale: 'colour', field: 'outcome'}, strokeWidth: {value: 2}}}},
+          {type: 'symbol', from: {data: 'series'}, encode: {enter: {x: {scale: 'x', field: 'x'}, y: {scale: 'y', field: 'share'},
+            shape: {scale: 'shape', field: 'outcome'}, fill: {scale: 'colour', field: 'outcome'}, stroke: {value: '#222'}, size: {value: 50},
+            tooltip: {signal: "{'Setting': datum.x, 'Outcome': outcomeLabels[datum.outcome], 'Share': percent(datum.share, 1), " +
+              "'95% interval': percent(datum.low, 1) + ' to ' + percent(datum.high, 1)}"}}}}
+        ]}]
+    };
+  }
+  function heatSpec(keys) {
+    const xs = [];
+    const ys = [];
+    const rows = data.cells.map((cell) => {
+      const x = settingText(cell.settings[keys[1]]);
+      const y = settingText(cell.settings[keys[0]]);
+      if (xs.indexOf(x) < 0) xs.push(x);
+      if (ys.indexOf(y) < 0) ys.push(y);
+      let adopted = 0;
+      cell.outcomes.forEach((row) => { if (row.outcome !== 'no_consensus') adopted += row.share; });
+      return {x: x, y: y, share: adopted};
+    });
+    return {
+      description: 'Share of replicates adopting a text over ' + keys[0] + ' and ' + keys[1] + '.',
+      width: Math.max(300, 70 * xs.length), height: Math.max(120, 34 * ys.length), padding: 5, autosize: {type: 'pad'},
+      title: titleStyle('Adopted (any outcome but no consensus), by ' + keys[0] + ' and ' + keys[1]),
+      data: [{name: 'rows', values: rows}],
+      scales: [
+        {name: 'x', type: 'band', domain: xs, range: 'width', padding: 0.04},
+        {name: 'y', type: 'band', domain: ys, range: 'height', padding: 0.06},
+        {name: 'colour', type: 'linear', domain: [0, 1], range: {scheme: 'blues'}}
+      ],
+      axes: [
+        {orient: 'bottom', scale: 'x', title: keys[1], labelLimit: 160},
+        {orient: 'left', scale: 'y', title: keys[0], labelLimit: 160}
+      ],
+      legends: [{fill: 'colour', title: 'Adopted in', format: '.0%', orient: 'right', gradientLength: 140}],
+      marks: [
+        {type: 'rect', from: {data: 'rows'}, encode: {enter: {x: {scale: 'x', field: 'x'}, width: {scale: 'x', band: 1},
+          y: {scale: 'y', field: 'y'}, height: {scale: 'y', band: 1}, fill: {scale: 'colour', field: 'share'},
+          tooltip: {signal: "{'" + keys[0] + "': datum.y, '" + keys[1] + "': datum.x, 'Adopted': percent(datum.share, 1)}"}}}},
+        {type: 'text', from: {data: 'rows'}, interactive: false, encode: {enter: {x: {scale: 'x', field: 'x', band: 0.5},
+          y: {scale: 'y', field: 'y', band: 0.5}, align: {value: 'center'}, baseline: {value: 'middle'}, fontSize: {value: 11},
+          text: {signal: 'percent(datum.share, 0)'}, fill: {signal: "datum.share > 0.5 ? '#ffffff' : '#111111'"}}}}
+      ]
+    };
+  }
+
   function drawSweep() {
+    const axisChart = byId('chart-axes');
+    if (axisChart) {
+      const keys = sweepKeys();
+      if (keys.length === 1) draw(axisChart, curveSpec(keys[0]), true);
+      else if (keys.length === 2) draw(axisChart, heatSpec(keys), false);
+    }
     draw(byId('chart-outcomes'), outcomesSpec(), true);
     const container = byId('chart-objections');
     if (data.objection_rows.length) draw(container, objectionsSpec(container), false);
