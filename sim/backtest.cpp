@@ -153,11 +153,35 @@ std::vector<bool> record_check_results(const Scenario& scenario, const Outcome& 
   return results;
 }
 
+bool compare_ballots(const Scenario& scenario, const Outcome& outcome, std::int64_t& matches,
+                     std::int64_t (&simulated)[3]) {
+  if (!outcome.vote || outcome.vote->ballots.empty()) return false;
+  std::vector<int> ballot_of(static_cast<std::size_t>(scenario.delegation_count()), -1);
+  for (const auto& [delegation, response] : outcome.vote->ballots) {
+    // yes 0, no 1, abstain 2, as Expected::Ballot numbers them
+    ballot_of[static_cast<std::size_t>(delegation)] = response == Response::support  ? 0
+                                                      : response == Response::object ? 1
+                                                                                     : 2;
+  }
+  for (const auto& [delegation, recorded] : scenario.expected.recorded_ballots) {
+    if (recorded == Expected::Ballot::absent) continue;
+    const int ballot = ballot_of[static_cast<std::size_t>(delegation)];
+    if (ballot < 0) continue;
+    ++simulated[ballot];
+    if (ballot == static_cast<int>(recorded)) ++matches;
+  }
+  return true;
+}
+
 BacktestResult run_backtest(const Scenario& scenario, const ReplicateOptions& options, const std::string& file) {
   const std::size_t checks = record_check_names(scenario).size();
   std::vector<std::atomic<std::int64_t>> counts(checks);
   ReplicateOptions counted = options;
-  if (checks > 0) {
+  const bool votes = !scenario.expected.recorded_ballots.empty();
+  std::atomic<std::int64_t> vote_replicates{0};
+  std::atomic<std::int64_t> vote_matches{0};
+  std::atomic<std::int64_t> vote_totals[3] = {{0}, {0}, {0}};
+  if (checks > 0 || votes) {
     const bool replay = !scenario.expected.objected_earlier.empty();
     const std::uint64_t master_seed = options.master_seed;
     counted.on_replicate = [&, replay, master_seed](std::uint64_t index, const Scenario& played,
@@ -172,13 +196,38 @@ BacktestResult run_backtest(const Scenario& scenario, const ReplicateOptions& op
       for (std::size_t c = 0; c < results.size(); ++c) {
         if (results[c]) counts[c].fetch_add(1);
       }
+      std::int64_t matches = 0;
+      std::int64_t simulated[3] = {0, 0, 0};
+      if (votes && compare_ballots(played, outcome, matches, simulated)) {
+        vote_replicates.fetch_add(1);
+        vote_matches.fetch_add(matches);
+        for (int b = 0; b < 3; ++b) vote_totals[b].fetch_add(simulated[b]);
+      }
       if (options.on_replicate) options.on_replicate(index, played, outcome);
     };
   }
   const CellStatistics statistics = run_replicates(scenario, counted);
   std::vector<std::int64_t> totals;
   for (const auto& count : counts) totals.push_back(count.load());
-  return evaluate_backtest(scenario, statistics, file, totals);
+  BacktestResult result = evaluate_backtest(scenario, statistics, file, totals);
+  if (votes) {
+    BacktestResult::Votes summary;
+    std::int64_t states = 0;
+    for (const auto& [delegation, recorded] : scenario.expected.recorded_ballots) {
+      (void)delegation;
+      if (recorded == Expected::Ballot::absent) continue;
+      ++states;
+      ++summary.recorded[static_cast<int>(recorded)];
+    }
+    summary.replicates_with_vote = vote_replicates.load();
+    if (summary.replicates_with_vote > 0 && states > 0) {
+      const auto runs = static_cast<double>(summary.replicates_with_vote);
+      summary.agreement = static_cast<double>(vote_matches.load()) / (runs * static_cast<double>(states));
+      for (int b = 0; b < 3; ++b) summary.simulated[b] = static_cast<double>(vote_totals[b].load()) / runs;
+    }
+    result.votes = summary;
+  }
+  return result;
 }
 
 namespace {
@@ -325,6 +374,20 @@ void write_table(std::ostringstream& out, const std::vector<const BacktestResult
     out << "\n";
   }
   for (const auto* result : results) {
+    if (!result->votes) continue;
+    const auto& votes = *result->votes;
+    out << "\n" << result->name << ": state-level vote agreement ";
+    if (votes.replicates_with_vote == 0) {
+      out << "- (no replicate held the vote)\n";
+      continue;
+    }
+    out << percent(votes.agreement) << " of states (over " << votes.replicates_with_vote
+        << (votes.replicates_with_vote == 1 ? " replicate" : " replicates")
+        << " with a vote); yes/no/abstain simulated " << format_decimal(votes.simulated[0], 1) << "/"
+        << format_decimal(votes.simulated[1], 1) << "/" << format_decimal(votes.simulated[2], 1) << ", recorded "
+        << votes.recorded[0] << "/" << votes.recorded[1] << "/" << votes.recorded[2] << "\n";
+  }
+  for (const auto* result : results) {
     if (result->passed()) continue;
     out << "\n" << result->name << " (" << result->file << "):\n";
     for (const auto& reason : result->failures()) out << "  " << reason << "\n";
@@ -399,6 +462,18 @@ nlohmann::ordered_json backtest_json(const std::vector<BacktestResult>& results)
                     {"record_checks", named_json(result.record_checks)},
                     {"passed", result.passed()},
                     {"failures", result.failures()}});
+    if (result.votes) {
+      const auto& votes = *result.votes;
+      auto mean = [](double value) { return std::round(value * 1e3) / 1e3; };
+      rows.back()["votes"] = {
+          {"agreement", std::round(votes.agreement * 1e6) / 1e6},
+          {"replicates_with_vote", votes.replicates_with_vote},
+          {"simulated",
+           {{"yes", mean(votes.simulated[0])},
+            {"no", mean(votes.simulated[1])},
+            {"abstain", mean(votes.simulated[2])}}},
+          {"recorded", {{"yes", votes.recorded[0]}, {"no", votes.recorded[1]}, {"abstain", votes.recorded[2]}}}};
+    }
   }
   // What-ifs are reported apart: "record" counts only the historical record.
   return {{"passed", every_row_passed},

@@ -111,7 +111,11 @@ std::string apply_override_value(const YAML::Node& root, const std::string& path
     if (!current.IsMap()) fail(canonical, "'" + canonical + "' is a single value, not a mapping");
     canonical = join_path(canonical, segment);
     if (last) {
-      current[segment] = value;
+      // Replace the slot rather than assign through it: the old value may be a node that other
+      // places share (a bloc's defaults), which must keep their value.
+      const YAML::Node& const_current = current;  // a non-const lookup would add the key
+      if (const_current[segment]) current.remove(segment);
+      current.force_insert(segment, value);
     } else {
       if (!current[segment] || current[segment].IsNull()) {
         current[segment] = YAML::Node(YAML::NodeType::Map);
@@ -1386,8 +1390,25 @@ class IncludeResolver {
       const YAML::Node& const_item = item;
       if (!item.IsMap() || !const_item["bloc"] || !const_item["bloc"].IsScalar()) continue;
       const auto found = defaults.find(const_item["bloc"].Scalar());
-      if (found != defaults.end()) merge_entry(item, found->second, nullptr, nullptr);
+      if (found != defaults.end()) merge_entry(item, containers_copied(found->second), nullptr, nullptr);
     }
+  }
+
+  // Each member gets mappings and lists of its own (a --set into one member's positions must
+  // not reach the others); the values themselves stay shared, keeping their file positions for
+  // error messages, and a --set replaces a value rather than assigning through it.
+  static YAML::Node containers_copied(const YAML::Node& node) {
+    if (node.IsMap()) {
+      YAML::Node copy(YAML::NodeType::Map);
+      for (auto it = node.begin(); it != node.end(); ++it) copy.force_insert(it->first, containers_copied(it->second));
+      return copy;
+    }
+    if (node.IsSequence()) {
+      YAML::Node copy(YAML::NodeType::Sequence);
+      for (const auto& item : node) copy.push_back(containers_copied(item));
+      return copy;
+    }
+    return node;
   }
 
   // process.fallbacks.vote.electorate: {group: ID} becomes the list of the group's ids.
@@ -2230,6 +2251,7 @@ class Loader {
                                                 static_cast<int>(criterion.of.size()));
       expected.some_objectors = criterion;
     }
+    if (map.has("votes")) read_votes(map.optional("votes"), map.child_path("votes"));
     if (map.has("no_other_objectors")) {
       expected.no_other_objectors =
           detail::read_bool(source_, map.optional("no_other_objectors"), map.child_path("no_other_objectors"));
@@ -2252,6 +2274,138 @@ class Loader {
                                                    criterion.child_path("named_share"), Range{0, 1, true, false});
       }
     }
+  }
+
+  // expected.votes: a CSV of the recorded ballots, relative to the scenario file. Comment lines
+  // (#) first, then the header delegation,name,vote, then one row per state. Strict: every
+  // problem names the CSV's line and column.
+  void read_votes(const YAML::Node& node, const std::string& path) {
+    const Fallbacks& fallbacks = scenario_.process.fallbacks;
+    if (!fallbacks.vote_threshold) {
+      source_.fail(node, path, "recorded ballots need a vote to compare with (process.fallbacks.vote)");
+    }
+    const std::string relative = detail::read_string(source_, node, path);
+    if (relative.empty()) source_.fail(node, path, "expected a file name, got an empty text");
+    const std::filesystem::path directory = std::filesystem::path(source_.file_of(node)).parent_path();
+    const std::string file = (directory / relative).lexically_normal().string();
+    const std::string text = read_bounded(file, limits_.max_file_bytes, [&](const std::string& message) {
+      source_.fail(node, path, "'" + file + "': " + message);
+    });
+    auto fail = [&](int line, int column, const std::string& message) {
+      throw InputError(file, line, column, path, message);
+    };
+    std::vector<std::uint8_t> voters(static_cast<std::size_t>(scenario_.delegation_count()), 0);
+    if (fallbacks.electorate.empty()) {
+      for (int i = 0; i < scenario_.delegation_count(); ++i) {
+        voters[static_cast<std::size_t>(i)] = scenario_.delegations[static_cast<std::size_t>(i)].observer ? 0 : 1;
+      }
+    } else {
+      for (int i : fallbacks.electorate) voters[static_cast<std::size_t>(i)] = 1;
+    }
+    std::vector<int> row_of(static_cast<std::size_t>(scenario_.delegation_count()), 0);
+    bool header_seen = false;
+    int header_line = 0;
+    int line_number = 0;
+    std::size_t start = 0;
+    while (start < text.size()) {
+      std::size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      std::string line = text.substr(start, end - start);
+      start = end + 1;
+      ++line_number;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!header_seen && !line.empty() && line[0] == '#') continue;
+      if (line.empty()) {
+        if (!header_seen) fail(line_number, 1, "expected the header delegation,name,vote, got an empty line");
+        continue;
+      }
+      // Fields with the column each starts at; a field may be quoted ("Korea, Republic of").
+      std::vector<std::pair<std::string, int>> fields;
+      std::size_t at = 0;
+      while (true) {
+        const int column = static_cast<int>(at) + 1;
+        std::string field;
+        if (at < line.size() && line[at] == '"') {
+          ++at;
+          while (true) {
+            if (at >= line.size()) fail(line_number, column, "a quoted field is not closed");
+            if (line[at] == '"') {
+              if (at + 1 < line.size() && line[at + 1] == '"') {
+                field += '"';
+                at += 2;
+                continue;
+              }
+              ++at;
+              break;
+            }
+            field += line[at++];
+          }
+          if (at < line.size() && line[at] != ',') {
+            fail(line_number, static_cast<int>(at) + 1, "expected a comma after the quoted field");
+          }
+        } else {
+          const std::size_t comma = line.find(',', at);
+          field = line.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+          at = comma == std::string::npos ? line.size() : comma;
+        }
+        fields.emplace_back(field, column);
+        if (at >= line.size()) break;
+        ++at;  // the comma
+      }
+      if (!header_seen) {
+        if (fields.size() != 3 || fields[0].first != "delegation" || fields[1].first != "name" ||
+            fields[2].first != "vote") {
+          fail(line_number, 1, "expected the header delegation,name,vote (after the # comment lines)");
+        }
+        header_seen = true;
+        header_line = line_number;
+        continue;
+      }
+      if (fields.size() != 3) {
+        fail(line_number, fields.size() > 3 ? fields[3].second : static_cast<int>(line.size()) + 1,
+             "expected 3 fields (delegation,name,vote), got " + std::to_string(fields.size()));
+      }
+      const std::string& id = fields[0].first;
+      const int index = scenario_.find_delegation(id);
+      if (index < 0) {
+        fail(line_number, fields[0].second,
+             "unknown delegation '" + id.substr(0, 64) + "'" + detail::did_you_mean(id, delegation_ids()));
+      }
+      const auto position = static_cast<std::size_t>(index);
+      if (row_of[position] != 0) {
+        fail(line_number, fields[0].second,
+             "'" + id + "' has a row already (line " + std::to_string(row_of[position]) + ")");
+      }
+      row_of[position] = line_number;
+      const std::string& vote = fields[2].first;
+      Expected::Ballot ballot = Expected::Ballot::absent;
+      if (vote == "yes") {
+        ballot = Expected::Ballot::yes;
+      } else if (vote == "no") {
+        ballot = Expected::Ballot::no;
+      } else if (vote == "abstain") {
+        ballot = Expected::Ballot::abstain;
+      } else if (vote != "absent") {
+        fail(line_number, fields[2].second,
+             "'" + vote.substr(0, 64) + "' is not a vote; use yes, no, abstain or absent" +
+                 detail::did_you_mean(vote, {"yes", "no", "abstain", "absent"}));
+      }
+      if (voters[position] == 0 && ballot != Expected::Ballot::absent) {
+        fail(line_number, fields[0].second,
+             "'" + id + "' does not vote in the scenario (an observer, or outside the electorate)");
+      }
+      scenario_.expected.recorded_ballots.emplace_back(index, ballot);
+    }
+    if (!header_seen) fail(std::max(line_number, 1), 1, "no header delegation,name,vote");
+    for (std::size_t i = 0; i < voters.size(); ++i) {
+      if (voters[i] != 0 && row_of[i] == 0) {
+        fail(header_line, 1,
+             "delegation '" + scenario_.delegations[i].id +
+                 "' votes in the scenario and has no row (write 'absent' if it did not vote)");
+      }
+    }
+    scenario_.expected.votes_file = file;
+    scenario_.included_files.push_back(file);
   }
 
   // expected.text: issue id -> {at_least, at_most}, each a level value of that issue's scale:
@@ -2378,6 +2532,8 @@ Scenario load_scenario_text(const std::string& text, const std::string& file_nam
     }
     scenario.id = file_stem(file_name);
     scenario.source_file = file_name;
+    // The include resolver's files, then those the loader read itself (a votes CSV).
+    included_files.insert(included_files.end(), scenario.included_files.begin(), scenario.included_files.end());
     scenario.included_files = std::move(included_files);
     return scenario;
   } catch (const YAML::Exception& error) {

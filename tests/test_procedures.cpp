@@ -165,3 +165,192 @@ TEST_CASE("expected.some_objectors: at least k of the named delegations objected
                                          "at_least: 2}\n"),
                     Catch::Contains("expected.some_objectors.at_least"));
 }
+
+TEST_CASE("bloc members from a member list take the bloc's defaults", "[procedures][members]") {
+  const auto scenario = negsim::load_scenario_file(test_support::source_path("tests/procedures/members.yaml"));
+  // fin, sou and cap were listed; nor and ice were created from the group "north".
+  REQUIRE(scenario.delegation_count() == 5);
+  const auto& north = scenario.blocs[0];
+  CHECK(north.members.size() == 3);
+  const int nor = scenario.find_delegation("nor");
+  const int fin = scenario.find_delegation("fin");
+  const int ice = scenario.find_delegation("ice");
+  REQUIRE(nor >= 0);
+  REQUIRE(ice >= 0);
+  CHECK(scenario.delegations[static_cast<std::size_t>(nor)].name == "Norland");
+  CHECK(scenario.delegations[static_cast<std::size_t>(nor)].bloc == 0);
+  CHECK(scenario.power(nor) == Approx(2));
+  CHECK(scenario.power(fin) == Approx(5));  // its own value wins over the default
+  CHECK(scenario.positions(fin, 0) == Approx(0.3));
+  CHECK(scenario.delegations[static_cast<std::size_t>(ice)].outside_option == Approx(0.1));
+  const int sou = scenario.find_delegation("sou");
+  CHECK(scenario.positions(sou, 0) == Approx(0.8));  // its own position
+  CHECK(scenario.positions(scenario.find_delegation("cap"), 0) == Approx(0.7));
+  CHECK(scenario.delegations[static_cast<std::size_t>(sou)].bloc == 1);
+  // The electorate {group: north} is the group's three members, in file order.
+  CHECK(scenario.process.fallbacks.electorate == std::vector<int>{fin, nor, ice});
+  // The member list is an included file (meta.json records its SHA-256).
+  bool recorded = false;
+  for (const auto& file : scenario.included_files) recorded = recorded || file.find("groups.yaml") != std::string::npos;
+  CHECK(recorded);
+  // A --set reaches a created member, and only that one.
+  const auto changed = negsim::load_scenario_file(test_support::source_path("tests/procedures/members.yaml"),
+                                                  {"delegations.nor.power=7"});
+  CHECK(changed.power(changed.find_delegation("nor")) == Approx(7));
+  CHECK(changed.power(changed.find_delegation("ice")) == Approx(2));
+  const auto moved = negsim::load_scenario_file(test_support::source_path("tests/procedures/members.yaml"),
+                                                {"delegations.ice.positions.a=0.9"});
+  CHECK(moved.positions(moved.find_delegation("ice"), 0) == Approx(0.9));
+  CHECK(moved.positions(moved.find_delegation("nor"), 0) == Approx(0.3));
+}
+
+TEST_CASE("member lists and bloc members are checked", "[procedures][members][input]") {
+  auto error_of = [](const std::string& text) {
+    try {
+      negsim::load_scenario_text(text, test_support::source_path("tests/procedures/inline.yaml"));
+    } catch (const std::exception& error) {
+      return std::string(error.what());
+    }
+    return std::string();
+  };
+  const std::string head = R"(
+title: T
+members: groups.yaml
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+)";
+  const std::string two = "delegations:\n  - {id: x, positions: {a: 0.5}}\n  - {id: y, positions: {a: 0.5}}\n";
+  CHECK(error_of(head + "blocs:\n  - {id: b, members: {group: east}}\n" + two).find("unknown group 'east'") !=
+        std::string::npos);
+  CHECK(error_of(head + "blocs:\n  - {id: b, members: [x]}\n  - {id: c, members: [x]}\n" + two)
+            .find("is a member of bloc 'b' already") != std::string::npos);
+  CHECK(error_of(head + "blocs:\n  - {id: b, members: [x]}\n  - {id: c}\n" +
+                 "delegations:\n  - {id: x, bloc: c, positions: {a: 0.5}}\n  - {id: y, positions: {a: 0.5}}\n")
+            .find("delegations[0].bloc") != std::string::npos);
+  CHECK(error_of(head + "blocs:\n  - {id: b, members: [x], defaults: {bloc: c}}\n" + two).find("blocs[0].defaults") !=
+        std::string::npos);
+  CHECK(error_of(head + "blocs:\n  - {id: b, members: [x], negotiator: y}\n" + two)
+            .find("negotiator 'y' is not a member of bloc 'b'") != std::string::npos);
+  CHECK(error_of(head + "blocs:\n  - {id: b, members: [x], negotiator: x}\n" + two).empty());
+  // An error inside the member list names that file, its line and column, and the key.
+  try {
+    negsim::load_scenario_file(test_support::source_path("tests/procedures/bad-members.yaml"));
+    FAIL("no error");
+  } catch (const std::exception& error) {
+    const std::string message = error.what();
+    CHECK(message.find("bad-group-file.yaml:5:5") != std::string::npos);
+    CHECK(message.find("membres") != std::string::npos);
+  }
+}
+
+namespace {
+
+// A bloc whose negotiator `lead` speaks for it. The draft is (3 * 0.5 + 0 + 1 + 3 * 0.5) / 8 =
+// 0.5: lead (utility 1) supports; small alone would object (utility 0.5, blocking threshold at
+// least 0.8); proud's own red line (a >= 0.9) is crossed.
+const char* const negotiated = R"(
+title: A group negotiator
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+blocs:
+  - {id: group, members: [lead, small, proud], negotiator: lead}
+delegations:
+  - {id: lead, power: 3, positions: {a: 0.5}, agent: {support_max: 0.6}}
+  - {id: small, power: 1, positions: {a: 0}, outside_option: 0.9}
+  - {id: proud, power: 1, positions: {a: 1}, red_lines: {a: {min: 0.9}}}
+  - {id: other, power: 3, positions: {a: 0.5}, agent: {support_max: 0.6}}
+process:
+  max_rounds: 1
+  chair: {repair: false, amendments: false}
+  fallbacks: {vote: {threshold: 0.6}}
+)";
+
+}  // namespace
+
+TEST_CASE("a group negotiator speaks for its bloc; a member's own red line still counts", "[procedures][members]") {
+  const auto scenario = scenario_from(negotiated);
+  negsim::Engine engine(scenario, 1);
+  engine.step();
+  const auto& responses = engine.state().responses;
+  CHECK(responses[0] == negsim::Response::support);  // lead
+  CHECK(responses[1] == negsim::Response::support);  // small, as lead answers
+  CHECK(responses[2] == negsim::Response::object);   // proud, on its own red line
+  // Without the negotiator, small objects on its own account.
+  std::string alone = negotiated;
+  alone.replace(alone.find(", negotiator: lead"), std::string(", negotiator: lead").size(), "");
+  const auto alone_scenario = scenario_from(alone);
+  negsim::Engine own(alone_scenario, 1);
+  own.step();
+  CHECK(own.state().responses[1] == negsim::Response::object);
+  // In the vote the members cast their own ballots: small votes no.
+  const auto& outcome = engine.outcome();
+  REQUIRE(outcome.vote);
+  CHECK(outcome.vote->ballots[1].second == negsim::Response::object);
+  CHECK(outcome.vote->ballots[0].second == negsim::Response::support);
+}
+
+TEST_CASE("the backtest compares each state's simulated ballot with the recorded one", "[procedures][votes]") {
+  const auto scenario = negsim::load_scenario_file(test_support::source_path("tests/procedures/five-states.yaml"));
+  REQUIRE(scenario.expected.recorded_ballots.size() == 5);
+  bool recorded = false;
+  for (const auto& file : scenario.included_files)
+    recorded = recorded || file.find("five-states.csv") != std::string::npos;
+  CHECK(recorded);
+  negsim::ReplicateOptions options;
+  options.replicates = 4;
+  options.threads = 1;
+  const auto result = negsim::run_backtest(scenario, options);
+  CHECK(result.outcome_passed);
+  REQUIRE(result.votes);
+  CHECK(result.votes->replicates_with_vote == 4);
+  CHECK(result.votes->agreement == Approx(0.75));  // s1, s3, s4 agree; s2 does not; s5 absent
+  CHECK(result.votes->simulated[0] == Approx(2));  // s1, s2
+  CHECK(result.votes->simulated[1] == Approx(1));  // s3
+  CHECK(result.votes->simulated[2] == Approx(1));  // s4
+  CHECK(result.votes->recorded[0] == 1);
+  CHECK(result.votes->recorded[1] == 2);
+  CHECK(result.votes->recorded[2] == 1);
+  const std::string table = negsim::backtest_table({result});
+  CHECK(table.find("state-level vote agreement 75% of states (over 4 replicates with a vote); yes/no/abstain "
+                   "simulated 2.0/1.0/1.0, recorded 1/2/1") != std::string::npos);
+  const auto json = negsim::backtest_json({result});
+  CHECK(json["scenarios"][0]["votes"]["agreement"] == 0.75);
+  CHECK(json["scenarios"][0]["votes"]["recorded"]["no"] == 2);
+  // The summary says where the vote was held.
+  const auto outcome = negsim::simulate(scenario, 1);
+  CHECK(negsim::text_summary(scenario, outcome, "").find("ADOPTED BY VOTE in the Plenary of the Whole") !=
+        std::string::npos);
+}
+
+TEST_CASE("a votes CSV is read strictly, naming its line and column", "[procedures][votes][input]") {
+  const std::string directory = test_support::temporary_directory("votes-csv").string();
+  const std::string scenario_text =
+      test_support::read_text(test_support::source_path("tests/procedures/five-states.yaml"));
+  auto error_of = [&](const std::string& csv) {
+    std::filesystem::create_directories(directory + "/votes");
+    std::ofstream(directory + "/votes/five-states.csv") << csv;
+    std::ofstream(directory + "/five.yaml") << scenario_text;
+    try {
+      negsim::load_scenario_file(directory + "/five.yaml");
+    } catch (const std::exception& error) {
+      return std::string(error.what());
+    }
+    return std::string();
+  };
+  const std::string header = "# source\ndelegation,name,vote\n";
+  const std::string rows = "s1,A,yes\ns2,B,no\ns3,C,no\ns4,D,abstain\n";
+  CHECK(error_of(header + rows + "s5,E,absent\n").empty());
+  CHECK(error_of(header + rows + "s5,E,maybe\n").find("five-states.csv:7:6: expected.votes: 'maybe' is not a vote") !=
+        std::string::npos);
+  CHECK(error_of(header + rows + "s6,E,yes\n").find("five-states.csv:7:1: expected.votes: unknown delegation 's6'") !=
+        std::string::npos);
+  CHECK(error_of(header + rows)
+            .find("five-states.csv:2:1: expected.votes: delegation 's5' votes in the scenario and "
+                  "has no row") != std::string::npos);
+  CHECK(error_of(header + rows + "s1,E,yes\n").find("five-states.csv:7:1") != std::string::npos);
+  CHECK(error_of("delegation,vote\n" + rows).find("five-states.csv:1:1: expected.votes: expected the header") !=
+        std::string::npos);
+  CHECK(error_of(header + rows + "s5,\"E,absent\n")
+            .find("five-states.csv:7:4: expected.votes: a quoted field is not "
+                  "closed") != std::string::npos);
+}

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,15 @@ struct BacktestResult {
   // The record beyond the outcome kind (expected.text, no_other_objectors,
   // no_other_dissociators, objected_earlier), each in at least named_share of the runs.
   std::vector<NamedCheck> record_checks;
+  // State-level agreement with a recorded vote (expected.votes), over the replicates that held
+  // the vote and the states the record does not list as absent.
+  struct Votes {
+    std::int64_t replicates_with_vote = 0;
+    double agreement = 0;             // mean share of those states whose simulated ballot equals the recorded one
+    double simulated[3] = {0, 0, 0};  // mean yes, no, abstain among those states
+    int recorded[3] = {0, 0, 0};      // recorded yes, no, abstain
+  };
+  std::optional<Votes> votes;
 
   bool passed() const;
   // Why the row failed, in a sentence per failed check; empty when it passed.
@@ -67,6 +77,11 @@ std::vector<bool> record_check_results(const Scenario& scenario, const Outcome& 
 // `record_counts`, when given, counts the runs that met each record check.
 BacktestResult evaluate_backtest(const Scenario& scenario, const CellStatistics& statistics,
                                  const std::string& file = "", const std::vector<std::int64_t>& record_counts = {});
+
+// Compares one run's ballots with the recorded ones: matches and the simulated yes, no and
+// abstain counts among the states not recorded absent. False when the run held no vote.
+bool compare_ballots(const Scenario& scenario, const Outcome& outcome, std::int64_t& matches,
+                     std::int64_t (&simulated)[3]);
 
 // Plays the replicates and evaluates them, the record checks included (a run that must know
 // who objected in earlier rounds is replayed with a trace of the responses).
