@@ -112,12 +112,11 @@ std::vector<bool> record_check_results(const Scenario& scenario, const Outcome& 
     const int issue = scenario.find_issue(bound.issue);
     bool met = adopted && issue >= 0;
     if (met) {
-      // The level nearest to the final value, which can be above the level draft.md prints (the
-      // highest at or below the value): with that one, cybercrime-2022-2024's human_rights check
-      // (final value 0.71, record 0.80) fails; docs/MODEL.md says so.
-      const double level = scenario.issues[static_cast<std::size_t>(issue)].nearest_level(outcome.draft(issue)).value;
-      if (bound.at_least && level < *bound.at_least) met = false;
-      if (bound.at_most && level > *bound.at_most) met = false;
+      // The text says what the level it has reached says (as draft.md renders it); below every
+      // level it says none of them.
+      const TextLevel* reached = scenario.issues[static_cast<std::size_t>(issue)].reached_level(outcome.draft(issue));
+      if (bound.at_least && (reached == nullptr || reached->value < *bound.at_least)) met = false;
+      if (bound.at_most && reached != nullptr && reached->value > *bound.at_most) met = false;
     }
     results.push_back(met);
   }
