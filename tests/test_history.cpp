@@ -123,7 +123,7 @@ TEST_CASE("the historical files share one text per level of a catalogued issue",
   CHECK(seen.count("norms"));
 }
 
-TEST_CASE("the backtest of scenarios/history passes", "[history][backtest]") {
+TEST_CASE("the backtest of scenarios/history passes, but for its known misses", "[history][backtest]") {
   const auto files = negsim::find_scenario_files(test_support::source_path("scenarios/history"));
   for (const auto& file : files) {
     const auto scenario = negsim::load_scenario_file(file);
@@ -136,7 +136,12 @@ TEST_CASE("the backtest of scenarios/history passes", "[history][backtest]") {
       std::string reasons;
       for (const auto& reason : result.failures()) reasons += reason + "; ";
       INFO(reasons);
-      CHECK(result.passed());
+      if (test_support::known_history_miss(file)) {
+        INFO("a known miss now passes: take it off test_support::known_history_misses and update docs/HISTORY.md");
+        CHECK_FALSE(result.passed());
+      } else {
+        CHECK(result.passed());
+      }
       CHECK(result.replicates == 40);
     }
   }

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -80,6 +81,23 @@ inline std::vector<std::string> all_scenarios() {
   }
   std::sort(files.begin(), files.end());
   return files;
+}
+
+// Historical cases the model does not reproduce. Each was written from the record and is left
+// failing rather than moved toward its outcome; docs/HISTORY.md ("Where the model misses") says
+// why. The tests check that each still misses, so a model change that fixes one shows up there.
+inline const std::map<std::string, std::string>& known_history_misses() {
+  static const std::map<std::string, std::string> misses = {
+      {"att-2013", "the chair leaves the United States and the DPRK outside, not Iran and Syria"},
+      {"cop15-copenhagen-2009", "the United States objects alone, not the six recorded objectors"},
+      {"cybercrime-2022-2024", "the human-rights paragraph ends at 0.71, short of the recorded 0.80 wording"},
+      {"npt-2005", "the United States objects alone; the record blames at least two of the three"},
+  };
+  return misses;
+}
+
+inline bool known_history_miss(const std::string& file) {
+  return known_history_misses().count(std::filesystem::path(file).stem().string()) > 0;
 }
 
 struct CommandResult {
