@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "negsim/errors.hpp"
 #include "negsim/random.hpp"
@@ -632,7 +633,7 @@ void Engine::finish(OutcomeKind kind, int decided_round, const std::vector<int>&
   outcome.responses = state_.responses;
   outcome.moved_to_chairs_summary = moved_issues;
   outcome.overruled = overruled_;
-  outcome.vote = vote;
+  outcome.vote = std::move(vote);
   const int n = scenario_.delegation_count();
   std::vector<std::uint8_t> contested(static_cast<std::size_t>(scenario_.issue_count()), 0);
   for (int i = 0; i < n; ++i) {
