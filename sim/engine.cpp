@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "negsim/errors.hpp"
 #include "negsim/random.hpp"
@@ -187,10 +188,23 @@ void Engine::draw_noise() {
 }
 
 void Engine::table_draft() {
+  // A presidency's final text: in the last round every paragraph is drafted afresh, those
+  // repaired or amended earlier too (only an omitted one stays out); no change follows it.
+  const bool final_text =
+      scenario_.process.chair.final_text && state_.round + 1 == scenario_.process.max_rounds && state_.round > 0;
+  if (final_text) {
+    for (int issue = 0; issue < scenario_.issue_count(); ++issue) {
+      state_.settled[static_cast<std::size_t>(issue)] =
+          scenario_.issues[static_cast<std::size_t>(issue)].omitted ? 1 : 0;
+    }
+  }
   // Settled paragraphs keep last round's text; the strategy drafts the rest around them.
   state_.draft = previous_draft_;
   draft_for_chair(scenario_, state_.positions, state_.draft, &state_.settled);
-  if (sink_ != nullptr) sink_->on_draft(state_, state_.round == 0 ? nullptr : &previous_draft_);
+  if (sink_ != nullptr) {
+    if (final_text) sink_->on_final_text(state_.round);
+    sink_->on_draft(state_, state_.round == 0 ? nullptr : &previous_draft_);
+  }
 }
 
 void Engine::poll(const Eigen::VectorXd& draft, std::vector<Response>& responses, Eigen::VectorXd& utility,
@@ -205,8 +219,12 @@ void Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   const int n = scenario_.delegation_count();
   const Process& process = scenario_.process;
   for (int i = 0; i < n; ++i) {
+    // A red line on a paragraph it holds a reservation on does not make it object: it joins
+    // with an interpretive statement, if the text is otherwise worth its blocking threshold.
+    const auto& reservations = scenario_.delegations[static_cast<std::size_t>(i)].reservations;
     bool crossed = false;
     for (int issue : red_line_issues_[static_cast<std::size_t>(i)]) {
+      if (std::binary_search(reservations.begin(), reservations.end(), issue)) continue;
       crossed = crossed || crosses_red_line(scenario_, i, issue, draft(issue));
     }
     const auto& fixed = fixed_responses_[static_cast<std::size_t>(i)];
@@ -615,7 +633,7 @@ void Engine::finish(OutcomeKind kind, int decided_round, const std::vector<int>&
   outcome.responses = state_.responses;
   outcome.moved_to_chairs_summary = moved_issues;
   outcome.overruled = overruled_;
-  outcome.vote = vote;
+  outcome.vote = std::move(vote);
   const int n = scenario_.delegation_count();
   std::vector<std::uint8_t> contested(static_cast<std::size_t>(scenario_.issue_count()), 0);
   for (int i = 0; i < n; ++i) {
@@ -628,6 +646,23 @@ void Engine::finish(OutcomeKind kind, int decided_round, const std::vector<int>&
     }
   }
   for (int issue : moved_issues) contested[static_cast<std::size_t>(issue)] = 1;
+  if (is_adopted(kind)) {
+    // Who joined the adopted text over a red line it holds a reservation on.
+    for (int i = 0; i < n; ++i) {
+      if (state_.responses[static_cast<std::size_t>(i)] != Response::support) continue;
+      ObjectionRecord record;
+      record.delegation = i;
+      for (int issue : scenario_.delegations[static_cast<std::size_t>(i)].reservations) {
+        if (crosses_red_line(scenario_, i, issue, state_.draft(issue))) {
+          record.issues.push_back(issue);
+          record.red_lines_crossed.push_back(issue);
+        }
+      }
+      if (record.issues.empty()) continue;
+      if (sink_ != nullptr) sink_->on_reservation(decided_round, i, record.issues);
+      outcome.reservations.push_back(std::move(record));
+    }
+  }
   for (int issue = 0; issue < scenario_.issue_count(); ++issue) {
     if (contested[static_cast<std::size_t>(issue)] != 0) outcome.contested_issues.push_back(issue);
   }

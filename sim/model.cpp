@@ -150,6 +150,12 @@ namespace {
 bool is_settled(const std::vector<std::uint8_t>* settled, int issue) {
   return settled != nullptr && (*settled)[static_cast<std::size_t>(issue)] != 0;
 }
+
+// Whether the chair drafts from delegation i (process.chair.drafting_group; empty: everyone).
+bool drafts_from(const Scenario& scenario, Eigen::Index i) {
+  const auto& group = scenario.process.chair.drafting_group;
+  return group.empty() || std::binary_search(group.begin(), group.end(), static_cast<int>(i));
+}
 }  // namespace
 
 void draft_compromise(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
@@ -159,6 +165,7 @@ void draft_compromise(const Scenario& scenario, const Eigen::MatrixXd& positions
     double weighted = 0;
     double total = 0;
     for (int i = 0; i < scenario.delegation_count(); ++i) {
+      if (!drafts_from(scenario, i)) continue;
       const double weight = scenario.power(i) * scenario.salience(i, k);
       weighted += weight * positions(i, k);
       total += weight;
@@ -246,10 +253,14 @@ void draft_nash(const Scenario& scenario, const Eigen::MatrixXd& positions, Eige
                 const std::vector<std::uint8_t>* settled) {
   draft_compromise(scenario, positions, draft, settled);
   const UtilityShape shape = scenario.process.utility;
-  const double total_power = scenario.power.sum();
+  double total_power = 0;
+  for (int i = 0; i < scenario.delegation_count(); ++i) {
+    if (drafts_from(scenario, i)) total_power += scenario.power(i);
+  }
   auto objective = [&](const Eigen::VectorXd& partial, const auto& salience, const auto& column, double value) {
     double score = 0;
     for (Eigen::Index i = 0; i < partial.size(); ++i) {
+      if (!drafts_from(scenario, i)) continue;
       const double utility = partial(i) - salience(i) * issue_loss(value, column(i), shape);
       const double outside = scenario.delegations[static_cast<std::size_t>(i)].outside_option;
       score += scenario.power(i) / total_power * extended_log(utility - outside);
@@ -269,10 +280,12 @@ void draft_maximin(const Scenario& scenario, const Eigen::MatrixXd& positions, E
     auto objective = [&](const Eigen::VectorXd& partial, const auto& salience, const auto& column, double value) {
       double lowest = 1e300;
       for (Eigen::Index i = 0; i < partial.size(); ++i) {
-        lowest = std::min(lowest, partial(i) - salience(i) * issue_loss(value, column(i), shape));
+        if (drafts_from(scenario, i))
+          lowest = std::min(lowest, partial(i) - salience(i) * issue_loss(value, column(i), shape));
       }
       double sum = 0;
       for (Eigen::Index i = 0; i < partial.size(); ++i) {
+        if (!drafts_from(scenario, i)) continue;
         const double utility = partial(i) - salience(i) * issue_loss(value, column(i), shape);
         sum += std::exp(-(utility - lowest) / temperature);
       }

@@ -636,6 +636,12 @@ class Storyteller {
       } else {
         text = "Outcome: " + outcome + ".";
       }
+      const auto reserving = names(ids_of("reservations"));
+      if (!reserving.empty()) {
+        text += " " + join_names(reserving) + (reserving.size() > 1 ? " join" : " joins") +
+                " with a reservation (an interpretive statement) on a paragraph that crosses " +
+                (reserving.size() > 1 ? "their red lines." : "its red line.");
+      }
     }
     line(text);
   }

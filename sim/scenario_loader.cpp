@@ -1538,6 +1538,11 @@ class Loader {
     MapReader top(source_, root, "",
                   {"title", "description", "dates", "sources", "bibliography", "stances", "catalogue", "parameters",
                    "issues", "blocs", "delegations", "process", "expected", "predicted", "members", "uncertain"});
+    if (top.has("uncertain")) {
+      source_.fail(top.optional("uncertain"), "uncertain",
+                   "top-level `uncertain:` is not implemented yet; declare each uncertain number in place, "
+                   "{value, range} or {value, sd}");
+    }
     scenario_.title = detail::read_string(source_, top.required("title"), "title");
     if (top.has("description")) {
       scenario_.description = detail::read_string(source_, top.optional("description"), "description");

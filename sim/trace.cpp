@@ -237,6 +237,17 @@ void Trace::on_ruling(int round, const std::vector<int>& objectors, double power
           {"applied", applied}});
 }
 
+void Trace::on_final_text(int round) {
+  record({{"event", "final_text"}, {"round", round + 1}});
+}
+
+void Trace::on_reservation(int round, int delegation, const std::vector<int>& issues) {
+  record({{"event", "reservation"},
+          {"round", round + 1},
+          {"delegation", scenario_.delegations[static_cast<std::size_t>(delegation)].id},
+          {"issues", ids_of_issues(issues)}});
+}
+
 void Trace::on_taken_note(int round, const std::vector<int>& objectors) {
   record({{"event", "taken_note"}, {"round", round + 1}, {"objectors", ids_of_delegations(objectors)}});
 }

@@ -354,3 +354,77 @@ TEST_CASE("a votes CSV is read strictly, naming its line and column", "[procedur
             .find("five-states.csv:7:4: expected.votes: a quoted field is not "
                   "closed") != std::string::npos);
 }
+
+TEST_CASE("a reservation instead of an objection", "[procedures][reservations]") {
+  // lone's red line on a is crossed (draft 1/3), but it holds a reservation on a and the text is
+  // worth its threshold (utility 2/3 against support 0.6): it joins with a reservation.
+  const std::string base = lone_objector(", reservations: [a], agent: {support_max: 0.6}", "{}");
+  const auto scenario = scenario_from(base + "expected: {outcome: consensus, reservations: [lone]}\n");
+  negsim::Trace trace(scenario);
+  negsim::Engine engine(scenario, 1, &trace);
+  const auto& outcome = engine.run();
+  CHECK(outcome.kind == negsim::OutcomeKind::consensus);
+  REQUIRE(outcome.reservations.size() == 1);
+  CHECK(scenario.delegations[static_cast<std::size_t>(outcome.reservations[0].delegation)].id == "lone");
+  CHECK(outcome.reservations[0].issues == std::vector<int>{0});
+  CHECK(trace.jsonl().find(R"({"event":"reservation","round":1,"delegation":"lone","issues":["a"]})") !=
+        std::string::npos);
+  CHECK(negsim::record_check_names(scenario) == std::vector<std::string>{"lone joined with a reservation"});
+  CHECK(negsim::record_check_results(scenario, outcome, {}) == std::vector<bool>{true});
+  CHECK(negsim::text_summary(scenario, outcome, "").find("Joined with a reservation: lone (a [red line])") !=
+        std::string::npos);
+  // Without the reservation it objects, and the text fails.
+  CHECK(negsim::simulate(scenario_from(lone_objector(", agent: {support_max: 0.6}", "{}")), 1).kind ==
+        negsim::OutcomeKind::no_consensus);
+  // A text not worth its blocking threshold draws an objection all the same.
+  CHECK(negsim::simulate(scenario_from(lone_objector(", reservations: [a], outside_option: 0.9", "{}")), 1).kind ==
+        negsim::OutcomeKind::no_consensus);
+}
+
+TEST_CASE("a presidency's final text redrafts a paragraph repaired earlier", "[procedures][final_text]") {
+  // Round 1: the compromise 0.7 crosses few's red line (max 0.5) and the chair repairs it to 0.5.
+  // Round 2 is the last: without a final text the repaired 0.5 stands and is adopted; with one,
+  // the presidency drafts every paragraph afresh (0.7 again), take it or leave it.
+  const std::vector<std::string> two_rounds = {"process.max_rounds=2"};
+  const auto repaired = scenario_from(test_support::one_red_line, two_rounds);
+  const auto kept = negsim::simulate(repaired, 1);
+  CHECK(kept.draft(0) == Approx(0.5));
+  CHECK(negsim::is_adopted(kept.kind));
+  const auto scenario =
+      scenario_from(test_support::one_red_line, {"process.max_rounds=2", "process.chair.final_text=true"});
+  negsim::Trace trace(scenario);
+  negsim::Engine engine(scenario, 1, &trace);
+  const auto& outcome = engine.run();
+  CHECK(outcome.draft(0) == Approx(0.7));
+  CHECK(outcome.kind == negsim::OutcomeKind::no_consensus);
+  CHECK(trace.jsonl().find(R"({"event":"final_text","round":2})") != std::string::npos);
+}
+
+TEST_CASE("a drafting group: the chair drafts from its members only", "[procedures][drafting_group]") {
+  const std::string text = R"(
+title: Drafting group
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: low, positions: {a: 0.2}}
+  - {id: middle, positions: {a: 0.5}}
+  - {id: high, positions: {a: 0.8}}
+process:
+  max_rounds: 1
+)";
+  negsim::Engine room(scenario_from(text), 1);
+  const auto whole = scenario_from(text);
+  negsim::Engine whole_room(whole, 1);
+  whole_room.step();
+  CHECK(whole_room.state().draft(0) == Approx(0.5));
+  for (const char* strategy : {"compromise", "nash", "maximin"}) {
+    const auto grouped = scenario_from(
+        text, {"process.chair.drafting_group=[low, middle]", std::string("process.chair.strategy=") + strategy});
+    negsim::Engine engine(grouped, 1);
+    engine.step();
+    INFO(strategy);
+    CHECK(engine.state().draft(0) == Approx(0.35).margin(1e-3));  // midway between low and middle
+    CHECK(engine.state().responses.size() == 3);                  // everyone answers
+  }
+  (void)room;
+}

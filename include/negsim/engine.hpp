@@ -93,6 +93,10 @@ class TraceSink {
   // At the deadline the presidency weighs ruling over the objectors (`applied`: it did).
   virtual void on_ruling(int /*round*/, const std::vector<int>& /*objectors*/, double /*power_share*/,
                          bool /*applied*/) {}
+  // In the last round the presidency tables a fresh text of its own, take it or leave it.
+  virtual void on_final_text(int /*round*/) {}
+  // At adoption a delegation joins the text with a reservation on these paragraphs.
+  virtual void on_reservation(int /*round*/, int /*delegation*/, const std::vector<int>& /*issues*/) {}
   // The text was not adopted; the room took note of it over these objectors.
   virtual void on_taken_note(int /*round*/, const std::vector<int>& /*objectors*/) {}
   virtual void on_end(const State& /*state*/, const Outcome& /*outcome*/) {}

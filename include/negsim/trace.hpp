@@ -36,6 +36,8 @@ class Trace : public TraceSink {
   void on_vote(const VoteTally& tally) override;
   void on_ruling(int round, const std::vector<int>& objectors, double power_share, bool applied) override;
   void on_taken_note(int round, const std::vector<int>& objectors) override;
+  void on_reservation(int round, int delegation, const std::vector<int>& issues) override;
+  void on_final_text(int round) override;
   void on_end(const State& state, const Outcome& outcome) override;
 
   const std::vector<nlohmann::ordered_json>& events() const { return events_; }
