@@ -51,7 +51,9 @@ struct Estimate {
   std::vector<double> first, total;
 };
 
-// Saltelli (2010) first-order and Jansen (1999) total estimators over the samples `rows`.
+// Saltelli (2010) first-order and Jansen (1999) total estimators over the samples `rows`. The
+// first-order sum takes f(B) less the mean: the same in expectation, and an output and its
+// complement (P(consensus), P(no consensus) when nothing else happens) then get the same index.
 Estimate estimate(const OutputValues& values, const std::vector<std::uint64_t>& rows, std::size_t factors) {
   Estimate result;
   const double n = static_cast<double>(rows.size());
@@ -73,7 +75,7 @@ Estimate estimate(const OutputValues& values, const std::vector<std::uint64_t>& 
     for (std::uint64_t j : rows) {
       const double a = values.a[j];
       const double mixed = ab[j];
-      first += values.b[j] * (mixed - a);
+      first += (values.b[j] - result.mean) * (mixed - a);
       total += (a - mixed) * (a - mixed);
     }
     result.first[i] = first / n / result.variance;

@@ -87,6 +87,27 @@ TEST_CASE("sensitivity: an additive model of two numbers splits the variance", "
   }
 }
 
+TEST_CASE("sensitivity: an outcome and its complement get the same indices", "[sensitivity]") {
+  // With consensus and no consensus the only endings, P(adopted) = 1 - P(no consensus): the true
+  // indices are equal, and so must the estimates be (a table showing two first-order values for
+  // one question contradicts itself).
+  const negsim::Scenario scenario = negsim::load_scenario_file(
+      teaching, {"process.noise=0", "delegations.south.outside_option={value: 0.98, range: [0.95, 1]}",
+                 "delegations.east.outside_option={value: 0.5, range: [0.3, 1]}"});
+  negsim::SensitivityOptions options;
+  options.samples = 300;
+  options.bootstrap = 50;
+  const auto result = negsim::run_sensitivity(scenario, options);
+  const auto& adopted = output_named(result, "adopted");
+  const auto& blocked = output_named(result, "outcome=no_consensus");
+  REQUIRE(adopted.mean + blocked.mean == Approx(1.0));
+  REQUIRE(adopted.indices.size() == blocked.indices.size());
+  for (std::size_t i = 0; i < adopted.indices.size(); ++i) {
+    CHECK(adopted.indices[i].first_order == Approx(blocked.indices[i].first_order).margin(1e-12));
+    CHECK(adopted.indices[i].total == Approx(blocked.indices[i].total).margin(1e-12));
+  }
+}
+
 TEST_CASE("sensitivity: the same seed gives the same bytes on 1 thread or many", "[sensitivity]") {
   const negsim::Scenario scenario = one_factor_decides();
   negsim::SensitivityOptions options;
