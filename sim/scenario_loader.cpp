@@ -947,11 +947,7 @@ class IncludeResolver {
           open(file, item, path, {catalogue_keys, "an issue catalogue (a mapping with 'issues': id -> scale)"});
       const Source own(catalogue_file);
       MapReader map(own, catalogue_root, "", {"description", "sources", "bibliography", "issues"});
-      if (map.has("description")) detail::read_string(own, map.optional("description"), "description");
-      const Bibliography* keys = map.has("bibliography")
-                                     ? load_bibliography(catalogue_file, map.optional("bibliography"), "bibliography")
-                                     : nullptr;
-      if (map.has("sources")) check_sources(own, map.optional("sources"), "sources", keys);
+      read_preamble(own, map, catalogue_file);
       const YAML::Node issues = map.required("issues");
       detail::require_map(own, issues, "issues");
       for (auto it = issues.begin(); it != issues.end(); ++it) {
@@ -1018,13 +1014,20 @@ class IncludeResolver {
     return entries;
   }
 
-  StanceEntries load_stance_file(const std::string& file, const YAML::Node& root) {
-    const Source own(file);
-    MapReader map(own, root, "", {"description", "sources", "bibliography", "stances", "delegations"});
+  // What every included data file (stance file, catalogue, member list) may say about itself:
+  // a description, and sources checked against its own bibliography, which is returned.
+  const Bibliography* read_preamble(const Source& own, const MapReader& map, const std::string& file) {
     if (map.has("description")) detail::read_string(own, map.optional("description"), "description");
     const Bibliography* keys =
         map.has("bibliography") ? load_bibliography(file, map.optional("bibliography"), "bibliography") : nullptr;
     if (map.has("sources")) check_sources(own, map.optional("sources"), "sources", keys);
+    return keys;
+  }
+
+  StanceEntries load_stance_file(const std::string& file, const YAML::Node& root) {
+    const Source own(file);
+    MapReader map(own, root, "", {"description", "sources", "bibliography", "stances", "delegations"});
+    const Bibliography* keys = read_preamble(own, map, file);
     StanceEntries included = map.has("stances") ? load_stance_list(file, map.optional("stances")) : StanceEntries{};
     const YAML::Node delegations = map.required("delegations");
     detail::require_map(own, delegations, "delegations");
@@ -1235,11 +1238,7 @@ class IncludeResolver {
           open(file, item, path, {member_list_keys, "a member list (a mapping with 'groups': id -> {name, members})"});
       const Source own(list_file);
       MapReader map(own, list_root, "", {"description", "sources", "bibliography", "groups"});
-      if (map.has("description")) detail::read_string(own, map.optional("description"), "description");
-      const Bibliography* keys = map.has("bibliography")
-                                     ? load_bibliography(list_file, map.optional("bibliography"), "bibliography")
-                                     : nullptr;
-      if (map.has("sources")) check_sources(own, map.optional("sources"), "sources", keys);
+      const Bibliography* keys = read_preamble(own, map, list_file);
       const YAML::Node groups = map.required("groups");
       detail::require_map(own, groups, "groups");
       for (auto it = groups.begin(); it != groups.end(); ++it) {
