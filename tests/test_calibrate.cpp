@@ -144,7 +144,7 @@ TEST_CASE("a calibration score counts the record checks of the expected block", 
 TEST_CASE("backtest --leave-one-out reports out-of-sample passes and Brier scores", "[calibrate][cli]") {
   const auto result = run_command(test_support::negsim_binary() + " backtest --leave-one-out " +
                                   test_support::source_path("scenarios/history") +
-                                  " --replicates 10 --evaluations 8 --threads 2 --format json");
+                                  " --replicates 4 --evaluations 3 --threads 2 --format json");
   INFO(result.output);
   REQUIRE((result.exit_code == 0 || result.exit_code == 1));
   const auto report = nlohmann::json::parse(result.output);
