@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -127,6 +128,23 @@ inline void write(const std::filesystem::path& path, const std::string& text) {
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
   std::ofstream(path, std::ios::binary) << text;
 }
+
+// Whether the tests open pages in headless Chromium. tools/test's sanitizer step sets
+// NEGSIM_SKIP_BROWSER=1: Chromium is not built with the sanitizers, so there only the command
+// that writes the page is under test, and every browser start costs seconds. The room's browser
+// test still runs there (the room's server is in the test process, under the sanitizers).
+inline bool browser_checks_skipped() {
+  const char* value = std::getenv("NEGSIM_SKIP_BROWSER");
+  return value != nullptr && *value != '\0' && std::string(value) != "0";
+}
+
+// Ends the test case here, removing its scratch directory, when browser checks are skipped.
+#define NEGSIM_RETURN_IF_BROWSER_SKIPPED(scratch_directory)                               \
+  if (test_support::browser_checks_skipped()) {                                           \
+    WARN("headless Chromium checks skipped (NEGSIM_SKIP_BROWSER); the page was written"); \
+    std::filesystem::remove_all(scratch_directory);                                       \
+    return;                                                                               \
+  }
 
 // The start of every headless Chromium command line of the tests: a fresh profile in `profile`,
 // nothing fetched from the network, and `timeout` bounding a browser that hangs. Callers add
