@@ -710,8 +710,8 @@ YAML::Node find_path_value(const YAML::Node& root, const std::string& path_text,
         }
       }
       if (index >= const_current.size()) {
-        fail(canonical, "index " + segment + " is past the end of the list (" +
-                            std::to_string(const_current.size()) + " items)");
+        fail(canonical,
+             "index " + segment + " is past the end of the list (" + std::to_string(const_current.size()) + " items)");
       }
       canonical = index_path(canonical, index);
       current.reset(const_current[index]);
@@ -773,8 +773,7 @@ void apply_uncertain_block(const Source& source, YAML::Node& root) {
       const double high = detail::read_number(source, bounds[1], index_path(bounds_path, 1), any);
       if (low > high) source.fail(bounds, bounds_path, "low is above high");
       if (value < low || value > high) {
-        source.fail(bounds, bounds_path,
-                    "the value in the scenario, " + target.Scalar() + ", lies outside this range");
+        source.fail(bounds, bounds_path, "the value in the scenario, " + target.Scalar() + ", lies outside this range");
       }
       declared.force_insert("range", bounds);
     } else {

@@ -148,8 +148,7 @@ TEST_CASE("the backtest of scenarios/history passes, but for its known misses", 
 }
 
 TEST_CASE("the ATT General Assembly case checks the recorded roll call of all 193 States", "[history][votes]") {
-  const auto scenario =
-      negsim::load_scenario_file(test_support::source_path("scenarios/history/att-2013-ga.yaml"));
+  const auto scenario = negsim::load_scenario_file(test_support::source_path("scenarios/history/att-2013-ga.yaml"));
   CHECK(scenario.delegations.size() == 193);
   // A/RES/67/234 B, 2 April 2013: 154 yes, 3 no, 23 abstentions, 13 not voting.
   REQUIRE(scenario.expected.recorded_ballots.size() == 193);

@@ -2,6 +2,7 @@
 // presidency's ruling over a lone objector, taking note of a text, observers who speak but
 // cannot block, and the backtest's "at least k of these objectors".
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -455,10 +456,10 @@ std::string load_error(const std::string& yaml, const std::vector<std::string>& 
 }  // namespace
 
 TEST_CASE("top-level uncertain: declares numbers exactly as in place", "[procedures][uncertain][input]") {
-  const auto listed = scenario_from(uncertain_room(
-      "uncertain:\n"
-      "  delegations.s1.power: {range: [1, 3], why: \"Judgment: a mid-sized delegation\"}\n"
-      "  delegations.s2.red_lines.a.max: {sd: 0.1}\n"));
+  const auto listed = scenario_from(
+      uncertain_room("uncertain:\n"
+                     "  delegations.s1.power: {range: [1, 3], why: \"Judgment: a mid-sized delegation\"}\n"
+                     "  delegations.s2.red_lines.a.max: {sd: 0.1}\n"));
   std::string in_place_text = uncertain_room("", "{value: 2, range: [1, 3]}");
   in_place_text.replace(in_place_text.find("{max: 0.6}"), std::string("{max: 0.6}").size(),
                         "{max: {value: 0.6, sd: 0.1}}");
@@ -485,10 +486,25 @@ TEST_CASE("top-level uncertain: declares numbers exactly as in place", "[procedu
   CHECK(set.power(0) == 5);
 }
 
+TEST_CASE("an overlay's set: replaces a number its base declared uncertain", "[procedures][uncertain][input]") {
+  const auto directory = test_support::temporary_directory("uncertain-overlay");
+  std::ofstream(directory / "base.yaml") << uncertain_room(
+      "uncertain:\n  delegations.s1.power: {range: [1, 3]}\nexpected: {outcome: consensus}\n");
+  std::ofstream(directory / "variant.yaml") << "base: base.yaml\ntitle: Variant\nset: {delegations.s2.power: 4}\n";
+  std::ofstream(directory / "fixed.yaml") << "base: base.yaml\ntitle: Fixed\nset: {delegations.s1.power: 5}\n";
+  const auto variant = negsim::load_scenario_file((directory / "variant.yaml").string());
+  REQUIRE(variant.uncertainties.size() == 1);
+  CHECK(variant.uncertainties[0].stream_key == "delegations.s1.power");
+  const auto fixed = negsim::load_scenario_file((directory / "fixed.yaml").string());
+  CHECK(fixed.uncertainties.empty());
+  CHECK(fixed.power(0) == 5);
+}
+
 TEST_CASE("a bad uncertain: entry is an error at its line", "[procedures][uncertain][input]") {
   auto error = [](const std::string& entry) { return load_error(uncertain_room("uncertain:\n  " + entry + "\n")); };
-  CHECK(error("delegations.s3.power: {range: [1, 3]}").find("inline.yaml:8:3: uncertain.delegations.s3.power: no item "
-                                                            "with id 's3'") != std::string::npos);
+  CHECK(error("delegations.s3.power: {range: [1, 3]}")
+            .find("inline.yaml:8:3: uncertain.delegations.s3.power: no item "
+                  "with id 's3'") != std::string::npos);
   CHECK(error("delegations.s1.positions: {range: [0, 1]}").find("inline.yaml:8:3:") != std::string::npos);
   CHECK(error("delegations.s1.positions: {range: [0, 1]}").find("is not a number") != std::string::npos);
   CHECK(error("title: {range: [0, 1]}").find("is not a number: 'Uncertain'") != std::string::npos);
@@ -509,9 +525,9 @@ TEST_CASE("a bad uncertain: entry is an error at its line", "[procedures][uncert
 
 TEST_CASE("the backtest says how robust each outcome is to the declared uncertain numbers",
           "[procedures][uncertain][backtest]") {
-  const auto scenario = scenario_from(uncertain_room(
-      "uncertain:\n  delegations.s2.red_lines.a.max: {range: [0.3, 0.6]}\n"
-      "expected: {outcome: consensus}\n"));
+  const auto scenario =
+      scenario_from(uncertain_room("uncertain:\n  delegations.s2.red_lines.a.max: {range: [0.3, 0.6]}\n"
+                                   "expected: {outcome: consensus}\n"));
   negsim::ReplicateOptions options;
   options.replicates = 20;
   options.threads = 1;
