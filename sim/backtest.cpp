@@ -211,6 +211,7 @@ BacktestResult run_backtest(const Scenario& scenario, const ReplicateOptions& op
   std::vector<std::int64_t> totals;
   for (const auto& count : counts) totals.push_back(count.load());
   BacktestResult result = evaluate_backtest(scenario, statistics, file, totals);
+  result.uncertain_numbers = options.sample_uncertainty ? scenario.uncertainties.size() : 0;
   if (votes) {
     BacktestResult::Votes summary;
     std::int64_t states = 0;
@@ -374,6 +375,20 @@ void write_table(std::ostringstream& out, const std::vector<const BacktestResult
     }
     out << "\n";
   }
+  // How robust each outcome is to the numbers the files declare uncertain: every replicate draws
+  // them, so the share ending as recorded (or predicted) is the outcome's probability under them.
+  bool robustness_header = false;
+  for (const auto* result : results) {
+    if (result->uncertain_numbers == 0) continue;
+    if (!robustness_header) {
+      out << "\nRobustness (each replicate draws the declared uncertain numbers):\n";
+      robustness_header = true;
+    }
+    out << "  " << result->name << ": the " << prediction_or_record(*result) << " outcome ("
+        << to_string(result->recorded) << ") in " << percent(result->recorded_share) << " of " << result->replicates
+        << " replicates drawing " << result->uncertain_numbers << " uncertain number"
+        << (result->uncertain_numbers == 1 ? "" : "s") << "\n";
+  }
   for (const auto* result : results) {
     if (!result->votes) continue;
     const auto& votes = *result->votes;
@@ -463,6 +478,7 @@ nlohmann::ordered_json backtest_json(const std::vector<BacktestResult>& results)
                     {"record_checks", named_json(result.record_checks)},
                     {"passed", result.passed()},
                     {"failures", result.failures()}});
+    rows.back()["uncertain_numbers"] = result.uncertain_numbers;
     if (result.votes) {
       const auto& votes = *result.votes;
       auto mean = [](double value) { return std::round(value * 1e3) / 1e3; };

@@ -679,6 +679,111 @@ void refuse_include_override(const std::string& path_text, const std::function<v
   }
 }
 
+// The number a key path names in the tree, without creating anything (an `uncertain:` entry
+// must name a number the scenario has). `fail` must throw.
+YAML::Node find_path_value(const YAML::Node& root, const std::string& path_text, const OverrideFailure& fail) {
+  const std::vector<std::string> segments = split_override_path(path_text);
+  if (segments.empty()) fail("", "empty key path");
+  YAML::Node current = root;
+  std::string canonical;
+  for (const std::string& segment : segments) {
+    const YAML::Node& const_current = current;  // a non-const lookup would add the key
+    if (const_current.IsSequence()) {
+      std::size_t index = const_current.size();
+      if (segment.front() == '[') {
+        const std::string digits = segment.substr(1, segment.size() - 2);
+        if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) {
+          fail(canonical, "'" + segment + "' is not a list index");
+        }
+        index = std::stoul(digits.substr(0, 9));
+      } else {
+        std::vector<std::string> ids;
+        for (std::size_t i = 0; i < const_current.size(); ++i) {
+          const YAML::Node item = const_current[i];
+          if (item.IsMap() && item["id"] && item["id"].IsScalar()) {
+            ids.push_back(item["id"].Scalar());
+            if (ids.back() == segment) index = i;
+          }
+        }
+        if (index == const_current.size()) {
+          fail(canonical, "no item with id '" + segment + "'" + detail::did_you_mean(segment, ids));
+        }
+      }
+      if (index >= const_current.size()) {
+        fail(canonical,
+             "index " + segment + " is past the end of the list (" + std::to_string(const_current.size()) + " items)");
+      }
+      canonical = index_path(canonical, index);
+      current.reset(const_current[index]);
+      continue;
+    }
+    if (segment.front() == '[' || !const_current.IsMap()) {
+      fail(canonical, "'" + (canonical.empty() ? segment : canonical) + "' has no key '" + segment + "'");
+    }
+    canonical = join_path(canonical, segment);
+    if (!const_current[segment]) fail(canonical, "the scenario has no value at '" + canonical + "'");
+    current.reset(const_current[segment]);
+  }
+  return current;
+}
+
+// Top-level `uncertain: {KEY.PATH: {range: [a, b]} | {sd: s}, why: ...}`: each entry turns the
+// number it names into the in-place declaration {value, range} / {value, sd}, so that the
+// judged numbers of a case stand in one list and everything downstream (sweeps, backtests,
+// sensitivity) reads them as before. Errors name the entry's line.
+void apply_uncertain_block(const Source& source, YAML::Node& root) {
+  const YAML::Node& const_root = root;
+  if (!const_root["uncertain"]) return;
+  const YAML::Node block = const_root["uncertain"];
+  detail::require_map(source, block, "uncertain");
+  const Range any{-infinity, infinity};
+  for (auto it = block.begin(); it != block.end(); ++it) {
+    const YAML::Node key_node = it->first;  // copies: `it` is a proxy
+    const YAML::Node entry = it->second;
+    const std::string path_text = detail::read_string(source, key_node, "uncertain");
+    const std::string entry_path = "uncertain." + path_text;
+    refuse_include_override(path_text, [&](const std::string& message) { source.fail(key_node, entry_path, message); });
+    const auto fail = [&](const std::string&, const std::string& message) -> void {
+      source.fail(key_node, entry_path, message);
+    };
+    MapReader reader(source, entry, entry_path, {"range", "sd", "why"});
+    if (reader.has("range") == reader.has("sd")) {
+      source.fail(entry, entry_path, "an uncertain entry needs exactly one of 'range' or 'sd'");
+    }
+    if (reader.has("why")) detail::read_string(source, reader.optional("why"), reader.child_path("why"));
+    const YAML::Node target = find_path_value(root, path_text, fail);
+    if (target.IsMap() && target["value"]) {
+      fail("", "'" + path_text + "' is already declared uncertain in place ({value, ...}); declare it once");
+    }
+    if (!target.IsScalar()) fail("", "'" + path_text + "' is not a number (it is a list or a mapping)");
+    double value = 0;
+    try {
+      value = target.as<double>();
+    } catch (const YAML::Exception&) {
+      fail("", "'" + path_text + "' is not a number: '" + target.Scalar() + "'");
+    }
+    YAML::Node declared(YAML::NodeType::Map);
+    declared.force_insert("value", target);
+    if (reader.has("range")) {
+      const YAML::Node bounds = reader.optional("range");
+      const std::string bounds_path = reader.child_path("range");
+      detail::require_sequence(source, bounds, bounds_path);
+      if (bounds.size() != 2) source.fail(bounds, bounds_path, "a range is [low, high]");
+      const double low = detail::read_number(source, bounds[0], index_path(bounds_path, 0), any);
+      const double high = detail::read_number(source, bounds[1], index_path(bounds_path, 1), any);
+      if (low > high) source.fail(bounds, bounds_path, "low is above high");
+      if (value < low || value > high) {
+        source.fail(bounds, bounds_path, "the value in the scenario, " + target.Scalar() + ", lies outside this range");
+      }
+      declared.force_insert("range", bounds);
+    } else {
+      declared.force_insert("sd", reader.optional("sd"));
+    }
+    apply_override_value(root, path_text, declared, fail);
+  }
+  root.remove("uncertain");
+}
+
 class IncludeResolver {
  public:
   // `node_budget` and `byte_budget` are what the top file left of the node and size limits:
@@ -813,6 +918,9 @@ class IncludeResolver {
         open(file, map.required("base"), "base", scenario_kind("a scenario (the base of an overlay)"));
     YAML::Node tree = resolve(base_file, base_root);
     close();
+    // The base's uncertain numbers become in-place declarations first, so that a `set:` entry
+    // replaces a value and its uncertainty together, as it does for an in-place declaration.
+    apply_uncertain_block(source_, tree);
     if (map.has("bibliography")) bibliography_ = load_bibliography(file, map.optional("bibliography"), "bibliography");
     if (map.has("sources")) check_sources(own, map.optional("sources"), "sources", bibliography_);
     // Register what the overlay contributes, field by field (not its root, whose `base` entry
@@ -1537,10 +1645,10 @@ class Loader {
     MapReader top(source_, root, "",
                   {"title", "description", "dates", "sources", "bibliography", "stances", "catalogue", "parameters",
                    "issues", "blocs", "delegations", "process", "expected", "predicted", "members", "uncertain"});
+    // `uncertain:` was turned into in-place declarations before (apply_uncertain_block); a tree
+    // that still has it was built without that step.
     if (top.has("uncertain")) {
-      source_.fail(top.optional("uncertain"), "uncertain",
-                   "top-level `uncertain:` is not implemented yet; declare each uncertain number in place, "
-                   "{value, range} or {value, sd}");
+      source_.fail(top.optional("uncertain"), "uncertain", "`uncertain:` is read only at the top of a scenario file");
     }
     scenario_.title = detail::read_string(source_, top.required("title"), "title");
     if (top.has("description")) {
@@ -2577,6 +2685,9 @@ Scenario load_scenario_text(const std::string& text, const std::string& file_nam
     IncludeResolver resolver(source, limits, file_name, node_budget, byte_budget, anchored);
     root = resolver.resolve(file_name, root);
     included_files = resolver.included();
+    // The file's uncertain numbers, declared in one list, before --set (which replaces a value
+    // whole, its uncertainty with it).
+    apply_uncertain_block(source, root);
     for (const auto& expression : overrides) {
       const std::size_t equals = expression.find('=');
       refuse_include_override(expression.substr(0, equals), [&](const std::string& message) {

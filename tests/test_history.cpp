@@ -147,6 +147,27 @@ TEST_CASE("the backtest of scenarios/history passes, but for its known misses", 
   }
 }
 
+TEST_CASE("the ATT General Assembly case checks the recorded roll call of all 193 States", "[history][votes]") {
+  const auto scenario = negsim::load_scenario_file(test_support::source_path("scenarios/history/att-2013-ga.yaml"));
+  CHECK(scenario.delegations.size() == 193);
+  // A/RES/67/234 B, 2 April 2013: 154 yes, 3 no, 23 abstentions, 13 not voting.
+  REQUIRE(scenario.expected.recorded_ballots.size() == 193);
+  negsim::ReplicateOptions options;
+  options.replicates = 4;
+  options.threads = 1;
+  const auto result = negsim::run_backtest(scenario, options);
+  REQUIRE(result.votes);
+  CHECK(result.votes->recorded[0] == 154);
+  CHECK(result.votes->recorded[1] == 3);
+  CHECK(result.votes->recorded[2] == 23);
+  // Every State belongs to exactly one regional bloc.
+  std::set<std::string> seen;
+  for (const auto& delegation : scenario.delegations) {
+    CHECK(delegation.bloc >= 0);
+    CHECK(seen.insert(delegation.id).second);
+  }
+}
+
 TEST_CASE("the backtest criterion reads the statistics as documented", "[history][backtest]") {
   const auto scenario = negsim::load_scenario_file(test_support::source_path("scenarios/history/gge-2016-2017.yaml"));
   negsim::CellStatistics statistics(scenario);

@@ -2,11 +2,13 @@
 // presidency's ruling over a lone objector, taking note of a text, observers who speak but
 // cannot block, and the backtest's "at least k of these objectors".
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "negsim/backtest.hpp"
 #include "negsim/engine.hpp"
+#include "negsim/format.hpp"
 #include "negsim/outputs.hpp"
 #include "negsim/trace.hpp"
 #include "test_support.hpp"
@@ -427,4 +429,115 @@ process:
     CHECK(engine.state().responses.size() == 3);                  // everyone answers
   }
   (void)room;
+}
+
+namespace {
+// Two delegations; the third and fourth lines of the file are where the uncertain entries go.
+std::string uncertain_room(const std::string& uncertain, const std::string& power = "2") {
+  return "title: Uncertain\n"
+         "issues:\n"
+         "  - {id: a, title: A, levels: [{value: 0, text: \"0\"}, {value: 1, text: \"1\"}]}\n"
+         "delegations:\n"
+         "  - {id: s1, positions: {a: 0.5}, power: " +
+         power +
+         "}\n"
+         "  - {id: s2, positions: {a: 0.2}, red_lines: {a: {max: 0.6}}}\n" +
+         uncertain;
+}
+
+std::string load_error(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  try {
+    negsim::load_scenario_text(yaml, "inline.yaml", overrides);
+  } catch (const std::exception& error) {
+    return error.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("top-level uncertain: declares numbers exactly as in place", "[procedures][uncertain][input]") {
+  const auto listed = scenario_from(
+      uncertain_room("uncertain:\n"
+                     "  delegations.s1.power: {range: [1, 3], why: \"Judgment: a mid-sized delegation\"}\n"
+                     "  delegations.s2.red_lines.a.max: {sd: 0.1}\n"));
+  std::string in_place_text = uncertain_room("", "{value: 2, range: [1, 3]}");
+  in_place_text.replace(in_place_text.find("{max: 0.6}"), std::string("{max: 0.6}").size(),
+                        "{max: {value: 0.6, sd: 0.1}}");
+  const auto in_place = scenario_from(in_place_text);
+  REQUIRE(listed.uncertainties.size() == 2);
+  REQUIRE(in_place.uncertainties.size() == 2);
+  for (std::size_t u = 0; u < 2; ++u) {
+    CHECK(listed.uncertainties[u].stream_key == in_place.uncertainties[u].stream_key);
+    CHECK(listed.uncertainties[u].distribution == in_place.uncertainties[u].distribution);
+    CHECK(listed.uncertainties[u].first == in_place.uncertainties[u].first);
+    CHECK(listed.uncertainties[u].second == in_place.uncertainties[u].second);
+  }
+  CHECK(listed.uncertainties[0].stream_key == "delegations.s1.power");
+  CHECK(listed.power(0) == 2);  // a plain run uses the file's value
+  // Drawn the same way: the same seed gives the same numbers.
+  const negsim::Scenario drawn_listed = negsim::sample_scenario(listed, 11);
+  const negsim::Scenario drawn_in_place = negsim::sample_scenario(in_place, 11);
+  CHECK(drawn_listed.power(0) == drawn_in_place.power(0));
+  CHECK(drawn_listed.power(0) != 2);
+  // --set replaces the value and its uncertainty together.
+  const auto set = scenario_from(uncertain_room("uncertain:\n  delegations.s1.power: {range: [1, 3]}\n"),
+                                 {"delegations.s1.power=5"});
+  CHECK(set.uncertainties.empty());
+  CHECK(set.power(0) == 5);
+}
+
+TEST_CASE("an overlay's set: replaces a number its base declared uncertain", "[procedures][uncertain][input]") {
+  const auto directory = test_support::temporary_directory("uncertain-overlay");
+  std::ofstream(directory / "base.yaml") << uncertain_room(
+      "uncertain:\n  delegations.s1.power: {range: [1, 3]}\nexpected: {outcome: consensus}\n");
+  std::ofstream(directory / "variant.yaml") << "base: base.yaml\ntitle: Variant\nset: {delegations.s2.power: 4}\n";
+  std::ofstream(directory / "fixed.yaml") << "base: base.yaml\ntitle: Fixed\nset: {delegations.s1.power: 5}\n";
+  const auto variant = negsim::load_scenario_file((directory / "variant.yaml").string());
+  REQUIRE(variant.uncertainties.size() == 1);
+  CHECK(variant.uncertainties[0].stream_key == "delegations.s1.power");
+  const auto fixed = negsim::load_scenario_file((directory / "fixed.yaml").string());
+  CHECK(fixed.uncertainties.empty());
+  CHECK(fixed.power(0) == 5);
+}
+
+TEST_CASE("a bad uncertain: entry is an error at its line", "[procedures][uncertain][input]") {
+  auto error = [](const std::string& entry) { return load_error(uncertain_room("uncertain:\n  " + entry + "\n")); };
+  CHECK(error("delegations.s3.power: {range: [1, 3]}")
+            .find("inline.yaml:8:3: uncertain.delegations.s3.power: no item "
+                  "with id 's3'") != std::string::npos);
+  CHECK(error("delegations.s1.positions: {range: [0, 1]}").find("inline.yaml:8:3:") != std::string::npos);
+  CHECK(error("delegations.s1.positions: {range: [0, 1]}").find("is not a number") != std::string::npos);
+  CHECK(error("title: {range: [0, 1]}").find("is not a number: 'Uncertain'") != std::string::npos);
+  CHECK(error("delegations.s1.susceptibility: {range: [0, 1]}").find("the scenario has no value at") !=
+        std::string::npos);
+  CHECK(error("delegations.s1.power: {range: [3, 4]}").find("lies outside this range") != std::string::npos);
+  CHECK(error("delegations.s1.power: {range: [3, 1]}").find("low is above high") != std::string::npos);
+  CHECK(error("delegations.s1.power: {range: [1, 3], sd: 1}").find("exactly one of 'range' or 'sd'") !=
+        std::string::npos);
+  CHECK(error("delegations.s1.power: {rang: [1, 3]}").find("unknown key 'rang' (did you mean 'range'?)") !=
+        std::string::npos);
+  CHECK(error("stances: {range: [1, 3]}").find("names files to include") != std::string::npos);
+  CHECK(error("delegations.s1.power: {range: [-1, 3]}").find("inline.yaml:8:") != std::string::npos);
+  CHECK(load_error(uncertain_room("uncertain:\n  delegations.s1.power: {range: [1, 3]}\n", "{value: 2, range: [1, 3]}"))
+            .find("already declared uncertain in place") != std::string::npos);
+  CHECK(load_error(uncertain_room("uncertain: [1, 2]\n")).find("uncertain") != std::string::npos);
+}
+
+TEST_CASE("the backtest says how robust each outcome is to the declared uncertain numbers",
+          "[procedures][uncertain][backtest]") {
+  const auto scenario =
+      scenario_from(uncertain_room("uncertain:\n  delegations.s2.red_lines.a.max: {range: [0.3, 0.6]}\n"
+                                   "expected: {outcome: consensus}\n"));
+  negsim::ReplicateOptions options;
+  options.replicates = 20;
+  options.threads = 1;
+  const auto result = negsim::run_backtest(scenario, options);
+  CHECK(result.uncertain_numbers == 1);
+  const std::string table = negsim::backtest_table({result});
+  CHECK(table.find("Robustness (each replicate draws the declared uncertain numbers):") != std::string::npos);
+  CHECK(table.find("the recorded outcome (consensus) in " + negsim::format_percent(result.recorded_share) +
+                   " of 20 replicates drawing 1 uncertain number") != std::string::npos);
+  CHECK(negsim::backtest_json({result})["scenarios"][0]["uncertain_numbers"] == 1);
+  options.sample_uncertainty = false;
+  CHECK(negsim::run_backtest(scenario, options).uncertain_numbers == 0);
 }

@@ -72,8 +72,21 @@ TEST_CASE("multiplying every power by a constant changes nothing", "[property][p
       YAML::Node root = YAML::LoadFile(file);
       if (root["base"]) continue;  // an overlay has no delegations of its own; its base is tested
       const auto original = negsim::load_scenario_file(file);
+      // Listed delegations by id; members a bloc creates (blocs[].members) take their bloc's
+      // defaults, so those are scaled too.
       for (std::size_t i = 0; i < root["delegations"].size(); ++i) {
-        root["delegations"][i]["power"] = original.power(static_cast<Eigen::Index>(i)) * 8.0;
+        const auto id = root["delegations"][i]["id"].as<std::string>();
+        for (std::size_t d = 0; d < original.delegations.size(); ++d) {
+          if (original.delegations[d].id != id) continue;
+          root["delegations"][i]["power"] = original.power(static_cast<Eigen::Index>(d)) * 8.0;
+        }
+      }
+      for (std::size_t b = 0; root["blocs"] && b < root["blocs"].size(); ++b) {
+        YAML::Node bloc = root["blocs"][b];
+        if (!bloc["members"]) continue;
+        const double power =
+            bloc["defaults"] && bloc["defaults"]["power"] ? bloc["defaults"]["power"].as<double>() : 1.0;
+        bloc["defaults"]["power"] = power * 8.0;
       }
       const auto scaled = negsim::load_scenario_text(test_support::emit(root), file);
       check_same(comparable(original, 3), comparable(scaled, 3));

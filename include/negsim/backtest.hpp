@@ -59,6 +59,9 @@ struct BacktestResult {
     int recorded[3] = {0, 0, 0};      // recorded yes, no, abstain
   };
   std::optional<Votes> votes;
+  // How many declared uncertain numbers ({value, range}, {value, sd}, `uncertain:`) each
+  // replicate drew: the recorded share is then the outcome's robustness to them (0: none drawn).
+  std::size_t uncertain_numbers = 0;
 
   bool passed() const;
   // Why the row failed, in a sentence per failed check; empty when it passed.
