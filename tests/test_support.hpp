@@ -88,10 +88,11 @@ inline std::vector<std::string> all_scenarios() {
 // why. The tests check that each still misses, so a model change that fixes one shows up there.
 inline const std::map<std::string, std::string>& known_history_misses() {
   static const std::map<std::string, std::string> misses = {
-      {"att-2013", "the chair leaves the United States and the DPRK outside, not Iran and Syria"},
-      {"cop15-copenhagen-2009", "the United States objects alone, not the six recorded objectors"},
+      {"att-2013", "the chair leaves the United States and the DPRK outside, not Iran and Syria (no way out encoded)"},
+      {"cop15-copenhagen-2009",
+       "five of the six recorded objectors; Sudan, whose temperature bound the chair meets, never"},
       {"cybercrime-2022-2024", "the human-rights paragraph ends at 0.71, short of the recorded 0.80 wording"},
-      {"npt-2005", "the United States objects alone; the record blames at least two of the three"},
+      {"npt-2005", "the United States objects alone; the record blames at least two of the three (consensus only)"},
   };
   return misses;
 }
