@@ -39,11 +39,9 @@ std::string percent(double share) {
 
 std::vector<ParameterSpec> default_parameter_specs() {
   // Bounds: what the model's documentation allows and a historical room makes plausible.
-  return {{"process.noise", 0.0, 0.1, 0.02},
-          {"process.isolation_cost", 0.0, 0.3, 0.1},
-          {"process.full_company", 0.05, 1.0, 0.25},
-          {"process.dissociation_cost", 0.0, 0.2, 0.0},
-          {"process.chair.patience", 0.0, 1.0, 0.0}};
+  return {{"process.noise", 0.0, 0.1, 0.02},         {"process.isolation_cost", 0.0, 0.3, 0.1},
+          {"process.full_company", 0.05, 1.0, 0.25}, {"process.dissociation_cost", 0.0, 0.2, 0.0},
+          {"process.chair.patience", 0.0, 1.0, 0.0}, {"process.chair.power_weight", 0.0, 1.0, 0.0}};
 }
 
 void apply_parameters(Scenario& scenario, const std::vector<ParameterSpec>& specs, const std::vector<double>& values) {
@@ -63,6 +61,8 @@ void apply_parameters(Scenario& scenario, const std::vector<ParameterSpec>& spec
       process.dissociation_cost = value;
     } else if (key == "process.chair.patience") {
       process.chair.patience = value;
+    } else if (key == "process.chair.power_weight") {
+      process.chair.power_weight = value;
     } else {
       throw RunError("cannot fit '" + key + "': not a shared behavioural parameter");
     }
@@ -194,6 +194,23 @@ CalibrationResult calibrate(const std::vector<CalibrationCase>& cases, const Cal
     if (global_value > best) {
       values = global_point;
       best = global_value;
+    }
+    // A step a coarse global search can miss (a threshold in one parameter, such as the chair's
+    // power weight at which it first trades objectors): scan each parameter alone over nine
+    // even points of its range from the best point, keeping what improves, before refining.
+    constexpr int scan_points = 9;
+    for (unsigned p = 0; p < dimension; ++p) {
+      if (objective.evaluations + scan_points > options.max_evaluations) break;
+      for (int q = 0; q < scan_points; ++q) {
+        std::vector<double> trial = values;
+        trial[p] = low[p] + (high[p] - low[p]) * q / (scan_points - 1);
+        ++objective.evaluations;
+        const double value = objective_value(cases, trial, options);
+        if (value > best + 1e-9) {
+          values = trial;
+          best = value;
+        }
+      }
     }
     double local_value = best;
     std::vector<double> local_point = values;

@@ -382,6 +382,33 @@ Engine::Standing Engine::standing(const Eigen::VectorXd& draft, const std::vecto
   return result;
 }
 
+double Engine::power_weighing() const {
+  // Only a room with a way to carry a text past objectors (a ruling, taking note, a vote) lets a
+  // text live without some delegations; under consensus alone every objection blocks alike.
+  const Fallbacks& fallbacks = scenario_.process.fallbacks;
+  const bool way_out = fallbacks.ruling.has_value() || fallbacks.take_note || fallbacks.vote_threshold.has_value();
+  return way_out ? scenario_.process.chair.power_weight : 0.0;
+}
+
+double Engine::objection_weight(const std::vector<Response>& responses) const {
+  const double lambda = power_weighing();
+  double total_power = 0;
+  int voters = 0;
+  for (int i = 0; i < scenario_.delegation_count(); ++i) {
+    if (observers_[static_cast<std::size_t>(i)] != 0) continue;
+    total_power += scenario_.power(i);
+    ++voters;
+  }
+  const double mean_power = voters > 0 ? total_power / voters : 1.0;
+  double weight = 0;
+  for (int i = 0; i < scenario_.delegation_count(); ++i) {
+    const auto index = static_cast<std::size_t>(i);
+    if (observers_[index] != 0 || responses[index] != Response::object) continue;
+    weight += lambda > 0 && mean_power > 0 ? std::pow(scenario_.power(i) / mean_power, lambda) : 1.0;
+  }
+  return weight;
+}
+
 bool Engine::better(const Standing& a, const Standing& b) {
   constexpr double tolerance = 1e-12;
   if (a.objectors != b.objectors) return a.objectors < b.objectors;
@@ -459,28 +486,36 @@ void Engine::revise_draft() {
     // Among the changes that create no new objector and bring the text nearer consensus, the
     // chair takes the one that leaves the fewest objectors and, among those, costs the rest of
     // the room least (power-weighted utility lost by those who do not object after it).
+    // With a power weight lambda > 0 the chair weighs whom a text leaves outside: each objection
+    // counts (w_i / mean w)^lambda, and a change that creates new objectors is made when it lowers
+    // that weight (a trade: the text keeps the delegation it can least do without).
+    const double weighing = power_weighing();
+    const double current_weight = objection_weight(state_.responses);
     int best = -1;
     int admissible = 0;
     Standing best_standing;
+    double best_weight = 0;
     double best_disturbance = 0;
     for (std::size_t c = 0; c < candidates_.size(); ++c) {
       trial_change(candidates_[c].issue, candidates_[c].value);
-      if (!new_objectors_.empty()) continue;
       const Standing result = standing(trial_draft_, trial_responses_, trial_utility_, trial_blocking_);
-      if (!better(result, current)) continue;
+      const double weight = objection_weight(trial_responses_);
+      const bool trade = !new_objectors_.empty();
+      if (trade ? (weighing <= 0 || weight >= current_weight - 1e-9) : !better(result, current)) continue;
       ++admissible;
       double disturbance = 0;
       for (int i = 0; i < n; ++i) {
         if (trial_responses_[static_cast<std::size_t>(i)] == Response::object) continue;
         disturbance += scenario_.power(i) * std::max(0.0, state_.utility(i) - trial_utility_(i));
       }
-      const bool wins = best < 0 || result.objectors < best_standing.objectors ||
-                        (result.objectors == best_standing.objectors &&
+      const bool wins = best < 0 || weight < best_weight - 1e-9 ||
+                        (std::abs(weight - best_weight) <= 1e-9 &&
                          (disturbance < best_disturbance - 1e-12 ||
                           (std::abs(disturbance - best_disturbance) <= 1e-12 && better(result, best_standing))));
       if (wins) {
         best = static_cast<int>(c);
         best_standing = result;
+        best_weight = weight;
         best_disturbance = disturbance;
       }
     }
@@ -490,10 +525,11 @@ void Engine::revise_draft() {
       if (sink_ != nullptr) {
         for (const auto& candidate : candidates_) {
           trial_change(candidate.issue, candidate.value);
-          sink_->on_change(
-              state_.round, candidate.kind, candidate.delegation, candidate.issue, state_.draft(candidate.issue),
-              candidate.value, false, new_objectors_,
-              new_objectors_.empty() ? "would not bring the text nearer consensus" : "would create new objectors");
+          sink_->on_change(state_.round, candidate.kind, candidate.delegation, candidate.issue,
+                           state_.draft(candidate.issue), candidate.value, false, new_objectors_,
+                           new_objectors_.empty() ? "would not bring the text nearer consensus"
+                           : weighing > 0         ? "would leave more weight outside"
+                                                  : "would create new objectors");
         }
       }
       return;
@@ -512,6 +548,10 @@ void Engine::revise_draft() {
                 (best_standing.objectors == 1 ? "" : "s") + " (shortfall " + number(best_standing.objection_shortfall) +
                 ") and " + std::to_string(best_standing.asides) + " standing aside, costing the others " +
                 number(best_disturbance) + " power-weighted utility";
+      if (!new_objectors_.empty()) {
+        reason_ += "; leaves outside delegations weighing less (objection weight " + number(current_weight) + " to " +
+                   number(best_weight) + ")";
+      }
       sink_->on_change(state_.round, chosen.kind, chosen.delegation, chosen.issue, state_.draft(chosen.issue),
                        chosen.value, true, new_objectors_, reason_);
     }

@@ -1571,7 +1571,7 @@ class IncludeResolver {
   // ----------------------------------------------------------------- parameters
   // A parameter file holds the behavioural parameters shared by many scenarios (those `negsim
   // calibrate` fits): process.noise, isolation_cost, full_company, amendment_step,
-  // dissociation_cost and chair.patience. A value the scenario sets itself wins.
+  // dissociation_cost, chair.patience and chair.power_weight. A value the scenario sets itself wins.
   void merge_parameters(const std::string& file, const YAML::Node& root) {
     const YAML::Node& const_root = root;
     auto [parameters_file, parameters_root] =
@@ -1584,7 +1584,7 @@ class IncludeResolver {
     MapReader process_map(own, process, "process",
                           {"noise", "isolation_cost", "full_company", "amendment_step", "dissociation_cost", "chair"});
     if (process_map.has("chair")) {
-      MapReader chair_map(own, process_map.optional("chair"), "process.chair", {"patience"});
+      MapReader chair_map(own, process_map.optional("chair"), "process.chair", {"patience", "power_weight"});
       (void)chair_map;
     }
     close();
@@ -2261,9 +2261,9 @@ class Loader {
   }
 
   void read_chair(const YAML::Node& node, const std::string& path) {
-    MapReader map(
-        source_, node, path,
-        {"delegation", "strategy", "bias", "repair", "amendments", "patience", "final_text", "drafting_group"});
+    MapReader map(source_, node, path,
+                  {"delegation", "strategy", "bias", "repair", "amendments", "patience", "power_weight", "final_text",
+                   "drafting_group"});
     ChairSettings& chair = scenario_.process.chair;
     if (map.has("delegation"))
       chair.delegation = delegation_reference(map.optional("delegation"), map.child_path("delegation"));
@@ -2285,6 +2285,10 @@ class Loader {
     if (map.has("patience")) {
       chair.patience = read_uncertain(map.optional("patience"), map.child_path("patience"), unit_interval,
                                       [](Scenario& s, double v) { s.process.chair.patience = v; });
+    }
+    if (map.has("power_weight")) {
+      chair.power_weight = read_uncertain(map.optional("power_weight"), map.child_path("power_weight"), unit_interval,
+                                          [](Scenario& s, double v) { s.process.chair.power_weight = v; });
     }
     if (map.has("repair")) chair.repair = detail::read_bool(source_, map.optional("repair"), map.child_path("repair"));
     if (map.has("amendments")) {

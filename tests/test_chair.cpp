@@ -36,7 +36,7 @@ process:
 // 0.6 at least, which costs the room little and `hawk` accepts (b <= 0.9). Meeting dove
 // costs the room less than meeting hawk, and once dove is met, meeting hawk would make dove
 // object again: hawk is the one that holds out, whatever the powers.
-std::string two_camps(double hawk_power, double dove_power) {
+std::string two_camps(double hawk_power, double dove_power, const std::string& process_extra = "") {
   return R"(
 title: Two camps
 issues:
@@ -61,7 +61,7 @@ delegations:
     red_lines: {a: {min: 0.1}, b: {min: 0.6}}
 process:
   max_rounds: 4
-)";
+)" + process_extra;
 }
 
 std::vector<std::string> objector_ids(const negsim::Scenario& scenario, const negsim::Outcome& outcome) {
@@ -136,5 +136,64 @@ TEST_CASE("a two-camp deadlock ends with the objector that holds out, whatever t
     const std::string line = text.substr(repair, line_end - repair);
     CHECK(line.find(R"("accepted":true)") != std::string::npos);
     CHECK(line.find(R"("reason":"best of )") != std::string::npos);
+  }
+}
+
+TEST_CASE("a chair weighing power keeps inside the delegation the text can least do without", "[chair][repair]") {
+  // Section 8: with chair.power_weight lambda > 0 and a way to carry the text past objectors, an
+  // objection counts (w_i / mean w)^lambda and the chair trades objectors when that lowers the weight
+  // left outside. Mean power (10 + 10 + 3 + 1) / 4 = 6: hawk at power 3 weighs 0.5, dove at 1 weighs 1/6.
+  const std::string take_note = "  chair: {power_weight: 1}\n  fallbacks: {take_note: true}\n";
+  SECTION("a powerful hawk is kept inside and the weaker dove is left outside") {
+    const auto scenario = scenario_from(two_camps(3.0, 1.0, take_note));
+    negsim::Trace trace(scenario);
+    negsim::Engine engine(scenario, 1, &trace);
+    const auto& outcome = engine.run();
+    CHECK(outcome.kind == negsim::OutcomeKind::taken_note);
+    CHECK(objector_ids(scenario, outcome) == std::vector<std::string>{"dove"});
+    const std::string text = trace.jsonl();
+    CHECK(text.find(R"("delegation":"hawk","issue":"a","from":0.441667,"to":0.05,"accepted":true)") !=
+          std::string::npos);
+    CHECK(text.find(R"("delegation":"dove","issue":"a","from":0.05,"to":0.1,"accepted":false,"new_objectors":["hawk"],)"
+                    R"("reason":"would leave more weight outside")") != std::string::npos);
+  }
+  SECTION("a trade: meeting the only objector leaves a lighter one outside") {
+    // dove accepts the opening draft (b >= 0.5 only); meeting hawk on a makes dove object.
+    std::string file = two_camps(3.0, 1.0, take_note);
+    file.replace(file.find("b: {min: 0.6}"), 13, "b: {min: 0.5}");
+    const auto scenario = scenario_from(file);
+    negsim::Trace trace(scenario);
+    negsim::Engine engine(scenario, 1, &trace);
+    const auto& outcome = engine.run();
+    CHECK(objector_ids(scenario, outcome) == std::vector<std::string>{"dove"});
+    const std::string text = trace.jsonl();
+    CHECK(
+        text.find(
+            R"("delegation":"hawk","issue":"a","from":0.441667,"to":0.05,"accepted":true,"new_objectors":["dove"])") !=
+        std::string::npos);
+    CHECK(text.find("leaves outside delegations weighing less (objection weight 0.5 to 0.1667)") != std::string::npos);
+    // Without the weight the same change is refused: it creates a new objector.
+    std::string counting = file;
+    counting.replace(counting.find("power_weight: 1"), 15, "power_weight: 0");
+    const auto counted = scenario_from(counting);
+    const auto counted_outcome = negsim::simulate(counted, 1);
+    CHECK(objector_ids(counted, counted_outcome) == std::vector<std::string>{"hawk"});
+  }
+  SECTION("a weak hawk still holds out: the trade would leave more weight outside") {
+    const auto scenario = scenario_from(two_camps(1.0, 3.0, take_note));
+    const auto outcome = negsim::simulate(scenario, 1);
+    CHECK(objector_ids(scenario, outcome) == std::vector<std::string>{"hawk"});
+  }
+  SECTION("without a way out every objection blocks alike: the weight is not used") {
+    const auto scenario = scenario_from(two_camps(3.0, 1.0, "  chair: {power_weight: 1}\n"));
+    const auto outcome = negsim::simulate(scenario, 1);
+    CHECK(outcome.kind == negsim::OutcomeKind::no_consensus);
+    CHECK(objector_ids(scenario, outcome) == std::vector<std::string>{"hawk"});
+  }
+  SECTION("with power weight 0 the chair counts objections as before, way out or not") {
+    const auto scenario = scenario_from(two_camps(3.0, 1.0, "  fallbacks: {take_note: true}\n"));
+    const auto outcome = negsim::simulate(scenario, 1);
+    CHECK(outcome.kind == negsim::OutcomeKind::taken_note);
+    CHECK(objector_ids(scenario, outcome) == std::vector<std::string>{"hawk"});
   }
 }

@@ -172,6 +172,10 @@ class Engine {
   Standing standing(const Eigen::VectorXd& draft, const std::vector<Response>& responses,
                     const Eigen::VectorXd& utility, const Eigen::VectorXd& blocking_threshold) const;
   static bool better(const Standing& a, const Standing& b);
+  // lambda: chair.power_weight in a room with a ruling, take-note or vote fallback, else 0.
+  double power_weighing() const;
+  // Sum over objectors (not observers) of (w_i / mean w)^lambda.
+  double objection_weight(const std::vector<Response>& responses) const;
   void revise_draft();
   void collect_candidates();  // repairs and amendments of this round's objectors
   // Polls the draft with x_issue = value into the trial buffers; fills new_objectors_.

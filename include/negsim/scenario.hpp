@@ -125,6 +125,10 @@ struct ChairSettings {
   // Share of the rounds before the deadline in which the chair keeps working a text that nobody
   // objects to but some stand aside from, instead of gavelling it (0: gavel at once).
   double patience = 0;
+  // lambda in [0,1]: the chair weighs each objection by (power / mean power)^lambda when it chooses
+  // between changes, and may trade objectors when that lowers the weight left outside (0: every
+  // objection counts alike and a change that creates a new objector is never made).
+  double power_weight = 0;
   bool final_text = false;          // last round: a fresh text over every paragraph, no amendments
   std::vector<int> drafting_group;  // delegations the chair drafts from; empty: the whole room
 };
