@@ -369,8 +369,8 @@ class RoundFloor {
       for (int i = 0; i < n_; ++i) {
         const Row& row = rows_[static_cast<std::size_t>(i)];
         const double own = column[i];
-        const double moved = row.self * own + row.member_weight * (bloc_sums_[row.bloc] - own) +
-                             row.leader_weight * column[row.leader];
+        const double moved =
+            row.self * own + row.member_weight * (bloc_sums_[row.bloc] - own) + row.leader_weight * column[row.leader];
         const double value = row.lambda * moved + (1.0 - row.lambda) * scenario_.positions(i, j);
         next_(i, j) = std::min(std::max(value, scenario_.red_line_min(i, j)), scenario_.red_line_max(i, j));
       }
@@ -457,6 +457,26 @@ void BM_LoadGge2017(benchmark::State& state) {
   state.counters["issues"] = issues;
 }
 BENCHMARK(BM_LoadGge2017)->Unit(benchmark::kMicrosecond);
+
+// Loading the synthetic 193 x 40 scenario from its text (about 0.5 MB of YAML, already in
+// memory): parsing, checks and the matrices the engine reads. Goal: under 50 ms.
+void BM_LoadSynthetic193x40(benchmark::State& state) {
+  const std::string text = synthetic_yaml(kDelegations, kIssues, kBlocs, kMaxRounds, 193'040'100);
+  int delegations = 0;
+  for (auto _ : state) {
+    try {
+      negsim::Scenario scenario = negsim::load_scenario_text(text, "synthetic-193x40x100.yaml");
+      benchmark::DoNotOptimize(scenario);
+      delegations = scenario.delegation_count();
+    } catch (const std::exception& error) {
+      state.SkipWithError(error.what());
+      break;
+    }
+  }
+  state.counters["delegations"] = delegations;
+  state.counters["bytes"] = static_cast<double>(text.size());
+}
+BENCHMARK(BM_LoadSynthetic193x40)->Unit(benchmark::kMillisecond);
 
 // compute_utilities on random 193 x 40 inputs; Arg 0 = linear, 1 = quadratic.
 void BM_Utilities(benchmark::State& state) {

@@ -31,6 +31,13 @@ bool crosses_unit_bounds(double value) {
   return value < 0.0 - tolerance || value > 1.0 + tolerance;
 }
 
+// A sum of finite numbers that is finite proves them all finite (a NaN or infinity carries into
+// the sum); only when it is not are the entries checked one by one (the sum may overflow).
+template <typename Matrix>
+bool all_finite(const Matrix& values) {
+  return std::isfinite(values.sum()) || values.allFinite();
+}
+
 }  // namespace
 
 Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
@@ -258,7 +265,8 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   };
   // A trial's draft differs from state_.draft in one paragraph only: the red lines crossed are
   // those counted for state_.draft, corrected for the holders of a red line on that paragraph.
-  const std::vector<int>* holders = trial != nullptr ? &red_line_holders_[static_cast<std::size_t>(trial->issue)] : nullptr;
+  const std::vector<int>* holders =
+      trial != nullptr ? &red_line_holders_[static_cast<std::size_t>(trial->issue)] : nullptr;
   std::size_t next_holder = 0;
   for (int i = 0; i < n; ++i) {
     bool crossed = false;
@@ -693,8 +701,8 @@ void Engine::interrupt() {
 }
 
 void Engine::check_finite() const {
-  if (state_.utility.allFinite() && state_.support_threshold.allFinite() && state_.blocking_threshold.allFinite() &&
-      state_.draft.allFinite() && state_.positions.allFinite()) {
+  if (all_finite(state_.utility) && all_finite(state_.support_threshold) && all_finite(state_.blocking_threshold) &&
+      all_finite(state_.draft) && all_finite(state_.positions)) {
     return;
   }
   throw RunError("round " + std::to_string(state_.round + 1) +

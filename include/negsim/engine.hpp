@@ -211,10 +211,14 @@ class Engine {
   std::vector<int> spoken_for_;                    // n, the bloc negotiator who answers for it, -1 otherwise
   bool own_voice_ = false;                         // a vote: members of a negotiating bloc answer for themselves
   std::vector<std::vector<int>> red_line_issues_;  // n lists: the issues where each has a red line
+
+  // Red lines by paragraph, so that a trial poll and mark_red_lines() check only those a
+  // paragraph can cross.
   std::vector<std::vector<int>> unreserved_red_lines_;  // n lists: those it holds no reservation on
   std::vector<std::vector<int>> red_line_holders_;      // k lists: who holds such a red line there, in order
   std::vector<int> red_lines_crossed_count_;            // n: how many of them state_.draft crosses
   std::vector<std::vector<int>> bounded_;               // k lists: whose bounds there are not [0, 1]
+
   // Work buffers for trial polls and influence.
   Eigen::VectorXd trial_draft_;
   Eigen::VectorXd trial_utility_;
