@@ -11,6 +11,7 @@
 #include <benchmark/benchmark.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <iomanip>
@@ -301,6 +302,138 @@ void BM_Synthetic193x40x100(benchmark::State& state) {
 }
 BENCHMARK(BM_Synthetic193x40x100)->Unit(benchmark::kMillisecond);
 
+// ------------------------------------------------------------------------------------------
+// Floor: the minimum arithmetic of a round for a scenario's shapes, so that every engine figure
+// can be given as a ratio to it, measured in the same run. One round's floor is the utilities
+// of every delegation for one draft (n x k) and one influence step that uses the bloc
+// structure: bloc sums, then each position moves toward its bloc (and leader) and is clamped
+// inside its red lines (n x k). Written column by column (the matrices are column-major), with
+// no trial polls, no chair, no thresholds, ties left out; the rounds are those the engine
+// plays on the same scenario.
+class RoundFloor {
+ public:
+  explicit RoundFloor(const negsim::Scenario& scenario)
+      : scenario_(scenario),
+        n_(scenario.delegation_count()),
+        k_(scenario.issue_count()),
+        current_(scenario.positions),
+        next_(scenario.positions),
+        draft_(k_),
+        utility_(n_),
+        bloc_sums_(scenario.blocs.size() + 1, 0.0) {
+    for (const negsim::Bloc& bloc : scenario.blocs) members_.push_back(bloc.members);
+    members_.emplace_back();  // the empty bloc of those outside any
+    for (int j = 0; j < k_; ++j) draft_(j) = scenario.issues[static_cast<std::size_t>(j)].status_quo;
+    for (int i = 0; i < n_; ++i) {
+      const negsim::Delegation& delegation = scenario.delegations[static_cast<std::size_t>(i)];
+      Row row;
+      row.lambda = delegation.susceptibility;
+      row.bloc = static_cast<int>(scenario.blocs.size());
+      row.leader = i;
+      if (delegation.bloc >= 0) {
+        const negsim::Bloc& bloc = scenario.blocs[static_cast<std::size_t>(delegation.bloc)];
+        const double others = static_cast<double>(bloc.members.size()) - 1;
+        if (others > 0) {
+          row.bloc = delegation.bloc;
+          row.self = 1.0 - bloc.cohesion;
+          row.member_weight = bloc.cohesion / others;
+          if (bloc.leader >= 0 && bloc.leader != i) {
+            row.leader = bloc.leader;
+            row.leader_weight = bloc.cohesion * bloc.leader_weight;
+            row.member_weight = bloc.cohesion * (1.0 - bloc.leader_weight) / others;
+          }
+        }
+      }
+      rows_.push_back(row);
+    }
+  }
+
+  void round() {
+    const negsim::UtilityShape shape = scenario_.process.utility;
+    utility_.setOnes();
+    for (int j = 0; j < k_; ++j) {
+      const double value = draft_(j);
+      for (int i = 0; i < n_; ++i) {
+        utility_(i) -= scenario_.salience(i, j) * negsim::issue_loss(value, current_(i, j), shape);
+      }
+    }
+    // Branch-free: a delegation outside any bloc reads an empty bloc with weight 0, and one with
+    // no leader of its own reads itself with weight 0.
+    for (int j = 0; j < k_; ++j) {
+      const double* column = current_.col(j).data();
+      for (std::size_t b = 0; b < members_.size(); ++b) {
+        double sum = 0;
+        for (int member : members_[b]) sum += column[member];
+        bloc_sums_[b] = sum;
+      }
+      for (int i = 0; i < n_; ++i) {
+        const Row& row = rows_[static_cast<std::size_t>(i)];
+        const double own = column[i];
+        const double moved =
+            row.self * own + row.member_weight * (bloc_sums_[row.bloc] - own) + row.leader_weight * column[row.leader];
+        const double value = row.lambda * moved + (1.0 - row.lambda) * scenario_.positions(i, j);
+        next_(i, j) = std::min(std::max(value, scenario_.red_line_min(i, j)), scenario_.red_line_max(i, j));
+      }
+    }
+    current_.swap(next_);
+  }
+
+  const Eigen::VectorXd& utility() const { return utility_; }
+
+ private:
+  struct Row {
+    double lambda = 0;
+    double self = 1;
+    int bloc = 0;
+    double member_weight = 0;
+    int leader = 0;
+    double leader_weight = 0;
+  };
+  const negsim::Scenario& scenario_;
+  int n_;
+  int k_;
+  Eigen::MatrixXd current_;
+  Eigen::MatrixXd next_;
+  Eigen::VectorXd draft_;
+  Eigen::VectorXd utility_;
+  std::vector<std::vector<int>> members_;
+  std::vector<double> bloc_sums_;
+  std::vector<Row> rows_;
+};
+
+void run_floor(benchmark::State& state, const negsim::Scenario& scenario, int rounds) {
+  for (auto _ : state) {
+    RoundFloor floor(scenario);  // set up each run, as the engine is
+    for (int round = 0; round < rounds; ++round) floor.round();
+    benchmark::DoNotOptimize(floor.utility().data());
+    benchmark::ClobberMemory();
+  }
+  set_size_counters(state, scenario, rounds);
+}
+
+// The floor of BM_Gge2017Run: as many rounds as that run plays.
+void BM_Gge2017Floor(benchmark::State& state) {
+  const Loaded& loaded = gge_2017();
+  if (!loaded.scenario) {
+    state.SkipWithError(loaded.error.c_str());
+    return;
+  }
+  const int rounds = negsim::simulate(*loaded.scenario, kSeed).rounds;
+  run_floor(state, *loaded.scenario, rounds);
+}
+BENCHMARK(BM_Gge2017Floor)->Unit(benchmark::kMicrosecond);
+
+// The floor of BM_Synthetic193x40x100: 100 rounds.
+void BM_Synthetic193x40x100Floor(benchmark::State& state) {
+  const Synthetic& synthetic = synthetic_193x40x100();
+  if (!synthetic.scenario || !synthetic.error.empty()) {
+    state.SkipWithError(synthetic.error.c_str());
+    return;
+  }
+  run_floor(state, *synthetic.scenario, synthetic.rounds);
+}
+BENCHMARK(BM_Synthetic193x40x100Floor)->Unit(benchmark::kMillisecond);
+
 void BM_LoadGge2017(benchmark::State& state) {
   // Fail fast (and untimed) if the file does not load at all.
   if (!gge_2017().scenario) {
@@ -324,6 +457,26 @@ void BM_LoadGge2017(benchmark::State& state) {
   state.counters["issues"] = issues;
 }
 BENCHMARK(BM_LoadGge2017)->Unit(benchmark::kMicrosecond);
+
+// Loading the synthetic 193 x 40 scenario from its text (about 0.5 MB of YAML, already in
+// memory): parsing, checks and the matrices the engine reads. Goal: under 50 ms.
+void BM_LoadSynthetic193x40(benchmark::State& state) {
+  const std::string text = synthetic_yaml(kDelegations, kIssues, kBlocs, kMaxRounds, 193'040'100);
+  int delegations = 0;
+  for (auto _ : state) {
+    try {
+      negsim::Scenario scenario = negsim::load_scenario_text(text, "synthetic-193x40x100.yaml");
+      benchmark::DoNotOptimize(scenario);
+      delegations = scenario.delegation_count();
+    } catch (const std::exception& error) {
+      state.SkipWithError(error.what());
+      break;
+    }
+  }
+  state.counters["delegations"] = delegations;
+  state.counters["bytes"] = static_cast<double>(text.size());
+}
+BENCHMARK(BM_LoadSynthetic193x40)->Unit(benchmark::kMillisecond);
 
 // compute_utilities on random 193 x 40 inputs; Arg 0 = linear, 1 = quadratic.
 void BM_Utilities(benchmark::State& state) {

@@ -25,6 +25,19 @@ OutcomeKind adopted_kind(const std::vector<Response>& responses, const std::vect
   return OutcomeKind::consensus;
 }
 
+// crosses_red_line() for bounds [min, max] = [0, 1], those of a delegation with no red line.
+bool crosses_unit_bounds(double value) {
+  constexpr double tolerance = 1e-9;
+  return value < 0.0 - tolerance || value > 1.0 + tolerance;
+}
+
+// A sum of finite numbers that is finite proves them all finite (a NaN or infinity carries into
+// the sum); only when it is not are the entries checked one by one (the sum may overflow).
+template <typename Matrix>
+bool all_finite(const Matrix& values) {
+  return std::isfinite(values.sum()) || values.allFinite();
+}
+
 }  // namespace
 
 Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
@@ -44,7 +57,16 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
     delegation_keys_[static_cast<std::size_t>(i)] = hash_text(delegation.id);
     state_.support_threshold(i) = delegation.agent.support_max;
     red_line_issues_.emplace_back();
-    for (const auto& red_line : delegation.red_lines) red_line_issues_.back().push_back(red_line.issue);
+    unreserved_red_lines_.emplace_back();
+    for (const auto& red_line : delegation.red_lines) {
+      red_line_issues_.back().push_back(red_line.issue);
+      const auto& reservations = delegation.reservations;
+      if (std::binary_search(reservations.begin(), reservations.end(), red_line.issue)) continue;
+      unreserved_red_lines_.back().push_back(red_line.issue);
+    }
+    auto& unreserved = unreserved_red_lines_.back();
+    std::sort(unreserved.begin(), unreserved.end());
+    unreserved.erase(std::unique(unreserved.begin(), unreserved.end()), unreserved.end());
     const int negotiator =
         delegation.bloc >= 0 ? scenario.blocs[static_cast<std::size_t>(delegation.bloc)].negotiator : -1;
     if (negotiator >= 0 && negotiator != i) {
@@ -70,6 +92,22 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
     if (!scenario.issues[static_cast<std::size_t>(issue)].omitted) continue;
     state_.settled[static_cast<std::size_t>(issue)] = 1;
     previous_draft_(issue) = scenario.issues[static_cast<std::size_t>(issue)].status_quo;
+  }
+  red_line_holders_.resize(static_cast<std::size_t>(k));
+  for (int i = 0; i < n; ++i) {
+    for (int issue : unreserved_red_lines_[static_cast<std::size_t>(i)]) {
+      auto& holders = red_line_holders_[static_cast<std::size_t>(issue)];
+      holders.push_back(i);
+    }
+  }
+  red_lines_crossed_count_.assign(static_cast<std::size_t>(n), 0);
+  bounded_.resize(static_cast<std::size_t>(k));
+  for (int issue = 0; issue < k; ++issue) {
+    for (int i = 0; i < n; ++i) {
+      if (scenario.red_line_min(i, issue) != 0.0 || scenario.red_line_max(i, issue) != 1.0) {
+        bounded_[static_cast<std::size_t>(issue)].push_back(i);
+      }
+    }
   }
   grievances_.resize(static_cast<std::size_t>(n));
   for (auto& list : grievances_) list.reserve(static_cast<std::size_t>(k));
@@ -214,21 +252,45 @@ void Engine::poll(const Eigen::VectorXd& draft, std::vector<Response>& responses
   respond(draft, utility, responses, blocking_threshold);
 }
 
-void Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utility, std::vector<Response>& responses,
-                     Eigen::VectorXd& blocking_threshold) {
+bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utility, std::vector<Response>& responses,
+                     Eigen::VectorXd& blocking_threshold, const Trial* trial) {
   const int n = scenario_.delegation_count();
   const Process& process = scenario_.process;
+  // A trial poll asked to stop at its first new objector: the chair passes such a change over,
+  // so the rest of the poll would not be read. Objections only grow below, so the first one
+  // found is final.
+  auto stops_here = [&](std::size_t index) {
+    return trial != nullptr && trial->stop_at_new_objector && responses[index] == Response::object &&
+           state_.responses[index] != Response::object && observers_[index] == 0;
+  };
+  // A trial's draft differs from state_.draft in one paragraph only: the red lines crossed are
+  // those counted for state_.draft, corrected for the holders of a red line on that paragraph.
+  const std::vector<int>* holders =
+      trial != nullptr ? &red_line_holders_[static_cast<std::size_t>(trial->issue)] : nullptr;
+  std::size_t next_holder = 0;
   for (int i = 0; i < n; ++i) {
-    // A red line on a paragraph it holds a reservation on does not make it object: it joins
-    // with an interpretive statement, if the text is otherwise worth its blocking threshold.
-    const auto& reservations = scenario_.delegations[static_cast<std::size_t>(i)].reservations;
     bool crossed = false;
-    for (int issue : red_line_issues_[static_cast<std::size_t>(i)]) {
-      if (std::binary_search(reservations.begin(), reservations.end(), issue)) continue;
-      crossed = crossed || crosses_red_line(scenario_, i, issue, draft(issue));
+    if (holders == nullptr) {
+      // A red line on a paragraph it holds a reservation on does not make it object: it joins
+      // with an interpretive statement, if the text is otherwise worth its blocking threshold.
+      const auto& reservations = scenario_.delegations[static_cast<std::size_t>(i)].reservations;
+      for (int issue : red_line_issues_[static_cast<std::size_t>(i)]) {
+        if (std::binary_search(reservations.begin(), reservations.end(), issue)) continue;
+        crossed = crossed || crosses_red_line(scenario_, i, issue, draft(issue));
+      }
+    } else {
+      int count = red_lines_crossed_count_[static_cast<std::size_t>(i)];
+      if (next_holder < holders->size() && (*holders)[next_holder] == i) {
+        ++next_holder;
+        count += (crosses_red_line(scenario_, i, trial->issue, draft(trial->issue)) ? 1 : 0) -
+                 (crosses_red_line(scenario_, i, trial->issue, state_.draft(trial->issue)) ? 1 : 0);
+      }
+      crossed = count > 0;
     }
-    const auto& fixed = fixed_responses_[static_cast<std::size_t>(i)];
-    responses[static_cast<std::size_t>(i)] = fixed ? *fixed : crossed ? Response::object : Response::aside;
+    const auto index = static_cast<std::size_t>(i);
+    const auto& fixed = fixed_responses_[index];
+    responses[index] = fixed ? *fixed : crossed ? Response::object : Response::aside;
+    if (stops_here(index)) return false;
   }
   const double total_power = scenario_.power.sum();
   // Blocking threshold of i given the power objecting beside it: objecting alone costs
@@ -261,6 +323,7 @@ void Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
                                        : utility(i) < blocking_for(i, objecting);
       if (objects) {
         responses[index] = Response::object;
+        if (stops_here(index)) return false;
         changed = true;
       }
     }
@@ -293,21 +356,42 @@ void Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   }
   // The group negotiator speaks for its bloc: each member answers as it does, unless the draft
   // crosses the member's own red line (it then objects, above).
-  if (own_voice_) return;
+  if (own_voice_) return true;
   for (int i = 0; i < n; ++i) {
     const auto index = static_cast<std::size_t>(i);
     if (spoken_for_[index] < 0 || responses[index] == Response::object || fixed_responses_[index]) continue;
     responses[index] = responses[static_cast<std::size_t>(spoken_for_[index])];
   }
+  return true;
+}
+
+void Engine::count_red_lines_crossed() {
+  for (int i = 0; i < scenario_.delegation_count(); ++i) {
+    int count = 0;
+    for (int issue : unreserved_red_lines_[static_cast<std::size_t>(i)]) {
+      count += crosses_red_line(scenario_, i, issue, state_.draft(issue)) ? 1 : 0;
+    }
+    red_lines_crossed_count_[static_cast<std::size_t>(i)] = count;
+  }
 }
 
 void Engine::mark_red_lines() {
   const int k = scenario_.issue_count();
-  for (int i = 0; i < scenario_.delegation_count(); ++i) {
-    for (int issue = 0; issue < k; ++issue) {
-      state_.red_line_crossed[static_cast<std::size_t>(i) * static_cast<std::size_t>(k) +
-                              static_cast<std::size_t>(issue)] =
-          crosses_red_line(scenario_, i, issue, state_.draft(issue)) ? 1 : 0;
+  const auto cell = [k](int i, int issue) {
+    return static_cast<std::size_t>(i) * static_cast<std::size_t>(k) + static_cast<std::size_t>(issue);
+  };
+  std::fill(state_.red_line_crossed.begin(), state_.red_line_crossed.end(), 0);
+  for (int issue = 0; issue < k; ++issue) {
+    // Bounds [0, 1] are crossed only by a value outside [0, 1]: then every delegation is checked.
+    const bool outside_unit = crosses_unit_bounds(state_.draft(issue));
+    if (outside_unit) {
+      for (int i = 0; i < scenario_.delegation_count(); ++i) {
+        state_.red_line_crossed[cell(i, issue)] = crosses_red_line(scenario_, i, issue, state_.draft(issue)) ? 1 : 0;
+      }
+      continue;
+    }
+    for (int i : bounded_[static_cast<std::size_t>(issue)]) {
+      state_.red_line_crossed[cell(i, issue)] = crosses_red_line(scenario_, i, issue, state_.draft(issue)) ? 1 : 0;
     }
   }
 }
@@ -496,8 +580,12 @@ void Engine::revise_draft() {
     Standing best_standing;
     double best_weight = 0;
     double best_disturbance = 0;
+    count_red_lines_crossed();
     for (std::size_t c = 0; c < candidates_.size(); ++c) {
-      trial_change(candidates_[c].issue, candidates_[c].value);
+      // Without a power weight a change that creates a new objector is thrown away, so its trial
+      // may stop at the first one; with it, such a change may be a trade and is polled in full.
+      trial_change(candidates_[c].issue, candidates_[c].value, weighing <= 0);
+      if (weighing <= 0 && !new_objectors_.empty()) continue;
       const Standing result = standing(trial_draft_, trial_responses_, trial_utility_, trial_blocking_);
       const double weight = objection_weight(trial_responses_);
       const bool trade = !new_objectors_.empty();
@@ -560,7 +648,7 @@ void Engine::revise_draft() {
   }
 }
 
-void Engine::trial_change(int issue, double value) {
+void Engine::trial_change(int issue, double value, bool stop_at_new_objector) {
   trial_draft_ = state_.draft;
   trial_draft_(issue) = value;
   // Only one paragraph changes: update each utility by that paragraph's change of loss.
@@ -571,8 +659,12 @@ void Engine::trial_change(int issue, double value) {
     trial_utility_(i) = state_.utility(i) + scenario_.salience(i, issue) * (issue_loss(from, position, shape) -
                                                                             issue_loss(value, position, shape));
   }
-  respond(trial_draft_, trial_utility_, trial_responses_, trial_blocking_);
+  const Trial trial{issue, stop_at_new_objector};
   new_objectors_.clear();
+  if (!respond(trial_draft_, trial_utility_, trial_responses_, trial_blocking_, &trial)) {
+    new_objectors_.push_back(-1);  // stopped at the first: who the others are is not needed
+    return;
+  }
   for (int j = 0; j < scenario_.delegation_count(); ++j) {
     const auto index = static_cast<std::size_t>(j);
     if (trial_responses_[index] == Response::object && state_.responses[index] != Response::object &&
@@ -652,8 +744,8 @@ void Engine::interrupt() {
 }
 
 void Engine::check_finite() const {
-  if (state_.utility.allFinite() && state_.support_threshold.allFinite() && state_.blocking_threshold.allFinite() &&
-      state_.draft.allFinite() && state_.positions.allFinite()) {
+  if (all_finite(state_.utility) && all_finite(state_.support_threshold) && all_finite(state_.blocking_threshold) &&
+      all_finite(state_.draft) && all_finite(state_.positions)) {
     return;
   }
   throw RunError("round " + std::to_string(state_.round + 1) +

@@ -147,9 +147,18 @@ class Engine {
   // Responses to `draft` with this round's thresholds and noise, into `responses`.
   void poll(const Eigen::VectorXd& draft, std::vector<Response>& responses, Eigen::VectorXd& utility,
             Eigen::VectorXd& blocking_threshold);
-  // The same, given utilities already computed for `draft`.
-  void respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utility, std::vector<Response>& responses,
-               Eigen::VectorXd& blocking_threshold);
+  // A trial poll: `draft` is state_.draft but for paragraph `issue`.
+  struct Trial {
+    int issue = 0;
+    bool stop_at_new_objector = false;  // return at the first objector that was not objecting
+  };
+  // The same, given utilities already computed for `draft`. With `trial`, the red lines crossed
+  // are counted from red_lines_crossed_count_; returns false when the trial stopped at a new
+  // objector (the responses are then incomplete), true otherwise.
+  bool respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utility, std::vector<Response>& responses,
+               Eigen::VectorXd& blocking_threshold, const Trial* trial = nullptr);
+  // Counts, per delegation, the red lines state_.draft crosses (those without a reservation).
+  void count_red_lines_crossed();
   void find_grievances(const Eigen::VectorXd& draft, const std::vector<Response>& responses,
                        const Eigen::VectorXd& utility, const Eigen::VectorXd& blocking_threshold,
                        std::vector<std::vector<int>>& grievances) const;
@@ -178,8 +187,10 @@ class Engine {
   double objection_weight(const std::vector<Response>& responses) const;
   void revise_draft();
   void collect_candidates();  // repairs and amendments of this round's objectors
-  // Polls the draft with x_issue = value into the trial buffers; fills new_objectors_.
-  void trial_change(int issue, double value);
+  // Polls the draft with x_issue = value into the trial buffers; fills new_objectors_. With
+  // `stop_at_new_objector` it stops at the first (new_objectors_ then holds only -1) and needs
+  // red_lines_crossed_count_ up to date for state_.draft.
+  void trial_change(int issue, double value, bool stop_at_new_objector = false);
   void accept_trial(int issue, double value);
   // Whether the chair keeps working a text that met the rule with stand-asides (and why).
   bool chair_keeps_drafting(std::string& reason) const;
@@ -204,6 +215,14 @@ class Engine {
   std::vector<int> spoken_for_;                    // n, the bloc negotiator who answers for it, -1 otherwise
   bool own_voice_ = false;                         // a vote: members of a negotiating bloc answer for themselves
   std::vector<std::vector<int>> red_line_issues_;  // n lists: the issues where each has a red line
+
+  // Red lines by paragraph, so that a trial poll and mark_red_lines() check only those a
+  // paragraph can cross.
+  std::vector<std::vector<int>> unreserved_red_lines_;  // n lists: those it holds no reservation on
+  std::vector<std::vector<int>> red_line_holders_;      // k lists: who holds such a red line there, in order
+  std::vector<int> red_lines_crossed_count_;            // n: how many of them state_.draft crosses
+  std::vector<std::vector<int>> bounded_;               // k lists: whose bounds there are not [0, 1]
+
   // Work buffers for trial polls and influence.
   Eigen::VectorXd trial_draft_;
   Eigen::VectorXd trial_utility_;
