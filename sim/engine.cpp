@@ -259,7 +259,7 @@ void Engine::ask_own_policies() {
     asked_policy_[index] = 0;
     if (!own_policies_[index]) continue;
     if (response_override_ == nullptr) fixed_responses_[index].reset();  // last round's answer
-    if (fixed_responses_[index]) continue;  // a seated person comes first
+    if (fixed_responses_[index]) continue;                               // a seated person comes first
     DelegationView view = view_of(i);
     view.utility_ = view.utility_of(state_.draft) + state_.noise(i);  // this round's draft, as perceived
     fixed_responses_[index] = own_policies_[index]->respond(view);
