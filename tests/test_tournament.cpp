@@ -50,7 +50,7 @@ negsim::TournamentOptions pinned_options(int threads) {
 
 }  // namespace
 
-TEST_CASE("plugin: the sample plugin registers its strategies once; a second load is refused", "[plugin]") {
+TEST_CASE("plugin: the sample plugin registers its strategies once, and a second load is refused", "[plugin]") {
   load_sample_plugin();
   CHECK(negsim::is_delegation_policy("holdout"));
   CHECK(negsim::is_chair_policy("median_chair"));
