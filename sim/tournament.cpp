@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <sstream>
 
 #include "negsim/errors.hpp"
 #include "negsim/format.hpp"
 #include "negsim/policy.hpp"
+#include "negsim/report.hpp"
 #include "negsim/sweep_run.hpp"
 
 namespace negsim {
@@ -226,6 +228,76 @@ std::string tournament_table(const TournamentResult& result) {
     out << '\n';
   }
   return out.str();
+}
+
+namespace {
+
+// A share and its interval as a small inline SVG: the bar to the share, a whisker over the
+// interval, and the number written beside it.
+std::string rate_bar(double value, double low, double high, const std::string& text) {
+  auto x = [](double share) { return format_decimal(2 + 80 * std::clamp(share, 0.0, 1.0), 1); };
+  std::ostringstream svg;
+  svg << "<svg width=\"86\" height=\"16\" role=\"img\" aria-label=\"" << escape_html(text) << "\">"
+      << "<rect x=\"2\" y=\"3\" width=\"80\" height=\"10\" fill=\"#eee\"/>"
+      << "<rect x=\"2\" y=\"3\" width=\"" << format_decimal(80 * std::clamp(value, 0.0, 1.0), 1)
+      << "\" height=\"10\" fill=\"#4c78a8\"/>"
+      << "<line x1=\"" << x(low) << "\" x2=\"" << x(high) << "\" y1=\"8\" y2=\"8\" stroke=\"#222\"/>"
+      << "<line x1=\"" << x(low) << "\" x2=\"" << x(low) << "\" y1=\"4\" y2=\"12\" stroke=\"#222\"/>"
+      << "<line x1=\"" << x(high) << "\" x2=\"" << x(high) << "\" y1=\"4\" y2=\"12\" stroke=\"#222\"/></svg> "
+      << escape_html(text);
+  return svg.str();
+}
+
+}  // namespace
+
+std::string tournament_report_html(const std::string& directory) {
+  const std::string path = directory + "/tournament.json";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, 0, "", "no tournament.json here");
+  json data;
+  try {
+    data = json::parse(in);
+  } catch (const json::exception& error) {
+    throw InputError(path, 1, 1, "", std::string("not valid JSON: ") + error.what());
+  }
+  std::ostringstream page;
+  try {
+    page << "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>negsim tournament</title><style>"
+            "body{font-family:sans-serif;font-size:14px;margin:2em;color:#222}table{border-collapse:collapse}"
+            "td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left;white-space:nowrap}"
+            "th{background:#f4f4f4}svg{vertical-align:middle}</style></head><body>\n<h1>Tournament</h1>\n<p>"
+         << data.at("strategies").size() << " strategies, " << data.at("seeds").get<std::uint64_t>()
+         << " seeds each (master seed " << data.at("master_seed").get<std::uint64_t>()
+         << "). Each strategy takes the seat while every other seat keeps its default agent; "
+            "95% intervals: Wilson for rates, normal for the mean utility. The utility at the outcome is the "
+            "seat's utility of the adopted text by its stance as written, its outside option when nothing was "
+            "adopted.</p>\n<table><tr><th>strategy</th><th>scenario</th><th>seat</th><th>runs</th>"
+            "<th>agreement</th><th>utility at outcome</th><th>objected</th><th>blocked alone</th></tr>\n";
+    for (const auto& row : data.at("rows")) {
+      auto rate = [&](const char* share, const char* interval) {
+        const double low = row.at(interval).at(0).get<double>();
+        const double high = row.at(interval).at(1).get<double>();
+        return rate_bar(row.at(share).get<double>(), low, high,
+                        format_percent(row.at(share).get<double>()) + " [" + format_percent(low) + ", " +
+                            format_percent(high) + "]");
+      };
+      const double mean = row.at("mean_utility").get<double>();
+      const double low = row.at("utility_interval").at(0).get<double>();
+      const double high = row.at("utility_interval").at(1).get<double>();
+      page << "<tr><td>" << escape_html(row.at("strategy").get<std::string>()) << "</td><td>"
+           << escape_html(row.at("scenario").get<std::string>()) << "</td><td>"
+           << escape_html(row.at("seat").get<std::string>()) << "</td><td>" << row.at("runs").get<std::int64_t>()
+           << "</td><td>" << rate("agreement_rate", "agreement_interval") << "</td><td>"
+           << rate_bar(mean, low, high,
+                       format_decimal(mean, 3) + " [" + format_decimal(low, 3) + ", " + format_decimal(high, 3) + "]")
+           << "</td><td>" << rate("objected_rate", "objected_interval") << "</td><td>"
+           << rate("blocked_rate", "blocked_interval") << "</td></tr>\n";
+    }
+  } catch (const json::exception& error) {
+    throw InputError(path, 1, 1, "", std::string("not a tournament's summary: ") + error.what());
+  }
+  page << "</table>\n</body></html>\n";
+  return page.str();
 }
 
 }  // namespace negsim

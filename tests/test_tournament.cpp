@@ -120,6 +120,13 @@ TEST_CASE("tournament: the command with --plugin, --format json, and its refusal
   CHECK(fs::exists(directory / "out" / ".negsim-output"));
   CHECK(fs::exists(directory / "out" / "tournament.csv"));
   CHECK(read_text((directory / "out" / "tournament.json").string()).find("\"holdout\"") != std::string::npos);
+  // Its report page: the table, each rate with its interval, nothing fetched.
+  const auto report = run_command(negsim_binary() + " report " + quoted((directory / "out").string()));
+  REQUIRE(report.exit_code == 0);
+  const std::string page = read_text((directory / "out" / "report.html").string());
+  CHECK_THAT(page, Catch::Contains("<h1>Tournament</h1>") && Catch::Contains("<td>holdout</td>") &&
+                       Catch::Contains("<td>russia</td>"));
+  CHECK(page.find("http") == std::string::npos);
 
   // A directory negsim did not write is never replaced, --force or not.
   fs::create_directories(directory / "mine");

@@ -70,5 +70,9 @@ TournamentResult run_tournament(const std::vector<Scenario>& scenarios, const To
 nlohmann::ordered_json tournament_json(const TournamentResult& result, const TournamentOptions& options);
 std::string tournament_csv(const TournamentResult& result);
 std::string tournament_table(const TournamentResult& result);
+// The report page of a tournament directory (negsim report DIR): a self-contained HTML page,
+// nothing fetched, with the table and each rate drawn as a bar with its interval. Throws
+// InputError when tournament.json is missing or malformed.
+std::string tournament_report_html(const std::string& directory);
 
 }  // namespace negsim
