@@ -56,6 +56,20 @@ TEST_CASE("plugin: the sample plugin registers its strategies once, and a second
   CHECK(negsim::is_chair_policy("median_chair"));
   CHECK_THROWS_WITH(negsim::load_plugin(NEGSIM_SAMPLE_PLUGIN), Catch::Contains("already registered"));
   CHECK_THROWS_WITH(negsim::load_plugin("/nonexistent/plugin.so"), Catch::Contains("cannot load it"));
+  // Its chair drafts at the power-weighted median: 0.8 (many, power 5) before few's red line
+  // (at most 0.5) is repaired.
+  struct FirstDraft final : negsim::TraceSink {
+    double value = -1;
+    void on_draft(const negsim::State& state, const Eigen::VectorXd* /*previous*/) override {
+      if (value < 0) value = state.draft(0);
+    }
+  } first;
+  const auto scenario =
+      test_support::scenario_from(test_support::one_red_line, {"process.chair.strategy=median_chair"});
+  negsim::Engine engine(scenario, 1, &first);
+  engine.step();
+  CHECK(first.value == Approx(0.8));
+  CHECK(engine.state().draft(0) == Approx(0.5));
 }
 
 TEST_CASE("tournament: a plugin strategy and a built-in one in two seats of the 2015 GGE and 2021 OEWG (pinned table)",
