@@ -21,11 +21,13 @@
 #include "negsim/explain.hpp"
 #include "negsim/grid.hpp"
 #include "negsim/outputs.hpp"
+#include "negsim/policy.hpp"
 #include "negsim/random.hpp"
 #include "negsim/scenario.hpp"
 #include "negsim/sensitivity.hpp"
 #include "negsim/sweep.hpp"
 #include "negsim/sweep_run.hpp"
+#include "negsim/tournament.hpp"
 #include "negsim/trace.hpp"
 
 namespace py = pybind11;
@@ -267,6 +269,112 @@ py::dict sensitivity(const LoadedScenario& loaded, std::uint64_t samples, std::u
 
 }  // namespace
 
+// Strategies written in Python (docs/PYTHON.md, "A strategy of your own"): an object of the
+// registered class per seat per run; each call takes the GIL, so Python strategies run one at a
+// time however many threads play (slower than C++: documented).
+negsim::Response response_from(const py::object& answer, const std::string& name) {
+  const std::string text = py::str(answer).cast<std::string>();
+  if (text == "support") return negsim::Response::support;
+  if (text == "aside") return negsim::Response::aside;
+  if (text == "object") return negsim::Response::object;
+  throw negsim::RunError("the Python strategy '" + name + "' answered '" + text.substr(0, 64) +
+                         "'; answer \"support\", \"aside\" or \"object\"");
+}
+
+class PythonPolicy final : public negsim::DelegationPolicy {
+ public:
+  PythonPolicy(std::string name, py::object instance) : name_(std::move(name)), instance_(std::move(instance)) {}
+  ~PythonPolicy() override {
+    py::gil_scoped_acquire gil;
+    instance_ = py::object();
+  }
+  PythonPolicy(const PythonPolicy&) = delete;
+  PythonPolicy& operator=(const PythonPolicy&) = delete;
+
+  double support_threshold(const negsim::DelegationView& view) override {
+    py::gil_scoped_acquire gil;
+    try {
+      if (!py::hasattr(instance_, "support_threshold")) return view.parameters().support_max;
+      return instance_.attr("support_threshold")(py::cast(&view, py::return_value_policy::reference)).cast<double>();
+    } catch (py::error_already_set& error) {
+      throw negsim::RunError("the Python strategy '" + name_ + "': " + error.what());
+    } catch (const py::cast_error&) {
+      throw negsim::RunError("the Python strategy '" + name_ + "': support_threshold must return a number");
+    }
+  }
+  negsim::Response respond(const negsim::DelegationView& view) override {
+    py::gil_scoped_acquire gil;
+    try {
+      return response_from(instance_.attr("respond")(py::cast(&view, py::return_value_policy::reference)), name_);
+    } catch (py::error_already_set& error) {
+      throw negsim::RunError("the Python strategy '" + name_ + "': " + error.what());
+    }
+  }
+  std::optional<negsim::PolicyAmendment> amend(const negsim::DelegationView& view) override {
+    py::gil_scoped_acquire gil;
+    try {
+      if (!py::hasattr(instance_, "amend")) return std::nullopt;
+      const py::object amendment = instance_.attr("amend")(py::cast(&view, py::return_value_policy::reference));
+      if (amendment.is_none()) return std::nullopt;
+      const auto pair = amendment.cast<std::pair<py::object, double>>();
+      int issue = -1;
+      if (py::isinstance<py::str>(pair.first)) {
+        const std::string id = pair.first.cast<std::string>();
+        for (int k = 0; k < view.issue_count(); ++k) {
+          if (view.issue(k).id == id) issue = k;
+        }
+      } else {
+        issue = pair.first.cast<int>();
+      }
+      return negsim::PolicyAmendment{issue, pair.second};
+    } catch (py::error_already_set& error) {
+      throw negsim::RunError("the Python strategy '" + name_ + "': " + error.what());
+    } catch (const py::cast_error&) {
+      throw negsim::RunError("the Python strategy '" + name_ + "': amend must return None or (issue, value)");
+    }
+  }
+
+ private:
+  std::string name_;
+  py::object instance_;
+};
+
+void register_strategy(const std::string& name, const py::object& strategy_class, const std::string& description) {
+  if (!PyCallable_Check(strategy_class.ptr()))
+    throw negsim::UsageError("register_strategy: the strategy must be a class");
+  // The class lives as long as the process: the registry outlives the interpreter's objects.
+  PyObject* held = strategy_class.inc_ref().ptr();
+  negsim::register_delegation_policy(name, description, [name, held]() -> std::unique_ptr<negsim::DelegationPolicy> {
+    py::gil_scoped_acquire gil;
+    try {
+      py::object instance = py::reinterpret_borrow<py::object>(held)();
+      return std::make_unique<PythonPolicy>(name, std::move(instance));
+    } catch (py::error_already_set& error) {
+      throw negsim::RunError("the Python strategy '" + name + "' could not be made: " + error.what());
+    }
+  });
+}
+
+py::object tournament(const std::vector<LoadedScenario>& loaded, const std::vector<std::string>& strategies,
+                      const std::vector<std::string>& seats, std::uint64_t seeds, std::uint64_t seed, int threads,
+                      bool sample) {
+  std::vector<negsim::Scenario> scenarios;
+  for (const auto& item : loaded) scenarios.push_back(item.scenario);
+  negsim::TournamentOptions options;
+  options.strategies = strategies;
+  options.seats = seats;
+  options.seeds = seeds;
+  options.master_seed = seed;
+  options.threads = threads;
+  options.sample_uncertainty = sample;
+  json summary;
+  {
+    py::gil_scoped_release release;
+    summary = negsim::tournament_json(negsim::run_tournament(scenarios, options), options);
+  }
+  return to_python(summary);
+}
+
 PYBIND11_MODULE(_negsim, module) {
   module.doc() = "negsim's C++ library; use the package negsim, not this module";
 
@@ -363,6 +471,83 @@ PYBIND11_MODULE(_negsim, module) {
              py::arg("threads") = 0);
   module.def("sensitivity", &sensitivity, py::arg("scenario"), py::arg("samples") = 1000, py::arg("seed") = 1,
              py::arg("threads") = 0, py::arg("bootstrap") = 500, py::arg("objectors") = std::vector<std::string>{});
+  py::class_<negsim::DelegationView>(module, "View", "What a seat sees (valid only during the call it is passed to)")
+      .def_property_readonly("round", &negsim::DelegationView::round)
+      .def_property_readonly("max_rounds", &negsim::DelegationView::max_rounds)
+      .def_property_readonly("self", &negsim::DelegationView::self)
+      .def_property_readonly("id", &negsim::DelegationView::id)
+      .def_property_readonly("issues",
+                             [](const negsim::DelegationView& v) {
+                               std::vector<std::string> ids;
+                               for (int k = 0; k < v.issue_count(); ++k) ids.push_back(v.issue(k).id);
+                               return ids;
+                             })
+      .def_property_readonly("delegations",
+                             [](const negsim::DelegationView& v) {
+                               std::vector<std::string> ids;
+                               for (int i = 0; i < v.delegation_count(); ++i) ids.push_back(v.delegation_id(i));
+                               return ids;
+                             })
+      .def_property_readonly("draft",
+                             [](const negsim::DelegationView& v) {
+                               return std::vector<double>(v.draft().data(), v.draft().data() + v.draft().size());
+                             })
+      .def_property_readonly("utility", &negsim::DelegationView::utility)
+      .def_property_readonly("support_threshold", &negsim::DelegationView::support_threshold)
+      .def_property_readonly("previous_support_threshold", &negsim::DelegationView::previous_support_threshold)
+      .def_property_readonly("blocking_threshold", &negsim::DelegationView::blocking_threshold)
+      .def_property_readonly("others_mean_concession", &negsim::DelegationView::others_mean_concession)
+      .def_property_readonly("outside_option", &negsim::DelegationView::outside_option)
+      .def_property_readonly("power", &negsim::DelegationView::power)
+      .def_property_readonly("isolation_cost", &negsim::DelegationView::isolation_cost)
+      .def_property_readonly("parameters",
+                             [](const negsim::DelegationView& v) {
+                               const auto& agent = v.parameters();
+                               py::dict values;
+                               values["support_max"] = agent.support_max;
+                               values["support_min"] = agent.support_min;
+                               values["beta"] = agent.beta;
+                               values["reciprocity"] = agent.reciprocity;
+                               return values;
+                             })
+      .def("position", &negsim::DelegationView::position, py::arg("issue"))
+      .def("initial_position", &negsim::DelegationView::initial_position, py::arg("issue"))
+      .def("salience", &negsim::DelegationView::salience, py::arg("issue"))
+      .def("red_line_min", &negsim::DelegationView::red_line_min, py::arg("issue"))
+      .def("red_line_max", &negsim::DelegationView::red_line_max, py::arg("issue"))
+      .def("crosses_red_line", &negsim::DelegationView::crosses_red_line, py::arg("issue"), py::arg("value"))
+      .def("has_reservation", &negsim::DelegationView::has_reservation, py::arg("issue"))
+      .def(
+          "utility_of",
+          [](const negsim::DelegationView& v, const std::vector<double>& text) {
+            if (static_cast<int>(text.size()) != v.issue_count()) {
+              throw negsim::RunError("utility_of takes one value per issue");
+            }
+            const Eigen::VectorXd values = Eigen::Map<const Eigen::VectorXd>(text.data(), v.issue_count());
+            return v.utility_of(values);
+          },
+          py::arg("text"))
+      .def_property_readonly("record_drafts",
+                             [](const negsim::DelegationView& v) {
+                               std::vector<std::vector<double>> drafts;
+                               for (const auto& draft : v.record().drafts)
+                                 drafts.emplace_back(draft.data(), draft.data() + draft.size());
+                               return drafts;
+                             })
+      .def_property_readonly("record_responses", [](const negsim::DelegationView& v) {
+        std::vector<std::vector<std::string>> rounds;
+        for (const auto& responses : v.record().responses) {
+          rounds.emplace_back();
+          for (auto response : responses) rounds.back().push_back(negsim::to_string(response));
+        }
+        return rounds;
+      });
+  module.def("register_strategy", &register_strategy, py::arg("name"), py::arg("strategy"),
+             py::arg("description") = "");
+  module.def("load_plugin", &negsim::load_plugin, py::arg("path"));
+  module.def("strategies", &negsim::delegation_policy_names);
+  module.def("tournament", &tournament, py::arg("scenarios"), py::arg("strategies"), py::arg("seats"),
+             py::arg("seeds") = 100, py::arg("seed") = 1, py::arg("threads") = 0, py::arg("sample") = false);
   module.def("default_threads", &negsim::default_thread_count);
   module.def("version", &negsim::negsim_version);
 }

@@ -128,6 +128,20 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
   new_objectors_.reserve(static_cast<std::size_t>(n));
   next_threshold_.resize(n);
   fixed_responses_.assign(static_cast<std::size_t>(n), std::nullopt);
+  policies_.resize(static_cast<std::size_t>(n));
+  asked_policy_.assign(static_cast<std::size_t>(n), 0);
+  own_policies_.resize(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const AgentParameters& agent = scenario.delegations[static_cast<std::size_t>(i)].agent;
+    auto& own = own_policies_[static_cast<std::size_t>(i)];
+    if (!agent.policy.empty()) own = make_delegation_policy(agent.policy);
+    policies_[static_cast<std::size_t>(i)] = own ? own.get() : &builtin_delegation_policy(agent.model);
+    keep_record_ = keep_record_ || own != nullptr;
+  }
+  const ChairSettings& chair = scenario.process.chair;
+  own_chair_ = !chair.policy.empty();
+  chair_policy_ = make_chair_policy(chair_strategy_name(chair));
+  keep_record_ = keep_record_ || own_chair_;
   if (sink_ != nullptr) sink_->on_start(scenario_, seed_);
 }
 
@@ -147,7 +161,13 @@ bool Engine::step() {
       fixed_responses_[static_cast<std::size_t>(i)] = response_override_->respond(state_, i);
     }
   }
+  ask_own_policies();
   poll(state_.draft, state_.responses, state_.utility, state_.blocking_threshold);
+  polled_ = true;
+  if (keep_record_) {
+    record_.drafts.push_back(state_.draft);
+    record_.responses.push_back(state_.responses);
+  }
   mark_red_lines();
   find_grievances(state_.draft, state_.responses, state_.utility, state_.blocking_threshold, grievances_);
   check_finite();
@@ -183,30 +203,20 @@ bool Engine::step() {
 
 void Engine::update_thresholds() {
   const int n = scenario_.delegation_count();
-  const int round = state_.round;
   // Others' concession last round, for reciprocal agents: drop of each threshold from t-2 to t-1.
   double total_drop = 0;
   for (int j = 0; j < n; ++j) {
     total_drop += std::max(0.0, state_.previous_support_threshold(j) - state_.support_threshold(j));
   }
+  // Each seat's policy sets its threshold (the built-ins: MODEL.md section 4).
   for (int i = 0; i < n; ++i) {
-    const AgentParameters& agent = scenario_.delegations[static_cast<std::size_t>(i)].agent;
-    double threshold = agent.support_max;  // sincere and spoiler hold r_max
-    switch (agent.model) {
-      case AgentModel::sincere:
-      case AgentModel::spoiler: break;
-      case AgentModel::concession:
-      case AgentModel::bloc_follower:
-        threshold = concession_threshold(agent, round, scenario_.process.max_rounds);
-        break;
-      case AgentModel::reciprocal: {
-        const double own_drop = std::max(0.0, state_.previous_support_threshold(i) - state_.support_threshold(i));
-        const double others_mean = n > 1 ? (total_drop - own_drop) / (n - 1) : 0.0;
-        threshold = round == 0
-                        ? agent.support_max
-                        : std::max(agent.support_min, state_.support_threshold(i) - agent.reciprocity * others_mean);
-        break;
-      }
+    const double own_drop = std::max(0.0, state_.previous_support_threshold(i) - state_.support_threshold(i));
+    others_mean_concession_ = n > 1 ? (total_drop - own_drop) / (n - 1) : 0.0;
+    const double threshold = policies_[static_cast<std::size_t>(i)]->support_threshold(view_of(i));
+    if (!std::isfinite(threshold)) {
+      throw RunError("the policy '" + agent_model_name(scenario_.delegations[static_cast<std::size_t>(i)].agent) +
+                     "' of " + scenario_.delegations[static_cast<std::size_t>(i)].id +
+                     " set a support threshold that is not a finite number");
     }
     next_threshold_(i) = threshold;
   }
@@ -238,10 +248,60 @@ void Engine::table_draft() {
   }
   // Settled paragraphs keep last round's text; the strategy drafts the rest around them.
   state_.draft = previous_draft_;
-  draft_for_chair(scenario_, state_.positions, state_.draft, &state_.settled);
+  ChairView view;
+  view.scenario_ = &scenario_;
+  view.positions_ = &state_.positions;
+  view.settled_ = &state_.settled;
+  view.record_ = &record_;
+  view.round_ = state_.round;
+  chair_policy_->draft(view, state_.draft);
+  if (own_chair_) {
+    // A strategy of one's own may not move a settled paragraph or leave the scale.
+    for (int issue = 0; issue < scenario_.issue_count(); ++issue) {
+      if (state_.settled[static_cast<std::size_t>(issue)] != 0) state_.draft(issue) = previous_draft_(issue);
+      if (!(state_.draft(issue) >= 0 && state_.draft(issue) <= 1)) {
+        throw RunError("the chair strategy '" + scenario_.process.chair.policy + "' drafted paragraph " +
+                       scenario_.issues[static_cast<std::size_t>(issue)].id + " outside [0, 1]");
+      }
+    }
+  }
+  lean_toward_chair(scenario_, state_.positions, state_.draft, &state_.settled);
   if (sink_ != nullptr) {
     if (final_text) sink_->on_final_text(state_.round);
     sink_->on_draft(state_, state_.round == 0 ? nullptr : &previous_draft_);
+  }
+}
+
+DelegationView Engine::view_of(int delegation) const {
+  DelegationView view;
+  view.scenario_ = &scenario_;
+  view.positions_ = &state_.positions;
+  view.draft_ = &state_.draft;
+  view.record_ = &record_;
+  view.self_ = delegation;
+  view.round_ = state_.round;
+  view.utility_ = state_.utility(delegation);
+  view.support_threshold_ = state_.support_threshold(delegation);
+  view.previous_support_threshold_ = state_.previous_support_threshold(delegation);
+  view.blocking_threshold_ = polled_ ? state_.blocking_threshold(delegation)
+                                     : scenario_.delegations[static_cast<std::size_t>(delegation)].outside_option -
+                                           scenario_.process.isolation_cost;
+  view.others_mean_concession_ = others_mean_concession_;
+  return view;
+}
+
+void Engine::ask_own_policies() {
+  if (!keep_record_) return;  // a room of built-in agents: the engine answers for all at once
+  for (int i = 0; i < scenario_.delegation_count(); ++i) {
+    const auto index = static_cast<std::size_t>(i);
+    asked_policy_[index] = 0;
+    if (!own_policies_[index]) continue;
+    if (response_override_ == nullptr) fixed_responses_[index].reset();  // last round's answer
+    if (fixed_responses_[index]) continue;                               // a seated person comes first
+    DelegationView view = view_of(i);
+    view.utility_ = view.utility_of(state_.draft) + state_.noise(i);  // this round's draft, as perceived
+    fixed_responses_[index] = own_policies_[index]->respond(view);
+    asked_policy_[index] = 1;
   }
 }
 
@@ -555,9 +615,20 @@ void Engine::revise_draft() {
   for (int i = 0; i < n; ++i) {
     const auto index = static_cast<std::size_t>(i);
     outside_amendments_[index].reset();
-    if (fixed_responses_[index] && state_.responses[index] == Response::object) {
+    if (!fixed_responses_[index] || state_.responses[index] != Response::object) continue;
+    if (!asked_policy_[index]) {
       outside_amendments_[index] = response_override_->amend(state_, i);
+      continue;
     }
+    const auto amendment = policies_[index]->amend(view_of(i));
+    if (!amendment) continue;
+    if (amendment->issue < 0 || amendment->issue >= scenario_.issue_count() || !(amendment->value >= 0) ||
+        !(amendment->value <= 1)) {
+      throw RunError("the policy '" + scenario_.delegations[index].agent.policy + "' of " +
+                     scenario_.delegations[index].id + " tabled an amendment outside the text (paragraph " +
+                     std::to_string(amendment->issue) + ", value " + std::to_string(amendment->value) + ")");
+    }
+    outside_amendments_[index] = ResponseOverride::Amendment{amendment->issue, amendment->value};
   }
   // The chair makes, one at a time, the change that leaves the room nearest consensus (fewest
   // objectors, then least shortfall, ...), as long as it creates no new objector and improves

@@ -302,6 +302,11 @@ void draft_for_chair(const Scenario& scenario, const Eigen::MatrixXd& positions,
     case ChairStrategy::nash: draft_nash(scenario, positions, draft, settled); break;
     case ChairStrategy::maximin: draft_maximin(scenario, positions, draft, settled); break;
   }
+  lean_toward_chair(scenario, positions, draft, settled);
+}
+
+void lean_toward_chair(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+                       const std::vector<std::uint8_t>* settled) {
   const int chair = scenario.process.chair.delegation;
   const double bias = scenario.process.chair.bias;
   if (chair < 0 || bias <= 0) return;

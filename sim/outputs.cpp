@@ -18,6 +18,7 @@
 
 #include "negsim/errors.hpp"
 #include "negsim/format.hpp"
+#include "negsim/policy.hpp"
 #include "negsim/version_info.hpp"
 
 namespace negsim {
@@ -242,7 +243,7 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
       << " issues; rule: " << scenario.process.rule.name() << "; chair: "
       << (chair.delegation >= 0 ? chair_name(scenario.delegations[static_cast<std::size_t>(chair.delegation)].name)
                                 : "neutral")
-      << ", " << to_string(chair.strategy) << " strategy; deadline " << scenario.process.max_rounds << " rounds\n\n";
+      << ", " << chair_strategy_name(chair) << " strategy; deadline " << scenario.process.max_rounds << " rounds\n\n";
   out << "Outcome: " << outcome_sentence(scenario, outcome) << ", round " << outcome.rounds << " of "
       << scenario.process.max_rounds << "\n";
   auto describe = [&](const ObjectionRecord& record) {

@@ -20,6 +20,7 @@
 #include "negsim/narrate.hpp"
 #include "negsim/outputs.hpp"
 #include "negsim/scenario.hpp"
+#include "negsim/tournament.hpp"
 #include "negsim/trace.hpp"
 
 namespace negsim {
@@ -1445,7 +1446,10 @@ std::string report_html(const json& data) {
 }
 
 void write_report(const std::string& results_directory, const std::string& output_file, const ReportOptions& options) {
-  const std::string html = report_html(report_data(results_directory, options));
+  // A tournament directory (negsim tournament) has a page of its own.
+  const std::string html = fs::exists(fs::path(results_directory) / "tournament.json")
+                               ? tournament_report_html(results_directory)
+                               : report_html(report_data(results_directory, options));
   const fs::path target(output_file);
   const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::error_code error;

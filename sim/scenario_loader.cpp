@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "negsim/errors.hpp"
+#include "negsim/policy.hpp"
 #include "negsim/scenario.hpp"
 #include "yaml_reader.hpp"
 
@@ -2008,13 +2009,19 @@ class Loader {
       MapReader agent_map(source_, map.optional("agent"), map.child_path("agent"),
                           {"model", "support_max", "support_min", "beta", "reciprocity"});
       if (agent_map.has("model")) {
+        // The built-in models and every registered policy (negsim/policy.hpp, --plugin).
         std::string model = detail::read_choice(source_, agent_map.optional("model"), agent_map.child_path("model"),
-                                                {"sincere", "concession", "reciprocal", "bloc_follower", "spoiler"});
+                                                delegation_policy_names());
+        agent.policy.clear();
         if (model == "sincere") agent.model = AgentModel::sincere;
         if (model == "concession") agent.model = AgentModel::concession;
         if (model == "reciprocal") agent.model = AgentModel::reciprocal;
         if (model == "bloc_follower") agent.model = AgentModel::bloc_follower;
         if (model == "spoiler") agent.model = AgentModel::spoiler;
+        if (!is_builtin_agent_model(model)) {
+          agent.model = AgentModel::concession;  // its defaults (outside option, susceptibility) are a non-spoiler's
+          agent.policy = model;
+        }
       }
       if (agent_map.has("support_max")) {
         agent.support_max = read_uncertain(
@@ -2268,11 +2275,13 @@ class Loader {
     if (map.has("delegation"))
       chair.delegation = delegation_reference(map.optional("delegation"), map.child_path("delegation"));
     if (map.has("strategy")) {
-      std::string strategy = detail::read_choice(source_, map.optional("strategy"), map.child_path("strategy"),
-                                                 {"compromise", "nash", "maximin"});
-      chair.strategy = strategy == "compromise" ? ChairStrategy::compromise
-                       : strategy == "nash"     ? ChairStrategy::nash
-                                                : ChairStrategy::maximin;
+      std::string strategy =
+          detail::read_choice(source_, map.optional("strategy"), map.child_path("strategy"), chair_policy_names());
+      const bool builtin = strategy == "compromise" || strategy == "nash" || strategy == "maximin";
+      chair.strategy = strategy == "nash"      ? ChairStrategy::nash
+                       : strategy == "maximin" ? ChairStrategy::maximin
+                                               : ChairStrategy::compromise;
+      chair.policy = builtin ? std::string() : strategy;
     }
     if (map.has("bias")) {
       chair.bias = read_uncertain(map.optional("bias"), map.child_path("bias"), unit_interval,

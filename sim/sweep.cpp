@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -166,12 +167,17 @@ CellStatistics run_replicates(const Scenario& scenario, const ReplicateOptions& 
   CellStatistics total(scenario);
   const bool sample = options.sample_uncertainty && !scenario.uncertainties.empty();
 
-  auto worker = [&]() {
+  // A run that throws (a strategy of one's own failing, RunError) stops every worker; the first
+  // failure is rethrown to the caller once they have all stopped.
+  std::exception_ptr failure;
+  std::atomic<bool> failed{false};
+  auto work = [&]() {
     CellStatistics local(scenario);
     std::optional<Scenario> sampled;
     if (sample) sampled = scenario;
     while (true) {
       if (options.stop != nullptr && options.stop->load() != 0) break;
+      if (failed.load()) break;
       const std::uint64_t start = next.fetch_add(block);
       if (start >= end) break;
       const std::uint64_t stop = std::min(end, start + block);
@@ -193,6 +199,15 @@ CellStatistics run_replicates(const Scenario& scenario, const ReplicateOptions& 
     std::lock_guard<std::mutex> lock(merge_mutex);
     total.merge(local);
   };
+  auto worker = [&]() {
+    try {
+      work();
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(merge_mutex);
+      if (!failure) failure = std::current_exception();
+      failed = true;
+    }
+  };
 
   if (threads == 1) {
     worker();
@@ -201,6 +216,7 @@ CellStatistics run_replicates(const Scenario& scenario, const ReplicateOptions& 
     for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
     for (auto& thread : pool) thread.join();
   }
+  if (failure) std::rethrow_exception(failure);
   return total;
 }
 

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "negsim/format.hpp"
+#include "negsim/policy.hpp"
 
 namespace negsim {
 
@@ -49,7 +50,7 @@ void Trace::on_start(const Scenario& scenario, std::uint64_t seed) {
           {"max_rounds", scenario.process.max_rounds},
           {"chair", chair.delegation >= 0 ? json(scenario.delegations[static_cast<std::size_t>(chair.delegation)].id)
                                           : json(nullptr)},
-          {"strategy", to_string(chair.strategy)},
+          {"strategy", chair_strategy_name(chair)},
           {"seed", seed}});
   std::string header = "round,support,aside,object,support_power,aside_power,object_power,mean_utility";
   for (const auto& issue : scenario.issues) header += ",draft_" + issue.id;

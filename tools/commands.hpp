@@ -31,6 +31,7 @@ int room_command(const std::vector<std::string>& arguments);
 int brief_command(const std::vector<std::string>& arguments);
 int calibrate_command(const std::vector<std::string>& arguments);
 int sensitivity_command(const std::vector<std::string>& arguments);
+int tournament_command(const std::vector<std::string>& arguments);
 
 // What every command's command line has: groups of options (all shown by --help), positional
 // operands (the FILE or DIR arguments) and --help itself.

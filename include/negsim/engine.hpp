@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "negsim/model.hpp"
+#include "negsim/policy.hpp"
 #include "negsim/scenario.hpp"
 
 namespace negsim {
@@ -137,12 +138,17 @@ class Engine {
   void set_response_override(ResponseOverride* response_override) { response_override_ = response_override; }
 
   const State& state() const { return state_; }
+  // What `delegation` sees now (negsim/policy.hpp): its own stance, the draft on the table, its
+  // utility, thresholds and the public record.
+  DelegationView view_of(int delegation) const;
   bool finished() const { return outcome_.has_value(); }
   const Outcome& outcome() const { return *outcome_; }
 
  private:
   void table_draft();
   void update_thresholds();
+  // Seats with a policy of their own answer the tabled draft (fixed for the round).
+  void ask_own_policies();
   void draw_noise();
   // Responses to `draft` with this round's thresholds and noise, into `responses`.
   void poll(const Eigen::VectorXd& draft, std::vector<Response>& responses, Eigen::VectorXd& utility,
@@ -244,6 +250,17 @@ class Engine {
   std::vector<std::optional<Response>> fixed_responses_;  // n: this round's answers fixed by the override
   bool interrupted_ = false;
   std::vector<int> overruled_;  // the objectors a ruling overrode
+  // Policies (negsim/policy.hpp): every seat's sets its threshold; a seat with a policy of its
+  // own also answers and amends through it (fixed for the round, as an override's answer).
+  std::vector<DelegationPolicy*> policies_;                      // n
+  std::vector<std::unique_ptr<DelegationPolicy>> own_policies_;  // n, null for built-ins
+  std::unique_ptr<ChairPolicy> chair_policy_;
+  bool own_chair_ = false;  // the chair's strategy is a registered one
+  PublicRecord record_;     // kept only when some seat or the chair has a policy of its own
+  bool keep_record_ = false;
+  std::vector<std::uint8_t> asked_policy_;  // n: this round's fixed answer came from its own policy
+  bool polled_ = false;                     // a poll has set the blocking thresholds
+  double others_mean_concession_ = 0;
 };
 
 // Convenience: a whole run without a trace.

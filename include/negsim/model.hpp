@@ -86,5 +86,8 @@ void draft_maximin(const Scenario& scenario, const Eigen::MatrixXd& positions, E
 // The chair's draft: its strategy, then leaning `bias` toward the chair delegation's position.
 void draft_for_chair(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
                      const std::vector<std::uint8_t>* settled = nullptr);
+// Its second half: the unsettled paragraphs lean `bias` toward the chair delegation's position.
+void lean_toward_chair(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+                       const std::vector<std::uint8_t>* settled = nullptr);
 
 }  // namespace negsim

@@ -88,6 +88,9 @@ struct AgentParameters {
   double support_min = 0.6;   // r_min
   double beta = 1.0;          // < 1 Boulware, > 1 conceder
   double reciprocity = 1.0;   // reciprocal: share of others' concession matched
+  // A registered policy of its own (negsim/policy.hpp) instead of the built-in `model`; empty:
+  // the built-in.
+  std::string policy;
 };
 
 struct RedLine {
@@ -131,6 +134,9 @@ struct ChairSettings {
   double power_weight = 0;
   bool final_text = false;          // last round: a fresh text over every paragraph, no amendments
   std::vector<int> drafting_group;  // delegations the chair drafts from; empty: the whole room
+  // A registered drafting strategy (negsim/policy.hpp) instead of the built-in `strategy`;
+  // empty: the built-in.
+  std::string policy;
 };
 
 // The presidency rules that consensus is not unanimity (process.fallbacks.ruling).

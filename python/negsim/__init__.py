@@ -19,7 +19,8 @@ from . import _negsim
 from ._negsim import InputError, Run, RunError, Scenario
 
 __all__ = ["InputError", "RunError", "Scenario", "Run", "Sweep", "load", "run", "sweep", "backtest", "explain",
-           "sensitivity", "version", "default_threads"]
+           "sensitivity", "version", "default_threads", "register_strategy", "load_plugin", "strategies",
+           "tournament"]
 
 OUTCOME_KINDS = ("consensus", "consensus_with_dissociations", "adopted_over_objections", "chairs_summary", "vote",
                  "no_consensus")
@@ -148,10 +149,63 @@ def explain(scenario, seed=1, replicates=1000, threads=0, set=None):  # noqa: A0
     return _negsim.explain(_scenario(scenario, set), int(seed), int(replicates), int(threads))
 
 
-def sensitivity(scenario, samples=1000, seed=1, threads=0, bootstrap=500, objectors=(), set=None):  # noqa: A002
+def _vary_override(expression):
+    """--vary key.path=low:high as the command reads it: a uniform range, as an override."""
+    key, equals, bounds = str(expression).partition("=")
+    parts = bounds.split(":")
+    problem = ValueError(f"vary {expression}: sensitivity takes key.path=low:high, a numeric range sampled uniformly")
+    if not key or not equals or len(parts) != 2:
+        raise problem
+    try:
+        low, high = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise problem from None
+    if not (low < high) or low in (float("inf"), float("-inf")) or high in (float("inf"), float("-inf")):
+        raise problem
+    return f"{key}={{value: {0.5 * (low + high):.12g}, range: [{low:.12g}, {high:.12g}]}}"
+
+
+def sensitivity(scenario, samples=1000, seed=1, threads=0, bootstrap=500, objectors=(), set=None,  # noqa: A002
+                vary=()):
     """`negsim sensitivity --format json` as a dict (its ranked table in ["table"]): Sobol
-    indices of each outcome's probability to every uncertain number the scenario declares. A
-    range of one's own is declared with `set`: {"process.noise": "{value: 0.05, range: [0, 0.1]}"}.
-    Costs samples x (d + 2) runs, on all cores with the GIL released."""
-    return _negsim.sensitivity(_scenario(scenario, set), int(samples), int(seed), int(threads), int(bootstrap),
-                               list(objectors))
+    indices of each outcome's probability to every uncertain number the scenario declares, and
+    to each `vary` range ("key.path=low:high", uniform, as --vary). A range can also be declared
+    with `set`: {"process.noise": "{value: 0.05, range: [0, 0.1]}"}. Costs samples x (d + 2)
+    runs, on all cores with the GIL released."""
+    overrides = _negsim_overrides(set) if set else []
+    for expression in ([vary] if isinstance(vary, str) else list(vary)):
+        key = str(expression).partition("=")[0]
+        if any(item.partition("=")[0] == key for item in overrides):
+            raise ValueError(f"set {key} and vary {key} set the same value; drop one")
+        overrides.append(_vary_override(expression))
+    return _negsim.sensitivity(_scenario(scenario, overrides or None), int(samples), int(seed), int(threads),
+                               int(bootstrap), list(objectors))
+
+
+def register_strategy(name, strategy, description=""):
+    """Registers a Python class as a delegation strategy named `name` (lower-case letters, digits
+    and underscores). negsim makes one object of it per seat per run and calls, with a View of
+    what the seat may see: support_threshold(view) -> float (optional; default r_max),
+    respond(view) -> "support" | "aside" | "object", amend(view) -> None | (issue id or index,
+    value) (optional). Name it in a scenario (agent: {model: NAME}), in set=, or in tournament().
+    Register before loading scenarios that name it. Slower than C++: every call takes the GIL."""
+    _negsim.register_strategy(str(name), strategy, str(description))
+
+
+def load_plugin(path):
+    """Loads a C++ plugin of strategies (docs/PLUGINS.md), as negsim --plugin FILE."""
+    _negsim.load_plugin(str(path))
+
+
+def strategies():
+    """Every registered delegation strategy's name, built-ins first."""
+    return _negsim.strategies()
+
+
+def tournament(scenarios, strategies, seats=(), seeds=100, seed=1, threads=0, sample=False):  # noqa: A002
+    """negsim tournament: each strategy ("default": the seat's own agent) in each seat (() : every
+    seat in turn) of each scenario, `seeds` replicates; returns tournament.json as a dict."""
+    if isinstance(scenarios, (str, Scenario)):
+        scenarios = [scenarios]
+    loaded = [_scenario(item) for item in scenarios]
+    return _negsim.tournament(loaded, list(strategies), list(seats), int(seeds), int(seed), int(threads), bool(sample))

@@ -160,3 +160,20 @@ def test_sensitivity_is_the_commands_json(tmp_path):
     assert result["runs"] == 300 * 4
     blocked = next(output for output in result["outputs"] if output["output"] == "outcome=no_consensus")
     assert blocked["indices"][0]["key"] == "delegations.south.outside_option"
+
+
+def test_sensitivity_vary_is_the_commands(tmp_path):
+    ranges = {"process.noise": 0, "delegations.south.outside_option": "{value: 0.98, range: [0.95, 1]}"}
+    vary = ["delegations.north.susceptibility=0:1"]
+    result = negsim.sensitivity(TEACHING, samples=200, bootstrap=20, threads=2, set=ranges, vary=vary)
+    out = tmp_path / "sensitivity"
+    arguments = [item for key, value in ranges.items() for item in ("--set", f"{key}={value}")]
+    command = negsim_command("sensitivity", TEACHING, *arguments, "--vary", vary[0], "--samples", 200, "--bootstrap",
+                             20, "--out", out, "--quiet")
+    assert command.returncode == 0, command.stdout + command.stderr
+    assert {k: v for k, v in result.items() if k != "table"} == json.loads((out / "summary.json").read_text())
+    assert "delegations.north.susceptibility" in json.dumps(result)
+    with pytest.raises(ValueError, match="low:high"):
+        negsim.sensitivity(TEACHING, samples=10, vary=["process.noise=0.1"])
+    with pytest.raises(ValueError, match="same value"):
+        negsim.sensitivity(TEACHING, samples=10, set={"process.noise": 0}, vary=["process.noise=0:0.1"])

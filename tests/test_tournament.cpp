@@ -1,0 +1,184 @@
+// negsim tournament and plugins: the sample plugin's strategies (plugins/sample_strategies.cpp)
+// and a built-in one take a seat in historical scenarios; the table is pinned and the same for
+// any thread count.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "negsim/errors.hpp"
+#include "negsim/policy.hpp"
+#include "negsim/tournament.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using test_support::quoted;
+using test_support::read_text;
+using test_support::run_command;
+using test_support::source_path;
+
+namespace {
+
+std::string negsim_binary() {
+  return NEGSIM_BINARY;
+}
+
+void load_sample_plugin() {
+  static const bool loaded = [] {
+    negsim::load_plugin(NEGSIM_SAMPLE_PLUGIN);
+    return true;
+  }();
+  (void)loaded;
+}
+
+// Two recorded cases with perception noise, so that seeds differ: the 2015 GGE and the 2021 OEWG.
+std::vector<negsim::Scenario> two_cases() {
+  return {negsim::load_scenario_file(source_path("scenarios/history/gge-2014-2015.yaml"), {"process.noise=0.05"}),
+          negsim::load_scenario_file(source_path("scenarios/history/oewg-2019-2021.yaml"), {"process.noise=0.05"})};
+}
+
+negsim::TournamentOptions pinned_options(int threads) {
+  negsim::TournamentOptions options;
+  options.strategies = {"default", "holdout", "sincere"};
+  options.seats = {"russia", "china"};
+  options.seeds = 20;
+  options.master_seed = 7;
+  options.threads = threads;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("plugin: the sample plugin registers its strategies once, and a second load is refused", "[plugin]") {
+  load_sample_plugin();
+  CHECK(negsim::is_delegation_policy("holdout"));
+  CHECK(negsim::is_chair_policy("median_chair"));
+  CHECK_THROWS_WITH(negsim::load_plugin(NEGSIM_SAMPLE_PLUGIN), Catch::Contains("already registered"));
+  CHECK_THROWS_WITH(negsim::load_plugin("/nonexistent/plugin.so"), Catch::Contains("cannot load it"));
+  // Its chair drafts at the power-weighted median: 0.8 (many, power 5) before few's red line
+  // (at most 0.5) is repaired.
+  struct FirstDraft final : negsim::TraceSink {
+    double value = -1;
+    void on_draft(const negsim::State& state, const Eigen::VectorXd* /*previous*/) override {
+      if (value < 0) value = state.draft(0);
+    }
+  } first;
+  const auto scenario =
+      test_support::scenario_from(test_support::one_red_line, {"process.chair.strategy=median_chair"});
+  negsim::Engine engine(scenario, 1, &first);
+  engine.step();
+  CHECK(first.value == Approx(0.8));
+  CHECK(engine.state().draft(0) == Approx(0.5));
+}
+
+TEST_CASE("tournament: a plugin strategy and a built-in one in two seats of the 2015 GGE and 2021 OEWG (pinned table)",
+          "[tournament][plugin]") {
+  load_sample_plugin();
+  const auto scenarios = two_cases();
+  const auto result = negsim::run_tournament(scenarios, pinned_options(1));
+  REQUIRE(result.complete);
+  REQUIRE(result.rows.size() == 3 * 2 * 2);
+  CHECK(result.rows[0].strategy == "default");
+  CHECK(result.rows[0].scenario == "gge-2014-2015");
+  CHECK(result.rows[0].seat == "russia");
+  // The holdout blocks the 2021 OEWG from either seat; the built-in sincere agent does not.
+  for (const auto& row : result.rows) {
+    if (row.scenario != "oewg-2019-2021") continue;
+    CHECK(row.agreements == (row.strategy == "holdout" ? 0 : 20));
+  }
+  const std::string csv = negsim::tournament_csv(result);
+  const std::string path = source_path("tests/golden/tournament-gge2015-oewg2021.csv");
+  if (std::getenv("NEGSIM_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(path, std::ios::binary) << csv;
+    WARN("rewrote " << path);
+  }
+  INFO("pinned file: " << path << " (regenerate with NEGSIM_UPDATE_GOLDEN=1)");
+  REQUIRE(fs::exists(path));
+  CHECK(csv == read_text(path));
+  // The same table on two threads.
+  CHECK(negsim::tournament_csv(negsim::run_tournament(scenarios, pinned_options(2))) == csv);
+  // The "default" rows are the sweep's own statistics of the unchanged scenario.
+  for (const auto& row : result.rows) {
+    if (row.strategy != "default") continue;
+    const auto& scenario = scenarios[row.scenario == "gge-2014-2015" ? 0 : 1];
+    INFO(row.scenario << " " << row.seat);
+    negsim::ReplicateOptions replicate;
+    replicate.master_seed = 7;
+    replicate.replicates = 20;
+    replicate.sample_uncertainty = false;
+    const auto statistics = negsim::run_replicates(scenario, replicate);
+    std::int64_t adopted = 0;
+    for (negsim::OutcomeKind kind : negsim::all_outcome_kinds) {
+      if (negsim::is_adopted(kind)) adopted += statistics.outcome_counts[static_cast<std::size_t>(kind)];
+    }
+    CHECK(row.agreements == adopted);
+    CHECK(row.objected == statistics.objected[static_cast<std::size_t>(scenario.find_delegation(row.seat))]);
+  }
+}
+
+TEST_CASE("tournament: the command with --plugin, --format json, and its refusals", "[tournament][plugin][cli]") {
+  const fs::path directory = fs::temp_directory_path() / ("negsim-tournament-" + std::to_string(getpid()));
+  fs::remove_all(directory);
+  const std::string command = negsim_binary() + " --plugin " + quoted(NEGSIM_SAMPLE_PLUGIN) + " tournament " +
+                              quoted(source_path("scenarios/history/gge-2014-2015.yaml")) +
+                              " --strategy holdout,concession --seat russia --seeds 5 -j 2 --format json --out " +
+                              quoted((directory / "out").string());
+  const auto result = run_command(command);
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  const auto json = nlohmann::json::parse(result.output.substr(result.output.find('{')));
+  REQUIRE(json["rows"].size() == 2);
+  CHECK(json["rows"][0]["strategy"] == "holdout");
+  CHECK(json["rows"][0]["runs"] == 5);
+  CHECK(fs::exists(directory / "out" / ".negsim-output"));
+  CHECK(fs::exists(directory / "out" / "tournament.csv"));
+  CHECK(read_text((directory / "out" / "tournament.json").string()).find("\"holdout\"") != std::string::npos);
+  // Its report page: the table, each rate with its interval, nothing fetched.
+  const auto report = run_command(negsim_binary() + " report " + quoted((directory / "out").string()));
+  REQUIRE(report.exit_code == 0);
+  const std::string page = read_text((directory / "out" / "report.html").string());
+  CHECK_THAT(page, Catch::Contains("<h1>Tournament</h1>") && Catch::Contains("<td>holdout</td>") &&
+                       Catch::Contains("<td>russia</td>"));
+  CHECK(page.find("http") == std::string::npos);
+
+  // A directory negsim did not write is never replaced, --force or not.
+  fs::create_directories(directory / "mine");
+  const auto refused =
+      run_command(negsim_binary() + " tournament " + quoted(source_path("scenarios/history/gge-2014-2015.yaml")) +
+                  " --seat russia --seeds 2 --force --out " + quoted((directory / "mine").string()));
+  CHECK(refused.exit_code == 2);
+  CHECK(fs::is_empty(directory / "mine"));
+  // An unknown strategy (the plugin not loaded) and an unknown seat: usage errors.
+  const auto unknown =
+      run_command(negsim_binary() + " tournament " + quoted(source_path("scenarios/history/gge-2014-2015.yaml")) +
+                  " --strategy holdout --seeds 2 --out " + quoted((directory / "x").string()));
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.output, Catch::Contains("--strategy holdout: no such strategy"));
+  const auto seat =
+      run_command(negsim_binary() + " tournament " + quoted(source_path("scenarios/history/gge-2014-2015.yaml")) +
+                  " --seat atlantis --seeds 2 --out " + quoted((directory / "y").string()));
+  CHECK(seat.exit_code == 2);
+  CHECK_THAT(seat.output, Catch::Contains("no delegation 'atlantis'"));
+  // A scenario naming a plugin's strategy without --plugin: file, line, column and key, exit 2.
+  test_support::write(directory / "holdout.yaml", R"(title: T
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: x, power: 1, positions: {a: 0.5}, agent: {model: holdout}}
+  - {id: y, power: 1, positions: {a: 0.5}}
+)");
+  const auto unregistered =
+      run_command(negsim_binary() + " run --no-write " + quoted((directory / "holdout.yaml").string()));
+  CHECK(unregistered.exit_code == 2);
+  CHECK_THAT(unregistered.output, Catch::Contains("holdout.yaml:5:") && Catch::Contains("delegations[0].agent.model"));
+  const auto registered =
+      run_command(negsim_binary() + " run --no-write " + quoted((directory / "holdout.yaml").string()) + " --plugin " +
+                  quoted(NEGSIM_SAMPLE_PLUGIN));
+  CHECK(registered.exit_code == 0);
+  const auto missing = run_command(negsim_binary() + " --plugin /nonexistent.so run --no-write " +
+                                   quoted((directory / "holdout.yaml").string()));
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.output, Catch::Contains("--plugin /nonexistent.so: cannot load it"));
+  fs::remove_all(directory);
+}
