@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "negsim/backtest.hpp"
 #include "negsim/errors.hpp"
 #include "negsim/policy.hpp"
 #include "negsim/tournament.hpp"
@@ -181,4 +182,46 @@ delegations:
   CHECK(missing.exit_code == 2);
   CHECK_THAT(missing.output, Catch::Contains("--plugin /nonexistent.so: cannot load it"));
   fs::remove_all(directory);
+}
+
+TEST_CASE(
+    "tournament over the historical library: the plugin's holdout in every seat of every recorded case "
+    "(pinned table)",
+    "[tournament][plugin][history]") {
+  load_sample_plugin();
+  std::vector<negsim::Scenario> scenarios;
+  for (const auto& file : negsim::find_scenario_files(source_path("scenarios/history"))) {
+    if (file.find("/what-if/") != std::string::npos) continue;  // predictions, not records
+    scenarios.push_back(negsim::load_scenario_file(file));
+  }
+  REQUIRE(scenarios.size() >= 12);
+  negsim::TournamentOptions options;
+  options.strategies = {"default", "holdout"};
+  options.seeds = 1;  // the fitted perception noise is 0: one replicate is the case's run
+  options.master_seed = 1;
+  options.threads = 2;
+  const auto result = negsim::run_tournament(scenarios, options);
+  REQUIRE(result.complete);
+  std::size_t seats = 0;
+  for (const auto& scenario : scenarios) seats += static_cast<std::size_t>(scenario.delegation_count());
+  REQUIRE(result.rows.size() == 2 * seats);
+  // The default agent in every seat is the case as the library plays it: the 2017 GGE fails
+  // from every seat, the 2021 OEWG adopts from every seat. The holdout, seated in Russia's
+  // chair in 2021, blocks it.
+  for (const auto& row : result.rows) {
+    if (row.scenario == "gge-2016-2017") CHECK(row.agreements == 0);
+    if (row.scenario == "oewg-2019-2021" && row.strategy == "default") CHECK(row.agreements == 1);
+    if (row.scenario == "oewg-2019-2021" && row.strategy == "holdout" && row.seat == "russia") {
+      CHECK(row.agreements == 0);
+    }
+  }
+  const std::string csv = negsim::tournament_csv(result);
+  const std::string path = source_path("tests/golden/tournament-library.csv");
+  if (std::getenv("NEGSIM_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(path, std::ios::binary) << csv;
+    WARN("rewrote " << path);
+  }
+  INFO("pinned file: " << path << " (regenerate with NEGSIM_UPDATE_GOLDEN=1)");
+  REQUIRE(fs::exists(path));
+  CHECK(csv == read_text(path));
 }

@@ -4,6 +4,7 @@ only its view, and a C++ plugin's strategy is loadable from Python too.
 Run from the repository root (tools/test python does):
     PYTHONPATH=build/python /usr/bin/python3 -m pytest python/tests
 """
+import json
 import os
 import pathlib
 
@@ -101,3 +102,25 @@ def test_a_plugin_loads_from_python():
         negsim.load_plugin(plugin)
     run = negsim.run(GGE_2015, seed=1, set={"delegations.russia.agent.model": "holdout"})
     assert run.rounds >= 1
+
+
+def test_a_python_strategy_in_every_seat_of_the_historical_library():
+    """The sincere rule written in Python, seated in turn in every seat of every recorded case:
+    the table is pinned (tests/golden/tournament-library-python.json; NEGSIM_UPDATE_GOLDEN=1
+    rewrites it). It is not the built-in sincere agent's table: a Python seat answers once a
+    round from the blocking threshold at the start of the poll, while the built-in agents answer
+    together, each objection raising the others' cost of objecting alone (MODEL.md)."""
+    register_once("py_sincere", Sincere)
+    cases = sorted(path for path in (ROOT / "scenarios/history").glob("*.yaml"))
+    assert len(cases) >= 12
+    table = negsim.tournament(cases, ["py_sincere"], seeds=1, seed=1, threads=2)
+    rows = table["rows"]
+    assert len(rows) > 200
+    pinned = [{key: (round(value, 6) if isinstance(value, float) else value)
+               for key, value in row.items() if not key.endswith("_interval")} for row in rows]
+    path = ROOT / "tests/golden/tournament-library-python.json"
+    if os.environ.get("NEGSIM_UPDATE_GOLDEN"):
+        path.write_text(json.dumps(pinned, indent=1, sort_keys=True) + "\n")
+    assert pinned == json.loads(path.read_text())
+    # Not a table of one answer: the library's rooms end differently.
+    assert 0 < sum(row["agreements"] for row in rows) < len(rows)
