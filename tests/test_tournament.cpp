@@ -39,6 +39,18 @@ std::vector<negsim::Scenario> two_cases() {
           negsim::load_scenario_file(source_path("scenarios/history/oewg-2019-2021.yaml"), {"process.noise=0.05"})};
 }
 
+// `csv` is the pinned table in `file` (NEGSIM_UPDATE_GOLDEN=1 rewrites it).
+void check_pinned(const std::string& csv, const std::string& file) {
+  const std::string path = source_path(file);
+  if (std::getenv("NEGSIM_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(path, std::ios::binary) << csv;
+    WARN("rewrote " << path);
+  }
+  INFO("pinned file: " << path << " (regenerate with NEGSIM_UPDATE_GOLDEN=1)");
+  REQUIRE(fs::exists(path));
+  CHECK(csv == read_text(path));
+}
+
 negsim::TournamentOptions pinned_options(int threads) {
   negsim::TournamentOptions options;
   options.strategies = {"default", "holdout", "sincere"};
@@ -89,14 +101,7 @@ TEST_CASE("tournament: a plugin strategy and a built-in one in two seats of the 
     CHECK(row.agreements == (row.strategy == "holdout" ? 0 : 20));
   }
   const std::string csv = negsim::tournament_csv(result);
-  const std::string path = source_path("tests/golden/tournament-gge2015-oewg2021.csv");
-  if (std::getenv("NEGSIM_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(path, std::ios::binary) << csv;
-    WARN("rewrote " << path);
-  }
-  INFO("pinned file: " << path << " (regenerate with NEGSIM_UPDATE_GOLDEN=1)");
-  REQUIRE(fs::exists(path));
-  CHECK(csv == read_text(path));
+  check_pinned(csv, "tests/golden/tournament-gge2015-oewg2021.csv");
   // The same table on two threads.
   CHECK(negsim::tournament_csv(negsim::run_tournament(scenarios, pinned_options(2))) == csv);
   // The "default" rows are the sweep's own statistics of the unchanged scenario.
@@ -215,13 +220,5 @@ TEST_CASE(
       CHECK(row.agreements == 0);
     }
   }
-  const std::string csv = negsim::tournament_csv(result);
-  const std::string path = source_path("tests/golden/tournament-library.csv");
-  if (std::getenv("NEGSIM_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(path, std::ios::binary) << csv;
-    WARN("rewrote " << path);
-  }
-  INFO("pinned file: " << path << " (regenerate with NEGSIM_UPDATE_GOLDEN=1)");
-  REQUIRE(fs::exists(path));
-  CHECK(csv == read_text(path));
+  check_pinned(negsim::tournament_csv(result), "tests/golden/tournament-library.csv");
 }
