@@ -131,6 +131,23 @@ inline void write(const std::filesystem::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
+// Whether this test binary is built with AddressSanitizer (the asan-ubsan preset). There the
+// heaviest command-line tests run fewer replicates: the step looks for memory errors and
+// undefined behaviour, which show as well in a short run, and the release step checks results.
+constexpr bool sanitized_build() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return true;
+#else
+  return false;
+#endif
+#else
+  return false;
+#endif
+}
+
 // Whether the tests open pages in headless Chromium. tools/test's sanitizer step sets
 // NEGSIM_SKIP_BROWSER=1: Chromium is not built with the sanitizers, so there only the command
 // that writes the page is under test, and every browser start costs seconds. The room's browser
