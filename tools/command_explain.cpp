@@ -35,7 +35,8 @@ int explain_command(const std::vector<std::string>& arguments) {
       "seed", po::value<std::uint64_t>(&explain_options.seed)->default_value(1), "seed of the run explained")(
       "replicates,n", po::value<std::uint64_t>(&explain_options.replicates)->default_value(1000),
       "replicates for the blocking-power index (0: skip)")(
-      "threads,j", po::value<int>(&explain_options.threads)->default_value(0), "worker threads (0: all cores)")(
+      "threads,j", po::value<int>(&explain_options.threads)->default_value(0),
+      "worker threads for the questions and the replicates (0: all cores)")(
       "set", po::value<std::vector<std::string>>(&overrides)->composing(), "override a scenario value, key.path=value")(
       "format", po::value<std::string>(&format)->default_value("text"), "text or json");
   LimitOptions limit_options;
