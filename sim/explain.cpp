@@ -411,11 +411,25 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
     }
   }
   if (options.replicates > 0) {
+    // Batches of the one sweep: replicate r has the seed derive_seed(seed, r) whichever batch
+    // runs it, and the statistics are integer sums, so N replicates give the same figures as
+    // one sweep of N. Stopping is decided after whole batches only, never by thread timing.
     ReplicateOptions replicate_options;
     replicate_options.master_seed = options.seed;
-    replicate_options.replicates = options.replicates;
     replicate_options.threads = options.threads;
-    explanation.sweep = run_replicates(scenario, replicate_options);
+    CellStatistics total(scenario);
+    while (total.replicates < static_cast<std::int64_t>(options.replicates)) {
+      replicate_options.first_replicate = static_cast<std::uint64_t>(total.replicates);
+      replicate_options.replicates = std::min(explain_batch, options.replicates - replicate_options.first_replicate);
+      total.merge(run_replicates(scenario, replicate_options));
+      explanation.widest_half_width = 0;
+      for (const std::int64_t count : total.sole_blocker) {
+        const Interval interval = wilson_interval(count, total.replicates);
+        explanation.widest_half_width = std::max(explanation.widest_half_width, (interval.high - interval.low) / 2);
+      }
+      if (options.precision > 0 && explanation.widest_half_width <= options.precision) break;
+    }
+    explanation.sweep = std::move(total);
   }
   return explanation;
 }
@@ -480,17 +494,21 @@ json explanation_json(const Scenario& scenario, const Explanation& explanation, 
     joint.push_back(
         {{"change", change.description}, {"relaxed_by", round6(change.shift)}, {"outcome", to_string(change.outcome)}});
   }
-  return {{"scenario", scenario.id},
-          {"seed", options.seed},
-          {"outcome", to_string(explanation.outcome.kind)},
-          {"pivotal_delegations", pivotal},
-          {"pivotal_issues", issues},
-          {"smallest_changes", changes},
-          {"joint_changes", joint},
-          {"gaps", gaps},
-          {"power", power},
-          {"shapley_shubik_quota", round6(explanation.quota)},
-          {"replicates", explanation.sweep ? json(explanation.sweep->replicates) : json(nullptr)}};
+  return {
+      {"scenario", scenario.id},
+      {"seed", options.seed},
+      {"outcome", to_string(explanation.outcome.kind)},
+      {"pivotal_delegations", pivotal},
+      {"pivotal_issues", issues},
+      {"smallest_changes", changes},
+      {"joint_changes", joint},
+      {"gaps", gaps},
+      {"power", power},
+      {"shapley_shubik_quota", round6(explanation.quota)},
+      {"replicates", explanation.sweep ? json(explanation.sweep->replicates) : json(nullptr)},
+      {"replicates_most", options.replicates},
+      {"blocking_power_precision", round6(options.precision)},
+      {"blocking_power_half_width", explanation.sweep ? json(round6(explanation.widest_half_width)) : json(nullptr)}};
 }
 
 std::string explanation_text(const Scenario& scenario, const Explanation& explanation, const ExplainOptions& options) {
@@ -589,8 +607,16 @@ std::string explanation_text(const Scenario& scenario, const Explanation& explan
   }
 
   out << "\nPower (sole blocker: share of " << (explanation.sweep ? explanation.sweep->replicates : 0)
-      << " replicates in which its objection alone blocked; Shapley-Shubik: power-weighted vote with quota "
-      << format(explanation.quota) << "):\n";
+      << " replicates in which its objection alone blocked";
+  if (explanation.sweep) {
+    // One value, one rendering: the half-width as the shares are printed (percent).
+    out << ", each within +/-" << format_percent(explanation.widest_half_width) << " (95% Wilson interval; "
+        << (options.precision > 0 ? "target +/-" + format_percent(options.precision) + ", at most " +
+                                        std::to_string(options.replicates) + " replicates"
+                                  : "a fixed count")
+        << ")";
+  }
+  out << "; Shapley-Shubik: power-weighted vote with quota " << format(explanation.quota) << "):\n";
   std::vector<int> order(static_cast<std::size_t>(scenario.delegation_count()));
   std::iota(order.begin(), order.end(), 0);
   if (explanation.sweep) {
