@@ -1,9 +1,14 @@
 #include "negsim/explain.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
+#include <mutex>
 #include <numeric>
+#include <optional>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 #include "negsim/format.hpp"
@@ -222,6 +227,39 @@ std::vector<double> shapley_shubik(const Eigen::VectorXd& weights, double quota,
   return index;
 }
 
+namespace {
+
+// Calls body(j) for j in [0, count) on `threads` threads. The questions of explain are
+// independent runs of the engine, each with the same seed, so which thread answers which cannot
+// change an answer; the first exception a body throws is rethrown once all threads stopped.
+template <class Body>
+void for_each_index(std::size_t count, int threads, const Body& body) {
+  const auto workers = static_cast<std::size_t>(std::max(1, threads > 0 ? threads : default_thread_count()));
+  if (workers == 1 || count < 2) {
+    for (std::size_t j = 0; j < count; ++j) body(j);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto work = [&]() {
+    try {
+      for (std::size_t j = next++; j < count && !failed; j = next++) body(j);
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+      failed = true;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t t = 0; t < std::min(workers, count); ++t) pool.emplace_back(work);
+  for (auto& thread : pool) thread.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace
+
 Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
   Explanation explanation;
   explanation.outcome = simulate(scenario, options.seed);
@@ -230,32 +268,43 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
   auto outcome_of = [&](const Scenario& variant) { return simulate(variant, options.seed).kind; };
 
   if (!adopted) {
-    for (const auto& record : base.objectors) {
+    explanation.pivotal_delegations.resize(base.objectors.size());
+    for_each_index(base.objectors.size(), options.threads, [&](std::size_t j) {
+      const int delegation = base.objectors[j].delegation;
       PivotalDelegation pivotal;
-      pivotal.delegation = record.delegation;
+      pivotal.delegation = delegation;
       Scenario variant = scenario;
-      remove_red_lines(variant, record.delegation);
+      remove_red_lines(variant, delegation);
       pivotal.without_red_lines = outcome_of(variant);
       // Never objecting: no red lines and an outside option nothing falls below.
-      variant.delegations[static_cast<std::size_t>(record.delegation)].outside_option = -1e9;
+      variant.delegations[static_cast<std::size_t>(delegation)].outside_option = -1e9;
       pivotal.if_it_never_objected = outcome_of(variant);
-      explanation.pivotal_delegations.push_back(pivotal);
-    }
+      explanation.pivotal_delegations[j] = pivotal;
+    });
   }
-  for (int k = 0; k < scenario.issue_count(); ++k) {
-    if (scenario.issues[static_cast<std::size_t>(k)].omitted) continue;
-    Scenario variant = scenario;
-    variant.issues[static_cast<std::size_t>(k)].omitted = true;
-    explanation.pivotal_issues.push_back({k, outcome_of(variant)});
+  {
+    std::vector<int> dropped;
+    for (int k = 0; k < scenario.issue_count(); ++k) {
+      if (!scenario.issues[static_cast<std::size_t>(k)].omitted) dropped.push_back(k);
+    }
+    explanation.pivotal_issues.resize(dropped.size());
+    for_each_index(dropped.size(), options.threads, [&](std::size_t j) {
+      Scenario variant = scenario;
+      variant.issues[static_cast<std::size_t>(dropped[j])].omitted = true;
+      explanation.pivotal_issues[j] = {dropped[j], outcome_of(variant)};
+    });
   }
 
   // Bisection on each candidate: the far end must flip the outcome; then halve the interval
   // between "no flip" and "flip" and keep the flipping end.
-  for (const Candidate& candidate : candidates_for(scenario, base)) {
+  const std::vector<Candidate> candidates = candidates_for(scenario, base);
+  std::vector<std::optional<Flip>> flips(candidates.size());
+  for_each_index(candidates.size(), options.threads, [&](std::size_t j) {
+    const Candidate& candidate = candidates[j];
     Scenario variant = scenario;
     apply(variant, candidate, candidate.to);
     const OutcomeKind far = outcome_of(variant);
-    if (is_adopted(far) == adopted) continue;
+    if (is_adopted(far) == adopted) return;
     double keep = candidate.from;
     double flip = candidate.to;
     OutcomeKind flipped = far;
@@ -279,18 +328,24 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
     found.to = flip;
     found.size = std::abs(flip - found.from);
     found.outcome = flipped;
-    explanation.smallest_changes.push_back(found);
+    flips[j] = found;
+  });
+  for (auto& flip : flips) {
+    if (flip) explanation.smallest_changes.push_back(std::move(*flip));
   }
   std::stable_sort(explanation.smallest_changes.begin(), explanation.smallest_changes.end(),
                    [](const Flip& a, const Flip& b) { return a.size < b.size; });
 
   // Changes no single delegation can make: several relax their red lines by the same amount.
   if (!adopted) {
-    for (const GroupCandidate& group : group_candidates(scenario, base)) {
+    const std::vector<GroupCandidate> groups = group_candidates(scenario, base);
+    std::vector<std::optional<JointChange>> joint(groups.size());
+    for_each_index(groups.size(), options.threads, [&](std::size_t j) {
+      const GroupCandidate& group = groups[j];
       Scenario variant = scenario;
       apply_group(variant, group, 1.0);
       const OutcomeKind far = outcome_of(variant);
-      if (!is_adopted(far)) continue;
+      if (!is_adopted(far)) return;
       double keep = 0;
       double flip = 1;
       OutcomeKind flipped = far;
@@ -306,7 +361,10 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
           keep = middle;
         }
       }
-      explanation.joint_changes.push_back({group.description, flip, flipped});
+      joint[j] = JointChange{group.description, flip, flipped};
+    });
+    for (auto& change : joint) {
+      if (change) explanation.joint_changes.push_back(std::move(*change));
     }
     std::stable_sort(explanation.joint_changes.begin(), explanation.joint_changes.end(),
                      [](const JointChange& a, const JointChange& b) { return a.shift < b.shift; });
@@ -353,11 +411,25 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
     }
   }
   if (options.replicates > 0) {
+    // Batches of the one sweep: replicate r has the seed derive_seed(seed, r) whichever batch
+    // runs it, and the statistics are integer sums, so N replicates give the same figures as
+    // one sweep of N. Stopping is decided after whole batches only, never by thread timing.
     ReplicateOptions replicate_options;
     replicate_options.master_seed = options.seed;
-    replicate_options.replicates = options.replicates;
     replicate_options.threads = options.threads;
-    explanation.sweep = run_replicates(scenario, replicate_options);
+    CellStatistics total(scenario);
+    while (total.replicates < static_cast<std::int64_t>(options.replicates)) {
+      replicate_options.first_replicate = static_cast<std::uint64_t>(total.replicates);
+      replicate_options.replicates = std::min(explain_batch, options.replicates - replicate_options.first_replicate);
+      total.merge(run_replicates(scenario, replicate_options));
+      explanation.widest_half_width = 0;
+      for (const std::int64_t count : total.sole_blocker) {
+        const Interval interval = wilson_interval(count, total.replicates);
+        explanation.widest_half_width = std::max(explanation.widest_half_width, (interval.high - interval.low) / 2);
+      }
+      if (options.precision > 0 && explanation.widest_half_width <= options.precision) break;
+    }
+    explanation.sweep = std::move(total);
   }
   return explanation;
 }
@@ -422,17 +494,21 @@ json explanation_json(const Scenario& scenario, const Explanation& explanation, 
     joint.push_back(
         {{"change", change.description}, {"relaxed_by", round6(change.shift)}, {"outcome", to_string(change.outcome)}});
   }
-  return {{"scenario", scenario.id},
-          {"seed", options.seed},
-          {"outcome", to_string(explanation.outcome.kind)},
-          {"pivotal_delegations", pivotal},
-          {"pivotal_issues", issues},
-          {"smallest_changes", changes},
-          {"joint_changes", joint},
-          {"gaps", gaps},
-          {"power", power},
-          {"shapley_shubik_quota", round6(explanation.quota)},
-          {"replicates", explanation.sweep ? json(explanation.sweep->replicates) : json(nullptr)}};
+  return {
+      {"scenario", scenario.id},
+      {"seed", options.seed},
+      {"outcome", to_string(explanation.outcome.kind)},
+      {"pivotal_delegations", pivotal},
+      {"pivotal_issues", issues},
+      {"smallest_changes", changes},
+      {"joint_changes", joint},
+      {"gaps", gaps},
+      {"power", power},
+      {"shapley_shubik_quota", round6(explanation.quota)},
+      {"replicates", explanation.sweep ? json(explanation.sweep->replicates) : json(nullptr)},
+      {"replicates_most", options.replicates},
+      {"blocking_power_precision", round6(options.precision)},
+      {"blocking_power_half_width", explanation.sweep ? json(round6(explanation.widest_half_width)) : json(nullptr)}};
 }
 
 std::string explanation_text(const Scenario& scenario, const Explanation& explanation, const ExplainOptions& options) {
@@ -531,8 +607,16 @@ std::string explanation_text(const Scenario& scenario, const Explanation& explan
   }
 
   out << "\nPower (sole blocker: share of " << (explanation.sweep ? explanation.sweep->replicates : 0)
-      << " replicates in which its objection alone blocked; Shapley-Shubik: power-weighted vote with quota "
-      << format(explanation.quota) << "):\n";
+      << " replicates in which its objection alone blocked";
+  if (explanation.sweep) {
+    // One value, one rendering: the half-width as the shares are printed (percent).
+    out << ", each within +/-" << format_percent(explanation.widest_half_width) << " (95% Wilson interval; "
+        << (options.precision > 0 ? "target +/-" + format_percent(options.precision) + ", at most " +
+                                        std::to_string(options.replicates) + " replicates"
+                                  : "a fixed count")
+        << ")";
+  }
+  out << "; Shapley-Shubik: power-weighted vote with quota " << format(explanation.quota) << "):\n";
   std::vector<int> order(static_cast<std::size_t>(scenario.delegation_count()));
   std::iota(order.begin(), order.end(), 0);
   if (explanation.sweep) {

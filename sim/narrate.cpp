@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -690,16 +691,22 @@ std::string narrate(const std::vector<json>& events, const Scenario* scenario, c
 }
 
 std::vector<json> parse_trace_lines(const std::string& jsonl, const std::string& file_name) {
+  // Each line is parsed where it lies (no stream, no copy of it): a 193 x 40 x 100 trace is
+  // 8.5 MB, and copying it line by line was a fifth of building its report.
   std::vector<json> events;
-  std::istringstream lines(jsonl);
-  std::string text;
   int number = 0;
-  while (std::getline(lines, text)) {
+  std::size_t start = 0;
+  while (start < jsonl.size()) {
+    std::size_t end = jsonl.find('\n', start);
+    if (end == std::string::npos) end = jsonl.size();
     ++number;
-    if (text.empty()) continue;
+    const std::size_t line_start = start;
+    start = end + 1;
+    if (end == line_start) continue;
     json event;
     try {
-      event = json::parse(text);
+      event = json::parse(jsonl.begin() + static_cast<std::ptrdiff_t>(line_start),
+                          jsonl.begin() + static_cast<std::ptrdiff_t>(end));
     } catch (const json::parse_error& error) {
       throw InputError(file_name, number, 1, "", std::string("not a JSON event: ") + error.what());
     }
@@ -714,9 +721,8 @@ std::vector<json> parse_trace_lines(const std::string& jsonl, const std::string&
 std::vector<json> read_trace_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, 0, 0, "", "cannot read the trace");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return parse_trace_lines(buffer.str(), path);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return parse_trace_lines(text, path);
 }
 
 }  // namespace negsim

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
-#include <map>
 #include <sstream>
+#include <string_view>
 
 #include "negsim/scenario.hpp"
 
@@ -206,7 +206,13 @@ MapReader::MapReader(const Source& source, const YAML::Node& node, std::string p
     : MapReader(source, node, std::move(path), std::vector<std::string>(allowed_keys.begin(), allowed_keys.end())) {}
 
 void MapReader::check_keys(const std::vector<std::string>& allowed_keys) {
-  std::map<std::string, bool> seen;
+  // Keys are looked up in sorted lists: a positions mapping has one key per issue, and a scan of
+  // the issues for each of them was a tenth of loading a 193 x 40 scenario. The views point into
+  // allowed_keys and into the scalars of node_, which outlive this call.
+  std::vector<std::string_view> allowed_sorted(allowed_keys.begin(), allowed_keys.end());
+  std::sort(allowed_sorted.begin(), allowed_sorted.end());
+  std::vector<std::string_view> seen;
+  seen.reserve(node_.size());
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     // A copy: `it->first` lives in a proxy that dies at the end of this statement.
     const YAML::Node key_node = it->first;
@@ -214,9 +220,10 @@ void MapReader::check_keys(const std::vector<std::string>& allowed_keys) {
       source_.fail(key_node, path_, "keys must be plain words, not " + describe_type(key_node));
     }
     const std::string& key = key_node.Scalar();
-    if (seen.count(key)) source_.fail(key_node, child_path(key), "duplicate key '" + key + "'");
-    seen[key] = true;
-    if (std::find(allowed_keys.begin(), allowed_keys.end(), key) == allowed_keys.end()) {
+    const auto place = std::lower_bound(seen.begin(), seen.end(), std::string_view(key));
+    if (place != seen.end() && *place == key) source_.fail(key_node, child_path(key), "duplicate key '" + key + "'");
+    seen.insert(place, key);
+    if (!std::binary_search(allowed_sorted.begin(), allowed_sorted.end(), std::string_view(key))) {
       std::string allowed;
       for (const auto& name : allowed_keys) allowed += (allowed.empty() ? "" : ", ") + name;
       source_.fail(key_node, child_path(key),

@@ -100,3 +100,48 @@ TEST_CASE("explain gives each delegation the same figures whatever their order i
     CHECK(reversed.at(key) == value);
   }
 }
+
+// The blocking-power sweep stops after the first batch of 100 at which every 95% interval is
+// within the precision target; its figures are those of a fixed sweep of as many replicates.
+TEST_CASE("explain sizes its blocking-power sweep by the precision target", "[explain][power]") {
+  const auto scenario = test_support::scenario_from(test_support::one_red_line, {"process.noise=0.08"});
+  auto widest = [](const negsim::CellStatistics& statistics) {
+    double half = 0;
+    for (const std::int64_t count : statistics.sole_blocker) {
+      const auto interval = negsim::wilson_interval(count, statistics.replicates);
+      half = std::max(half, (interval.high - interval.low) / 2);
+    }
+    return half;
+  };
+  for (const double precision : {0.005, 0.01, 0.03, 0.2}) {
+    INFO("precision " << precision);
+    negsim::ExplainOptions options;
+    options.replicates = 1000;
+    options.precision = precision;
+    options.threads = 2;
+    const auto sized = negsim::explain(scenario, options);
+    REQUIRE(sized.sweep.has_value());
+    const std::int64_t replicates = sized.sweep->replicates;
+    CHECK(replicates % 100 == 0);
+    // Even a share of 0 or 1 needs about 2 / precision replicates for its interval.
+    if (precision <= 0.01) CHECK(replicates > 100);
+    CHECK((sized.widest_half_width <= precision || replicates == 1000));
+    CHECK(sized.widest_half_width == Approx(widest(*sized.sweep)));
+    // The same figures as a fixed sweep of that many replicates (on one thread) ...
+    options.precision = 0;
+    options.threads = 1;
+    options.replicates = static_cast<std::uint64_t>(replicates);
+    const auto fixed = negsim::explain(scenario, options);
+    CHECK(*fixed.sweep == *sized.sweep);
+    // ... and one batch fewer would not have met the target.
+    if (replicates > 100) {
+      options.replicates = static_cast<std::uint64_t>(replicates - 100);
+      CHECK(widest(*negsim::explain(scenario, options).sweep) > precision);
+    }
+  }
+  // Precision 0: exactly --replicates.
+  negsim::ExplainOptions exact;
+  exact.replicates = 250;
+  exact.precision = 0;
+  CHECK(negsim::explain(scenario, exact).sweep->replicates == 250);
+}

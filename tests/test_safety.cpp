@@ -638,3 +638,31 @@ TEST_CASE("a second YAML document is refused with its line and column", "[safety
   CHECK(contains(result.output, "two.yaml:" + std::to_string(std::count(text.begin(), text.end(), '\n') + 1) + ":1:"));
   fs::remove_all(directory);
 }
+
+// The loader parses a text once (no event pass before the tree) only when the text is too short
+// to hold more nodes than the limit: at most a third of the limit in bytes. The densest text
+// known, a flow sequence of lone ':' (each a one-pair mapping of two nulls: 1.5 nodes a byte), is
+// refused by the node limit when it is over it, and gets past it (to the unknown key) otherwise.
+TEST_CASE("the node limit holds when the loader parses a text once", "[safety][limits]") {
+  std::string dense = "title: Dense\npad: [";
+  for (int j = 0; j < 2000; ++j) dense += ":,";
+  dense += ":]\n";
+  // 1 root + 2 title + 1 key + 1 sequence + 2,001 x 3 = 6,008 nodes in 4,022 bytes.
+  auto message_with = [&](int max_nodes) {
+    negsim::LoadLimits limits;
+    limits.max_nodes = max_nodes;
+    try {
+      negsim::load_scenario_text(dense, "dense.yaml", {}, limits);
+    } catch (const negsim::InputError& error) {
+      return std::string(error.what());
+    }
+    return std::string("loaded");
+  };
+  CHECK(contains(message_with(6000), "more than 6000 YAML nodes"));
+  CHECK(contains(message_with(6007), "more than 6007 YAML nodes"));
+  CHECK(contains(message_with(6008), "unknown key 'pad'"));
+  // One pass (3 x 4,022 + 1 <= the limit): the same answer, and the walk over the tree that
+  // follows counts the nodes again.
+  CHECK(contains(message_with(3 * static_cast<int>(dense.size()) + 1), "unknown key 'pad'"));
+  CHECK(contains(message_with(1000000), "unknown key 'pad'"));
+}

@@ -21,7 +21,8 @@ Answers, for the run with --seed: who objected to what; how far the draft was fr
 every red line allows; whether each objector was pivotal (without its red lines, or never
 objecting); whether dropping each paragraph changes the outcome; the smallest single changes
 of a red line, position or salience that flip the outcome, found by bisection on the engine;
-and each delegation's blocking power over --replicates seeded replicates, beside a
+and each delegation's blocking power over seeded replicates (batches of 100, until every
+share's 95% interval is within +/- --precision, at most --replicates), beside a
 power-weighted Shapley-Shubik index for the vote.
 )";
 }  // namespace
@@ -34,8 +35,11 @@ int explain_command(const std::vector<std::string>& arguments) {
   options.add_options()("help,h", "show this help")(
       "seed", po::value<std::uint64_t>(&explain_options.seed)->default_value(1), "seed of the run explained")(
       "replicates,n", po::value<std::uint64_t>(&explain_options.replicates)->default_value(1000),
-      "replicates for the blocking-power index (0: skip)")(
-      "threads,j", po::value<int>(&explain_options.threads)->default_value(0), "worker threads (0: all cores)")(
+      "most replicates for the blocking-power index (0: skip)")(
+      "precision", po::value<double>(&explain_options.precision)->default_value(0.03, "0.03"),
+      "stop the replicates, in batches of 100, once every blocking power's 95% interval is within "
+      "+/- this (0: run all --replicates)")("threads,j", po::value<int>(&explain_options.threads)->default_value(0),
+                                            "worker threads for the questions and the replicates (0: all cores)")(
       "set", po::value<std::vector<std::string>>(&overrides)->composing(), "override a scenario value, key.path=value")(
       "format", po::value<std::string>(&format)->default_value("text"), "text or json");
   LimitOptions limit_options;
@@ -47,6 +51,8 @@ int explain_command(const std::vector<std::string>& arguments) {
   if (files.size() != 1) throw po::error("explain takes exactly one scenario FILE");
   check_format(format);
   if (explain_options.replicates > 10000000) throw po::error("--replicates must be at most 10000000");
+  if (!(explain_options.precision >= 0 && explain_options.precision < 0.5))
+    throw po::error("--precision must be at least 0 and below 0.5");
   if (explain_options.threads < 0 || explain_options.threads > 1024)
     throw po::error("--threads must be between 0 and 1024");
   const Scenario scenario = load_scenario_file(files[0], overrides, limit_options.limits());

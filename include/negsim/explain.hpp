@@ -15,7 +15,11 @@ namespace negsim {
 
 struct ExplainOptions {
   std::uint64_t seed = 1;
-  std::uint64_t replicates = 1000;  // for the blocking-power index (0: skip the sweep)
+  std::uint64_t replicates = 1000;  // for the blocking-power index: the most run (0: skip the sweep)
+  // Replicates are run in batches of explain_batch, and the sweep stops after the first batch at
+  // which every delegation's 95% Wilson interval for its blocking power is at most 2 x precision
+  // wide (or at `replicates`). 0: exactly `replicates`.
+  double precision = 0.03;
   int threads = 0;
   int bisection_steps = 24;  // each halves the interval: 2^-24 of the searched range
 };
@@ -62,6 +66,8 @@ struct JointChange {
   OutcomeKind outcome = OutcomeKind::no_consensus;
 };
 
+inline constexpr std::uint64_t explain_batch = 100;
+
 struct Explanation {
   Outcome outcome;
   std::vector<PivotalDelegation> pivotal_delegations;
@@ -70,6 +76,7 @@ struct Explanation {
   std::vector<JointChange> joint_changes;  // ranked by shift
   std::vector<IssueGap> gaps;              // contested issues (every issue when adopted)
   std::optional<CellStatistics> sweep;     // blocking power: sole_blocker / replicates
+  double widest_half_width = 0;            // of the blocking-power intervals, after the sweep
   std::vector<double> shapley_shubik;      // power-weighted, quota = the vote threshold (2/3 if none)
   double quota = 2.0 / 3.0;
 };
