@@ -96,6 +96,9 @@ inline const std::map<std::string, std::string>& known_history_misses() {
        "five of the six recorded objectors; Sudan, whose temperature bound the chair meets, never"},
       {"cd-ctbt-1996", "the scope paragraph ends at 0.93, short of the zero-yield wording (first run, out of sample)"},
       {"npt-2005", "the United States objects alone; the record blames at least two of the three (consensus only)"},
+      {"wto-bali-2013",
+       "first run (out of sample): consensus, but India's and Cuba's paragraphs end at their drawn bounds, below the "
+       "recorded texts, and Cuba stands aside in 65%"},
   };
   return misses;
 }
