@@ -1210,10 +1210,12 @@ class IncludeResolver {
       const std::string id = detail::read_id(own, it->first, "delegations");
       const std::string path = join_path("delegations", id);
       // Everything a delegation entry has but its id and bloc (blocs belong to the room), plus
-      // `like` (copy another delegation's stance), `sources` and dated `changes`.
+      // `like` (copy another delegation's stance), `sources` and dated `changes`. `observer`
+      // (a non-party in every room of a treaty) and `reservations` (paragraphs it always joins
+      // with a statement) are stances too.
       MapReader entry(own, it->second, path,
                       {"name", "power", "positions", "salience", "red_lines", "agent", "outside_option",
-                       "susceptibility", "ties", "notes", "like", "sources", "changes"});
+                       "susceptibility", "ties", "notes", "observer", "reservations", "like", "sources", "changes"});
       if (entry.has("like")) detail::read_id(own, entry.optional("like"), entry.child_path("like"));
       if (entry.has("sources")) check_sources(own, entry.optional("sources"), entry.child_path("sources"), keys);
       if (entry.has("changes")) check_changes(own, entry.optional("changes"), entry.child_path("changes"), keys);
@@ -1246,7 +1248,7 @@ class IncludeResolver {
       const std::string item_path = index_path(path, i);
       MapReader change(own, changes[i], item_path,
                        {"date", "sources", "notes", "power", "positions", "salience", "red_lines", "agent",
-                        "outside_option", "susceptibility", "ties"});
+                        "outside_option", "susceptibility", "ties", "observer", "reservations"});
       const std::string date = detail::read_string(own, change.required("date"), change.child_path("date"));
       if (!is_iso_date(date)) {
         own.fail(change.required("date"), change.child_path("date"), "'" + date + "' is not a date YYYY-MM-DD");
@@ -1311,6 +1313,15 @@ class IncludeResolver {
           if (filter != nullptr && !filter->count(field->first.Scalar())) continue;
           own.force_insert(field->first, field->second);
         }
+        continue;
+      }
+      if (key == "reservations" && issues != nullptr && it->second.IsSequence()) {
+        // A shared stance may reserve paragraphs this room does not have: only its own count.
+        YAML::Node kept(YAML::NodeType::Sequence);
+        for (const auto& item : it->second) {
+          if (!item.IsScalar() || issues->count(item.Scalar())) kept.push_back(item);
+        }
+        if (kept.size() > 0) winner.force_insert(it->first, kept);
         continue;
       }
       if (filter == nullptr || !it->second.IsMap()) {

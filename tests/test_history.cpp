@@ -282,6 +282,67 @@ TEST_CASE("a delegation takes what it does not set from its stance", "[history][
   fs::remove_all(directory);
 }
 
+TEST_CASE("a stance may make a delegation an observer and reserve paragraphs", "[history][stances]") {
+  const auto directory = test_support::temporary_directory("stance-observer");
+  // Israel is a non-party in every NPT room: its stance says so once. Its reservation on a
+  // paragraph this room lacks ('attribution') is dropped; the scenario's own list wins whole.
+  write(directory / "stances/test.yaml", R"(delegations:
+  usa:
+    positions: {ihl: 0.5, norms: 0.5}
+    salience: equal
+    reservations: [ihl, attribution]
+  israel:
+    positions: {ihl: 0.5, norms: 0.5}
+    salience: equal
+    observer: true
+    changes:
+      - {date: "2020-01-01", sources: ["invented"], observer: false, reservations: [norms]}
+  russia:
+    positions: {ihl: 0.5, norms: 0.5}
+    salience: equal
+    reservations: [ihl]
+)");
+  const std::string three = "  - {id: usa}\n  - {id: israel}\n  - {id: russia, reservations: [norms]}\n";
+  SECTION("from the stance, filtered to the room's issues") {
+    write(directory / "scenario.yaml", "dates: {start: \"2019-05-01\"}\n" + scenario_with_stances(three));
+    const auto scenario = negsim::load_scenario_file((directory / "scenario.yaml").string());
+    const auto& usa = scenario.delegations[static_cast<std::size_t>(scenario.find_delegation("usa"))];
+    const auto& israel = scenario.delegations[static_cast<std::size_t>(scenario.find_delegation("israel"))];
+    const auto& russia = scenario.delegations[static_cast<std::size_t>(scenario.find_delegation("russia"))];
+    CHECK(usa.reservations == std::vector<int>{scenario.find_issue("ihl")});
+    CHECK_FALSE(usa.observer);
+    CHECK(israel.observer);
+    CHECK(israel.reservations.empty());
+    CHECK(russia.reservations == std::vector<int>{scenario.find_issue("norms")});  // the scenario's own
+  }
+  SECTION("a dated change ends the observer status") {
+    write(directory / "scenario.yaml", "dates: {start: \"2021-05-01\"}\n" + scenario_with_stances(three));
+    const auto scenario = negsim::load_scenario_file((directory / "scenario.yaml").string());
+    const auto& israel = scenario.delegations[static_cast<std::size_t>(scenario.find_delegation("israel"))];
+    CHECK_FALSE(israel.observer);
+    CHECK(israel.reservations == std::vector<int>{scenario.find_issue("norms")});
+  }
+  SECTION("a bad value names the stance file") {
+    write(directory / "stances/test.yaml", R"(delegations:
+  usa:
+    positions: {ihl: 0.5, norms: 0.5}
+    observer: maybe
+    salience: equal
+  russia: {positions: {ihl: 0.5, norms: 0.5}, salience: equal}
+)");
+    write(directory / "scenario.yaml", scenario_with_stances("  - {id: usa}\n  - {id: russia}\n"));
+    try {
+      negsim::load_scenario_file((directory / "scenario.yaml").string());
+      FAIL("accepted observer: maybe");
+    } catch (const negsim::InputError& error) {
+      INFO(error.what());
+      CHECK(error.file() == (directory / "stances/test.yaml").string());
+      CHECK(error.line() == 4);
+    }
+  }
+  fs::remove_all(directory);
+}
+
 TEST_CASE("errors inside a stance file name that file and its line", "[history][stances]") {
   const auto directory = test_support::temporary_directory("stance-errors");
   const std::string scenario_file = (directory / "scenario.yaml").string();
