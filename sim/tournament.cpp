@@ -144,6 +144,7 @@ TournamentResult run_tournament(const std::vector<Scenario>& scenarios, const To
   job.replicates = options.seeds;
   job.sample_uncertainty = options.sample_uncertainty;
   job.threads = options.threads;
+  job.block = std::max<std::uint64_t>(1, options.block);
   for (std::size_t s = 0; s < options.strategies.size(); ++s) {
     for (std::size_t c = 0; c < scenarios.size(); ++c) {
       const Scenario& scenario = scenarios[c];

@@ -91,6 +91,8 @@ bool prepare_tournament(const std::vector<std::string>& arguments, const Process
       "seeds", po::value<std::uint64_t>(&tournament.seeds)->default_value(100), "replicates per strategy and seat")(
       "seed", po::value<std::uint64_t>(&tournament.master_seed)->default_value(1), "master seed")(
       "threads,j", po::value<int>(&tournament.threads)->default_value(0), "worker threads (0: all cores)")(
+      "block", po::value<std::uint64_t>(&tournament.block)->default_value(512),
+      "under mpirun: replicates per work unit handed to a rank (results do not depend on it)")(
       "sample", "draw each scenario's declared uncertainty per replicate")(
       "set", po::value<std::vector<std::string>>(&setup.overrides)->composing(),
       "override a value in every scenario, key.path=value (repeatable)")("out", po::value<std::string>(&out_directory),
@@ -109,6 +111,7 @@ bool prepare_tournament(const std::vector<std::string>& arguments, const Process
   check_format(setup.format);
   if (tournament.seeds < 1 || tournament.seeds > 10000000) throw po::error("--seeds must be between 1 and 10000000");
   if (tournament.threads < 0 || tournament.threads > 1024) throw po::error("--threads must be between 0 and 1024");
+  if (tournament.block < 1) throw po::error("--block must be at least 1");
   tournament.sample_uncertainty = values.count("sample") > 0;
   tournament.strategies = split_commas(strategy_values);
   if (tournament.strategies.empty()) {
