@@ -185,14 +185,16 @@ namespace {
 // A registered strategy made by its factory: the factory is looked up under the registry's lock
 // and called outside it (a Python factory takes the GIL). `what` names the kind in errors.
 template <typename Policy, typename Factory>
-std::unique_ptr<Policy> make_registered(const std::string& name, std::vector<std::pair<std::string, Entry>> Registry::*list,
+std::unique_ptr<Policy> make_registered(const std::string& name,
+                                        std::vector<std::pair<std::string, Entry>> Registry::*list,
                                         Factory Entry::*factory_of, const char* what, const char* made) {
   Factory factory;
   {
     Registry& entries = registry();
     const std::lock_guard<std::mutex> lock(entries.mutex);
     const Entry* entry = find(entries.*list, name);
-    if (entry == nullptr) throw UsageError(std::string("no ") + what + " is registered as '" + name.substr(0, 64) + "'");
+    if (entry == nullptr)
+      throw UsageError(std::string("no ") + what + " is registered as '" + name.substr(0, 64) + "'");
     factory = entry->*factory_of;
   }
   auto policy = factory();
@@ -207,7 +209,8 @@ std::unique_ptr<DelegationPolicy> make_delegation_policy(const std::string& name
                            AgentModel::bloc_follower, AgentModel::spoiler}) {
     if (to_string(model) == name) return std::make_unique<BuiltinDelegationPolicy>(model);
   }
-  return make_registered<DelegationPolicy>(name, &Registry::delegations, &Entry::delegation, "delegation policy", "policy");
+  return make_registered<DelegationPolicy>(name, &Registry::delegations, &Entry::delegation, "delegation policy",
+                                           "policy");
 }
 
 std::unique_ptr<ChairPolicy> make_chair_policy(const std::string& name) {

@@ -320,10 +320,10 @@ std::string tournament_table(const TournamentResult& result) {
   std::vector<std::vector<std::string>> summary;
   summary.push_back({"strategy", "runs", "agreement", "utility at outcome", "objected", "blocked alone"});
   for (const auto& row : result.summary) {
-    summary.push_back({row.strategy, std::to_string(row.runs), rate_text(row.agreements, row.runs, row.agreement_interval),
-                       utility_text(row.mean_utility, row.utility_interval),
-                       rate_text(row.objected, row.runs, row.objected_interval),
-                       rate_text(row.blocked, row.runs, row.blocked_interval)});
+    summary.push_back(
+        {row.strategy, std::to_string(row.runs), rate_text(row.agreements, row.runs, row.agreement_interval),
+         utility_text(row.mean_utility, row.utility_interval), rate_text(row.objected, row.runs, row.objected_interval),
+         rate_text(row.blocked, row.runs, row.blocked_interval)});
   }
   std::vector<std::vector<std::string>> lines;
   lines.push_back(
@@ -450,8 +450,8 @@ std::string tournament_report_html(const std::string& directory) {
             "nothing was adopted; “blocked alone”: its objection alone stopped adoption. "
          << escape_html(data.at("intervals").get<std::string>()) << ".</p>\n<h2>Per strategy</h2>\n<p>Each strategy "
          << "pooled over every scenario and seat it took; every run counts as one draw.</p>\n"
-         << "<table class=\"measured\"><colgroup><col class=\"place\"><col class=\"strategy\">"
-         << measured_columns << "</colgroup><tr><th colspan=\"2\">strategy</th>" << measured_headers << "</tr>\n";
+         << "<table class=\"measured\"><colgroup><col class=\"place\"><col class=\"strategy\">" << measured_columns
+         << "</colgroup><tr><th colspan=\"2\">strategy</th>" << measured_headers << "</tr>\n";
     for (const auto& row : data.at("summary")) {
       page << "<tr><td colspan=\"2\">" << escape_html(row.at("strategy").get<std::string>())
            << "</td><td class=\"number\">" << row.at("runs").get<std::int64_t>() << "</td>" << measured_cells(row)
@@ -461,8 +461,7 @@ std::string tournament_report_html(const std::string& directory) {
     // strategies' agreement differs.
     const bool long_table = rows.size() > 60;
     page << "</table>\n<h2>Per scenario</h2>\n<p>Each scenario's seats, the strategies side by side"
-         << (long_table && strategies > 1 ? "; open are the scenarios whose agreement differs between strategies"
-                                          : "")
+         << (long_table && strategies > 1 ? "; open are the scenarios whose agreement differs between strategies" : "")
          << ".</p>\n";
     for (const auto& scenario : scenarios) {
       // The summary line: the scenario's agreement per strategy, pooled over its seats.

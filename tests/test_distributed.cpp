@@ -136,7 +136,8 @@ TEST_CASE("mpirun -np 2 and -np 4 write the bytes one process writes", "[distrib
   std::filesystem::remove_all(directory);
 }
 
-TEST_CASE("a tournament under mpirun -np 2 writes the bytes one process writes", "[distributed][mpi][tournament][cli]") {
+TEST_CASE("a tournament under mpirun -np 2 writes the bytes one process writes",
+          "[distributed][mpi][tournament][cli]") {
   const auto directory = test_support::temporary_directory("tournament-mpi");
   // The plugin's holdout and a built-in agent in two seats with perception noise, so that the
   // records differ by replicate; blocks of 5 split every cell of 12 replicates across ranks.

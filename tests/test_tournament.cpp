@@ -288,10 +288,11 @@ TEST_CASE(
   const fs::path directory = fs::temp_directory_path() / ("negsim-tournament-page-" + std::to_string(getpid()));
   fs::remove_all(directory);
   // Two cases of the library, every seat, one seed: the library tournament's shape.
-  const auto run = run_command(negsim_binary() + " --plugin " + quoted(NEGSIM_SAMPLE_PLUGIN) + " tournament " +
-                               quoted(source_path("scenarios/history/gge-2014-2015.yaml")) + " " +
-                               quoted(source_path("scenarios/history/oewg-2019-2021.yaml")) +
-                               " --strategy default,holdout --seeds 1 -j 2 --out " + quoted((directory / "out").string()));
+  const auto run =
+      run_command(negsim_binary() + " --plugin " + quoted(NEGSIM_SAMPLE_PLUGIN) + " tournament " +
+                  quoted(source_path("scenarios/history/gge-2014-2015.yaml")) + " " +
+                  quoted(source_path("scenarios/history/oewg-2019-2021.yaml")) +
+                  " --strategy default,holdout --seeds 1 -j 2 --out " + quoted((directory / "out").string()));
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
   CHECK_THAT(run.output, Catch::Contains("2 strategies x 44 seats x 1 seed each") &&
@@ -324,7 +325,8 @@ TEST_CASE(
                                 negsim::format_decimal(row["utility_interval"][1].get<double>(), 3) + "]";
     INFO(agreement << " " << utility);
     CHECK_THAT(run.output, Catch::Contains(agreement) && Catch::Contains(utility));
-    CHECK_THAT(page, Catch::Contains("</svg> " + agreement + "</td>") && Catch::Contains("</svg> " + utility + "</td>"));
+    CHECK_THAT(page,
+               Catch::Contains("</svg> " + agreement + "</td>") && Catch::Contains("</svg> " + utility + "</td>"));
   }
   fs::remove_all(directory);
 }

@@ -102,8 +102,9 @@ bool prepare_tournament(const std::vector<std::string>& arguments, const Process
       "format", po::value<std::string>(&setup.format)->default_value("text"), "printed summary: text or json");
   LimitOptions limit_options;
   const po::options_description limits_description = limit_options.describe();
-  CommandLine command_line = parse_command_line(arguments, "tournament FILE... [OPTIONS]",
-                                                {&options, &limits_description}, tournament_examples, group.rank() == 0);
+  CommandLine command_line =
+      parse_command_line(arguments, "tournament FILE... [OPTIONS]", {&options, &limits_description},
+                         tournament_examples, group.rank() == 0);
   if (command_line.help) return false;
   const auto& values = command_line.values;
   const auto& files = command_line.operands;
@@ -175,8 +176,7 @@ int run_prepared_tournament(const ProcessGroup& group, TournamentSetup& setup) {
     return interrupt_guard->exit_status();
   }
   if (group.rank() != 0) return exit_ok;  // rank 0 writes and prints
-  const double wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - setup.started).count();
+  const double wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - setup.started).count();
 
   StagedDirectory& staged = *setup.staged;
   nlohmann::ordered_json summary = tournament_json(result, tournament);

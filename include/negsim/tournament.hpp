@@ -33,7 +33,7 @@ struct TournamentOptions {
   std::uint64_t seeds = 100;  // replicates per cell
   bool sample_uncertainty = false;
   int threads = 0;
-  std::uint64_t block = 512;  // under MPI: replicates per work unit (no effect on results)
+  std::uint64_t block = 512;                    // under MPI: replicates per work unit (no effect on results)
   std::function<void(std::uint64_t)> progress;  // runs finished so far
   const std::atomic<int>* stop = nullptr;
   // The MPI ranks to run on (negsim/distributed.hpp); null: this process. Every rank calls
