@@ -166,23 +166,33 @@ py::dict round_columns(const std::string& csv) {
   return columns;
 }
 
+// The settings every parallel call takes (sweep, backtest, tournament), checked as the command
+// line checks them: `count` replicates (named `count_name` in errors) of master seed `seed` on
+// `threads` threads (0: all cores), sampling declared uncertainty or not. `Options` is a
+// SweepJob, ReplicateOptions or TournamentOptions; `count_of` its member for the count.
+template <typename Options>
+void fill_parallel_options(Options& options, std::uint64_t Options::*count_of, const char* count_name,
+                           std::uint64_t count, std::uint64_t seed, int threads, bool sample) {
+  if (count < 1) throw negsim::InputError(count_name, 0, 0, "", "must be at least 1");
+  if (threads < 0) throw negsim::InputError("threads", 0, 0, "", "must be 0 (all cores) or more");
+  options.*count_of = count;
+  options.master_seed = seed;
+  options.threads = threads;
+  options.sample_uncertainty = sample;
+}
+
 py::dict sweep(const LoadedScenario& loaded, std::uint64_t replicates, std::uint64_t seed, int threads,
                const std::vector<std::string>& vary, bool sample) {
-  if (replicates < 1) throw negsim::InputError("replicates", 0, 0, "", "must be at least 1");
-  if (threads < 0) throw negsim::InputError("threads", 0, 0, "", "must be 0 (all cores) or more");
+  negsim::SweepJob job;
+  fill_parallel_options(job, &negsim::SweepJob::replicates, "replicates", replicates, seed, threads, sample);
   std::vector<negsim::VaryAxis> axes;
   for (const auto& expression : vary) axes.push_back(negsim::parse_vary(expression));
   const std::vector<negsim::GridCell> cells = negsim::expand_grid(axes);
-  negsim::SweepJob job;
   for (const auto& cell : cells) {
     std::vector<std::string> cell_overrides = loaded.overrides;
     for (const auto& expression : cell.overrides()) cell_overrides.push_back(expression);
     job.cells.push_back(negsim::load_scenario_file(loaded.path, cell_overrides));
   }
-  job.master_seed = seed;
-  job.replicates = replicates;
-  job.sample_uncertainty = sample;
-  job.threads = threads;
   std::vector<negsim::CellStatistics> statistics;
   {
     py::gil_scoped_release release;
@@ -203,7 +213,8 @@ py::dict sweep(const LoadedScenario& loaded, std::uint64_t replicates, std::uint
 }
 
 py::dict backtest(const std::string& directory, std::uint64_t seeds, std::uint64_t seed, int threads, bool sample) {
-  if (seeds < 1) throw negsim::InputError("seeds", 0, 0, "", "must be at least 1");
+  negsim::ReplicateOptions options;
+  fill_parallel_options(options, &negsim::ReplicateOptions::replicates, "seeds", seeds, seed, threads, sample);
   std::vector<negsim::BacktestResult> results;
   std::vector<std::string> files;
   std::vector<negsim::Scenario> scenarios;
@@ -218,11 +229,6 @@ py::dict backtest(const std::string& directory, std::uint64_t seeds, std::uint64
   {
     py::gil_scoped_release release;
     for (std::size_t s = 0; s < scenarios.size(); ++s) {
-      negsim::ReplicateOptions options;
-      options.master_seed = seed;
-      options.replicates = seeds;
-      options.threads = threads;
-      options.sample_uncertainty = sample;
       negsim::BacktestResult result = negsim::run_backtest(scenarios[s], options, files[s]);
       result.name = std::filesystem::path(files[s]).lexically_relative(directory).replace_extension().string();
       results.push_back(std::move(result));
@@ -358,15 +364,12 @@ void register_strategy(const std::string& name, const py::object& strategy_class
 py::object tournament(const std::vector<LoadedScenario>& loaded, const std::vector<std::string>& strategies,
                       const std::vector<std::string>& seats, std::uint64_t seeds, std::uint64_t seed, int threads,
                       bool sample) {
-  std::vector<negsim::Scenario> scenarios;
-  for (const auto& item : loaded) scenarios.push_back(item.scenario);
   negsim::TournamentOptions options;
+  fill_parallel_options(options, &negsim::TournamentOptions::seeds, "seeds", seeds, seed, threads, sample);
   options.strategies = strategies;
   options.seats = seats;
-  options.seeds = seeds;
-  options.master_seed = seed;
-  options.threads = threads;
-  options.sample_uncertainty = sample;
+  std::vector<negsim::Scenario> scenarios;
+  for (const auto& item : loaded) scenarios.push_back(item.scenario);
   json summary;
   {
     py::gil_scoped_release release;

@@ -51,13 +51,23 @@ struct Unit {
   std::uint64_t count = 0;
 };
 
-CellStatistics run_unit(const SweepJob& job, const Unit& unit) {
+// Runs a unit; with hooks.record, also fills `records` with its replicates' records in
+// replicate order (hooks.record_width integers each).
+CellStatistics run_unit(const SweepJob& job, const Unit& unit, const SweepHooks& hooks,
+                        std::vector<std::int64_t>& records) {
   ReplicateOptions options;
   options.master_seed = job.master_seed;
   options.first_replicate = unit.first;
   options.replicates = unit.count;
   options.sample_uncertainty = job.sample_uncertainty;
   options.threads = job.threads;
+  records.assign(hooks.record ? unit.count * hooks.record_width : 0, 0);
+  if (hooks.record) {
+    // Each replicate writes its own slot: no lock.
+    options.on_replicate = [&](std::uint64_t index, const Scenario& played, const Outcome& outcome) {
+      hooks.record(unit.cell, played, outcome, records.data() + (index - unit.first) * hooks.record_width);
+    };
+  }
   return run_replicates(job.cells[unit.cell], options);
 }
 
@@ -93,10 +103,15 @@ std::vector<CellStatistics> lead(const ProcessGroup& group, const SweepJob& job,
     if (next_unit >= units.size()) return std::nullopt;
     return next_unit++;
   };
-  auto complete = [&](std::size_t unit, const CellStatistics& statistics) {
+  auto complete = [&](std::size_t unit, const CellStatistics& statistics, const std::int64_t* records) {
     std::lock_guard<std::mutex> lock(mutex);
     const std::size_t cell = units[unit].cell;
     results[cell].merge(statistics);
+    if (hooks.on_record) {
+      for (std::uint64_t r = 0; r < units[unit].count; ++r) {
+        hooks.on_record(cell, units[unit].first + r, records + r * hooks.record_width);
+      }
+    }
     done += units[unit].count;
     if (hooks.progress) hooks.progress(done);
     if (--pending[cell] == 0 && hooks.on_cell_finished) hooks.on_cell_finished(cell, results[cell]);
@@ -107,12 +122,13 @@ std::vector<CellStatistics> lead(const ProcessGroup& group, const SweepJob& job,
   std::atomic<bool> local_failed{false};
   std::thread local([&]() {
     try {
+      std::vector<std::int64_t> records;
       while (const auto unit = take()) {
         const auto started = Clock::now();
-        const CellStatistics statistics = run_unit(job, units[*unit]);
+        const CellStatistics statistics = run_unit(job, units[*unit], hooks, records);
         own.compute_seconds += seconds_since(started);
         ++own.units;
-        complete(*unit, statistics);
+        complete(*unit, statistics, records.data());
       }
     } catch (...) {
       local_failure = std::current_exception();
@@ -143,8 +159,15 @@ std::vector<CellStatistics> lead(const ProcessGroup& group, const SweepJob& job,
         throw RunError("a malformed message from rank " + std::to_string(status.MPI_SOURCE));
       }
       if (message[0] >= 0) {
-        complete(static_cast<std::size_t>(message[0]),
-                 statistics_from_integers(message.data() + 1, static_cast<std::size_t>(count - 1)));
+        // [unit, statistics..., records...]: the records' length is known from the unit.
+        const auto unit = static_cast<std::size_t>(message[0]);
+        const std::size_t record_count = hooks.record ? units[unit].count * hooks.record_width : 0;
+        if (static_cast<std::size_t>(count) < 1 + record_count) {
+          throw RunError("a malformed message from rank " + std::to_string(status.MPI_SOURCE));
+        }
+        const std::size_t statistics_count = static_cast<std::size_t>(count) - 1 - record_count;
+        complete(unit, statistics_from_integers(message.data() + 1, statistics_count),
+                 message.data() + 1 + statistics_count);
       }
       const auto sending = Clock::now();
       if (const auto unit = take()) {
@@ -173,10 +196,11 @@ std::vector<CellStatistics> lead(const ProcessGroup& group, const SweepJob& job,
 }
 
 // Ranks 1..N-1: ask for a unit, run it, send its statistics back with the next request.
-void work(const ProcessGroup& group, const SweepJob& job, RankTimings& own) {
+void work(const ProcessGroup& group, const SweepJob& job, const SweepHooks& hooks, RankTimings& own) {
   const int crash_rank = crash_rank_for_tests();
   try {
     std::vector<std::int64_t> reply{-1};
+    std::vector<std::int64_t> records;
     while (true) {
       const auto asking = Clock::now();
       MPI_Send(reply.data(), static_cast<int>(reply.size()), MPI_INT64_T, 0, tag_result, MPI_COMM_WORLD);
@@ -194,12 +218,13 @@ void work(const ProcessGroup& group, const SweepJob& job, RankTimings& own) {
                       static_cast<std::uint64_t>(order[3])};
       if (unit.cell >= job.cells.size()) throw RunError("a malformed work unit from rank 0");
       const auto started = Clock::now();
-      const CellStatistics statistics = run_unit(job, unit);
+      const CellStatistics statistics = run_unit(job, unit, hooks, records);
       own.compute_seconds += seconds_since(started);
       ++own.units;
       if (group.rank() == crash_rank) std::abort();  // test hook: a rank dying mid-sweep
       reply = statistics_to_integers(statistics);
       reply.insert(reply.begin(), order[0]);
+      reply.insert(reply.end(), records.begin(), records.end());
     }
   } catch (const std::exception& error) {
     fail_job(group, error.what());
@@ -249,7 +274,7 @@ std::vector<CellStatistics> run_sweep_on(const ProcessGroup& group, const SweepJ
   if (group.rank() == 0) {
     results = lead(group, job, std::move(finished), hooks, own);
   } else {
-    work(group, job, own);
+    work(group, job, hooks, own);
   }
   // Everyone is done by now, so this gather cannot wait on a lost rank.
   const double mine[3] = {static_cast<double>(own.units), own.compute_seconds, own.communication_seconds};

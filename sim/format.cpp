@@ -47,6 +47,10 @@ std::string format_decimal(double value, int places) {
   return std::string(negative && !zero ? "-" : "") + whole + (places > 0 ? "." + fraction : "");
 }
 
+std::string format_count(std::uint64_t count, const std::string& singular, const std::string& plural) {
+  return std::to_string(count) + " " + (count == 1 ? singular : plural.empty() ? singular + "s" : plural);
+}
+
 std::string format_percent(double share, int places) {
   return format_decimal(100.0 * share, places) + "%";
 }

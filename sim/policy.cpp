@@ -180,39 +180,44 @@ std::string delegation_policy_description(const std::string& name) {
   return entry != nullptr ? entry->description : std::string();
 }
 
+namespace {
+
+// A registered strategy made by its factory: the factory is looked up under the registry's lock
+// and called outside it (a Python factory takes the GIL). `what` names the kind in errors.
+template <typename Policy, typename Factory>
+std::unique_ptr<Policy> make_registered(const std::string& name,
+                                        std::vector<std::pair<std::string, Entry>> Registry::*list,
+                                        Factory Entry::*factory_of, const char* what, const char* made) {
+  Factory factory;
+  {
+    Registry& entries = registry();
+    const std::lock_guard<std::mutex> lock(entries.mutex);
+    const Entry* entry = find(entries.*list, name);
+    if (entry == nullptr)
+      throw UsageError(std::string("no ") + what + " is registered as '" + name.substr(0, 64) + "'");
+    factory = entry->*factory_of;
+  }
+  auto policy = factory();
+  if (!policy) throw RunError(std::string("the ") + what + " '" + name + "' made no " + made);
+  return policy;
+}
+
+}  // namespace
+
 std::unique_ptr<DelegationPolicy> make_delegation_policy(const std::string& name) {
   for (AgentModel model : {AgentModel::sincere, AgentModel::concession, AgentModel::reciprocal,
                            AgentModel::bloc_follower, AgentModel::spoiler}) {
     if (to_string(model) == name) return std::make_unique<BuiltinDelegationPolicy>(model);
   }
-  DelegationPolicyFactory factory;
-  {
-    Registry& entries = registry();
-    const std::lock_guard<std::mutex> lock(entries.mutex);
-    const Entry* entry = find(entries.delegations, name);
-    if (entry == nullptr) throw UsageError("no delegation policy is registered as '" + name.substr(0, 64) + "'");
-    factory = entry->delegation;
-  }
-  auto policy = factory();  // outside the lock: a Python factory takes the GIL
-  if (!policy) throw RunError("the delegation policy '" + name + "' made no policy");
-  return policy;
+  return make_registered<DelegationPolicy>(name, &Registry::delegations, &Entry::delegation, "delegation policy",
+                                           "policy");
 }
 
 std::unique_ptr<ChairPolicy> make_chair_policy(const std::string& name) {
   if (name == "compromise") return std::make_unique<BuiltinChairPolicy>(ChairStrategy::compromise);
   if (name == "nash") return std::make_unique<BuiltinChairPolicy>(ChairStrategy::nash);
   if (name == "maximin") return std::make_unique<BuiltinChairPolicy>(ChairStrategy::maximin);
-  ChairPolicyFactory factory;
-  {
-    Registry& entries = registry();
-    const std::lock_guard<std::mutex> lock(entries.mutex);
-    const Entry* entry = find(entries.chairs, name);
-    if (entry == nullptr) throw UsageError("no chair strategy is registered as '" + name.substr(0, 64) + "'");
-    factory = entry->chair;
-  }
-  auto policy = factory();
-  if (!policy) throw RunError("the chair strategy '" + name + "' made no strategy");
-  return policy;
+  return make_registered<ChairPolicy>(name, &Registry::chairs, &Entry::chair, "chair strategy", "strategy");
 }
 
 std::string agent_model_name(const AgentParameters& agent) {

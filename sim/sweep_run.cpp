@@ -30,9 +30,14 @@ std::vector<CellStatistics> run_sweep(const SweepJob& job, FinishedCells finishe
     options.sample_uncertainty = job.sample_uncertainty;
     options.threads = job.threads;
     if (hooks.progress) options.progress = [&](std::uint64_t done) { hooks.progress(done_before + done); };
-    if (hooks.on_replicate) {
+    if (hooks.on_replicate || hooks.record) {
       options.on_replicate = [&, c](std::uint64_t index, const Scenario& played, const Outcome& outcome) {
-        hooks.on_replicate(c, index, played, outcome);
+        if (hooks.on_replicate) hooks.on_replicate(c, index, played, outcome);
+        if (hooks.record) {
+          std::vector<std::int64_t> values(hooks.record_width);
+          hooks.record(c, played, outcome, values.data());
+          hooks.on_record(c, index, values.data());
+        }
       };
     }
     options.stop = hooks.stop;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "negsim/errors.hpp"
@@ -132,6 +133,38 @@ TEST_CASE("mpirun -np 2 and -np 4 write the bytes one process writes", "[distrib
     CHECK(read_text((directory / name / "meta.json").string()).find("\"ranks\": " + std::to_string(ranks)) !=
           std::string::npos);
   }
+  std::filesystem::remove_all(directory);
+}
+
+TEST_CASE("a tournament under mpirun -np 2 writes the bytes one process writes",
+          "[distributed][mpi][tournament][cli]") {
+  const auto directory = test_support::temporary_directory("tournament-mpi");
+  // The plugin's holdout and a built-in agent in two seats with perception noise, so that the
+  // records differ by replicate; blocks of 5 split every cell of 12 replicates across ranks.
+  const std::string command = negsim_binary() + " --plugin " + NEGSIM_SAMPLE_PLUGIN + " tournament " +
+                              test_support::source_path("scenarios/history/gge-2014-2015.yaml") + " " +
+                              test_support::source_path("scenarios/history/oewg-2019-2021.yaml") +
+                              " --strategy default,holdout,concession --seat russia,china --seeds 12 --seed 4"
+                              " --set process.noise=0.05 --quiet -j 1 --out ";
+  const auto one = run_command(command + (directory / "one").string());
+  INFO(one.output);
+  REQUIRE(one.exit_code == 0);
+  const auto two = run_command(mpirun(2) + command + (directory / "two").string() + " --block 5");
+  INFO(two.output);
+  REQUIRE(two.exit_code == 0);
+  check_same_files(directory / "one", directory / "two", {"tournament.json", "tournament.csv"});
+  CHECK(read_text((directory / "two" / "meta.json").string()).find("\"ranks\": 2") != std::string::npos);
+  // The utilities differ between replicates (an interval of some width): the records travelled whole.
+  const auto json = nlohmann::json::parse(read_text((directory / "two" / "tournament.json").string()));
+  CHECK(std::any_of(json["rows"].begin(), json["rows"].end(),
+                    [](const auto& row) { return row["utility_interval"][0] != row["utility_interval"][1]; }));
+  // Bad input under mpirun: exit 2, reported once.
+  const auto bad = run_command(mpirun(2) + command + (directory / "bad").string() + " --seat atlantis");
+  CHECK(bad.exit_code == 2);
+  const auto first = bad.output.find("no delegation 'atlantis'");
+  CHECK(first != std::string::npos);
+  CHECK(bad.output.find("no delegation 'atlantis'", first + 1) == std::string::npos);
+  CHECK(!std::filesystem::exists(directory / "bad"));
   std::filesystem::remove_all(directory);
 }
 

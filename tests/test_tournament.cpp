@@ -2,6 +2,7 @@
 // and a built-in one take a seat in historical scenarios; the table is pinned and the same for
 // any thread count.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -9,7 +10,9 @@
 
 #include "negsim/backtest.hpp"
 #include "negsim/errors.hpp"
+#include "negsim/format.hpp"
 #include "negsim/policy.hpp"
+#include "negsim/random.hpp"
 #include "negsim/tournament.hpp"
 #include "test_support.hpp"
 
@@ -100,8 +103,35 @@ TEST_CASE("tournament: a plugin strategy and a built-in one in two seats of the 
     if (row.scenario != "oewg-2019-2021") continue;
     CHECK(row.agreements == (row.strategy == "holdout" ? 0 : 20));
   }
+  // The per-strategy summary pools the strategy's rows: its counts are their sums.
+  REQUIRE(result.summary.size() == 3);
+  for (const auto& summary : result.summary) {
+    std::int64_t runs = 0, agreements = 0, objected = 0, blocked = 0;
+    double utility = 0;
+    for (const auto& row : result.rows) {
+      if (row.strategy != summary.strategy) continue;
+      runs += row.runs;
+      agreements += row.agreements;
+      objected += row.objected;
+      blocked += row.blocked;
+      utility += row.mean_utility * static_cast<double>(row.runs);
+    }
+    INFO(summary.strategy);
+    CHECK(summary.runs == 80);
+    CHECK(summary.runs == runs);
+    CHECK(summary.agreements == agreements);
+    CHECK(summary.objected == objected);
+    CHECK(summary.blocked == blocked);
+    CHECK(summary.mean_utility == Approx(utility / static_cast<double>(runs)));
+    CHECK(summary.utility_interval.low <= summary.mean_utility);
+    CHECK(summary.utility_interval.high >= summary.mean_utility);
+  }
+  // The holdout's utility varies over its seats: a bootstrap interval of some width.
+  CHECK(result.summary[1].utility_interval.high - result.summary[1].utility_interval.low > 0.05);
   const std::string csv = negsim::tournament_csv(result);
   check_pinned(csv, "tests/golden/tournament-gge2015-oewg2021.csv");
+  check_pinned(negsim::tournament_table(result).substr(0, negsim::tournament_table(result).find("\nPer scenario")),
+               "tests/golden/tournament-gge2015-oewg2021-summary.txt");
   // The same table on two threads.
   CHECK(negsim::tournament_csv(negsim::run_tournament(scenarios, pinned_options(2))) == csv);
   // The "default" rows are the sweep's own statistics of the unchanged scenario.
@@ -145,7 +175,7 @@ TEST_CASE("tournament: the command with --plugin, --format json, and its refusal
   REQUIRE(report.exit_code == 0);
   const std::string page = read_text((directory / "out" / "report.html").string());
   CHECK_THAT(page, Catch::Contains("<h1>Tournament</h1>") && Catch::Contains("<td>holdout</td>") &&
-                       Catch::Contains("<td>russia</td>"));
+                       Catch::Contains(">russia</td>") && Catch::Contains("× 5 seeds each"));
   CHECK(page.find("http") == std::string::npos);
 
   // A directory negsim did not write is never replaced, --force or not.
@@ -221,4 +251,82 @@ TEST_CASE(
     }
   }
   check_pinned(negsim::tournament_csv(result), "tests/golden/tournament-library.csv");
+}
+
+TEST_CASE("tournament: the percentile bootstrap interval of a mean is deterministic and sound", "[tournament]") {
+  // 400 draws of a skewed variable (exponential, mean 1, sd 1): the interval should lie near
+  // mean +- 1.96 / sqrt(400) = mean +- 0.098.
+  negsim::Random random(11);
+  std::vector<double> values(400);
+  double sum = 0;
+  for (double& value : values) {
+    value = -std::log(1.0 - random.uniform());
+    sum += value;
+  }
+  const double mean = sum / 400;
+  const auto interval = negsim::bootstrap_mean_interval(values, 5, 1);
+  CHECK(interval.low < mean);
+  CHECK(interval.high > mean);
+  CHECK(interval.high - interval.low == Approx(2 * 0.098).epsilon(0.25));
+  // The same seed and key: the same bytes; another key or seed: other resamples.
+  const auto again = negsim::bootstrap_mean_interval(values, 5, 1);
+  CHECK(again.low == interval.low);
+  CHECK(again.high == interval.high);
+  const auto other = negsim::bootstrap_mean_interval(values, 5, 2);
+  CHECK((other.low != interval.low || other.high != interval.high));
+  CHECK(negsim::bootstrap_mean_interval(values, 6, 1).low != interval.low);
+  // Nothing to resample: the value itself.
+  CHECK(negsim::bootstrap_mean_interval({0.3, 0.3, 0.3}, 5, 1).low == 0.3);
+  CHECK(negsim::bootstrap_mean_interval({0.7}, 5, 1).high == 0.7);
+  CHECK(negsim::bootstrap_mean_interval({}, 5, 1).high == 0.0);
+}
+
+TEST_CASE(
+    "tournament report: the library's page has the per-strategy summary first, each scenario's seats in a "
+    "section, plurals agreed, and the terminal's renderings",
+    "[tournament][plugin][report][cli]") {
+  const fs::path directory = fs::temp_directory_path() / ("negsim-tournament-page-" + std::to_string(getpid()));
+  fs::remove_all(directory);
+  // Two cases of the library, every seat, one seed: the library tournament's shape.
+  const auto run =
+      run_command(negsim_binary() + " --plugin " + quoted(NEGSIM_SAMPLE_PLUGIN) + " tournament " +
+                  quoted(source_path("scenarios/history/gge-2014-2015.yaml")) + " " +
+                  quoted(source_path("scenarios/history/oewg-2019-2021.yaml")) +
+                  " --strategy default,holdout --seeds 1 -j 2 --out " + quoted((directory / "out").string()));
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  CHECK_THAT(run.output, Catch::Contains("2 strategies x 44 seats x 1 seed each") &&
+                             Catch::Contains("Per strategy, pooled over 44 seats in 2 scenarios:") &&
+                             Catch::Contains("\nPer scenario and seat:\n") && !Catch::Contains("1 seeds"));
+  REQUIRE(run_command(negsim_binary() + " report " + quoted((directory / "out").string())).exit_code == 0);
+  const std::string page = read_text((directory / "out" / "report.html").string());
+  CHECK_THAT(page, Catch::Contains("2 strategies × 44 seats in 2 scenarios × 1 seed each") &&
+                       !Catch::Contains("1 seeds") && !Catch::Contains("1 seats"));
+  // The summary before the detail; the detail in one section per scenario, the one where the
+  // holdout changes the outcome open (88 rows: a long table).
+  const auto summary_at = page.find("<h2>Per strategy</h2>");
+  const auto detail_at = page.find("<h2>Per scenario</h2>");
+  REQUIRE(summary_at != std::string::npos);
+  REQUIRE(detail_at != std::string::npos);
+  CHECK(summary_at < detail_at);
+  CHECK_THAT(page, Catch::Contains("<details><summary><span class=\"id\">gge-2014-2015</span> · 20 seats") &&
+                       Catch::Contains("<details open><summary><span class=\"id\">oewg-2019-2021</span> · 24 seats"));
+  // Fixed columns that fit 1400 px, every cell on one line.
+  CHECK_THAT(page, Catch::Contains("table.measured{table-layout:fixed;width:1250px}"));
+  // One value, one rendering: each summary number as the terminal prints it.
+  const auto json = nlohmann::json::parse(read_text((directory / "out" / "tournament.json").string()));
+  REQUIRE(json["summary"].size() == 2);
+  for (const auto& row : json["summary"]) {
+    const std::string agreement = negsim::format_percent(row["agreement_rate"].get<double>()) + " [" +
+                                  negsim::format_percent(row["agreement_interval"][0].get<double>()) + ", " +
+                                  negsim::format_percent(row["agreement_interval"][1].get<double>()) + "]";
+    const std::string utility = negsim::format_decimal(row["mean_utility"].get<double>(), 3) + " [" +
+                                negsim::format_decimal(row["utility_interval"][0].get<double>(), 3) + ", " +
+                                negsim::format_decimal(row["utility_interval"][1].get<double>(), 3) + "]";
+    INFO(agreement << " " << utility);
+    CHECK_THAT(run.output, Catch::Contains(agreement) && Catch::Contains(utility));
+    CHECK_THAT(page,
+               Catch::Contains("</svg> " + agreement + "</td>") && Catch::Contains("</svg> " + utility + "</td>"));
+  }
+  fs::remove_all(directory);
 }

@@ -87,21 +87,6 @@ void refuse_overlapping_keys(const Scenario& base, const std::vector<VaryAxis>& 
   }
 }
 
-// Exit status for an error caught before work started, as main() would report it.
-int exit_status_of(const std::exception_ptr& failure) {
-  try {
-    std::rethrow_exception(failure);
-  } catch (const po::error&) {
-    return exit_bad_input;
-  } catch (const InputError&) {
-    return exit_bad_input;
-  } catch (const UsageError&) {
-    return exit_bad_input;
-  } catch (...) {
-    return exit_run_failed;
-  }
-}
-
 // What the sweep needs once its inputs are checked, on every rank; the output side (staged
 // directory, checkpoint, replicate rows) only on rank 0.
 struct SweepSetup {

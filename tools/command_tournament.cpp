@@ -1,13 +1,16 @@
 // negsim tournament FILE...: strategies x scenarios x seeds, each strategy in a seat against
 // the others' default agents (negsim/tournament.hpp).
 #include <chrono>
+#include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "commands.hpp"
 #include "interrupt.hpp"
 #include "load_limits.hpp"
+#include "negsim/distributed.hpp"
 #include "negsim/errors.hpp"
 #include "negsim/format.hpp"
 #include "negsim/outputs.hpp"
@@ -34,8 +37,10 @@ keeps its default agent, for --seeds replicates; replicate r uses the same seed 
 strategy. The table gives, per strategy, scenario and seat: the share of runs that adopted a
 text, the seat's mean utility at the outcome (its utility of the adopted text by its stance as
 written, its outside option when nothing was adopted), and how often it objected to the final
-text and how often its objection alone blocked adoption; 95% intervals (Wilson for rates,
-normal for the mean). The same seed gives the same bytes on any --threads.
+text and how often its objection alone blocked adoption, first pooled per strategy, then per
+scenario and seat; 95% intervals (Wilson for rates, percentile bootstrap for the mean). The
+same seed gives the same bytes on any --threads, and under mpirun (built with MPI) on any
+number of ranks, rank 0 writing (docs/SCALING.md).
 
 Writes results/tournament/tournament-<timestamp>-seed<seed>/ (or --out DIR): tournament.json,
 tournament.csv, meta.json.
@@ -56,18 +61,28 @@ std::vector<std::string> split_commas(const std::vector<std::string>& values) {
   return names;
 }
 
-}  // namespace
-
-int tournament_command(const std::vector<std::string>& arguments) {
-  const auto started = std::chrono::steady_clock::now();
-  po::options_description options("Options for 'negsim tournament FILE...'");
+// What the tournament needs once its inputs are checked, on every rank; the output directory
+// only on rank 0.
+struct TournamentSetup {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   TournamentOptions tournament;
+  std::vector<std::string> overrides;
+  std::vector<Scenario> scenarios;
+  std::string format = "text";
+  bool quiet = false;
+  std::uint64_t cells = 0;
+  std::optional<StagedDirectory> staged;  // rank 0: claimed before any work
+};
+
+// Parses the options and loads every scenario; rank 0 also claims the output directory.
+// Returns false for --help.
+bool prepare_tournament(const std::vector<std::string>& arguments, const ProcessGroup& group, TournamentSetup& setup) {
+  po::options_description options("Options for 'negsim tournament FILE...'");
+  TournamentOptions& tournament = setup.tournament;
   std::vector<std::string> strategy_values;
   std::vector<std::string> seat_values;
-  std::vector<std::string> overrides;
   std::string out_directory;
   std::string results_root = "results";
-  std::string format = "text";
   options.add_options()("help,h", "show this help")(
       "strategy,s", po::value<std::vector<std::string>>(&strategy_values)->composing(),
       "a strategy to seat: NAME or NAME,NAME,... (repeatable; default: default and every registered one)")(
@@ -76,24 +91,28 @@ int tournament_command(const std::vector<std::string>& arguments) {
       "seeds", po::value<std::uint64_t>(&tournament.seeds)->default_value(100), "replicates per strategy and seat")(
       "seed", po::value<std::uint64_t>(&tournament.master_seed)->default_value(1), "master seed")(
       "threads,j", po::value<int>(&tournament.threads)->default_value(0), "worker threads (0: all cores)")(
+      "block", po::value<std::uint64_t>(&tournament.block)->default_value(512),
+      "under mpirun: replicates per work unit handed to a rank (results do not depend on it)")(
       "sample", "draw each scenario's declared uncertainty per replicate")(
-      "set", po::value<std::vector<std::string>>(&overrides)->composing(),
+      "set", po::value<std::vector<std::string>>(&setup.overrides)->composing(),
       "override a value in every scenario, key.path=value (repeatable)")("out", po::value<std::string>(&out_directory),
                                                                          "write into this directory (must not exist)")(
       "results", po::value<std::string>(&results_root)->default_value("results"), "root for default directories")(
       "force", "with --out: replace an existing directory negsim wrote")("quiet,q", "no progress bar, no table")(
-      "format", po::value<std::string>(&format)->default_value("text"), "printed summary: text or json");
+      "format", po::value<std::string>(&setup.format)->default_value("text"), "printed summary: text or json");
   LimitOptions limit_options;
   const po::options_description limits_description = limit_options.describe();
-  CommandLine command_line = parse_command_line(arguments, "tournament FILE... [OPTIONS]",
-                                                {&options, &limits_description}, tournament_examples);
-  if (command_line.help) return exit_ok;
+  CommandLine command_line =
+      parse_command_line(arguments, "tournament FILE... [OPTIONS]", {&options, &limits_description},
+                         tournament_examples, group.rank() == 0);
+  if (command_line.help) return false;
   const auto& values = command_line.values;
   const auto& files = command_line.operands;
   if (files.empty()) throw po::error("tournament takes one or more scenario FILEs");
-  check_format(format);
+  check_format(setup.format);
   if (tournament.seeds < 1 || tournament.seeds > 10000000) throw po::error("--seeds must be between 1 and 10000000");
   if (tournament.threads < 0 || tournament.threads > 1024) throw po::error("--threads must be between 0 and 1024");
+  if (tournament.block < 1) throw po::error("--block must be at least 1");
   tournament.sample_uncertainty = values.count("sample") > 0;
   tournament.strategies = split_commas(strategy_values);
   if (tournament.strategies.empty()) {
@@ -108,41 +127,58 @@ int tournament_command(const std::vector<std::string>& arguments) {
   const std::vector<std::string> seats = split_commas(seat_values);
   if (!(seats.size() == 1 && seats[0] == "all")) tournament.seats = seats;
   refuse_existing_out(out_directory, values.count("force") > 0);
-  const bool quiet = values.count("quiet") > 0;
+  setup.quiet = values.count("quiet") > 0;
 
-  std::vector<Scenario> scenarios;
-  for (const auto& file : files) scenarios.push_back(load_scenario_file(file, overrides, limit_options.limits()));
+  for (const auto& file : files) {
+    setup.scenarios.push_back(load_scenario_file(file, setup.overrides, limit_options.limits()));
+  }
   for (const auto& id : tournament.seats) {
-    for (const auto& scenario : scenarios) {
+    for (const auto& scenario : setup.scenarios) {
       if (scenario.find_delegation(id) < 0)
         throw po::error("--seat " + id + ": no delegation '" + id + "' in " + scenario.source_file);
     }
   }
-  std::uint64_t cells = 0;
-  for (const auto& scenario : scenarios) {
-    cells +=
+  for (const auto& scenario : setup.scenarios) {
+    setup.cells +=
         tournament.seats.empty() ? static_cast<std::uint64_t>(scenario.delegation_count()) : tournament.seats.size();
   }
-  const std::uint64_t runs = cells * tournament.strategies.size() * tournament.seeds;
-  if (!quiet) std::cerr << "negsim tournament: " << runs << " runs\n";
-
+  if (group.rank() != 0) return true;
   const bool default_directory = out_directory.empty();
-  StagedDirectory staged(default_directory
-                             ? new_run_directory(results_root, "tournament", tournament.master_seed, "tournament-")
-                             : out_directory,
-                         values.count("force") > 0, default_directory);
-  ProgressBar progress(runs, !quiet);
+  setup.staged.emplace(default_directory
+                           ? new_run_directory(results_root, "tournament", tournament.master_seed, "tournament-")
+                           : out_directory,
+                       values.count("force") > 0, default_directory);
+  return true;
+}
+
+int run_prepared_tournament(const ProcessGroup& group, TournamentSetup& setup) {
+  TournamentOptions& tournament = setup.tournament;
+  const std::uint64_t runs = setup.cells * tournament.strategies.size() * tournament.seeds;
+  const bool talk = !setup.quiet && group.rank() == 0;
+  if (talk) {
+    std::cerr << "negsim tournament: " << runs << " runs"
+              << (group.distributed() ? " on " + std::to_string(group.size()) + " ranks" : "") << "\n";
+  }
+  ProgressBar progress(runs, talk);
   tournament.progress = [&](std::uint64_t done) { progress.update(done); };
-  InterruptGuard interrupt_guard;
-  tournament.stop = &interrupt_guard.flag();
-  const TournamentResult result = run_tournament(scenarios, tournament);
+  tournament.group = &group;
+  // In one process, Ctrl-C stops the tournament between replicates and nothing is written.
+  // (Under mpirun the launcher ends the ranks.)
+  std::optional<InterruptGuard> interrupt_guard;
+  if (!group.distributed()) {
+    interrupt_guard.emplace();
+    tournament.stop = &interrupt_guard->flag();
+  }
+  const TournamentResult result = run_tournament(setup.scenarios, tournament);
   progress.finish();
   if (!result.complete) {
-    std::cerr << "negsim tournament: interrupted by signal " << interrupt_guard.signal() << "; nothing written\n";
-    return interrupt_guard.exit_status();
+    std::cerr << "negsim tournament: interrupted by signal " << interrupt_guard->signal() << "; nothing written\n";
+    return interrupt_guard->exit_status();
   }
-  const double wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (group.rank() != 0) return exit_ok;  // rank 0 writes and prints
+  const double wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - setup.started).count();
 
+  StagedDirectory& staged = *setup.staged;
   nlohmann::ordered_json summary = tournament_json(result, tournament);
   staged.write("tournament.json", tidy_json_numbers(summary.dump(2)) + "\n");
   staged.write("tournament.csv", tournament_csv(result));
@@ -150,30 +186,52 @@ int tournament_command(const std::vector<std::string>& arguments) {
                                  {"git_commit", negsim_git_commit()},
                                  {"command", "tournament"},
                                  {"scenarios", nlohmann::ordered_json::array()},
-                                 {"overrides", overrides},
+                                 {"overrides", setup.overrides},
                                  {"threads", tournament.threads > 0 ? tournament.threads : default_thread_count()},
                                  {"wall_seconds", wall_seconds}};
-  for (const auto& scenario : scenarios) {
+  if (group.distributed()) meta["distributed"] = {{"ranks", group.size()}};
+  for (const auto& scenario : setup.scenarios) {
     meta["scenarios"].push_back({{"file", scenario.source_file}, {"sha256", sha256_file_hex(scenario.source_file)}});
   }
   staged.write("meta.json", meta.dump(2) + "\n");
   staged.commit();
 
-  if (!quiet) {
-    if (format == "json") {
+  if (!setup.quiet) {
+    if (setup.format == "json") {
       summary["output_dir"] = staged.target();
       std::cout << tidy_json_numbers(summary.dump(2)) << "\n";
     } else {
-      std::cout << "Tournament: " << tournament.strategies.size() << " strateg"
-                << (tournament.strategies.size() == 1 ? "y" : "ies") << " x " << cells << " seat"
-                << (cells == 1 ? "" : "s") << " x " << tournament.seeds << " seeds (master seed "
-                << tournament.master_seed << "), " << format_decimal(wall_seconds, 1)
-                << " s; 95% intervals (Wilson for rates, normal for the mean)\n\n"
+      std::cout << "Tournament: " << format_count(tournament.strategies.size(), "strategy", "strategies") << " x "
+                << format_count(setup.cells, "seat") << " x " << format_count(tournament.seeds, "seed")
+                << " each (master seed " << tournament.master_seed << "), " << format_decimal(wall_seconds, 1) << " s"
+                << (group.distributed() ? " on " + std::to_string(group.size()) + " ranks" : "") << "; "
+                << tournament_intervals_text << "\n\n"
                 << tournament_table(result) << "\nWritten to " << staged.target()
                 << "/\n  tournament.json tournament.csv meta.json\n";
     }
   }
   return exit_ok;
+}
+
+}  // namespace
+
+int tournament_command(const std::vector<std::string>& arguments) {
+  // As in sweep: every rank checks everything before work starts, and an error is reported once,
+  // by the lowest failing rank.
+  ProcessGroup group;
+  TournamentSetup setup;
+  std::exception_ptr failure;
+  try {
+    if (!prepare_tournament(arguments, group, setup)) return exit_ok;  // --help
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  const auto agreement = group.agree(failure ? exit_status_of(failure) : exit_ok);
+  if (agreement.status != exit_ok) {
+    if (group.rank() == agreement.first_failed_rank) std::rethrow_exception(failure);
+    return exit_ok;
+  }
+  return run_prepared_tournament(group, setup);
 }
 
 }  // namespace negsim::cli

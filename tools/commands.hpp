@@ -3,11 +3,14 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <exception>
 #include <filesystem>
 #include <iostream>
 #include <string>
 #include <system_error>
 #include <vector>
+
+#include "negsim/errors.hpp"
 
 namespace negsim::cli {
 
@@ -55,6 +58,21 @@ inline void refuse_negative_counts(const po::parsed_options& parsed) {
         }
       }
     }
+  }
+}
+
+// Exit status for an error caught before work started, as main() would report it.
+inline int exit_status_of(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const po::error&) {
+    return exit_bad_input;
+  } catch (const InputError&) {
+    return exit_bad_input;
+  } catch (const UsageError&) {
+    return exit_bad_input;
+  } catch (...) {
+    return exit_run_failed;
   }
 }
 

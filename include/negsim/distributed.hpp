@@ -60,10 +60,11 @@ struct RankTimings {
 };
 
 // Runs the cells not in `finished` on every rank of `group`. Rank 0 returns every cell's
-// statistics and calls `hooks` (progress, on_cell_finished; on_replicate is not supported and
-// must be empty); the other ranks return an empty list. `timings` (rank 0, may be null) gets
-// one entry per rank. An error on any rank after work started ends the whole job (MPI_Abort).
-// With one process this is run_sweep.
+// statistics and calls `hooks` (progress, on_cell_finished, on_record; on_replicate is not
+// supported and must be empty); every rank calls `hooks.record` for the replicates it runs, whose
+// records go back to rank 0 with the unit's statistics. The other ranks return an empty list. `timings` (rank 0, may be
+// null) gets one entry per rank. An error on any rank after work started ends the whole job (MPI_Abort). With one
+// process this is run_sweep.
 std::vector<CellStatistics> run_sweep_on(const ProcessGroup& group, const SweepJob& job, FinishedCells finished,
                                          const SweepHooks& hooks, std::vector<RankTimings>* timings);
 

@@ -9,6 +9,7 @@
 //   format_percent(0.5)      == "50%"    format_decimal(-0.001, 2) == "0.00"
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace negsim {
@@ -22,6 +23,10 @@ std::string format_apart(double value, double reference, int places = 2);
 
 // A share in [0,1] as a percentage with `places` decimals: format_percent(0.8123) == "81%".
 std::string format_percent(double share, int places = 0);
+
+// A count with its noun agreed: format_count(1, "seed") == "1 seed", (20, "seed") == "20 seeds",
+// (2, "strategy", "strategies") == "2 strategies".
+std::string format_count(std::uint64_t count, const std::string& singular, const std::string& plural = "");
 
 // `digits` significant digits, trailing zeros dropped, never in exponent notation (at most 12
 // decimals): format_significant(0.31452599999999997) == "0.314526", (0.356052) == "0.356052".

@@ -42,6 +42,15 @@ struct SweepHooks {
   std::function<void(std::uint64_t)> progress;
   // Every replicate of a cell run in this process (from worker threads). May be empty.
   std::function<void(std::size_t, std::uint64_t, const Scenario&, const Outcome&)> on_replicate;
+  // Per-replicate records that travel with their unit back to rank 0 under MPI, for callers
+  // that need more of each replicate than the integer statistics (negsim tournament): `record`
+  // (on every rank, from worker threads) writes `record_width` integers for a replicate of a
+  // cell; `on_record` (rank 0 or this process only; once per replicate, in any order, from
+  // worker threads, possibly at the same time: it must touch only that replicate's state)
+  // receives them with the replicate's index. Both empty, or both set with record_width > 0.
+  std::size_t record_width = 0;
+  std::function<void(std::size_t, const Scenario&, const Outcome&, std::int64_t*)> record;
+  std::function<void(std::size_t, std::uint64_t, const std::int64_t*)> on_record;
   // A cell has all its replicates: called once per cell run, one call at a time. May be empty.
   std::function<void(std::size_t, const CellStatistics&)> on_cell_finished;
   // Non-zero: stop between replicates (Ctrl-C). The cell being run is dropped, not reported

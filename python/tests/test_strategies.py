@@ -124,3 +124,10 @@ def test_a_python_strategy_in_every_seat_of_the_historical_library():
     assert pinned == json.loads(path.read_text())
     # Not a table of one answer: the library's rooms end differently.
     assert 0 < sum(row["agreements"] for row in rows) < len(rows)
+    # The per-strategy summary pools the rows.
+    [summary] = table["summary"]
+    assert summary["strategy"] == "py_sincere"
+    assert summary["runs"] == len(rows)
+    assert summary["agreements"] == sum(row["agreements"] for row in rows)
+    low, high = summary["utility_interval"]
+    assert low < summary["mean_utility"] < high
