@@ -2,8 +2,12 @@
 //
 //   ./build/bench/negsim_bench --benchmark_min_time=0.2
 //
-// Targets (from the issue): one full run of the GGE 2016-2017 scenario under 1 ms; a synthetic
-// 193 x 40 scenario that plays all 100 rounds under 20 ms.
+// Targets (issue 16): the GGE 2016-2017 run and a synthetic 193 x 40 x 100 run each within 3x
+// of its floor (BM_Gge2017Floor, BM_Synthetic193x40x100Floor, measured in the same run); cost
+// linear in the number of delegations (BM_SyntheticScaling against BM_SyntheticScalingFloor,
+// n = 193 to 2,000); the Nash and maximin chairs within 3x of the compromise chair
+// (BM_Gge2017RunNash/Maximin against BM_Gge2017Run, BM_Synthetic193x40x10Nash/Maximin against
+// BM_Synthetic193x40x10Compromise).
 //
 // Scenarios are loaded outside the timed loop. A benchmark never measures a failed load: when
 // loading throws (or the synthetic run does not reach the deadline), it is skipped with an error.
@@ -37,16 +41,28 @@ struct Loaded {
   std::string error;
 };
 
+Loaded load_gge_2017(const std::vector<std::string>& overrides) {
+  Loaded result;
+  try {
+    result.scenario = std::make_unique<negsim::Scenario>(negsim::load_scenario_file(kGgeFile, overrides));
+  } catch (const std::exception& error) {
+    result.error = std::string("loading ") + kGgeFile + " failed: " + error.what();
+  }
+  return result;
+}
+
 const Loaded& gge_2017() {
-  static const Loaded loaded = [] {
-    Loaded result;
-    try {
-      result.scenario = std::make_unique<negsim::Scenario>(negsim::load_scenario_file(kGgeFile));
-    } catch (const std::exception& error) {
-      result.error = std::string("loading ") + kGgeFile + " failed: " + error.what();
-    }
-    return result;
-  }();
+  static const Loaded loaded = load_gge_2017({});
+  return loaded;
+}
+
+// The same scenario with a Nash or a maximin chair.
+const Loaded& gge_2017_nash() {
+  static const Loaded loaded = load_gge_2017({"process.chair.strategy=nash"});
+  return loaded;
+}
+const Loaded& gge_2017_maximin() {
+  static const Loaded loaded = load_gge_2017({"process.chair.strategy=maximin"});
   return loaded;
 }
 
@@ -208,38 +224,66 @@ struct Synthetic {
   long trial_polls = 0;
 };
 
-const Synthetic& synthetic_193x40x100() {
-  static const Synthetic synthetic = [] {
-    Synthetic result;
-    try {
-      const std::string text = synthetic_yaml(kDelegations, kIssues, kBlocs, kMaxRounds, 193'040'100);
-      result.scenario =
-          std::make_unique<negsim::Scenario>(negsim::load_scenario_text(text, "synthetic-193x40x100.yaml"));
-      // Check once, untimed, that the run really plays to the deadline.
-      WorkCounter counter;
-      negsim::Engine engine(*result.scenario, kSeed, &counter);
-      const negsim::Outcome& outcome = engine.run();
-      result.rounds = outcome.rounds;
-      result.kind = outcome.kind;
-      result.objectors_per_round =
-          counter.rounds > 0 ? static_cast<double>(counter.objectors) / static_cast<double>(counter.rounds) : 0.0;
-      result.trial_polls = counter.trial_polls;
-      if (outcome.rounds != kMaxRounds) {
-        result.error = "synthetic run ended after " + std::to_string(outcome.rounds) + " rounds (" +
-                       negsim::to_string(outcome.kind) + "), expected all " + std::to_string(kMaxRounds);
-      }
-    } catch (const std::exception& error) {
-      result.error = std::string("loading the synthetic scenario failed: ") + error.what();
+// Loads and checks once (untimed) the synthetic scenario with `delegations` delegations (40
+// issues, `max_rounds` rounds) and the chair's `strategy`, that the run really plays to the deadline.
+Synthetic load_synthetic(int delegations, const std::string& strategy, int max_rounds = kMaxRounds) {
+  Synthetic result;
+  try {
+    const std::string text = synthetic_yaml(delegations, kIssues, kBlocs, max_rounds, 193'040'100);
+    negsim::LoadLimits limits;
+    limits.max_delegations = std::max(limits.max_delegations, delegations);
+    result.scenario = std::make_unique<negsim::Scenario>(
+        negsim::load_scenario_text(text, "synthetic-" + std::to_string(delegations) + "x40x100.yaml",
+                                   {"process.chair.strategy=" + strategy}, limits));
+    WorkCounter counter;
+    negsim::Engine engine(*result.scenario, kSeed, &counter);
+    const negsim::Outcome& outcome = engine.run();
+    result.rounds = outcome.rounds;
+    result.kind = outcome.kind;
+    result.objectors_per_round =
+        counter.rounds > 0 ? static_cast<double>(counter.objectors) / static_cast<double>(counter.rounds) : 0.0;
+    result.trial_polls = counter.trial_polls;
+    if (outcome.rounds != max_rounds) {
+      result.error = "synthetic run ended after " + std::to_string(outcome.rounds) + " rounds (" +
+                     negsim::to_string(outcome.kind) + "), expected all " + std::to_string(max_rounds);
     }
-    return result;
-  }();
+  } catch (const std::exception& error) {
+    result.error = std::string("loading the synthetic scenario failed: ") + error.what();
+  }
+  return result;
+}
+
+const Synthetic& synthetic_193x40x100() {
+  static const Synthetic synthetic = load_synthetic(kDelegations, "compromise");
   return synthetic;
+}
+
+// The scaling family: n delegations (n = 193, 500, 1000, 2000), the same 40 issues and 100
+// rounds. Loaded on first use only (the 2,000-delegation file takes a while to parse).
+const Synthetic& synthetic_of_size(int delegations) {
+  static std::vector<std::pair<int, std::unique_ptr<Synthetic>>> loaded;
+  for (const auto& entry : loaded) {
+    if (entry.first == delegations) return *entry.second;
+  }
+  loaded.emplace_back(delegations, std::make_unique<Synthetic>(load_synthetic(delegations, "compromise")));
+  return *loaded.back().second;
+}
+
+// The chair strategies compared on 193 x 40 over 10 rounds (a maximin run of 100 rounds takes
+// seconds: too long for the smoke test).
+constexpr int kStrategyRounds = 10;
+const Synthetic& synthetic_193x40x10(const std::string& strategy) {
+  static std::vector<std::pair<std::string, std::unique_ptr<Synthetic>>> loaded;
+  for (const auto& entry : loaded) {
+    if (entry.first == strategy) return *entry.second;
+  }
+  loaded.emplace_back(strategy, std::make_unique<Synthetic>(load_synthetic(kDelegations, strategy, kStrategyRounds)));
+  return *loaded.back().second;
 }
 
 // ------------------------------------------------------------------------------------------
 
-void BM_Gge2017Run(benchmark::State& state) {
-  const Loaded& loaded = gge_2017();
+void run_gge(benchmark::State& state, const Loaded& loaded) {
   if (!loaded.scenario) {
     state.SkipWithError(loaded.error.c_str());
     return;
@@ -256,7 +300,22 @@ void BM_Gge2017Run(benchmark::State& state) {
   set_size_counters(state, scenario, rounds);
   state.SetLabel(negsim::to_string(kind));
 }
+
+void BM_Gge2017Run(benchmark::State& state) {
+  run_gge(state, gge_2017());
+}
 BENCHMARK(BM_Gge2017Run)->Unit(benchmark::kMicrosecond);
+
+// The chair strategies beside the compromise one (goal: within 3x of BM_Gge2017Run).
+void BM_Gge2017RunNash(benchmark::State& state) {
+  run_gge(state, gge_2017_nash());
+}
+BENCHMARK(BM_Gge2017RunNash)->Unit(benchmark::kMicrosecond);
+
+void BM_Gge2017RunMaximin(benchmark::State& state) {
+  run_gge(state, gge_2017_maximin());
+}
+BENCHMARK(BM_Gge2017RunMaximin)->Unit(benchmark::kMicrosecond);
 
 void BM_Gge2017RunWithTrace(benchmark::State& state) {
   const Loaded& loaded = gge_2017();
@@ -284,8 +343,7 @@ void BM_Gge2017RunWithTrace(benchmark::State& state) {
 }
 BENCHMARK(BM_Gge2017RunWithTrace)->Unit(benchmark::kMicrosecond);
 
-void BM_Synthetic193x40x100(benchmark::State& state) {
-  const Synthetic& synthetic = synthetic_193x40x100();
+void run_synthetic(benchmark::State& state, const Synthetic& synthetic) {
   if (!synthetic.scenario || !synthetic.error.empty()) {
     state.SkipWithError(synthetic.error.c_str());
     return;
@@ -300,7 +358,35 @@ void BM_Synthetic193x40x100(benchmark::State& state) {
   state.counters["trial_polls"] = static_cast<double>(synthetic.trial_polls);
   state.SetLabel(negsim::to_string(synthetic.kind) + ", " + std::to_string(synthetic.rounds) + " rounds");
 }
+
+void BM_Synthetic193x40x100(benchmark::State& state) {
+  run_synthetic(state, synthetic_193x40x100());
+}
 BENCHMARK(BM_Synthetic193x40x100)->Unit(benchmark::kMillisecond);
+
+// The chair strategies at 193 x 40, 10 rounds (goal: Nash and maximin within 3x of compromise).
+void BM_Synthetic193x40x10Compromise(benchmark::State& state) {
+  run_synthetic(state, synthetic_193x40x10("compromise"));
+}
+BENCHMARK(BM_Synthetic193x40x10Compromise)->Unit(benchmark::kMillisecond);
+
+void BM_Synthetic193x40x10Nash(benchmark::State& state) {
+  run_synthetic(state, synthetic_193x40x10("nash"));
+}
+BENCHMARK(BM_Synthetic193x40x10Nash)->Unit(benchmark::kMillisecond);
+
+void BM_Synthetic193x40x10Maximin(benchmark::State& state) {
+  run_synthetic(state, synthetic_193x40x10("maximin"));
+}
+BENCHMARK(BM_Synthetic193x40x10Maximin)->Unit(benchmark::kMillisecond);
+
+// Scaling in the number of delegations at fixed K = 40 and 100 rounds; the argument is n.
+// Goal: cost linear in n (fit the exponent of time against n over the four sizes, and compare
+// with BM_SyntheticScalingFloor at each n).
+void BM_SyntheticScaling(benchmark::State& state) {
+  run_synthetic(state, synthetic_of_size(static_cast<int>(state.range(0))));
+}
+BENCHMARK(BM_SyntheticScaling)->Arg(193)->Arg(500)->Arg(1000)->Arg(2000)->Unit(benchmark::kMillisecond);
 
 // ------------------------------------------------------------------------------------------
 // Floor: the minimum arithmetic of a round for a scenario's shapes, so that every engine figure
@@ -433,6 +519,17 @@ void BM_Synthetic193x40x100Floor(benchmark::State& state) {
   run_floor(state, *synthetic.scenario, synthetic.rounds);
 }
 BENCHMARK(BM_Synthetic193x40x100Floor)->Unit(benchmark::kMillisecond);
+
+// The floor of BM_SyntheticScaling at each n: 100 rounds.
+void BM_SyntheticScalingFloor(benchmark::State& state) {
+  const Synthetic& synthetic = synthetic_of_size(static_cast<int>(state.range(0)));
+  if (!synthetic.scenario || !synthetic.error.empty()) {
+    state.SkipWithError(synthetic.error.c_str());
+    return;
+  }
+  run_floor(state, *synthetic.scenario, synthetic.rounds);
+}
+BENCHMARK(BM_SyntheticScalingFloor)->Arg(193)->Arg(500)->Arg(1000)->Arg(2000)->Unit(benchmark::kMillisecond);
 
 void BM_LoadGge2017(benchmark::State& state) {
   // Fail fast (and untimed) if the file does not load at all.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 #include "negsim/errors.hpp"
@@ -137,6 +138,35 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
     if (!agent.policy.empty()) own = make_delegation_policy(agent.policy);
     policies_[static_cast<std::size_t>(i)] = own ? own.get() : &builtin_delegation_policy(agent.model);
     keep_record_ = keep_record_ || own != nullptr;
+  }
+  // What respond() and standing() read for every delegation on every poll, computed once.
+  const double total_power = scenario.power.sum();
+  others_power_.resize(static_cast<std::size_t>(n));
+  lowest_blocking_.resize(static_cast<std::size_t>(n));
+  highest_blocking_.resize(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    others_power_[static_cast<std::size_t>(i)] = total_power - scenario.power(i);
+    lowest_blocking_[static_cast<std::size_t>(i)] = blocking_threshold_for(i, 0.0);
+    highest_blocking_[static_cast<std::size_t>(i)] = blocking_threshold_for(i, std::numeric_limits<double>::infinity());
+  }
+  any_follower_ = std::any_of(follows_.begin(), follows_.end(), [](int j) { return j >= 0; });
+  any_spoken_for_ = std::any_of(spoken_for_.begin(), spoken_for_.end(), [](int j) { return j >= 0; });
+  {
+    // Each objection counts (w_i / mean w)^lambda with a power weight lambda > 0, else 1.
+    const double lambda = power_weighing();
+    double voting_power = 0;
+    int voters = 0;
+    for (int i = 0; i < n; ++i) {
+      if (observers_[static_cast<std::size_t>(i)] != 0) continue;
+      voting_power += scenario.power(i);
+      ++voters;
+    }
+    const double mean_power = voters > 0 ? voting_power / voters : 1.0;
+    objection_weights_.resize(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      objection_weights_[static_cast<std::size_t>(i)] =
+          lambda > 0 && mean_power > 0 ? std::pow(scenario.power(i) / mean_power, lambda) : 1.0;
+    }
   }
   const ChairSettings& chair = scenario.process.chair;
   own_chair_ = !chair.policy.empty();
@@ -315,7 +345,6 @@ void Engine::poll(const Eigen::VectorXd& draft, std::vector<Response>& responses
 bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utility, std::vector<Response>& responses,
                      Eigen::VectorXd& blocking_threshold, const Trial* trial) {
   const int n = scenario_.delegation_count();
-  const Process& process = scenario_.process;
   // A trial poll asked to stop at its first new objector: the chair passes such a change over,
   // so the rest of the poll would not be read. Objections only grow below, so the first one
   // found is final.
@@ -328,15 +357,17 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   const std::vector<int>* holders =
       trial != nullptr ? &red_line_holders_[static_cast<std::size_t>(trial->issue)] : nullptr;
   std::size_t next_holder = 0;
+  double red_line_objecting = 0;  // the power objecting after this first pass
   for (int i = 0; i < n; ++i) {
     bool crossed = false;
     if (holders == nullptr) {
       // A red line on a paragraph it holds a reservation on does not make it object: it joins
       // with an interpretive statement, if the text is otherwise worth its blocking threshold.
-      const auto& reservations = scenario_.delegations[static_cast<std::size_t>(i)].reservations;
-      for (int issue : red_line_issues_[static_cast<std::size_t>(i)]) {
-        if (std::binary_search(reservations.begin(), reservations.end(), issue)) continue;
-        crossed = crossed || crosses_red_line(scenario_, i, issue, draft(issue));
+      for (int issue : unreserved_red_lines_[static_cast<std::size_t>(i)]) {
+        if (crosses_red_line(scenario_, i, issue, draft(issue))) {
+          crossed = true;
+          break;
+        }
       }
     } else {
       int count = red_lines_crossed_count_[static_cast<std::size_t>(i)];
@@ -351,15 +382,19 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     const auto& fixed = fixed_responses_[index];
     responses[index] = fixed ? *fixed : crossed ? Response::object : Response::aside;
     if (stops_here(index)) return false;
+    // Summed in index order, as objecting_power() below sums it.
+    if (responses[index] == Response::object && observers_[index] == 0) red_line_objecting += scenario_.power(i);
   }
-  const double total_power = scenario_.power.sum();
-  // Blocking threshold of i given the power objecting beside it: objecting alone costs
-  // isolation_cost; the cost vanishes once fellow objectors hold `full_company` of the power.
-  auto blocking_for = [&](int i, double others_objecting) {
-    const double others = total_power - scenario_.power(i);
-    const double share = others > 0 ? others_objecting / others : 0.0;
-    const double company = std::min(1.0, share / process.full_company);
-    return scenario_.delegations[static_cast<std::size_t>(i)].outside_option - process.isolation_cost * (1.0 - company);
+  auto blocking_for = [&](int i, double others_objecting) { return blocking_threshold_for(i, others_objecting); };
+  // Whether i, not objecting, would object beside `objecting` power. Its blocking threshold lies
+  // between lowest_blocking_ and highest_blocking_ (it rises with the power objecting), so most
+  // delegations are decided without computing it; the answer is the same.
+  auto objects_beside = [&](int i, double objecting) {
+    const double own_utility = utility(i);
+    const auto index = static_cast<std::size_t>(i);
+    if (own_utility < lowest_blocking_[index]) return true;
+    if (own_utility >= highest_blocking_[index]) return false;
+    return own_utility < blocking_for(i, objecting);
   };
   // An observer's objection cannot block: it keeps no objector company.
   auto objecting_power = [&]() {
@@ -372,35 +407,48 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   };
   // Objections cascade: each new objector lowers the isolation cost of the rest. The map is
   // monotone, so iterating from "red lines only" reaches its least fixed point in <= n passes.
+  // A pass that changes nothing leaves the power it started from: that of the fixed point.
+  bool settled = false;
+  double settled_objecting = 0;
   for (int pass = 0; pass <= n; ++pass) {
     bool changed = false;
-    const double objecting = objecting_power();  // none of it is i's own: i is not objecting
+    // None of it is i's own: i is not objecting.
+    const double objecting = pass == 0 ? red_line_objecting : objecting_power();
     for (int i = 0; i < n; ++i) {
       const auto index = static_cast<std::size_t>(i);
       if (responses[index] == Response::object || fixed_responses_[index]) continue;
       const int copied = own_voice_ ? follows_[index] : std::max(follows_[index], spoken_for_[index]);
-      const bool objects = copied >= 0 ? responses[static_cast<std::size_t>(copied)] == Response::object
-                                       : utility(i) < blocking_for(i, objecting);
+      const bool objects =
+          copied >= 0 ? responses[static_cast<std::size_t>(copied)] == Response::object : objects_beside(i, objecting);
       if (objects) {
         responses[index] = Response::object;
         if (stops_here(index)) return false;
         changed = true;
       }
     }
-    if (!changed) break;
+    if (!changed) {
+      settled = true;
+      settled_objecting = objecting;
+      break;
+    }
   }
-  const double objecting = objecting_power();
+  const double objecting = settled ? settled_objecting : objecting_power();
+  // A trial poll sets the blocking thresholds of its objectors only (what the chair weighs);
+  // accept_trial() sets the others' from trial_objecting_ if the change is made.
+  if (trial != nullptr) trial_objecting_ = objecting;
   for (int i = 0; i < n; ++i) {
     const auto index = static_cast<std::size_t>(i);
     const bool objects = responses[index] == Response::object;
     const bool counted = objects && observers_[index] == 0;
-    blocking_threshold(i) = blocking_for(i, counted ? objecting - scenario_.power(i) : objecting);
+    if (trial == nullptr || objects) {
+      blocking_threshold(i) = blocking_for(i, counted ? objecting - scenario_.power(i) : objecting);
+    }
     if (!objects && !fixed_responses_[index]) {
       responses[index] = utility(i) >= state_.support_threshold(i) ? Response::support : Response::aside;
     }
   }
   // Followers take their leader's support or stand-aside (chains settle within n passes).
-  for (int pass = 0; pass < n; ++pass) {
+  for (int pass = 0; pass < n && any_follower_; ++pass) {
     bool changed = false;
     for (int i = 0; i < n; ++i) {
       const auto index = static_cast<std::size_t>(i);
@@ -416,7 +464,7 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   }
   // The group negotiator speaks for its bloc: each member answers as it does, unless the draft
   // crosses the member's own red line (it then objects, above).
-  if (own_voice_) return true;
+  if (own_voice_ || !any_spoken_for_) return true;
   for (int i = 0; i < n; ++i) {
     const auto index = static_cast<std::size_t>(i);
     if (spoken_for_[index] < 0 || responses[index] == Response::object || fixed_responses_[index]) continue;
@@ -512,6 +560,7 @@ Engine::Standing Engine::standing(const Eigen::VectorXd& draft, const std::vecto
     if (response == Response::object) {
       ++result.objectors;
       result.objecting_power += scenario_.power(i);
+      result.objection_weight += objection_weights_[static_cast<std::size_t>(i)];
       result.objection_shortfall += std::max(0.0, blocking_threshold(i) - utility(i));
       for (int issue : red_line_issues_[static_cast<std::size_t>(i)]) {
         const double value = draft(issue);
@@ -532,25 +581,6 @@ double Engine::power_weighing() const {
   const Fallbacks& fallbacks = scenario_.process.fallbacks;
   const bool way_out = fallbacks.ruling.has_value() || fallbacks.take_note || fallbacks.vote_threshold.has_value();
   return way_out ? scenario_.process.chair.power_weight : 0.0;
-}
-
-double Engine::objection_weight(const std::vector<Response>& responses) const {
-  const double lambda = power_weighing();
-  double total_power = 0;
-  int voters = 0;
-  for (int i = 0; i < scenario_.delegation_count(); ++i) {
-    if (observers_[static_cast<std::size_t>(i)] != 0) continue;
-    total_power += scenario_.power(i);
-    ++voters;
-  }
-  const double mean_power = voters > 0 ? total_power / voters : 1.0;
-  double weight = 0;
-  for (int i = 0; i < scenario_.delegation_count(); ++i) {
-    const auto index = static_cast<std::size_t>(i);
-    if (observers_[index] != 0 || responses[index] != Response::object) continue;
-    weight += lambda > 0 && mean_power > 0 ? std::pow(scenario_.power(i) / mean_power, lambda) : 1.0;
-  }
-  return weight;
 }
 
 bool Engine::better(const Standing& a, const Standing& b) {
@@ -645,7 +675,7 @@ void Engine::revise_draft() {
     // counts (w_i / mean w)^lambda, and a change that creates new objectors is made when it lowers
     // that weight (a trade: the text keeps the delegation it can least do without).
     const double weighing = power_weighing();
-    const double current_weight = objection_weight(state_.responses);
+    const double current_weight = current.objection_weight;
     int best = -1;
     int admissible = 0;
     Standing best_standing;
@@ -658,9 +688,9 @@ void Engine::revise_draft() {
       trial_change(candidates_[c].issue, candidates_[c].value, weighing <= 0);
       if (weighing <= 0 && !new_objectors_.empty()) continue;
       const Standing result = standing(trial_draft_, trial_responses_, trial_utility_, trial_blocking_);
-      const double weight = objection_weight(trial_responses_);
+      const double weight = result.objection_weight;
       const bool trade = !new_objectors_.empty();
-      if (trade ? (weighing <= 0 || weight >= current_weight - 1e-9) : !better(result, current)) continue;
+      if (trade ? weight >= current_weight - 1e-9 : !better(result, current)) continue;
       ++admissible;
       double disturbance = 0;
       for (int i = 0; i < n; ++i) {
@@ -751,6 +781,22 @@ void Engine::accept_trial(int issue, double value) {
   state_.responses.swap(trial_responses_);
   state_.utility.swap(trial_utility_);
   state_.blocking_threshold.swap(trial_blocking_);
+  // The trial poll left the blocking thresholds of those not objecting unset: as respond() sets them.
+  for (int i = 0; i < scenario_.delegation_count(); ++i) {
+    if (state_.responses[static_cast<std::size_t>(i)] == Response::object) continue;
+    state_.blocking_threshold(i) = blocking_threshold_for(i, trial_objecting_);
+  }
+}
+
+double Engine::blocking_threshold_for(int delegation, double others_objecting) const {
+  // Blocking threshold given the power objecting beside it: objecting alone costs
+  // isolation_cost; the cost vanishes once fellow objectors hold `full_company` of the power.
+  const Process& process = scenario_.process;
+  const double others = others_power_[static_cast<std::size_t>(delegation)];
+  const double share = others > 0 ? others_objecting / others : 0.0;
+  const double company = std::min(1.0, share / process.full_company);
+  return scenario_.delegations[static_cast<std::size_t>(delegation)].outside_option -
+         process.isolation_cost * (1.0 - company);
 }
 
 bool Engine::chair_keeps_drafting(std::string& reason) const {

@@ -96,26 +96,35 @@ InfluenceOperator::InfluenceOperator(const Scenario& scenario) {
 }
 
 void InfluenceOperator::apply(const Eigen::MatrixXd& positions, Eigen::MatrixXd& result) const {
-  for (std::size_t b = 0; b < bloc_members_.size(); ++b) {
-    bloc_sums_.row(static_cast<Eigen::Index>(b)).setZero();
-    for (int member : bloc_members_[b]) bloc_sums_.row(static_cast<Eigen::Index>(b)) += positions.row(member);
-  }
-  for (std::size_t index = 0; index < rows_.size(); ++index) {
-    const Row& row = rows_[index];
-    const auto i = static_cast<Eigen::Index>(index);
-    result.row(i) = row.self * positions.row(i);
-    if (row.bloc >= 0) {
-      // Sum over the other members (and without the leader when it has its own weight).
-      auto others = bloc_sums_.row(row.bloc) - positions.row(i);
-      if (row.leader >= 0) {
-        result.row(i) +=
-            row.leader_weight * positions.row(row.leader) + row.member_weight * (others - positions.row(row.leader));
-      } else {
-        result.row(i) += row.member_weight * others;
-      }
+  // Column by column (the matrices are column-major): each entry takes the same operations, in
+  // the same order, as the row-wise formula W positions, so the results are bit for bit those.
+  const Eigen::Index k = positions.cols();
+  for (Eigen::Index j = 0; j < k; ++j) {
+    const double* column = positions.col(j).data();
+    double* out = result.col(j).data();
+    for (std::size_t b = 0; b < bloc_members_.size(); ++b) {
+      double sum = 0;
+      for (int member : bloc_members_[b]) sum += column[member];
+      bloc_sums_(static_cast<Eigen::Index>(b), j) = sum;
     }
-    for (const auto& [other, weight] : row.ties) result.row(i) += weight * positions.row(other);
-    if (row.normaliser != 1.0) result.row(i) /= row.normaliser;
+    for (std::size_t index = 0; index < rows_.size(); ++index) {
+      const Row& row = rows_[index];
+      const double own = column[index];
+      double value = row.self * own;
+      if (row.bloc >= 0) {
+        // Sum over the other members (and without the leader when it has its own weight).
+        const double others = bloc_sums_(row.bloc, j) - own;
+        if (row.leader >= 0) {
+          const double leader = column[row.leader];
+          value += row.leader_weight * leader + row.member_weight * (others - leader);
+        } else {
+          value += row.member_weight * others;
+        }
+      }
+      for (const auto& [other, weight] : row.ties) value += weight * column[other];
+      if (row.normaliser != 1.0) value /= row.normaliser;
+      out[index] = value;
+    }
   }
 }
 
@@ -123,9 +132,14 @@ void influence_step(const InfluenceOperator& influence, const Eigen::VectorXd& s
                     const Eigen::MatrixXd& initial, const Eigen::MatrixXd& current, const Eigen::MatrixXd& red_line_min,
                     const Eigen::MatrixXd& red_line_max, Eigen::MatrixXd& next) {
   influence.apply(current, next);
-  for (Eigen::Index i = 0; i < next.rows(); ++i) {
-    const double lambda = susceptibility(i);
-    next.row(i) = lambda * next.row(i) + (1.0 - lambda) * initial.row(i);
+  const Eigen::Index n = next.rows();
+  for (Eigen::Index j = 0; j < next.cols(); ++j) {
+    double* out = next.col(j).data();
+    const double* start = initial.col(j).data();
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double lambda = susceptibility(i);
+      out[i] = lambda * out[i] + (1.0 - lambda) * start[i];
+    }
   }
   next = next.cwiseMax(red_line_min).cwiseMin(red_line_max);
 }

@@ -176,6 +176,7 @@ class Engine {
     int asides = 0;
     double aside_shortfall = 0;  // sum over stand-asides of r_i - u_i
     double objecting_power = 0;
+    double objection_weight = 0;  // sum over objectors of (w_i / mean w)^lambda
   };
   // One repair or amendment the chair could make between rounds.
   struct Candidate {
@@ -189,8 +190,8 @@ class Engine {
   static bool better(const Standing& a, const Standing& b);
   // lambda: chair.power_weight in a room with a ruling, take-note or vote fallback, else 0.
   double power_weighing() const;
-  // Sum over objectors (not observers) of (w_i / mean w)^lambda.
-  double objection_weight(const std::vector<Response>& responses) const;
+  // b_i: the outside option less the isolation cost left beside `others_objecting` power.
+  double blocking_threshold_for(int delegation, double others_objecting) const;
   void revise_draft();
   void collect_candidates();  // repairs and amendments of this round's objectors
   // Polls the draft with x_issue = value into the trial buffers; fills new_objectors_. With
@@ -228,6 +229,16 @@ class Engine {
   std::vector<std::vector<int>> red_line_holders_;      // k lists: who holds such a red line there, in order
   std::vector<int> red_lines_crossed_count_;            // n: how many of them state_.draft crosses
   std::vector<std::vector<int>> bounded_;               // k lists: whose bounds there are not [0, 1]
+
+  // Per delegation, fixed for the run: the others' power, the blocking threshold alone and in
+  // full company (bounds of b_i whatever the power objecting), and the weight of its objection.
+  std::vector<double> others_power_;
+  std::vector<double> lowest_blocking_;
+  std::vector<double> highest_blocking_;
+  std::vector<double> objection_weights_;
+  bool any_follower_ = false;    // some delegation copies a bloc leader
+  bool any_spoken_for_ = false;  // some delegation is spoken for by a negotiator
+  double trial_objecting_ = 0;   // power objecting in the last trial poll
 
   // Work buffers for trial polls and influence.
   Eigen::VectorXd trial_draft_;
