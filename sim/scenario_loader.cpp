@@ -1318,7 +1318,10 @@ class IncludeResolver {
       if (key == "reservations" && issues != nullptr && it->second.IsSequence()) {
         // A shared stance may reserve paragraphs this room does not have: only its own count.
         YAML::Node kept(YAML::NodeType::Sequence);
-        for (const auto& item : it->second) {
+        // A copy of the handle: `it->second` lives in a proxy that dies at the end of its
+        // expression, and a range-for would keep only a reference to it.
+        const YAML::Node reserved = it->second;
+        for (const auto& item : reserved) {
           if (!item.IsScalar() || issues->count(item.Scalar())) kept.push_back(item);
         }
         if (kept.size() > 0) winner.force_insert(it->first, kept);
