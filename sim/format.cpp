@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <sstream>
 #include <string>
 
 namespace negsim {
@@ -74,6 +75,27 @@ std::string format_significant(double value, int digits) {
     if (text.back() == '.') text.pop_back();
   }
   return text == "-0" ? "0" : text;
+}
+
+std::string wrap_words(const std::string& text, int width, const std::string& first_prefix, std::size_t indent) {
+  if (width <= 0) return first_prefix + text + "\n";
+  const auto limit = static_cast<std::size_t>(width);
+  std::string out;
+  std::string line = first_prefix;
+  bool line_has_word = false;
+  std::istringstream words(text);
+  std::string word;
+  while (words >> word) {
+    if (line_has_word && line.size() + 1 + word.size() > limit) {
+      out += line + "\n";
+      line = std::string(indent, ' ');
+      line_has_word = false;
+    }
+    if (line_has_word) line += ' ';
+    line += word;
+    line_has_word = true;
+  }
+  return out + line + "\n";
 }
 
 std::string tidy_json_numbers(const std::string& json_text) {

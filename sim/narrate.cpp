@@ -74,28 +74,6 @@ void add_unique(std::vector<std::string>& list, const std::string& value) {
   if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
 }
 
-// Greedy word wrap; continuation lines start with `indent` spaces.
-std::string wrap(const std::string& text, int width, const std::string& first_prefix, std::size_t indent) {
-  if (width <= 0) return first_prefix + text + "\n";
-  const auto limit = static_cast<std::size_t>(width);
-  std::string out;
-  std::string line = first_prefix;
-  bool line_has_word = false;
-  std::istringstream words(text);
-  std::string word;
-  while (words >> word) {
-    if (line_has_word && line.size() + 1 + word.size() > limit) {
-      out += line + "\n";
-      line = std::string(indent, ' ');
-      line_has_word = false;
-    }
-    if (line_has_word) line += ' ';
-    line += word;
-    line_has_word = true;
-  }
-  return out + line + "\n";
-}
-
 struct ResponseRecord {
   std::string delegation;
   std::string response;
@@ -193,10 +171,11 @@ class Storyteller {
       }
       if (last > r + 1) {
         out_ << "\n";
-        out_ << wrap("Rounds " + std::to_string(rounds[r].round) + " to " + std::to_string(rounds[last - 1].round) +
-                         " go the same way as round " + std::to_string(previous->round) +
-                         ": the same text, the same objections, and no repair or amendment gets through.",
-                     options_.width, "", 0);
+        out_ << wrap_words("Rounds " + std::to_string(rounds[r].round) + " to " +
+                               std::to_string(rounds[last - 1].round) + " go the same way as round " +
+                               std::to_string(previous->round) +
+                               ": the same text, the same objections, and no repair or amendment gets through.",
+                           options_.width, "", 0);
         seat_in_play_ = rounds[last - 1].played();
         for (const json* closing : rounds[last - 1].closing) tell_closing(*closing, rounds[last - 1]);
         r = last - 1;
@@ -288,8 +267,8 @@ class Storyteller {
            format_apart(value, crossed);
   }
 
-  void line(const std::string& text) { out_ << wrap(text, options_.width, "", 0); }
-  void bullet(const std::string& text) { out_ << wrap(text, options_.width, "  - ", 4); }
+  void line(const std::string& text) { out_ << wrap_words(text, options_.width, "", 0); }
+  void bullet(const std::string& text) { out_ << wrap_words(text, options_.width, "  - ", 4); }
 
   void tell_start(const json& start) {
     const std::string title = string_of(start, "title");

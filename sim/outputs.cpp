@@ -210,7 +210,7 @@ std::string draft_markdown(const Scenario& scenario, const Outcome& outcome) {
     } else {
       out << issue.text_at(value) << "\n";
     }
-    out << "\n<sub>draft value " << format_decimal(value, 2)
+    out << "\n<sub>draft value " << issue.value_text(value)
         << (contains(outcome.contested_issues, k) ? "; contested" : "") << "</sub>\n";
   }
   return out.str();

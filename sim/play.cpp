@@ -100,6 +100,10 @@ std::string PlaySeat::advice(const State& state, double utility) const {
   return "stand aside: not good enough to support, not so bad that you should block.";
 }
 
+void PlaySeat::say(const std::string& text, const std::string& first_prefix, std::size_t indent) {
+  out_ << wrap_words(text, width_, first_prefix, indent);
+}
+
 void PlaySeat::show_round(const State& state) {
   const Delegation& seat = scenario_.delegations[static_cast<std::size_t>(delegation_)];
   const int k_count = scenario_.issue_count();
@@ -110,25 +114,26 @@ void PlaySeat::show_round(const State& state) {
   for (int k = 0; k < k_count; ++k) {
     const Issue& issue = scenario_.issues[static_cast<std::size_t>(k)];
     const double value = state.draft(k);
-    out_ << "  " << k + 1 << ". " << issue.title << " [" << issue.id << "]  " << two_decimals(value) << "\n";
-    out_ << "     " << issue.text_at(value) << "\n";
-    out_ << "     You want " << two_decimals(state.positions(delegation_, k)) << " (salience "
-         << two_decimals(scenario_.salience(delegation_, k)) << ").";
+    // Lines wrap at word boundaries within the terminal's width, indented under their paragraph.
+    say(std::to_string(k + 1) + ". " + issue.title + " [" + issue.id + "]  " + issue.value_text(value), "  ", 5);
+    say(issue.text_at(value), "     ", 5);
+    std::string wants = "You want " + two_decimals(state.positions(delegation_, k)) + " (salience " +
+                        two_decimals(scenario_.salience(delegation_, k)) + ").";
     const double low = scenario_.red_line_min(delegation_, k);
     const double high = scenario_.red_line_max(delegation_, k);
     if (low > 0 || high < 1) {
-      out_ << " Red line: " << (low > 0 ? "at least " + two_decimals(low) : "") << (low > 0 && high < 1 ? ", " : "")
-           << (high < 1 ? "at most " + two_decimals(high) : "")
-           << (crosses_red_line(scenario_, delegation_, k, value) ? ": CROSSED." : ": respected.");
+      wants += " Red line: " + (low > 0 ? "at least " + two_decimals(low) : "") + (low > 0 && high < 1 ? ", " : "") +
+               (high < 1 ? "at most " + two_decimals(high) : "") +
+               (crosses_red_line(scenario_, delegation_, k, value) ? ": CROSSED." : ": respected.");
     }
-    out_ << "\n";
+    say(wants, "     ", 5);
   }
   const double utility = utility_of(state);
   const double alone = seat.outside_option - scenario_.process.isolation_cost;
-  out_ << "Your utility for this text: " << two_decimals(utility) << ". You support at "
-       << two_decimals(state.support_threshold(delegation_)) << " or more this round; you block below "
-       << two_decimals(alone) << " when objecting alone (below " << two_decimals(seat.outside_option)
-       << " once others with a quarter of the power object beside you).\n";
+  say("Your utility for this text: " + two_decimals(utility) + ". You support at " +
+      two_decimals(state.support_threshold(delegation_)) + " or more this round; you block below " +
+      two_decimals(alone) + " when objecting alone (below " + two_decimals(seat.outside_option) +
+      " once others with a quarter of the power object beside you).");
   // The room's answers last round, from the trace.
   if (state.round > 0) {
     std::vector<std::string> lists[3];
@@ -146,10 +151,10 @@ void PlaySeat::show_round(const State& state) {
              : names.size() > 6 ? std::to_string(names.size()) + " delegations"
                                 : join_names(names);
     };
-    out_ << "Last round the others answered: supported by " << describe(lists[0])
-         << "; stood aside: " << describe(lists[1]) << "; objected: " << describe(lists[2]) << ".\n";
+    say("Last round the others answered: supported by " + describe(lists[0]) + "; stood aside: " + describe(lists[1]) +
+        "; objected: " + describe(lists[2]) + ".");
   }
-  out_ << "Your brief suggests: " << advice(state, utility) << "\n";
+  say("Your brief suggests: " + advice(state, utility));
 }
 
 std::optional<std::string> PlaySeat::read_line(const std::string& prompt) {
@@ -224,10 +229,9 @@ PlaySeat::AmendmentChoice PlaySeat::ask_amendment(const State& state, const std:
   const bool offer_suggestion = two_decimals(suggested) != two_decimals(current);
   while (true) {
     if (value_text.empty()) {
-      out_ << "  " << named.title << " is at " << two_decimals(current) << " and reads: " << named.text_at(current)
-           << "\n  Its levels:";
-      for (const auto& level : named.levels) out_ << "\n    " << two_decimals(level.value) << "  " << level.text;
-      out_ << "\n";
+      say(named.title + " is at " + named.value_text(current) + " and reads: " + named.text_at(current), "  ", 2);
+      out_ << "  Its levels:\n";
+      for (const auto& level : named.levels) say(two_decimals(level.value) + " " + level.text, "    ", 9);
       const auto line = read_line("Move it to (0 to 1" +
                                   (offer_suggestion ? "; Enter for " + two_decimals(suggested) +
                                                           ", a step toward your position; \"back\" or \"q\" to go back"
@@ -250,9 +254,9 @@ PlaySeat::AmendmentChoice PlaySeat::ask_amendment(const State& state, const std:
       // chair's repair toward it), so it takes a second yes.
       const double low = scenario_.red_line_min(delegation_, issue);
       const double high = scenario_.red_line_max(delegation_, issue);
-      out_ << "Careful: " << format_apart(value, value < low ? low : high) << " crosses your own red line on "
-           << named.title << " (" << (value < low ? "at least " + two_decimals(low) : "at most " + two_decimals(high))
-           << "): you would object to the text you propose.\n";
+      say("Careful: " + format_apart(value, value < low ? low : high) + " crosses your own red line on " + named.title +
+          " (" + (value < low ? "at least " + two_decimals(low) : "at most " + two_decimals(high)) +
+          "): you would object to the text you propose.");
       const auto confirm = read_line("Propose it anyway? (y/N; \"back\" or \"q\" to go back) > ");
       if (!confirm) return {std::nullopt, true};
       const std::string answer = lower_trimmed(*confirm);
@@ -260,7 +264,7 @@ PlaySeat::AmendmentChoice PlaySeat::ask_amendment(const State& state, const std:
       if (means_back(answer)) return {};
       out_ << "Not proposed.\n";
     } else {
-      out_ << "Give a number from 0 to 1 that differs from the text's " << two_decimals(current) << ".\n";
+      say("Give a number from 0 to 1 that differs from the text's " + named.value_text(current) + ".");
     }
     value_text.clear();
   }

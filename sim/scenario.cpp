@@ -75,23 +75,43 @@ const TextLevel* Issue::reached_level(double value) const {
   return reached;
 }
 
-std::string Issue::text_at(double value) const {
-  const TextLevel* reached = reached_level(value);
-  if (reached != nullptr && std::abs(reached->value - value) <= 1e-6) return reached->text;
+namespace {
+
+// The level a value between levels is printed apart from: the nearer of the level reached and
+// the next one above (ties go to the level reached).
+const TextLevel& level_to_print_apart_from(const Issue& issue, const TextLevel* reached, double value) {
   const TextLevel* next = nullptr;  // the first level above the value (levels increase)
-  for (const auto& level : levels) {
+  for (const auto& level : issue.levels) {
     if (level.value > value + 1e-6) {
       next = &level;
       break;
     }
   }
+  const bool next_nearer = next != nullptr && (reached == nullptr || next->value - value < value - reached->value);
+  return next_nearer ? *next : *reached;
+}
+
+bool at_level(const TextLevel* reached, double value) {
+  return reached != nullptr && std::abs(reached->value - value) <= 1e-6;
+}
+
+}  // namespace
+
+std::string Issue::value_text(double value) const {
+  const TextLevel* reached = reached_level(value);
+  if (levels.empty() || at_level(reached, value)) return format_decimal(value, 2);
   // The value is printed apart from the level nearest to it, so 0.4951 below a level at 0.50
   // reads 0.495, not 0.50.
-  const bool next_nearer = next != nullptr && (reached == nullptr || next->value - value < value - reached->value);
-  const TextLevel& nearest = next_nearer ? *next : *reached;
-  const std::string draft = "draft at " + format_apart(value, nearest.value);
+  return format_apart(value, level_to_print_apart_from(*this, reached, value).value);
+}
+
+std::string Issue::text_at(double value) const {
+  const TextLevel* reached = reached_level(value);
+  if (at_level(reached, value)) return reached->text;
+  const std::string draft = "draft at " + value_text(value);
   if (reached == nullptr) {
-    return "Short of \"" + next->text + "\" (" + format_decimal(next->value, 2) + "; " + draft + ")";
+    const TextLevel& first = levels.front();
+    return "Short of \"" + first.text + "\" (" + format_decimal(first.value, 2) + "; " + draft + ")";
   }
   return "\"" + reached->text + "\" (reached " + format_decimal(reached->value, 2) + "; " + draft + ")";
 }

@@ -147,8 +147,8 @@ TEST_CASE("one value, one text: 0.475 and 0.575 read 0.48 and 0.58 in story, pla
   CHECK(story.output.find("the text says 0.48") != std::string::npos);
   CHECK(story.output.find("0.47") == std::string::npos);
   const auto play = run_command("printf 'o\\n' | " + negsim_command() + " play " + teaching + " --as south --no-write");
-  CHECK(play.output.find("[water_share]  0.48") != std::string::npos);
-  CHECK(play.output.find("[monitoring]  0.58") != std::string::npos);
+  CHECK(play.output.find("[water_share] 0.48") != std::string::npos);
+  CHECK(play.output.find("[monitoring] 0.58") != std::string::npos);
   const auto work = test_support::temporary_directory("classroom-draft");
   REQUIRE(run_command(negsim_command() + " run " + teaching + " --quiet --out " + quoted((work / "run").string()))
               .exit_code == 0);
@@ -193,6 +193,32 @@ TEST_CASE("a level text claims no more than the value it stands for", "[classroo
   REQUIRE(draft["event"] == "draft");
   CHECK(draft["draft"]["water_share"] == 0.475);
   CHECK(draft["text"]["water_share"].get<std::string>().rfind("\"Upstream States", 0) == 0);
+  fs::remove_all(work);
+}
+
+TEST_CASE("play: lines fit the terminal, and a paragraph's value reads as its text does", "[classroom][play]") {
+  // Round 1 of the 2017 GGE tables the attribution paragraph at 0.504, just above its level at
+  // 0.50: the heading, the text and draft.md all say 0.504.
+  const std::string gge = quoted(source_path("scenarios/gge-2016-2017.yaml"));
+  const auto play = run_command("printf 'q\\n' | " + negsim_command() + " play " + gge + " --as russia --no-write");
+  INFO(play.output);
+  REQUIRE(play.exit_code == 0);
+  CHECK(play.output.find("[attribution] 0.504\n") != std::string::npos);
+  CHECK(play.output.find("(reached 0.50; draft at 0.504)") != std::string::npos);
+  CHECK(play.output.find("[attribution] 0.50\n") == std::string::npos);
+  // The round's screen, up to the answer prompt, wraps at 96 columns.
+  std::istringstream lines(play.output);
+  for (std::string line; std::getline(lines, line) && line.rfind("Your answer:", 0) != 0;) {
+    INFO(line);
+    CHECK(line.size() <= 96);
+  }
+  const auto work = test_support::temporary_directory("classroom-value-text");
+  REQUIRE(run_command(negsim_command() + " run " + gge + " --quiet --rounds 1 --out " + quoted((work / "run").string()))
+              .exit_code == 0);
+  const std::string draft = read_text((work / "run" / "draft.md").string());
+  INFO(draft);
+  CHECK(draft.find("draft at 0.504)") != std::string::npos);
+  CHECK(draft.find("draft value 0.504") != std::string::npos);
   fs::remove_all(work);
 }
 

@@ -374,23 +374,7 @@ int run_prepared_sweep(const ProcessGroup& group, SweepSetup& setup) {
 }  // namespace
 
 int sweep_command(const std::vector<std::string>& arguments) {
-  // Every rank parses and validates everything before any work starts; an error on any rank
-  // is reported once, by the lowest failing rank, whose exit status mpirun returns. The others
-  // exit 0: a non-zero exit would make mpirun kill the reporting rank before it prints.
-  ProcessGroup group;
-  SweepSetup setup;
-  std::exception_ptr failure;
-  try {
-    if (!prepare_sweep(arguments, group, setup)) return exit_ok;  // --help
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  const auto agreement = group.agree(failure ? exit_status_of(failure) : exit_ok);
-  if (agreement.status != exit_ok) {
-    if (group.rank() == agreement.first_failed_rank) std::rethrow_exception(failure);
-    return exit_ok;
-  }
-  return run_prepared_sweep(group, setup);
+  return run_on_every_rank<SweepSetup>(arguments, prepare_sweep, run_prepared_sweep);
 }
 
 }  // namespace negsim::cli

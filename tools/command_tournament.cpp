@@ -216,22 +216,7 @@ int run_prepared_tournament(const ProcessGroup& group, TournamentSetup& setup) {
 }  // namespace
 
 int tournament_command(const std::vector<std::string>& arguments) {
-  // As in sweep: every rank checks everything before work starts, and an error is reported once,
-  // by the lowest failing rank.
-  ProcessGroup group;
-  TournamentSetup setup;
-  std::exception_ptr failure;
-  try {
-    if (!prepare_tournament(arguments, group, setup)) return exit_ok;  // --help
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  const auto agreement = group.agree(failure ? exit_status_of(failure) : exit_ok);
-  if (agreement.status != exit_ok) {
-    if (group.rank() == agreement.first_failed_rank) std::rethrow_exception(failure);
-    return exit_ok;
-  }
-  return run_prepared_tournament(group, setup);
+  return run_on_every_rank<TournamentSetup>(arguments, prepare_tournament, run_prepared_tournament);
 }
 
 }  // namespace negsim::cli

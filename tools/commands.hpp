@@ -10,6 +10,7 @@
 #include <system_error>
 #include <vector>
 
+#include "negsim/distributed.hpp"
 #include "negsim/errors.hpp"
 
 namespace negsim::cli {
@@ -74,6 +75,29 @@ inline int exit_status_of(const std::exception_ptr& failure) {
   } catch (...) {
     return exit_run_failed;
   }
+}
+
+// The shape of a command that may run under mpirun (sweep, tournament): every rank parses and
+// checks everything before any work starts (`prepare(arguments, group, setup)`, false for
+// --help); an error on any rank is reported once, by the lowest failing rank, whose exit status
+// mpirun returns. The others exit 0: a non-zero exit would make mpirun kill the reporting rank
+// before it prints. Then `run(group, setup)` on every rank.
+template <class Setup, class Prepare, class Run>
+int run_on_every_rank(const std::vector<std::string>& arguments, Prepare prepare, Run run) {
+  ProcessGroup group;
+  Setup setup;
+  std::exception_ptr failure;
+  try {
+    if (!prepare(arguments, group, setup)) return exit_ok;  // --help
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  const auto agreement = group.agree(failure ? exit_status_of(failure) : exit_ok);
+  if (agreement.status != exit_ok) {
+    if (group.rank() == agreement.first_failed_rank) std::rethrow_exception(failure);
+    return exit_ok;
+  }
+  return run(group, setup);
 }
 
 // Parses the arguments against the groups (the first holds "help,h") plus positional operands.

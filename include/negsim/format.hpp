@@ -9,6 +9,7 @@
 //   format_percent(0.5)      == "50%"    format_decimal(-0.001, 2) == "0.00"
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -31,6 +32,12 @@ std::string format_count(std::uint64_t count, const std::string& singular, const
 // `digits` significant digits, trailing zeros dropped, never in exponent notation (at most 12
 // decimals): format_significant(0.31452599999999997) == "0.314526", (0.356052) == "0.356052".
 std::string format_significant(double value, int digits = 6);
+
+// `text` wrapped greedily at word boundaries to lines of at most `width` characters (a word
+// longer than that gets a line of its own), the first line after `first_prefix`, the next ones
+// indented by `indent` spaces; ends with a newline. width <= 0: no wrapping.
+std::string wrap_words(const std::string& text, int width, const std::string& first_prefix = "",
+                       std::size_t indent = 0);
 
 // JSON text with every number that nlohmann's printer wrote with 16 or 17 digits
 // (0.31452599999999997) written with the fewest of up to 15 that read back as the same double

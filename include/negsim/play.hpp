@@ -11,6 +11,7 @@
 //   // then play_events(trace.events(), seat) and the usual outputs: a normal run directory.
 #pragma once
 
+#include <cstddef>
 #include <iosfwd>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -45,6 +46,8 @@ class PlaySeat : public ResponseOverride {
 
  private:
   void print_news(int before_round);  // the story of the rounds before `before_round`
+  // Writes `text` wrapped at word boundaries to the terminal width (wrap_words).
+  void say(const std::string& text, const std::string& first_prefix = "", std::size_t indent = 0);
   void show_round(const State& state);
   std::optional<std::string> read_line(const std::string& prompt);
   // After "m": an amendment, nothing ("back": the student answers again) or the end of input.

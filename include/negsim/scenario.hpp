@@ -70,6 +70,10 @@ struct Issue {
   // '"A" (reached 0.25; draft at 0.48)' (a text at 0.475 is not yet "Half of the flow": a red
   // line at 0.50 is crossed), or 'Short of "A" (0.25; draft at 0.10)' below every level.
   std::string text_at(double value) const;
+  // The draft value as every output prints it beside or in place of text_at: the number after
+  // "draft at" when text_at shows one (0.504 just above a level at 0.50, never "0.50"), else two
+  // decimals. draft.md, play, the room and the report print a paragraph's value this way.
+  std::string value_text(double value) const;
 };
 
 struct Bloc {

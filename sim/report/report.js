@@ -98,6 +98,12 @@
     const open = text.lastIndexOf(' (');
     return open < 0 ? text : text.slice(0, open);
   }
+  // The twin of Issue::value_text: the value a paragraph's text shows after "draft at" (0.504
+  // just above a level at 0.50), else two decimals, so the value line never reads otherwise.
+  function valueText(text, value) {
+    const found = /; draft at (-?[0-9.]+)\)$/.exec(text || '');
+    return found ? found[1] : fixed2(value);
+  }
   function joinNames(names) {
     if (names.length <= 1) return names.join('');
     return names.slice(0, -1).join(', ') + ' and ' + names[names.length - 1];
@@ -478,7 +484,7 @@
           paragraph.textContent = now;
         }
         item.appendChild(paragraph);
-        item.appendChild(element('p', 'Draft value ' + fixed2(value) + (moved ? ' (was ' + fixed2(was) + ')' : ''), 'meta'));
+        item.appendChild(element('p', 'Draft value ' + valueText(now, value) + (moved ? ' (was ' + valueText(before, was) + ')' : ''), 'meta'));
         list.appendChild(item);
       });
     }

@@ -310,6 +310,7 @@ struct Room::Impl : public ResponseOverride {
       json paragraph = {{"id", issue.id},
                         {"title", issue.title},
                         {"value", round6(state.draft(k))},
+                        {"value_text", issue.value_text(state.draft(k))},
                         {"text", issue.text_at(state.draft(k))},
                         {"changed", false},
                         {"previous_value", nullptr},
@@ -319,6 +320,7 @@ struct Room::Impl : public ResponseOverride {
         if (std::abs(before - state.draft(k)) > 1e-6) {
           paragraph["changed"] = true;
           paragraph["previous_value"] = round6(before);
+          paragraph["previous_value_text"] = issue.value_text(before);
           paragraph["previous_text"] = issue.text_at(before);
           // The same level reached: the words stay, only the value moved.
           paragraph["same_words"] = issue.reached_level(before) == issue.reached_level(state.draft(k));

@@ -118,15 +118,15 @@
       if (paragraph.changed) {
         const before = element('p', null, 'meta');
         if (paragraph.same_words) {
-          before.textContent = 'Same words, moved on the scale: ' + fixed2(paragraph.previous_value) + ' → ' + fixed2(paragraph.value);
+          before.textContent = 'Same words, moved on the scale: ' + paragraph.previous_value_text + ' → ' + paragraph.value_text;
         } else {
           before.appendChild(document.createTextNode('Before: '));
           before.appendChild(element('del', paragraph.previous_text));
-          before.appendChild(document.createTextNode(' (' + fixed2(paragraph.previous_value) + ' → ' + fixed2(paragraph.value) + ')'));
+          before.appendChild(document.createTextNode(' (' + paragraph.previous_value_text + ' → ' + paragraph.value_text + ')'));
         }
         item.appendChild(before);
       } else {
-        item.appendChild(element('p', 'On the scale: ' + fixed2(paragraph.value), 'meta'));
+        item.appendChild(element('p', 'On the scale: ' + paragraph.value_text, 'meta'));
       }
       if (own) {
         let line = 'You want: ' + own.position_text + ' (' + fixed2(own.position) + '), weight ' +
