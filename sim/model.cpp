@@ -248,7 +248,8 @@ double coordinate_maximum(SlopeFunction&& slopes, const double* kinks, Eigen::In
     }
     const double slope = at.right > 0 ? at.right : at.left;
     double next = at.curvature < 0 ? value - slope / at.curvature : (low + high) / 2;
-    if (!(next > low && next < high)) {
+    if (std::abs(next - value) < 1e-13) return value;  // Newton has converged
+    if (!(next >= low && next <= high)) {
       // Newton left the bracket: try the domain's end on that side once, else bisect.
       if (next <= low && low == 0 && value != 0) {
         next = 0;
@@ -312,29 +313,73 @@ constexpr double kLogFloor = 1e-3;
 
 }  // namespace
 
+namespace {
+
+// N(x) = sum_i c_i L(u_i(x) - o_i) of the whole draft (c_i = 0 outside the drafting group).
+double nash_value(const Scenario& scenario, const Eigen::MatrixXd& positions, const Eigen::VectorXd& draft,
+                  const Eigen::VectorXd& weight, const Eigen::VectorXd& outside, Eigen::VectorXd& utilities) {
+  compute_utilities(positions, scenario.salience, draft, scenario.process.utility, utilities);
+  double value = 0;
+  for (Eigen::Index i = 0; i < utilities.size(); ++i) {
+    if (weight(i) == 0) continue;
+    const double surplus = utilities(i) - outside(i);
+    value += weight(i) * (surplus >= kLogFloor ? std::log(surplus)
+                                               : std::log(kLogFloor) + (surplus - kLogFloor) / kLogFloor);
+  }
+  return value;
+}
+
+// Whether no drafting delegation cares about issue k: the objective does not depend on x_k.
+bool nobody_cares(const Scenario& scenario, const Eigen::VectorXd& weight, int k) {
+  for (Eigen::Index i = 0; i < weight.size(); ++i) {
+    if (weight(i) > 0 && scenario.salience(i, k) > 0) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void draft_nash(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
                 const std::vector<std::uint8_t>* settled) {
-  draft_compromise(scenario, positions, draft, settled);
+  const int n = scenario.delegation_count();
   const UtilityShape shape = scenario.process.utility;
+  thread_local Eigen::VectorXd weight;
+  thread_local Eigen::VectorXd outside;
+  thread_local Eigen::VectorXd previous;
+  thread_local Eigen::VectorXd utilities;
+  weight.resize(n);
+  outside.resize(n);
+  utilities.resize(n);
   double total_power = 0;
-  for (int i = 0; i < scenario.delegation_count(); ++i) {
-    if (drafts_from(scenario, i)) total_power += scenario.power(i);
+  for (int i = 0; i < n; ++i) {
+    weight(i) = drafts_from(scenario, i) ? scenario.power(i) : 0.0;
+    outside(i) = scenario.delegations[static_cast<std::size_t>(i)].outside_option;
+    total_power += weight(i);
+  }
+  if (total_power > 0) weight /= total_power;
+  // Start from the better of last round's draft and the compromise (the maximum is unique
+  // where every issue matters to someone, so the start changes only how fast it is reached).
+  previous = draft;
+  draft_compromise(scenario, positions, draft, settled);
+  if (previous.allFinite() && nash_value(scenario, positions, previous, weight, outside, utilities) >
+                                  nash_value(scenario, positions, draft, weight, outside, utilities)) {
+    for (int k = 0; k < scenario.issue_count(); ++k) {
+      if (!is_settled(settled, k) && !nobody_cares(scenario, weight, k)) draft(k) = std::clamp(previous(k), 0.0, 1.0);
+    }
   }
   // N = sum_i c_i L(u_i - o_i): N' = sum_i c_i L'(s_i) u_i', N'' = sum_i c_i (L''(s_i) u_i'^2 + L'(s_i) u_i'').
   auto slopes = [&](const Eigen::VectorXd& partial, const auto& salience, const auto& column, double value) {
     Slopes result;
     for (Eigen::Index i = 0; i < partial.size(); ++i) {
-      if (!drafts_from(scenario, i) || salience(i) == 0) continue;
-      const double weight = scenario.power(i) / total_power;
-      const double surplus = partial(i) - salience(i) * issue_loss(value, column(i), shape) -
-                             scenario.delegations[static_cast<std::size_t>(i)].outside_option;
+      if (weight(i) == 0 || salience(i) == 0) continue;
+      const double surplus = partial(i) - salience(i) * issue_loss(value, column(i), shape) - outside(i);
       const double first = surplus >= kLogFloor ? 1.0 / surplus : 1.0 / kLogFloor;
       const double second = surplus >= kLogFloor ? -first * first : 0.0;
       const LossSlopes loss = loss_slopes(value, column(i), shape);
       const double slope_right = -salience(i) * loss.right;
-      result.right += weight * first * slope_right;
-      result.left -= weight * first * salience(i) * loss.left;
-      result.curvature += weight * (second * slope_right * slope_right - first * salience(i) * loss.second);
+      result.right += weight(i) * first * slope_right;
+      result.left -= weight(i) * first * salience(i) * loss.left;
+      result.curvature += weight(i) * (second * slope_right * slope_right - first * salience(i) * loss.second);
     }
     return result;
   };
@@ -345,32 +390,38 @@ void draft_maximin(const Scenario& scenario, const Eigen::MatrixXd& positions, E
                    const std::vector<std::uint8_t>* settled) {
   draft_compromise(scenario, positions, draft, settled);
   const UtilityShape shape = scenario.process.utility;
+  thread_local std::vector<Eigen::Index> drafting;
+  thread_local std::vector<double> trial;
+  drafting.clear();
+  for (int i = 0; i < scenario.delegation_count(); ++i) {
+    if (drafts_from(scenario, i)) drafting.push_back(i);
+  }
+  trial.resize(drafting.size());
   // A smooth minimum (-tau log sum exp(-u/tau)) lets coordinate ascent move past ties between
   // the worst-off delegations; tau shrinks so the result approaches the true maximin.
   // With p_i = softmax(-u/tau): M' = sum p_i u_i', M'' = sum p_i u_i'' - (sum p_i u_i'^2 - M'^2) / tau.
   for (double temperature : {0.05, 0.01, 0.002, 0.0005}) {
     auto slopes = [&](const Eigen::VectorXd& partial, const auto& salience, const auto& column, double value) {
       double lowest = 1e300;
-      for (Eigen::Index i = 0; i < partial.size(); ++i) {
-        if (drafts_from(scenario, i))
-          lowest = std::min(lowest, partial(i) - salience(i) * issue_loss(value, column(i), shape));
+      for (std::size_t j = 0; j < drafting.size(); ++j) {
+        const Eigen::Index i = drafting[j];
+        trial[j] = partial(i) - salience(i) * issue_loss(value, column(i), shape);
+        lowest = std::min(lowest, trial[j]);
       }
       double total = 0;
       double right = 0;
       double left = 0;
       double right_squares = 0;
       double second = 0;
-      for (Eigen::Index i = 0; i < partial.size(); ++i) {
-        if (!drafts_from(scenario, i)) continue;
-        const double utility = partial(i) - salience(i) * issue_loss(value, column(i), shape);
-        const double weight = std::exp(-(utility - lowest) / temperature);
+      for (std::size_t j = 0; j < drafting.size(); ++j) {
+        const Eigen::Index i = drafting[j];
+        const double weight = std::exp(-(trial[j] - lowest) / temperature);
         total += weight;
         if (salience(i) == 0) continue;
         const LossSlopes loss = loss_slopes(value, column(i), shape);
         const double slope_right = -salience(i) * loss.right;
-        const double slope_left = -salience(i) * loss.left;
         right += weight * slope_right;
-        left += weight * slope_left;
+        left -= weight * salience(i) * loss.left;
         right_squares += weight * slope_right * slope_right;
         second -= weight * salience(i) * loss.second;
       }
