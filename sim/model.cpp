@@ -295,8 +295,7 @@ void coordinate_ascent(const Scenario& scenario, const Eigen::MatrixXd& position
         }
       }
       auto at = [&](double value) { return slopes(partial, scenario.salience.col(k), positions.col(k), value); };
-      const double candidate =
-          coordinate_maximum(at, kinks.data(), static_cast<Eigen::Index>(kinks.size()), draft(k));
+      const double candidate = coordinate_maximum(at, kinks.data(), static_cast<Eigen::Index>(kinks.size()), draft(k));
       largest_move = std::max(largest_move, std::abs(candidate - draft(k)));
       draft(k) = candidate;
       for (int i = 0; i < n; ++i) {
@@ -323,8 +322,8 @@ double nash_value(const Scenario& scenario, const Eigen::MatrixXd& positions, co
   for (Eigen::Index i = 0; i < utilities.size(); ++i) {
     if (weight(i) == 0) continue;
     const double surplus = utilities(i) - outside(i);
-    value += weight(i) * (surplus >= kLogFloor ? std::log(surplus)
-                                               : std::log(kLogFloor) + (surplus - kLogFloor) / kLogFloor);
+    value += weight(i) *
+             (surplus >= kLogFloor ? std::log(surplus) : std::log(kLogFloor) + (surplus - kLogFloor) / kLogFloor);
   }
   return value;
 }
@@ -339,6 +338,8 @@ bool nobody_cares(const Scenario& scenario, const Eigen::VectorXd& weight, int k
 
 }  // namespace
 
+// `draft` holds last round's draft on entry: a start, used when it scores higher than the
+// compromise (docs/MODEL.md section 7), so callers pass an initialised vector.
 void draft_nash(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
                 const std::vector<std::uint8_t>* settled) {
   const int n = scenario.delegation_count();

@@ -1,7 +1,6 @@
 // Unit tests of the model's equations against values computed by hand (docs/MODEL.md).
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -337,9 +336,9 @@ TEST_CASE("the Nash draft holds settled paragraphs and leaves one nobody cares a
   }
   // Paragraph c matters to no one in the drafting group {one, two}: it keeps the status quo,
   // not last round's (possibly chair-biased) value.
-  const auto group = scenario_from(four_delegations, {"process.utility=quadratic", "delegations.one.salience.c=0",
-                                                      "delegations.two.salience.c=0",
-                                                      "process.chair.drafting_group=[one, two]"});
+  const auto group =
+      scenario_from(four_delegations, {"process.utility=quadratic", "delegations.one.salience.c=0",
+                                       "delegations.two.salience.c=0", "process.chair.drafting_group=[one, two]"});
   Eigen::VectorXd held(3);
   held << 0.5, 0.5, 0.77;
   negsim::draft_nash(group, group.positions, held);
