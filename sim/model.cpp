@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <vector>
 
 namespace negsim {
 
@@ -190,45 +192,91 @@ void draft_compromise(const Scenario& scenario, const Eigen::MatrixXd& positions
 
 namespace {
 
-// Golden-section search for the maximum of a unimodal function on [low, high].
-template <typename Function>
-double golden_section_maximum(Function&& objective, double low, double high) {
-  constexpr double ratio = 0.6180339887498949;
-  double a = low;
-  double b = high;
-  double c = b - ratio * (b - a);
-  double d = a + ratio * (b - a);
-  double fc = objective(c);
-  double fd = objective(d);
-  for (int iteration = 0; iteration < 40; ++iteration) {  // bracket shrinks to 0.618^40 ~ 4e-9
-    if (fc >= fd) {
-      b = d;
-      d = c;
-      fd = fc;
-      c = b - ratio * (b - a);
-      fc = objective(c);
-    } else {
-      a = c;
-      c = d;
-      fc = fd;
-      d = a + ratio * (b - a);
-      fd = objective(d);
-    }
-  }
-  return (a + b) / 2;
+// Slopes of a one-dimensional objective phi(v) at v: the right and left derivatives (they
+// differ only where v sits on a kink, v = P_ik, of the linear loss) and the second derivative
+// of the smooth part.
+struct Slopes {
+  double right = 0;
+  double left = 0;
+  double curvature = 0;
+};
+
+// d loss / dv from the right and the left, and d^2 loss / dv^2, at v for position p.
+struct LossSlopes {
+  double right;
+  double left;
+  double second;
+};
+LossSlopes loss_slopes(double value, double position, UtilityShape shape) {
+  const double gap = value - position;
+  if (shape == UtilityShape::quadratic) return {2 * gap, 2 * gap, 2.0};
+  if (gap > 0) return {1.0, 1.0, 0.0};
+  if (gap < 0) return {-1.0, -1.0, 0.0};
+  return {1.0, -1.0, 0.0};
 }
 
-// Maximises a concave objective of per-delegation utilities by cyclic coordinate ascent:
-// `objective(partial_utilities, salience_column, positions_column, value)` scores issue k at `value`
-// given every other issue fixed. Keeps a coordinate move only when it improves the score.
-template <typename Objective>
+// Maximum over [0, 1] of a concave phi given its slopes: a bracket [low, high] that holds the
+// maximum, safeguarded Newton steps on phi' inside it, and (linear loss) the median kink of
+// the bracket whenever a kink lies inside, so that a maximum at a kink is found in about
+// log2(n) steps. Starts at `start` (the paragraph's current value).
+template <typename SlopeFunction>
+double coordinate_maximum(SlopeFunction&& slopes, const double* kinks, Eigen::Index kink_count, double start) {
+  thread_local std::vector<double> inside;
+  double low = 0;
+  double high = 1;
+  double value = std::clamp(start, 0.0, 1.0);
+  for (int iteration = 0; iteration < 100; ++iteration) {
+    const Slopes at = slopes(value);
+    if (at.right > 0) {
+      low = value;
+    } else if (at.left < 0) {
+      high = value;
+    } else {
+      return value;  // 0 lies in the superdifferential: the maximum
+    }
+    if (high - low < 1e-12) return value;
+    inside.clear();
+    for (Eigen::Index i = 0; i < kink_count; ++i) {
+      if (kinks[i] > low && kinks[i] < high) inside.push_back(kinks[i]);
+    }
+    if (!inside.empty()) {
+      // Bisect over the kinks: phi is smooth only between them.
+      auto middle = inside.begin() + static_cast<std::ptrdiff_t>(inside.size() / 2);
+      std::nth_element(inside.begin(), middle, inside.end());
+      value = *middle;
+      continue;
+    }
+    const double slope = at.right > 0 ? at.right : at.left;
+    double next = at.curvature < 0 ? value - slope / at.curvature : (low + high) / 2;
+    if (std::abs(next - value) < 1e-13) return value;  // Newton has converged
+    if (!(next >= low && next <= high)) {
+      // Newton left the bracket: try the domain's end on that side once, else bisect.
+      if (next <= low && low == 0 && value != 0) {
+        next = 0;
+      } else if (next >= high && high == 1 && value != 1) {
+        next = 1;
+      } else {
+        next = (low + high) / 2;
+      }
+    }
+    if (std::abs(next - value) < 1e-13) return next;
+    value = next;
+  }
+  return value;
+}
+
+// Maximises a concave objective of per-delegation utilities by cyclic coordinate ascent.
+// `slopes(partial_utilities, salience_column, positions_column, value)` gives the Slopes of the
+// objective in issue k at `value`, every other issue fixed.
+template <typename SlopeFunction>
 void coordinate_ascent(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
-                       const std::vector<std::uint8_t>* settled, Objective&& objective, int sweeps) {
+                       const std::vector<std::uint8_t>* settled, SlopeFunction&& slopes, int sweeps) {
   const int n = scenario.delegation_count();
   const UtilityShape shape = scenario.process.utility;
   // Work buffers kept per thread so that drafting round after round does not allocate.
   thread_local Eigen::VectorXd utilities;
   thread_local Eigen::VectorXd partial;
+  thread_local std::vector<double> kinks;
   utilities.resize(n);
   partial.resize(n);
   compute_utilities(positions, scenario.salience, draft, shape, utilities);
@@ -240,12 +288,16 @@ void coordinate_ascent(const Scenario& scenario, const Eigen::MatrixXd& position
       for (int i = 0; i < n; ++i) {
         partial(i) = utilities(i) + scenario.salience(i, k) * issue_loss(draft(k), positions(i, k), shape);
       }
-      auto score = [&](double value) { return objective(partial, scenario.salience.col(k), positions.col(k), value); };
-      const double candidate = golden_section_maximum(score, 0.0, 1.0);
-      if (score(candidate) > score(draft(k))) {
-        largest_move = std::max(largest_move, std::abs(candidate - draft(k)));
-        draft(k) = candidate;
+      kinks.clear();
+      if (shape == UtilityShape::linear) {
+        for (int i = 0; i < n; ++i) {
+          if (scenario.salience(i, k) > 0 && drafts_from(scenario, i)) kinks.push_back(positions(i, k));
+        }
       }
+      auto at = [&](double value) { return slopes(partial, scenario.salience.col(k), positions.col(k), value); };
+      const double candidate = coordinate_maximum(at, kinks.data(), static_cast<Eigen::Index>(kinks.size()), draft(k));
+      largest_move = std::max(largest_move, std::abs(candidate - draft(k)));
+      draft(k) = candidate;
       for (int i = 0; i < n; ++i) {
         utilities(i) = partial(i) - scenario.salience(i, k) * issue_loss(draft(k), positions(i, k), shape);
       }
@@ -256,56 +308,132 @@ void coordinate_ascent(const Scenario& scenario, const Eigen::MatrixXd& position
 
 // log(s) for s >= epsilon, continued linearly below so the objective stays finite and concave
 // when a draft leaves some delegation below its outside option.
-double extended_log(double surplus) {
-  constexpr double epsilon = 1e-3;
-  return surplus >= epsilon ? std::log(surplus) : std::log(epsilon) + (surplus - epsilon) / epsilon;
+constexpr double kLogFloor = 1e-3;
+
+}  // namespace
+
+namespace {
+
+// N(x) = sum_i c_i L(u_i(x) - o_i) of the whole draft (c_i = 0 outside the drafting group).
+double nash_value(const Scenario& scenario, const Eigen::MatrixXd& positions, const Eigen::VectorXd& draft,
+                  const Eigen::VectorXd& weight, const Eigen::VectorXd& outside, Eigen::VectorXd& utilities) {
+  compute_utilities(positions, scenario.salience, draft, scenario.process.utility, utilities);
+  double value = 0;
+  for (Eigen::Index i = 0; i < utilities.size(); ++i) {
+    if (weight(i) == 0) continue;
+    const double surplus = utilities(i) - outside(i);
+    value += weight(i) *
+             (surplus >= kLogFloor ? std::log(surplus) : std::log(kLogFloor) + (surplus - kLogFloor) / kLogFloor);
+  }
+  return value;
+}
+
+// Whether no drafting delegation cares about issue k: the objective does not depend on x_k.
+bool nobody_cares(const Scenario& scenario, const Eigen::VectorXd& weight, int k) {
+  for (Eigen::Index i = 0; i < weight.size(); ++i) {
+    if (weight(i) > 0 && scenario.salience(i, k) > 0) return false;
+  }
+  return true;
 }
 
 }  // namespace
 
+// `draft` holds last round's draft on entry: a start, used when it scores higher than the
+// compromise (docs/MODEL.md section 7), so callers pass an initialised vector.
 void draft_nash(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
                 const std::vector<std::uint8_t>* settled) {
-  draft_compromise(scenario, positions, draft, settled);
+  const int n = scenario.delegation_count();
   const UtilityShape shape = scenario.process.utility;
+  thread_local Eigen::VectorXd weight;
+  thread_local Eigen::VectorXd outside;
+  thread_local Eigen::VectorXd previous;
+  thread_local Eigen::VectorXd utilities;
+  weight.resize(n);
+  outside.resize(n);
+  utilities.resize(n);
   double total_power = 0;
-  for (int i = 0; i < scenario.delegation_count(); ++i) {
-    if (drafts_from(scenario, i)) total_power += scenario.power(i);
+  for (int i = 0; i < n; ++i) {
+    weight(i) = drafts_from(scenario, i) ? scenario.power(i) : 0.0;
+    outside(i) = scenario.delegations[static_cast<std::size_t>(i)].outside_option;
+    total_power += weight(i);
   }
-  auto objective = [&](const Eigen::VectorXd& partial, const auto& salience, const auto& column, double value) {
-    double score = 0;
-    for (Eigen::Index i = 0; i < partial.size(); ++i) {
-      if (!drafts_from(scenario, i)) continue;
-      const double utility = partial(i) - salience(i) * issue_loss(value, column(i), shape);
-      const double outside = scenario.delegations[static_cast<std::size_t>(i)].outside_option;
-      score += scenario.power(i) / total_power * extended_log(utility - outside);
+  if (total_power > 0) weight /= total_power;
+  // Start from the better of last round's draft and the compromise (the maximum is unique
+  // where every issue matters to someone, so the start changes only how fast it is reached).
+  previous = draft;
+  draft_compromise(scenario, positions, draft, settled);
+  if (previous.allFinite() && nash_value(scenario, positions, previous, weight, outside, utilities) >
+                                  nash_value(scenario, positions, draft, weight, outside, utilities)) {
+    for (int k = 0; k < scenario.issue_count(); ++k) {
+      if (!is_settled(settled, k) && !nobody_cares(scenario, weight, k)) draft(k) = std::clamp(previous(k), 0.0, 1.0);
     }
-    return score;
+  }
+  // N = sum_i c_i L(u_i - o_i): N' = sum_i c_i L'(s_i) u_i', N'' = sum_i c_i (L''(s_i) u_i'^2 + L'(s_i) u_i'').
+  auto slopes = [&](const Eigen::VectorXd& partial, const auto& salience, const auto& column, double value) {
+    Slopes result;
+    for (Eigen::Index i = 0; i < partial.size(); ++i) {
+      if (weight(i) == 0 || salience(i) == 0) continue;
+      const double surplus = partial(i) - salience(i) * issue_loss(value, column(i), shape) - outside(i);
+      const double first = surplus >= kLogFloor ? 1.0 / surplus : 1.0 / kLogFloor;
+      const double second = surplus >= kLogFloor ? -first * first : 0.0;
+      const LossSlopes loss = loss_slopes(value, column(i), shape);
+      const double slope_right = -salience(i) * loss.right;
+      result.right += weight(i) * first * slope_right;
+      result.left -= weight(i) * first * salience(i) * loss.left;
+      result.curvature += weight(i) * (second * slope_right * slope_right - first * salience(i) * loss.second);
+    }
+    return result;
   };
-  coordinate_ascent(scenario, positions, draft, settled, objective, 50);
+  coordinate_ascent(scenario, positions, draft, settled, slopes, 50);
 }
 
 void draft_maximin(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
                    const std::vector<std::uint8_t>* settled) {
   draft_compromise(scenario, positions, draft, settled);
   const UtilityShape shape = scenario.process.utility;
+  thread_local std::vector<Eigen::Index> drafting;
+  thread_local std::vector<double> trial;
+  drafting.clear();
+  for (int i = 0; i < scenario.delegation_count(); ++i) {
+    if (drafts_from(scenario, i)) drafting.push_back(i);
+  }
+  trial.resize(drafting.size());
   // A smooth minimum (-tau log sum exp(-u/tau)) lets coordinate ascent move past ties between
   // the worst-off delegations; tau shrinks so the result approaches the true maximin.
+  // With p_i = softmax(-u/tau): M' = sum p_i u_i', M'' = sum p_i u_i'' - (sum p_i u_i'^2 - M'^2) / tau.
   for (double temperature : {0.05, 0.01, 0.002, 0.0005}) {
-    auto objective = [&](const Eigen::VectorXd& partial, const auto& salience, const auto& column, double value) {
+    auto slopes = [&](const Eigen::VectorXd& partial, const auto& salience, const auto& column, double value) {
       double lowest = 1e300;
-      for (Eigen::Index i = 0; i < partial.size(); ++i) {
-        if (drafts_from(scenario, i))
-          lowest = std::min(lowest, partial(i) - salience(i) * issue_loss(value, column(i), shape));
+      for (std::size_t j = 0; j < drafting.size(); ++j) {
+        const Eigen::Index i = drafting[j];
+        trial[j] = partial(i) - salience(i) * issue_loss(value, column(i), shape);
+        lowest = std::min(lowest, trial[j]);
       }
-      double sum = 0;
-      for (Eigen::Index i = 0; i < partial.size(); ++i) {
-        if (!drafts_from(scenario, i)) continue;
-        const double utility = partial(i) - salience(i) * issue_loss(value, column(i), shape);
-        sum += std::exp(-(utility - lowest) / temperature);
+      double total = 0;
+      double right = 0;
+      double left = 0;
+      double right_squares = 0;
+      double second = 0;
+      for (std::size_t j = 0; j < drafting.size(); ++j) {
+        const Eigen::Index i = drafting[j];
+        const double weight = std::exp(-(trial[j] - lowest) / temperature);
+        total += weight;
+        if (salience(i) == 0) continue;
+        const LossSlopes loss = loss_slopes(value, column(i), shape);
+        const double slope_right = -salience(i) * loss.right;
+        right += weight * slope_right;
+        left -= weight * salience(i) * loss.left;
+        right_squares += weight * slope_right * slope_right;
+        second -= weight * salience(i) * loss.second;
       }
-      return lowest - temperature * std::log(sum);
+      Slopes result;
+      result.right = right / total;
+      result.left = left / total;
+      const double variance = right_squares / total - result.right * result.right;
+      result.curvature = second / total - std::max(variance, 0.0) / temperature;
+      return result;
     };
-    coordinate_ascent(scenario, positions, draft, settled, objective, 40);
+    coordinate_ascent(scenario, positions, draft, settled, slopes, 40);
   }
 }
 

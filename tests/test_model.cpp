@@ -1,5 +1,9 @@
 // Unit tests of the model's equations against values computed by hand (docs/MODEL.md).
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <string>
+#include <vector>
 
 #include "negsim/model.hpp"
 #include "test_support.hpp"
@@ -162,7 +166,7 @@ TEST_CASE("decision rules count objections and support", "[model][rules]") {
 
 TEST_CASE("chair strategies draft the hand-computed texts", "[model][chair]") {
   auto scenario = scenario_from(two_poles);
-  Eigen::VectorXd draft(1);
+  Eigen::VectorXd draft = Eigen::VectorXd::Zero(1);
   SECTION("compromise: power-weighted mean, (1*0 + 3*1) / 4") {
     negsim::draft_compromise(scenario, scenario.positions, draft);
     CHECK(draft(0) == Approx(0.75));
@@ -198,8 +202,8 @@ delegations:
   - {id: two, positions: {a: 0, b: 0.2}, salience: {a: 1, b: 1}}
   - {id: three, positions: {a: 1, b: 1}, salience: {a: 1, b: 1}}
 )");
-  Eigen::VectorXd compromise(2);
-  Eigen::VectorXd maximin(2);
+  Eigen::VectorXd compromise = Eigen::VectorXd::Zero(2);
+  Eigen::VectorXd maximin = Eigen::VectorXd::Zero(2);
   Eigen::VectorXd utilities(3);
   negsim::draft_compromise(scenario, scenario.positions, compromise);
   negsim::draft_maximin(scenario, scenario.positions, maximin);
@@ -242,5 +246,134 @@ process:
     CHECK(outcome.draft(0) == Approx(0.75));
     CHECK(test_support::ids_with(scenario, outcome, negsim::Response::object).empty());
     CHECK(outcome.kind == negsim::OutcomeKind::consensus_with_dissociations);
+  }
+}
+
+namespace {
+
+// Four delegations, three paragraphs, unequal power, saliences and outside options.
+const char* const four_delegations = R"(
+title: Four
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+  - {id: b, title: B, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+  - {id: c, title: C, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: one, power: 1, outside_option: 0.2, positions: {a: 0, b: 0.1, c: 0.9}, salience: {a: 3, b: 1, c: 1}}
+  - {id: two, power: 2, outside_option: 0.3, positions: {a: 0.3, b: 0.8, c: 0.2}, salience: {a: 1, b: 2, c: 1}}
+  - {id: three, power: 4, outside_option: 0.1, positions: {a: 1, b: 0.6, c: 0.5}, salience: {a: 1, b: 1, c: 2}}
+  - {id: four, power: 1, outside_option: 0.4, positions: {a: 0.7, b: 0, c: 1}, salience: {a: 2, b: 1, c: 1}}
+)";
+
+// The objectives of docs/MODEL.md section 7 at a whole draft.
+double nash_objective(const negsim::Scenario& scenario, const Eigen::VectorXd& draft) {
+  Eigen::VectorXd utilities(scenario.delegation_count());
+  negsim::compute_utilities(scenario.positions, scenario.salience, draft, scenario.process.utility, utilities);
+  double total_power = 0;
+  for (int i = 0; i < scenario.delegation_count(); ++i) total_power += scenario.power(i);
+  double value = 0;
+  for (int i = 0; i < scenario.delegation_count(); ++i) {
+    const double surplus = utilities(i) - scenario.delegations[static_cast<std::size_t>(i)].outside_option;
+    value += scenario.power(i) / total_power *
+             (surplus >= 1e-3 ? std::log(surplus) : std::log(1e-3) + (surplus - 1e-3) / 1e-3);
+  }
+  return value;
+}
+
+double worst_off(const negsim::Scenario& scenario, const Eigen::VectorXd& draft) {
+  Eigen::VectorXd utilities(scenario.delegation_count());
+  negsim::compute_utilities(scenario.positions, scenario.salience, draft, scenario.process.utility, utilities);
+  return utilities.minCoeff();
+}
+
+}  // namespace
+
+TEST_CASE("the Nash draft is a maximum of the Nash objective", "[model][chair]") {
+  for (const char* shape : {"linear", "quadratic"}) {
+    DYNAMIC_SECTION(shape) {
+      const auto scenario = scenario_from(four_delegations, {std::string("process.utility=") + shape});
+      Eigen::VectorXd draft = Eigen::VectorXd::Zero(3);
+      negsim::draft_nash(scenario, scenario.positions, draft);
+      const double best = nash_objective(scenario, draft);
+      // No single-paragraph move and no joint move of every paragraph does better.
+      for (double step : {1e-2, 1e-3, 1e-5}) {
+        for (int k = 0; k < 3; ++k) {
+          for (double sign : {-1.0, 1.0}) {
+            Eigen::VectorXd moved = draft;
+            moved(k) = std::clamp(moved(k) + sign * step, 0.0, 1.0);
+            CHECK(nash_objective(scenario, moved) <= best + 1e-12);
+          }
+        }
+        for (int pattern = 0; pattern < 8; ++pattern) {
+          Eigen::VectorXd moved = draft;
+          for (int k = 0; k < 3; ++k) moved(k) = std::clamp(moved(k) + ((pattern >> k) & 1 ? step : -step), 0.0, 1.0);
+          CHECK(nash_objective(scenario, moved) <= best + 1e-12);
+        }
+      }
+      // The start (last round's draft) changes the result only within the solver's tolerance.
+      Eigen::VectorXd restarted = Eigen::VectorXd::Constant(3, 0.9);
+      negsim::draft_nash(scenario, scenario.positions, restarted);
+      CHECK(nash_objective(scenario, restarted) == Approx(best).margin(1e-10));
+      if (std::string(shape) == "quadratic") CHECK((restarted - draft).cwiseAbs().maxCoeff() < 1e-6);
+    }
+  }
+}
+
+TEST_CASE("the Nash draft holds settled paragraphs and leaves one nobody cares about at q", "[model][chair]") {
+  const auto scenario = scenario_from(four_delegations, {"process.utility=quadratic"});
+  const std::vector<std::uint8_t> settled = {0, 1, 0};
+  Eigen::VectorXd draft(3);
+  draft << 0.95, 0.25, 0.05;  // last round's draft
+  negsim::draft_nash(scenario, scenario.positions, draft, &settled);
+  CHECK(draft(1) == 0.25);
+  const double best = nash_objective(scenario, draft);
+  for (int k : {0, 2}) {
+    for (double sign : {-1.0, 1.0}) {
+      Eigen::VectorXd moved = draft;
+      moved(k) += sign * 1e-4;
+      CHECK(nash_objective(scenario, moved) <= best + 1e-12);
+    }
+  }
+  // Paragraph c matters to no one in the drafting group {one, two}: it keeps the status quo,
+  // not last round's (possibly chair-biased) value.
+  const auto group =
+      scenario_from(four_delegations, {"process.utility=quadratic", "delegations.one.salience.c=0",
+                                       "delegations.two.salience.c=0", "process.chair.drafting_group=[one, two]"});
+  Eigen::VectorXd held(3);
+  held << 0.5, 0.5, 0.77;
+  negsim::draft_nash(group, group.positions, held);
+  CHECK(held(2) == group.issues[2].status_quo);
+}
+
+TEST_CASE("the maximin draft reaches the best worst-off utility found by a grid", "[model][chair]") {
+  // Three delegations on two paragraphs: the grid (step 1/400) bounds the true optimum from below.
+  const char* const three = R"(
+title: Three
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+  - {id: b, title: B, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: one, positions: {a: 0, b: 0.3}, salience: {a: 2, b: 1}}
+  - {id: two, positions: {a: 0.9, b: 0}, salience: {a: 1, b: 1}}
+  - {id: three, positions: {a: 0.6, b: 1}, salience: {a: 1, b: 3}}
+)";
+  for (const char* shape : {"linear", "quadratic"}) {
+    DYNAMIC_SECTION(shape) {
+      const auto scenario = scenario_from(three, {std::string("process.utility=") + shape});
+      double grid_best = -1e300;
+      Eigen::VectorXd point(2);
+      constexpr int steps = 400;
+      for (int a = 0; a <= steps; ++a) {
+        for (int b = 0; b <= steps; ++b) {
+          point << a / double(steps), b / double(steps);
+          grid_best = std::max(grid_best, worst_off(scenario, point));
+        }
+      }
+      Eigen::VectorXd draft = Eigen::VectorXd::Zero(2);
+      negsim::draft_maximin(scenario, scenario.positions, draft);
+      // The smoothed minimum's maximiser is within tau ln n of the true maximin (tau = 0.0005).
+      CHECK(worst_off(scenario, draft) >= grid_best - 0.0005 * std::log(3.0) - 1e-9);
+      CHECK(worst_off(scenario, draft) <= grid_best + 0.01);  // the grid is that fine
+    }
   }
 }
