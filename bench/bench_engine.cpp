@@ -17,6 +17,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <iomanip>
 #include <memory>
@@ -270,14 +271,20 @@ const Synthetic& synthetic_of_size(int delegations) {
 }
 
 // The chair strategies compared on 193 x 40 over 10 rounds (a maximin run of 100 rounds takes
-// seconds: too long for the smoke test).
+// seconds: too long for the smoke test). The smoke test (bench/CMakeLists.txt) sets
+// NEGSIM_BENCH_SMOKE: there they play 2 rounds, the same code in a fifth of the time.
 constexpr int kStrategyRounds = 10;
+constexpr int kSmokeStrategyRounds = 2;
+int strategy_rounds() {
+  static const bool smoke = std::getenv("NEGSIM_BENCH_SMOKE") != nullptr;
+  return smoke ? kSmokeStrategyRounds : kStrategyRounds;
+}
 const Synthetic& synthetic_193x40x10(const std::string& strategy) {
   static std::vector<std::pair<std::string, std::unique_ptr<Synthetic>>> loaded;
   for (const auto& entry : loaded) {
     if (entry.first == strategy) return *entry.second;
   }
-  loaded.emplace_back(strategy, std::make_unique<Synthetic>(load_synthetic(kDelegations, strategy, kStrategyRounds)));
+  loaded.emplace_back(strategy, std::make_unique<Synthetic>(load_synthetic(kDelegations, strategy, strategy_rounds())));
   return *loaded.back().second;
 }
 

@@ -127,6 +127,10 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
   amended_.assign(static_cast<std::size_t>(n), 0);
   outside_amendments_.assign(static_cast<std::size_t>(n), std::nullopt);
   new_objectors_.reserve(static_cast<std::size_t>(n));
+  cascade_pending_.reserve(static_cast<std::size_t>(n));
+  maybe_objecting_.reserve(static_cast<std::size_t>(n));
+  objection_floor_.assign(static_cast<std::size_t>(n), 0.0);
+  rejection_witness_.assign(2 * static_cast<std::size_t>(k), -1);
   next_threshold_.resize(n);
   fixed_responses_.assign(static_cast<std::size_t>(n), std::nullopt);
   policies_.resize(static_cast<std::size_t>(n));
@@ -358,6 +362,12 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
       trial != nullptr ? &red_line_holders_[static_cast<std::size_t>(trial->issue)] : nullptr;
   std::size_t next_holder = 0;
   double red_line_objecting = 0;  // the power objecting after this first pass
+  // Who the cascade below must look at: those not yet objecting whose answer may still turn to
+  // an objection (they copy another's, or their utility lies below the highest blocking
+  // threshold they can face); the others cannot object whatever the power objecting. And, in
+  // index order, everyone who may object in the end, over whom the objecting power is summed.
+  cascade_pending_.clear();
+  maybe_objecting_.clear();
   for (int i = 0; i < n; ++i) {
     bool crossed = false;
     if (holders == nullptr) {
@@ -382,8 +392,17 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     const auto& fixed = fixed_responses_[index];
     responses[index] = fixed ? *fixed : crossed ? Response::object : Response::aside;
     if (stops_here(index)) return false;
-    // Summed in index order, as objecting_power() below sums it.
-    if (responses[index] == Response::object && observers_[index] == 0) red_line_objecting += scenario_.power(i);
+    if (responses[index] == Response::object) {
+      maybe_objecting_.push_back(i);
+      // Summed in index order, as objecting_power() below sums it.
+      if (observers_[index] == 0) red_line_objecting += scenario_.power(i);
+    } else if (!fixed) {
+      const int copied = own_voice_ ? follows_[index] : std::max(follows_[index], spoken_for_[index]);
+      if (copied >= 0 || utility(i) < highest_blocking_[index]) {
+        cascade_pending_.push_back(i);
+        maybe_objecting_.push_back(i);
+      }
+    }
   }
   auto blocking_for = [&](int i, double others_objecting) { return blocking_threshold_for(i, others_objecting); };
   // Whether i, not objecting, would object beside `objecting` power. Its blocking threshold lies
@@ -399,7 +418,7 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   // An observer's objection cannot block: it keeps no objector company.
   auto objecting_power = [&]() {
     double power = 0;
-    for (int j = 0; j < n; ++j) {
+    for (int j : maybe_objecting_) {  // in index order: the same sum as over all n
       const auto index = static_cast<std::size_t>(j);
       if (responses[index] == Response::object && observers_[index] == 0) power += scenario_.power(j);
     }
@@ -414,9 +433,9 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     bool changed = false;
     // None of it is i's own: i is not objecting.
     const double objecting = pass == 0 ? red_line_objecting : objecting_power();
-    for (int i = 0; i < n; ++i) {
+    for (int i : cascade_pending_) {
       const auto index = static_cast<std::size_t>(i);
-      if (responses[index] == Response::object || fixed_responses_[index]) continue;
+      if (responses[index] == Response::object) continue;
       const int copied = own_voice_ ? follows_[index] : std::max(follows_[index], spoken_for_[index]);
       const bool objects =
           copied >= 0 ? responses[static_cast<std::size_t>(copied)] == Response::object : objects_beside(i, objecting);
@@ -681,7 +700,7 @@ void Engine::revise_draft() {
     Standing best_standing;
     double best_weight = 0;
     double best_disturbance = 0;
-    count_red_lines_crossed();
+    prepare_trials();
     for (std::size_t c = 0; c < candidates_.size(); ++c) {
       // Without a power weight a change that creates a new objector is thrown away, so its trial
       // may stop at the first one; with it, such a change may be a trade and is polled in full.
@@ -749,24 +768,69 @@ void Engine::revise_draft() {
   }
 }
 
+void Engine::prepare_trials() {
+  count_red_lines_crossed();
+  // A delegation that does not object to state_.draft, answers for itself (no fixed answer, no
+  // leader or negotiator to copy) and counts (not an observer) objects to a change, whatever
+  // the power objecting beside it, once its utility falls below its lowest blocking threshold.
+  for (int i = 0; i < scenario_.delegation_count(); ++i) {
+    const auto index = static_cast<std::size_t>(i);
+    const bool answers_alone =
+        !fixed_responses_[index] && observers_[index] == 0 && std::max(follows_[index], spoken_for_[index]) < 0;
+    const bool objecting = state_.responses[index] == Response::object;
+    objection_floor_[index] =
+        answers_alone && !objecting ? lowest_blocking_[index] : -std::numeric_limits<double>::infinity();
+  }
+}
+
+bool Engine::change_certainly_adds_objector(int issue, double value) {
+  // A new red line crossed: that holder objects in the first pass of the poll.
+  const double from = state_.draft(issue);
+  for (int i : red_line_holders_[static_cast<std::size_t>(issue)]) {
+    const auto index = static_cast<std::size_t>(i);
+    if (state_.responses[index] == Response::object || fixed_responses_[index] || observers_[index] != 0) continue;
+    const int count = red_lines_crossed_count_[index] + (crosses_red_line(scenario_, i, issue, value) ? 1 : 0) -
+                      (crosses_red_line(scenario_, i, issue, from) ? 1 : 0);
+    if (count > 0) return true;
+  }
+  // The delegation that showed the last change of this paragraph in this direction to be
+  // unacceptable is asked first: the same change of loss often sinks it again.
+  const int witness = rejection_witness_[2 * static_cast<std::size_t>(issue) + (value > from ? 1 : 0)];
+  if (witness >= 0 && trial_utility_of(witness, issue, value) < objection_floor_[static_cast<std::size_t>(witness)]) {
+    return true;
+  }
+  return false;
+}
+
 void Engine::trial_change(int issue, double value, bool stop_at_new_objector) {
+  new_objectors_.clear();
+  const int n = scenario_.delegation_count();
+  if (stop_at_new_objector) {
+    // The chair passes over a change that makes anyone object anew; when some delegation is
+    // sure to, the poll (which would stop at the first new objector anyway) is not needed.
+    if (change_certainly_adds_objector(issue, value)) {
+      new_objectors_.push_back(-1);
+      return;
+    }
+    for (int i = 0; i < n; ++i) {
+      trial_utility_(i) = trial_utility_of(i, issue, value);
+      if (trial_utility_(i) < objection_floor_[static_cast<std::size_t>(i)]) {
+        rejection_witness_[2 * static_cast<std::size_t>(issue) + (value > state_.draft(issue) ? 1 : 0)] = i;
+        new_objectors_.push_back(-1);
+        return;
+      }
+    }
+  } else {
+    for (int i = 0; i < n; ++i) trial_utility_(i) = trial_utility_of(i, issue, value);
+  }
   trial_draft_ = state_.draft;
   trial_draft_(issue) = value;
-  // Only one paragraph changes: update each utility by that paragraph's change of loss.
-  const UtilityShape shape = scenario_.process.utility;
-  const double from = state_.draft(issue);
-  for (int i = 0; i < scenario_.delegation_count(); ++i) {
-    const double position = state_.positions(i, issue);
-    trial_utility_(i) = state_.utility(i) + scenario_.salience(i, issue) * (issue_loss(from, position, shape) -
-                                                                            issue_loss(value, position, shape));
-  }
   const Trial trial{issue, stop_at_new_objector};
-  new_objectors_.clear();
   if (!respond(trial_draft_, trial_utility_, trial_responses_, trial_blocking_, &trial)) {
     new_objectors_.push_back(-1);  // stopped at the first: who the others are is not needed
     return;
   }
-  for (int j = 0; j < scenario_.delegation_count(); ++j) {
+  for (int j : maybe_objecting_) {  // every objector of the trial is among them
     const auto index = static_cast<std::size_t>(j);
     if (trial_responses_[index] == Response::object && state_.responses[index] != Response::object &&
         observers_[index] == 0) {

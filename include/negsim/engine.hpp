@@ -195,9 +195,22 @@ class Engine {
   void revise_draft();
   void collect_candidates();  // repairs and amendments of this round's objectors
   // Polls the draft with x_issue = value into the trial buffers; fills new_objectors_. With
-  // `stop_at_new_objector` it stops at the first (new_objectors_ then holds only -1) and needs
-  // red_lines_crossed_count_ up to date for state_.draft.
+  // `stop_at_new_objector` it stops at the first (new_objectors_ then holds only -1), or before
+  // polling when one is certain, and needs prepare_trials() called since state_ last changed.
   void trial_change(int issue, double value, bool stop_at_new_objector = false);
+  // u_i with x_issue = value instead of state_.draft's: only that paragraph's loss changes.
+  double trial_utility_of(int delegation, int issue, double value) const {
+    const double position = state_.positions(delegation, issue);
+    const UtilityShape shape = scenario_.process.utility;
+    return state_.utility(delegation) +
+           scenario_.salience(delegation, issue) *
+               (issue_loss(state_.draft(issue), position, shape) - issue_loss(value, position, shape));
+  }
+  // Before the trials of a pass of the chair: red lines crossed and objection_floor_ for state_.
+  void prepare_trials();
+  // Whether a delegation surely objects anew to x_issue = value (a red line newly crossed, or the
+  // last witness of such a change falling below its floor): a sufficient test, not a necessary one.
+  bool change_certainly_adds_objector(int issue, double value);
   void accept_trial(int issue, double value);
   // Whether the chair keeps working a text that met the rule with stand-asides (and why).
   bool chair_keeps_drafting(std::string& reason) const;
@@ -250,6 +263,12 @@ class Engine {
   Eigen::VectorXd next_threshold_;
   std::vector<std::uint8_t> crossed_any_;
   std::vector<int> new_objectors_;
+  std::vector<int> cascade_pending_;  // respond(): who the cascade of objections must look at
+  std::vector<int> maybe_objecting_;  // respond(): who may object, in index order
+  // n: below this utility a delegation surely objects anew to a trial (-infinity: it cannot by
+  // utility alone); set by prepare_trials().
+  std::vector<double> objection_floor_;
+  std::vector<int> rejection_witness_;   // 2k: per paragraph and direction, last sure new objector
   std::vector<int> ids_order_;           // delegation indices sorted by id
   std::vector<std::uint8_t> observers_;  // n: 1 for an observer (its objection does not count)
   std::vector<Candidate> candidates_;
