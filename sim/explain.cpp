@@ -194,6 +194,8 @@ bool provably_blocked(const Scenario& scenario) {
       fallbacks.vote_threshold) {
     return false;
   }
+  // A registered chair strategy drafts outside negsim's checks: a run of it may stop on an error.
+  if (!process.chair.policy.empty()) return false;
   for (const auto& delegation : scenario.delegations) {
     if (!delegation.agent.policy.empty()) return false;
   }
