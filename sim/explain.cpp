@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <numeric>
 #include <optional>
@@ -174,6 +175,54 @@ std::vector<GroupCandidate> group_candidates(const Scenario& scenario, const Out
   return groups;
 }
 
+// Whether no run of `scenario` can adopt a text, whatever its seed: some paragraph carries two
+// red lines no value satisfies together (one delegation's minimum above another's maximum,
+// tolerance included), so every poll has an objector, and nothing but an objection-free poll
+// adopts a text. The engine (sim/engine.cpp) gives the grounds: a delegation that is not an
+// observer objects whenever the polled draft crosses a red line it holds no reservation on,
+// unless a policy of its own answers for it; under consensus or unanimity one counted objection
+// fails the rule; and only the fallbacks adopt otherwise. So it is asked only where none of
+// those applies. explain() skips the run of such a variant: its answer is "not adopted" either
+// way (tests/test_explain.cpp compares with the runs made in full).
+bool provably_blocked(const Scenario& scenario) {
+  const Process& process = scenario.process;
+  const bool one_objection_fails = process.rule.kind == RuleKind::consensus ||
+                                   process.rule.kind == RuleKind::unanimity ||
+                                   (process.rule.kind == RuleKind::consensus_minus && process.rule.max_objectors <= 0);
+  const Fallbacks& fallbacks = process.fallbacks;
+  if (!one_objection_fails || fallbacks.chairs_summary || fallbacks.ruling || fallbacks.take_note ||
+      fallbacks.vote_threshold) {
+    return false;
+  }
+  // A registered chair strategy drafts outside negsim's checks: a run of it may stop on an error.
+  if (!process.chair.policy.empty()) return false;
+  for (const auto& delegation : scenario.delegations) {
+    if (!delegation.agent.policy.empty()) return false;
+  }
+  // Per paragraph: the highest minimum and the lowest maximum, as crosses_red_line() bounds them.
+  constexpr double tolerance = 1e-9;  // as negsim::crosses_red_line
+  const int k = scenario.issue_count();
+  std::vector<double> highest_low(static_cast<std::size_t>(k), -std::numeric_limits<double>::infinity());
+  std::vector<double> lowest_high(static_cast<std::size_t>(k), std::numeric_limits<double>::infinity());
+  for (int i = 0; i < scenario.delegation_count(); ++i) {
+    const auto& delegation = scenario.delegations[static_cast<std::size_t>(i)];
+    if (delegation.observer) continue;
+    for (const auto& red_line : delegation.red_lines) {
+      const int issue = red_line.issue;
+      const auto& reserved = delegation.reservations;
+      if (std::find(reserved.begin(), reserved.end(), issue) != reserved.end()) continue;
+      const auto cell = static_cast<std::size_t>(issue);
+      highest_low[cell] = std::max(highest_low[cell], scenario.red_line_min(i, issue) - tolerance);
+      lowest_high[cell] = std::min(lowest_high[cell], scenario.red_line_max(i, issue) + tolerance);
+    }
+  }
+  // A value below highest_low crosses that minimum; any other lies above lowest_high.
+  for (std::size_t issue = 0; issue < static_cast<std::size_t>(k); ++issue) {
+    if (highest_low[issue] > lowest_high[issue]) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<double> shapley_shubik(const Eigen::VectorXd& weights, double quota, std::uint64_t seed, int samples) {
@@ -265,7 +314,11 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
   explanation.outcome = simulate(scenario, options.seed);
   const Outcome& base = explanation.outcome;
   const bool adopted = is_adopted(base.kind);
-  auto outcome_of = [&](const Scenario& variant) { return simulate(variant, options.seed).kind; };
+  // Every question but the sweep reads only whether a variant's run adopts a text.
+  auto outcome_of = [&](const Scenario& variant) {
+    if (options.skip_blocked_runs && provably_blocked(variant)) return OutcomeKind::no_consensus;
+    return simulate(variant, options.seed).kind;
+  };
 
   if (!adopted) {
     explanation.pivotal_delegations.resize(base.objectors.size());

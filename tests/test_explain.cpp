@@ -145,3 +145,83 @@ TEST_CASE("explain sizes its blocking-power sweep by the precision target", "[ex
   exact.precision = 0;
   CHECK(negsim::explain(scenario, exact).sweep->replicates == 250);
 }
+
+// Two red lines on paragraph a that no value satisfies together (high's minimum 0.7 above low's
+// maximum 0.3): under consensus every variant that keeps both blocks, and explain answers it
+// without a run. Relaxing either one far enough lets a text through.
+namespace {
+const char* const irreconcilable = R"(
+title: Irreconcilable
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+  - {id: b, title: B, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+  - {id: c, title: C, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+blocs:
+  - {id: north, name: North, leader: high, cohesion: 0.6}
+delegations:
+  - {id: high, bloc: north, power: 3, positions: {a: 0.9, b: 0.4, c: 0.6}, red_lines: {a: {min: 0.7}}}
+  - {id: low, power: 2, positions: {a: 0.1, b: 0.6, c: 0.3}, red_lines: {a: {max: 0.3}}}
+  - {id: mid, bloc: north, power: 1, positions: {a: 0.5, b: 0.2, c: 0.8}, red_lines: {b: {max: 0.6}}}
+  - {id: east, power: 1, positions: {a: 0.4, b: 0.9, c: 0.5}, salience: {a: 0.2, b: 0.5, c: 0.3}}
+  - {id: west, power: 2, positions: {a: 0.6, b: 0.3, c: 0.1}, red_lines: {c: {min: 0.05, max: 0.7}}}
+process:
+  max_rounds: 6
+  noise: 0.02
+)";
+}  // namespace
+
+TEST_CASE("explain answers provably blocked variants without a run and gives the same figures", "[explain]") {
+  const std::vector<std::vector<std::string>> rooms = {
+      {},                                         // consensus, no fallback: variants skipped
+      {"process.rule=unanimity"},                 // skipped too
+      {"process.fallbacks.chairs_summary=true"},  // a fallback may adopt: every variant runs
+      {"process.rule=consensus-minus-1"},         // one objection does not block: every variant runs
+      {"process.chair.repair=false", "process.chair.amendments=false"},
+  };
+  for (const auto& overrides : rooms) {
+    const auto scenario = test_support::scenario_from(irreconcilable, overrides);
+    for (const std::uint64_t seed : {1, 2}) {
+      INFO("overrides " << (overrides.empty() ? std::string("none") : overrides.front()) << ", seed " << seed);
+      negsim::ExplainOptions options;
+      options.seed = seed;
+      options.replicates = 0;
+      options.threads = 2;
+      const auto skipping = negsim::explain(scenario, options);
+      options.skip_blocked_runs = false;
+      const auto running = negsim::explain(scenario, options);
+      CHECK(negsim::explanation_json(scenario, skipping, options).dump() ==
+            negsim::explanation_json(scenario, running, options).dump());
+      CHECK(negsim::explanation_text(scenario, skipping, options) ==
+            negsim::explanation_text(scenario, running, options));
+      if (overrides.empty()) {
+        // The gap is the one the shortcut relies on, and relaxing a red line of the pair flips it.
+        REQUIRE(!skipping.gaps.empty());
+        CHECK(!skipping.gaps.front().acceptable_exists);
+        CHECK(!skipping.smallest_changes.empty());
+      }
+    }
+  }
+}
+
+// Every scenario shipped: the shortcut never changes an answer (a model change that let a
+// delegation accept a text crossing its red line would show up here).
+TEST_CASE("explain gives the same answers with and without skipping blocked variants", "[explain][scenarios]") {
+  auto files = test_support::all_scenarios();
+  if (test_support::sanitized_build()) files.resize(std::min<std::size_t>(files.size(), 3));
+  for (const auto& file : files) {
+    INFO(file);
+    const auto scenario = negsim::load_scenario_file(file);
+    // With a fallback the shortcut is off by construction (the first test case covers that).
+    const auto& fallbacks = scenario.process.fallbacks;
+    if (fallbacks.chairs_summary || fallbacks.ruling || fallbacks.take_note || fallbacks.vote_threshold) continue;
+    negsim::ExplainOptions options;
+    options.replicates = 0;
+    options.threads = 2;
+    options.bisection_steps = 6;  // fewer runs; every question is still asked
+    const auto skipping = negsim::explain(scenario, options);
+    options.skip_blocked_runs = false;
+    const auto running = negsim::explain(scenario, options);
+    CHECK(negsim::explanation_json(scenario, skipping, options).dump() ==
+          negsim::explanation_json(scenario, running, options).dump());
+  }
+}

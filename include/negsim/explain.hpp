@@ -22,6 +22,10 @@ struct ExplainOptions {
   double precision = 0.03;
   int threads = 0;
   int bisection_steps = 24;  // each halves the interval: 2^-24 of the searched range
+  // Skip the run of a variant whose red lines leave no acceptable value on some paragraph, in a
+  // room where that alone blocks every text (no fallbacks, no policies of its own): its outcome
+  // is "not adopted" without running it. False runs every variant (tests compare the two).
+  bool skip_blocked_runs = true;
 };
 
 // Would the outcome change if delegation `delegation` ...
