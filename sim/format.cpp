@@ -77,6 +77,14 @@ std::string format_significant(double value, int digits) {
   return text == "-0" ? "0" : text;
 }
 
+std::string value_as_text_prints_it(const std::string& text, double value) {
+  const std::string marker = "; draft at ";
+  const auto at = text.rfind(marker);
+  if (text.empty() || text.back() != ')' || at == std::string::npos) return format_decimal(value, 2);
+  const auto begin = at + marker.size();
+  return text.substr(begin, text.size() - 1 - begin);
+}
+
 std::string wrap_words(const std::string& text, int width, const std::string& first_prefix, std::size_t indent) {
   if (width <= 0) return first_prefix + text + "\n";
   const auto limit = static_cast<std::size_t>(width);

@@ -304,7 +304,8 @@ class Storyteller {
       if (wording(text_of(round, issue)) != wording(text_of(*previous, issue))) {
         reworded.push_back(issue);
       } else if (std::abs(now - before) >= 0.01) {
-        adjusted.push_back(issue_name(issue) + " (from " + two_decimals(before) + " to " + two_decimals(now) + ")");
+        adjusted.push_back(issue_name(issue) + " (from " + value_as_text_prints_it(text_of(*previous, issue), before) +
+                           " to " + value_as_text_prints_it(text_of(round, issue), now) + ")");
       }
     }
     if (reworded.empty() && adjusted.empty()) {
@@ -317,8 +318,10 @@ class Storyteller {
     }
     line(header + " The chair tables a revised text:");
     for (const auto& issue : reworded) {
-      bullet(issue_name(issue) + " (from " + two_decimals(tabled(*previous, issue)) + " to " +
-             two_decimals(tabled(round, issue)) + ") now reads: " + text_of(round, issue));
+      bullet(issue_name(issue) + " (from " +
+             value_as_text_prints_it(text_of(*previous, issue), tabled(*previous, issue)) + " to " +
+             value_as_text_prints_it(text_of(round, issue), tabled(round, issue)) +
+             ") now reads: " + text_of(round, issue));
     }
     if (!adjusted.empty()) line("Same wording, moved: " + join_names(adjusted) + ".");
   }

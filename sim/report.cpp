@@ -1131,7 +1131,7 @@ void render_run_body(std::ostringstream& page, const json& data) {
     if (contested) page << " <span class=\"badge\">Contested</span>";
     if (paragraph.value("in_chairs_summary", false)) page << " <span class=\"badge\">Chair's summary</span>";
     page << "</h3><p>" << escape_html(text_of(paragraph, "text")) << "</p><p class=\"meta\">Draft value "
-         << format_decimal(number_field(paragraph, "value"), 2);
+         << escape_html(value_as_text_prints_it(text_of(paragraph, "text"), number_field(paragraph, "value")));
     std::vector<std::string> objected;
     for (const auto& name : paragraph.at("objected_by")) objected.push_back(name.get<std::string>());
     std::vector<std::string> red_lines;

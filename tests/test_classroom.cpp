@@ -219,6 +219,11 @@ TEST_CASE("play: lines fit the terminal, and a paragraph's value reads as its te
   INFO(draft);
   CHECK(draft.find("draft at 0.504)") != std::string::npos);
   CHECK(draft.find("draft value 0.504") != std::string::npos);
+  REQUIRE(run_command(negsim_command() + " report " + quoted((work / "run").string()) + " --quiet").exit_code == 0);
+  const std::string page = read_text((work / "run" / "report.html").string());
+  CHECK(page.find("Draft value 0.504") != std::string::npos);
+  CHECK(page.find("Draft value 0.50 ") == std::string::npos);
+  CHECK(page.find("Draft value 0.50<") == std::string::npos);
   fs::remove_all(work);
 }
 

@@ -33,6 +33,11 @@ std::string format_count(std::uint64_t count, const std::string& singular, const
 // decimals): format_significant(0.31452599999999997) == "0.314526", (0.356052) == "0.356052".
 std::string format_significant(double value, int digits = 6);
 
+// A paragraph's value as its rendered text (Issue::text_at) prints it, for outputs that hold the
+// text but not the scenario (the report, the story): the number after "draft at" when the text
+// shows one ('"A" (reached 0.50; draft at 0.501)' gives "0.501"), else format_decimal(value, 2).
+std::string value_as_text_prints_it(const std::string& text, double value);
+
 // `text` wrapped greedily at word boundaries to lines of at most `width` characters (a word
 // longer than that gets a line of its own), the first line after `first_prefix`, the next ones
 // indented by `indent` spaces; ends with a newline. width <= 0: no wrapping.
