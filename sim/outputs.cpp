@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -495,8 +496,12 @@ void StagedDirectory::claim(bool replace, bool unique_name) {
     // naming the same target, one makes it and the other finds it.
     const fs::path claim = claim_path(target_);
     std::error_code error;
-    if (!fs::create_directory(claim, error)) {
-      if (error) throw RunError("cannot create " + claim.string() + ": " + error.message());
+    // mkdir itself, not fs::create_directory: that one reports "File exists" as an error when the
+    // claim it found is released between its mkdir and its check that the path is a directory
+    // (eight runs started together hit this).
+    if (::mkdir(claim.c_str(), 0777) != 0) {
+      const int code = errno;
+      if (code != EEXIST) throw RunError("cannot create " + claim.string() + ": " + std::strerror(code));
       if (stale_claim(claim)) {  // its process has ended (kill -9): taken over
         fs::remove_all(claim, error);
         --suffix;
