@@ -14,10 +14,6 @@ namespace negsim {
 
 namespace {
 
-std::string percent(double share) {
-  return format_percent(share);
-}
-
 // Shares below this many replicates' worth of rounding still pass a "half" criterion: a share
 // is compared with the criterion after rounding to 1e-12, so 100 of 200 passes 0.5.
 bool at_least(double share, double threshold) {
@@ -51,7 +47,7 @@ std::string named_cell(const std::vector<NamedCheck>& checks) {
   double lowest = 1;
   for (const auto& check : checks) lowest = std::min(lowest, check.share);
   return std::string(all_passed(checks) ? "ok" : "FAIL") + " (" + std::to_string(checks.size()) + ", min " +
-         percent(lowest) + ")";
+         format_percent(lowest) + ")";
 }
 
 nlohmann::ordered_json named_json(const std::vector<NamedCheck>& checks) {
@@ -248,18 +244,19 @@ std::vector<std::string> BacktestResult::failures() const {
   if (!outcome_passed) {
     if (outcome_share) {
       reasons.push_back(prediction_or_record(*this) + " outcome " + to_string(recorded) + " in " +
-                        percent(recorded_share) + " of runs, below the criterion " + percent(*outcome_share));
+                        format_percent(recorded_share) + " of runs, below the criterion " +
+                        format_percent(*outcome_share));
     } else {
       reasons.push_back(prediction_or_record(*this) + " outcome " + to_string(recorded) + " in " +
-                        percent(recorded_share) + " of runs, but " + to_string(most_frequent) + " is more frequent (" +
-                        percent(shares[static_cast<std::size_t>(most_frequent)]) + ")");
+                        format_percent(recorded_share) + " of runs, but " + to_string(most_frequent) +
+                        " is more frequent (" + format_percent(shares[static_cast<std::size_t>(most_frequent)]) + ")");
     }
   }
   auto add = [&](const std::vector<NamedCheck>& checks, const std::string& what) {
     for (const auto& check : checks) {
       if (!check.passed) {
-        reasons.push_back(check.id + " " + what + " in " + percent(check.share) + " of runs, below " +
-                          percent(named_share));
+        reasons.push_back(check.id + " " + what + " in " + format_percent(check.share) + " of runs, below " +
+                          format_percent(named_share));
       }
     }
   };
@@ -268,7 +265,8 @@ std::vector<std::string> BacktestResult::failures() const {
   add(contested_issues, "was contested");
   for (const auto& check : record_checks) {
     if (!check.passed) {
-      reasons.push_back(check.id + ": in " + percent(check.share) + " of runs, below " + percent(named_share));
+      reasons.push_back(check.id + ": in " + format_percent(check.share) + " of runs, below " +
+                        format_percent(named_share));
     }
   }
   return reasons;
@@ -355,10 +353,10 @@ void write_table(std::ostringstream& out, const std::vector<const BacktestResult
   rows.push_back({"scenario", predicted ? "predicted" : "recorded", "simulated", "objectors", "dissociators",
                   "contested", "record", "result"});
   for (const auto* result : results) {
-    std::string simulated = to_string(result->recorded) + " " + percent(result->recorded_share);
+    std::string simulated = to_string(result->recorded) + " " + format_percent(result->recorded_share);
     if (result->most_frequent != result->recorded) {
       simulated += " (mostly " + to_string(result->most_frequent) + " " +
-                   percent(result->shares[static_cast<std::size_t>(result->most_frequent)]) + ")";
+                   format_percent(result->shares[static_cast<std::size_t>(result->most_frequent)]) + ")";
     }
     rows.push_back({result->name, to_string(result->recorded), simulated, named_cell(result->objectors),
                     named_cell(result->dissociators), named_cell(result->contested_issues),
@@ -385,8 +383,8 @@ void write_table(std::ostringstream& out, const std::vector<const BacktestResult
       robustness_header = true;
     }
     out << "  " << result->name << ": the " << prediction_or_record(*result) << " outcome ("
-        << to_string(result->recorded) << ") in " << percent(result->recorded_share) << " of " << result->replicates
-        << " replicates drawing " << result->uncertain_numbers << " uncertain number"
+        << to_string(result->recorded) << ") in " << format_percent(result->recorded_share) << " of "
+        << result->replicates << " replicates drawing " << result->uncertain_numbers << " uncertain number"
         << (result->uncertain_numbers == 1 ? "" : "s") << "\n";
   }
   for (const auto* result : results) {
@@ -397,7 +395,7 @@ void write_table(std::ostringstream& out, const std::vector<const BacktestResult
       out << "- (no replicate held the vote)\n";
       continue;
     }
-    out << percent(votes.agreement) << " of states (over " << votes.replicates_with_vote
+    out << format_percent(votes.agreement) << " of states (over " << votes.replicates_with_vote
         << (votes.replicates_with_vote == 1 ? " replicate" : " replicates")
         << " with a vote); yes/no/abstain simulated " << format_decimal(votes.simulated[0], 1) << "/"
         << format_decimal(votes.simulated[1], 1) << "/" << format_decimal(votes.simulated[2], 1) << ", recorded "

@@ -31,10 +31,6 @@ double rounded(double value) {
   return std::round(value * 1e6) / 1e6;
 }
 
-std::string percent(double share) {
-  return format_percent(share);  // the one rendering of a share (format.hpp)
-}
-
 }  // namespace
 
 std::vector<ParameterSpec> default_parameter_specs() {
@@ -314,7 +310,7 @@ std::string leave_one_out_table(const LeaveOneOutResult& result, const Calibrati
   rows.push_back({"case", "recorded", "in sample", "out of sample", "brier (in / out)", "result"});
   for (const auto& row : result.rows) {
     auto cell = [](const CaseScore& score) {
-      return percent(score.probability) + (score.backtest.passed() ? " pass" : " FAIL");
+      return format_percent(score.probability) + (score.backtest.passed() ? " pass" : " FAIL");
     };
     rows.push_back({row.name, to_string(row.in_sample.backtest.recorded), cell(row.in_sample), cell(row.out_of_sample),
                     number_text(std::round(row.in_sample.brier * 1000) / 1000) + " / " +

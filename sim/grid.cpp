@@ -16,16 +16,6 @@ namespace {
 
 constexpr std::size_t max_axis_values = 10000;
 
-std::string format_number(double value) {
-  if (std::isnan(value)) return "";
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(6) << round6(value);
-  std::string text = out.str();
-  while (text.size() > 1 && text.back() == '0') text.pop_back();
-  if (text.back() == '.') text.pop_back();
-  return text;
-}
-
 bool parse_double(const std::string& text, double& value) {
   if (text.empty()) return false;
   char* end = nullptr;

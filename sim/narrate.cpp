@@ -29,10 +29,6 @@ std::string two_decimals(double value) {
 
 namespace {
 
-std::string percent(double share) {
-  return format_percent(share);
-}
-
 // At most `limit` names, then "and N more": a list of twenty objectors is no story.
 std::string join_some(const std::vector<std::string>& names, std::size_t limit) {
   if (names.size() <= limit) return join_names(names);
@@ -181,6 +177,7 @@ class Storyteller {
         r = last - 1;
         continue;
       }
+      next_round_ = r + 1 < rounds.size() ? &rounds[r + 1] : nullptr;
       tell_round(rounds[r], previous);
     }
     return out_.str();
@@ -231,6 +228,22 @@ class Storyteller {
     const auto draft = round.draft->find("draft");
     if (draft == round.draft->end() || !draft->is_object()) return 0;
     return number_of(*draft, issue.c_str());
+  }
+
+  // A paragraph's value as its texts print it ("0.504" beside "draft at 0.504", never "0.50"):
+  // through the scenario's levels when the story has them, else read back from a tabled text of
+  // this round or the next with that very value; two decimals when no text shows it.
+  std::string paragraph_value(const std::string& issue, double value, const RoundRecord& round) const {
+    if (scenario_ != nullptr) {
+      const int index = scenario_->find_issue(issue);
+      if (index >= 0) return scenario_->issues[static_cast<std::size_t>(index)].value_text(value);
+    }
+    for (const RoundRecord* tabled_in : {&round, next_round_}) {
+      if (tabled_in != nullptr && tabled_in->draft != nullptr && tabled(*tabled_in, issue) == value) {
+        return value_as_text_prints_it(text_of(*tabled_in, issue), value);
+      }
+    }
+    return two_decimals(value);
   }
 
   std::string text_of(const RoundRecord& round, const std::string& issue) const {
@@ -352,7 +365,8 @@ class Storyteller {
       text = join_names(names(supporters)) + (supporters.size() == 1 ? " supports it." : " support it.");
     } else {
       text = std::to_string(supporters.size()) + " of " + std::to_string(count) + " delegations support it";
-      if (powers_known && total_power > 0) text += " (" + percent(support_power / total_power) + " of the power)";
+      if (powers_known && total_power > 0)
+        text += " (" + format_percent(support_power / total_power) + " of the power)";
       text += ".";
     }
     line(text);
@@ -471,7 +485,8 @@ class Storyteller {
     std::vector<std::string> amended_issues;
     std::vector<std::string> amendment_blockers;
     for (const auto& change : round.changes) {
-      const std::string span = "from " + two_decimals(change.from) + " to " + two_decimals(change.to);
+      const std::string span = "from " + paragraph_value(change.issue, change.from, round) + " to " +
+                               paragraph_value(change.issue, change.to, round);
       if (change.accepted) {
         line(change.amendment ? name(change.delegation) + " proposes an amendment on " + issue_name(change.issue) +
                                     " (" + span + "); no one new objects, so the chair accepts it."
@@ -534,7 +549,7 @@ class Storyteller {
       line(text);
     } else if (kind == "ruling") {
       const auto objectors = names(strings_of(event, "objectors"));
-      const std::string share = percent(number_of(event, "power_share"));
+      const std::string share = format_percent(number_of(event, "power_share"));
       line(event.value("applied", false)
                ? "At the deadline the presidency rules that consensus is not unanimity: the objection" +
                      std::string(objectors.size() > 1 ? "s" : "") + " of " + join_names(objectors) + " (" + share +
@@ -552,7 +567,7 @@ class Storyteller {
            (body.empty() ? std::string("the chair calls a vote") : "the text goes to a vote in the " + body) + ": " +
            std::to_string(integer_of(event, "yes")) + " yes, " + std::to_string(integer_of(event, "no")) + " no, " +
            std::to_string(integer_of(event, "abstain")) + " abstaining. It needs " +
-           percent(number_of(event, "threshold")) +
+           format_percent(number_of(event, "threshold")) +
            " of those voting: " + (event.value("adopted", false) ? "carried." : "lost."));
     } else if (kind == "end") {
       tell_end(event, round);
@@ -662,6 +677,7 @@ class Storyteller {
   const Scenario* scenario_;
   const NarrationOptions& options_;
   bool seat_in_play_ = true;
+  const RoundRecord* next_round_ = nullptr;  // the round after the one being told, if any
   std::ostringstream out_;
 };
 

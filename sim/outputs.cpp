@@ -231,6 +231,7 @@ std::string chair_name(std::string name) {
 }  // namespace
 
 std::string text_summary(const Scenario& scenario, const Outcome& outcome, const std::string& output_dir) {
+  constexpr int summary_width = 96;  // as negsim play: fits a 100-column terminal
   std::ostringstream out;
   const ChairSettings& chair = scenario.process.chair;
   out << scenario.title << "\n";
@@ -240,11 +241,20 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
     out << "(The title tells the record, " << to_string(scenario.expected.outcome)
         << "; this run, with the changes made to the scenario, ends otherwise: see Outcome.)\n";
   }
-  out << scenario.delegation_count() << " delegations, " << scenario.issue_count()
-      << " issues; rule: " << scenario.process.rule.name() << "; chair: "
-      << (chair.delegation >= 0 ? chair_name(scenario.delegations[static_cast<std::size_t>(chair.delegation)].name)
-                                : "neutral")
-      << ", " << chair_strategy_name(chair) << " strategy; deadline " << scenario.process.max_rounds << " rounds\n\n";
+  auto count = [](int number, const std::string& noun) {
+    return std::to_string(number) + " " + noun + (number == 1 ? "" : "s");
+  };
+  out << wrap_words(count(scenario.delegation_count(), "delegation") + ", " + count(scenario.issue_count(), "issue") +
+                        "; rule: " + scenario.process.rule.name() + "; deadline " +
+                        count(scenario.process.max_rounds, "round"),
+                    summary_width)
+      << wrap_words("Chair: " +
+                        (chair.delegation >= 0
+                             ? chair_name(scenario.delegations[static_cast<std::size_t>(chair.delegation)].name)
+                             : std::string("neutral")) +
+                        ", " + chair_strategy_name(chair) + " strategy",
+                    summary_width)
+      << "\n";
   out << "Outcome: " << outcome_sentence(scenario, outcome) << ", round " << outcome.rounds << " of "
       << scenario.process.max_rounds << "\n";
   auto describe = [&](const ObjectionRecord& record) {
@@ -260,11 +270,23 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
     }
     return text;
   };
-  auto list = [&](const char* label, const std::vector<ObjectionRecord>& records) {
+  // One line when it fits a terminal; else one delegation a line (wrapped under its name), and
+  // at most a dozen of them: a room of 193 can have a hundred objectors.
+  auto list = [&](const std::string& label, const std::vector<ObjectionRecord>& records) {
     if (records.empty()) return;
-    out << "  " << label << ": ";
-    for (std::size_t j = 0; j < records.size(); ++j) out << (j ? ", " : "") << describe(records[j]);
-    out << "\n";
+    std::string line = "  " + label + ": ";
+    for (std::size_t j = 0; j < records.size(); ++j) line += (j ? ", " : "") + describe(records[j]);
+    if (line.size() <= static_cast<std::size_t>(summary_width)) {
+      out << line << "\n";
+      return;
+    }
+    out << "  " << label << " (" << records.size() << "):\n";
+    const std::size_t shown = records.size() <= 12 ? records.size() : 10;
+    for (std::size_t j = 0; j < shown; ++j) out << wrap_words(describe(records[j]), summary_width, "    ", 6);
+    if (shown < records.size()) {
+      out << "    and " << records.size() - shown << " more"
+          << (output_dir.empty() ? "" : " (summary.json lists them all)") << "\n";
+    }
   };
   const bool adopted = is_adopted(outcome.kind);
   list(!adopted                    ? "Objected"

@@ -146,10 +146,6 @@ std::vector<std::string> string_list(const json& object, const char* key) {
   return list;
 }
 
-std::string percent(double share) {
-  return format_percent(share);
-}
-
 // An interval's bound: one decimal, and more when that would print a non-zero bound as 0.0%
 // (no replicate objecting in 1,000 still leaves a 95% upper bound of 0.38%).
 std::string interval_percent(double share) {
@@ -1004,13 +1000,13 @@ json sweep_report_data(const fs::path& directory, const json& summary, const jso
   const std::string replicates = summary.contains("replicates") ? summary["replicates"].dump() : "?";
   std::string sentence;
   if (cells.size() == 1) {
-    sentence = "The text was adopted in " + percent(highest_adoption) + " of " + replicates + " replicates.";
+    sentence = "The text was adopted in " + format_percent(highest_adoption) + " of " + replicates + " replicates.";
   } else if (std::abs(highest_adoption - lowest_adoption) < 1e-9) {
-    sentence = "The text was adopted in " + percent(highest_adoption) + " of the replicates in every one of the " +
-               std::to_string(cells.size()) + " cells.";
+    sentence = "The text was adopted in " + format_percent(highest_adoption) +
+               " of the replicates in every one of the " + std::to_string(cells.size()) + " cells.";
   } else {
-    sentence = "Adoption ranges from " + percent(lowest_adoption) + " of " + replicates + " replicates (" +
-               lowest_label + ") to " + percent(highest_adoption) + " (" + highest_label + ") across " +
+    sentence = "Adoption ranges from " + format_percent(lowest_adoption) + " of " + replicates + " replicates (" +
+               lowest_label + ") to " + format_percent(highest_adoption) + " (" + highest_label + ") across " +
                std::to_string(cells.size()) + " cells.";
   }
   data["outcome"] = {{"kind", "sweep"}, {"label", "Sweep"}, {"sentence", sentence}};
@@ -1057,7 +1053,7 @@ json sensitivity_report_data(const fs::path& directory, const json& summary, con
     const double probability = number_field(output, "probability");
     const json indices = output.contains("indices") && output["indices"].is_array() ? output["indices"] : json::array();
     if (indices.empty()) {
-      constant += (constant.empty() ? "" : ", ") + name + " " + percent(probability);
+      constant += (constant.empty() ? "" : ", ") + name + " " + format_percent(probability);
       continue;
     }
     int rank = 0;

@@ -15,8 +15,8 @@ double round6(double value) {
   return rounded == 0 ? 0.0 : rounded;  // no "-0"
 }
 
-namespace {
 std::string format_number(double value) {
+  if (std::isnan(value)) return "";
   std::ostringstream out;
   out.precision(6);
   out << std::fixed << round6(value);
@@ -25,7 +25,6 @@ std::string format_number(double value) {
   if (text.back() == '.') text.pop_back();
   return text;
 }
-}  // namespace
 
 json Trace::ids_of_issues(const std::vector<int>& issues) const {
   json list = json::array();

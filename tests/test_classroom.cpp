@@ -227,6 +227,29 @@ TEST_CASE("play: lines fit the terminal, and a paragraph's value reads as its te
   fs::remove_all(work);
 }
 
+TEST_CASE("the story tells a repair's values as the texts print them", "[classroom][format]") {
+  // A repair from 0.504 (tabled as '... draft at 0.504)') to 0.62: the story says "from 0.504",
+  // never "from 0.50", with or without the scenario (a trace read on its own).
+  using ordered = nlohmann::ordered_json;
+  const std::vector<ordered> events = {
+      ordered::parse(R"j({"event":"start","scenario":"s","title":"S","delegations":2,"issues":1,"rule":"consensus",
+                          "max_rounds":2,"chair":"","strategy":"compromise","seed":1})j"),
+      ordered::parse(R"j({"event":"draft","round":1,"draft":{"a":0.504002},
+                          "text":{"a":"\"Half.\" (reached 0.50; draft at 0.504)"},"changed":[],"settled":[]})j"),
+      ordered::parse(R"j({"event":"response","round":1,"delegation":"x","response":"object","utility":0.2,
+                          "support_threshold":0.8,"blocking_threshold":0.3,"issues":["a"],"red_lines_crossed":["a"],
+                          "reason":"red line crossed on a"})j"),
+      ordered::parse(R"j({"event":"repair","round":1,"delegation":"x","issue":"a","from":0.504002,"to":0.6234,
+                          "accepted":true,"new_objectors":[],"reason":"best"})j"),
+      ordered::parse(R"j({"event":"draft","round":2,"draft":{"a":0.6234},
+                          "text":{"a":"\"Half.\" (reached 0.50; draft at 0.62)"},"changed":["a"],"settled":["a"]})j"),
+      ordered::parse(R"j({"event":"end","round":2,"outcome":"consensus","adopted":true})j")};
+  const std::string story = negsim::narrate(events, nullptr);
+  INFO(story);
+  CHECK(story.find("(from 0.504 to 0.62)") != std::string::npos);
+  CHECK(story.find("from 0.50 ") == std::string::npos);
+}
+
 TEST_CASE("play: the story says what the student answered, and nothing the model would have reasoned",
           "[classroom][play]") {
   const auto work = test_support::temporary_directory("classroom-play");

@@ -541,3 +541,41 @@ TEST_CASE("the backtest says how robust each outcome is to the declared uncertai
   options.sample_uncertainty = false;
   CHECK(negsim::run_backtest(scenario, options).uncertain_numbers == 0);
 }
+
+// What `negsim run` prints must fit a 100-column terminal (as negsim play does): a short list on
+// one line, a long one a delegation a line, and at most a dozen of those (a room of 193 can have
+// a hundred objectors).
+TEST_CASE("the run summary fits a 100-column terminal however many object", "[procedures][summary]") {
+  std::string yaml = R"(
+title: Many objectors
+issues:
+  - {id: a_paragraph_with_a_long_name, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: one, power: 100, positions: {a_paragraph_with_a_long_name: 1}}
+)";
+  for (int i = 0; i < 20; ++i) {
+    yaml += "  - {id: objector_" + std::to_string(i) +
+            ", power: 1, positions: {a_paragraph_with_a_long_name: 0}, red_lines: {a_paragraph_with_a_long_name: "
+            "{max: 0.1}}}\n";
+  }
+  yaml += "process: {max_rounds: 1, chair: {repair: false, amendments: false}}\n";
+  const auto scenario = scenario_from(yaml);
+  const auto outcome = negsim::simulate(scenario, 1);
+  REQUIRE(outcome.objectors.size() == 20);
+  const std::string summary = negsim::text_summary(scenario, outcome, "out");
+  CHECK(summary.find("  Objected (20):\n    objector_0 (a_paragraph_with_a_long_name [red line])\n") !=
+        std::string::npos);
+  CHECK(summary.find("    and 10 more (summary.json lists them all)\n") != std::string::npos);
+  std::size_t start = 0;
+  while (start < summary.size()) {
+    const std::size_t end = summary.find('\n', start);
+    const std::string line = summary.substr(start, end - start);
+    INFO(line);
+    CHECK(line.size() <= 96);
+    start = end == std::string::npos ? summary.size() : end + 1;
+  }
+  // A list that fits stays on one line.
+  const auto lone = scenario_from(lone_objector("", "{}"));
+  CHECK(negsim::text_summary(lone, negsim::simulate(lone, 1), "").find("  Objected: lone (a [red line])\n") !=
+        std::string::npos);
+}

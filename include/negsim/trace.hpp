@@ -13,6 +13,9 @@ namespace negsim {
 
 // Numbers in outputs are rounded to 6 decimals: readable, and stable against last-bit noise.
 double round6(double value);
+// round6(value) with the fewest digits (0.5, 0.333333, 2), "" for NaN: the trace's and the
+// grid's one way of printing a number in text.
+std::string format_number(double value);
 
 class Trace : public TraceSink {
  public:

@@ -438,14 +438,23 @@
       return parts;
     }
 
-    function describeChanges(round) {
+    // A changed paragraph's value as a tabled text with that very value prints it (this round's
+    // or the next), as the story does: "0.504", never "0.50" beside "draft at 0.504".
+    function changeValue(issue, value, index) {
+      for (const tabledIn of [data.rounds[index], data.rounds[index + 1]]) {
+        if (tabledIn && tabledIn.draft[issue] === value) return valueText(tabledIn.text[issue], value);
+      }
+      return fixed2(value);
+    }
+
+    function describeChanges(round, index) {
       const lines = [];
       let failed = 0;
       round.changes.forEach((change) => {
         if (!change.accepted) { ++failed; return; }
         // "the amendment of United States", never "United States's amendment".
         const what = change.kind === 'amendment' ? 'the amendment of ' + change.delegation + ' on ' : 'a repair toward the red line of ' + change.delegation + ' on ';
-        lines.push('After the poll the chair accepted ' + what + issueShort[change.issue] + ' (' + fixed2(change.from) + ' to ' + fixed2(change.to) + ').');
+        lines.push('After the poll the chair accepted ' + what + issueShort[change.issue] + ' (' + changeValue(change.issue, change.from, index) + ' to ' + changeValue(change.issue, change.to, index) + ').');
       });
       if (failed) lines.push(String(failed) + (failed === 1 ? ' repair or amendment was' : ' repairs and amendments were') + ' dropped: others would have objected.');
       return lines;
@@ -459,7 +468,7 @@
       label.textContent = 'Round ' + round.round + ' of ' + data.rounds[total - 1].round;
       summary.replaceChildren();
       summary.appendChild(element('p', 'Round ' + round.round + (previous ? ': the text as the chair tabled it, with what changed since round ' + previous.round + '.' : ': the first text the chair tabled.'), 'replay-heading'));
-      describeRound(round).concat(describeChanges(round)).forEach((line) => summary.appendChild(element('p', line)));
+      describeRound(round).concat(describeChanges(round, index)).forEach((line) => summary.appendChild(element('p', line)));
       list.replaceChildren();
       data.issues.forEach((issue) => {
         const item = element('li', null, 'paragraph');
