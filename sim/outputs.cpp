@@ -306,9 +306,11 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
   out << "  Supported: " << supporters << " of " << scenario.delegation_count() << " delegations, "
       << std::lround(100.0 * support_power / scenario.power.sum()) << "% of the power\n";
   if (!outcome.moved_to_chairs_summary.empty()) {
-    out << "  Moved to the chair's summary:";
-    for (int issue : outcome.moved_to_chairs_summary) out << " " << scenario.issues[static_cast<std::size_t>(issue)].id;
-    out << "\n";
+    std::string moved;
+    for (int issue : outcome.moved_to_chairs_summary) {
+      moved += (moved.empty() ? "" : " ") + scenario.issues[static_cast<std::size_t>(issue)].id;
+    }
+    out << wrap_words(moved, summary_width, "  Moved to the chair's summary: ", 4);
   }
   if (outcome.vote) {
     const std::string& body = scenario.process.fallbacks.vote_body;
@@ -317,12 +319,11 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
         << " abstaining: " << (outcome.vote->adopted ? "adopted" : "rejected") << "\n";
   }
   if (!adopted) {
-    out << "  Pivotal (alone could have let it pass): ";
-    if (outcome.pivotal.empty()) out << "none alone";
+    std::string pivotal = outcome.pivotal.empty() ? "none alone" : "";
     for (std::size_t j = 0; j < outcome.pivotal.size(); ++j) {
-      out << (j ? ", " : "") << scenario.delegations[static_cast<std::size_t>(outcome.pivotal[j])].name;
+      pivotal += (j ? ", " : "") + scenario.delegations[static_cast<std::size_t>(outcome.pivotal[j])].name;
     }
-    out << "\n";
+    out << wrap_words(pivotal, summary_width, "  Pivotal (alone could have let it pass): ", 4);
   }
   if (scenario.expected.present) {
     out << (scenario.expected.predicted ? "  Model's prediction: " : "  Recorded outcome: ")
