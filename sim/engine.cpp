@@ -683,9 +683,10 @@ void Engine::revise_draft() {
   // objectors, then least shortfall, ...), as long as it creates no new objector and improves
   // on the text as it stands.
   const int max_changes = n * (scenario_.issue_count() + 1);
+  made_repairs_.clear();
   for (int change = 0; change < max_changes; ++change) {
     collect_candidates();
-    if (candidates_.empty()) return;
+    if (candidates_.empty()) break;
     const Standing current = standing(state_.draft, state_.responses, state_.utility, state_.blocking_threshold);
     // Among the changes that create no new objector and bring the text nearer consensus, the
     // chair takes the one that leaves the fewest objectors and, among those, costs the rest of
@@ -740,7 +741,7 @@ void Engine::revise_draft() {
                                                   : "would create new objectors");
         }
       }
-      return;
+      break;
     }
     const Candidate chosen = candidates_[static_cast<std::size_t>(best)];
     trial_change(chosen.issue, chosen.value);
@@ -764,7 +765,36 @@ void Engine::revise_draft() {
                        chosen.value, true, new_objectors_, reason_);
     }
     if (chosen.kind == TraceSink::ChangeKind::amendment) amended_[static_cast<std::size_t>(chosen.delegation)] = 1;
+    if (chosen.kind == TraceSink::ChangeKind::repair) {
+      made_repairs_.push_back({chosen.delegation, chosen.issue, state_.draft(chosen.issue), chosen.value,
+                               state_.settled[static_cast<std::size_t>(chosen.issue)]});
+    }
     accept_trial(chosen.issue, chosen.value);
+  }
+  withdraw_repairs();
+}
+
+void Engine::withdraw_repairs() {
+  // Only a room with a way to carry a text past objectors (a ruling, taking note, a vote) lets a
+  // text live without some delegations; there a concession to a delegation that stays outside
+  // buys nothing. Under consensus alone a partial concession is how the chair wins a delegation
+  // over in later rounds, so it stays.
+  const Fallbacks& fallbacks = scenario_.process.fallbacks;
+  const bool way_out = fallbacks.ruling.has_value() || fallbacks.take_note || fallbacks.vote_threshold.has_value();
+  if (!way_out) return;
+  for (const MadeRepair& repair : made_repairs_) {
+    if (state_.responses[static_cast<std::size_t>(repair.delegation)] != Response::object) continue;  // won over
+    if (std::abs(state_.draft(repair.issue) - repair.after) > 1e-12) continue;  // changed again since: that stands
+    prepare_trials();
+    trial_change(repair.issue, repair.before, true);
+    if (!new_objectors_.empty()) continue;  // the repair keeps someone inside
+    if (sink_ != nullptr) {
+      sink_->on_change(state_.round, TraceSink::ChangeKind::withdrawal, repair.delegation, repair.issue, repair.after,
+                       repair.before, true, {},
+                       "withdrawn: the delegation it was made for still objects, and without it no one new objects");
+    }
+    accept_trial(repair.issue, repair.before);
+    state_.settled[static_cast<std::size_t>(repair.issue)] = repair.settled_before;
   }
 }
 

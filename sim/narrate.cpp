@@ -84,6 +84,7 @@ struct ResponseRecord {
 
 struct ChangeRecord {
   bool amendment = false;
+  bool withdrawal = false;  // a repair taken back (from: repaired value, to: the value before)
   std::string delegation;
   std::string issue;
   double from = 0;
@@ -140,9 +141,10 @@ class Storyteller {
         record.red_lines = strings_of(event, "red_lines_crossed");
         record.player = event.value("player", false);
         rounds.back().responses.push_back(std::move(record));
-      } else if (kind == "repair" || kind == "amendment") {
+      } else if (kind == "repair" || kind == "amendment" || kind == "withdrawal") {
         ChangeRecord change;
         change.amendment = kind == "amendment";
+        change.withdrawal = kind == "withdrawal";
         change.delegation = string_of(event, "delegation");
         change.issue = string_of(event, "issue");
         change.from = number_of(event, "from");
@@ -484,9 +486,17 @@ class Storyteller {
     std::vector<std::string> amenders;
     std::vector<std::string> amended_issues;
     std::vector<std::string> amendment_blockers;
+    std::vector<std::string> withdrawals;
     for (const auto& change : round.changes) {
       const std::string span = "from " + paragraph_value(change.issue, change.from, round) + " to " +
                                paragraph_value(change.issue, change.to, round);
+      if (change.withdrawal) {  // told last: it follows the changes the chair could not make
+        withdrawals.push_back("The chair withdraws its repair of " + issue_name(change.issue) + " for " +
+                              name(change.delegation) + " (" + span + "): " + name(change.delegation) +
+                              " still objects, the text can go on without it, and without the repair no one new "
+                              "objects.");
+        continue;
+      }
       if (change.accepted) {
         line(change.amendment ? name(change.delegation) + " proposes an amendment on " + issue_name(change.issue) +
                                     " (" + span + "); no one new objects, so the chair accepts it."
@@ -512,6 +522,7 @@ class Storyteller {
            join_names(amended_issues) + "; the chair rejects " + (amenders.size() > 1 ? "them" : "it") +
            (amendment_blockers.empty() ? "." : ", since " + join_some(amendment_blockers, 4) + " would then object."));
     }
+    for (const auto& withdrawal : withdrawals) line(withdrawal);
   }
 
   void tell_influence(const RoundRecord& round) {

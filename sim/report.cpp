@@ -279,7 +279,7 @@ RunFacts gather(const std::vector<json>& events, const fs::path& trace_path) {
       if (kind == "response") {
         facts.rounds.back().responses.push_back(&event);
         if (facts.rounds.size() == 1) facts.delegation_ids.push_back(string_field(event, "delegation"));
-      } else if (kind == "repair" || kind == "amendment") {
+      } else if (kind == "repair" || kind == "amendment" || kind == "withdrawal") {
         facts.rounds.back().changes.push_back(&event);
       } else if (kind == "influence") {
         facts.rounds.back().influence = &event;

@@ -155,7 +155,8 @@ void Trace::on_responses(const State& state, const std::vector<std::vector<int>>
 
 void Trace::on_change(int round, ChangeKind kind, int delegation, int issue, double from, double to, bool accepted,
                       const std::vector<int>& new_objectors, const std::string& reason) {
-  json event = {{"event", kind == ChangeKind::repair ? "repair" : "amendment"},
+  const char* name = kind == ChangeKind::repair ? "repair" : kind == ChangeKind::amendment ? "amendment" : "withdrawal";
+  json event = {{"event", name},
                 {"round", round + 1},
                 {"delegation", scenario_.delegations[static_cast<std::size_t>(delegation)].id},
                 {"issue", scenario_.issues[static_cast<std::size_t>(issue)].id},

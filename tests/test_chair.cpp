@@ -197,3 +197,68 @@ TEST_CASE("a chair weighing power keeps inside the delegation the text can least
     CHECK(objector_ids(scenario, outcome) == std::vector<std::string>{"hawk"});
   }
 }
+
+namespace {
+
+// One objector, `wide`, whose red lines the opening draft crosses on both paragraphs. The chair
+// can meet it on a (nobody minds) but not on b (`narrow` needs b >= 0.4): after the pass `wide`
+// still objects, and its repair on a bought nothing.
+std::string repair_that_buys_nothing(const std::string& process_extra = "") {
+  return R"(
+title: A repair that buys nothing
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+  - {id: b, title: B, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: room_one, power: 10, positions: {a: 0.5, b: 0.5}, outside_option: 0}
+  - {id: room_two, power: 10, positions: {a: 0.5, b: 0.5}, outside_option: 0}
+  - {id: wide, power: 1, positions: {a: 0.0, b: 0.0}, outside_option: 0, red_lines: {a: {max: 0.3}, b: {max: 0.3}}}
+  - {id: narrow, power: 1, positions: {a: 0.5, b: 0.8}, outside_option: 0, red_lines: {b: {min: 0.4}}}
+process:
+  max_rounds: 3
+)" + process_extra;
+}
+
+}  // namespace
+
+TEST_CASE("where a text can go on without a delegation, the chair withdraws a repair that did not win it over",
+          "[chair][repair][withdrawal]") {
+  // Section 8, "Withdrawn repairs": with a ruling, take-note or vote fallback, a repair made in
+  // a pass for a delegation that still objects when the pass ends is taken back, unless taking
+  // it back makes someone object anew. Under consensus alone it stays.
+  SECTION("with a way out: the repair of a for wide is withdrawn every round, and a ends at the compromise") {
+    const auto scenario = scenario_from(repair_that_buys_nothing("  fallbacks: {take_note: true}\n"));
+    negsim::Trace trace(scenario);
+    negsim::Engine engine(scenario, 1, &trace);
+    const auto& outcome = engine.run();
+    CHECK(outcome.kind == negsim::OutcomeKind::taken_note);
+    CHECK(objector_ids(scenario, outcome) == std::vector<std::string>{"wide"});
+    const std::string text = trace.jsonl();
+    CHECK(text.find(R"("event":"repair","round":1,"delegation":"wide","issue":"a","from":0.477273,"to":0.3,)"
+                    R"("accepted":true)") != std::string::npos);
+    CHECK(text.find(R"("event":"withdrawal","round":1,"delegation":"wide","issue":"a","from":0.3,"to":0.477273,)"
+                    R"("accepted":true,"new_objectors":[],"reason":"withdrawn: )") != std::string::npos);
+    CHECK(outcome.draft(0) == Approx(0.477273).margin(1e-6));  // not the 0.3 of the repair
+  }
+  SECTION("under consensus alone the repair stays: a is held at wide's bound") {
+    const auto scenario = scenario_from(repair_that_buys_nothing());
+    negsim::Trace trace(scenario);
+    negsim::Engine engine(scenario, 1, &trace);
+    const auto& outcome = engine.run();
+    CHECK(outcome.kind == negsim::OutcomeKind::no_consensus);
+    CHECK(objector_ids(scenario, outcome) == std::vector<std::string>{"wide"});
+    CHECK(trace.jsonl().find(R"("event":"withdrawal")") == std::string::npos);
+    CHECK(outcome.draft(0) == Approx(0.3));
+  }
+  SECTION("a repair that won its delegation over stays, way out or not") {
+    // Without narrow's red line the chair meets wide on both paragraphs and wide joins.
+    std::string file = repair_that_buys_nothing("  fallbacks: {take_note: true}\n");
+    file.replace(file.find(", red_lines: {b: {min: 0.4}}"), 28, "");
+    const auto scenario = scenario_from(file);
+    negsim::Trace trace(scenario);
+    negsim::Engine engine(scenario, 1, &trace);
+    const auto& outcome = engine.run();
+    CHECK(outcome.objectors.empty());
+    CHECK(trace.jsonl().find(R"("event":"withdrawal")") == std::string::npos);
+  }
+}

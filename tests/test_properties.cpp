@@ -88,6 +88,18 @@ TEST_CASE("multiplying every power by a constant changes nothing", "[property][p
             bloc["defaults"] && bloc["defaults"]["power"] ? bloc["defaults"]["power"].as<double>() : 1.0;
         bloc["defaults"]["power"] = power * 8.0;
       }
+      // A power declared uncertain at the top level (`uncertain:`) is scaled with its range or sd.
+      for (auto entry = root["uncertain"].begin(); root["uncertain"] && entry != root["uncertain"].end(); ++entry) {
+        const auto path = entry->first.as<std::string>();
+        if (path.size() < 6 || path.compare(path.size() - 6, 6, ".power") != 0) continue;
+        YAML::Node declaration = entry->second;
+        if (declaration["range"]) {
+          for (std::size_t end = 0; end < 2; ++end) {
+            declaration["range"][end] = declaration["range"][end].as<double>() * 8.0;
+          }
+        }
+        if (declaration["sd"]) declaration["sd"] = declaration["sd"].as<double>() * 8.0;
+      }
       const auto scaled = negsim::load_scenario_text(test_support::emit(root), file);
       check_same(comparable(original, 3), comparable(scaled, 3));
     }

@@ -89,11 +89,11 @@ inline std::vector<std::string> all_scenarios() {
 // why. The tests check that each still misses, so a model change that fixes one shows up there.
 inline const std::map<std::string, std::string>& known_history_misses() {
   static const std::map<std::string, std::string> misses = {
-      {"att-2013",
-       "the recorded objectors (with the General Assembly as the way out), but the chair meets Iran's bound on "
-       "aggression and occupation, so that paragraph is never contested"},
       {"cop15-copenhagen-2009",
        "five of the six recorded objectors; Sudan, whose temperature bound the chair meets, never"},
+      {"cop18-doha-2012",
+       "first run (written before it, out of sample): the ruling adopts over the three small island States, whom the "
+       "power-weighing chair leaves outside instead of Russia, Ukraine and Belarus (with power_weight 0 it passes)"},
       {"cd-ctbt-1996", "the scope paragraph ends at 0.93, short of the zero-yield wording (first run, out of sample)"},
       {"npt-2005", "the United States objects alone; the record blames at least two of the three (consensus only)"},
       {"wto-bali-2013",

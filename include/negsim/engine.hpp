@@ -77,8 +77,10 @@ class TraceSink {
   // After every delegation answered; `grievances` holds, per delegation, the issues it
   // objects to or dissociates from (empty for supporters).
   virtual void on_responses(const State& /*state*/, const std::vector<std::vector<int>>& /*grievances*/) {}
-  enum class ChangeKind { repair, amendment };
-  // A repair or amendment the chair tried; `reason` says why it was chosen or passed over.
+  // withdrawal: a repair of this pass taken back (from: the repaired value, to: the value before).
+  enum class ChangeKind { repair, amendment, withdrawal };
+  // A repair or amendment the chair tried, or a repair it withdrew; `reason` says why it was
+  // chosen, passed over or withdrawn.
   virtual void on_change(int /*round*/, ChangeKind /*kind*/, int /*delegation*/, int /*issue*/, double /*from*/,
                          double /*to*/, bool /*accepted*/, const std::vector<int>& /*new_objectors*/,
                          const std::string& /*reason*/) {}
@@ -194,6 +196,17 @@ class Engine {
   double blocking_threshold_for(int delegation, double others_objecting) const;
   void revise_draft();
   void collect_candidates();  // repairs and amendments of this round's objectors
+  // A repair accepted in this round's pass of revise_draft(), as withdraw_repairs() may undo it.
+  struct MadeRepair {
+    int delegation = 0;
+    int issue = 0;
+    double before = 0;  // the paragraph's value and settled flag before the repair
+    double after = 0;
+    std::uint8_t settled_before = 0;
+  };
+  // Where a text can go on without some delegations: takes back the repairs of this pass made
+  // for delegations that still object, when that makes no one object anew (MODEL.md section 8).
+  void withdraw_repairs();
   // Polls the draft with x_issue = value into the trial buffers; fills new_objectors_. With
   // `stop_at_new_objector` it stops at the first (new_objectors_ then holds only -1), or before
   // polling when one is certain, and needs prepare_trials() called since state_ last changed.
@@ -212,6 +225,7 @@ class Engine {
   // last witness of such a change falling below its floor): a sufficient test, not a necessary one.
   bool change_certainly_adds_objector(int issue, double value);
   void accept_trial(int issue, double value);
+  std::vector<MadeRepair> made_repairs_;  // this pass's accepted repairs, in order
   // Whether the chair keeps working a text that met the rule with stand-asides (and why).
   bool chair_keeps_drafting(std::string& reason) const;
   // At adoption: each stand-aside joins the text or dissociates publicly (section 6 of MODEL.md).

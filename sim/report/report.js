@@ -452,6 +452,10 @@
       let failed = 0;
       round.changes.forEach((change) => {
         if (!change.accepted) { ++failed; return; }
+        if (change.kind === 'withdrawal') {
+          lines.push('The chair then withdrew its repair for ' + change.delegation + ' on ' + issueShort[change.issue] + ' (' + fixed2(change.from) + ' back to ' + fixed2(change.to) + '): ' + change.delegation + ' still objected, and without the repair no one new objected.');
+          return;
+        }
         // "the amendment of United States", never "United States's amendment".
         const what = change.kind === 'amendment' ? 'the amendment of ' + change.delegation + ' on ' : 'a repair toward the red line of ' + change.delegation + ' on ';
         lines.push('After the poll the chair accepted ' + what + issueShort[change.issue] + ' (' + changeValue(change.issue, change.from, index) + ' to ' + changeValue(change.issue, change.to, index) + ').');
