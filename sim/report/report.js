@@ -453,7 +453,7 @@
       round.changes.forEach((change) => {
         if (!change.accepted) { ++failed; return; }
         if (change.kind === 'withdrawal') {
-          lines.push('The chair then withdrew its repair for ' + change.delegation + ' on ' + issueShort[change.issue] + ' (' + fixed2(change.from) + ' back to ' + fixed2(change.to) + '): ' + change.delegation + ' still objected, and without the repair no one new objected.');
+          lines.push('The chair then withdrew its repair for ' + change.delegation + ' on ' + issueShort[change.issue] + ' (' + changeValue(change.issue, change.from, index) + ' back to ' + changeValue(change.issue, change.to, index) + '): ' + change.delegation + ' still objected, and without the repair no one new objected.');
           return;
         }
         // "the amendment of United States", never "United States's amendment".
