@@ -59,6 +59,8 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
     state_.support_threshold(i) = delegation.agent.support_max;
     red_line_issues_.emplace_back();
     unreserved_red_lines_.emplace_back();
+    red_line_issues_.back().reserve(delegation.red_lines.size());
+    unreserved_red_lines_.back().reserve(delegation.red_lines.size());
     for (const auto& red_line : delegation.red_lines) {
       red_line_issues_.back().push_back(red_line.issue);
       const auto& reservations = delegation.reservations;
@@ -98,6 +100,7 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
   for (int i = 0; i < n; ++i) {
     for (int issue : unreserved_red_lines_[static_cast<std::size_t>(i)]) {
       auto& holders = red_line_holders_[static_cast<std::size_t>(issue)];
+      if (holders.empty()) holders.reserve(static_cast<std::size_t>(n - i));  // one allocation per list
       holders.push_back(i);
     }
   }
@@ -106,7 +109,9 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
   for (int issue = 0; issue < k; ++issue) {
     for (int i = 0; i < n; ++i) {
       if (scenario.red_line_min(i, issue) != 0.0 || scenario.red_line_max(i, issue) != 1.0) {
-        bounded_[static_cast<std::size_t>(issue)].push_back(i);
+        auto& bounded = bounded_[static_cast<std::size_t>(issue)];
+        if (bounded.empty()) bounded.reserve(static_cast<std::size_t>(n - i));  // one allocation per list
+        bounded.push_back(i);
       }
     }
   }
