@@ -59,6 +59,8 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
     state_.support_threshold(i) = delegation.agent.support_max;
     red_line_issues_.emplace_back();
     unreserved_red_lines_.emplace_back();
+    red_line_issues_.back().reserve(delegation.red_lines.size());
+    unreserved_red_lines_.back().reserve(delegation.red_lines.size());
     for (const auto& red_line : delegation.red_lines) {
       red_line_issues_.back().push_back(red_line.issue);
       const auto& reservations = delegation.reservations;
@@ -98,6 +100,7 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
   for (int i = 0; i < n; ++i) {
     for (int issue : unreserved_red_lines_[static_cast<std::size_t>(i)]) {
       auto& holders = red_line_holders_[static_cast<std::size_t>(issue)];
+      if (holders.empty()) holders.reserve(static_cast<std::size_t>(n - i));  // one allocation per list
       holders.push_back(i);
     }
   }
@@ -106,7 +109,9 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
   for (int issue = 0; issue < k; ++issue) {
     for (int i = 0; i < n; ++i) {
       if (scenario.red_line_min(i, issue) != 0.0 || scenario.red_line_max(i, issue) != 1.0) {
-        bounded_[static_cast<std::size_t>(issue)].push_back(i);
+        auto& bounded = bounded_[static_cast<std::size_t>(issue)];
+        if (bounded.empty()) bounded.reserve(static_cast<std::size_t>(n - i));  // one allocation per list
+        bounded.push_back(i);
       }
     }
   }
@@ -136,13 +141,21 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
   policies_.resize(static_cast<std::size_t>(n));
   asked_policy_.assign(static_cast<std::size_t>(n), 0);
   own_policies_.resize(static_cast<std::size_t>(n));
+  concession_curve_.assign(static_cast<std::size_t>(n), -1);
   for (int i = 0; i < n; ++i) {
     const AgentParameters& agent = scenario.delegations[static_cast<std::size_t>(i)].agent;
     auto& own = own_policies_[static_cast<std::size_t>(i)];
     if (!agent.policy.empty()) own = make_delegation_policy(agent.policy);
     policies_[static_cast<std::size_t>(i)] = own ? own.get() : &builtin_delegation_policy(agent.model);
     keep_record_ = keep_record_ || own != nullptr;
+    // A built-in concession curve (concession and bloc_follower agents): its beta's index.
+    const bool curve = !own && (agent.model == AgentModel::concession || agent.model == AgentModel::bloc_follower);
+    if (!curve) continue;
+    const auto known = std::find(concession_betas_.begin(), concession_betas_.end(), agent.beta);
+    concession_curve_[static_cast<std::size_t>(i)] = static_cast<int>(known - concession_betas_.begin());
+    if (known == concession_betas_.end()) concession_betas_.push_back(agent.beta);
   }
+  concession_powers_.resize(concession_betas_.size());
   // What respond() and standing() read for every delegation on every poll, computed once.
   const double total_power = scenario.power.sum();
   others_power_.resize(static_cast<std::size_t>(n));
@@ -242,10 +255,27 @@ void Engine::update_thresholds() {
   for (int j = 0; j < n; ++j) {
     total_drop += std::max(0.0, state_.previous_support_threshold(j) - state_.support_threshold(j));
   }
+  // The built-in concession curve's power term, once per distinct beta this round: the same
+  // expression concession_threshold() evaluates for each such delegation.
+  if (!concession_betas_.empty()) {
+    const double horizon = std::max(1, scenario_.process.max_rounds - 1);
+    const double time = std::clamp(static_cast<double>(state_.round) / horizon, 0.0, 1.0);
+    for (std::size_t b = 0; b < concession_betas_.size(); ++b) {
+      concession_powers_[b] = std::pow(time, 1.0 / concession_betas_[b]);
+    }
+  }
   // Each seat's policy sets its threshold (the built-ins: MODEL.md section 4).
   for (int i = 0; i < n; ++i) {
     const double own_drop = std::max(0.0, state_.previous_support_threshold(i) - state_.support_threshold(i));
     others_mean_concession_ = n > 1 ? (total_drop - own_drop) / (n - 1) : 0.0;
+    const int curve = concession_curve_[static_cast<std::size_t>(i)];
+    if (curve >= 0) {
+      // concession_threshold(agent, round, max_rounds), its power term shared.
+      const AgentParameters& agent = scenario_.delegations[static_cast<std::size_t>(i)].agent;
+      next_threshold_(i) = agent.support_max - (agent.support_max - agent.support_min) *
+                                                   concession_powers_[static_cast<std::size_t>(curve)];
+      continue;
+    }
     const double threshold = policies_[static_cast<std::size_t>(i)]->support_threshold(view_of(i));
     if (!std::isfinite(threshold)) {
       throw RunError("the policy '" + agent_model_name(scenario_.delegations[static_cast<std::size_t>(i)].agent) +

@@ -70,30 +70,40 @@ Eigen::MatrixXd influence_matrix(const Scenario& scenario) {
 
 InfluenceOperator::InfluenceOperator(const Scenario& scenario) {
   const int n = scenario.delegation_count();
-  rows_.resize(static_cast<std::size_t>(n));
-  for (const auto& bloc : scenario.blocs) bloc_members_.push_back(bloc.members);
-  bloc_sums_.resize(static_cast<Eigen::Index>(scenario.blocs.size()), scenario.issue_count());
+  bloc_offsets_.reserve(scenario.blocs.size() + 1);
+  bloc_offsets_.push_back(0);
+  for (const auto& bloc : scenario.blocs) {
+    bloc_members_.insert(bloc_members_.end(), bloc.members.begin(), bloc.members.end());
+    bloc_offsets_.push_back(static_cast<int>(bloc_members_.size()));
+  }
+  bloc_sums_.resize(scenario.blocs.size());
   // The same weights as influence_matrix(), kept per row.
   for (int i = 0; i < n; ++i) {
     const Delegation& delegation = scenario.delegations[static_cast<std::size_t>(i)];
-    Row& row = rows_[static_cast<std::size_t>(i)];
+    bool in_bloc = false;
     if (delegation.bloc >= 0) {
       const Bloc& bloc = scenario.blocs[static_cast<std::size_t>(delegation.bloc)];
       const std::size_t others = bloc.members.size() - 1;
       if (others > 0) {
-        row.self = 1.0 - bloc.cohesion;
-        row.bloc = delegation.bloc;
+        in_bloc = true;
+        const double self = 1.0 - bloc.cohesion;
         if (bloc.leader >= 0 && bloc.leader != i && others > 1) {
-          row.leader = bloc.leader;
-          row.leader_weight = bloc.cohesion * bloc.leader_weight;
-          row.member_weight = bloc.cohesion * (1.0 - bloc.leader_weight) / static_cast<double>(others - 1);
+          led_.push_back({i, delegation.bloc, bloc.leader, self, bloc.cohesion * bloc.leader_weight,
+                          bloc.cohesion * (1.0 - bloc.leader_weight) / static_cast<double>(others - 1)});
         } else {
-          row.member_weight = bloc.cohesion / static_cast<double>(others);
+          pooled_.push_back({i, delegation.bloc, self, bloc.cohesion / static_cast<double>(others)});
         }
       }
     }
-    row.ties = delegation.ties;
-    for (const auto& tie : delegation.ties) row.normaliser += tie.second;
+    if (!in_bloc) alone_.push_back(i);
+    if (delegation.ties.empty()) continue;
+    Tied tied{i, static_cast<int>(ties_.size()), 0, 1.0};
+    for (const auto& tie : delegation.ties) {
+      ties_.push_back(tie);
+      tied.normaliser += tie.second;
+    }
+    tied.end_tie = static_cast<int>(ties_.size());
+    tied_.push_back(tied);
   }
 }
 
@@ -104,28 +114,33 @@ void InfluenceOperator::apply(const Eigen::MatrixXd& positions, Eigen::MatrixXd&
   for (Eigen::Index j = 0; j < k; ++j) {
     const double* column = positions.col(j).data();
     double* out = result.col(j).data();
-    for (std::size_t b = 0; b < bloc_members_.size(); ++b) {
+    for (std::size_t b = 0; b + 1 < bloc_offsets_.size(); ++b) {
       double sum = 0;
-      for (int member : bloc_members_[b]) sum += column[member];
-      bloc_sums_(static_cast<Eigen::Index>(b), j) = sum;
+      for (int m = bloc_offsets_[b]; m < bloc_offsets_[b + 1]; ++m)
+        sum += column[bloc_members_[static_cast<std::size_t>(m)]];
+      bloc_sums_[b] = sum;
     }
-    for (std::size_t index = 0; index < rows_.size(); ++index) {
-      const Row& row = rows_[index];
-      const double own = column[index];
-      double value = row.self * own;
-      if (row.bloc >= 0) {
-        // Sum over the other members (and without the leader when it has its own weight).
-        const double others = bloc_sums_(row.bloc, j) - own;
-        if (row.leader >= 0) {
-          const double leader = column[row.leader];
-          value += row.leader_weight * leader + row.member_weight * (others - leader);
-        } else {
-          value += row.member_weight * others;
-        }
+    for (int i : alone_) out[i] = 1.0 * column[i];
+    for (const Pooled& row : pooled_) {
+      const double own = column[row.index];
+      // Sum over the other members.
+      out[row.index] = row.self * own + row.member_weight * (bloc_sums_[static_cast<std::size_t>(row.bloc)] - own);
+    }
+    for (const Led& row : led_) {
+      const double own = column[row.index];
+      const double others = bloc_sums_[static_cast<std::size_t>(row.bloc)] - own;
+      const double leader = column[row.leader];
+      // Without the leader among the others: it has its own weight.
+      out[row.index] = row.self * own + (row.leader_weight * leader + row.member_weight * (others - leader));
+    }
+    for (const Tied& row : tied_) {
+      double value = out[row.index];
+      for (int t = row.first_tie; t < row.end_tie; ++t) {
+        const auto& [other, weight] = ties_[static_cast<std::size_t>(t)];
+        value += weight * column[other];
       }
-      for (const auto& [other, weight] : row.ties) value += weight * column[other];
       if (row.normaliser != 1.0) value /= row.normaliser;
-      out[index] = value;
+      out[row.index] = value;
     }
   }
 }
@@ -135,15 +150,18 @@ void influence_step(const InfluenceOperator& influence, const Eigen::VectorXd& s
                     const Eigen::MatrixXd& red_line_max, Eigen::MatrixXd& next) {
   influence.apply(current, next);
   const Eigen::Index n = next.rows();
+  const double* lambda = susceptibility.data();
   for (Eigen::Index j = 0; j < next.cols(); ++j) {
     double* out = next.col(j).data();
     const double* start = initial.col(j).data();
+    const double* low = red_line_min.col(j).data();
+    const double* high = red_line_max.col(j).data();
     for (Eigen::Index i = 0; i < n; ++i) {
-      const double lambda = susceptibility(i);
-      out[i] = lambda * out[i] + (1.0 - lambda) * start[i];
+      const double moved = lambda[i] * out[i] + (1.0 - lambda[i]) * start[i];
+      // Clamped inside its own red lines: max with the lower bound, then min with the upper.
+      out[i] = std::min(std::max(moved, low[i]), high[i]);
     }
   }
-  next = next.cwiseMax(red_line_min).cwiseMin(red_line_max);
 }
 
 bool rule_met(const Rule& rule, const std::vector<Response>& responses, const std::vector<std::uint8_t>* observers) {
@@ -176,17 +194,33 @@ bool drafts_from(const Scenario& scenario, Eigen::Index i) {
 
 void draft_compromise(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
                       const std::vector<std::uint8_t>* settled) {
-  for (int k = 0; k < scenario.issue_count(); ++k) {
-    if (is_settled(settled, k)) continue;
-    double weighted = 0;
-    double total = 0;
-    for (int i = 0; i < scenario.delegation_count(); ++i) {
-      if (!drafts_from(scenario, i)) continue;
-      const double weight = scenario.power(i) * scenario.salience(i, k);
-      weighted += weight * positions(i, k);
-      total += weight;
+  // Four paragraphs at a time: each paragraph's sums still run over i in order (the same
+  // bits), but four of them advance together instead of one chain of dependent additions.
+  constexpr int block = 4;
+  const int n = scenario.delegation_count();
+  const int k_count = scenario.issue_count();
+  const bool everyone = scenario.process.chair.drafting_group.empty();
+  for (int first = 0; first < k_count; first += block) {
+    const int width = std::min(block, k_count - first);
+    bool any_open = false;
+    for (int b = 0; b < width; ++b) any_open = any_open || !is_settled(settled, first + b);
+    if (!any_open) continue;
+    double weighted[block] = {0, 0, 0, 0};
+    double total[block] = {0, 0, 0, 0};
+    for (int i = 0; i < n; ++i) {
+      if (!everyone && !drafts_from(scenario, i)) continue;
+      const double power = scenario.power(i);
+      for (int b = 0; b < width; ++b) {
+        const double weight = power * scenario.salience(i, first + b);
+        weighted[b] += weight * positions(i, first + b);
+        total[b] += weight;
+      }
     }
-    draft(k) = total > 0 ? weighted / total : scenario.issues[static_cast<std::size_t>(k)].status_quo;
+    for (int b = 0; b < width; ++b) {
+      const int k = first + b;
+      if (is_settled(settled, k)) continue;
+      draft(k) = total[b] > 0 ? weighted[b] / total[b] : scenario.issues[static_cast<std::size_t>(k)].status_quo;
+    }
   }
 }
 

@@ -304,6 +304,11 @@ class Engine {
   bool keep_record_ = false;
   std::vector<std::uint8_t> asked_policy_;  // n: this round's fixed answer came from its own policy
   bool polled_ = false;                     // a poll has set the blocking thresholds
+  // Built-in concession curves: per delegation the index of its beta in concession_betas_ (-1:
+  // another policy), and this round's (t / T)^(1 / beta) for each distinct beta.
+  std::vector<int> concession_curve_;
+  std::vector<double> concession_betas_;
+  std::vector<double> concession_powers_;
   double others_mean_concession_ = 0;
 };
 

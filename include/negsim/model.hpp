@@ -39,18 +39,36 @@ class InfluenceOperator {
   void apply(const Eigen::MatrixXd& positions, Eigen::MatrixXd& result) const;  // result = W positions
 
  private:
-  struct Row {
-    double self = 1;           // weight on its own position
-    int bloc = -1;             // bloc whose other members it listens to, -1 when none
-    int leader = -1;           // the bloc leader when it gets a weight of its own, else -1
-    double leader_weight = 0;  // weight on the leader
-    double member_weight = 0;  // weight on each other member (leader excluded when weighted apart)
-    std::vector<std::pair<int, double>> ties;
-    double normaliser = 1;  // row sum before normalising
+  // Rows by kind, so that each kind is one loop without branches; every entry takes the same
+  // operations, in the same order, as the row-wise formula.
+  struct Pooled {  // in a bloc, every other member weighted alike
+    int index;
+    int bloc;
+    double self;
+    double member_weight;
   };
-  std::vector<Row> rows_;
-  std::vector<std::vector<int>> bloc_members_;
-  mutable Eigen::MatrixXd bloc_sums_;  // blocs x k, work buffer
+  struct Led {  // in a bloc whose leader (another member) has a weight of its own
+    int index;
+    int bloc;
+    int leader;
+    double self;
+    double leader_weight;
+    double member_weight;  // on each other member but the leader
+  };
+  struct Tied {  // ties after the bloc terms, then the division by the row sum
+    int index;
+    int first_tie;  // ties_[first_tie, end_tie)
+    int end_tie;
+    double normaliser;  // row sum before normalising
+  };
+  std::vector<int> alone_;  // no bloc (or a bloc of one): its own position, weight 1
+  std::vector<Pooled> pooled_;
+  std::vector<Led> led_;
+  std::vector<Tied> tied_;
+  std::vector<std::pair<int, double>> ties_;
+  std::vector<int> bloc_members_;          // every bloc's members, bloc after bloc
+  std::vector<int> bloc_offsets_;          // blocs + 1: bloc b's members are [offsets[b], offsets[b + 1])
+  mutable std::vector<double> bloc_sums_;  // blocs, work buffer
 };
 
 // One Friedkin-Johnsen step: next = L W current + (I - L) initial, then each position is
