@@ -381,6 +381,15 @@ struct DocumentEvents {
   // False when the event pass was skipped (single_pass_suffices): `nodes` is 0 then, and the
   // caller's walk over the tree counts them (there are no aliases to expand).
   bool counted = true;
+  // Read by the fast reader (yaml_fast_tree.hpp): its count of nodes (0 otherwise) and depth.
+  long simple_nodes = 0;
+  int simple_depth = 0;
+};
+
+// Thrown where a load with the fast reader's tree must be made again through yaml-cpp (see
+// load_scenario_text) before any message is written.
+struct LoadAgainThroughYamlCpp : std::runtime_error {
+  LoadAgainThroughYamlCpp() : std::runtime_error("load again through yaml-cpp") {}
 };
 
 // What a file is expected to be: its top-level keys, and a name for messages ("a stance file").
@@ -583,11 +592,13 @@ YAML::Node parse_document(const Source& source, const std::string& text, const L
   check_unclosed_quotes(source, text);
   if (single_pass_suffices(text, node_budget)) {
     YAML::Node root;
-    std::optional<YAML::Node> simple;
+    std::optional<detail::SimpleTree> simple;
     if (simple_tree != nullptr) simple = detail::simple_yaml_tree(text);
     if (simple) {
       *simple_tree = true;
-      root.reset(*simple);
+      root.reset(simple->root);
+      events.simple_nodes = simple->nodes;
+      events.simple_depth = simple->depth;
     } else {
       try {
         root = YAML::Load(text);
@@ -2791,11 +2802,19 @@ Scenario load_scenario_text_once(const std::string& text, const std::string& fil
   try {
     // The file's own tree first, aliases expanded: an alias cycle must not reach the include code.
     long budget = node_budget + events.nodes;
-    if (!events.counted) budget -= 1;  // the root, which the event pass would have counted
-    for (const auto& pair : root) {
-      const std::string key = pair.first.IsScalar() ? pair.first.Scalar() : "";
-      if (!events.counted) budget -= count_nodes(pair.first);
-      check_node_count(source, pair.second, key, budget, limits);
+    if (events.simple_nodes > 0) {
+      // The fast reader counted the nodes and the depth (its tree has no aliases): the walk below
+      // would fail exactly when there are more nodes than the budget, or a node lies deeper than
+      // the limit (a top-level value is at depth 0 there); then yaml-cpp's tree says where.
+      budget -= events.simple_nodes;
+      if (budget < 0 || events.simple_depth - 1 > limits.max_flow_depth) throw LoadAgainThroughYamlCpp();
+    } else {
+      if (!events.counted) budget -= 1;  // the root, which the event pass would have counted
+      for (const auto& pair : root) {
+        const std::string key = pair.first.IsScalar() ? pair.first.Scalar() : "";
+        if (!events.counted) budget -= count_nodes(pair.first);
+        check_node_count(source, pair.second, key, budget, limits);
+      }
     }
     node_budget = std::min(node_budget, budget);
     IncludeResolver resolver(source, limits, file_name, node_budget, byte_budget, anchored);

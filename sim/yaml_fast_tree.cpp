@@ -2,6 +2,7 @@
 
 #include <yaml.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string_view>
@@ -82,7 +83,7 @@ constexpr std::size_t max_depth = 32;
 
 }  // namespace
 
-std::optional<YAML::Node> simple_yaml_tree(const std::string& text) {
+std::optional<SimpleTree> simple_yaml_tree(const std::string& text) {
   if (text.find_first_of("\t\r") != std::string::npos || text.rfind("\xEF\xBB\xBF", 0) == 0) return std::nullopt;
   ParserGuard guard;
   yaml_parser_set_input_string(&guard.parser, reinterpret_cast<const unsigned char*>(text.data()), text.size());
@@ -97,10 +98,14 @@ std::optional<YAML::Node> simple_yaml_tree(const std::string& text) {
   std::vector<Open> open;
   YAML::detail::node* root = nullptr;
   int documents = 0;
+  long nodes = 0;
+  std::size_t depth = 0;
 
   // Adds `node` to the collection open last (or makes it the root); false when it would be a
   // key that is not a scalar, which this reader leaves to yaml-cpp.
   auto attach = [&](YAML::detail::node& node, bool scalar) {
+    ++nodes;
+    depth = std::max(depth, open.size());
     if (open.empty()) {
       root = &node;
       return true;
@@ -194,7 +199,7 @@ std::optional<YAML::Node> simple_yaml_tree(const std::string& text) {
     }
   }
   if (root == nullptr || documents != 1 || !open.empty()) return std::nullopt;
-  return YAML::as_if<FastTreeAccess, void>::wrap(*root, memory);
+  return SimpleTree{YAML::as_if<FastTreeAccess, void>::wrap(*root, memory), nodes, static_cast<int>(depth)};
 }
 
 }  // namespace negsim::detail

@@ -20,6 +20,11 @@ namespace negsim::detail {
 // scalars made of safe characters, single-line quoted scalars without escapes; no anchors,
 // aliases, tags, directives, block scalars, nesting over 32 levels, multi-line scalars, tabs or carriage returns, and
 // exactly one document. Nothing is reported: the caller then parses with yaml-cpp.
-std::optional<YAML::Node> simple_yaml_tree(const std::string& text);
+struct SimpleTree {
+  YAML::Node root;
+  long nodes = 0;  // every node, the root and the keys included
+  int depth = 0;   // the deepest node's distance from the root (the root's children: 1)
+};
+std::optional<SimpleTree> simple_yaml_tree(const std::string& text);
 
 }  // namespace negsim::detail
