@@ -52,9 +52,9 @@ bool is_null_text(std::string_view text) {
 bool safe_plain(std::string_view value, std::string_view raw) {
   if (value != raw) return false;
   for (const char c : value) {
-    if (std::strchr(":#,[]{}\"'`|>!%@&*", c) != nullptr || c == '\n') return false;
+    if (std::strchr(":#,[]{}\"'`|>!%@&*?", c) != nullptr || c == '\n') return false;
   }
-  return value.empty() || (value.front() != '?' && value.front() != ' ' && value.back() != ' ');
+  return value.empty() || (value.front() != ' ' && value.back() != ' ');
 }
 
 // A quoted scalar without escapes, folding or doubled quotes: its value is the text between its
@@ -84,7 +84,9 @@ constexpr std::size_t max_depth = 32;
 }  // namespace
 
 std::optional<SimpleTree> simple_yaml_tree(const std::string& text) {
-  if (text.find_first_of("\t\r") != std::string::npos || text.rfind("\xEF\xBB\xBF", 0) == 0) return std::nullopt;
+  // '?' (an explicit key, or a stray one yaml-cpp refuses where libyaml reads one), tabs and
+  // carriage returns anywhere: left to yaml-cpp.
+  if (text.find_first_of("?\t\r") != std::string::npos || text.rfind("\xEF\xBB\xBF", 0) == 0) return std::nullopt;
   ParserGuard guard;
   yaml_parser_set_input_string(&guard.parser, reinterpret_cast<const unsigned char*>(text.data()), text.size());
 
@@ -94,6 +96,7 @@ std::optional<SimpleTree> simple_yaml_tree(const std::string& text) {
   struct Open {
     YAML::detail::node* node;
     YAML::detail::node* key;  // a mapping's key waiting for its value
+    bool flow;
   };
   std::vector<Open> open;
   YAML::detail::node* root = nullptr;
@@ -114,7 +117,8 @@ std::optional<SimpleTree> simple_yaml_tree(const std::string& text) {
     if (parent.node->type() == YAML::NodeType::Sequence) {
       parent.node->push_back(node, memory);
     } else if (parent.key == nullptr) {
-      if (!scalar) return false;
+      // yaml-cpp refuses some empty keys libyaml takes (a lone '?').
+      if (!scalar || node.type() != YAML::NodeType::Scalar) return false;
       parent.key = &node;
     } else {
       parent.node->insert(*parent.key, node, memory);
@@ -154,6 +158,9 @@ std::optional<SimpleTree> simple_yaml_tree(const std::string& text) {
         node.set_mark(mark_of(current.start_mark));
         if (scalar.style == YAML_PLAIN_SCALAR_STYLE) {
           if (!safe_plain(value, raw)) return std::nullopt;
+          // A flow mapping's entry without a value ({a, b: 1}): yaml-cpp refuses some that
+          // libyaml takes (the entry followed by a line break).
+          if (value.empty() && !open.empty() && open.back().flow && open.back().key != nullptr) return std::nullopt;
           if (is_null_text(value)) {
             node.set_null();
           } else {
@@ -187,7 +194,7 @@ std::optional<SimpleTree> simple_yaml_tree(const std::string& text) {
         node.set_tag("?");
         node.set_style(flow ? YAML::EmitterStyle::Flow : YAML::EmitterStyle::Block);
         if (!attach(node, false) || open.size() >= max_depth) return std::nullopt;
-        open.push_back({&node, nullptr});
+        open.push_back({&node, nullptr, flow});
         break;
       }
       case YAML_SEQUENCE_END_EVENT:

@@ -18,8 +18,8 @@ namespace negsim::detail {
 // The tree of `text`, or nothing when the text uses anything outside a plain subset of YAML that
 // both parsers read the same way: block and flow collections, scalar keys, single-line plain
 // scalars made of safe characters, single-line quoted scalars without escapes; no anchors,
-// aliases, tags, directives, block scalars, nesting over 32 levels, multi-line scalars, tabs or carriage returns, and
-// exactly one document. Nothing is reported: the caller then parses with yaml-cpp.
+// aliases, tags, directives, block scalars, nesting over 32 levels, multi-line scalars, '?', tabs or carriage returns,
+// and exactly one document. Nothing is reported: the caller then parses with yaml-cpp.
 struct SimpleTree {
   YAML::Node root;
   long nodes = 0;  // every node, the root and the keys included
