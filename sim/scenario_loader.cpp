@@ -13,6 +13,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -20,6 +21,7 @@
 #include "negsim/errors.hpp"
 #include "negsim/policy.hpp"
 #include "negsim/scenario.hpp"
+#include "yaml_fast_tree.hpp"
 #include "yaml_reader.hpp"
 
 namespace negsim {
@@ -379,6 +381,15 @@ struct DocumentEvents {
   // False when the event pass was skipped (single_pass_suffices): `nodes` is 0 then, and the
   // caller's walk over the tree counts them (there are no aliases to expand).
   bool counted = true;
+  // Read by the fast reader (yaml_fast_tree.hpp): its count of nodes (0 otherwise) and depth.
+  long simple_nodes = 0;
+  int simple_depth = 0;
+};
+
+// Thrown where a load with the fast reader's tree must be made again through yaml-cpp (see
+// load_scenario_text) before any message is written.
+struct LoadAgainThroughYamlCpp : std::runtime_error {
+  LoadAgainThroughYamlCpp() : std::runtime_error("load again through yaml-cpp") {}
 };
 
 // What a file is expected to be: its top-level keys, and a name for messages ("a stance file").
@@ -559,8 +570,11 @@ long count_nodes(const YAML::Node& node) {
 // The YAML tree of one file's text, after the checks that must happen before parsing.
 // `node_budget` is what is left of the node limit for all the files of the scenario; the
 // nodes of this document (aliases not expanded) are taken from it.
+// `simple_tree`: when not null, a text in the plain subset of simple_yaml_tree() is read by
+// libyaml instead of yaml-cpp, and *simple_tree says whether it was (the caller then loads again
+// through yaml-cpp if anything fails, for yaml-cpp's marks in the message).
 YAML::Node parse_document(const Source& source, const std::string& text, const LoadLimits& limits, long& node_budget,
-                          DocumentEvents& events, const FileKind& kind) {
+                          DocumentEvents& events, const FileKind& kind, bool* simple_tree = nullptr) {
   if (text.size() > limits.max_file_bytes) {
     source.fail_at(1, 1, "",
                    "the file is " + std::to_string(text.size()) + " bytes, over the limit of " +
@@ -578,10 +592,19 @@ YAML::Node parse_document(const Source& source, const std::string& text, const L
   check_unclosed_quotes(source, text);
   if (single_pass_suffices(text, node_budget)) {
     YAML::Node root;
-    try {
-      root = YAML::Load(text);
-    } catch (const YAML::Exception& error) {
-      fail_syntax(source, error);
+    std::optional<detail::SimpleTree> simple;
+    if (simple_tree != nullptr) simple = detail::simple_yaml_tree(text);
+    if (simple) {
+      *simple_tree = true;
+      root.reset(simple->root);
+      events.simple_nodes = simple->nodes;
+      events.simple_depth = simple->depth;
+    } else {
+      try {
+        root = YAML::Load(text);
+      } catch (const YAML::Exception& error) {
+        fail_syntax(source, error);
+      }
     }
     record_top_level(root, events, kind);
     check_file_kind(source, events, kind);
@@ -2761,25 +2784,37 @@ long node_limit(const LoadLimits& limits) {
   return std::min<long>(total, std::numeric_limits<int>::max());
 }
 
-Scenario load_scenario_text(const std::string& text, const std::string& file_name,
-                            const std::vector<std::string>& overrides, const LoadLimits& limits) {
+namespace {
+
+// One load of a scenario's text; `simple_tree` as parse_document's.
+Scenario load_scenario_text_once(const std::string& text, const std::string& file_name,
+                                 const std::vector<std::string>& overrides, const LoadLimits& limits,
+                                 bool* simple_tree) {
   Source source(file_name);
   // One budget of nodes and bytes for the file and everything it includes.
   long node_budget = node_limit(limits);
   std::size_t byte_budget = limits.max_file_bytes;
   DocumentEvents events;
-  YAML::Node root = parse_document(source, text, limits, node_budget, events, scenario_kind("a scenario"));
+  YAML::Node root = parse_document(source, text, limits, node_budget, events, scenario_kind("a scenario"), simple_tree);
   byte_budget -= std::min(byte_budget, text.size());
   std::set<int> anchored = events.anchored;
   std::vector<std::string> included_files;
   try {
     // The file's own tree first, aliases expanded: an alias cycle must not reach the include code.
     long budget = node_budget + events.nodes;
-    if (!events.counted) budget -= 1;  // the root, which the event pass would have counted
-    for (const auto& pair : root) {
-      const std::string key = pair.first.IsScalar() ? pair.first.Scalar() : "";
-      if (!events.counted) budget -= count_nodes(pair.first);
-      check_node_count(source, pair.second, key, budget, limits);
+    if (events.simple_nodes > 0) {
+      // The fast reader counted the nodes and the depth (its tree has no aliases): the walk below
+      // would fail exactly when there are more nodes than the budget, or a node lies deeper than
+      // the limit (a top-level value is at depth 0 there); then yaml-cpp's tree says where.
+      budget -= events.simple_nodes;
+      if (budget < 0 || events.simple_depth - 1 > limits.max_flow_depth) throw LoadAgainThroughYamlCpp();
+    } else {
+      if (!events.counted) budget -= 1;  // the root, which the event pass would have counted
+      for (const auto& pair : root) {
+        const std::string key = pair.first.IsScalar() ? pair.first.Scalar() : "";
+        if (!events.counted) budget -= count_nodes(pair.first);
+        check_node_count(source, pair.second, key, budget, limits);
+      }
     }
     node_budget = std::min(node_budget, budget);
     IncludeResolver resolver(source, limits, file_name, node_budget, byte_budget, anchored);
@@ -2820,6 +2855,22 @@ Scenario load_scenario_text(const std::string& text, const std::string& file_nam
     source.fail_at(error.mark.is_null() ? 1 : error.mark.line + 1, error.mark.is_null() ? 1 : error.mark.column + 1, "",
                    syntax_message(error.msg));
   }
+}
+
+}  // namespace
+
+Scenario load_scenario_text(const std::string& text, const std::string& file_name,
+                            const std::vector<std::string>& overrides, const LoadLimits& limits) {
+  // A large plain file is read by libyaml (yaml_fast_tree.hpp). Its tree is yaml-cpp's but for
+  // the marks, so on any error the load is made again through yaml-cpp alone: its message, with
+  // yaml-cpp's line and column, is the one reported, exactly as without the fast reader.
+  bool simple_tree = false;
+  try {
+    return load_scenario_text_once(text, file_name, overrides, limits, &simple_tree);
+  } catch (const std::exception&) {
+    if (!simple_tree) throw;
+  }
+  return load_scenario_text_once(text, file_name, overrides, limits, nullptr);
 }
 
 Scenario load_scenario_file(const std::string& path, const std::vector<std::string>& overrides,

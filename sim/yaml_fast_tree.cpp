@@ -1,0 +1,212 @@
+#include "yaml_fast_tree.hpp"
+
+#include <yaml.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace negsim::detail {
+struct FastTreeAccess;
+}  // namespace negsim::detail
+
+// yaml-cpp lets its `as_if` templates wrap a node of its own memory in a YAML::Node (as its own
+// NodeBuilder does); this specialisation uses that access for the one root node built below.
+template <>
+struct YAML::as_if<negsim::detail::FastTreeAccess, void> {
+  static YAML::Node wrap(YAML::detail::node& root, const YAML::detail::shared_memory_holder& memory) {
+    return YAML::Node(root, memory);
+  }
+};
+
+namespace negsim::detail {
+
+namespace {
+
+// Owns a libyaml parser or event for the length of a scope.
+struct ParserGuard {
+  yaml_parser_t parser{};
+  ParserGuard() { yaml_parser_initialize(&parser); }
+  ~ParserGuard() { yaml_parser_delete(&parser); }
+  ParserGuard(const ParserGuard&) = delete;
+  ParserGuard& operator=(const ParserGuard&) = delete;
+};
+
+struct EventGuard {
+  yaml_event_t event{};
+  EventGuard() = default;
+  ~EventGuard() { yaml_event_delete(&event); }
+  EventGuard(const EventGuard&) = delete;
+  EventGuard& operator=(const EventGuard&) = delete;
+};
+
+// yaml-cpp 0.7 reads these plain scalars as null (and an empty one, such as a missing value).
+bool is_null_text(std::string_view text) {
+  return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL";
+}
+
+// A plain scalar both parsers surely read alike: its value is the very text between its marks,
+// on one line, with none of the characters that are indicators somewhere in YAML.
+bool safe_plain(std::string_view value, std::string_view raw) {
+  if (value != raw) return false;
+  for (const char c : value) {
+    if (std::strchr(":#,[]{}\"'`|>!%@&*?", c) != nullptr || c == '\n') return false;
+  }
+  return value.empty() || (value.front() != ' ' && value.back() != ' ');
+}
+
+// A quoted scalar without escapes, folding or doubled quotes: its value is the text between its
+// quotes.
+bool safe_quoted(std::string_view value, std::string_view raw, char quote) {
+  if (raw.size() < 2 || raw.front() != quote || raw.back() != quote) return false;
+  const std::string_view inner = raw.substr(1, raw.size() - 2);
+  if (inner != value) return false;
+  for (const char c : inner) {
+    if (c == '\\' || c == '\n' || c == quote) return false;
+  }
+  return true;
+}
+
+YAML::Mark mark_of(const yaml_mark_t& mark) {
+  YAML::Mark result;
+  result.pos = static_cast<int>(mark.index);
+  result.line = static_cast<int>(mark.line);
+  result.column = static_cast<int>(mark.column);
+  return result;
+}
+
+// Deeper nesting is left to yaml-cpp, which refuses some that libyaml takes (a scenario nests a
+// few levels deep).
+constexpr std::size_t max_depth = 32;
+
+}  // namespace
+
+std::optional<SimpleTree> simple_yaml_tree(const std::string& text) {
+  // '?' (an explicit key, or a stray one yaml-cpp refuses where libyaml reads one), tabs and
+  // carriage returns anywhere: left to yaml-cpp.
+  if (text.find_first_of("?\t\r") != std::string::npos || text.rfind("\xEF\xBB\xBF", 0) == 0) return std::nullopt;
+  ParserGuard guard;
+  yaml_parser_set_input_string(&guard.parser, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+
+  // As yaml-cpp's NodeBuilder: every node lives in one memory; a collection's children are
+  // added in order, a mapping's as key, value, key, value.
+  const auto memory = std::make_shared<YAML::detail::memory_holder>();
+  struct Open {
+    YAML::detail::node* node;
+    YAML::detail::node* key;  // a mapping's key waiting for its value
+    bool flow;
+  };
+  std::vector<Open> open;
+  YAML::detail::node* root = nullptr;
+  int documents = 0;
+  long nodes = 0;
+  std::size_t depth = 0;
+
+  // Adds `node` to the collection open last (or makes it the root); false when it would be a
+  // key that is not a scalar, which this reader leaves to yaml-cpp.
+  auto attach = [&](YAML::detail::node& node, bool scalar) {
+    ++nodes;
+    depth = std::max(depth, open.size());
+    if (open.empty()) {
+      root = &node;
+      return true;
+    }
+    Open& parent = open.back();
+    if (parent.node->type() == YAML::NodeType::Sequence) {
+      parent.node->push_back(node, memory);
+    } else if (parent.key == nullptr) {
+      // yaml-cpp refuses some empty keys libyaml takes (a lone '?').
+      if (!scalar || node.type() != YAML::NodeType::Scalar) return false;
+      parent.key = &node;
+    } else {
+      parent.node->insert(*parent.key, node, memory);
+      parent.key = nullptr;
+    }
+    return true;
+  };
+
+  for (bool done = false; !done;) {
+    EventGuard event;
+    if (yaml_parser_parse(&guard.parser, &event.event) == 0) return std::nullopt;
+    const yaml_event_t& current = event.event;
+    switch (current.type) {
+      case YAML_STREAM_START_EVENT: break;
+      case YAML_STREAM_END_EVENT: done = true; break;
+      case YAML_DOCUMENT_START_EVENT:
+        if (++documents > 1 || current.data.document_start.implicit == 0 ||
+            current.data.document_start.version_directive != nullptr ||
+            current.data.document_start.tag_directives.start != current.data.document_start.tag_directives.end) {
+          return std::nullopt;
+        }
+        break;
+      case YAML_DOCUMENT_END_EVENT:
+        if (current.data.document_end.implicit == 0) return std::nullopt;
+        break;
+      case YAML_ALIAS_EVENT: return std::nullopt;
+      case YAML_SCALAR_EVENT: {
+        const auto& scalar = current.data.scalar;
+        if (scalar.anchor != nullptr || scalar.tag != nullptr) return std::nullopt;
+        const std::string_view value(reinterpret_cast<const char*>(scalar.value), scalar.length);
+        if (current.end_mark.index < current.start_mark.index || current.end_mark.index > text.size()) {
+          return std::nullopt;
+        }
+        const std::string_view raw(text.data() + current.start_mark.index,
+                                   current.end_mark.index - current.start_mark.index);
+        YAML::detail::node& node = memory->create_node();
+        node.set_mark(mark_of(current.start_mark));
+        if (scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+          if (!safe_plain(value, raw)) return std::nullopt;
+          // A flow mapping's entry without a value ({a, b: 1}): yaml-cpp refuses some that
+          // libyaml takes (the entry followed by a line break).
+          if (value.empty() && !open.empty() && open.back().flow && open.back().key != nullptr) return std::nullopt;
+          if (is_null_text(value)) {
+            node.set_null();
+          } else {
+            node.set_scalar(std::string(value));
+            node.set_tag("?");
+          }
+        } else if (scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE || scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE) {
+          if (!safe_quoted(value, raw, scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE ? '"' : '\'')) {
+            return std::nullopt;
+          }
+          node.set_scalar(std::string(value));
+          node.set_tag("!");
+        } else {
+          return std::nullopt;  // block scalars (| and >)
+        }
+        if (!attach(node, true)) return std::nullopt;
+        break;
+      }
+      case YAML_SEQUENCE_START_EVENT:
+      case YAML_MAPPING_START_EVENT: {
+        const bool map = current.type == YAML_MAPPING_START_EVENT;
+        const bool flow = map ? current.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                              : current.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
+        const bool has_properties =
+            map ? current.data.mapping_start.anchor != nullptr || current.data.mapping_start.tag != nullptr
+                : current.data.sequence_start.anchor != nullptr || current.data.sequence_start.tag != nullptr;
+        if (has_properties) return std::nullopt;
+        YAML::detail::node& node = memory->create_node();
+        node.set_mark(mark_of(current.start_mark));
+        node.set_type(map ? YAML::NodeType::Map : YAML::NodeType::Sequence);
+        node.set_tag("?");
+        node.set_style(flow ? YAML::EmitterStyle::Flow : YAML::EmitterStyle::Block);
+        if (!attach(node, false) || open.size() >= max_depth) return std::nullopt;
+        open.push_back({&node, nullptr, flow});
+        break;
+      }
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT:
+        if (open.empty() || open.back().key != nullptr) return std::nullopt;
+        open.pop_back();
+        break;
+      case YAML_NO_EVENT: return std::nullopt;
+    }
+  }
+  if (root == nullptr || documents != 1 || !open.empty()) return std::nullopt;
+  return SimpleTree{YAML::as_if<FastTreeAccess, void>::wrap(*root, memory), nodes, static_cast<int>(depth)};
+}
+
+}  // namespace negsim::detail

@@ -1,0 +1,30 @@
+// A fast way to the YAML tree of a large, plain scenario file (private to the library).
+//
+// yaml-cpp 0.7's scanner is slow: at 193 delegations x 40 issues it took most of a load. libyaml
+// (a C parser, Debian's libyaml-dev) reads the same text about ten times faster; its events are
+// built here into the yaml-cpp tree the loader reads, node for node as yaml-cpp would build it
+// (types, scalars, tags, styles, order). The marks (line, column) of that tree are libyaml's and
+// may differ from yaml-cpp's, so the caller uses the tree only while no error is found: on any
+// error it loads again through yaml-cpp, whose messages are the ones reported.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <string>
+
+namespace negsim::detail {
+
+// The tree of `text`, or nothing when the text uses anything outside a plain subset of YAML that
+// both parsers read the same way: block and flow collections, scalar keys, single-line plain
+// scalars made of safe characters, single-line quoted scalars without escapes; no anchors,
+// aliases, tags, directives, block scalars, nesting over 32 levels, multi-line scalars, '?', tabs or carriage returns,
+// and exactly one document. Nothing is reported: the caller then parses with yaml-cpp.
+struct SimpleTree {
+  YAML::Node root;
+  long nodes = 0;  // every node, the root and the keys included
+  int depth = 0;   // the deepest node's distance from the root (the root's children: 1)
+};
+std::optional<SimpleTree> simple_yaml_tree(const std::string& text);
+
+}  // namespace negsim::detail

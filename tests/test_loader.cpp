@@ -1,0 +1,201 @@
+// The fast reader of large plain files (sim/yaml_fast_tree.hpp): wherever it takes a text, its
+// tree is yaml-cpp's (types, scalars, tags, styles, order); and errors in a text it reads are
+// reported exactly as yaml-cpp's tree reports them (the loader loads again through yaml-cpp).
+#include <catch2/catch.hpp>
+
+#include "../sim/yaml_fast_tree.hpp"
+#include "negsim/errors.hpp"
+#include "negsim/random.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+// Why two trees differ, or "" when they do not (marks aside).
+std::string tree_difference(const YAML::Node& fast, const YAML::Node& reference, const std::string& path) {
+  if (fast.Type() != reference.Type()) return path + ": type";
+  if (fast.Tag() != reference.Tag()) return path + ": tag '" + fast.Tag() + "' vs '" + reference.Tag() + "'";
+  if (fast.IsScalar() && fast.Scalar() != reference.Scalar()) {
+    return path + ": '" + fast.Scalar() + "' vs '" + reference.Scalar() + "'";
+  }
+  if ((fast.IsMap() || fast.IsSequence()) && fast.Style() != reference.Style()) return path + ": style";
+  if (fast.size() != reference.size()) return path + ": size";
+  if (fast.IsSequence()) {
+    for (std::size_t j = 0; j < fast.size(); ++j) {
+      const std::string difference = tree_difference(fast[j], reference[j], path + "[" + std::to_string(j) + "]");
+      if (!difference.empty()) return difference;
+    }
+  } else if (fast.IsMap()) {
+    auto a = fast.begin();
+    auto b = reference.begin();
+    for (; a != fast.end(); ++a, ++b) {
+      std::string difference = tree_difference(a->first, b->first, path + ".key");
+      if (difference.empty()) difference = tree_difference(a->second, b->second, path + "." + a->first.Scalar());
+      if (!difference.empty()) return difference;
+    }
+  }
+  return "";
+}
+
+std::vector<std::string> repository_yaml_files() {
+  std::vector<std::string> files;
+  for (const char* folder : {"scenarios", "tests", "fuzz", "plugins"}) {
+    const std::string root = test_support::source_path(folder);
+    if (!std::filesystem::exists(root)) continue;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+      if (entry.is_regular_file() && entry.file_size() < 4'000'000) files.push_back(entry.path().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// A 30-delegation, 12-issue room in the fast reader's subset, written as the benchmark writes
+// its synthetic rooms (flow mappings of positions and salience).
+std::string plain_room() {
+  std::ostringstream out;
+  out << "title: \"Plain room\"\nissues:\n";
+  for (int k = 0; k < 12; ++k) {
+    out << "  - id: i" << k << "\n    title: \"Issue " << k
+        << "\"\n    levels:\n      - {value: 0.0, text: \"low\"}\n      - {value: 1.0, text: \"high\"}\n";
+  }
+  out << "blocs:\n  - id: b0\n    name: \"Bloc 0\"\n    cohesion: 0.5\n    leader: d0\n";
+  out << "delegations:\n";
+  for (int i = 0; i < 30; ++i) {
+    out << "  - id: d" << i << "\n    bloc: b0\n    power: " << 1 + i % 3 << "\n    positions: {";
+    for (int k = 0; k < 12; ++k) out << (k ? ", " : "") << "i" << k << ": 0." << (i * 7 + k * 3) % 10;
+    out << "}\n    salience: {";
+    for (int k = 0; k < 12; ++k) out << (k ? ", " : "") << "i" << k << ": 0." << 1 + (i + k) % 9;
+    out << "}\n    agent: {model: concession, support_max: 0.85, support_min: 0.6}\n";
+  }
+  out << "process:\n  rule: consensus\n  max_rounds: 12\n";
+  return out.str();
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    negsim::load_scenario_text(text, "plain.yaml");
+  } catch (const negsim::InputError& error) {
+    return error.what();
+  }
+  return "loaded";
+}
+
+}  // namespace
+
+TEST_CASE("the fast reader builds yaml-cpp's tree for every YAML file of the repository it takes", "[input][loader]") {
+  int taken = 0;
+  int files = 0;
+  for (const std::string& file : repository_yaml_files()) {
+    const std::string text = test_support::read_text(file);
+    const auto fast = negsim::detail::simple_yaml_tree(text);
+    ++files;
+    if (!fast) continue;
+    ++taken;
+    INFO(file);
+    YAML::Node reference;
+    REQUIRE_NOTHROW(reference = YAML::Load(text));
+    CHECK(tree_difference(fast->root, reference, "") == "");
+  }
+  INFO(taken << " of " << files << " files taken");
+  CHECK(taken > 10);
+}
+
+TEST_CASE("the fast reader reads nulls, quotes and nesting as yaml-cpp does, and leaves the rest to it",
+          "[input][loader]") {
+  const std::string text =
+      "a: ~\nb: null\nc: Null\nd: NULL\ne:\nf: ''\ng: \"\"\nh: 'x y'\ni: \"0.5\"\nj: -0.25\n"
+      "k: [1, [2, {l: m}], {}]\nn:\n  - o\n  -\n  - {p: q r}\ns: true\n";
+  const auto fast = negsim::detail::simple_yaml_tree(text);
+  REQUIRE(fast);
+  CHECK(tree_difference(fast->root, YAML::Load(text), "") == "");
+  CHECK(fast->nodes == 39);
+  CHECK(fast->depth == 4);
+  for (const char* outside : {"a: &x 1\nb: *x\n", "a: !!str 1\n", "a: |\n  text\n", "a: \"x\\ty\"\n", "a: b\n  c\n",
+                              "a: 'it''s'\n", "%YAML 1.2\n---\na: 1\n", "a: 1\n---\nb: 2\n", "a:\tb\n", "a: 1\r\n",
+                              "? [a]\n: b\n", "a: http://x\n", "[a, b]: c\n"}) {
+    INFO(outside);
+    CHECK_FALSE(negsim::detail::simple_yaml_tree(outside));
+  }
+  // Deep nesting too (yaml-cpp refuses some that libyaml takes).
+  std::string deep = "a: ";
+  for (int level = 0; level < 100; ++level) deep += "[";
+  for (int level = 0; level < 100; ++level) deep += "]";
+  CHECK_FALSE(negsim::detail::simple_yaml_tree(deep + "\n"));
+}
+
+TEST_CASE("the fast reader takes no mutated text that yaml-cpp reads otherwise or refuses", "[input][loader]") {
+  // Random edits (insert, delete, replace with YAML's indicators and a few letters) of small
+  // documents: wherever the fast reader takes the result, yaml-cpp must read the same tree.
+  // A million such texts showed no difference (2026-12-02); the test runs a sample.
+  const std::vector<std::string> seeds = {
+      "title: \"T\"\nissues:\n  - id: a\n    levels: [{value: 0, text: \"x\"}, {value: 1, text: 'y'}]\n"
+      "delegations:\n  - {id: d1, positions: {a: 0.5}}\n  - id: d2\n    positions: {a: 0.2, b: -1}\n"
+      "    red_lines: {a: {min: 0.1}}\nprocess:\n  rule: consensus\n  max_rounds: 3\n",
+      "a:\n- b\n- c: d\n  e: f\n-\n  - g\nh: {i: [j, k], l: m}\n", "a: {b: 1,\n  c: 2}\nd: [1,\n 2]\ne: x y z\n"};
+  const std::string alphabet = " \n:-{}[],'\"#abc01.?~";
+  negsim::Random random(20261202);
+  const int texts = test_support::sanitized_build() ? 2000 : 20000;
+  int taken = 0;
+  for (int t = 0; t < texts; ++t) {
+    std::string text = seeds[random.next() % seeds.size()];
+    const int edits = 1 + static_cast<int>(random.next() % 3);
+    for (int e = 0; e < edits; ++e) {
+      const std::size_t at = random.next() % (text.size() + 1);
+      const char c = alphabet[random.next() % alphabet.size()];
+      const auto operation = random.next() % 3;
+      if (operation == 0) {
+        text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c);
+      } else if (at < text.size()) {
+        if (operation == 1)
+          text.erase(at, 1);
+        else
+          text[at] = c;
+      }
+    }
+    const auto fast = negsim::detail::simple_yaml_tree(text);
+    if (!fast) continue;
+    ++taken;
+    INFO(text);
+    YAML::Node reference;
+    REQUIRE_NOTHROW(reference = YAML::Load(text));
+    REQUIRE(tree_difference(fast->root, reference, "") == "");
+  }
+  CHECK(taken > texts / 10);
+}
+
+TEST_CASE("a scenario the fast reader takes loads as through yaml-cpp, and its errors are yaml-cpp's",
+          "[input][loader]") {
+  const std::string text = plain_room();
+  REQUIRE(negsim::detail::simple_yaml_tree(text));
+  // A tab in a trailing comment keeps the fast reader out: the same scenario through yaml-cpp.
+  const std::string through_yaml_cpp = text + "#\t\n";
+  REQUIRE_FALSE(negsim::detail::simple_yaml_tree(through_yaml_cpp));
+  const negsim::Scenario fast = negsim::load_scenario_text(text, "plain.yaml");
+  const negsim::Scenario reference = negsim::load_scenario_text(through_yaml_cpp, "plain.yaml");
+  CHECK(fast.positions == reference.positions);
+  CHECK(fast.salience == reference.salience);
+  CHECK(fast.power == reference.power);
+  CHECK(negsim::simulate(fast, 7).draft == negsim::simulate(reference, 7).draft);
+
+  // Each mistake gives the message (file, line, column, key) yaml-cpp's tree gives.
+  const std::vector<std::pair<std::string, std::string>> mistakes = {
+      {"positions: {i0: 0.", "positions: {i0: 1.7"},  // out of range
+      {"positions: {i0: 0.", "positions: {i99: 0."},  // unknown issue
+      {"power: 1", "power: -1"},
+      {"    bloc: b0\n    power: 2", "    bloc: b0\n    powr: 2"},  // unknown key (a mapping's mark)
+      {"  - id: d3\n", "  - name: d3\n"},                           // required key missing
+      {"max_rounds: 12", "max_rounds: many"},
+      {"cohesion: 0.5", "cohesion: [0.5]"},
+  };
+  for (const auto& [from, to] : mistakes) {
+    std::string bad = text;
+    const std::size_t at = bad.find(from);
+    REQUIRE(at != std::string::npos);
+    bad.replace(at, from.size(), to);
+    INFO(to);
+    REQUIRE(negsim::detail::simple_yaml_tree(bad));
+    const std::string message = error_of(bad);
+    CHECK(message != "loaded");
+    CHECK(message == error_of(bad + "#\t\n"));
+  }
+}
