@@ -336,6 +336,131 @@ bool nobody_cares(const Scenario& scenario, const Eigen::VectorXd& weight, int k
   return true;
 }
 
+// The Nash objective's L, L' and L'' at surplus s (L = log above kLogFloor, linear below).
+struct LogSlopes {
+  double value;
+  double first;
+  double second;
+};
+LogSlopes log_slopes(double surplus) {
+  if (surplus >= kLogFloor) return {std::log(surplus), 1.0 / surplus, -1.0 / (surplus * surplus)};
+  return {std::log(kLogFloor) + (surplus - kLogFloor) / kLogFloor, 1.0 / kLogFloor, 0.0};
+}
+
+constexpr double kNewtonExact = 1e-14;
+
+// Newton's method on the whole vector of free paragraphs (quadratic loss, where N is smooth):
+//   g_q = sum_i c_i L'(s_i) a_iq,   a_iq = du_i/dx_q = -2 S_iq (x_q - P_iq)
+//   H = sum_i c_i L''(s_i) a_i a_i' - diag_q(sum_i c_i L'(s_i) 2 S_iq)   (negative definite)
+// step d = -H^-1 g, halved until N rises by at least 1e-4 of g'd. Once g'd < kNewtonExact the
+// full step is taken and the search stops (quadratic convergence: the error is then far below
+// rounding); it stops too when a step is below 1e-13. Returns false (the caller then runs coordinate ascent from where
+// it stopped) when a step fails or 30 iterations do not converge.
+bool nash_newton(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+                 const std::vector<std::uint8_t>* settled, const Eigen::VectorXd& weight,
+                 const Eigen::VectorXd& outside) {
+  thread_local std::vector<int> free;
+  thread_local std::vector<int> voters;
+  thread_local Eigen::VectorXd utilities;
+  thread_local Eigen::VectorXd trial;
+  thread_local Eigen::MatrixXd slopes;  // rows: voters, columns: free paragraphs
+  thread_local Eigen::MatrixXd hessian;
+  thread_local Eigen::VectorXd gradient;
+  thread_local Eigen::VectorXd step;
+  thread_local Eigen::VectorXd moved;
+  thread_local Eigen::LLT<Eigen::MatrixXd, Eigen::Lower> factor;
+  const UtilityShape shape = UtilityShape::quadratic;
+  free.clear();
+  for (int k = 0; k < scenario.issue_count(); ++k) {
+    if (!is_settled(settled, k) && !nobody_cares(scenario, weight, k)) free.push_back(k);
+  }
+  voters.clear();
+  for (Eigen::Index i = 0; i < weight.size(); ++i) {
+    if (weight(i) > 0) voters.push_back(static_cast<int>(i));
+  }
+  const auto f = static_cast<Eigen::Index>(free.size());
+  const auto v = static_cast<Eigen::Index>(voters.size());
+  if (f == 0) return true;
+  auto objective = [&](const Eigen::VectorXd& values) {
+    double total = 0;
+    for (Eigen::Index r = 0; r < v; ++r) {
+      const int i = voters[static_cast<std::size_t>(r)];
+      total += weight(i) * log_slopes(values(i) - outside(i)).value;
+    }
+    return total;
+  };
+  utilities.resize(weight.size());
+  compute_utilities(positions, scenario.salience, draft, shape, utilities);
+  double value = objective(utilities);
+  slopes.resize(v, f);
+  for (int iteration = 0; iteration < 30; ++iteration) {
+    gradient.setZero(f);
+    hessian.setZero(f, f);
+    for (Eigen::Index r = 0; r < v; ++r) {
+      const int i = voters[static_cast<std::size_t>(r)];
+      const LogSlopes log = log_slopes(utilities(i) - outside(i));
+      const double scale = std::sqrt(weight(i) * -log.second);
+      for (Eigen::Index j = 0; j < f; ++j) {
+        const int k = free[static_cast<std::size_t>(j)];
+        const double slope = -2 * scenario.salience(i, k) * (draft(k) - positions(i, k));
+        gradient(j) += weight(i) * log.first * slope;
+        hessian(j, j) += weight(i) * log.first * 2 * scenario.salience(i, k);
+        slopes(r, j) = scale * slope;
+      }
+    }
+    // -H = diag + sum_i c_i |L''| a_i a_i': positive definite. Small rooms by plain loops (a
+    // matrix product's set-up costs more there), larger ones by Eigen's product.
+    if (f <= 16) {
+      for (Eigen::Index r = 0; r < v; ++r) {
+        for (Eigen::Index j = 0; j < f; ++j) {
+          const double left = slopes(r, j);
+          for (Eigen::Index l = j; l < f; ++l) hessian(l, j) += left * slopes(r, l);
+        }
+      }
+    } else {
+      hessian.selfadjointView<Eigen::Lower>().rankUpdate(slopes.transpose());
+    }
+    factor.compute(hessian);
+    if (factor.info() != Eigen::Success) return false;
+    step = factor.solve(gradient);
+    const double decrement = gradient.dot(step);
+    if (!(decrement >= 0) || !step.allFinite()) return false;
+    if (decrement < kNewtonExact) {
+      // Within rounding of the maximum, where N can no longer tell steps apart: the full step.
+      for (Eigen::Index j = 0; j < f; ++j) {
+        const int k = free[static_cast<std::size_t>(j)];
+        draft(k) = std::clamp(draft(k) + step(j), 0.0, 1.0);
+      }
+      return true;
+    }
+    double length = 1;
+    bool accepted = false;
+    for (int halving = 0; halving < 30 && !accepted; ++halving, length /= 2) {
+      moved = draft;
+      trial = utilities;
+      for (Eigen::Index j = 0; j < f; ++j) {
+        const int k = free[static_cast<std::size_t>(j)];
+        moved(k) = std::clamp(draft(k) + length * step(j), 0.0, 1.0);
+        for (Eigen::Index r = 0; r < v; ++r) {
+          const int i = voters[static_cast<std::size_t>(r)];
+          trial(i) += scenario.salience(i, k) *
+                      (issue_loss(draft(k), positions(i, k), shape) - issue_loss(moved(k), positions(i, k), shape));
+        }
+      }
+      const double trial_value = objective(trial);
+      if (trial_value >= value + 1e-4 * length * decrement) {
+        accepted = true;
+        draft.swap(moved);
+        utilities.swap(trial);
+        value = trial_value;
+      }
+    }
+    if (!accepted) return false;
+    if (length * 2 * step.cwiseAbs().maxCoeff() < 1e-13) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 // `draft` holds last round's draft on entry: a start, used when it scores higher than the
@@ -368,6 +493,9 @@ void draft_nash(const Scenario& scenario, const Eigen::MatrixXd& positions, Eige
       if (!is_settled(settled, k) && !nobody_cares(scenario, weight, k)) draft(k) = std::clamp(previous(k), 0.0, 1.0);
     }
   }
+  // Quadratic loss: Newton on all free paragraphs at once; coordinate ascent is the safeguard
+  // (and the method for the linear loss, whose kinks Newton cannot cross).
+  if (shape == UtilityShape::quadratic && nash_newton(scenario, positions, draft, settled, weight, outside)) return;
   // N = sum_i c_i L(u_i - o_i): N' = sum_i c_i L'(s_i) u_i', N'' = sum_i c_i (L''(s_i) u_i'^2 + L'(s_i) u_i'').
   auto slopes = [&](const Eigen::VectorXd& partial, const auto& salience, const auto& column, double value) {
     Slopes result;
@@ -432,6 +560,9 @@ class MaximinSolver {
   Eigen::MatrixXd slope_;           // alpha_aq = d u_a / d x_q for the Hessian's rows
   Eigen::MatrixXd hessian_;
   Eigen::MatrixXd bordered_;
+  Eigen::PartialPivLU<Eigen::MatrixXd> lu_;
+  Eigen::VectorXd step_;
+  std::vector<double> weights_;
   std::vector<std::pair<double, double>> kinks_;
 };
 
@@ -496,7 +627,14 @@ void MaximinSolver::paragraph_values(const std::vector<int>& support, const Eige
 
 double MaximinSolver::utility(int a, const Eigen::VectorXd& x) const {
   double value = base_(a);
-  for (int q = 0; q < issues_; ++q) value -= salience_(a, q) * issue_loss(x(q), position_(a, q), shape_);
+  if (shape_ == UtilityShape::quadratic) {
+    for (int q = 0; q < issues_; ++q) {
+      const double gap = x(q) - position_(a, q);
+      value -= salience_(a, q) * gap * gap;
+    }
+  } else {
+    for (int q = 0; q < issues_; ++q) value -= salience_(a, q) * std::abs(x(q) - position_(a, q));
+  }
   return value;
 }
 
@@ -601,8 +739,10 @@ bool MaximinSolver::polish(const std::vector<int>& support, const Eigen::VectorX
       residual(size - 1) += polished_lambda(a);
     }
     residual(size - 1) -= 1;
-    Eigen::PartialPivLU<Eigen::MatrixXd> factor(jacobian);
-    const Eigen::VectorXd step = factor.solve(-residual);
+    lu_.compute(jacobian);
+    residual = -residual;
+    step_ = lu_.solve(residual);
+    const Eigen::VectorXd& step = step_;
     if (!step.allFinite()) return false;
     for (Eigen::Index j = 0; j < f; ++j) {
       const int q = free[static_cast<std::size_t>(j)];
@@ -635,7 +775,8 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
   // their compromise value (q_k when nobody cares) and enter only the constants c_a.
   paragraph_.clear();
   double total_weight = 0;
-  std::vector<double> weights;
+  std::vector<double>& weights = weights_;
+  weights.clear();
   for (int k = 0; k < scenario.issue_count(); ++k) {
     if (is_settled(settled, k)) continue;
     double weight = 0;
@@ -733,7 +874,8 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
     for (int a = 1; a < m_; ++a) {
       if (utilities(a) < utilities(worst)) worst = a;
     }
-    const double candidate = primal_value(x);
+    double candidate = utilities.minCoeff();  // P(x) from the utilities just computed
+    for (int q = 0; q < issues_; ++q) candidate -= tie_(q) / 2 * (x(q) - centre_(q)) * (x(q) - centre_(q));
     if (candidate > lower) {
       lower = candidate;
       best_x = x;
@@ -792,7 +934,10 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
         bordered_.row(size).head(size).setOnes();
         gradient.setZero(size + 1);
         for (Eigen::Index r = 0; r < size; ++r) gradient(r) = -utilities(rows[static_cast<std::size_t>(r)]);
-        Eigen::VectorXd newton = Eigen::PartialPivLU<Eigen::MatrixXd>(bordered_).solve(gradient).head(size);
+        lu_.compute(bordered_);
+        step_ = lu_.solve(gradient);
+        Eigen::VectorXd& newton = step_;
+        newton.conservativeResize(size);
         newton.array() -= newton.mean();  // exactly sum-zero, so lambda stays on the simplex
         if (!newton.allFinite()) continue;
         if (attempt == 0 && newton(size - 1) <= 0) continue;  // Newton would not use the worst-off
