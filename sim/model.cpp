@@ -539,6 +539,7 @@ class MaximinSolver {
  private:
   void paragraph_values(const std::vector<int>& support, const Eigen::VectorXd& lambda, Eigen::VectorXd& x);
   double utility(int a, const Eigen::VectorXd& x) const;
+  void all_utilities(const Eigen::VectorXd& x, Eigen::VectorXd& utilities) const;
   double dual_value(const std::vector<int>& support, const Eigen::VectorXd& lambda, Eigen::VectorXd& x);
   void hessian(const std::vector<int>& rows, const Eigen::VectorXd& lambda, const Eigen::VectorXd& x);
   double primal_value(const Eigen::VectorXd& x) const;
@@ -561,6 +562,7 @@ class MaximinSolver {
   Eigen::MatrixXd hessian_;
   Eigen::MatrixXd bordered_;
   Eigen::PartialPivLU<Eigen::MatrixXd> lu_;
+  Eigen::PartialPivLU<Eigen::MatrixXd> polish_lu_;
   Eigen::VectorXd step_;
   std::vector<double> weights_;
   std::vector<std::pair<double, double>> kinks_;
@@ -625,6 +627,21 @@ void MaximinSolver::paragraph_values(const std::vector<int>& support, const Eige
   }
 }
 
+// Every drafting delegation's utility, paragraph by paragraph (the matrices are column-major).
+void MaximinSolver::all_utilities(const Eigen::VectorXd& x, Eigen::VectorXd& utilities) const {
+  utilities = base_;
+  for (int q = 0; q < issues_; ++q) {
+    const double value = x(q);
+    const double* salience = salience_.col(q).data();
+    const double* position = position_.col(q).data();
+    if (shape_ == UtilityShape::quadratic) {
+      for (int a = 0; a < m_; ++a) utilities(a) -= salience[a] * (value - position[a]) * (value - position[a]);
+    } else {
+      for (int a = 0; a < m_; ++a) utilities(a) -= salience[a] * std::abs(value - position[a]);
+    }
+  }
+}
+
 double MaximinSolver::utility(int a, const Eigen::VectorXd& x) const {
   double value = base_(a);
   if (shape_ == UtilityShape::quadratic) {
@@ -668,8 +685,9 @@ void MaximinSolver::hessian(const std::vector<int>& rows, const Eigen::VectorXd&
 
 // P(x) = min_a u_a(x) - sum_q (tie_q / 2) (x_q - c_q)^2: the objective the draft maximises.
 double MaximinSolver::primal_value(const Eigen::VectorXd& x) const {
-  double worst = 1e300;
-  for (int a = 0; a < m_; ++a) worst = std::min(worst, utility(a, x));
+  thread_local Eigen::VectorXd utilities;
+  all_utilities(x, utilities);
+  double worst = utilities.minCoeff();
   for (int q = 0; q < issues_; ++q) worst -= tie_(q) / 2 * (x(q) - centre_(q)) * (x(q) - centre_(q));
   return worst;
 }
@@ -739,9 +757,9 @@ bool MaximinSolver::polish(const std::vector<int>& support, const Eigen::VectorX
       residual(size - 1) += polished_lambda(a);
     }
     residual(size - 1) -= 1;
-    lu_.compute(jacobian);
+    polish_lu_.compute(jacobian);
     residual = -residual;
-    step_ = lu_.solve(residual);
+    step_ = polish_lu_.solve(residual);
     const Eigen::VectorXd& step = step_;
     if (!step.allFinite()) return false;
     for (Eigen::Index j = 0; j < f; ++j) {
@@ -830,8 +848,9 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
   {
     x = centre_;
     double worst = 1e300;
+    all_utilities(x, utilities);
     for (int a = 0; a < m_; ++a) {
-      const double value = utility(a, x);
+      const double value = utilities(a);
       if (value < worst) {
         worst = value;
         start = a;
@@ -841,8 +860,9 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
       for (int q = 0; q < issues_; ++q) x(q) = std::clamp(previous(paragraph_[static_cast<std::size_t>(q)]), 0.0, 1.0);
       double previous_worst = 1e300;
       int previous_start = 0;
+      all_utilities(x, utilities);
       for (int a = 0; a < m_; ++a) {
-        const double value = utility(a, x);
+        const double value = utilities(a);
         if (value < previous_worst) {
           previous_worst = value;
           previous_start = a;
@@ -869,7 +889,7 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
   double lower = -1e300;
   double previous_gap = 1e300;
   for (int iteration = 0; iteration < 100; ++iteration) {
-    for (int a = 0; a < m_; ++a) utilities(a) = utility(a, x);
+    all_utilities(x, utilities);
     int worst = 0;
     for (int a = 1; a < m_; ++a) {
       if (utilities(a) < utilities(worst)) worst = a;
@@ -901,7 +921,7 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
           support.swap(polished_support);
           x.swap(trial_x);
           value = bound;
-          for (int a = 0; a < m_; ++a) utilities(a) = utility(a, x);
+          all_utilities(x, utilities);
           worst = 0;
           for (int a = 1; a < m_; ++a) {
             if (utilities(a) < utilities(worst)) worst = a;
