@@ -547,18 +547,18 @@ class MaximinSolver {
               Eigen::VectorXd& polished_x, Eigen::VectorXd& polished_lambda);
 
   UtilityShape shape_ = UtilityShape::quadratic;
-  int m_ = 0;                       // drafting delegations (local index a)
-  int issues_ = 0;                  // paragraphs solved for (local index q)
-  std::vector<int> group_;          // global index of each drafting delegation
-  std::vector<int> paragraph_;      // global index of each solved paragraph
-  Eigen::MatrixXd salience_;        // m x issues_
-  Eigen::MatrixXd position_;        // m x issues_
-  Eigen::VectorXd base_;            // c_a: 1 - loss on the paragraphs not solved for
-  Eigen::VectorXd centre_;          // compromise value of each solved paragraph
-  Eigen::VectorXd share_;           // W_q, normalised to sum 1
-  Eigen::VectorXd tie_;             // delta * W_q for the current stage
-  Eigen::VectorXd curvature_;       // b_q: d x_q / d lambda scale (0 where x_q sits on a kink)
-  Eigen::MatrixXd slope_;           // alpha_aq = d u_a / d x_q for the Hessian's rows
+  int m_ = 0;                   // drafting delegations (local index a)
+  int issues_ = 0;              // paragraphs solved for (local index q)
+  std::vector<int> group_;      // global index of each drafting delegation
+  std::vector<int> paragraph_;  // global index of each solved paragraph
+  Eigen::MatrixXd salience_;    // m x issues_
+  Eigen::MatrixXd position_;    // m x issues_
+  Eigen::VectorXd base_;        // c_a: 1 - loss on the paragraphs not solved for
+  Eigen::VectorXd centre_;      // compromise value of each solved paragraph
+  Eigen::VectorXd share_;       // W_q, normalised to sum 1
+  Eigen::VectorXd tie_;         // delta * W_q for the current stage
+  Eigen::VectorXd curvature_;   // b_q: d x_q / d lambda scale (0 where x_q sits on a kink)
+  Eigen::MatrixXd slope_;       // alpha_aq = d u_a / d x_q for the Hessian's rows
   Eigen::MatrixXd hessian_;
   Eigen::MatrixXd bordered_;
   Eigen::PartialPivLU<Eigen::MatrixXd> lu_;
@@ -600,7 +600,7 @@ void MaximinSolver::paragraph_values(const std::vector<int>& support, const Eige
     std::sort(kinks_.begin(), kinks_.end());
     const double tie = tie_(q);
     const double centre = centre_(q);
-    double left = 0;  // weight of the kinks left of the current segment
+    double left = 0;                      // weight of the kinks left of the current segment
     double value = centre + total / tie;  // the stationary point left of every kink
     bool on_kink = false;
     for (std::size_t j = 0; j <= kinks_.size(); ++j) {
@@ -674,7 +674,7 @@ void MaximinSolver::hessian(const std::vector<int>& rows, const Eigen::VectorXd&
       if (curvature_(q) > 0) {
         const double gap = x(q) - position_(a, q);
         alpha = shape_ == UtilityShape::quadratic ? -2 * salience_(a, q) * gap
-                                                   : -salience_(a, q) * (gap > 0 ? 1.0 : (gap < 0 ? -1.0 : 0.0));
+                                                  : -salience_(a, q) * (gap > 0 ? 1.0 : (gap < 0 ? -1.0 : 0.0));
         alpha /= std::sqrt(curvature_(q));
       }
       slope_(r, q) = alpha;
@@ -733,8 +733,9 @@ bool MaximinSolver::polish(const std::vector<int>& support, const Eigen::VectorX
       double diagonal = -tie_(q);
       for (Eigen::Index r = 0; r < s; ++r) {
         const int a = support[static_cast<std::size_t>(r)];
-        const double slope = shape_ == UtilityShape::quadratic ? -2 * salience_(a, q) * (polished_x(q) - position_(a, q))
-                                                              : -salience_(a, q) * sign(r, q);
+        const double slope = shape_ == UtilityShape::quadratic
+                                 ? -2 * salience_(a, q) * (polished_x(q) - position_(a, q))
+                                 : -salience_(a, q) * sign(r, q);
         stationary += polished_lambda(a) * slope;
         if (shape_ == UtilityShape::quadratic) diagonal -= 2 * polished_lambda(a) * salience_(a, q);
         jacobian(j, f + r) = slope;
@@ -881,126 +882,126 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
   // delta = 0.1, 0.01, ..., kTieWeight in turn, each from the last one's weights.
   const double first = shape_ == UtilityShape::quadratic ? kTieWeight : 0.1;
   for (double delta = first; delta >= kTieWeight * 0.99; delta /= 10) {
-  tie_ = delta * share_;
-  double value = dual_value(support, lambda, x);
-  // Bounds on the optimum P*: lower = the best P(x) found (its x is the draft), upper = the
-  // lowest D(lambda) found; stop when they meet within kGapTolerance.
-  double upper = value;
-  double lower = -1e300;
-  double previous_gap = 1e300;
-  for (int iteration = 0; iteration < 100; ++iteration) {
-    all_utilities(x, utilities);
-    int worst = 0;
-    for (int a = 1; a < m_; ++a) {
-      if (utilities(a) < utilities(worst)) worst = a;
-    }
-    double candidate = utilities.minCoeff();  // P(x) from the utilities just computed
-    for (int q = 0; q < issues_; ++q) candidate -= tie_(q) / 2 * (x(q) - centre_(q)) * (x(q) - centre_(q));
-    if (candidate > lower) {
-      lower = candidate;
-      best_x = x;
-    }
-    if (upper - lower <= kGapTolerance) break;
-    if (upper - lower < 1e-6 || upper - lower > 0.1 * previous_gap) {
-      // Close, or the dual steps stall: Newton on the face's optimality conditions.
-      if (polish(support, lambda, x, polished_x, polished_lambda)) {
-        const double polished = primal_value(polished_x);
-        if (polished > lower) {
-          lower = polished;
-          best_x = polished_x;
-        }
-        thread_local std::vector<int> polished_support;
-        polished_support.clear();
-        for (int a : support) {
-          if (polished_lambda(a) > 0) polished_support.push_back(a);
-        }
-        const double bound = dual_value(polished_support, polished_lambda, trial_x);
-        if (bound < value) {
-          upper = std::min(upper, bound);
-          lambda.swap(polished_lambda);
-          support.swap(polished_support);
-          x.swap(trial_x);
-          value = bound;
-          all_utilities(x, utilities);
-          worst = 0;
-          for (int a = 1; a < m_; ++a) {
-            if (utilities(a) < utilities(worst)) worst = a;
-          }
-        }
-        if (upper - lower <= kGapTolerance) break;
+    tie_ = delta * share_;
+    double value = dual_value(support, lambda, x);
+    // Bounds on the optimum P*: lower = the best P(x) found (its x is the draft), upper = the
+    // lowest D(lambda) found; stop when they meet within kGapTolerance.
+    double upper = value;
+    double lower = -1e300;
+    double previous_gap = 1e300;
+    for (int iteration = 0; iteration < 100; ++iteration) {
+      all_utilities(x, utilities);
+      int worst = 0;
+      for (int a = 1; a < m_; ++a) {
+        if (utilities(a) < utilities(worst)) worst = a;
       }
-    }
-    previous_gap = upper - lower;
-    bool moved = false;
-    for (int attempt = 0; attempt < 3 && !moved; ++attempt) {
-      // attempt 0: Newton on the support plus the worst-off; 1: Newton on the support;
-      // 2: a step toward the worst-off (Frank-Wolfe), always a descent direction.
-      rows = support;
-      const bool add = lambda(worst) == 0;
-      if (attempt == 0 && add) rows.push_back(worst);
-      if (attempt == 0 && !add) attempt = 1;
-      const auto size = static_cast<Eigen::Index>(rows.size());
-      direction.setZero(m_);
-      if (attempt < 2) {
-        hessian(rows, lambda, x);
-        // The face's Newton system, bordered by the sum-zero condition:
-        // [H + ridge, 1; 1', 0] [d; mu] = [-g; 0]. (The ridge keeps it regular where
-        // delegations have identical utilities.)
-        const double ridge = 1e-12 * (hessian_.trace() / static_cast<double>(size)) + 1e-300;
-        bordered_.setZero(size + 1, size + 1);
-        bordered_.topLeftCorner(size, size) = hessian_;
-        bordered_.topLeftCorner(size, size).diagonal().array() += ridge;
-        bordered_.col(size).head(size).setOnes();
-        bordered_.row(size).head(size).setOnes();
-        gradient.setZero(size + 1);
-        for (Eigen::Index r = 0; r < size; ++r) gradient(r) = -utilities(rows[static_cast<std::size_t>(r)]);
-        lu_.compute(bordered_);
-        step_ = lu_.solve(gradient);
-        Eigen::VectorXd& newton = step_;
-        newton.conservativeResize(size);
-        newton.array() -= newton.mean();  // exactly sum-zero, so lambda stays on the simplex
-        if (!newton.allFinite()) continue;
-        if (attempt == 0 && newton(size - 1) <= 0) continue;  // Newton would not use the worst-off
-        for (Eigen::Index r = 0; r < size; ++r) direction(rows[static_cast<std::size_t>(r)]) = newton(r);
-      } else {
-        direction = -lambda;
-        direction(worst) += 1;
+      double candidate = utilities.minCoeff();  // P(x) from the utilities just computed
+      for (int q = 0; q < issues_; ++q) candidate -= tie_(q) / 2 * (x(q) - centre_(q)) * (x(q) - centre_(q));
+      if (candidate > lower) {
+        lower = candidate;
+        best_x = x;
+      }
+      if (upper - lower <= kGapTolerance) break;
+      if (upper - lower < 1e-6 || upper - lower > 0.1 * previous_gap) {
+        // Close, or the dual steps stall: Newton on the face's optimality conditions.
+        if (polish(support, lambda, x, polished_x, polished_lambda)) {
+          const double polished = primal_value(polished_x);
+          if (polished > lower) {
+            lower = polished;
+            best_x = polished_x;
+          }
+          thread_local std::vector<int> polished_support;
+          polished_support.clear();
+          for (int a : support) {
+            if (polished_lambda(a) > 0) polished_support.push_back(a);
+          }
+          const double bound = dual_value(polished_support, polished_lambda, trial_x);
+          if (bound < value) {
+            upper = std::min(upper, bound);
+            lambda.swap(polished_lambda);
+            support.swap(polished_support);
+            x.swap(trial_x);
+            value = bound;
+            all_utilities(x, utilities);
+            worst = 0;
+            for (int a = 1; a < m_; ++a) {
+              if (utilities(a) < utilities(worst)) worst = a;
+            }
+          }
+          if (upper - lower <= kGapTolerance) break;
+        }
+      }
+      previous_gap = upper - lower;
+      bool moved = false;
+      for (int attempt = 0; attempt < 3 && !moved; ++attempt) {
+        // attempt 0: Newton on the support plus the worst-off; 1: Newton on the support;
+        // 2: a step toward the worst-off (Frank-Wolfe), always a descent direction.
         rows = support;
-        if (add) rows.push_back(worst);
-      }
-      double slope = 0;
-      double limit = 1;
-      for (int a : rows) {
-        slope += direction(a) * utilities(a);
-        if (direction(a) < 0) limit = std::min(limit, lambda(a) / -direction(a));
-      }
-      if (!(slope < 0)) continue;
-      double step = limit;
-      for (int halving = 0; halving < 60; ++halving, step /= 2) {
-        trial_lambda = lambda + step * direction;
-        trial_support.clear();
+        const bool add = lambda(worst) == 0;
+        if (attempt == 0 && add) rows.push_back(worst);
+        if (attempt == 0 && !add) attempt = 1;
+        const auto size = static_cast<Eigen::Index>(rows.size());
+        direction.setZero(m_);
+        if (attempt < 2) {
+          hessian(rows, lambda, x);
+          // The face's Newton system, bordered by the sum-zero condition:
+          // [H + ridge, 1; 1', 0] [d; mu] = [-g; 0]. (The ridge keeps it regular where
+          // delegations have identical utilities.)
+          const double ridge = 1e-12 * (hessian_.trace() / static_cast<double>(size)) + 1e-300;
+          bordered_.setZero(size + 1, size + 1);
+          bordered_.topLeftCorner(size, size) = hessian_;
+          bordered_.topLeftCorner(size, size).diagonal().array() += ridge;
+          bordered_.col(size).head(size).setOnes();
+          bordered_.row(size).head(size).setOnes();
+          gradient.setZero(size + 1);
+          for (Eigen::Index r = 0; r < size; ++r) gradient(r) = -utilities(rows[static_cast<std::size_t>(r)]);
+          lu_.compute(bordered_);
+          step_ = lu_.solve(gradient);
+          Eigen::VectorXd& newton = step_;
+          newton.conservativeResize(size);
+          newton.array() -= newton.mean();  // exactly sum-zero, so lambda stays on the simplex
+          if (!newton.allFinite()) continue;
+          if (attempt == 0 && newton(size - 1) <= 0) continue;  // Newton would not use the worst-off
+          for (Eigen::Index r = 0; r < size; ++r) direction(rows[static_cast<std::size_t>(r)]) = newton(r);
+        } else {
+          direction = -lambda;
+          direction(worst) += 1;
+          rows = support;
+          if (add) rows.push_back(worst);
+        }
+        double slope = 0;
+        double limit = 1;
         for (int a : rows) {
-          if (step == limit && direction(a) < 0 && lambda(a) / -direction(a) == limit) trial_lambda(a) = 0;
-          if (trial_lambda(a) > 0) {
-            trial_support.push_back(a);
-          } else {
-            trial_lambda(a) = 0;
+          slope += direction(a) * utilities(a);
+          if (direction(a) < 0) limit = std::min(limit, lambda(a) / -direction(a));
+        }
+        if (!(slope < 0)) continue;
+        double step = limit;
+        for (int halving = 0; halving < 60; ++halving, step /= 2) {
+          trial_lambda = lambda + step * direction;
+          trial_support.clear();
+          for (int a : rows) {
+            if (step == limit && direction(a) < 0 && lambda(a) / -direction(a) == limit) trial_lambda(a) = 0;
+            if (trial_lambda(a) > 0) {
+              trial_support.push_back(a);
+            } else {
+              trial_lambda(a) = 0;
+            }
+          }
+          const double trial_value = dual_value(trial_support, trial_lambda, trial_x);
+          if (trial_value <= value + 1e-4 * step * slope) {
+            lambda.swap(trial_lambda);
+            support.swap(trial_support);
+            x.swap(trial_x);
+            value = trial_value;
+            upper = std::min(upper, value);
+            moved = true;
+            break;
           }
         }
-        const double trial_value = dual_value(trial_support, trial_lambda, trial_x);
-        if (trial_value <= value + 1e-4 * step * slope) {
-          lambda.swap(trial_lambda);
-          support.swap(trial_support);
-          x.swap(trial_x);
-          value = trial_value;
-          upper = std::min(upper, value);
-          moved = true;
-          break;
-        }
       }
+      if (!moved) break;  // no descent left to rounding: the best draft found
     }
-    if (!moved) break;  // no descent left to rounding: the best draft found
-  }
   }
   for (int q = 0; q < issues_; ++q) draft(paragraph_[static_cast<std::size_t>(q)]) = best_x(q);
 }

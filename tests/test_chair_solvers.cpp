@@ -42,7 +42,8 @@ std::string random_room(std::uint64_t seed, int n, int k, bool reversed = false)
   for (int i = 0; i < n; ++i) {
     std::ostringstream line;
     line << "  - {id: d" << i << ", power: " << 1 + static_cast<int>(random.uniform() * 3) << ", positions: {";
-    for (int j = 0; j < k; ++j) line << (j > 0 ? ", " : "") << "p" << j << ": " << std::round(random.uniform() * 1000) / 1000;
+    for (int j = 0; j < k; ++j)
+      line << (j > 0 ? ", " : "") << "p" << j << ": " << std::round(random.uniform() * 1000) / 1000;
     line << "}, salience: {";
     const int kept = static_cast<int>(random.uniform() * k);  // one paragraph always matters
     for (int j = 0; j < k; ++j) {
@@ -78,7 +79,9 @@ double exact_one_paragraph(const negsim::Scenario& scenario, Eigen::VectorXd dra
   for (int i = 0; i < n; ++i) {
     double loss = 0;
     for (int j = 0; j < scenario.issue_count(); ++j) {
-      if (j != free) loss += scenario.salience(i, j) * negsim::issue_loss(draft(j), scenario.positions(i, j), scenario.process.utility);
+      if (j != free)
+        loss +=
+            scenario.salience(i, j) * negsim::issue_loss(draft(j), scenario.positions(i, j), scenario.process.utility);
     }
     constant[static_cast<std::size_t>(i)] = 1 - loss;
     candidates.push_back(scenario.positions(i, free));
@@ -89,7 +92,8 @@ double exact_one_paragraph(const negsim::Scenario& scenario, Eigen::VectorXd dra
       const double si = scenario.salience(i, free), sj = scenario.salience(j, free);
       const double pi = scenario.positions(i, free), pj = scenario.positions(j, free);
       if (quadratic) {
-        // ai - si (v - pi)^2 = aj - sj (v - pj)^2: (sj - si) v^2 + 2 (si pi - sj pj) v + (ai - aj - si pi^2 + sj pj^2) = 0
+        // ai - si (v - pi)^2 = aj - sj (v - pj)^2: (sj - si) v^2 + 2 (si pi - sj pj) v + (ai - aj - si pi^2 + sj pj^2)
+        // = 0
         const double a = sj - si, b = 2 * (si * pi - sj * pj), c = ai - aj - si * pi * pi + sj * pj * pj;
         if (std::abs(a) < 1e-15) {
           if (std::abs(b) > 1e-15) candidates.push_back(-c / b);
@@ -149,7 +153,8 @@ double grid_maximin(const negsim::Scenario& scenario, Eigen::VectorXd draft, con
       Eigen::VectorXd moved = best_point;
       int code = pattern;
       for (int d = 0; d < dimensions; ++d, code /= 3) {
-        moved(free[static_cast<std::size_t>(d)]) = std::clamp(moved(free[static_cast<std::size_t>(d)]) + step * (code % 3 - 1), 0.0, 1.0);
+        moved(free[static_cast<std::size_t>(d)]) =
+            std::clamp(moved(free[static_cast<std::size_t>(d)]) + step * (code % 3 - 1), 0.0, 1.0);
       }
       const double value = worst_off(scenario, moved);
       if (value > best) {
@@ -212,7 +217,7 @@ TEST_CASE("the maximin draft with a drafting group maximises the group's worst-o
   for (const char* shape : {"linear", "quadratic"}) {
     for (std::uint64_t seed = 7; seed <= 12; ++seed) {
       const auto scenario = scenario_from(random_room(seed, 5, 2), {std::string("process.utility=") + shape,
-                                                                   "process.chair.drafting_group=[d0, d2, d3]"});
+                                                                    "process.chair.drafting_group=[d0, d2, d3]"});
       Eigen::VectorXd draft = Eigen::VectorXd::Zero(2);
       negsim::draft_maximin(scenario, scenario.positions, draft);
       std::vector<int> free;
