@@ -370,6 +370,131 @@ bool nobody_cares(const Scenario& scenario, const Eigen::VectorXd& weight, int k
   return true;
 }
 
+// The Nash objective's L, L' and L'' at surplus s (L = log above kLogFloor, linear below).
+struct LogSlopes {
+  double value;
+  double first;
+  double second;
+};
+LogSlopes log_slopes(double surplus) {
+  if (surplus >= kLogFloor) return {std::log(surplus), 1.0 / surplus, -1.0 / (surplus * surplus)};
+  return {std::log(kLogFloor) + (surplus - kLogFloor) / kLogFloor, 1.0 / kLogFloor, 0.0};
+}
+
+constexpr double kNewtonExact = 1e-14;
+
+// Newton's method on the whole vector of free paragraphs (quadratic loss, where N is smooth):
+//   g_q = sum_i c_i L'(s_i) a_iq,   a_iq = du_i/dx_q = -2 S_iq (x_q - P_iq)
+//   H = sum_i c_i L''(s_i) a_i a_i' - diag_q(sum_i c_i L'(s_i) 2 S_iq)   (negative definite)
+// step d = -H^-1 g, halved until N rises by at least 1e-4 of g'd. Once g'd < kNewtonExact the
+// full step is taken and the search stops (quadratic convergence: the error is then far below
+// rounding); it stops too when a step is below 1e-13. Returns false (the caller then runs coordinate ascent from where
+// it stopped) when a step fails or 30 iterations do not converge.
+bool nash_newton(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+                 const std::vector<std::uint8_t>* settled, const Eigen::VectorXd& weight,
+                 const Eigen::VectorXd& outside) {
+  thread_local std::vector<int> free;
+  thread_local std::vector<int> voters;
+  thread_local Eigen::VectorXd utilities;
+  thread_local Eigen::VectorXd trial;
+  thread_local Eigen::MatrixXd slopes;  // rows: voters, columns: free paragraphs
+  thread_local Eigen::MatrixXd hessian;
+  thread_local Eigen::VectorXd gradient;
+  thread_local Eigen::VectorXd step;
+  thread_local Eigen::VectorXd moved;
+  thread_local Eigen::LLT<Eigen::MatrixXd, Eigen::Lower> factor;
+  const UtilityShape shape = UtilityShape::quadratic;
+  free.clear();
+  for (int k = 0; k < scenario.issue_count(); ++k) {
+    if (!is_settled(settled, k) && !nobody_cares(scenario, weight, k)) free.push_back(k);
+  }
+  voters.clear();
+  for (Eigen::Index i = 0; i < weight.size(); ++i) {
+    if (weight(i) > 0) voters.push_back(static_cast<int>(i));
+  }
+  const auto f = static_cast<Eigen::Index>(free.size());
+  const auto v = static_cast<Eigen::Index>(voters.size());
+  if (f == 0) return true;
+  auto objective = [&](const Eigen::VectorXd& values) {
+    double total = 0;
+    for (Eigen::Index r = 0; r < v; ++r) {
+      const int i = voters[static_cast<std::size_t>(r)];
+      total += weight(i) * log_slopes(values(i) - outside(i)).value;
+    }
+    return total;
+  };
+  utilities.resize(weight.size());
+  compute_utilities(positions, scenario.salience, draft, shape, utilities);
+  double value = objective(utilities);
+  slopes.resize(v, f);
+  for (int iteration = 0; iteration < 30; ++iteration) {
+    gradient.setZero(f);
+    hessian.setZero(f, f);
+    for (Eigen::Index r = 0; r < v; ++r) {
+      const int i = voters[static_cast<std::size_t>(r)];
+      const LogSlopes log = log_slopes(utilities(i) - outside(i));
+      const double scale = std::sqrt(weight(i) * -log.second);
+      for (Eigen::Index j = 0; j < f; ++j) {
+        const int k = free[static_cast<std::size_t>(j)];
+        const double slope = -2 * scenario.salience(i, k) * (draft(k) - positions(i, k));
+        gradient(j) += weight(i) * log.first * slope;
+        hessian(j, j) += weight(i) * log.first * 2 * scenario.salience(i, k);
+        slopes(r, j) = scale * slope;
+      }
+    }
+    // -H = diag + sum_i c_i |L''| a_i a_i': positive definite. Small rooms by plain loops (a
+    // matrix product's set-up costs more there), larger ones by Eigen's product.
+    if (f <= 16) {
+      for (Eigen::Index r = 0; r < v; ++r) {
+        for (Eigen::Index j = 0; j < f; ++j) {
+          const double left = slopes(r, j);
+          for (Eigen::Index l = j; l < f; ++l) hessian(l, j) += left * slopes(r, l);
+        }
+      }
+    } else {
+      hessian.selfadjointView<Eigen::Lower>().rankUpdate(slopes.transpose());
+    }
+    factor.compute(hessian);
+    if (factor.info() != Eigen::Success) return false;
+    step = factor.solve(gradient);
+    const double decrement = gradient.dot(step);
+    if (!(decrement >= 0) || !step.allFinite()) return false;
+    if (decrement < kNewtonExact) {
+      // Within rounding of the maximum, where N can no longer tell steps apart: the full step.
+      for (Eigen::Index j = 0; j < f; ++j) {
+        const int k = free[static_cast<std::size_t>(j)];
+        draft(k) = std::clamp(draft(k) + step(j), 0.0, 1.0);
+      }
+      return true;
+    }
+    double length = 1;
+    bool accepted = false;
+    for (int halving = 0; halving < 30 && !accepted; ++halving, length /= 2) {
+      moved = draft;
+      trial = utilities;
+      for (Eigen::Index j = 0; j < f; ++j) {
+        const int k = free[static_cast<std::size_t>(j)];
+        moved(k) = std::clamp(draft(k) + length * step(j), 0.0, 1.0);
+        for (Eigen::Index r = 0; r < v; ++r) {
+          const int i = voters[static_cast<std::size_t>(r)];
+          trial(i) += scenario.salience(i, k) *
+                      (issue_loss(draft(k), positions(i, k), shape) - issue_loss(moved(k), positions(i, k), shape));
+        }
+      }
+      const double trial_value = objective(trial);
+      if (trial_value >= value + 1e-4 * length * decrement) {
+        accepted = true;
+        draft.swap(moved);
+        utilities.swap(trial);
+        value = trial_value;
+      }
+    }
+    if (!accepted) return false;
+    if (length * 2 * step.cwiseAbs().maxCoeff() < 1e-13) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 // `draft` holds last round's draft on entry: a start, used when it scores higher than the
@@ -402,6 +527,9 @@ void draft_nash(const Scenario& scenario, const Eigen::MatrixXd& positions, Eige
       if (!is_settled(settled, k) && !nobody_cares(scenario, weight, k)) draft(k) = std::clamp(previous(k), 0.0, 1.0);
     }
   }
+  // Quadratic loss: Newton on all free paragraphs at once; coordinate ascent is the safeguard
+  // (and the method for the linear loss, whose kinks Newton cannot cross).
+  if (shape == UtilityShape::quadratic && nash_newton(scenario, positions, draft, settled, weight, outside)) return;
   // N = sum_i c_i L(u_i - o_i): N' = sum_i c_i L'(s_i) u_i', N'' = sum_i c_i (L''(s_i) u_i'^2 + L'(s_i) u_i'').
   auto slopes = [&](const Eigen::VectorXd& partial, const auto& salience, const auto& column, double value) {
     Slopes result;
@@ -421,54 +549,506 @@ void draft_nash(const Scenario& scenario, const Eigen::MatrixXd& positions, Eige
   coordinate_ascent(scenario, positions, draft, settled, slopes, 50);
 }
 
+namespace {
+
+// Weight of the tie rule's penalty (docs/MODEL.md section 7): the maximin draft maximises
+// min_i u_i(x) - (kTieWeight / 2) sum_k W_k (x_k - c_k)^2, so its worst-off utility is within
+// kTieWeight / 2 of the true maximin, and among (near-)maximisers it is the one nearest the
+// compromise draft c.
+constexpr double kTieWeight = 1e-6;
+// The solver stops when the duality gap (a bound on how far the draft's objective is from the
+// optimum) is below this.
+constexpr double kGapTolerance = 1e-11;
+
+// Maximin as a convex program over the weights lambda (a point of the simplex over the drafting
+// group): D(lambda) = max_x sum_i lambda_i u_i(x) - (kTieWeight / 2) R(x) is convex, its
+// inner maximiser x(lambda) is per paragraph a weighted mean (quadratic loss) or a weighted
+// median pulled toward c (linear loss), and its gradient is the utility vector u(x(lambda)).
+// min D over the simplex = max_x [min_i u_i(x) - (kTieWeight / 2) R(x)].
+class MaximinSolver {
+ public:
+  void solve(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+             const std::vector<std::uint8_t>* settled, const Eigen::VectorXd& previous);
+
+ private:
+  void paragraph_values(const std::vector<int>& support, const Eigen::VectorXd& lambda, Eigen::VectorXd& x);
+  double utility(int a, const Eigen::VectorXd& x) const;
+  void all_utilities(const Eigen::VectorXd& x, Eigen::VectorXd& utilities) const;
+  double dual_value(const std::vector<int>& support, const Eigen::VectorXd& lambda, Eigen::VectorXd& x);
+  void hessian(const std::vector<int>& rows, const Eigen::VectorXd& lambda, const Eigen::VectorXd& x);
+  double primal_value(const Eigen::VectorXd& x) const;
+  bool polish(const std::vector<int>& support, const Eigen::VectorXd& lambda, const Eigen::VectorXd& x,
+              Eigen::VectorXd& polished_x, Eigen::VectorXd& polished_lambda);
+
+  UtilityShape shape_ = UtilityShape::quadratic;
+  int m_ = 0;                   // drafting delegations (local index a)
+  int issues_ = 0;              // paragraphs solved for (local index q)
+  std::vector<int> group_;      // global index of each drafting delegation
+  std::vector<int> paragraph_;  // global index of each solved paragraph
+  Eigen::MatrixXd salience_;    // m x issues_
+  Eigen::MatrixXd position_;    // m x issues_
+  Eigen::VectorXd base_;        // c_a: 1 - loss on the paragraphs not solved for
+  Eigen::VectorXd centre_;      // compromise value of each solved paragraph
+  Eigen::VectorXd share_;       // W_q, normalised to sum 1
+  Eigen::VectorXd tie_;         // delta * W_q for the current stage
+  Eigen::VectorXd curvature_;   // b_q: d x_q / d lambda scale (0 where x_q sits on a kink)
+  Eigen::MatrixXd slope_;       // alpha_aq = d u_a / d x_q for the Hessian's rows
+  Eigen::MatrixXd hessian_;
+  Eigen::MatrixXd bordered_;
+  Eigen::PartialPivLU<Eigen::MatrixXd> lu_;
+  Eigen::PartialPivLU<Eigen::MatrixXd> polish_lu_;
+  Eigen::VectorXd step_;
+  std::vector<double> weights_;
+  std::vector<std::pair<double, double>> kinks_;
+};
+
+void MaximinSolver::paragraph_values(const std::vector<int>& support, const Eigen::VectorXd& lambda,
+                                     Eigen::VectorXd& x) {
+  x.resize(issues_);
+  curvature_.resize(issues_);
+  for (int q = 0; q < issues_; ++q) {
+    if (shape_ == UtilityShape::quadratic) {
+      // Maximiser of -(tie/2)(v - c)^2 - sum_a lambda_a S_aq (v - P_aq)^2: a weighted mean.
+      double weighted = tie_(q) * centre_(q);
+      double total = tie_(q);
+      for (int a : support) {
+        const double weight = 2 * lambda(a) * salience_(a, q);
+        weighted += weight * position_(a, q);
+        total += weight;
+      }
+      x(q) = weighted / total;
+      curvature_(q) = total;
+      continue;
+    }
+    // Linear: maximise -(tie/2)(v - c)^2 - sum_a lambda_a S_aq |v - P_aq|. Its slope
+    // -tie (v - c) - sum_a lambda_a S_aq sgn(v - P_aq) falls with v; walk the sorted kinks.
+    kinks_.clear();
+    double total = 0;
+    for (int a : support) {
+      const double weight = lambda(a) * salience_(a, q);
+      if (weight > 0) {
+        kinks_.emplace_back(position_(a, q), weight);
+        total += weight;
+      }
+    }
+    std::sort(kinks_.begin(), kinks_.end());
+    const double tie = tie_(q);
+    const double centre = centre_(q);
+    double left = 0;                      // weight of the kinks left of the current segment
+    double value = centre + total / tie;  // the stationary point left of every kink
+    bool on_kink = false;
+    for (std::size_t j = 0; j <= kinks_.size(); ++j) {
+      const double stationary = centre - (2 * left - total) / tie;
+      const double upper = j < kinks_.size() ? kinks_[j].first : 2.0;
+      if (stationary < upper) {
+        value = stationary;
+        break;
+      }
+      // Equal kinks act as one; the maximum sits on it when the slope changes sign there.
+      double weight = 0;
+      const double kink = kinks_[j].first;
+      while (j < kinks_.size() && kinks_[j].first == kink) weight += kinks_[j++].second;
+      --j;
+      if (centre - (2 * (left + weight) - total) / tie <= kink) {
+        value = kink;
+        on_kink = true;
+        break;
+      }
+      left += weight;
+    }
+    x(q) = std::clamp(value, 0.0, 1.0);
+    curvature_(q) = on_kink ? 0.0 : tie;
+  }
+}
+
+// Every drafting delegation's utility, paragraph by paragraph (the matrices are column-major).
+void MaximinSolver::all_utilities(const Eigen::VectorXd& x, Eigen::VectorXd& utilities) const {
+  utilities = base_;
+  for (int q = 0; q < issues_; ++q) {
+    const double value = x(q);
+    const double* salience = salience_.col(q).data();
+    const double* position = position_.col(q).data();
+    if (shape_ == UtilityShape::quadratic) {
+      for (int a = 0; a < m_; ++a) utilities(a) -= salience[a] * (value - position[a]) * (value - position[a]);
+    } else {
+      for (int a = 0; a < m_; ++a) utilities(a) -= salience[a] * std::abs(value - position[a]);
+    }
+  }
+}
+
+double MaximinSolver::utility(int a, const Eigen::VectorXd& x) const {
+  double value = base_(a);
+  if (shape_ == UtilityShape::quadratic) {
+    for (int q = 0; q < issues_; ++q) {
+      const double gap = x(q) - position_(a, q);
+      value -= salience_(a, q) * gap * gap;
+    }
+  } else {
+    for (int q = 0; q < issues_; ++q) value -= salience_(a, q) * std::abs(x(q) - position_(a, q));
+  }
+  return value;
+}
+
+double MaximinSolver::dual_value(const std::vector<int>& support, const Eigen::VectorXd& lambda, Eigen::VectorXd& x) {
+  paragraph_values(support, lambda, x);
+  double value = 0;
+  for (int a : support) value += lambda(a) * utility(a, x);
+  for (int q = 0; q < issues_; ++q) value -= tie_(q) / 2 * (x(q) - centre_(q)) * (x(q) - centre_(q));
+  return value;
+}
+
+// H_ab = sum_q alpha_aq alpha_bq / b_q for the given rows, at x = x(lambda).
+void MaximinSolver::hessian(const std::vector<int>& rows, const Eigen::VectorXd& /*lambda*/, const Eigen::VectorXd& x) {
+  const auto size = static_cast<Eigen::Index>(rows.size());
+  slope_.resize(size, issues_);
+  for (Eigen::Index r = 0; r < size; ++r) {
+    const int a = rows[static_cast<std::size_t>(r)];
+    for (int q = 0; q < issues_; ++q) {
+      double alpha = 0;
+      if (curvature_(q) > 0) {
+        const double gap = x(q) - position_(a, q);
+        alpha = shape_ == UtilityShape::quadratic ? -2 * salience_(a, q) * gap
+                                                  : -salience_(a, q) * (gap > 0 ? 1.0 : (gap < 0 ? -1.0 : 0.0));
+        alpha /= std::sqrt(curvature_(q));
+      }
+      slope_(r, q) = alpha;
+    }
+  }
+  hessian_.noalias() = slope_ * slope_.transpose();
+}
+
+// P(x) = min_a u_a(x) - sum_q (tie_q / 2) (x_q - c_q)^2: the objective the draft maximises.
+double MaximinSolver::primal_value(const Eigen::VectorXd& x) const {
+  thread_local Eigen::VectorXd utilities;
+  all_utilities(x, utilities);
+  double worst = utilities.minCoeff();
+  for (int q = 0; q < issues_; ++q) worst -= tie_(q) / 2 * (x(q) - centre_(q)) * (x(q) - centre_(q));
+  return worst;
+}
+
+// Newton's method on the optimality conditions of the support's face, in x, lambda and t
+// together (the dual alone is ill-conditioned where x(lambda) moves fast: paragraphs that only
+// the tie term holds): for the paragraphs q not on a kink,
+//   -tie_q (x_q - c_q) + sum_a lambda_a du_a/dx_q = 0,   u_a(x) = t (a in the support),
+//   sum_a lambda_a = 1,
+// with the linear loss's signs (and the kinks it sits on) those of the starting x. Returns
+// false when the system is singular; the result is only a candidate, judged by its bounds.
+bool MaximinSolver::polish(const std::vector<int>& support, const Eigen::VectorXd& lambda, const Eigen::VectorXd& x,
+                           Eigen::VectorXd& polished_x, Eigen::VectorXd& polished_lambda) {
+  thread_local std::vector<int> free;
+  thread_local Eigen::MatrixXd jacobian;
+  thread_local Eigen::VectorXd residual;
+  thread_local Eigen::MatrixXd sign;
+  free.clear();
+  for (int q = 0; q < issues_; ++q) {
+    if (shape_ == UtilityShape::quadratic || curvature_(q) > 0) free.push_back(q);
+  }
+  const auto f = static_cast<Eigen::Index>(free.size());
+  const auto s = static_cast<Eigen::Index>(support.size());
+  const Eigen::Index size = f + s + 1;
+  sign.resize(s, issues_);
+  for (Eigen::Index r = 0; r < s; ++r) {
+    const int a = support[static_cast<std::size_t>(r)];
+    for (int q = 0; q < issues_; ++q) {
+      const double gap = x(q) - position_(a, q);
+      sign(r, q) = gap > 0 ? 1.0 : (gap < 0 ? -1.0 : 0.0);
+    }
+  }
+  polished_x = x;
+  polished_lambda = lambda;
+  double t = 0;
+  for (int a : support) t += lambda(a) * utility(a, x);
+  for (int iteration = 0; iteration < (shape_ == UtilityShape::quadratic ? 4 : 1); ++iteration) {
+    jacobian.setZero(size, size);
+    residual.setZero(size);
+    for (Eigen::Index j = 0; j < f; ++j) {
+      const int q = free[static_cast<std::size_t>(j)];
+      double stationary = -tie_(q) * (polished_x(q) - centre_(q));
+      double diagonal = -tie_(q);
+      for (Eigen::Index r = 0; r < s; ++r) {
+        const int a = support[static_cast<std::size_t>(r)];
+        const double slope = shape_ == UtilityShape::quadratic
+                                 ? -2 * salience_(a, q) * (polished_x(q) - position_(a, q))
+                                 : -salience_(a, q) * sign(r, q);
+        stationary += polished_lambda(a) * slope;
+        if (shape_ == UtilityShape::quadratic) diagonal -= 2 * polished_lambda(a) * salience_(a, q);
+        jacobian(j, f + r) = slope;
+        jacobian(f + r, j) = slope;
+      }
+      jacobian(j, j) = diagonal;
+      residual(j) = stationary;
+    }
+    for (Eigen::Index r = 0; r < s; ++r) {
+      const int a = support[static_cast<std::size_t>(r)];
+      double value = base_(a);
+      for (int q = 0; q < issues_; ++q) {
+        value -= shape_ == UtilityShape::quadratic
+                     ? salience_(a, q) * (polished_x(q) - position_(a, q)) * (polished_x(q) - position_(a, q))
+                     : salience_(a, q) * sign(r, q) * (polished_x(q) - position_(a, q));
+      }
+      residual(f + r) = value - t;
+      jacobian(f + r, size - 1) = -1;
+      jacobian(size - 1, f + r) = 1;
+      residual(size - 1) += polished_lambda(a);
+    }
+    residual(size - 1) -= 1;
+    polish_lu_.compute(jacobian);
+    residual = -residual;
+    step_ = polish_lu_.solve(residual);
+    const Eigen::VectorXd& step = step_;
+    if (!step.allFinite()) return false;
+    for (Eigen::Index j = 0; j < f; ++j) {
+      const int q = free[static_cast<std::size_t>(j)];
+      polished_x(q) = std::clamp(polished_x(q) + step(j), 0.0, 1.0);
+    }
+    for (Eigen::Index r = 0; r < s; ++r) polished_lambda(support[static_cast<std::size_t>(r)]) += step(f + r);
+    t += step(size - 1);
+    if (step.cwiseAbs().maxCoeff() < 1e-15) break;
+  }
+  // A point of the simplex for the dual bound.
+  double total = 0;
+  for (int a : support) {
+    polished_lambda(a) = std::max(polished_lambda(a), 0.0);
+    total += polished_lambda(a);
+  }
+  if (!(total > 0)) return false;
+  for (int a : support) polished_lambda(a) /= total;
+  return true;
+}
+
+void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+                          const std::vector<std::uint8_t>* settled, const Eigen::VectorXd& previous) {
+  shape_ = scenario.process.utility;
+  group_.clear();
+  for (int i = 0; i < scenario.delegation_count(); ++i) {
+    if (drafts_from(scenario, i)) group_.push_back(i);
+  }
+  m_ = static_cast<int>(group_.size());
+  // Paragraphs to solve: unsettled ones some drafting delegation cares about. The others keep
+  // their compromise value (q_k when nobody cares) and enter only the constants c_a.
+  paragraph_.clear();
+  double total_weight = 0;
+  std::vector<double>& weights = weights_;
+  weights.clear();
+  for (int k = 0; k < scenario.issue_count(); ++k) {
+    if (is_settled(settled, k)) continue;
+    double weight = 0;
+    for (int i : group_) weight += scenario.power(i) * scenario.salience(i, k);
+    if (weight > 0) {
+      paragraph_.push_back(k);
+      weights.push_back(weight);
+      total_weight += weight;
+    }
+  }
+  issues_ = static_cast<int>(paragraph_.size());
+  if (m_ == 0 || issues_ == 0) return;
+  salience_.resize(m_, issues_);
+  position_.resize(m_, issues_);
+  base_.resize(m_);
+  centre_.resize(issues_);
+  share_.resize(issues_);
+  for (int q = 0; q < issues_; ++q) {
+    const int k = paragraph_[static_cast<std::size_t>(q)];
+    centre_(q) = draft(k);
+    share_(q) = weights[static_cast<std::size_t>(q)] / total_weight;
+    for (int a = 0; a < m_; ++a) {
+      salience_(a, q) = scenario.salience(group_[static_cast<std::size_t>(a)], k);
+      position_(a, q) = positions(group_[static_cast<std::size_t>(a)], k);
+    }
+  }
+  for (int a = 0; a < m_; ++a) {
+    const int i = group_[static_cast<std::size_t>(a)];
+    double value = 1;
+    for (int k = 0; k < scenario.issue_count(); ++k) {
+      if (!is_settled(settled, k)) continue;
+      value -= scenario.salience(i, k) * issue_loss(draft(k), positions(i, k), shape_);
+    }
+    base_(a) = value;
+  }
+
+  thread_local Eigen::VectorXd lambda;
+  thread_local Eigen::VectorXd trial_lambda;
+  thread_local Eigen::VectorXd x;
+  thread_local Eigen::VectorXd trial_x;
+  thread_local Eigen::VectorXd utilities;
+  thread_local Eigen::VectorXd direction;
+  thread_local Eigen::VectorXd gradient;
+  thread_local std::vector<int> support;
+  thread_local std::vector<int> rows;
+  thread_local std::vector<int> trial_support;
+  utilities.resize(m_);
+  // Start: all weight on the worst-off delegation at the compromise draft, or at last round's
+  // draft when that leaves the worst-off better off.
+  int start = 0;
+  {
+    x = centre_;
+    double worst = 1e300;
+    all_utilities(x, utilities);
+    for (int a = 0; a < m_; ++a) {
+      const double value = utilities(a);
+      if (value < worst) {
+        worst = value;
+        start = a;
+      }
+    }
+    if (previous.size() == draft.size() && previous.allFinite()) {
+      for (int q = 0; q < issues_; ++q) x(q) = std::clamp(previous(paragraph_[static_cast<std::size_t>(q)]), 0.0, 1.0);
+      double previous_worst = 1e300;
+      int previous_start = 0;
+      all_utilities(x, utilities);
+      for (int a = 0; a < m_; ++a) {
+        const double value = utilities(a);
+        if (value < previous_worst) {
+          previous_worst = value;
+          previous_start = a;
+        }
+      }
+      if (previous_worst > worst) start = previous_start;
+    }
+  }
+  lambda.setZero(m_);
+  lambda(start) = 1;
+  support.assign(1, start);
+  thread_local Eigen::VectorXd best_x;
+  thread_local Eigen::VectorXd polished_x;
+  thread_local Eigen::VectorXd polished_lambda;
+  // The linear loss's dual is piecewise quadratic with curvature 1 / delta: it is solved for
+  // delta = 0.1, 0.01, ..., kTieWeight in turn, each from the last one's weights.
+  const double first = shape_ == UtilityShape::quadratic ? kTieWeight : 0.1;
+  for (double delta = first; delta >= kTieWeight * 0.99; delta /= 10) {
+    tie_ = delta * share_;
+    double value = dual_value(support, lambda, x);
+    // Bounds on the optimum P*: lower = the best P(x) found (its x is the draft), upper = the
+    // lowest D(lambda) found; stop when they meet within kGapTolerance.
+    double upper = value;
+    double lower = -1e300;
+    double previous_gap = 1e300;
+    for (int iteration = 0; iteration < 100; ++iteration) {
+      all_utilities(x, utilities);
+      int worst = 0;
+      for (int a = 1; a < m_; ++a) {
+        if (utilities(a) < utilities(worst)) worst = a;
+      }
+      double candidate = utilities.minCoeff();  // P(x) from the utilities just computed
+      for (int q = 0; q < issues_; ++q) candidate -= tie_(q) / 2 * (x(q) - centre_(q)) * (x(q) - centre_(q));
+      if (candidate > lower) {
+        lower = candidate;
+        best_x = x;
+      }
+      if (upper - lower <= kGapTolerance) break;
+      if (upper - lower < 1e-6 || upper - lower > 0.1 * previous_gap) {
+        // Close, or the dual steps stall: Newton on the face's optimality conditions.
+        if (polish(support, lambda, x, polished_x, polished_lambda)) {
+          const double polished = primal_value(polished_x);
+          if (polished > lower) {
+            lower = polished;
+            best_x = polished_x;
+          }
+          thread_local std::vector<int> polished_support;
+          polished_support.clear();
+          for (int a : support) {
+            if (polished_lambda(a) > 0) polished_support.push_back(a);
+          }
+          const double bound = dual_value(polished_support, polished_lambda, trial_x);
+          if (bound < value) {
+            upper = std::min(upper, bound);
+            lambda.swap(polished_lambda);
+            support.swap(polished_support);
+            x.swap(trial_x);
+            value = bound;
+            all_utilities(x, utilities);
+            worst = 0;
+            for (int a = 1; a < m_; ++a) {
+              if (utilities(a) < utilities(worst)) worst = a;
+            }
+          }
+          if (upper - lower <= kGapTolerance) break;
+        }
+      }
+      previous_gap = upper - lower;
+      bool moved = false;
+      for (int attempt = 0; attempt < 3 && !moved; ++attempt) {
+        // attempt 0: Newton on the support plus the worst-off; 1: Newton on the support;
+        // 2: a step toward the worst-off (Frank-Wolfe), always a descent direction.
+        rows = support;
+        const bool add = lambda(worst) == 0;
+        if (attempt == 0 && add) rows.push_back(worst);
+        if (attempt == 0 && !add) attempt = 1;
+        const auto size = static_cast<Eigen::Index>(rows.size());
+        direction.setZero(m_);
+        if (attempt < 2) {
+          hessian(rows, lambda, x);
+          // The face's Newton system, bordered by the sum-zero condition:
+          // [H + ridge, 1; 1', 0] [d; mu] = [-g; 0]. (The ridge keeps it regular where
+          // delegations have identical utilities.)
+          const double ridge = 1e-12 * (hessian_.trace() / static_cast<double>(size)) + 1e-300;
+          bordered_.setZero(size + 1, size + 1);
+          bordered_.topLeftCorner(size, size) = hessian_;
+          bordered_.topLeftCorner(size, size).diagonal().array() += ridge;
+          bordered_.col(size).head(size).setOnes();
+          bordered_.row(size).head(size).setOnes();
+          gradient.setZero(size + 1);
+          for (Eigen::Index r = 0; r < size; ++r) gradient(r) = -utilities(rows[static_cast<std::size_t>(r)]);
+          lu_.compute(bordered_);
+          step_ = lu_.solve(gradient);
+          Eigen::VectorXd& newton = step_;
+          newton.conservativeResize(size);
+          newton.array() -= newton.mean();  // exactly sum-zero, so lambda stays on the simplex
+          if (!newton.allFinite()) continue;
+          if (attempt == 0 && newton(size - 1) <= 0) continue;  // Newton would not use the worst-off
+          for (Eigen::Index r = 0; r < size; ++r) direction(rows[static_cast<std::size_t>(r)]) = newton(r);
+        } else {
+          direction = -lambda;
+          direction(worst) += 1;
+          rows = support;
+          if (add) rows.push_back(worst);
+        }
+        double slope = 0;
+        double limit = 1;
+        for (int a : rows) {
+          slope += direction(a) * utilities(a);
+          if (direction(a) < 0) limit = std::min(limit, lambda(a) / -direction(a));
+        }
+        if (!(slope < 0)) continue;
+        double step = limit;
+        for (int halving = 0; halving < 60; ++halving, step /= 2) {
+          trial_lambda = lambda + step * direction;
+          trial_support.clear();
+          for (int a : rows) {
+            if (step == limit && direction(a) < 0 && lambda(a) / -direction(a) == limit) trial_lambda(a) = 0;
+            if (trial_lambda(a) > 0) {
+              trial_support.push_back(a);
+            } else {
+              trial_lambda(a) = 0;
+            }
+          }
+          const double trial_value = dual_value(trial_support, trial_lambda, trial_x);
+          if (trial_value <= value + 1e-4 * step * slope) {
+            lambda.swap(trial_lambda);
+            support.swap(trial_support);
+            x.swap(trial_x);
+            value = trial_value;
+            upper = std::min(upper, value);
+            moved = true;
+            break;
+          }
+        }
+      }
+      if (!moved) break;  // no descent left to rounding: the best draft found
+    }
+  }
+  for (int q = 0; q < issues_; ++q) draft(paragraph_[static_cast<std::size_t>(q)]) = best_x(q);
+}
+
+}  // namespace
+
 void draft_maximin(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
                    const std::vector<std::uint8_t>* settled) {
+  thread_local Eigen::VectorXd previous;
+  thread_local MaximinSolver solver;
+  previous = draft;
   draft_compromise(scenario, positions, draft, settled);
-  const UtilityShape shape = scenario.process.utility;
-  thread_local std::vector<Eigen::Index> drafting;
-  thread_local std::vector<double> trial;
-  drafting.clear();
-  for (int i = 0; i < scenario.delegation_count(); ++i) {
-    if (drafts_from(scenario, i)) drafting.push_back(i);
-  }
-  trial.resize(drafting.size());
-  // A smooth minimum (-tau log sum exp(-u/tau)) lets coordinate ascent move past ties between
-  // the worst-off delegations; tau shrinks so the result approaches the true maximin.
-  // With p_i = softmax(-u/tau): M' = sum p_i u_i', M'' = sum p_i u_i'' - (sum p_i u_i'^2 - M'^2) / tau.
-  for (double temperature : {0.05, 0.01, 0.002, 0.0005}) {
-    auto slopes = [&](const Eigen::VectorXd& partial, const auto& salience, const auto& column, double value) {
-      double lowest = 1e300;
-      for (std::size_t j = 0; j < drafting.size(); ++j) {
-        const Eigen::Index i = drafting[j];
-        trial[j] = partial(i) - salience(i) * issue_loss(value, column(i), shape);
-        lowest = std::min(lowest, trial[j]);
-      }
-      double total = 0;
-      double right = 0;
-      double left = 0;
-      double right_squares = 0;
-      double second = 0;
-      for (std::size_t j = 0; j < drafting.size(); ++j) {
-        const Eigen::Index i = drafting[j];
-        const double weight = std::exp(-(trial[j] - lowest) / temperature);
-        total += weight;
-        if (salience(i) == 0) continue;
-        const LossSlopes loss = loss_slopes(value, column(i), shape);
-        const double slope_right = -salience(i) * loss.right;
-        right += weight * slope_right;
-        left -= weight * salience(i) * loss.left;
-        right_squares += weight * slope_right * slope_right;
-        second -= weight * salience(i) * loss.second;
-      }
-      Slopes result;
-      result.right = right / total;
-      result.left = left / total;
-      const double variance = right_squares / total - result.right * result.right;
-      result.curvature = second / total - std::max(variance, 0.0) / temperature;
-      return result;
-    };
-    coordinate_ascent(scenario, positions, draft, settled, slopes, 40);
-  }
+  solver.solve(scenario, positions, draft, settled, previous);
 }
 
 void draft_for_chair(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
