@@ -400,7 +400,7 @@ TEST_CASE("the command line refuses what it cannot honour, and errors echo only 
 TEST_CASE("wording: the chair, counts and possessives read as English", "[classroom][cli]") {
   const auto run =
       run_command(negsim_command() + " run " + quoted(source_path("scenarios/gge-2016-2017.yaml")) + " --no-write");
-  CHECK(run.output.find("chair: Germany, compromise strategy") != std::string::npos);
+  CHECK(run.output.find("\nChair: Germany, compromise strategy\n") != std::string::npos);
   CHECK(run.output.find("(chair) (compromise)") == std::string::npos);
   const auto work = test_support::temporary_directory("classroom-wording");
   const auto yaml = work / "one-bloc.yaml";
