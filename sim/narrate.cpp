@@ -287,7 +287,7 @@ class Storyteller {
 
   void tell_start(const json& start) {
     const std::string title = string_of(start, "title");
-    if (!title.empty()) out_ << title << "\n";
+    if (!title.empty()) line(title);  // a long title wraps at a word, not mid-word
     std::string text = std::to_string(integer_of(start, "delegations")) + " delegations negotiate " +
                        std::to_string(integer_of(start, "issues")) + " paragraphs under the " +
                        string_of(start, "rule") + " rule, within " + std::to_string(integer_of(start, "max_rounds")) +

@@ -234,7 +234,7 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
   constexpr int summary_width = 96;  // as negsim play: fits a 100-column terminal
   std::ostringstream out;
   const ChairSettings& chair = scenario.process.chair;
-  out << scenario.title << "\n";
+  out << wrap_words(scenario.title, summary_width);
   // A historical title carries the record ("(no consensus, 23 June 2017)"); a run changed by
   // --set or an overlay may end otherwise, and must not seem to claim the record's ending.
   if (scenario.expected.present && scenario.expected.outcome != outcome.kind) {

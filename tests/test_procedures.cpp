@@ -547,7 +547,7 @@ TEST_CASE("the backtest says how robust each outcome is to the declared uncertai
 // a hundred objectors).
 TEST_CASE("the run summary fits a 100-column terminal however many object", "[procedures][summary]") {
   std::string yaml = R"(
-title: Many objectors
+title: Many objectors, a room whose title runs well past the width of a terminal of one hundred columns
 issues:
   - {id: a_paragraph_with_a_long_name, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
 delegations:
