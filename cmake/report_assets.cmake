@@ -46,5 +46,8 @@ foreach(asset IN ITEMS "vega_bundle|${NEGSIM_VEGA_BUNDLE}" "report_script|${CMAK
     VERBATIM)
   list(APPEND NEGSIM_REPORT_ASSET_SOURCES "${output}")
 endforeach()
+# Data only, generated at build time: compiled on their own, never merged into a unity batch (the
+# tidy preset configures a unity build without building, so a batch must not include them).
+set_source_files_properties(${NEGSIM_REPORT_ASSET_SOURCES} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
 set_source_files_properties("${CMAKE_SOURCE_DIR}/sim/report.cpp" PROPERTIES
   COMPILE_DEFINITIONS "NEGSIM_VEGA_VERSION=\"${NEGSIM_VEGA_PIN_version}\"")
