@@ -30,6 +30,21 @@ process:
   max_rounds: 5
 )";
 
+// Issues a and b, and two heavier delegations without red lines (room_one, room_two), to which
+// each fixture adds its own delegations and process settings.
+std::string two_issue_room(const std::string& title, const std::string& delegations, int max_rounds,
+                           const std::string& process_extra) {
+  return "\ntitle: " + title + R"(
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+  - {id: b, title: B, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: room_one, power: 10, positions: {a: 0.5, b: 0.5}, outside_option: 0}
+  - {id: room_two, power: 10, positions: {a: 0.5, b: 0.5}, outside_option: 0}
+)" + delegations +
+         "process:\n  max_rounds: " + std::to_string(max_rounds) + "\n" + process_extra;
+}
+
 // Two camps with red lines that do not overlap on paragraph a, each objecting to a different
 // paragraph of the opening draft, in a room of two heavier delegations without red lines.
 // `hawk` wants a at 0.05 at most, which `dove` (a >= 0.1) cannot accept; `dove` wants b at
@@ -37,31 +52,15 @@ process:
 // costs the room less than meeting hawk, and once dove is met, meeting hawk would make dove
 // object again: hawk is the one that holds out, whatever the powers.
 std::string two_camps(double hawk_power, double dove_power, const std::string& process_extra = "") {
-  return R"(
-title: Two camps
-issues:
-  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
-  - {id: b, title: B, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
-delegations:
-  - {id: room_one, power: 10, positions: {a: 0.5, b: 0.5}, outside_option: 0}
-  - {id: room_two, power: 10, positions: {a: 0.5, b: 0.5}, outside_option: 0}
-  - id: hawk
-    power: )" +
-         std::to_string(hawk_power) +
-         R"(
-    positions: {a: 0.0, b: 0.5}
-    outside_option: 0
-    red_lines: {a: {max: 0.05}, b: {max: 0.9}}
-  - id: dove
-    power: )" +
-         std::to_string(dove_power) +
-         R"(
-    positions: {a: 0.6, b: 0.8}
-    outside_option: 0
-    red_lines: {a: {min: 0.1}, b: {min: 0.6}}
-process:
-  max_rounds: 4
-)" + process_extra;
+  return two_issue_room("Two camps",
+                        "  - id: hawk\n    power: " + std::to_string(hawk_power) +
+                            "\n    positions: {a: 0.0, b: 0.5}\n    outside_option: 0\n"
+                            "    red_lines: {a: {max: 0.05}, b: {max: 0.9}}\n"
+                            "  - id: dove\n    power: " +
+                            std::to_string(dove_power) +
+                            "\n    positions: {a: 0.6, b: 0.8}\n    outside_option: 0\n"
+                            "    red_lines: {a: {min: 0.1}, b: {min: 0.6}}\n",
+                        4, process_extra);
 }
 
 std::vector<std::string> objector_ids(const negsim::Scenario& scenario, const negsim::Outcome& outcome) {
@@ -204,19 +203,12 @@ namespace {
 // can meet it on a (nobody minds) but not on b (`narrow` needs b >= 0.4): after the pass `wide`
 // still objects, and its repair on a bought nothing.
 std::string repair_that_buys_nothing(const std::string& process_extra = "") {
-  return R"(
-title: A repair that buys nothing
-issues:
-  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
-  - {id: b, title: B, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
-delegations:
-  - {id: room_one, power: 10, positions: {a: 0.5, b: 0.5}, outside_option: 0}
-  - {id: room_two, power: 10, positions: {a: 0.5, b: 0.5}, outside_option: 0}
-  - {id: wide, power: 1, positions: {a: 0.0, b: 0.0}, outside_option: 0, red_lines: {a: {max: 0.3}, b: {max: 0.3}}}
-  - {id: narrow, power: 1, positions: {a: 0.5, b: 0.8}, outside_option: 0, red_lines: {b: {min: 0.4}}}
-process:
-  max_rounds: 3
-)" + process_extra;
+  return two_issue_room("A repair that buys nothing",
+                        "  - {id: wide, power: 1, positions: {a: 0.0, b: 0.0}, outside_option: 0, red_lines: {a: {max: "
+                        "0.3}, b: {max: 0.3}}}\n"
+                        "  - {id: narrow, power: 1, positions: {a: 0.5, b: 0.8}, outside_option: 0, red_lines: {b: "
+                        "{min: 0.4}}}\n",
+                        3, process_extra);
 }
 
 }  // namespace
