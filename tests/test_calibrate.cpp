@@ -222,3 +222,36 @@ TEST_CASE("a held parameter is set in every case and left out of the fit", "[cal
     CHECK(negsim::score_case(cases[0], values, patient).probability == 1);
   }
 }
+
+TEST_CASE("the fit scans every parameter, the chair's power weight last, within 100 evaluations", "[calibrate]") {
+  // One heavy delegation (power 10) against nine light ones (power 1) whose red lines cannot both
+  // be met; the record leaves the nine outside. A chair weighing power keeps the heavy one inside
+  // only when 10^lambda > 9, lambda > 0.954: a step DIRECT-L's centre points do not reach and the
+  // scan of the power weight (the sixth parameter) does, at lambda = 1. With half of 100
+  // evaluations global, the scan had room for five parameters only (docs/HISTORY.md).
+  const auto directory = temporary_directory("calibrate-scan");
+  std::filesystem::create_directories(directory / "parameters");
+  write(directory / "parameters" / "shared.yaml", "process:\n  noise: 0\n");
+  write(directory / "case.yaml",
+        "title: Heavy and light\nparameters: parameters/shared.yaml\n"
+        "issues:\n  - {id: a, title: A, levels: [{value: 0, text: \"0\"}, {value: 1, text: \"1\"}]}\n"
+        "delegations:\n"
+        "  - {id: heavy, power: 10, positions: {a: 0}, outside_option: 0, red_lines: {a: {max: 0.3}}}\n"
+        "  - {id: light1, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n  - {id: light2, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n  - {id: light3, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n  - {id: light4, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n  - {id: light5, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n  - {id: light6, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n  - {id: light7, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n  - {id: light8, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n  - {id: light9, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n"
+        "process:\n  max_rounds: 3\n  chair: {amendments: false}\n  fallbacks: {take_note: true}\n"
+        "expected:\n  outcome: taken_note\n  objectors: [light1, light2, light3, light4, light5, light6, light7, light8, light9]\n");
+  const auto cases = negsim::load_calibration_cases(directory.string());
+  REQUIRE(cases.size() == 1);
+  negsim::CalibrationOptions options;
+  options.replicates = 2;
+  options.max_evaluations = 100;
+  options.threads = 1;
+  REQUIRE(options.specs.back().key == "process.chair.power_weight");
+  const auto counting = negsim::score_case(cases[0], {0.0, 0.1, 0.25, 0.0, 0.0, 0.9}, options);
+  CHECK_FALSE(counting.backtest.passed());
+  const auto fit = negsim::calibrate(cases, options);
+  CHECK(fit.evaluations <= 100);
+  CHECK(fit.values.back() > 0.954);
+  REQUIRE(fit.cases.size() == 1);
+  CHECK(fit.cases[0].backtest.passed());
+}
