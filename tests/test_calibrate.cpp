@@ -232,14 +232,22 @@ TEST_CASE("the fit scans every parameter, the chair's power weight last, within 
   const auto directory = temporary_directory("calibrate-scan");
   std::filesystem::create_directories(directory / "parameters");
   write(directory / "parameters" / "shared.yaml", "process:\n  noise: 0\n");
+  std::string lights;
+  std::string names;
+  for (int light = 1; light <= 9; ++light) {
+    const std::string id = "light" + std::to_string(light);
+    lights += "  - {id: " + id + ", power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n";
+    names += (light > 1 ? ", " : "") + id;
+  }
   write(directory / "case.yaml",
         "title: Heavy and light\nparameters: parameters/shared.yaml\n"
         "issues:\n  - {id: a, title: A, levels: [{value: 0, text: \"0\"}, {value: 1, text: \"1\"}]}\n"
         "delegations:\n"
-        "  - {id: heavy, power: 10, positions: {a: 0}, outside_option: 0, red_lines: {a: {max: 0.3}}}\n"
-        "  - {id: light1, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n  - {id: light2, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n  - {id: light3, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n  - {id: light4, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n  - {id: light5, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n  - {id: light6, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n  - {id: light7, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n  - {id: light8, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n  - {id: light9, power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n"
-        "process:\n  max_rounds: 3\n  chair: {amendments: false}\n  fallbacks: {take_note: true}\n"
-        "expected:\n  outcome: taken_note\n  objectors: [light1, light2, light3, light4, light5, light6, light7, light8, light9]\n");
+        "  - {id: heavy, power: 10, positions: {a: 0}, outside_option: 0, red_lines: {a: {max: 0.3}}}\n" +
+            lights +
+            "process:\n  max_rounds: 3\n  chair: {amendments: false}\n  fallbacks: {take_note: true}\n"
+            "expected:\n  outcome: taken_note\n  objectors: [" +
+            names + "]\n");
   const auto cases = negsim::load_calibration_cases(directory.string());
   REQUIRE(cases.size() == 1);
   negsim::CalibrationOptions options;
