@@ -8,6 +8,8 @@
 #include <iomanip>
 #include <nlopt.hpp>
 #include <sstream>
+#include <stdexcept>
+#include <utility>
 
 #include "negsim/errors.hpp"
 #include "negsim/format.hpp"
@@ -74,6 +76,24 @@ void apply_parameters(Scenario& scenario, const std::vector<ParameterSpec>& spec
                                scenario.uncertainties.end());
 }
 
+void hold_parameter(CalibrationOptions& options, const std::string& key, double value) {
+  const auto spec = std::find_if(options.specs.begin(), options.specs.end(),
+                                 [&key](const ParameterSpec& candidate) { return candidate.key == key; });
+  if (spec == options.specs.end()) {
+    std::string known;
+    for (const auto& candidate : options.specs) known += (known.empty() ? "" : ", ") + candidate.key;
+    throw std::invalid_argument("'" + key + "' is not a parameter left to fit (fitted: " + known + ")");
+  }
+  if (!(value >= spec->low && value <= spec->high)) {
+    throw std::invalid_argument("'" + key + "' must be between " + number_text(spec->low) + " and " +
+                                number_text(spec->high));
+  }
+  ParameterSpec held = *spec;
+  held.initial = value;
+  options.specs.erase(spec);
+  options.held.push_back(held);
+}
+
 std::vector<CalibrationCase> load_calibration_cases(const std::string& directory) {
   std::vector<CalibrationCase> cases;
   for (const auto& file : find_scenario_files(directory)) {
@@ -94,6 +114,9 @@ std::vector<CalibrationCase> load_calibration_cases(const std::string& directory
 CaseScore score_case(const CalibrationCase& calibration_case, const std::vector<double>& values,
                      const CalibrationOptions& options) {
   Scenario scenario = calibration_case.scenario;
+  std::vector<double> held_values;
+  for (const auto& spec : options.held) held_values.push_back(spec.initial);
+  apply_parameters(scenario, options.held, held_values);
   apply_parameters(scenario, options.specs, values);
   ReplicateOptions replicate_options;
   replicate_options.master_seed = options.master_seed;  // the same seeds at every evaluation
@@ -185,7 +208,15 @@ CalibrationResult calibrate(const std::vector<CalibrationCase>& cases, const Cal
     };
     std::vector<double> global_point = start;
     double global_value = best;
-    const int global_evaluations = options.max_evaluations / 2;
+    // Half the evaluations, but never so many that the scan below cannot reach every parameter
+    // (nine points each): at 100 evaluations and six parameters, half left the last one, the
+    // chair's power weight, unscanned, and one fit of the leave-one-out missed its step
+    // (docs/HISTORY.md). At least a quarter stays global.
+    constexpr int scan_points = 9;
+    const int scan_budget = scan_points * static_cast<int>(dimension);
+    const int global_evaluations = options.max_evaluations - options.max_evaluations / 2 >= scan_budget
+                                       ? options.max_evaluations / 2
+                                       : std::max(options.max_evaluations - scan_budget, options.max_evaluations / 4);
     run(nlopt::GN_DIRECT_L, global_evaluations, global_point, global_value);
     if (global_value > best) {
       values = global_point;
@@ -194,7 +225,6 @@ CalibrationResult calibrate(const std::vector<CalibrationCase>& cases, const Cal
     // A step a coarse global search can miss (a threshold in one parameter, such as the chair's
     // power weight at which it first trades objectors): scan each parameter alone over nine
     // even points of its range from the best point, keeping what improves, before refining.
-    constexpr int scan_points = 9;
     for (unsigned p = 0; p < dimension; ++p) {
       if (objective.evaluations + scan_points > options.max_evaluations) break;
       for (int q = 0; q < scan_points; ++q) {
@@ -240,8 +270,13 @@ std::string parameters_yaml(const CalibrationResult& result, const CalibrationOp
       << "  master_seed: " << options.master_seed << "\n"
       << "  evaluations: " << result.evaluations << "\n"
       << "  log_probability: " << number_text(result.log_probability) << "\n"
-      << "  initial_log_probability: " << number_text(result.initial_log_probability) << "\n"
-      << "  cases:\n";
+      << "  initial_log_probability: " << number_text(result.initial_log_probability) << "\n";
+  if (!options.held.empty()) {
+    out << "  held:";
+    for (const auto& spec : options.held) out << " " << spec.key << "=" << number_text(spec.initial);
+    out << "\n";
+  }
+  out << "  cases:\n";
   for (const auto& score : result.cases) {
     out << "    - {case: " << score.backtest.name << ", recorded: " << to_string(score.backtest.recorded)
         << ", probability: " << number_text(score.probability)
@@ -249,13 +284,22 @@ std::string parameters_yaml(const CalibrationResult& result, const CalibrationOp
   }
   out << "process:\n";
   std::string chair;
-  for (std::size_t p = 0; p < options.specs.size(); ++p) {
-    const std::string& key = options.specs[p].key;
+  // Fitted and held parameters alike, in the order of the default specs.
+  std::vector<std::pair<std::string, double>> entries;
+  for (const auto& spec : default_parameter_specs()) {
+    for (std::size_t p = 0; p < options.specs.size(); ++p) {
+      if (options.specs[p].key == spec.key) entries.emplace_back(spec.key, result.values[p]);
+    }
+    for (const auto& held : options.held) {
+      if (held.key == spec.key) entries.emplace_back(spec.key, held.initial);
+    }
+  }
+  for (const auto& [key, value] : entries) {
     const std::string prefix = "process.chair.";
     if (key.compare(0, prefix.size(), prefix) == 0) {
-      chair += "    " + key.substr(prefix.size()) + ": " + number_text(result.values[p]) + "\n";
+      chair += "    " + key.substr(prefix.size()) + ": " + number_text(value) + "\n";
     } else {
-      out << "  " << key.substr(std::string("process.").size()) << ": " << number_text(result.values[p]) << "\n";
+      out << "  " << key.substr(std::string("process.").size()) << ": " << number_text(value) << "\n";
     }
   }
   if (!chair.empty()) out << "  chair:\n" << chair;
@@ -344,6 +388,10 @@ std::string leave_one_out_table(const LeaveOneOutResult& result, const Calibrati
   for (std::size_t p = 0; p < options.specs.size(); ++p) {
     out << " " << options.specs[p].key << "=" << number_text(result.all.values[p]);
   }
+  if (!options.held.empty()) {
+    out << "\nHeld in every fit:";
+    for (const auto& spec : options.held) out << " " << spec.key << "=" << number_text(spec.initial);
+  }
   out << "\n(" << options.replicates << " replicates per case and evaluation, at most " << options.max_evaluations
       << " evaluations per fit)\n";
   return out.str();
@@ -371,11 +419,14 @@ nlohmann::ordered_json leave_one_out_json(const LeaveOneOutResult& result, const
                      {"out_of_sample", score_json(row.out_of_sample)},
                      {"fitted_without_it", parameters(row.values)}});
   }
+  nlohmann::ordered_json held = nlohmann::ordered_json::object();
+  for (const auto& spec : options.held) held[spec.key] = rounded(spec.initial);
   const Totals in = totals(result.rows, false);
   const Totals out_of = totals(result.rows, true);
   return {{"in_sample", {{"passed", in.passed}, {"total", in.total}, {"brier", rounded(in.brier)}}},
           {"out_of_sample", {{"passed", out_of.passed}, {"total", out_of.total}, {"brier", rounded(out_of.brier)}}},
           {"fitted_on_all", parameters(result.all.values)},
+          {"held", held},
           {"replicates", options.replicates},
           {"max_evaluations", options.max_evaluations},
           {"cases", cases}};

@@ -20,6 +20,7 @@ Examples:
   negsim backtest
   negsim backtest scenarios/history --seeds 1000 --threads 2
   negsim backtest scenarios/history/what-if --format json
+  negsim backtest --leave-one-out --replicates 50 --evaluations 100 --hold process.chair.power_weight=0
 
 Every *.yaml file under DIR (recursively; symbolic links and the 'stances' and 'catalogue'
 directories are skipped) that has an `expected:` (the record) or `predicted:` block (a
@@ -35,13 +36,16 @@ no_other_dissociators, objected_earlier -- holds in at least half of the runs).
 --replicates and --evaluations) on all recorded cases but one, plays the held-out case with
 them, and repeats for each case; it reports per case and overall the out-of-sample pass, the
 probability given to the recorded outcome and the Brier score, beside the in-sample figures of
-the fit on all cases. Overlays (what-ifs) are not cases.
+the fit on all cases. Overlays (what-ifs) are not cases. --hold KEY=VALUE keeps a shared
+parameter at VALUE in every fit (not fitted), to compare variants of the model out of sample.
 Exit status: 0 when every row passes, 1 when a row fails, 2 bad input or nothing to test.
 )";
 }  // namespace
 
 void add_calibration_options(po::options_description& options, CalibrationOptions& calibration);
 void check_calibration_options(const CalibrationOptions& calibration);
+void add_hold_option(po::options_description& options);
+void apply_hold_options(const po::variables_map& values, CalibrationOptions& calibration);
 
 int backtest_command(const std::vector<std::string>& arguments) {
   po::options_description options("Options for 'negsim backtest [DIR]'");
@@ -62,6 +66,7 @@ int backtest_command(const std::vector<std::string>& arguments) {
       "replicates per case and evaluation of a fit")("evaluations",
                                                      po::value<int>(&calibration.max_evaluations)->default_value(80),
                                                      "at most this many evaluations per fit");
+  add_hold_option(fitting);
   const CommandLine command_line =
       parse_command_line(arguments, "backtest [DIR] [OPTIONS]", {&options, &fitting}, backtest_examples);
   if (command_line.help) return exit_ok;
@@ -82,6 +87,7 @@ int backtest_command(const std::vector<std::string>& arguments) {
     calibration.threads = threads;
     calibration.sample_uncertainty = values.count("no-sample") == 0;
     check_calibration_options(calibration);
+    apply_hold_options(values, calibration);
     const auto cases = load_calibration_cases(directory);
     if (cases.size() < 2) throw InputError(directory, 1, 1, "", "leaving one out needs at least two recorded cases");
     const LeaveOneOutResult result = leave_one_out(cases, calibration);

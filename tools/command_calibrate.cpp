@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "negsim/calibrate.hpp"
 #include "negsim/errors.hpp"
+#include "negsim/format.hpp"
 
 namespace negsim::cli {
 
@@ -20,13 +21,15 @@ Examples:
   negsim calibrate
   negsim calibrate scenarios/history --replicates 200 --evaluations 120
   negsim calibrate scenarios/history --output /tmp/fitted.yaml --format json
+  negsim calibrate scenarios/history --output /tmp/counting.yaml --hold process.chair.power_weight=0
 
 Every scenario file under DIR with an `expected:` block that is not an overlay is a case. Each
 evaluation plays every case --replicates times with the same seeds (common random numbers) and
 scores the log-probability of the recorded outcome and of each named objector, dissociator and
 contested issue; Nelder-Mead (NLopt) maximises the sum within the parameters' bounds. The fitted
 values go to --output (default scenarios/parameters/fitted.yaml), a file negsim wrote before or
-a new one: any other file is left alone. docs/MODEL.md section 14 has the details.
+a new one: any other file is left alone. --hold KEY=VALUE sets a parameter to VALUE in every
+case and leaves it out of the fit. docs/MODEL.md section 14a has the details.
 Exit status: 0 written, 1 could not write, 2 bad input.
 )";
 
@@ -74,6 +77,8 @@ void write_parameters(const std::string& output, const std::string& text) {
 
 }  // namespace
 
+void add_hold_option(po::options_description& options);
+
 void add_calibration_options(po::options_description& options, CalibrationOptions& calibration) {
   options.add_options()("replicates", po::value<std::uint64_t>(&calibration.replicates)->default_value(100),
                         "replicates per case and evaluation (the same seeds every evaluation)")(
@@ -81,6 +86,37 @@ void add_calibration_options(po::options_description& options, CalibrationOption
       "at most this many evaluations of the objective per fit")(
       "seed", po::value<std::uint64_t>(&calibration.master_seed)->default_value(1), "master seed of the replicates")(
       "threads", po::value<int>(&calibration.threads)->default_value(0), "worker threads (0: all cores)");
+  add_hold_option(options);
+}
+
+void add_hold_option(po::options_description& options) {
+  options.add_options()("hold", po::value<std::vector<std::string>>()->composing(),
+                        "KEY=VALUE: hold a shared parameter at VALUE in every fit instead of fitting it "
+                        "(repeatable; e.g. process.chair.power_weight=0)");
+}
+
+void apply_hold_options(const po::variables_map& values, CalibrationOptions& calibration) {
+  if (values.count("hold") == 0) return;
+  for (const auto& text : values["hold"].as<std::vector<std::string>>()) {
+    const auto equals = text.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == text.size()) {
+      throw po::error("--hold takes KEY=VALUE (e.g. process.chair.power_weight=0), not '" + text + "'");
+    }
+    std::size_t used = 0;
+    double value = 0;
+    const std::string number = text.substr(equals + 1);
+    try {
+      value = std::stod(number, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != number.size()) throw po::error("--hold " + text + ": '" + number + "' is not a number");
+    try {
+      hold_parameter(calibration, text.substr(0, equals), value);
+    } catch (const std::invalid_argument& error) {
+      throw po::error(std::string("--hold: ") + error.what());
+    }
+  }
 }
 
 void check_calibration_options(const CalibrationOptions& calibration) {
@@ -108,6 +144,7 @@ int calibrate_command(const std::vector<std::string>& arguments) {
   if (command_line.operands.size() > 1) throw po::error("calibrate takes at most one DIR");
   check_format(format);
   check_calibration_options(calibration);
+  apply_hold_options(command_line.values, calibration);
   const std::string directory = command_line.operands.empty() ? "scenarios/history" : command_line.operands.front();
   std::error_code error;
   if (!std::filesystem::is_directory(directory, error)) {
@@ -116,10 +153,12 @@ int calibrate_command(const std::vector<std::string>& arguments) {
   const auto cases = load_calibration_cases(directory);
   if (cases.empty()) throw InputError(directory, 1, 1, "", "no recorded case (an `expected:` block) here");
   const CalibrationResult result = calibrate(cases, calibration);
+  std::string held;
+  for (const auto& spec : calibration.held) held += " --hold " + spec.key + "=" + format_significant(spec.initial);
   const std::string provenance = "negsim calibrate " + directory + " --replicates " +
                                  std::to_string(calibration.replicates) + " --evaluations " +
                                  std::to_string(calibration.max_evaluations) + " --seed " +
-                                 std::to_string(calibration.master_seed) + " on " + today();
+                                 std::to_string(calibration.master_seed) + held + " on " + today();
   write_parameters(output, parameters_yaml(result, calibration, cases, provenance));
   if (format == "json") {
     nlohmann::ordered_json report;

@@ -51,7 +51,14 @@ struct CalibrationOptions {
   int max_evaluations = 80;
   bool sample_uncertainty = true;
   std::vector<ParameterSpec> specs = default_parameter_specs();
+  // Parameters held at a value in every case instead of fitted (`--hold KEY=VALUE`), to compare
+  // variants of the model by the same fit; each spec's `initial` is the value held.
+  std::vector<ParameterSpec> held;
 };
+
+// Moves `key` from the fitted specs to the held ones at `value`. Throws std::invalid_argument
+// when the key is not a fitted parameter (or is held already) or the value is outside its bounds.
+void hold_parameter(CalibrationOptions& options, const std::string& key, double value);
 
 // How one case fares under given parameters.
 struct CaseScore {
