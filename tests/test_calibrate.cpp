@@ -223,6 +223,24 @@ TEST_CASE("a held parameter is set in every case and left out of the fit", "[cal
   }
 }
 
+TEST_CASE("backtest and calibrate refuse a --hold they cannot honour, with a reason", "[calibrate][cli]") {
+  const std::string backtest =
+      test_support::negsim_binary() + " backtest " + test_support::source_path("scenarios/history") + " ";
+  const auto refused = [](const std::string& command, const std::string& reason) {
+    const auto result = run_command(command);
+    INFO(command << "\n" << result.output);
+    CHECK(result.exit_code == 2);
+    CHECK(result.output.find(reason) != std::string::npos);
+  };
+  refused(backtest + "--hold process.chair.power_weight=0", "--hold applies only with --leave-one-out");
+  refused(backtest + "--evaluations 10", "--evaluations applies only with --leave-one-out");
+  refused(backtest + "--leave-one-out --hold process.max_rounds=3", "is not a parameter left to fit");
+  refused(backtest + "--leave-one-out --hold process.chair.power_weight=two", "'two' is not a number");
+  refused(test_support::negsim_binary() + " calibrate " + test_support::source_path("scenarios/history") +
+              " --hold process.chair.power_weight=7",
+          "must be between");
+}
+
 TEST_CASE("the fit scans every parameter, the chair's power weight last, within 100 evaluations", "[calibrate]") {
   // One heavy delegation (power 10) against nine light ones (power 1) whose red lines cannot both
   // be met; the record leaves the nine outside. A chair weighing power keeps the heavy one inside

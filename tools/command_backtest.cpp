@@ -82,7 +82,15 @@ int backtest_command(const std::vector<std::string>& arguments) {
     throw InputError(directory, 1, 1, "", "is not a directory of scenarios");
   }
 
-  if (values.count("leave-one-out") != 0) {
+  if (values.count("leave-one-out") == 0) {
+    // Options of the fit alone would otherwise be ignored without a word.
+    for (const char* name : {"replicates", "evaluations", "hold"}) {
+      if (values.count(name) != 0 && !values[name].defaulted()) {
+        throw po::error(std::string("--") + name +
+                        " applies only with --leave-one-out (a plain backtest takes --seeds)");
+      }
+    }
+  } else {
     calibration.master_seed = master_seed;
     calibration.threads = threads;
     calibration.sample_uncertainty = values.count("no-sample") == 0;
