@@ -416,6 +416,25 @@ struct NashProblem {
   }
 };
 
+// One voter's terms of N's gradient and of -H's diagonal, and its column of scaled slopes
+// (separate arrays, so that the loop runs two paragraphs at a time).
+void add_voter_slopes(Eigen::Index f, const double* __restrict salience, const double* __restrict position,
+                      const double* __restrict values, double gain, double scale, double* __restrict gradient,
+                      double* __restrict diagonal, double* __restrict slopes) {
+  for (Eigen::Index j = 0; j < f; ++j) {
+    const double slope = -2 * salience[j] * (values[j] - position[j]);
+    gradient[j] += gain * slope;
+    diagonal[j] += gain * 2 * salience[j];
+    slopes[j] = scale * slope;
+  }
+}
+
+// column += scale * vector over f entries. The Hessian's rank-one updates take whole columns:
+// the upper triangle gets values too, which the Cholesky factorisation (lower) never reads.
+void add_scaled(Eigen::Index f, double scale, const double* __restrict vector, double* __restrict column) {
+  for (Eigen::Index l = 0; l < f; ++l) column[l] += scale * vector[l];
+}
+
 // Newton's method on the whole vector of free paragraphs (quadratic loss, where N is smooth):
 //   g_q = sum_i c_i L'(s_i) a_iq,   a_iq = du_i/dx_q = -2 S_iq (x_q - P_iq)
 //   H = sum_i c_i L''(s_i) a_i a_i' - diag_q(sum_i c_i L'(s_i) 2 S_iq)   (negative definite)
@@ -454,17 +473,8 @@ bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
     double* diagonal = p.diagonal.data();
     const double* values = p.values.data();
     for (Eigen::Index r = 0; r < v; ++r) {
-      const double* salience = p.salience.col(r).data();
-      const double* position = p.position.col(r).data();
-      double* slopes = p.slopes.col(r).data();
-      const double gain = p.gain(r);
-      const double scale = p.scale(r);
-      for (Eigen::Index j = 0; j < f; ++j) {
-        const double slope = -2 * salience[j] * (values[j] - position[j]);
-        gradient[j] += gain * slope;
-        diagonal[j] += gain * 2 * salience[j];
-        slopes[j] = scale * slope;
-      }
+      add_voter_slopes(f, p.salience.col(r).data(), p.position.col(r).data(), values, p.gain(r), p.scale(r), gradient,
+                       diagonal, p.slopes.col(r).data());
     }
     p.hessian.diagonal() = p.diagonal;
     // -H = diag + sum_i c_i |L''| a_i a_i': positive definite. Small rooms by plain loops (a
@@ -472,11 +482,7 @@ bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
     if (f <= 16) {
       for (Eigen::Index r = 0; r < v; ++r) {
         const double* slopes = p.slopes.col(r).data();
-        for (Eigen::Index j = 0; j < f; ++j) {
-          const double left = slopes[j];
-          double* column = p.hessian.col(j).data();
-          for (Eigen::Index l = j; l < f; ++l) column[l] += left * slopes[l];
-        }
+        for (Eigen::Index j = 0; j < f; ++j) add_scaled(f, slopes[j], slopes, p.hessian.col(j).data());
       }
     } else {
       p.hessian.selfadjointView<Eigen::Lower>().rankUpdate(p.slopes);
@@ -977,32 +983,21 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
   utilities.resize(m_);
   // Start: all weight on the worst-off delegation at the compromise draft, or at last round's
   // draft when that leaves the worst-off better off.
-  int start = 0;
-  {
-    x = centre_;
-    double worst = 1e300;
-    all_utilities(x, utilities);
+  auto worst_off_at = [&](const Eigen::VectorXd& at) {
+    all_utilities(at, utilities);
+    std::pair<double, int> worst{1e300, 0};  // (utility, delegation): the first of the lowest
     for (int a = 0; a < m_; ++a) {
-      const double value = utilities(a);
-      if (value < worst) {
-        worst = value;
-        start = a;
-      }
+      if (utilities(a) < worst.first) worst = {utilities(a), a};
     }
-    if (previous.size() == draft.size() && previous.allFinite()) {
-      for (int q = 0; q < issues_; ++q) x(q) = std::clamp(previous(paragraph_[static_cast<std::size_t>(q)]), 0.0, 1.0);
-      double previous_worst = 1e300;
-      int previous_start = 0;
-      all_utilities(x, utilities);
-      for (int a = 0; a < m_; ++a) {
-        const double value = utilities(a);
-        if (value < previous_worst) {
-          previous_worst = value;
-          previous_start = a;
-        }
-      }
-      if (previous_worst > worst) start = previous_start;
-    }
+    return worst;
+  };
+  x = centre_;
+  const auto [compromise_worst, compromise_start] = worst_off_at(x);
+  int start = compromise_start;
+  if (previous.size() == draft.size() && previous.allFinite()) {
+    for (int q = 0; q < issues_; ++q) x(q) = std::clamp(previous(paragraph_[static_cast<std::size_t>(q)]), 0.0, 1.0);
+    const auto [previous_worst, previous_start] = worst_off_at(x);
+    if (previous_worst > compromise_worst) start = previous_start;
   }
   lambda.setZero(m_);
   lambda(start) = 1;
