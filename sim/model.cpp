@@ -399,10 +399,10 @@ struct NashProblem {
   // Work buffers of Newton's method.
   Eigen::VectorXd trial_utilities;
   Eigen::VectorXd trial_values;
-  Eigen::VectorXd gain;   // c_i L'(s_i) of voter r
+  Eigen::VectorXd gain;      // c_i L'(s_i) of voter r
   Eigen::VectorXd diagonal;  // sum_i c_i L'(s_i) 2 S_iq, the diagonal part of -H
-  Eigen::VectorXd scale;  // sqrt(c_i |L''(s_i)|) of voter r
-  Eigen::MatrixXd slopes;  // (j, r): sqrt(c_i |L''(s_i)|) a_iq
+  Eigen::VectorXd scale;     // sqrt(c_i |L''(s_i)|) of voter r
+  Eigen::MatrixXd slopes;    // (j, r): sqrt(c_i |L''(s_i)|) a_iq
   Eigen::MatrixXd hessian;
   Eigen::VectorXd gradient;
   Eigen::VectorXd step;
