@@ -383,116 +383,219 @@ LogSlopes log_slopes(double surplus) {
 
 constexpr double kNewtonExact = 1e-14;
 
+// One Nash draft's data for Newton's method, gathered once per draft: the free paragraphs
+// (unsettled, cared about by some drafting delegation), the drafting delegations (voters), and
+// their saliences and positions as |F| x |voters| columns, so that the inner loops run over
+// contiguous memory. Kept per thread, so that drafting round after round does not allocate.
+struct NashProblem {
+  std::vector<int> free;      // paragraph k of each free paragraph j
+  std::vector<int> voters;    // delegation i of each voter r
+  Eigen::MatrixXd salience;   // (j, r): S_ik
+  Eigen::MatrixXd position;   // (j, r): P_ik
+  Eigen::VectorXd weight;     // c_i of voter r
+  Eigen::VectorXd outside;    // o_i of voter r
+  Eigen::VectorXd utilities;  // u_i of voter r at the current draft
+  Eigen::VectorXd values;     // x_k of free paragraph j
+  // Work buffers of Newton's method.
+  Eigen::VectorXd trial_utilities;
+  Eigen::VectorXd trial_values;
+  Eigen::VectorXd gain;      // c_i L'(s_i) of voter r
+  Eigen::VectorXd diagonal;  // sum_i c_i L'(s_i) 2 S_iq, the diagonal part of -H
+  Eigen::VectorXd scale;     // sqrt(c_i |L''(s_i)|) of voter r
+  Eigen::MatrixXd slopes;    // (j, r): sqrt(c_i |L''(s_i)|) a_iq
+  Eigen::MatrixXd hessian;
+  Eigen::VectorXd gradient;
+  Eigen::VectorXd step;
+  Eigen::LLT<Eigen::MatrixXd, Eigen::Lower> factor;
+
+  // N over the voters for their utilities `u` (the same sum, in the same order, as nash_value).
+  double objective(const Eigen::VectorXd& u) const {
+    double total = 0;
+    for (Eigen::Index r = 0; r < u.size(); ++r) total += weight(r) * log_slopes(u(r) - outside(r)).value;
+    return total;
+  }
+};
+
+// One voter's terms of N's gradient and of -H's diagonal, and its column of scaled slopes
+// (separate arrays, so that the loop runs two paragraphs at a time).
+void add_voter_slopes(Eigen::Index f, const double* __restrict salience, const double* __restrict position,
+                      const double* __restrict values, double gain, double scale, double* __restrict gradient,
+                      double* __restrict diagonal, double* __restrict slopes) {
+  for (Eigen::Index j = 0; j < f; ++j) {
+    const double slope = -2 * salience[j] * (values[j] - position[j]);
+    gradient[j] += gain * slope;
+    diagonal[j] += gain * 2 * salience[j];
+    slopes[j] = scale * slope;
+  }
+}
+
+// column += scale * vector over f entries. The Hessian's rank-one updates take whole columns:
+// the upper triangle gets values too, which the Cholesky factorisation (lower) never reads.
+void add_scaled(Eigen::Index f, double scale, const double* __restrict vector, double* __restrict column) {
+  for (Eigen::Index l = 0; l < f; ++l) column[l] += scale * vector[l];
+}
+
 // Newton's method on the whole vector of free paragraphs (quadratic loss, where N is smooth):
 //   g_q = sum_i c_i L'(s_i) a_iq,   a_iq = du_i/dx_q = -2 S_iq (x_q - P_iq)
 //   H = sum_i c_i L''(s_i) a_i a_i' - diag_q(sum_i c_i L'(s_i) 2 S_iq)   (negative definite)
 // step d = -H^-1 g, halved until N rises by at least 1e-4 of g'd. Once g'd < kNewtonExact the
 // full step is taken and the search stops (quadratic convergence: the error is then far below
-// rounding); it stops too when a step is below 1e-13. Returns false (the caller then runs coordinate ascent from where
-// it stopped) when a step fails or 30 iterations do not converge.
-bool nash_newton(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
-                 const std::vector<std::uint8_t>* settled, const Eigen::VectorXd& weight,
-                 const Eigen::VectorXd& outside) {
-  thread_local std::vector<int> free;
-  thread_local std::vector<int> voters;
-  thread_local Eigen::VectorXd utilities;
-  thread_local Eigen::VectorXd trial;
-  thread_local Eigen::MatrixXd slopes;  // rows: voters, columns: free paragraphs
-  thread_local Eigen::MatrixXd hessian;
-  thread_local Eigen::VectorXd gradient;
-  thread_local Eigen::VectorXd step;
-  thread_local Eigen::VectorXd moved;
-  thread_local Eigen::LLT<Eigen::MatrixXd, Eigen::Lower> factor;
-  const UtilityShape shape = UtilityShape::quadratic;
-  free.clear();
-  for (int k = 0; k < scenario.issue_count(); ++k) {
-    if (!is_settled(settled, k) && !nobody_cares(scenario, weight, k)) free.push_back(k);
-  }
-  voters.clear();
-  for (Eigen::Index i = 0; i < weight.size(); ++i) {
-    if (weight(i) > 0) voters.push_back(static_cast<int>(i));
-  }
-  const auto f = static_cast<Eigen::Index>(free.size());
-  const auto v = static_cast<Eigen::Index>(voters.size());
+// rounding); it stops too when a step is below 1e-13. Starts from problem.values (the free
+// paragraphs of `draft`) with problem.utilities and N = `value` there; writes every accepted
+// step into `draft`. Returns false (the caller then runs coordinate ascent from where it
+// stopped) when a step fails or 30 iterations do not converge. Every sum runs over the voters
+// in delegation order, so the result is bit for bit that of the formulas above.
+bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
+  NashProblem& p = problem;
+  const auto f = static_cast<Eigen::Index>(p.free.size());
+  const auto v = static_cast<Eigen::Index>(p.voters.size());
   if (f == 0) return true;
-  auto objective = [&](const Eigen::VectorXd& values) {
-    double total = 0;
-    for (Eigen::Index r = 0; r < v; ++r) {
-      const int i = voters[static_cast<std::size_t>(r)];
-      total += weight(i) * log_slopes(values(i) - outside(i)).value;
-    }
-    return total;
+  auto write_back = [&]() {
+    for (Eigen::Index j = 0; j < f; ++j) draft(p.free[static_cast<std::size_t>(j)]) = p.values(j);
   };
-  utilities.resize(weight.size());
-  compute_utilities(positions, scenario.salience, draft, shape, utilities);
-  double value = objective(utilities);
-  slopes.resize(v, f);
+  p.gain.resize(v);
+  p.scale.resize(v);
+  p.slopes.resize(f, v);
+  p.trial_values.resize(f);
+  p.trial_utilities.resize(v);
   for (int iteration = 0; iteration < 30; ++iteration) {
-    gradient.setZero(f);
-    hessian.setZero(f, f);
     for (Eigen::Index r = 0; r < v; ++r) {
-      const int i = voters[static_cast<std::size_t>(r)];
-      const LogSlopes log = log_slopes(utilities(i) - outside(i));
-      const double scale = std::sqrt(weight(i) * -log.second);
-      for (Eigen::Index j = 0; j < f; ++j) {
-        const int k = free[static_cast<std::size_t>(j)];
-        const double slope = -2 * scenario.salience(i, k) * (draft(k) - positions(i, k));
-        gradient(j) += weight(i) * log.first * slope;
-        hessian(j, j) += weight(i) * log.first * 2 * scenario.salience(i, k);
-        slopes(r, j) = scale * slope;
-      }
+      const double surplus = p.utilities(r) - p.outside(r);
+      const double first = surplus >= kLogFloor ? 1.0 / surplus : 1.0 / kLogFloor;
+      const double second = surplus >= kLogFloor ? -1.0 / (surplus * surplus) : 0.0;
+      p.gain(r) = p.weight(r) * first;
+      p.scale(r) = std::sqrt(p.weight(r) * -second);
     }
+    p.gradient.setZero(f);
+    p.hessian.setZero(f, f);
+    double* gradient = p.gradient.data();
+    p.diagonal.setZero(f);
+    double* diagonal = p.diagonal.data();
+    const double* values = p.values.data();
+    for (Eigen::Index r = 0; r < v; ++r) {
+      add_voter_slopes(f, p.salience.col(r).data(), p.position.col(r).data(), values, p.gain(r), p.scale(r), gradient,
+                       diagonal, p.slopes.col(r).data());
+    }
+    p.hessian.diagonal() = p.diagonal;
     // -H = diag + sum_i c_i |L''| a_i a_i': positive definite. Small rooms by plain loops (a
     // matrix product's set-up costs more there), larger ones by Eigen's product.
     if (f <= 16) {
       for (Eigen::Index r = 0; r < v; ++r) {
-        for (Eigen::Index j = 0; j < f; ++j) {
-          const double left = slopes(r, j);
-          for (Eigen::Index l = j; l < f; ++l) hessian(l, j) += left * slopes(r, l);
-        }
+        const double* slopes = p.slopes.col(r).data();
+        for (Eigen::Index j = 0; j < f; ++j) add_scaled(f, slopes[j], slopes, p.hessian.col(j).data());
       }
     } else {
-      hessian.selfadjointView<Eigen::Lower>().rankUpdate(slopes.transpose());
+      p.hessian.selfadjointView<Eigen::Lower>().rankUpdate(p.slopes);
     }
-    factor.compute(hessian);
-    if (factor.info() != Eigen::Success) return false;
-    step = factor.solve(gradient);
-    const double decrement = gradient.dot(step);
-    if (!(decrement >= 0) || !step.allFinite()) return false;
+    p.factor.compute(p.hessian);
+    if (p.factor.info() != Eigen::Success) return false;
+    p.step = p.factor.solve(p.gradient);
+    const double decrement = p.gradient.dot(p.step);
+    if (!(decrement >= 0) || !p.step.allFinite()) return false;
     if (decrement < kNewtonExact) {
       // Within rounding of the maximum, where N can no longer tell steps apart: the full step.
-      for (Eigen::Index j = 0; j < f; ++j) {
-        const int k = free[static_cast<std::size_t>(j)];
-        draft(k) = std::clamp(draft(k) + step(j), 0.0, 1.0);
-      }
+      for (Eigen::Index j = 0; j < f; ++j) p.values(j) = std::clamp(p.values(j) + p.step(j), 0.0, 1.0);
+      write_back();
       return true;
     }
     double length = 1;
     bool accepted = false;
     for (int halving = 0; halving < 30 && !accepted; ++halving, length /= 2) {
-      moved = draft;
-      trial = utilities;
-      for (Eigen::Index j = 0; j < f; ++j) {
-        const int k = free[static_cast<std::size_t>(j)];
-        moved(k) = std::clamp(draft(k) + length * step(j), 0.0, 1.0);
-        for (Eigen::Index r = 0; r < v; ++r) {
-          const int i = voters[static_cast<std::size_t>(r)];
-          trial(i) += scenario.salience(i, k) *
-                      (issue_loss(draft(k), positions(i, k), shape) - issue_loss(moved(k), positions(i, k), shape));
+      for (Eigen::Index j = 0; j < f; ++j) p.trial_values(j) = std::clamp(p.values(j) + length * p.step(j), 0.0, 1.0);
+      const double* moved = p.trial_values.data();
+      for (Eigen::Index r = 0; r < v; ++r) {
+        const double* salience = p.salience.col(r).data();
+        const double* position = p.position.col(r).data();
+        double utility = p.utilities(r);
+        for (Eigen::Index j = 0; j < f; ++j) {
+          utility += salience[j] * (issue_loss(values[j], position[j], UtilityShape::quadratic) -
+                                    issue_loss(moved[j], position[j], UtilityShape::quadratic));
         }
+        p.trial_utilities(r) = utility;
       }
-      const double trial_value = objective(trial);
+      const double trial_value = p.objective(p.trial_utilities);
       if (trial_value >= value + 1e-4 * length * decrement) {
         accepted = true;
-        draft.swap(moved);
-        utilities.swap(trial);
+        p.values.swap(p.trial_values);
+        p.utilities.swap(p.trial_utilities);
         value = trial_value;
+        write_back();
       }
     }
     if (!accepted) return false;
-    if (length * 2 * step.cwiseAbs().maxCoeff() < 1e-13) return true;
+    if (length * 2 * p.step.cwiseAbs().maxCoeff() < 1e-13) return true;
   }
   return false;
+}
+
+// The Nash draft for the quadratic loss: the start (docs/MODEL.md section 7), then Newton's
+// method, then coordinate ascent if Newton fails. `draft` holds the compromise on U.
+// Returns false when coordinate ascent must still run (from `draft`).
+bool nash_quadratic(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+                    const std::vector<std::uint8_t>* settled, const Eigen::VectorXd& weight,
+                    const Eigen::VectorXd& outside, const Eigen::VectorXd& previous) {
+  thread_local NashProblem problem;
+  thread_local Eigen::VectorXd at_compromise;
+  thread_local Eigen::VectorXd at_previous;
+  NashProblem& p = problem;
+  p.free.clear();
+  for (int k = 0; k < scenario.issue_count(); ++k) {
+    if (!is_settled(settled, k) && !nobody_cares(scenario, weight, k)) p.free.push_back(k);
+  }
+  p.voters.clear();
+  for (Eigen::Index i = 0; i < weight.size(); ++i) {
+    if (weight(i) > 0) p.voters.push_back(static_cast<int>(i));
+  }
+  const auto f = static_cast<Eigen::Index>(p.free.size());
+  const auto v = static_cast<Eigen::Index>(p.voters.size());
+  p.salience.resize(f, v);
+  p.position.resize(f, v);
+  p.weight.resize(v);
+  p.outside.resize(v);
+  for (Eigen::Index r = 0; r < v; ++r) {
+    const int i = p.voters[static_cast<std::size_t>(r)];
+    p.weight(r) = weight(i);
+    p.outside(r) = outside(i);
+    for (Eigen::Index j = 0; j < f; ++j) {
+      const int k = p.free[static_cast<std::size_t>(j)];
+      p.salience(j, r) = scenario.salience(i, k);
+      p.position(j, r) = positions(i, k);
+    }
+  }
+  // N at the compromise and at last round's draft, each from one pass over the utilities; the
+  // start's utilities are then reused (a voter's utility does not depend on the paragraphs
+  // nobody in the group cares about, and settled ones are the same in both drafts).
+  auto voter_utilities = [&](const Eigen::VectorXd& whole, Eigen::VectorXd& utilities, Eigen::VectorXd& out) {
+    compute_utilities(positions, scenario.salience, whole, UtilityShape::quadratic, utilities);
+    out.resize(v);
+    for (Eigen::Index r = 0; r < v; ++r) out(r) = utilities(p.voters[static_cast<std::size_t>(r)]);
+  };
+  thread_local Eigen::VectorXd utilities;
+  utilities.resize(weight.size());
+  voter_utilities(draft, utilities, at_compromise);
+  double value = p.objective(at_compromise);
+  p.utilities = at_compromise;
+  if (previous.allFinite()) {
+    voter_utilities(previous, utilities, at_previous);
+    const double previous_value = p.objective(at_previous);
+    if (previous_value > value) {
+      bool clamped = false;
+      for (int k : p.free) {
+        draft(k) = std::clamp(previous(k), 0.0, 1.0);
+        clamped = clamped || draft(k) != previous(k);
+      }
+      if (clamped) {
+        voter_utilities(draft, utilities, p.utilities);
+        value = p.objective(p.utilities);
+      } else {
+        p.utilities = at_previous;
+        value = previous_value;
+      }
+    }
+  }
+  p.values.resize(f);
+  for (Eigen::Index j = 0; j < f; ++j) p.values(j) = draft(p.free[static_cast<std::size_t>(j)]);
+  return nash_newton(p, draft, value);
 }
 
 }  // namespace
@@ -521,15 +624,16 @@ void draft_nash(const Scenario& scenario, const Eigen::MatrixXd& positions, Eige
   // where every issue matters to someone, so the start changes only how fast it is reached).
   previous = draft;
   draft_compromise(scenario, positions, draft, settled);
-  if (previous.allFinite() && nash_value(scenario, positions, previous, weight, outside, utilities) >
-                                  nash_value(scenario, positions, draft, weight, outside, utilities)) {
+  // Quadratic loss: Newton on all free paragraphs at once; coordinate ascent is the safeguard
+  // (and the method for the linear loss, whose kinks Newton cannot cross).
+  if (shape == UtilityShape::quadratic) {
+    if (nash_quadratic(scenario, positions, draft, settled, weight, outside, previous)) return;
+  } else if (previous.allFinite() && nash_value(scenario, positions, previous, weight, outside, utilities) >
+                                         nash_value(scenario, positions, draft, weight, outside, utilities)) {
     for (int k = 0; k < scenario.issue_count(); ++k) {
       if (!is_settled(settled, k) && !nobody_cares(scenario, weight, k)) draft(k) = std::clamp(previous(k), 0.0, 1.0);
     }
   }
-  // Quadratic loss: Newton on all free paragraphs at once; coordinate ascent is the safeguard
-  // (and the method for the linear loss, whose kinks Newton cannot cross).
-  if (shape == UtilityShape::quadratic && nash_newton(scenario, positions, draft, settled, weight, outside)) return;
   // N = sum_i c_i L(u_i - o_i): N' = sum_i c_i L'(s_i) u_i', N'' = sum_i c_i (L''(s_i) u_i'^2 + L'(s_i) u_i'').
   auto slopes = [&](const Eigen::VectorXd& partial, const auto& salience, const auto& column, double value) {
     Slopes result;
@@ -879,32 +983,21 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
   utilities.resize(m_);
   // Start: all weight on the worst-off delegation at the compromise draft, or at last round's
   // draft when that leaves the worst-off better off.
-  int start = 0;
-  {
-    x = centre_;
-    double worst = 1e300;
-    all_utilities(x, utilities);
+  auto worst_off_at = [&](const Eigen::VectorXd& at) {
+    all_utilities(at, utilities);
+    std::pair<double, int> worst{1e300, 0};  // (utility, delegation): the first of the lowest
     for (int a = 0; a < m_; ++a) {
-      const double value = utilities(a);
-      if (value < worst) {
-        worst = value;
-        start = a;
-      }
+      if (utilities(a) < worst.first) worst = {utilities(a), a};
     }
-    if (previous.size() == draft.size() && previous.allFinite()) {
-      for (int q = 0; q < issues_; ++q) x(q) = std::clamp(previous(paragraph_[static_cast<std::size_t>(q)]), 0.0, 1.0);
-      double previous_worst = 1e300;
-      int previous_start = 0;
-      all_utilities(x, utilities);
-      for (int a = 0; a < m_; ++a) {
-        const double value = utilities(a);
-        if (value < previous_worst) {
-          previous_worst = value;
-          previous_start = a;
-        }
-      }
-      if (previous_worst > worst) start = previous_start;
-    }
+    return worst;
+  };
+  x = centre_;
+  const auto [compromise_worst, compromise_start] = worst_off_at(x);
+  int start = compromise_start;
+  if (previous.size() == draft.size() && previous.allFinite()) {
+    for (int q = 0; q < issues_; ++q) x(q) = std::clamp(previous(paragraph_[static_cast<std::size_t>(q)]), 0.0, 1.0);
+    const auto [previous_worst, previous_start] = worst_off_at(x);
+    if (previous_worst > compromise_worst) start = previous_start;
   }
   lambda.setZero(m_);
   lambda(start) = 1;

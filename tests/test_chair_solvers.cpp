@@ -292,3 +292,41 @@ process: {utility: quadratic}
     CHECK(worst_off(scenario, draft) == Approx(0.5).margin(1e-12));
   }
 }
+
+// The Nash chair reuses the start's utilities (last round's draft, or the compromise) instead of
+// recomputing them, and builds the Hessian from whole columns for up to 16 free paragraphs and
+// by Eigen's product above. Pinned: on random rooms a warm start (last round's draft, inside
+// [0, 1] or clamped into it, or a poor one) reaches the draft of a cold start, to the solver's
+// tolerance, on both sides of 16 free paragraphs and with settled paragraphs.
+TEST_CASE("the Nash draft does not depend on its start, on either Hessian path", "[model][chair][nash]") {
+  const int rooms = test_support::sanitized_build() ? 3 : 10;
+  for (int k : {5, 20}) {
+    for (int room = 1; room <= rooms; ++room) {
+      const auto seed = static_cast<std::uint64_t>(500 + 37 * k + room);
+      const auto scenario = scenario_from(random_room(seed, 6 + room, k), {"process.utility=quadratic"});
+      std::vector<std::uint8_t> settled(static_cast<std::size_t>(k), 0);
+      settled[1] = room % 2 == 0 ? 1 : 0;
+      Eigen::VectorXd cold = Eigen::VectorXd::Constant(k, 0.5);
+      negsim::draft_nash(scenario, scenario.positions, cold, &settled);
+      // Warm: the cold answer nudged (scores above the compromise), a start outside [0, 1]
+      // (clamped), and a poor start (the compromise wins).
+      negsim::Random random(seed);
+      Eigen::VectorXd nudged = cold;
+      for (int j = 0; j < k; ++j)
+        nudged(j) += settled[static_cast<std::size_t>(j)] != 0 ? 0.0 : 1e-3 * (random.uniform() - 0.5);
+      Eigen::VectorXd outside = nudged;
+      outside(0) = 1.5;
+      outside(1) = settled[1] != 0 ? cold(1) : -0.25;
+      Eigen::VectorXd poor = cold;
+      for (int j = 0; j < k; ++j) {
+        if (settled[static_cast<std::size_t>(j)] == 0) poor(j) = j % 2 == 0 ? 0.0 : 1.0;
+      }
+      for (Eigen::VectorXd start : {nudged, outside, poor}) {
+        negsim::draft_nash(scenario, scenario.positions, start, &settled);
+        CAPTURE(k, seed, cold.transpose(), start.transpose());
+        CHECK((start - cold).cwiseAbs().maxCoeff() < 1e-7);
+        if (settled[1] != 0) CHECK(start(1) == cold(1));
+      }
+    }
+  }
+}
