@@ -31,6 +31,7 @@
 #include "negsim/model.hpp"
 #include "negsim/random.hpp"
 #include "negsim/scenario.hpp"
+#include "negsim/sweep.hpp"
 #include "negsim/trace.hpp"
 
 namespace {
@@ -333,6 +334,31 @@ void BM_Gge2017RunMaximin(benchmark::State& state) {
 }
 BENCHMARK(BM_Gge2017RunMaximin)->Unit(benchmark::kMicrosecond);
 
+// The same run on one engine restarted for each (Engine::restart, as a sweep's thread plays its
+// replicates): what a run costs without the engine's set-up allocations. Not a user's single run
+// (BM_Gge2017Run is): a figure for sweeps.
+void BM_Gge2017RunReusedEngine(benchmark::State& state) {
+  const Loaded& loaded = gge_2017();
+  if (!loaded.scenario) {
+    state.SkipWithError(loaded.error.c_str());
+    return;
+  }
+  const negsim::Scenario& scenario = *loaded.scenario;
+  negsim::Engine engine(scenario, kSeed);
+  int rounds = 0;
+  negsim::OutcomeKind kind = negsim::OutcomeKind::no_consensus;
+  for (auto _ : state) {
+    engine.restart(kSeed);
+    const negsim::Outcome& outcome = engine.run();
+    benchmark::DoNotOptimize(&outcome);
+    rounds = outcome.rounds;
+    kind = outcome.kind;
+  }
+  set_size_counters(state, scenario, rounds);
+  state.SetLabel(negsim::to_string(kind));
+}
+BENCHMARK(BM_Gge2017RunReusedEngine)->Unit(benchmark::kMicrosecond);
+
 void BM_Gge2017RunWithTrace(benchmark::State& state) {
   const Loaded& loaded = gge_2017();
   if (!loaded.scenario) {
@@ -379,6 +405,35 @@ void BM_Synthetic193x40x100(benchmark::State& state) {
   run_synthetic(state, synthetic_193x40x100());
 }
 BENCHMARK(BM_Synthetic193x40x100)->Unit(benchmark::kMillisecond);
+
+// A sweep of the 193 x 40 x 100 room as `negsim sweep` runs it (run_replicates: one engine per
+// thread, the positions and compromise drafts of each round shared between replicates), on
+// state.range(0) threads. Goal (issue 16): 1,000 replicates under 2 s on 2 threads, i.e. about
+// 2 ms of wall time a replicate at 2 threads (the counter per_replicate; wall time). Each
+// iteration is a fresh sweep of kSweepReplicates replicates (the smoke test: 4), so the first
+// replicate's work for the shared rounds is counted once per that many.
+constexpr std::uint64_t kSweepReplicates = 100;
+constexpr std::uint64_t kSmokeSweepReplicates = 4;
+void BM_Synthetic193x40x100Sweep(benchmark::State& state) {
+  const Synthetic& synthetic = synthetic_193x40x100();
+  if (!synthetic.scenario || !synthetic.error.empty()) {
+    state.SkipWithError(synthetic.error.c_str());
+    return;
+  }
+  static const bool smoke = std::getenv("NEGSIM_BENCH_SMOKE") != nullptr;
+  negsim::ReplicateOptions options;
+  options.replicates = smoke ? kSmokeSweepReplicates : kSweepReplicates;
+  options.threads = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(negsim::run_replicates(*synthetic.scenario, options));
+  }
+  const auto replicates = static_cast<double>(options.replicates);
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(options.replicates));
+  state.counters["per_replicate"] = benchmark::Counter(static_cast<double>(state.iterations()) * replicates,
+                                                       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["replicates"] = replicates;
+}
+BENCHMARK(BM_Synthetic193x40x100Sweep)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The chair strategies at 193 x 40, 10 rounds (goal: Nash and maximin within 3x of compromise).
 void BM_Synthetic193x40x10Compromise(benchmark::State& state) {

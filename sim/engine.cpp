@@ -41,33 +41,80 @@ bool all_finite(const Matrix& values) {
 
 }  // namespace
 
+SharedRounds::SharedRounds(const Scenario& scenario, std::size_t budget_bytes) : scenario_(scenario) {
+  const std::size_t rounds = static_cast<std::size_t>(std::max(0, scenario.process.max_rounds));
+  const std::size_t bytes_per_round =
+      std::max<std::size_t>(1, static_cast<std::size_t>(scenario.delegation_count()) *
+                                   static_cast<std::size_t>(scenario.issue_count()) * sizeof(double));
+  const std::size_t kept = std::min(rounds, budget_bytes / bytes_per_round);
+  positions_.values.resize(kept);
+  positions_.states = std::make_unique<std::atomic<int>[]>(kept);
+  for (std::size_t r = 0; r < kept; ++r) positions_.states[r].store(0);
+  compromise_.values.resize(rounds);
+  compromise_.states = std::make_unique<std::atomic<int>[]>(rounds);
+  for (std::size_t r = 0; r < rounds; ++r) compromise_.states[r].store(0);
+}
+
 Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
     : scenario_(scenario), seed_(seed), sink_(sink), influence_(scenario) {
+  initialize();
+}
+
+void Engine::restart(std::uint64_t seed) {
+  seed_ = seed;
+  influence_.rebuild(scenario_);
+  initialize();
+}
+
+void Engine::initialize() {
+  const Scenario& scenario = scenario_;
   const int n = scenario.delegation_count();
   const int k = scenario.issue_count();
+  // What a run changes, back to where a new engine starts (restart() comes here after a run).
+  state_.round = 0;
+  own_voice_ = false;
+  trial_objecting_ = 0;
+  interrupted_ = false;
+  polled_ = false;
+  others_mean_concession_ = 0;
+  keep_record_ = false;
+  outcome_.reset();
+  reason_.clear();
+  overruled_.clear();
+  made_repairs_.clear();
+  candidates_.clear();
+  new_objectors_.clear();
+  cascade_pending_.clear();
+  maybe_objecting_.clear();
+  record_.drafts.clear();
+  record_.responses.clear();
+  concession_betas_.clear();
   susceptibility_.resize(n);
   follows_.assign(static_cast<std::size_t>(n), -1);
   spoken_for_.assign(static_cast<std::size_t>(n), -1);
   observers_.assign(static_cast<std::size_t>(n), 0);
   delegation_keys_.resize(static_cast<std::size_t>(n));
   state_.support_threshold.resize(n);
+  red_line_issues_.resize(static_cast<std::size_t>(n));
+  unreserved_red_lines_.resize(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
     const Delegation& delegation = scenario.delegations[static_cast<std::size_t>(i)];
     susceptibility_(i) = delegation.susceptibility;
     observers_[static_cast<std::size_t>(i)] = delegation.observer ? 1 : 0;
     delegation_keys_[static_cast<std::size_t>(i)] = hash_text(delegation.id);
     state_.support_threshold(i) = delegation.agent.support_max;
-    red_line_issues_.emplace_back();
-    unreserved_red_lines_.emplace_back();
-    red_line_issues_.back().reserve(delegation.red_lines.size());
-    unreserved_red_lines_.back().reserve(delegation.red_lines.size());
+    auto& issues = red_line_issues_[static_cast<std::size_t>(i)];
+    auto& unreserved = unreserved_red_lines_[static_cast<std::size_t>(i)];
+    issues.clear();
+    unreserved.clear();
+    issues.reserve(delegation.red_lines.size());
+    unreserved.reserve(delegation.red_lines.size());
     for (const auto& red_line : delegation.red_lines) {
-      red_line_issues_.back().push_back(red_line.issue);
+      issues.push_back(red_line.issue);
       const auto& reservations = delegation.reservations;
       if (std::binary_search(reservations.begin(), reservations.end(), red_line.issue)) continue;
-      unreserved_red_lines_.back().push_back(red_line.issue);
+      unreserved.push_back(red_line.issue);
     }
-    auto& unreserved = unreserved_red_lines_.back();
     std::sort(unreserved.begin(), unreserved.end());
     unreserved.erase(std::unique(unreserved.begin(), unreserved.end()), unreserved.end());
     const int negotiator =
@@ -97,6 +144,7 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
     previous_draft_(issue) = scenario.issues[static_cast<std::size_t>(issue)].status_quo;
   }
   red_line_holders_.resize(static_cast<std::size_t>(k));
+  for (auto& holders : red_line_holders_) holders.clear();
   for (int i = 0; i < n; ++i) {
     for (int issue : unreserved_red_lines_[static_cast<std::size_t>(i)]) {
       auto& holders = red_line_holders_[static_cast<std::size_t>(issue)];
@@ -106,6 +154,7 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
   }
   red_lines_crossed_count_.assign(static_cast<std::size_t>(n), 0);
   bounded_.resize(static_cast<std::size_t>(k));
+  for (auto& bounded : bounded_) bounded.clear();
   for (int issue = 0; issue < k; ++issue) {
     for (int i = 0; i < n; ++i) {
       if (scenario.red_line_min(i, issue) != 0.0 || scenario.red_line_max(i, issue) != 1.0) {
@@ -116,7 +165,10 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
     }
   }
   grievances_.resize(static_cast<std::size_t>(n));
-  for (auto& list : grievances_) list.reserve(static_cast<std::size_t>(k));
+  for (auto& list : grievances_) {
+    list.clear();
+    list.reserve(static_cast<std::size_t>(k));
+  }
   trial_draft_.resize(k);
   trial_utility_.resize(n);
   trial_blocking_.resize(n);
@@ -145,6 +197,7 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
   for (int i = 0; i < n; ++i) {
     const AgentParameters& agent = scenario.delegations[static_cast<std::size_t>(i)].agent;
     auto& own = own_policies_[static_cast<std::size_t>(i)];
+    own.reset();  // a policy of one's own starts each run afresh
     if (!agent.policy.empty()) own = make_delegation_policy(agent.policy);
     policies_[static_cast<std::size_t>(i)] = own ? own.get() : &builtin_delegation_policy(agent.model);
     keep_record_ = keep_record_ || own != nullptr;
@@ -167,6 +220,9 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
     highest_blocking_[static_cast<std::size_t>(i)] = blocking_threshold_for(i, std::numeric_limits<double>::infinity());
   }
   any_follower_ = std::any_of(follows_.begin(), follows_.end(), [](int j) { return j >= 0; });
+  copies_.resize(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < copies_.size(); ++i) copies_[i] = std::max(follows_[i], spoken_for_[i]);
+  any_fixed_ = false;
   any_spoken_for_ = std::any_of(spoken_for_.begin(), spoken_for_.end(), [](int j) { return j >= 0; });
   {
     // Each objection counts (w_i / mean w)^lambda with a power weight lambda > 0, else 1.
@@ -188,6 +244,8 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
   const ChairSettings& chair = scenario.process.chair;
   own_chair_ = !chair.policy.empty();
   chair_policy_ = make_chair_policy(chair_strategy_name(chair));
+  compromise_chair_ = !own_chair_ && chair.strategy == ChairStrategy::compromise;
+  compromise_draft_.resize(k);
   keep_record_ = keep_record_ || own_chair_;
   if (sink_ != nullptr) sink_->on_start(scenario_, seed_);
 }
@@ -209,6 +267,8 @@ bool Engine::step() {
     }
   }
   ask_own_policies();
+  any_fixed_ = std::any_of(fixed_responses_.begin(), fixed_responses_.end(),
+                           [](const std::optional<Response>& fixed) { return fixed.has_value(); });
   poll(state_.draft, state_.responses, state_.utility, state_.blocking_threshold);
   polled_ = true;
   if (keep_record_) {
@@ -239,8 +299,16 @@ bool Engine::step() {
     return false;
   }
   revise_draft();
-  influence_step(influence_, susceptibility_, scenario_.positions, state_.positions, scenario_.red_line_min,
-                 scenario_.red_line_max, next_positions_);
+  // Influence moves positions by the scenario alone: another replicate may have done this step.
+  const int next_round = state_.round + 1;
+  const Eigen::MatrixXd* shared = shared_rounds_ != nullptr ? shared_rounds_->positions(next_round) : nullptr;
+  if (shared != nullptr) {
+    next_positions_ = *shared;
+  } else {
+    influence_step(influence_, susceptibility_, scenario_.positions, state_.positions, scenario_.red_line_min,
+                   scenario_.red_line_max, next_positions_);
+    if (shared_rounds_ != nullptr) shared_rounds_->offer_positions(next_round, next_positions_);
+  }
   if (sink_ != nullptr) sink_->on_influence(state_.round, state_.positions, next_positions_);
   state_.positions.swap(next_positions_);
   previous_draft_ = state_.draft;
@@ -312,6 +380,26 @@ void Engine::table_draft() {
   }
   // Settled paragraphs keep last round's text; the strategy drafts the rest around them.
   state_.draft = previous_draft_;
+  if (compromise_chair_ && shared_rounds_ != nullptr) {
+    // The compromise draft of a paragraph (leaned toward the chair) depends on this round's
+    // positions alone, not on which others are settled: drafted whole once per round and shared.
+    const Eigen::VectorXd* whole = shared_rounds_->compromise(state_.round);
+    if (whole == nullptr) {
+      compromise_draft_ = previous_draft_;
+      draft_compromise(scenario_, state_.positions, compromise_draft_, nullptr);
+      lean_toward_chair(scenario_, state_.positions, compromise_draft_, nullptr);
+      shared_rounds_->offer_compromise(state_.round, compromise_draft_);
+      whole = &compromise_draft_;
+    }
+    for (int issue = 0; issue < scenario_.issue_count(); ++issue) {
+      if (state_.settled[static_cast<std::size_t>(issue)] == 0) state_.draft(issue) = (*whole)(issue);
+    }
+    if (sink_ != nullptr) {
+      if (final_text) sink_->on_final_text(state_.round);
+      sink_->on_draft(state_, state_.round == 0 ? nullptr : &previous_draft_);
+    }
+    return;
+  }
   ChairView view;
   view.scenario_ = &scenario_;
   view.positions_ = &state_.positions;
@@ -382,10 +470,16 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   // A trial poll asked to stop at its first new objector: the chair passes such a change over,
   // so the rest of the poll would not be read. Objections only grow below, so the first one
   // found is final.
+  const bool stop_at_new_objector = trial != nullptr && trial->stop_at_new_objector;
   auto stops_here = [&](std::size_t index) {
-    return trial != nullptr && trial->stop_at_new_objector && responses[index] == Response::object &&
+    return stop_at_new_objector && responses[index] == Response::object &&
            state_.responses[index] != Response::object && observers_[index] == 0;
   };
+  // Whose answer is fixed this round (none in most rooms: then nobody's is looked up), and whose
+  // answer each copies (a leader's or a negotiator's; in a vote, a leader's only).
+  const bool any_fixed = any_fixed_;
+  auto is_fixed = [&](std::size_t index) { return any_fixed && fixed_responses_[index].has_value(); };
+  const std::vector<int>& copy_source = own_voice_ ? follows_ : copies_;
   // A trial's draft differs from state_.draft in one paragraph only: the red lines crossed are
   // those counted for state_.draft, corrected for the holders of a red line on that paragraph.
   const std::vector<int>* holders =
@@ -419,16 +513,15 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
       crossed = count > 0;
     }
     const auto index = static_cast<std::size_t>(i);
-    const auto& fixed = fixed_responses_[index];
-    responses[index] = fixed ? *fixed : crossed ? Response::object : Response::aside;
+    const bool fixed = is_fixed(index);
+    responses[index] = fixed ? *fixed_responses_[index] : crossed ? Response::object : Response::aside;
     if (stops_here(index)) return false;
     if (responses[index] == Response::object) {
       maybe_objecting_.push_back(i);
       // Summed in index order, as objecting_power() below sums it.
       if (observers_[index] == 0) red_line_objecting += scenario_.power(i);
     } else if (!fixed) {
-      const int copied = own_voice_ ? follows_[index] : std::max(follows_[index], spoken_for_[index]);
-      if (copied >= 0 || utility(i) < highest_blocking_[index]) {
+      if (copy_source[index] >= 0 || utility(i) < highest_blocking_[index]) {
         cascade_pending_.push_back(i);
         maybe_objecting_.push_back(i);
       }
@@ -466,7 +559,7 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     for (int i : cascade_pending_) {
       const auto index = static_cast<std::size_t>(i);
       if (responses[index] == Response::object) continue;
-      const int copied = own_voice_ ? follows_[index] : std::max(follows_[index], spoken_for_[index]);
+      const int copied = copy_source[index];
       const bool objects =
           copied >= 0 ? responses[static_cast<std::size_t>(copied)] == Response::object : objects_beside(i, objecting);
       if (objects) {
@@ -492,7 +585,7 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     if (trial == nullptr || objects) {
       blocking_threshold(i) = blocking_for(i, counted ? objecting - scenario_.power(i) : objecting);
     }
-    if (!objects && !fixed_responses_[index]) {
+    if (!objects && !is_fixed(index)) {
       responses[index] = utility(i) >= state_.support_threshold(i) ? Response::support : Response::aside;
     }
   }
@@ -501,7 +594,7 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     bool changed = false;
     for (int i = 0; i < n; ++i) {
       const auto index = static_cast<std::size_t>(i);
-      if (follows_[index] < 0 || responses[index] == Response::object || fixed_responses_[index]) continue;
+      if (follows_[index] < 0 || responses[index] == Response::object || is_fixed(index)) continue;
       const Response leader = responses[static_cast<std::size_t>(follows_[index])];
       const Response copied = leader == Response::object ? Response::aside : leader;
       if (copied != responses[index]) {
@@ -516,7 +609,7 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   if (own_voice_ || !any_spoken_for_) return true;
   for (int i = 0; i < n; ++i) {
     const auto index = static_cast<std::size_t>(i);
-    if (spoken_for_[index] < 0 || responses[index] == Response::object || fixed_responses_[index]) continue;
+    if (spoken_for_[index] < 0 || responses[index] == Response::object || is_fixed(index)) continue;
     responses[index] = responses[static_cast<std::size_t>(spoken_for_[index])];
   }
   return true;

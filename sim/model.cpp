@@ -68,8 +68,15 @@ Eigen::MatrixXd influence_matrix(const Scenario& scenario) {
   return influence;
 }
 
-InfluenceOperator::InfluenceOperator(const Scenario& scenario) {
+void InfluenceOperator::rebuild(const Scenario& scenario) {
   const int n = scenario.delegation_count();
+  alone_.clear();
+  pooled_.clear();
+  led_.clear();
+  tied_.clear();
+  ties_.clear();
+  bloc_members_.clear();
+  bloc_offsets_.clear();
   bloc_offsets_.reserve(scenario.blocs.size() + 1);
   bloc_offsets_.push_back(0);
   for (const auto& bloc : scenario.blocs) {

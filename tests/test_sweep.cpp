@@ -1,9 +1,15 @@
 // Sweeps: identical numbers for any thread count, Wilson intervals, grids, bad --vary.
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 
+#include "negsim/engine.hpp"
 #include "negsim/errors.hpp"
 #include "negsim/grid.hpp"
+#include "negsim/random.hpp"
 #include "negsim/sweep.hpp"
 #include "test_support.hpp"
 
@@ -220,4 +226,217 @@ TEST_CASE("sweep: --set and --vary keys are compared by what they name, not as t
   INFO(distinct.output);
   CHECK(distinct.exit_code == 0);
   std::filesystem::remove_all(directory);
+}
+
+namespace {
+
+// Every field of an outcome, the draft to the bit: what a sweep reads and more.
+void check_same_outcome(const negsim::Outcome& reused, const negsim::Outcome& fresh) {
+  auto records_equal = [](const std::vector<negsim::ObjectionRecord>& a,
+                          const std::vector<negsim::ObjectionRecord>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t r = 0; r < a.size(); ++r) {
+      if (a[r].delegation != b[r].delegation || a[r].issues != b[r].issues ||
+          a[r].red_lines_crossed != b[r].red_lines_crossed) {
+        return false;
+      }
+    }
+    return true;
+  };
+  CHECK(reused.kind == fresh.kind);
+  CHECK(reused.rounds == fresh.rounds);
+  CHECK(reused.decided_round == fresh.decided_round);
+  CHECK(reused.draft.size() == fresh.draft.size());
+  CHECK(std::memcmp(reused.draft.data(), fresh.draft.data(), sizeof(double) * fresh.draft.size()) == 0);
+  CHECK(reused.responses == fresh.responses);
+  CHECK(records_equal(reused.objectors, fresh.objectors));
+  CHECK(records_equal(reused.dissociators, fresh.dissociators));
+  CHECK(records_equal(reused.reservations, fresh.reservations));
+  CHECK(reused.moved_to_chairs_summary == fresh.moved_to_chairs_summary);
+  CHECK(reused.overruled == fresh.overruled);
+  CHECK(reused.pivotal == fresh.pivotal);
+  CHECK(reused.contested_issues == fresh.contested_issues);
+  CHECK(reused.interrupted == fresh.interrupted);
+  REQUIRE(reused.vote.has_value() == fresh.vote.has_value());
+  if (fresh.vote) {
+    CHECK(reused.vote->yes == fresh.vote->yes);
+    CHECK(reused.vote->no == fresh.vote->no);
+    CHECK(reused.vote->abstain == fresh.vote->abstain);
+    CHECK(reused.vote->ballots == fresh.vote->ballots);
+  }
+}
+
+// Records what a run tells its observer, numbers as exact hex floats, so that two runs compare
+// round by round.
+class RecordingSink : public negsim::TraceSink {
+ public:
+  std::vector<std::string> lines;
+  void on_start(const negsim::Scenario& /*scenario*/, std::uint64_t seed) override {
+    lines.push_back("start " + std::to_string(seed));
+  }
+  void on_draft(const negsim::State& state, const Eigen::VectorXd* /*previous*/) override {
+    lines.push_back("draft " + std::to_string(state.round) + numbers(state.draft) + numbers(state.support_threshold) +
+                    numbers(state.positions));
+  }
+  void on_responses(const negsim::State& state, const std::vector<std::vector<int>>& /*grievances*/) override {
+    std::string line = "responses";
+    for (auto response : state.responses) line += " " + negsim::to_string(response);
+    lines.push_back(line + numbers(state.utility) + numbers(state.blocking_threshold) + numbers(state.noise));
+  }
+  void on_change(int round, ChangeKind kind, int delegation, int issue, double from, double to, bool accepted,
+                 const std::vector<int>& new_objectors, const std::string& reason) override {
+    lines.push_back("change " + std::to_string(round) + " " + std::to_string(static_cast<int>(kind)) + " " +
+                    std::to_string(delegation) + " " + std::to_string(issue) + hex(from) + hex(to) +
+                    (accepted ? " accepted " : " not ") + std::to_string(new_objectors.size()) + " " + reason);
+  }
+  void on_influence(int round, const Eigen::MatrixXd& /*before*/, const Eigen::MatrixXd& after) override {
+    lines.push_back("influence " + std::to_string(round) + numbers(after));
+  }
+  void on_end(const negsim::State& state, const negsim::Outcome& outcome) override {
+    lines.push_back("end " + std::to_string(state.round) + " " + negsim::to_string(outcome.kind));
+  }
+
+ private:
+  static std::string hex(double value) {
+    char text[64];
+    std::snprintf(text, sizeof(text), " %a", value);
+    return text;
+  }
+  template <typename Matrix>
+  static std::string numbers(const Matrix& values) {
+    std::string text;
+    for (Eigen::Index i = 0; i < values.size(); ++i) text += hex(values.data()[i]);
+    return text;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("an engine restarted for another run plays it as a new engine would", "[sweep][reuse]") {
+  // One engine alternates between a room that adopts and rooms that deadlock or fall to a vote,
+  // the scenario object changed in place between runs (as a sweep resamples it), with a trace:
+  // nothing of one run may leak into the next.
+  negsim::Scenario scenario =
+      negsim::load_scenario_file(test_support::source_path("scenarios/gge-2016-2017.yaml"), {"process.noise=0.05"});
+  const negsim::Scenario original = scenario;
+  const int russia = [&] {
+    for (int i = 0; i < scenario.delegation_count(); ++i) {
+      if (scenario.delegations[static_cast<std::size_t>(i)].id == "russia") return i;
+    }
+    return -1;
+  }();
+  REQUIRE(russia >= 0);
+  auto variant = [&](int run) {
+    negsim::Scenario changed = original;
+    switch (run % 4) {
+      case 0: break;  // as filed
+      case 1:         // a room that deadlocks: a red line no text can meet beside the others'
+        changed.red_line_max.row(russia).setConstant(0.0);
+        changed.red_line_min.row(russia).setConstant(0.0);
+        changed.process.chair.repair = false;
+        changed.process.chair.amendments = false;
+        changed.process.max_rounds = 9;
+        break;
+      case 2:  // a room that adopts: nobody holds a red line, thresholds low
+        changed.red_line_min.setZero();
+        changed.red_line_max.setOnes();
+        for (auto& delegation : changed.delegations) {
+          delegation.red_lines.clear();
+          delegation.outside_option = 0;
+          delegation.agent.support_max = 0.1;
+          delegation.agent.support_min = 0.0;
+        }
+        break;
+      case 3:  // the deadlock of case 1, carried to a vote
+        changed.red_line_max.row(russia).setConstant(0.0);
+        changed.red_line_min.row(russia).setConstant(0.0);
+        changed.process.fallbacks.vote_threshold = 0.5;
+        changed.process.chair.power_weight = 1.0;
+        break;
+    }
+    return changed;
+  };
+  RecordingSink reused_sink;
+  std::optional<negsim::Engine> engine;
+  std::set<negsim::OutcomeKind> kinds;
+  for (int run = 0; run < 12; ++run) {
+    scenario = variant(run);
+    const std::uint64_t seed = 100 + static_cast<std::uint64_t>(run);
+    reused_sink.lines.clear();
+    if (engine) {
+      engine->restart(seed);
+    } else {
+      engine.emplace(scenario, seed, &reused_sink);
+    }
+    const negsim::Outcome& reused = engine->run();
+    const negsim::Scenario copy = variant(run);
+    RecordingSink fresh_sink;
+    negsim::Engine fresh_engine(copy, seed, &fresh_sink);
+    const negsim::Outcome& fresh = fresh_engine.run();
+    INFO("run " << run);
+    check_same_outcome(reused, fresh);
+    CHECK(reused_sink.lines == fresh_sink.lines);
+    kinds.insert(fresh.kind);
+  }
+  // The runs did alternate between adoption and deadlock (and a vote).
+  CHECK(kinds.count(negsim::OutcomeKind::consensus) + kinds.count(negsim::OutcomeKind::consensus_with_dissociations) >
+        0);
+  CHECK(kinds.count(negsim::OutcomeKind::no_consensus) + kinds.count(negsim::OutcomeKind::vote) > 0);
+  CHECK(kinds.size() >= 2);
+}
+
+TEST_CASE("a sweep's replicates, played on reused engines and shared rounds, are those of fresh engines",
+          "[sweep][reuse][determinism]") {
+  // Perception noise large enough that replicates differ in kind: in the teaching room some
+  // adopt and others deadlock, so each thread's engine goes from one to the other; the 2015 GGE
+  // adopts with and without dissociations. Without sampling the engines share each round's
+  // positions and compromise drafts (SharedRounds); with it, the scenario is resampled in place.
+  struct Room {
+    std::string file;
+    std::vector<std::string> overrides;
+    std::string uncertain;
+  };
+  const std::vector<Room> rooms = {
+      {"scenarios/teaching/three-delegations.yaml",
+       {"process.noise=0.3"},
+       "delegations.north.outside_option={value: 0.6, range: [0.2, 0.95]}"},
+      {"scenarios/gge-2014-2015.yaml",
+       {"process.noise=0.12"},
+       "delegations.russia.outside_option={value: 0.3, range: [0.1, 0.9]}"},
+  };
+  const int replicates = test_support::sanitized_build() ? 40 : 160;
+  std::set<negsim::OutcomeKind> kinds;
+  int adopted = 0;
+  int not_adopted = 0;
+  for (const Room& room : rooms) {
+    for (const bool sample : {false, true}) {
+      std::vector<std::string> overrides = room.overrides;
+      if (sample) overrides.push_back(room.uncertain);
+      const auto scenario = negsim::load_scenario_file(test_support::source_path(room.file), overrides);
+      for (const int threads : {1, 2}) {
+        negsim::ReplicateOptions options;
+        options.master_seed = 5;
+        options.replicates = static_cast<std::uint64_t>(replicates);
+        options.threads = threads;
+        options.sample_uncertainty = sample;
+        std::vector<std::optional<negsim::Outcome>> outcomes(static_cast<std::size_t>(replicates));
+        options.on_replicate = [&](std::uint64_t index, const negsim::Scenario& /*played*/,
+                                   const negsim::Outcome& outcome) { outcomes[index] = outcome; };
+        negsim::run_replicates(scenario, options);
+        for (int r = 0; r < replicates; ++r) {
+          INFO(room.file << ", sample " << sample << ", threads " << threads << ", replicate " << r);
+          REQUIRE(outcomes[static_cast<std::size_t>(r)].has_value());
+          const auto played = negsim::replicate_scenario(scenario, 5, static_cast<std::uint64_t>(r), sample);
+          const negsim::Outcome fresh = negsim::simulate(played, negsim::derive_seed(5, static_cast<std::uint64_t>(r)));
+          check_same_outcome(*outcomes[static_cast<std::size_t>(r)], fresh);
+          kinds.insert(fresh.kind);
+          (negsim::is_adopted(fresh.kind) ? adopted : not_adopted) += 1;
+        }
+      }
+    }
+  }
+  // Replicates of different kinds followed one another on the same engines.
+  CHECK(adopted > 0);
+  CHECK(not_adopted > 0);
+  CHECK(kinds.size() >= 3);
 }

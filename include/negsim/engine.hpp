@@ -9,7 +9,9 @@
 #pragma once
 
 #include <Eigen/Dense>
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -124,10 +126,68 @@ class ResponseOverride {
   virtual std::optional<Amendment> amend(const State& state, int delegation) = 0;
 };
 
+// What every run of one scenario plays alike, shared by the engines of a sweep's replicates:
+// the positions after each round's influence step (they depend on the scenario alone, not on
+// the noise, the text or anyone's answer) and the compromise chair's draft of each round (a
+// function of those positions). The first engine to reach a round fills its slot; the others
+// copy it instead of computing it again: the same bits. Safe to share between threads. Only for
+// engines that play the same scenario object, unchanged while the cache lives (not a sweep that
+// resamples its scenario per replicate).
+class SharedRounds {
+ public:
+  // Keeps the rounds [1, max_rounds) whose positions fit in `budget_bytes` (the rest are computed
+  // by each engine as usual).
+  SharedRounds(const Scenario& scenario, std::size_t budget_bytes);
+  SharedRounds(const SharedRounds&) = delete;
+  SharedRounds& operator=(const SharedRounds&) = delete;
+
+  const Scenario& scenario() const { return scenario_; }
+  // The positions after `round` influence steps, or null when no engine has offered them yet.
+  const Eigen::MatrixXd* positions(int round) const { return ready(positions_, round); }
+  void offer_positions(int round, const Eigen::MatrixXd& positions) { offer(positions_, round, positions); }
+  // The compromise draft of round `round` (every paragraph, leaned toward the chair), or null.
+  const Eigen::VectorXd* compromise(int round) const { return ready(compromise_, round); }
+  void offer_compromise(int round, const Eigen::VectorXd& draft) { offer(compromise_, round, draft); }
+
+ private:
+  template <typename Value>
+  struct Slots {
+    std::vector<Value> values;
+    std::unique_ptr<std::atomic<int>[]> states;  // 0 empty, 1 being written, 2 ready
+  };
+  template <typename Value>
+  static const Value* ready(const Slots<Value>& slots, int round) {
+    if (round < 0 || static_cast<std::size_t>(round) >= slots.values.size()) return nullptr;
+    const auto index = static_cast<std::size_t>(round);
+    return slots.states[index].load(std::memory_order_acquire) == 2 ? &slots.values[index] : nullptr;
+  }
+  template <typename Value>
+  static void offer(Slots<Value>& slots, int round, const Value& value) {
+    if (round < 0 || static_cast<std::size_t>(round) >= slots.values.size()) return;
+    const auto index = static_cast<std::size_t>(round);
+    int empty = 0;  // only the first offer of a slot writes it; the others are the same bits
+    if (!slots.states[index].compare_exchange_strong(empty, 1, std::memory_order_acq_rel)) return;
+    slots.values[index] = value;
+    slots.states[index].store(2, std::memory_order_release);
+  }
+  const Scenario& scenario_;
+  Slots<Eigen::MatrixXd> positions_;
+  Slots<Eigen::VectorXd> compromise_;
+};
+
 class Engine {
  public:
   // The scenario must outlive the engine. `sink` may be null (sweeps keep no trace).
   Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink = nullptr);
+
+  // Starts a new run with `seed`, exactly as a new Engine(scenario, seed, sink) on the same
+  // scenario object would play it (its values are read again: a sweep may have resampled it in
+  // place), but keeping the buffers' capacity: a sweep's thread plays its replicates on one
+  // engine without allocating per replicate. The sink and the response override stay set.
+  void restart(std::uint64_t seed);
+  // Lets the engine copy what `rounds` already holds, and fill it, instead of computing it
+  // (null: none). `rounds` must be of this engine's scenario object and outlive the run.
+  void share_rounds(SharedRounds* rounds) { shared_rounds_ = rounds; }
 
   // Plays one round. Returns false once the run has ended (then outcome() is set).
   bool step();
@@ -147,6 +207,8 @@ class Engine {
   const Outcome& outcome() const { return *outcome_; }
 
  private:
+  // The constructor's work, shared with restart(): every member a run reads is set here.
+  void initialize();
   void table_draft();
   void update_thresholds();
   // Seats with a policy of their own answer the tabled draft (fixed for the round).
@@ -310,6 +372,11 @@ class Engine {
   std::vector<double> concession_betas_;
   std::vector<double> concession_powers_;
   double others_mean_concession_ = 0;
+  SharedRounds* shared_rounds_ = nullptr;
+  bool compromise_chair_ = false;     // the built-in compromise strategy drafts (SharedRounds may hold its drafts)
+  Eigen::VectorXd compromise_draft_;  // k, work buffer: a whole compromise draft for SharedRounds
+  std::vector<int> copies_;           // n: max(follows_, spoken_for_), whose answer it copies (-1: none)
+  bool any_fixed_ = false;            // some entry of fixed_responses_ is set this round
 };
 
 // Convenience: a whole run without a trace.

@@ -35,7 +35,9 @@ Eigen::MatrixXd influence_matrix(const Scenario& scenario);
 // Agrees with influence_matrix(scenario) * P to rounding.
 class InfluenceOperator {
  public:
-  explicit InfluenceOperator(const Scenario& scenario);
+  explicit InfluenceOperator(const Scenario& scenario) { rebuild(scenario); }
+  // Set up again for `scenario` (or the same one with new values), keeping the buffers' capacity.
+  void rebuild(const Scenario& scenario);
   void apply(const Eigen::MatrixXd& positions, Eigen::MatrixXd& result) const;  // result = W positions
 
  private:
