@@ -278,9 +278,8 @@ int RecordedRun::first_round_changed(const Scenario& variant, const std::vector<
     for (int round = 0; round < first; ++round) {
       const std::size_t at = static_cast<std::size_t>(round) * issues + static_cast<std::size_t>(k);
       const bool recorded = at < polled_.low.size();
-      const bool polled_alike =
-          recorded && (!low_changed || polled_.low[at] >= std::max(low, new_low)) &&
-          (!high_changed || polled_.high[at] <= std::min(high, new_high));
+      const bool polled_alike = recorded && (!low_changed || polled_.low[at] >= std::max(low, new_low)) &&
+                                (!high_changed || polled_.high[at] <= std::min(high, new_high));
       const bool last = round + 1 >= rounds();  // the run ended in this round, before influence
       const bool clamped_alike =
           last || clamp_unchanged(checkpoints_[static_cast<std::size_t>(round) + 1].state.positions(i, k), low, high,
@@ -303,7 +302,8 @@ Outcome RecordedRun::replay(const Scenario& variant, const std::vector<RedLineCe
   return engine.run();
 }
 
-std::vector<double> shapley_shubik(const Eigen::VectorXd& weights, double quota, std::uint64_t seed, int samples) {
+std::vector<double> shapley_shubik(const Eigen::VectorXd& weights, double quota, std::uint64_t seed, int samples,
+                                   int threads) {
   const auto n = static_cast<int>(weights.size());
   std::vector<double> index(static_cast<std::size_t>(n), 0.0);
   const double total = weights.sum();
@@ -334,22 +334,45 @@ std::vector<double> shapley_shubik(const Eigen::VectorXd& weights, double quota,
     }
     return index;
   }
-  Random random(seed);
-  std::vector<int> order(static_cast<std::size_t>(n));
-  for (int sample = 0; sample < samples; ++sample) {
-    std::iota(order.begin(), order.end(), 0);
-    for (int j = n - 1; j > 0; --j) {  // Fisher-Yates with our own generator: same on every platform
-      const auto pick = static_cast<int>(random.next() % static_cast<std::uint64_t>(j + 1));
-      std::swap(order[static_cast<std::size_t>(j)], order[static_cast<std::size_t>(pick)]);
-    }
-    double weight = 0;
-    for (int player : order) {
-      weight += weights(player);
-      if (weight >= needed) {
-        index[static_cast<std::size_t>(player)] += 1.0 / samples;
-        break;
+  // Orderings [first, last) on each thread, each from its own point of the one stream: a
+  // shuffle draws exactly n - 1 numbers, so ordering s starts at draw s (n - 1). The pivots are
+  // counted as integers; the figures are the same for any number of threads.
+  const int workers = std::clamp(threads, 1, std::max(1, samples / 1000));
+  std::vector<std::vector<std::int64_t>> pivots(static_cast<std::size_t>(workers),
+                                                std::vector<std::int64_t>(static_cast<std::size_t>(n), 0));
+  auto shuffle = [&](int worker) {
+    const int first = static_cast<int>(static_cast<std::int64_t>(samples) * worker / workers);
+    const int last = static_cast<int>(static_cast<std::int64_t>(samples) * (worker + 1) / workers);
+    Random random(seed);
+    const std::int64_t skipped = static_cast<std::int64_t>(first) * (n - 1);
+    for (std::int64_t draw = 0; draw < skipped; ++draw) random.next();  // a few ms at most
+    std::vector<int> order(static_cast<std::size_t>(n));
+    auto& counts = pivots[static_cast<std::size_t>(worker)];
+    for (int sample = first; sample < last; ++sample) {
+      std::iota(order.begin(), order.end(), 0);
+      for (int j = n - 1; j > 0; --j) {  // Fisher-Yates with our own generator: same on every platform
+        const auto pick = static_cast<int>(random.next() % static_cast<std::uint64_t>(j + 1));
+        std::swap(order[static_cast<std::size_t>(j)], order[static_cast<std::size_t>(pick)]);
+      }
+      double weight = 0;
+      for (int player : order) {
+        weight += weights(player);
+        if (weight >= needed) {
+          ++counts[static_cast<std::size_t>(player)];
+          break;
+        }
       }
     }
+  };
+  std::vector<std::thread> pool;
+  for (int worker = 1; worker < workers; ++worker) pool.emplace_back(shuffle, worker);
+  shuffle(0);
+  for (auto& thread : pool) thread.join();
+  for (int player = 0; player < n; ++player) {
+    std::int64_t count = 0;
+    for (const auto& counts : pivots) count += counts[static_cast<std::size_t>(player)];
+    // 1 / samples added once per pivot, as the figures were always summed.
+    for (std::int64_t c = 0; c < count; ++c) index[static_cast<std::size_t>(player)] += 1.0 / samples;
   }
   return index;
 }
@@ -547,7 +570,9 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
     });
     Eigen::VectorXd sorted_power(players);
     for (int k = 0; k < players; ++k) sorted_power(k) = scenario.power(by_id[static_cast<std::size_t>(k)]);
-    const std::vector<double> sorted_index = shapley_shubik(sorted_power, explanation.quota, options.seed);
+    const int threads = options.threads > 0 ? options.threads : default_thread_count();
+    const std::vector<double> sorted_index =
+        shapley_shubik(sorted_power, explanation.quota, options.seed, 20000, threads);
     explanation.shapley_shubik.assign(static_cast<std::size_t>(players), 0.0);
     for (int k = 0; k < players; ++k) {
       explanation.shapley_shubik[static_cast<std::size_t>(by_id[static_cast<std::size_t>(k)])] =

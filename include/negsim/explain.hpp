@@ -132,8 +132,8 @@ std::string explanation_text(const Scenario& scenario, const Explanation& explan
 
 // Shapley-Shubik index of a weighted quota game (a coalition wins with at least `quota` of the
 // total weight): exact over all coalitions for up to 16 players, otherwise estimated from
-// `samples` seeded random orderings.
+// `samples` seeded random orderings (on `threads` threads; the same figures for any number).
 std::vector<double> shapley_shubik(const Eigen::VectorXd& weights, double quota, std::uint64_t seed,
-                                   int samples = 20000);
+                                   int samples = 20000, int threads = 1);
 
 }  // namespace negsim
