@@ -459,6 +459,9 @@ void Engine::ask_own_policies() {
 
 void Engine::poll(const Eigen::VectorXd& draft, std::vector<Response>& responses, Eigen::VectorXd& utility,
                   Eigen::VectorXd& blocking_threshold) {
+  if (polled_ranges_ != nullptr) {  // checkpoints: what this round compared with the red lines
+    for (int issue = 0; issue < scenario_.issue_count(); ++issue) note_polled(issue, draft(issue));
+  }
   compute_utilities(state_.positions, scenario_.salience, draft, scenario_.process.utility, utility);
   utility += state_.noise;
   respond(draft, utility, responses, blocking_threshold);
@@ -956,6 +959,7 @@ bool Engine::change_certainly_adds_objector(int issue, double value) {
 }
 
 void Engine::trial_change(int issue, double value, bool stop_at_new_objector) {
+  if (polled_ranges_ != nullptr) note_polled(issue, value);  // checkpoints
   new_objectors_.clear();
   const int n = scenario_.delegation_count();
   if (stop_at_new_objector) {
@@ -1244,6 +1248,53 @@ void Engine::apply_fallbacks() {
   }
   finish(OutcomeKind::no_consensus, -1, {}, std::nullopt);
 }
+
+// ---- Checkpoints (explain, issue 16; declared in a block of negsim/engine.hpp) ----
+
+Engine::Checkpoint Engine::checkpoint() const {
+  Checkpoint saved;
+  saved.state = state_;
+  saved.previous_draft = previous_draft_;
+  saved.grievances = grievances_;
+  saved.rejection_witness = rejection_witness_;
+  saved.fixed_responses = fixed_responses_;
+  saved.asked_policy = asked_policy_;
+  saved.record = record_;
+  saved.polled = polled_;
+  saved.others_mean_concession = others_mean_concession_;
+  return saved;
+}
+
+void Engine::resume(const Checkpoint& checkpoint) {
+  if (outcome_ || checkpoint.state.positions.rows() != state_.positions.rows() ||
+      checkpoint.state.positions.cols() != state_.positions.cols()) {
+    throw RunError("an engine resumed from a checkpoint of another shape, or after its run ended");
+  }
+  state_ = checkpoint.state;
+  previous_draft_ = checkpoint.previous_draft;
+  grievances_ = checkpoint.grievances;
+  rejection_witness_ = checkpoint.rejection_witness;
+  fixed_responses_ = checkpoint.fixed_responses;
+  asked_policy_ = checkpoint.asked_policy;
+  record_ = checkpoint.record;
+  polled_ = checkpoint.polled;
+  others_mean_concession_ = checkpoint.others_mean_concession;
+}
+
+void Engine::note_polled(int issue, double value) {
+  const auto k = static_cast<std::size_t>(scenario_.issue_count());
+  const std::size_t end = (static_cast<std::size_t>(state_.round) + 1) * k;
+  auto& ranges = *polled_ranges_;
+  if (ranges.low.size() < end) {
+    ranges.low.resize(end, std::numeric_limits<double>::infinity());
+    ranges.high.resize(end, -std::numeric_limits<double>::infinity());
+  }
+  const std::size_t cell = static_cast<std::size_t>(state_.round) * k + static_cast<std::size_t>(issue);
+  ranges.low[cell] = std::min(ranges.low[cell], value);
+  ranges.high[cell] = std::max(ranges.high[cell], value);
+}
+
+// ---- end of checkpoints ----
 
 Outcome simulate(const Scenario& scenario, std::uint64_t seed) {
   Engine engine(scenario, seed);

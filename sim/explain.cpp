@@ -71,10 +71,14 @@ struct Candidate {
   bool salience;  // the value is a multiplier of the salience weight, from 1 toward 0
 };
 
+bool is_red_line(const Candidate& candidate) {
+  return candidate.parameter.rfind("red_lines.", 0) == 0;
+}
+
 void apply(Scenario& scenario, const Candidate& candidate, double value) {
   const int i = candidate.delegation;
   const int k = candidate.issue;
-  if (candidate.parameter.rfind("red_lines.", 0) == 0) {
+  if (is_red_line(candidate)) {
     const bool is_max =
         candidate.parameter.size() > 4 && candidate.parameter.substr(candidate.parameter.size() - 4) == ".max";
     set_red_line(scenario, i, k, is_max ? scenario.red_line_min(i, k) : value,
@@ -223,9 +227,83 @@ bool provably_blocked(const Scenario& scenario) {
   return false;
 }
 
+// Whether the influence step's clamp into [new_low, new_high] gives `clamped`, the position it
+// gave clamped into [low, high], whatever the position before the clamp was.
+bool clamp_unchanged(double clamped, double low, double high, double new_low, double new_high) {
+  if (low < clamped && clamped < high) return new_low <= clamped && clamped <= new_high;  // not clamped
+  if (!(low < high)) return false;
+  if (clamped == low) return new_low == low && new_high >= low;     // from anywhere at or below low
+  if (clamped == high) return new_high == high && new_low <= high;  // from anywhere at or above high
+  return false;
+}
+
 }  // namespace
 
-std::vector<double> shapley_shubik(const Eigen::VectorXd& weights, double quota, std::uint64_t seed, int samples) {
+RecordedRun::RecordedRun(const Scenario& scenario, std::uint64_t seed) : scenario_(scenario), seed_(seed) {
+  // A registered policy sees the whole scenario: it could read a red line at any value.
+  resumable_ = scenario.process.chair.policy.empty() &&
+               std::none_of(scenario.delegations.begin(), scenario.delegations.end(),
+                            [](const Delegation& delegation) { return !delegation.agent.policy.empty(); });
+  if (!resumable_) {
+    outcome_ = simulate(scenario, seed);
+    return;
+  }
+  Engine engine(scenario, seed);
+  engine.record_polled_ranges(&polled_);
+  do {
+    checkpoints_.push_back(engine.checkpoint());
+  } while (engine.step());
+  outcome_ = engine.outcome();
+}
+
+int RecordedRun::first_round_changed(const Scenario& variant, const std::vector<RedLineCell>& cells) const {
+  // The engine reads delegation i's bounds on paragraph k only against values polled on k (the
+  // drafts and the repairs and amendments tried: whether they cross it, how far beyond it they
+  // lie for the chair's weighing, where a repair would move to) and to clamp i's position on k
+  // after influence. A round plays alike under the old and the new bounds when every value polled
+  // on k lies where neither bound that changed is crossed nor reached, and the clamp gives the
+  // same position.
+  const auto issues = static_cast<std::size_t>(scenario_.issue_count());
+  int first = rounds();
+  for (const RedLineCell& cell : cells) {
+    const int i = cell.delegation;
+    const int k = cell.issue;
+    const double low = scenario_.red_line_min(i, k);
+    const double high = scenario_.red_line_max(i, k);
+    const double new_low = variant.red_line_min(i, k);
+    const double new_high = variant.red_line_max(i, k);
+    const bool low_changed = new_low != low;
+    const bool high_changed = new_high != high;
+    if (!low_changed && !high_changed) continue;
+    for (int round = 0; round < first; ++round) {
+      const std::size_t at = static_cast<std::size_t>(round) * issues + static_cast<std::size_t>(k);
+      const bool recorded = at < polled_.low.size();
+      const bool polled_alike = recorded && (!low_changed || polled_.low[at] >= std::max(low, new_low)) &&
+                                (!high_changed || polled_.high[at] <= std::min(high, new_high));
+      const bool last = round + 1 >= rounds();  // the run ended in this round, before influence
+      const bool clamped_alike =
+          last || clamp_unchanged(checkpoints_[static_cast<std::size_t>(round) + 1].state.positions(i, k), low, high,
+                                  new_low, new_high);
+      if (!polled_alike || !clamped_alike) {
+        first = round;
+        break;
+      }
+    }
+  }
+  return first;
+}
+
+Outcome RecordedRun::replay(const Scenario& variant, const std::vector<RedLineCell>& cells) const {
+  if (!resumable_) return simulate(variant, seed_);
+  const int first = first_round_changed(variant, cells);
+  if (first >= rounds()) return outcome_;  // every round plays alike: the same run
+  Engine engine(variant, seed_);
+  if (first > 0) engine.resume(checkpoints_[static_cast<std::size_t>(first)]);
+  return engine.run();
+}
+
+std::vector<double> shapley_shubik(const Eigen::VectorXd& weights, double quota, std::uint64_t seed, int samples,
+                                   int threads) {
   const auto n = static_cast<int>(weights.size());
   std::vector<double> index(static_cast<std::size_t>(n), 0.0);
   const double total = weights.sum();
@@ -256,22 +334,45 @@ std::vector<double> shapley_shubik(const Eigen::VectorXd& weights, double quota,
     }
     return index;
   }
-  Random random(seed);
-  std::vector<int> order(static_cast<std::size_t>(n));
-  for (int sample = 0; sample < samples; ++sample) {
-    std::iota(order.begin(), order.end(), 0);
-    for (int j = n - 1; j > 0; --j) {  // Fisher-Yates with our own generator: same on every platform
-      const auto pick = static_cast<int>(random.next() % static_cast<std::uint64_t>(j + 1));
-      std::swap(order[static_cast<std::size_t>(j)], order[static_cast<std::size_t>(pick)]);
-    }
-    double weight = 0;
-    for (int player : order) {
-      weight += weights(player);
-      if (weight >= needed) {
-        index[static_cast<std::size_t>(player)] += 1.0 / samples;
-        break;
+  // Orderings [first, last) on each thread, each from its own point of the one stream: a
+  // shuffle draws exactly n - 1 numbers, so ordering s starts at draw s (n - 1). The pivots are
+  // counted as integers; the figures are the same for any number of threads.
+  const int workers = std::clamp(threads, 1, std::max(1, samples / 1000));
+  std::vector<std::vector<std::int64_t>> pivots(static_cast<std::size_t>(workers),
+                                                std::vector<std::int64_t>(static_cast<std::size_t>(n), 0));
+  auto shuffle = [&](int worker) {
+    const int first = static_cast<int>(static_cast<std::int64_t>(samples) * worker / workers);
+    const int last = static_cast<int>(static_cast<std::int64_t>(samples) * (worker + 1) / workers);
+    Random random(seed);
+    const std::int64_t skipped = static_cast<std::int64_t>(first) * (n - 1);
+    for (std::int64_t draw = 0; draw < skipped; ++draw) random.next();  // a few ms at most
+    std::vector<int> order(static_cast<std::size_t>(n));
+    auto& counts = pivots[static_cast<std::size_t>(worker)];
+    for (int sample = first; sample < last; ++sample) {
+      std::iota(order.begin(), order.end(), 0);
+      for (int j = n - 1; j > 0; --j) {  // Fisher-Yates with our own generator: same on every platform
+        const auto pick = static_cast<int>(random.next() % static_cast<std::uint64_t>(j + 1));
+        std::swap(order[static_cast<std::size_t>(j)], order[static_cast<std::size_t>(pick)]);
+      }
+      double weight = 0;
+      for (int player : order) {
+        weight += weights(player);
+        if (weight >= needed) {
+          ++counts[static_cast<std::size_t>(player)];
+          break;
+        }
       }
     }
+  };
+  std::vector<std::thread> pool;
+  for (int worker = 1; worker < workers; ++worker) pool.emplace_back(shuffle, worker);
+  shuffle(0);
+  for (auto& thread : pool) thread.join();
+  for (int player = 0; player < n; ++player) {
+    std::int64_t count = 0;
+    for (const auto& counts : pivots) count += counts[static_cast<std::size_t>(player)];
+    // 1 / samples added once per pivot, as the figures were always summed.
+    for (std::int64_t c = 0; c < count; ++c) index[static_cast<std::size_t>(player)] += 1.0 / samples;
   }
   return index;
 }
@@ -311,12 +412,17 @@ void for_each_index(std::size_t count, int threads, const Body& body) {
 
 Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
   Explanation explanation;
-  explanation.outcome = simulate(scenario, options.seed);
+  const RecordedRun recorded(scenario, options.seed);
+  explanation.outcome = recorded.outcome();
   const Outcome& base = explanation.outcome;
   const bool adopted = is_adopted(base.kind);
-  // Every question but the sweep reads only whether a variant's run adopts a text.
-  auto outcome_of = [&](const Scenario& variant) {
+  // Every question but the sweep reads only whether a variant's run adopts a text. A variant
+  // that changes only the red lines `red_line_cells` is resumed from the explained run.
+  auto outcome_of = [&](const Scenario& variant, const std::vector<RedLineCell>* red_line_cells) {
     if (options.skip_blocked_runs && provably_blocked(variant)) return OutcomeKind::no_consensus;
+    if (red_line_cells != nullptr && options.resume_red_line_variants) {
+      return recorded.replay(variant, *red_line_cells).kind;
+    }
     return simulate(variant, options.seed).kind;
   };
 
@@ -327,11 +433,15 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
       PivotalDelegation pivotal;
       pivotal.delegation = delegation;
       Scenario variant = scenario;
+      std::vector<RedLineCell> cells;
+      for (const auto& red_line : scenario.delegations[static_cast<std::size_t>(delegation)].red_lines) {
+        cells.push_back({delegation, red_line.issue});
+      }
       remove_red_lines(variant, delegation);
-      pivotal.without_red_lines = outcome_of(variant);
+      pivotal.without_red_lines = outcome_of(variant, &cells);
       // Never objecting: no red lines and an outside option nothing falls below.
       variant.delegations[static_cast<std::size_t>(delegation)].outside_option = -1e9;
-      pivotal.if_it_never_objected = outcome_of(variant);
+      pivotal.if_it_never_objected = outcome_of(variant, nullptr);
       explanation.pivotal_delegations[j] = pivotal;
     });
   }
@@ -344,7 +454,7 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
     for_each_index(dropped.size(), options.threads, [&](std::size_t j) {
       Scenario variant = scenario;
       variant.issues[static_cast<std::size_t>(dropped[j])].omitted = true;
-      explanation.pivotal_issues[j] = {dropped[j], outcome_of(variant)};
+      explanation.pivotal_issues[j] = {dropped[j], outcome_of(variant, nullptr)};
     });
   }
 
@@ -354,9 +464,11 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
   std::vector<std::optional<Flip>> flips(candidates.size());
   for_each_index(candidates.size(), options.threads, [&](std::size_t j) {
     const Candidate& candidate = candidates[j];
+    const std::vector<RedLineCell> cells = {{candidate.delegation, candidate.issue}};
+    const std::vector<RedLineCell>* red_line_cells = is_red_line(candidate) ? &cells : nullptr;
     Scenario variant = scenario;
     apply(variant, candidate, candidate.to);
-    const OutcomeKind far = outcome_of(variant);
+    const OutcomeKind far = outcome_of(variant, red_line_cells);
     if (is_adopted(far) == adopted) return;
     double keep = candidate.from;
     double flip = candidate.to;
@@ -365,7 +477,7 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
       const double middle = (keep + flip) / 2;
       variant = scenario;
       apply(variant, candidate, middle);
-      const OutcomeKind kind = outcome_of(variant);
+      const OutcomeKind kind = outcome_of(variant, red_line_cells);
       if (is_adopted(kind) == adopted) {
         keep = middle;
       } else {
@@ -395,9 +507,11 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
     std::vector<std::optional<JointChange>> joint(groups.size());
     for_each_index(groups.size(), options.threads, [&](std::size_t j) {
       const GroupCandidate& group = groups[j];
+      std::vector<RedLineCell> cells;
+      for (const auto& [i, k, is_max] : group.bounds) cells.push_back({i, k});
       Scenario variant = scenario;
       apply_group(variant, group, 1.0);
-      const OutcomeKind far = outcome_of(variant);
+      const OutcomeKind far = outcome_of(variant, &cells);
       if (!is_adopted(far)) return;
       double keep = 0;
       double flip = 1;
@@ -406,7 +520,7 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
         const double middle = (keep + flip) / 2;
         variant = scenario;
         apply_group(variant, group, middle);
-        const OutcomeKind kind = outcome_of(variant);
+        const OutcomeKind kind = outcome_of(variant, &cells);
         if (is_adopted(kind)) {
           flip = middle;
           flipped = kind;
@@ -456,7 +570,9 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
     });
     Eigen::VectorXd sorted_power(players);
     for (int k = 0; k < players; ++k) sorted_power(k) = scenario.power(by_id[static_cast<std::size_t>(k)]);
-    const std::vector<double> sorted_index = shapley_shubik(sorted_power, explanation.quota, options.seed);
+    const int threads = options.threads > 0 ? options.threads : default_thread_count();
+    const std::vector<double> sorted_index =
+        shapley_shubik(sorted_power, explanation.quota, options.seed, 20000, threads);
     explanation.shapley_shubik.assign(static_cast<std::size_t>(players), 0.0);
     for (int k = 0; k < players; ++k) {
       explanation.shapley_shubik[static_cast<std::size_t>(by_id[static_cast<std::size_t>(k)])] =

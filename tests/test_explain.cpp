@@ -2,8 +2,10 @@
 #include <catch2/catch.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <numeric>
 
 #include "negsim/explain.hpp"
+#include "negsim/random.hpp"
 #include "test_support.hpp"
 
 TEST_CASE("explain finds the one pivotal red line and the threshold that flips it", "[explain]") {
@@ -52,6 +54,48 @@ TEST_CASE("Shapley-Shubik indices match hand-computed games", "[explain][power]"
   // Sampling (more than 16 players) agrees with the exact count for equal weights.
   const auto sampled = negsim::shapley_shubik(Eigen::VectorXd::Ones(20), 0.5, 3, 40000);
   for (double value : sampled) CHECK(value == Approx(0.05).margin(0.01));
+}
+
+// The sampled index as it was computed on one thread before the orderings were shared among
+// threads: the reference the threaded figures must equal to the last bit.
+namespace {
+std::vector<double> sequential_shapley_shubik(const Eigen::VectorXd& weights, double quota, std::uint64_t seed,
+                                              int samples) {
+  const auto n = static_cast<int>(weights.size());
+  std::vector<double> index(static_cast<std::size_t>(n), 0.0);
+  const double needed = quota * weights.sum() - 1e-12;
+  negsim::Random random(seed);
+  std::vector<int> order(static_cast<std::size_t>(n));
+  for (int sample = 0; sample < samples; ++sample) {
+    std::iota(order.begin(), order.end(), 0);
+    for (int j = n - 1; j > 0; --j) {
+      const auto pick = static_cast<int>(random.next() % static_cast<std::uint64_t>(j + 1));
+      std::swap(order[static_cast<std::size_t>(j)], order[static_cast<std::size_t>(pick)]);
+    }
+    double weight = 0;
+    for (int player : order) {
+      weight += weights(player);
+      if (weight >= needed) {
+        index[static_cast<std::size_t>(player)] += 1.0 / samples;
+        break;
+      }
+    }
+  }
+  return index;
+}
+}  // namespace
+
+TEST_CASE("the sampled Shapley-Shubik index is the same on any number of threads", "[explain][power]") {
+  negsim::Random draw(11);
+  Eigen::VectorXd weights(40);
+  for (Eigen::Index j = 0; j < weights.size(); ++j) weights(j) = 0.2 + 3.0 * draw.uniform();
+  for (const int samples : {20000, 2500, 999}) {
+    const auto reference = sequential_shapley_shubik(weights, 2.0 / 3.0, 5, samples);
+    for (const int threads : {1, 2, 3, 8}) {
+      INFO(samples << " orderings on " << threads << " threads");
+      CHECK(negsim::shapley_shubik(weights, 2.0 / 3.0, 5, samples, threads) == reference);
+    }
+  }
 }
 
 TEST_CASE("negsim explain prints JSON that names the 2017 objectors", "[explain][cli]") {

@@ -199,6 +199,36 @@ class Engine {
   // Lets `response_override` (null: none) fix some delegations' answers; it must outlive the run.
   void set_response_override(ResponseOverride* response_override) { response_override_ = response_override; }
 
+  // ---- Checkpoints (explain, issue 16; sim/engine.cpp has the matching block) ----
+  // Everything a run carries from one round to the next, saved between rounds: resuming from it
+  // plays the remaining rounds exactly as the engine it was taken from would have.
+  struct Checkpoint {
+    State state;
+    Eigen::VectorXd previous_draft;
+    std::vector<std::vector<int>> grievances;
+    std::vector<int> rejection_witness;
+    std::vector<std::optional<Response>> fixed_responses;
+    std::vector<std::uint8_t> asked_policy;
+    PublicRecord record;
+    bool polled = false;
+    double others_mean_concession = 0;
+  };
+  // The state between rounds (before the first step(), or after a step() that returned true).
+  Checkpoint checkpoint() const;
+  // Continues from `checkpoint`, taken from an engine with the same seed on a scenario of the same
+  // shape. This engine keeps its own scenario: the caller answers for the rounds already played
+  // being the same under it (explain proves that for red lines a run never came near).
+  void resume(const Checkpoint& checkpoint);
+  // Per round, the lowest and highest value each paragraph was polled at: the drafts polled and
+  // every repair or amendment tried on it. Round r, paragraph k: low[r * k_count + k].
+  struct PolledRanges {
+    std::vector<double> low;
+    std::vector<double> high;
+  };
+  // Records into `ranges` (null: stop recording); it must outlive the run.
+  void record_polled_ranges(PolledRanges* ranges) { polled_ranges_ = ranges; }
+  // ---- end of checkpoints ----
+
   const State& state() const { return state_; }
   // What `delegation` sees now (negsim/policy.hpp): its own stance, the draft on the table, its
   // utility, thresholds and the public record.
@@ -377,6 +407,9 @@ class Engine {
   Eigen::VectorXd compromise_draft_;  // k, work buffer: a whole compromise draft for SharedRounds
   std::vector<int> copies_;           // n: max(follows_, spoken_for_), whose answer it copies (-1: none)
   bool any_fixed_ = false;            // some entry of fixed_responses_ is set this round
+  // Checkpoints: the ranges recorded (null: none), and the recording of one polled value.
+  PolledRanges* polled_ranges_ = nullptr;
+  void note_polled(int issue, double value);
 };
 
 // Convenience: a whole run without a trace.

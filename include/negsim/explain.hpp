@@ -26,6 +26,45 @@ struct ExplainOptions {
   // room where that alone blocks every text (no fallbacks, no policies of its own): its outcome
   // is "not adopted" without running it. False runs every variant (tests compare the two).
   bool skip_blocked_runs = true;
+  // Play a variant that changes only red lines from the explained run's last round before the
+  // change could matter (RecordedRun), or take that run's outcome when it never could. False
+  // plays every variant from the first round (tests compare the two).
+  bool resume_red_line_variants = true;
+};
+
+// A red line changed by a variant: delegation, issue.
+struct RedLineCell {
+  int delegation = -1;
+  int issue = -1;
+};
+
+// The explained run, kept round by round: the state at the start of each round (checkpoints) and
+// the range of values each paragraph was polled at. A variant that changes only some red lines
+// plays every round the same as this run until a value polled on the paragraph, or the
+// delegation's position there, reaches the part of the scale where the old and new bounds
+// answer differently (docs/MODEL.md, section 13); from that round it is resumed.
+class RecordedRun {
+ public:
+  RecordedRun(const Scenario& scenario, std::uint64_t seed);
+  const Outcome& outcome() const { return outcome_; }
+  int rounds() const { return static_cast<int>(checkpoints_.size()); }
+  // The first round whose play `variant` (the scenario but for the red lines of `cells`) could
+  // change; rounds() when none could.
+  int first_round_changed(const Scenario& variant, const std::vector<RedLineCell>& cells) const;
+  // The run of `variant` with the same seed, resumed from that round's checkpoint (this run's
+  // outcome when no round changes): the same as simulate(variant, seed).
+  Outcome replay(const Scenario& variant, const std::vector<RedLineCell>& cells) const;
+  // Whether replay() may be used: no delegation or chair answers through a registered policy,
+  // which could read a red line anywhere.
+  bool resumable() const { return resumable_; }
+
+ private:
+  const Scenario& scenario_;
+  std::uint64_t seed_;
+  Outcome outcome_;
+  std::vector<Engine::Checkpoint> checkpoints_;  // at the start of each round played
+  Engine::PolledRanges polled_;
+  bool resumable_ = true;
 };
 
 // Would the outcome change if delegation `delegation` ...
@@ -93,8 +132,8 @@ std::string explanation_text(const Scenario& scenario, const Explanation& explan
 
 // Shapley-Shubik index of a weighted quota game (a coalition wins with at least `quota` of the
 // total weight): exact over all coalitions for up to 16 players, otherwise estimated from
-// `samples` seeded random orderings.
+// `samples` seeded random orderings (on `threads` threads; the same figures for any number).
 std::vector<double> shapley_shubik(const Eigen::VectorXd& weights, double quota, std::uint64_t seed,
-                                   int samples = 20000);
+                                   int samples = 20000, int threads = 1);
 
 }  // namespace negsim
