@@ -37,14 +37,22 @@ expected:
   outcome: consensus
 )";
 
+// A fresh directory holding one case and the parameter file it includes (parameters/shared.yaml).
+std::filesystem::path case_directory(const std::string& name, const std::string& shared, const std::string& scenario) {
+  const auto directory = temporary_directory(name);
+  std::filesystem::create_directories(directory / "parameters");
+  write(directory / "parameters" / "shared.yaml", shared);
+  write(directory / "case.yaml", scenario);
+  return directory;
+}
+
 }  // namespace
 
 TEST_CASE("a parameter file sets the shared behaviour; the scenario's own values win", "[calibrate][parameters]") {
-  const auto directory = temporary_directory("parameters");
-  std::filesystem::create_directories(directory / "parameters");
-  write(directory / "parameters" / "shared.yaml",
-        "process:\n  noise: 0.03\n  isolation_cost: 0.2\n  dissociation_cost: 0.05\n  chair:\n    patience: 0.4\n");
-  write(directory / "case.yaml", flanks_case);
+  const auto directory = case_directory(
+      "parameters",
+      "process:\n  noise: 0.03\n  isolation_cost: 0.2\n  dissociation_cost: 0.05\n  chair:\n    patience: 0.4\n",
+      flanks_case);
   const auto scenario = negsim::load_scenario_file((directory / "case.yaml").string());
   CHECK(scenario.process.noise == Approx(0.03));
   CHECK(scenario.process.isolation_cost == Approx(0.2));
@@ -85,10 +93,7 @@ TEST_CASE("a parameter file sets the shared behaviour; the scenario's own values
 }
 
 TEST_CASE("calibration raises the probability of the recorded outcome", "[calibrate]") {
-  const auto directory = temporary_directory("calibrate");
-  std::filesystem::create_directories(directory / "parameters");
-  write(directory / "parameters" / "shared.yaml", "process:\n  noise: 0\n");
-  write(directory / "case.yaml", flanks_case);
+  const auto directory = case_directory("calibrate", "process:\n  noise: 0\n", flanks_case);
   const auto cases = negsim::load_calibration_cases(directory.string());
   REQUIRE(cases.size() == 1);
   negsim::CalibrationOptions options;
@@ -127,11 +132,9 @@ TEST_CASE("calibration raises the probability of the recorded outcome", "[calibr
 }
 
 TEST_CASE("a calibration score counts the record checks of the expected block", "[calibrate]") {
-  const auto directory = temporary_directory("calibrate-record");
-  std::filesystem::create_directories(directory / "parameters");
-  write(directory / "parameters" / "shared.yaml", "process:\n  noise: 0\n");
   // Nobody can object (outside options 0, no red lines): every run meets no_other_objectors.
-  write(directory / "case.yaml", std::string(flanks_case) + "  no_other_objectors: true\n");
+  const auto directory = case_directory("calibrate-record", "process:\n  noise: 0\n",
+                                        std::string(flanks_case) + "  no_other_objectors: true\n");
   const auto cases = negsim::load_calibration_cases(directory.string());
   REQUIRE(cases.size() == 1);
   negsim::CalibrationOptions options;
@@ -170,10 +173,8 @@ TEST_CASE("backtest --leave-one-out reports out-of-sample passes and Brier score
 }
 
 TEST_CASE("a held parameter is set in every case and left out of the fit", "[calibrate]") {
-  const auto directory = temporary_directory("calibrate-hold");
-  std::filesystem::create_directories(directory / "parameters");
-  write(directory / "parameters" / "shared.yaml", "process:\n  noise: 0\n  chair: {power_weight: 1}\n");
-  write(directory / "case.yaml", flanks_case);
+  const auto directory =
+      case_directory("calibrate-hold", "process:\n  noise: 0\n  chair: {power_weight: 1}\n", flanks_case);
   const auto cases = negsim::load_calibration_cases(directory.string());
   REQUIRE(cases.size() == 1);
   negsim::CalibrationOptions options;
@@ -247,9 +248,6 @@ TEST_CASE("the fit scans every parameter, the chair's power weight last, within 
   // only when 10^lambda > 9, lambda > 0.954: a step DIRECT-L's centre points do not reach and the
   // scan of the power weight (the sixth parameter) does, at lambda = 1. With half of 100
   // evaluations global, the scan had room for five parameters only (docs/HISTORY.md).
-  const auto directory = temporary_directory("calibrate-scan");
-  std::filesystem::create_directories(directory / "parameters");
-  write(directory / "parameters" / "shared.yaml", "process:\n  noise: 0\n");
   std::string lights;
   std::string names;
   for (int light = 1; light <= 9; ++light) {
@@ -257,15 +255,16 @@ TEST_CASE("the fit scans every parameter, the chair's power weight last, within 
     lights += "  - {id: " + id + ", power: 1, positions: {a: 1}, outside_option: 0, red_lines: {a: {min: 0.7}}}\n";
     names += (light > 1 ? ", " : "") + id;
   }
-  write(directory / "case.yaml",
-        "title: Heavy and light\nparameters: parameters/shared.yaml\n"
-        "issues:\n  - {id: a, title: A, levels: [{value: 0, text: \"0\"}, {value: 1, text: \"1\"}]}\n"
-        "delegations:\n"
-        "  - {id: heavy, power: 10, positions: {a: 0}, outside_option: 0, red_lines: {a: {max: 0.3}}}\n" +
-            lights +
-            "process:\n  max_rounds: 3\n  chair: {amendments: false}\n  fallbacks: {take_note: true}\n"
-            "expected:\n  outcome: taken_note\n  objectors: [" +
-            names + "]\n");
+  const auto directory =
+      case_directory("calibrate-scan", "process:\n  noise: 0\n",
+                     "title: Heavy and light\nparameters: parameters/shared.yaml\n"
+                     "issues:\n  - {id: a, title: A, levels: [{value: 0, text: \"0\"}, {value: 1, text: \"1\"}]}\n"
+                     "delegations:\n"
+                     "  - {id: heavy, power: 10, positions: {a: 0}, outside_option: 0, red_lines: {a: {max: 0.3}}}\n" +
+                         lights +
+                         "process:\n  max_rounds: 3\n  chair: {amendments: false}\n  fallbacks: {take_note: true}\n"
+                         "expected:\n  outcome: taken_note\n  objectors: [" +
+                         names + "]\n");
   const auto cases = negsim::load_calibration_cases(directory.string());
   REQUIRE(cases.size() == 1);
   negsim::CalibrationOptions options;

@@ -1,7 +1,6 @@
 // Sweeps: identical numbers for any thread count, Wilson intervals, grids, bad --vary.
 #include <catch2/catch.hpp>
 #include <cstdio>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -11,6 +10,7 @@
 #include "negsim/grid.hpp"
 #include "negsim/random.hpp"
 #include "negsim/sweep.hpp"
+#include "outcome_checks.hpp"
 #include "test_support.hpp"
 
 using test_support::negsim_binary;
@@ -230,41 +230,7 @@ TEST_CASE("sweep: --set and --vary keys are compared by what they name, not as t
 
 namespace {
 
-// Every field of an outcome, the draft to the bit: what a sweep reads and more.
-void check_same_outcome(const negsim::Outcome& reused, const negsim::Outcome& fresh) {
-  auto records_equal = [](const std::vector<negsim::ObjectionRecord>& a,
-                          const std::vector<negsim::ObjectionRecord>& b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t r = 0; r < a.size(); ++r) {
-      if (a[r].delegation != b[r].delegation || a[r].issues != b[r].issues ||
-          a[r].red_lines_crossed != b[r].red_lines_crossed) {
-        return false;
-      }
-    }
-    return true;
-  };
-  CHECK(reused.kind == fresh.kind);
-  CHECK(reused.rounds == fresh.rounds);
-  CHECK(reused.decided_round == fresh.decided_round);
-  CHECK(reused.draft.size() == fresh.draft.size());
-  CHECK(std::memcmp(reused.draft.data(), fresh.draft.data(), sizeof(double) * fresh.draft.size()) == 0);
-  CHECK(reused.responses == fresh.responses);
-  CHECK(records_equal(reused.objectors, fresh.objectors));
-  CHECK(records_equal(reused.dissociators, fresh.dissociators));
-  CHECK(records_equal(reused.reservations, fresh.reservations));
-  CHECK(reused.moved_to_chairs_summary == fresh.moved_to_chairs_summary);
-  CHECK(reused.overruled == fresh.overruled);
-  CHECK(reused.pivotal == fresh.pivotal);
-  CHECK(reused.contested_issues == fresh.contested_issues);
-  CHECK(reused.interrupted == fresh.interrupted);
-  REQUIRE(reused.vote.has_value() == fresh.vote.has_value());
-  if (fresh.vote) {
-    CHECK(reused.vote->yes == fresh.vote->yes);
-    CHECK(reused.vote->no == fresh.vote->no);
-    CHECK(reused.vote->abstain == fresh.vote->abstain);
-    CHECK(reused.vote->ballots == fresh.vote->ballots);
-  }
-}
+using test_support::check_same_outcome;
 
 // Records what a run tells its observer, numbers as exact hex floats, so that two runs compare
 // round by round.
