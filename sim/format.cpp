@@ -159,4 +159,12 @@ std::string tidy_json_numbers(const std::string& json_text) {
   return out;
 }
 
+std::string name_without_chair_mark(std::string name) {
+  const std::string suffix = " (chair)";
+  if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    name.resize(name.size() - suffix.size());
+  }
+  return name;
+}
+
 }  // namespace negsim

@@ -293,7 +293,7 @@ class Storyteller {
                        string_of(start, "rule") + " rule, within " + std::to_string(integer_of(start, "max_rounds")) +
                        " rounds. ";
     const std::string chair = string_of(start, "chair");
-    text += chair.empty() ? "A neutral chair" : "The chair, " + name(chair) + ",";
+    text += chair.empty() ? "A neutral chair" : "The chair, " + name_without_chair_mark(name(chair)) + ",";
     const std::string strategy = string_of(start, "strategy");
     text += strategy == "nash"      ? " drafts the text that maximises the product of everyone's gains."
             : strategy == "maximin" ? " drafts the text that leaves the least satisfied delegation best off."

@@ -217,19 +217,6 @@ std::string draft_markdown(const Scenario& scenario, const Outcome& outcome) {
   return out.str();
 }
 
-namespace {
-
-// "Germany (chair)" is named "Germany" after "chair:".
-std::string chair_name(std::string name) {
-  const std::string suffix = " (chair)";
-  if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
-    name.resize(name.size() - suffix.size());
-  }
-  return name;
-}
-
-}  // namespace
-
 std::string text_summary(const Scenario& scenario, const Outcome& outcome, const std::string& output_dir) {
   constexpr int summary_width = 96;  // as negsim play: fits a 100-column terminal
   std::ostringstream out;
@@ -250,7 +237,7 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
                     summary_width)
       << wrap_words("Chair: " +
                         (chair.delegation >= 0
-                             ? chair_name(scenario.delegations[static_cast<std::size_t>(chair.delegation)].name)
+                             ? name_without_chair_mark(scenario.delegations[static_cast<std::size_t>(chair.delegation)].name)
                              : std::string("neutral")) +
                         ", " + chair_strategy_name(chair) + " strategy",
                     summary_width)

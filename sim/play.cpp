@@ -117,8 +117,8 @@ void PlaySeat::show_round(const State& state) {
     // Lines wrap at word boundaries within the terminal's width, indented under their paragraph.
     say(std::to_string(k + 1) + ". " + issue.title + " [" + issue.id + "]  " + issue.value_text(value), "  ", 5);
     say(issue.text_at(value), "     ", 5);
-    std::string wants = "You want " + two_decimals(state.positions(delegation_, k)) + " (salience " +
-                        two_decimals(scenario_.salience(delegation_, k)) + ").";
+    std::string wants = "You want " + two_decimals(state.positions(delegation_, k)) + " (weight " +
+                        format_percent(scenario_.salience(delegation_, k), 0) + ").";
     const double low = scenario_.red_line_min(delegation_, k);
     const double high = scenario_.red_line_max(delegation_, k);
     if (low > 0 || high < 1) {

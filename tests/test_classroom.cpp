@@ -206,6 +206,8 @@ TEST_CASE("play: lines fit the terminal, and a paragraph's value reads as its te
   CHECK(play.output.find("[attribution] 0.504\n") != std::string::npos);
   CHECK(play.output.find("(reached 0.50; draft at 0.504)") != std::string::npos);
   CHECK(play.output.find("[attribution] 0.50\n") == std::string::npos);
+  // How much a paragraph matters reads as in the brief and the room: a weight in percent.
+  CHECK(play.output.find("You want 0.15 (weight 17%). Red line") != std::string::npos);
   // The round's screen, up to the answer prompt, wraps at 96 columns.
   std::istringstream lines(play.output);
   for (std::string line; std::getline(lines, line) && line.rfind("Your answer:", 0) != 0;) {

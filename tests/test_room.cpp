@@ -236,6 +236,39 @@ TEST_CASE("room: a reload or a new event stream gets the seat's state back", "[r
   CHECK(again["seat"]["history"][0]["response"] == "object");
 }
 
+TEST_CASE("room: a paragraph is marked changed only when its printed value changed", "[room]") {
+  // Between the 2017 GGE's first two rounds every paragraph of the compromise drifts with the
+  // delegations' positions, some by less than the printed precision: those must not read
+  // "changed: 0.32 -> 0.32".
+  negsim::RoomOptions options;
+  options.seats = {"russia"};
+  options.start_now = true;
+  LiveRoom live(negsim::load_scenario_file(source_path("scenarios/gge-2016-2017.yaml")), options);
+  const json first = live.wait_for(0, [](const json& state) { return open_for(state, 1); });
+  auto http = live.client();
+  auto result = http.Post((live.seat_api(0) + "/answer").c_str(), answer_body(1, "object"), "application/json");
+  REQUIRE(result);
+  REQUIRE(result->status == 200);
+  const json second = live.wait_for(0, [](const json& state) { return open_for(state, 2); });
+  const json& before = first["room"]["draft"];
+  const json& after = second["room"]["draft"];
+  REQUIRE(before.size() == after.size());
+  int drifted_unseen = 0;
+  int marked = 0;
+  for (std::size_t k = 0; k < after.size(); ++k) {
+    INFO(after[k]["id"]);
+    const bool printed_differs = before[k]["value_text"] != after[k]["value_text"];
+    CHECK(after[k]["changed"].get<bool>() == printed_differs);
+    if (after[k]["changed"].get<bool>()) {
+      ++marked;
+      CHECK(after[k]["previous_value_text"] == before[k]["value_text"]);
+    }
+    if (!printed_differs && before[k]["value"] != after[k]["value"]) ++drifted_unseen;
+  }
+  CHECK(marked > 0);          // the repaired countermeasures paragraph, at least
+  CHECK(drifted_unseen > 0);  // the case the test is about
+}
+
 TEST_CASE("room: seats that do not answer in time get the model's answer, marked; the run is the model's run",
           "[room]") {
   const negsim::Scenario scenario = negsim::load_scenario_file(source_path(teaching));

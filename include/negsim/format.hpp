@@ -38,6 +38,9 @@ std::string format_significant(double value, int digits = 6);
 // shows one ('"A" (reached 0.50; draft at 0.501)' gives "0.501"), else format_decimal(value, 2).
 std::string value_as_text_prints_it(const std::string& text, double value);
 
+// A delegation's name where the sentence already says it chairs: "Germany (chair)" -> "Germany".
+std::string name_without_chair_mark(std::string name);
+
 // `text` wrapped greedily at word boundaries to lines of at most `width` characters (a word
 // longer than that gets a line of its own), the first line after `first_prefix`, the next ones
 // indented by `indent` spaces; ends with a newline. width <= 0: no wrapping.

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
@@ -12,6 +11,7 @@
 
 #include "embedded_assets.hpp"
 #include "negsim/errors.hpp"
+#include "negsim/format.hpp"
 #include "negsim/narrate.hpp"
 #include "negsim/outputs.hpp"
 #include "negsim/report.hpp"
@@ -21,9 +21,7 @@ namespace negsim {
 
 namespace {
 
-std::string percent(double share) {
-  return std::to_string(std::lround(share * 100)) + "%";
-}
+std::string percent(double share) { return format_percent(share, 0); }
 
 // Salience in words: a team reads "your top priority" faster than 0.31.
 std::string priority_word(double salience, double highest) {

@@ -317,7 +317,9 @@ struct Room::Impl : public ResponseOverride {
                         {"previous_text", nullptr}};
       if (previous != nullptr && previous->contains("draft")) {
         const double before = previous->at("draft").value(issue.id, state.draft(k));
-        if (std::abs(before - state.draft(k)) > 1e-6) {
+        // Changed as a reader sees it: a move too small to show in the printed value (the
+        // compromise drifts with positions every round) would read "0.32 -> 0.32".
+        if (issue.value_text(before) != issue.value_text(state.draft(k))) {
           paragraph["changed"] = true;
           paragraph["previous_value"] = round6(before);
           paragraph["previous_value_text"] = issue.value_text(before);

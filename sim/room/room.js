@@ -130,7 +130,7 @@
       }
       if (own) {
         let line = 'You want: ' + own.position_text + ' (' + fixed2(own.position) + '), weight ' +
-          Math.round(own.salience * 100) + '%.';
+          formatDecimal(own.salience * 100, 0) + '%.';
         if (own.red_line_min !== null) line += ' Red line: at least ' + fixed2(own.red_line_min) + '.';
         if (own.red_line_max !== null) line += ' Red line: at most ' + fixed2(own.red_line_max) + '.';
         item.appendChild(element('p', line, 'stance'));
