@@ -235,12 +235,13 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
                         "; rule: " + scenario.process.rule.name() + "; deadline " +
                         count(scenario.process.max_rounds, "round"),
                     summary_width)
-      << wrap_words("Chair: " +
-                        (chair.delegation >= 0
-                             ? name_without_chair_mark(scenario.delegations[static_cast<std::size_t>(chair.delegation)].name)
-                             : std::string("neutral")) +
-                        ", " + chair_strategy_name(chair) + " strategy",
-                    summary_width)
+      << wrap_words(
+             "Chair: " +
+                 (chair.delegation >= 0
+                      ? name_without_chair_mark(scenario.delegations[static_cast<std::size_t>(chair.delegation)].name)
+                      : std::string("neutral")) +
+                 ", " + chair_strategy_name(chair) + " strategy",
+             summary_width)
       << "\n";
   out << "Outcome: " << outcome_sentence(scenario, outcome) << ", round " << outcome.rounds << " of "
       << scenario.process.max_rounds << "\n";

@@ -21,7 +21,9 @@ namespace negsim {
 
 namespace {
 
-std::string percent(double share) { return format_percent(share, 0); }
+std::string percent(double share) {
+  return format_percent(share, 0);
+}
 
 // Salience in words: a team reads "your top priority" faster than 0.31.
 std::string priority_word(double salience, double highest) {
