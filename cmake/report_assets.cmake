@@ -1,6 +1,7 @@
 # The files `negsim report` inlines into its pages, compiled into the library so that the
 # command works offline and never reads them at run time: Vega's bundle (pinned and checked,
-# see tools/vega.pin) and the report's own script and style sheet (sim/report/).
+# see tools/vega.pin), the report's and the room's own scripts and style sheets, and the number
+# formatting both pages share (sim/report/format.js).
 # Sets NEGSIM_REPORT_ASSET_SOURCES: generated .cpp files to add to negsim_lib.
 
 file(STRINGS "${CMAKE_SOURCE_DIR}/tools/vega.pin" vega_pin_lines REGEX "^(version|sha256) ")
@@ -30,7 +31,8 @@ endif()
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${NEGSIM_VEGA_BUNDLE}" "${CMAKE_SOURCE_DIR}/tools/vega.pin")
 
 set(NEGSIM_REPORT_ASSET_SOURCES "")
-foreach(asset IN ITEMS "vega_bundle|${NEGSIM_VEGA_BUNDLE}" "report_script|${CMAKE_SOURCE_DIR}/sim/report/report.js"
+foreach(asset IN ITEMS "vega_bundle|${NEGSIM_VEGA_BUNDLE}" "format_script|${CMAKE_SOURCE_DIR}/sim/report/format.js"
+                       "report_script|${CMAKE_SOURCE_DIR}/sim/report/report.js"
                        "report_style|${CMAKE_SOURCE_DIR}/sim/report/report.css"
                        "room_script|${CMAKE_SOURCE_DIR}/sim/room/room.js" "room_style|${CMAKE_SOURCE_DIR}/sim/room/room.css")
   string(REPLACE "|" ";" asset "${asset}")

@@ -9,6 +9,8 @@ namespace negsim::embedded {
 
 extern const unsigned char vega_bundle[];
 extern const std::size_t vega_bundle_size;
+extern const unsigned char format_script[];  // window.negsimFormat, inlined before each page's script
+extern const std::size_t format_script_size;
 extern const unsigned char report_script[];
 extern const std::size_t report_script_size;
 extern const unsigned char report_style[];

@@ -1436,6 +1436,8 @@ std::string report_html(const json& data) {
        << "<script>\n"
        << inline_script(vega_bundle()) << "\n</script>\n"
        << "<script>\n"
+       << inline_script(embedded::text(embedded::format_script, embedded::format_script_size)) << "\n</script>\n"
+       << "<script>\n"
        << inline_script(embedded::text(embedded::report_script, embedded::report_script_size))
        << "\n</script>\n</body>\n</html>\n";
   return page.str();

@@ -49,47 +49,16 @@
     return node;
   }
   function widthOf(container) { return Math.max(260, Math.floor(container.clientWidth || 600) - 2); }
-  // The twin of negsim::format_decimal (sim/format.cpp), step for step: 15 significant digits,
-  // then that decimal rounded half away from zero, so 0.475 reads 0.48 here as in the terminal
-  // (toFixed would round the binary 0.47499999999999998 down).
-  function formatDecimal(value, places) {
-    if (value === null || value === undefined || value === '') return '';
-    const number = Number(value);
-    if (Number.isNaN(number)) return 'nan';
-    if (!Number.isFinite(number)) return number < 0 ? '-inf' : 'inf';
-    const negative = number < 0 || Object.is(number, -0);
-    const text = Math.abs(number).toExponential(14);
-    const digits = text[0] + text.slice(2, 16);
-    const exponent = parseInt(text.slice(text.indexOf('e') + 1), 10);
-    const keep = exponent + 1 + places;
-    let kept = '';
-    if (keep >= digits.length) {
-      kept = digits + '0'.repeat(keep - digits.length);
-    } else if (keep >= 0) {
-      const chars = digits.slice(0, keep).split('');
-      if (digits[keep] >= '5') {
-        let at = keep - 1;
-        while (at >= 0 && chars[at] === '9') chars[at--] = '0';
-        if (at >= 0) chars[at] = String(Number(chars[at]) + 1); else chars.unshift('1');
-      }
-      kept = chars.join('');
-    }
-    if (kept.length < places + 1) kept = '0'.repeat(places + 1 - kept.length) + kept;
-    const whole = kept.slice(0, kept.length - places).replace(/^0+/, '') || '0';
-    const fraction = kept.slice(kept.length - places);
-    const zero = whole === '0' && !/[1-9]/.test(fraction);
-    return (negative && !zero ? '-' : '') + whole + (places > 0 ? '.' + fraction : '');
-  }
-  function formatPercent(share, places) {
-    return share === null || share === undefined ? '' : formatDecimal(100 * Number(share), places || 0) + '%';
-  }
+  // One rendering of a number in every page (sim/report/format.js, the twin of negsim::format_decimal).
+  const formatDecimal = window.negsimFormat.decimal;
+  const formatPercent = window.negsimFormat.percent;
+
   function fixed2(value) { return formatDecimal(value, 2); }
   // Vega's expressions (tooltips, labels) use the same rule: decimal(x, 2), percent(x, 1).
   if (window.vega && vega.expressionFunction) {
     vega.expressionFunction('decimal', formatDecimal);
     vega.expressionFunction('percent', formatPercent);
   }
-  window.negsimFormat = {decimal: formatDecimal, percent: formatPercent};  // for the tests
   // The twin of wording() in sim/narrate.cpp: a paragraph's words without the value that
   // Issue::text_at adds between levels ('"A" (reached 0.25; draft at 0.48)' is worded "A"), so a
   // move within one level is "Moved", not "Reworded".

@@ -735,6 +735,8 @@ struct Room::Impl : public ResponseOverride {
          << "<script type=\"application/json\" id=\"negsim-room\">" << json_for_script_element(config) << "</script>\n";
     if (charts) html << "<script>\n" << inline_script(vega_bundle()) << "\n</script>\n";
     html << "<script>\n"
+         << inline_script(embedded::text(embedded::format_script, embedded::format_script_size)) << "\n</script>\n"
+         << "<script>\n"
          << inline_script(embedded::text(embedded::room_script, embedded::room_script_size))
          << "\n</script>\n</body>\n</html>\n";
     return html.str();

@@ -39,37 +39,8 @@
     if (title) node.appendChild(element('h2', title));
     return node;
   }
-  // The twin of negsim::format_decimal (sim/format.cpp), as in the report's script, so a value
-  // reads here as in the paragraph's text and the terminal (toFixed rounds the binary value, and
-  // a half at the third decimal can go down).
-  function formatDecimal(value, places) {
-    if (value === null || value === undefined || value === '') return '';
-    const number = Number(value);
-    if (Number.isNaN(number)) return 'nan';
-    if (!Number.isFinite(number)) return number < 0 ? '-inf' : 'inf';
-    const negative = number < 0 || Object.is(number, -0);
-    const text = Math.abs(number).toExponential(14);
-    const digits = text[0] + text.slice(2, 16);
-    const exponent = parseInt(text.slice(text.indexOf('e') + 1), 10);
-    const keep = exponent + 1 + places;
-    let kept = '';
-    if (keep >= digits.length) {
-      kept = digits + '0'.repeat(keep - digits.length);
-    } else if (keep >= 0) {
-      const chars = digits.slice(0, keep).split('');
-      if (digits[keep] >= '5') {
-        let at = keep - 1;
-        while (at >= 0 && chars[at] === '9') chars[at--] = '0';
-        if (at >= 0) chars[at] = String(Number(chars[at]) + 1); else chars.unshift('1');
-      }
-      kept = chars.join('');
-    }
-    if (kept.length < places + 1) kept = '0'.repeat(places + 1 - kept.length) + kept;
-    const whole = kept.slice(0, kept.length - places).replace(/^0+/, '') || '0';
-    const fraction = kept.slice(kept.length - places);
-    const zero = whole === '0' && !/[1-9]/.test(fraction);
-    return (negative && !zero ? '-' : '') + whole + (places > 0 ? '.' + fraction : '');
-  }
+  // One rendering of a number in every page (sim/report/format.js, the twin of negsim::format_decimal).
+  const formatDecimal = window.negsimFormat.decimal;
   function fixed2(value) { return formatDecimal(value, 2); }
   function word(response) { return WORDS[response] || response || '—'; }
 
