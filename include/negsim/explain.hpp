@@ -30,6 +30,17 @@ struct ExplainOptions {
   // change could matter (RecordedRun), or take that run's outcome when it never could. False
   // plays every variant from the first round (tests compare the two).
   bool resume_red_line_variants = true;
+  // The smallest single changes are searched in full (every candidate bisected) when the
+  // estimated work, candidates run x (bisection_steps + 1) x process.max_rounds x delegations x
+  // issues (docs/MODEL.md, section 13), is at most work_budget, or when `exhaustive` is set.
+  // Otherwise explain answers a smaller question: the top_changes smallest changes among the
+  // candidates of the delegations nearest to changing their answer, as many as the budget allows
+  // for their far-end runs (at least one delegation), found exactly by branch and bound.
+  bool exhaustive = false;
+  double work_budget = 2e8;  // delegation-issue-rounds, about 2 s of one core (2026-12-02)
+  std::size_t top_changes = 12;
+  // Tests: examine this many delegations in the smaller question instead of the budget's count (0: the budget's).
+  int nearest_delegations = 0;
 };
 
 // A red line changed by a variant: delegation, issue.
@@ -111,11 +122,23 @@ struct JointChange {
 
 inline constexpr std::uint64_t explain_batch = 100;
 
+// What the search for the smallest single changes covered, when it did not cover every candidate.
+struct ChangesScope {
+  double estimated_work = 0;          // of the full search, delegation-issue-rounds
+  double work_budget = 0;             // the budget it exceeded
+  std::vector<int> delegations;       // examined, nearest to changing their answer first
+  int delegations_not_examined = 0;   // delegations left out (with or without candidates)
+  std::size_t candidates = 0;         // candidates of the delegations examined
+  std::size_t candidates_total = 0;   // of every delegation
+  std::size_t top = 0;                // only this many smallest changes are reported
+};
+
 struct Explanation {
   Outcome outcome;
   std::vector<PivotalDelegation> pivotal_delegations;
   std::vector<PivotalIssue> pivotal_issues;
   std::vector<Flip> smallest_changes;      // ranked by size
+  std::optional<ChangesScope> changes_scope;  // set when not every candidate was searched
   std::vector<JointChange> joint_changes;  // ranked by shift
   std::vector<IssueGap> gaps;              // contested issues (every issue when adopted)
   std::optional<CellStatistics> sweep;     // blocking power: sole_blocker / replicates
