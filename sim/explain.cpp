@@ -520,7 +520,7 @@ void smallest_changes_limited(const Scenario& scenario, const std::vector<Candid
     double spent = 0;
     for (const int i : order) {
       const double cost = static_cast<double>(runs[static_cast<std::size_t>(i)]) * work_per_run(scenario);
-      if (examined > 0 && spent + cost > options.work_budget) break;
+      if (examined > 0 && spent + cost > options.nearest_budget) break;
       spent += cost;
       ++examined;
     }
@@ -596,6 +596,15 @@ void smallest_changes_limited(const Scenario& scenario, const std::vector<Candid
       if (search.stage == Stage::screen || search.stage == Stage::bisect) active.push_back(s);
     }
     if (active.empty()) break;
+    // Best first: the candidates whose change could still be the smallest are halved first (the
+    // screening of every candidate comes before any halving). Which are halved when changes only
+    // how many runs are made, never a change found.
+    const std::size_t batch = std::max<std::size_t>(top, 2 * static_cast<std::size_t>(std::max(1, options.threads)));
+    if (searches[active.front()].stage == Stage::bisect && active.size() > batch) {
+      auto lower = [&](std::size_t s) { return std::abs(searches[s].keep - candidates[limited[s]].from); };
+      std::stable_sort(active.begin(), active.end(), [&](std::size_t a, std::size_t b) { return lower(a) < lower(b); });
+      active.resize(batch);
+    }
     for_each_index(active.size(), options.threads, [&](std::size_t a) { advance(active[a]); });
   }
   for (std::size_t s = 0; s < searches.size(); ++s) {
@@ -611,6 +620,7 @@ void smallest_changes_limited(const Scenario& scenario, const std::vector<Candid
   ChangesScope scope;
   scope.estimated_work = work;
   scope.work_budget = options.work_budget;
+  scope.nearest_budget = options.nearest_budget;
   scope.delegations.assign(order.begin(), order.begin() + examined);
   scope.delegations_not_examined = n - examined;
   scope.candidates = limited.size();
@@ -905,7 +915,8 @@ json explanation_json(const Scenario& scenario, const Explanation& explanation, 
                   {"candidates_examined", scope.candidates},
                   {"candidates_total", scope.candidates_total},
                   {"estimated_work", scope.estimated_work},
-                  {"work_budget", scope.work_budget}};
+                  {"work_budget", scope.work_budget},
+                  {"nearest_budget", scope.nearest_budget}};
   json ordered;
   for (auto& [key, value] : result.items()) {
     ordered[key] = value;

@@ -21,13 +21,15 @@ Answers, for the run with --seed: who objected to what; how far the draft was fr
 every red line allows; whether each objector was pivotal (without its red lines, or never
 objecting); whether dropping each paragraph changes the outcome; the smallest single changes
 of a red line, position or salience that flip the outcome, found by bisection on the engine
-(in a room where searching every candidate could take more than about 2 x 10^8
-delegation-issue-rounds, only the 12 smallest changes of the delegations nearest to changing
-their answer, as many as that budget allows for one run each, found exactly; the output says
-which, and --exhaustive searches all); joint relaxations of red lines when no single change
-flips it; and each delegation's blocking power over seeded replicates (batches of 100, until every
-share's 95% interval is within +/- --precision, at most --replicates), beside a
-power-weighted Shapley-Shubik index for the vote.
+(in a room where searching every candidate could take more than 10^9 delegation-issue-rounds,
+estimated before running as candidates x (24 + 1) x max_rounds x delegations x issues: only
+the 12 smallest changes of the delegations nearest to changing their answer, as many
+delegations as one run of each of their candidates allows within 2 x 10^8, found exactly; the
+output says which and how many were left out, and --exhaustive searches all); joint
+relaxations of red lines when no single change flips it; and each delegation's blocking
+power over seeded replicates (batches of 100, until every share's 95% interval is within
++/- --precision, at most --replicates), beside a power-weighted Shapley-Shubik index for
+the vote.
 )";
 }  // namespace
 

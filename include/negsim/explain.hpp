@@ -34,12 +34,14 @@ struct ExplainOptions {
   // estimated work, candidates run x (bisection_steps + 1) x process.max_rounds x delegations x
   // issues (docs/MODEL.md, section 13), is at most work_budget, or when `exhaustive` is set.
   // Otherwise explain answers a smaller question: the top_changes smallest changes among the
-  // candidates of the delegations nearest to changing their answer, as many as the budget allows
-  // for their far-end runs (at least one delegation), found exactly by branch and bound.
+  // candidates of the delegations nearest to changing their answer, found exactly by branch and
+  // bound; as many delegations (at least one) as keep the far-end runs of their candidates,
+  // candidates run x process.max_rounds x delegations x issues, within nearest_budget.
   bool exhaustive = false;
-  double work_budget = 2e8;  // delegation-issue-rounds, about 2 s of one core (2026-12-02)
+  double work_budget = 1e9;     // delegation-issue-rounds; every shipped scenario is below it
+  double nearest_budget = 2e8;  // delegation-issue-rounds
   std::size_t top_changes = 12;
-  // Tests: examine this many delegations in the smaller question instead of the budget's count (0: the budget's).
+  // Tests: examine this many nearest delegations instead of the nearest_budget's count (0: the budget's).
   int nearest_delegations = 0;
 };
 
@@ -126,6 +128,7 @@ inline constexpr std::uint64_t explain_batch = 100;
 struct ChangesScope {
   double estimated_work = 0;          // of the full search, delegation-issue-rounds
   double work_budget = 0;             // the budget it exceeded
+  double nearest_budget = 0;          // the budget of the far-end runs of the delegations examined
   std::vector<int> delegations;       // examined, nearest to changing their answer first
   int delegations_not_examined = 0;   // delegations left out (with or without candidates)
   std::size_t candidates = 0;         // candidates of the delegations examined
