@@ -609,8 +609,7 @@ void smallest_changes_limited(const Scenario& scenario, const std::vector<Candid
   }
   for (std::size_t s = 0; s < searches.size(); ++s) {
     if (searches[s].stage == Stage::done) {
-      explanation.smallest_changes.push_back(
-          flip_found(candidates[limited[s]], searches[s].flip, searches[s].flipped));
+      explanation.smallest_changes.push_back(flip_found(candidates[limited[s]], searches[s].flip, searches[s].flipped));
     }
   }
   std::stable_sort(explanation.smallest_changes.begin(), explanation.smallest_changes.end(),
@@ -1006,8 +1005,9 @@ std::string explanation_text(const Scenario& scenario, const Explanation& explan
         << (adopted ? "objecting" : "accepting") << " (" << examined << ").\n"
         << "  Not examined: the other " << scope->delegations_not_examined << " delegations' " << left_out << " of "
         << scope->candidates_total << " candidate changes; a smaller change may be among them.\n"
-        << "  (Searching all would take up to " << format_decimal(scope->estimated_work / work_per_run(scenario), 0)
-        << " runs of the whole deadline, over explain's budget; --exhaustive searches all.)\n";
+        << "  (Searching all could take up to " << format_decimal(scope->estimated_work / work_per_run(scenario), 0)
+        << " runs of up to " << scenario.process.max_rounds
+        << " rounds each, over explain's budget; --exhaustive searches all.)\n";
   }
   if (explanation.smallest_changes.empty()) {
     out << (scope ? "  none among them: no single change of theirs flips it\n"

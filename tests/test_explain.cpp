@@ -284,7 +284,8 @@ std::string random_room(std::uint64_t seed, const std::string& rule) {
   std::string yaml = "title: Random room " + std::to_string(seed) + "\nissues:\n";
   const char* const issues[] = {"a", "b", "c"};
   for (const char* issue : issues) {
-    yaml += std::string("  - {id: ") + issue + ", title: " + issue + ", levels: [{value: 0, text: \"0\"}, {value: 1, text: \"1\"}]}\n";
+    yaml += std::string("  - {id: ") + issue + ", title: " + issue +
+            ", levels: [{value: 0, text: \"0\"}, {value: 1, text: \"1\"}]}\n";
   }
   yaml += "delegations:\n";
   std::string twin;

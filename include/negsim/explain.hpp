@@ -126,27 +126,27 @@ inline constexpr std::uint64_t explain_batch = 100;
 
 // What the search for the smallest single changes covered, when it did not cover every candidate.
 struct ChangesScope {
-  double estimated_work = 0;          // of the full search, delegation-issue-rounds
-  double work_budget = 0;             // the budget it exceeded
-  double nearest_budget = 0;          // the budget of the far-end runs of the delegations examined
-  std::vector<int> delegations;       // examined, nearest to changing their answer first
-  int delegations_not_examined = 0;   // delegations left out (with or without candidates)
-  std::size_t candidates = 0;         // candidates of the delegations examined
-  std::size_t candidates_total = 0;   // of every delegation
-  std::size_t top = 0;                // only this many smallest changes are reported
+  double estimated_work = 0;         // of the full search, delegation-issue-rounds
+  double work_budget = 0;            // the budget it exceeded
+  double nearest_budget = 0;         // the budget of the far-end runs of the delegations examined
+  std::vector<int> delegations;      // examined, nearest to changing their answer first
+  int delegations_not_examined = 0;  // delegations left out (with or without candidates)
+  std::size_t candidates = 0;        // candidates of the delegations examined
+  std::size_t candidates_total = 0;  // of every delegation
+  std::size_t top = 0;               // only this many smallest changes are reported
 };
 
 struct Explanation {
   Outcome outcome;
   std::vector<PivotalDelegation> pivotal_delegations;
   std::vector<PivotalIssue> pivotal_issues;
-  std::vector<Flip> smallest_changes;      // ranked by size
+  std::vector<Flip> smallest_changes;         // ranked by size
   std::optional<ChangesScope> changes_scope;  // set when not every candidate was searched
-  std::vector<JointChange> joint_changes;  // ranked by shift
-  std::vector<IssueGap> gaps;              // contested issues (every issue when adopted)
-  std::optional<CellStatistics> sweep;     // blocking power: sole_blocker / replicates
-  double widest_half_width = 0;            // of the blocking-power intervals, after the sweep
-  std::vector<double> shapley_shubik;      // power-weighted, quota = the vote threshold (2/3 if none)
+  std::vector<JointChange> joint_changes;     // ranked by shift
+  std::vector<IssueGap> gaps;                 // contested issues (every issue when adopted)
+  std::optional<CellStatistics> sweep;        // blocking power: sole_blocker / replicates
+  double widest_half_width = 0;               // of the blocking-power intervals, after the sweep
+  std::vector<double> shapley_shubik;         // power-weighted, quota = the vote threshold (2/3 if none)
   double quota = 2.0 / 3.0;
 };
 
