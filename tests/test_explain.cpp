@@ -114,6 +114,13 @@ TEST_CASE("negsim explain prints JSON that names the 2017 objectors", "[explain]
   std::vector<std::string> gaps;
   for (const auto& entry : explanation["gaps"]) gaps.push_back(entry["issue"]);
   CHECK(gaps == std::vector<std::string>{"ihl", "self_defence", "countermeasures"});
+  // Below the budget, --exhaustive changes nothing: the full search is the default.
+  CHECK(!explanation.contains("smallest_changes_scope"));
+  const auto exhaustive = test_support::run_command(test_support::negsim_binary() + " explain " +
+                                                    test_support::source_path("scenarios/gge-2016-2017.yaml") +
+                                                    " --format json --replicates 20 --exhaustive");
+  CHECK(exhaustive.exit_code == 0);
+  CHECK(exhaustive.output == result.output);
   CHECK(test_support::run_command(test_support::negsim_binary() + " explain").exit_code == 2);
 }
 
