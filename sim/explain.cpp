@@ -188,6 +188,22 @@ std::vector<GroupCandidate> group_candidates(const Scenario& scenario, const Out
 // fails the rule; and only the fallbacks adopt otherwise. So it is asked only where none of
 // those applies. explain() skips the run of such a variant: its answer is "not adopted" either
 // way (tests/test_explain.cpp compares with the runs made in full).
+// The conditions of provably_blocked() that no single change of a red line, position or
+// salience alters: the rule, the fallbacks and the policies.
+bool blocking_shortcut_possible(const Scenario& scenario) {
+  const Process& process = scenario.process;
+  const bool one_objection_fails = process.rule.kind == RuleKind::consensus ||
+                                   process.rule.kind == RuleKind::unanimity ||
+                                   (process.rule.kind == RuleKind::consensus_minus && process.rule.max_objectors <= 0);
+  const Fallbacks& fallbacks = process.fallbacks;
+  if (!one_objection_fails || fallbacks.chairs_summary || fallbacks.ruling || fallbacks.take_note ||
+      fallbacks.vote_threshold || !process.chair.policy.empty()) {
+    return false;
+  }
+  return std::all_of(scenario.delegations.begin(), scenario.delegations.end(),
+                     [](const Delegation& delegation) { return delegation.agent.policy.empty(); });
+}
+
 bool provably_blocked(const Scenario& scenario) {
   const Process& process = scenario.process;
   const bool one_objection_fails = process.rule.kind == RuleKind::consensus ||
@@ -408,6 +424,210 @@ void for_each_index(std::size_t count, int threads, const Body& body) {
   if (failure) std::rethrow_exception(failure);
 }
 
+Flip flip_found(const Candidate& candidate, double flip, OutcomeKind flipped) {
+  Flip found;
+  found.delegation = candidate.delegation;
+  found.issue = candidate.issue;
+  found.parameter = candidate.parameter;
+  found.from = candidate.salience ? 1.0 : candidate.from;
+  found.to = flip;
+  found.size = std::abs(flip - found.from);
+  found.outcome = flipped;
+  return found;
+}
+
+// Per delegation, its candidates whose far end is played by the engine (not answered "not
+// adopted" by provably_blocked() without a run).
+std::vector<std::size_t> candidates_run(const Scenario& scenario, const std::vector<Candidate>& candidates,
+                                        const ExplainOptions& options) {
+  std::vector<std::size_t> runs(static_cast<std::size_t>(scenario.delegation_count()), 0);
+  const bool shortcut = options.skip_blocked_runs && blocking_shortcut_possible(scenario);
+  for (const Candidate& candidate : candidates) {
+    if (shortcut) {
+      Scenario variant = scenario;
+      apply(variant, candidate, candidate.to);
+      if (provably_blocked(variant)) continue;
+    }
+    ++runs[static_cast<std::size_t>(candidate.delegation)];
+  }
+  return runs;
+}
+
+// Delegation-issue-rounds of one engine run of the whole deadline.
+double work_per_run(const Scenario& scenario) {
+  return static_cast<double>(scenario.process.max_rounds) * scenario.delegation_count() * scenario.issue_count();
+}
+
+// The state at the end of a run: each delegation's perceived utility of the last text polled and
+// its blocking threshold.
+class FinalState : public TraceSink {
+ public:
+  void on_end(const State& state, const Outcome& /*outcome*/) override {
+    utility = state.utility;
+    blocking_threshold = state.blocking_threshold;
+  }
+  Eigen::VectorXd utility;
+  Eigen::VectorXd blocking_threshold;
+};
+
+// Delegations nearest to changing their answer to the final text first: those whose change would
+// flip the outcome (the ones not objecting when it was adopted, the objectors when it was not),
+// then the others, each by |perceived utility - blocking threshold| at the end of the run, then
+// in file order.
+std::vector<int> nearest_to_changing(const Scenario& scenario, const Outcome& base, std::uint64_t seed) {
+  FinalState final_state;
+  Engine engine(scenario, seed, &final_state);
+  engine.run();
+  const bool adopted = is_adopted(base.kind);
+  const int n = scenario.delegation_count();
+  auto tier = [&](int i) {
+    const bool objects = base.responses[static_cast<std::size_t>(i)] == Response::object;
+    return objects == adopted ? 1 : 0;
+  };
+  auto margin = [&](int i) {
+    if (final_state.utility.size() != n || final_state.blocking_threshold.size() != n) return 0.0;
+    return std::abs(final_state.utility(i) - final_state.blocking_threshold(i));
+  };
+  std::vector<int> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    if (tier(a) != tier(b)) return tier(a) < tier(b);
+    return margin(a) < margin(b);
+  });
+  return order;
+}
+
+// The smallest single changes when the full search is over the budget: the top_changes smallest
+// among the candidates of the delegations nearest to changing their answer. Branch and bound in
+// lockstep: every candidate's far end is run, then every candidate that flips is halved one step
+// at a time; a candidate is dropped once the value it keeps is at least as far from where it
+// starts as the top_changes-th nearest flipping value found (its change can only come out
+// larger than that many others'). Each candidate that is not dropped is bisected exactly as the
+// full search does, so the list is the full search's first top_changes over those candidates.
+template <class OutcomeOf>
+void smallest_changes_limited(const Scenario& scenario, const std::vector<Candidate>& candidates, double work,
+                              const ExplainOptions& options, const OutcomeOf& outcome_of, Explanation& explanation) {
+  const Outcome& base = explanation.outcome;
+  const bool adopted = is_adopted(base.kind);
+  const int n = scenario.delegation_count();
+  const std::vector<int> order = nearest_to_changing(scenario, base, options.seed);
+  const std::vector<std::size_t> runs = candidates_run(scenario, candidates, options);
+  // As many delegations, nearest first, as the budget allows for their far-end runs (at least one).
+  int examined = 0;
+  if (options.nearest_delegations > 0) {
+    examined = std::min(options.nearest_delegations, n);
+  } else {
+    double spent = 0;
+    for (const int i : order) {
+      const double cost = static_cast<double>(runs[static_cast<std::size_t>(i)]) * work_per_run(scenario);
+      if (examined > 0 && spent + cost > options.nearest_budget) break;
+      spent += cost;
+      ++examined;
+    }
+  }
+  std::vector<bool> chosen(static_cast<std::size_t>(n), false);
+  for (int e = 0; e < examined; ++e) chosen[static_cast<std::size_t>(order[static_cast<std::size_t>(e)])] = true;
+  std::vector<std::size_t> limited;  // indices into candidates, in their order
+  for (std::size_t j = 0; j < candidates.size(); ++j) {
+    if (chosen[static_cast<std::size_t>(candidates[j].delegation)]) limited.push_back(j);
+  }
+  const std::size_t top = std::max<std::size_t>(1, options.top_changes);
+
+  enum class Stage { screen, bisect, done, out };
+  struct Search {
+    Stage stage = Stage::screen;
+    double keep = 0;
+    double flip = 0;
+    int steps = 0;
+    OutcomeKind flipped = OutcomeKind::no_consensus;
+  };
+  std::vector<Search> searches(limited.size());
+  auto advance = [&](std::size_t s) {
+    const Candidate& candidate = candidates[limited[s]];
+    Search& search = searches[s];
+    const std::vector<RedLineCell> cells = {{candidate.delegation, candidate.issue}};
+    const std::vector<RedLineCell>* red_line_cells = is_red_line(candidate) ? &cells : nullptr;
+    Scenario variant = scenario;
+    if (search.stage == Stage::screen) {
+      apply(variant, candidate, candidate.to);
+      const OutcomeKind far = outcome_of(variant, red_line_cells);
+      if (is_adopted(far) == adopted) {
+        search.stage = Stage::out;
+        return;
+      }
+      search.keep = candidate.from;
+      search.flip = candidate.to;
+      search.flipped = far;
+      search.stage = options.bisection_steps > 0 ? Stage::bisect : Stage::done;
+      return;
+    }
+    const double middle = (search.keep + search.flip) / 2;
+    apply(variant, candidate, middle);
+    const OutcomeKind kind = outcome_of(variant, red_line_cells);
+    if (is_adopted(kind) == adopted) {
+      search.keep = middle;
+    } else {
+      search.flip = middle;
+      search.flipped = kind;
+    }
+    if (++search.steps >= options.bisection_steps) search.stage = Stage::done;
+  };
+  for (;;) {
+    // The top-th smallest upper bound on a change's size among the candidates known to flip.
+    std::vector<double> upper;
+    for (std::size_t s = 0; s < searches.size(); ++s) {
+      const Search& search = searches[s];
+      if (search.stage == Stage::bisect || search.stage == Stage::done) {
+        upper.push_back(std::abs(search.flip - candidates[limited[s]].from));
+      }
+    }
+    double bound = std::numeric_limits<double>::infinity();
+    if (upper.size() >= top) {
+      std::nth_element(upper.begin(), upper.begin() + static_cast<std::ptrdiff_t>(top - 1), upper.end());
+      bound = upper[top - 1];
+    }
+    std::vector<std::size_t> active;
+    for (std::size_t s = 0; s < searches.size(); ++s) {
+      Search& search = searches[s];
+      // The change found will lie beyond `keep`: strictly larger than `bound`, so after top others.
+      if (search.stage == Stage::bisect && std::abs(search.keep - candidates[limited[s]].from) >= bound) {
+        search.stage = Stage::out;
+      }
+      if (search.stage == Stage::screen || search.stage == Stage::bisect) active.push_back(s);
+    }
+    if (active.empty()) break;
+    // Best first: the candidates whose change could still be the smallest are halved first (the
+    // screening of every candidate comes before any halving). Which are halved when changes only
+    // how many runs are made, never a change found.
+    const std::size_t batch = std::max<std::size_t>(top, 2 * static_cast<std::size_t>(std::max(1, options.threads)));
+    if (searches[active.front()].stage == Stage::bisect && active.size() > batch) {
+      auto lower = [&](std::size_t s) { return std::abs(searches[s].keep - candidates[limited[s]].from); };
+      std::stable_sort(active.begin(), active.end(), [&](std::size_t a, std::size_t b) { return lower(a) < lower(b); });
+      active.resize(batch);
+    }
+    for_each_index(active.size(), options.threads, [&](std::size_t a) { advance(active[a]); });
+  }
+  for (std::size_t s = 0; s < searches.size(); ++s) {
+    if (searches[s].stage == Stage::done) {
+      explanation.smallest_changes.push_back(flip_found(candidates[limited[s]], searches[s].flip, searches[s].flipped));
+    }
+  }
+  std::stable_sort(explanation.smallest_changes.begin(), explanation.smallest_changes.end(),
+                   [](const Flip& a, const Flip& b) { return a.size < b.size; });
+  if (explanation.smallest_changes.size() > top) explanation.smallest_changes.resize(top);
+
+  ChangesScope scope;
+  scope.estimated_work = work;
+  scope.work_budget = options.work_budget;
+  scope.nearest_budget = options.nearest_budget;
+  scope.delegations.assign(order.begin(), order.begin() + examined);
+  scope.delegations_not_examined = n - examined;
+  scope.candidates = limited.size();
+  scope.candidates_total = candidates.size();
+  scope.top = top;
+  explanation.changes_scope = std::move(scope);
+}
+
 }  // namespace
 
 Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
@@ -458,48 +678,52 @@ Explanation explain(const Scenario& scenario, const ExplainOptions& options) {
     });
   }
 
-  // Bisection on each candidate: the far end must flip the outcome; then halve the interval
-  // between "no flip" and "flip" and keep the flipping end.
   const std::vector<Candidate> candidates = candidates_for(scenario, base);
-  std::vector<std::optional<Flip>> flips(candidates.size());
-  for_each_index(candidates.size(), options.threads, [&](std::size_t j) {
-    const Candidate& candidate = candidates[j];
-    const std::vector<RedLineCell> cells = {{candidate.delegation, candidate.issue}};
-    const std::vector<RedLineCell>* red_line_cells = is_red_line(candidate) ? &cells : nullptr;
-    Scenario variant = scenario;
-    apply(variant, candidate, candidate.to);
-    const OutcomeKind far = outcome_of(variant, red_line_cells);
-    if (is_adopted(far) == adopted) return;
-    double keep = candidate.from;
-    double flip = candidate.to;
-    OutcomeKind flipped = far;
-    for (int step = 0; step < options.bisection_steps; ++step) {
-      const double middle = (keep + flip) / 2;
-      variant = scenario;
-      apply(variant, candidate, middle);
-      const OutcomeKind kind = outcome_of(variant, red_line_cells);
-      if (is_adopted(kind) == adopted) {
-        keep = middle;
-      } else {
-        flip = middle;
-        flipped = kind;
-      }
-    }
-    Flip found;
-    found.delegation = candidate.delegation;
-    found.issue = candidate.issue;
-    found.parameter = candidate.parameter;
-    found.from = candidate.salience ? 1.0 : candidate.from;
-    found.to = flip;
-    found.size = std::abs(flip - found.from);
-    found.outcome = flipped;
-    flips[j] = found;
-  });
-  for (auto& flip : flips) {
-    if (flip) explanation.smallest_changes.push_back(std::move(*flip));
+  // The full search's work, before running it: every candidate run, far end and every halving,
+  // each for the whole deadline (at most).
+  double work = 0;
+  if (!options.exhaustive) {
+    const std::vector<std::size_t> runs = candidates_run(scenario, candidates, options);
+    work = static_cast<double>(std::accumulate(runs.begin(), runs.end(), std::size_t{0})) *
+           (options.bisection_steps + 1) * work_per_run(scenario);
   }
-  std::stable_sort(explanation.smallest_changes.begin(), explanation.smallest_changes.end(),
-                   [](const Flip& a, const Flip& b) { return a.size < b.size; });
+  if (options.exhaustive || work <= options.work_budget) {
+    // Bisection on each candidate: the far end must flip the outcome; then halve the interval
+    // between "no flip" and "flip" and keep the flipping end.
+    std::vector<std::optional<Flip>> flips(candidates.size());
+    for_each_index(candidates.size(), options.threads, [&](std::size_t j) {
+      const Candidate& candidate = candidates[j];
+      const std::vector<RedLineCell> cells = {{candidate.delegation, candidate.issue}};
+      const std::vector<RedLineCell>* red_line_cells = is_red_line(candidate) ? &cells : nullptr;
+      Scenario variant = scenario;
+      apply(variant, candidate, candidate.to);
+      const OutcomeKind far = outcome_of(variant, red_line_cells);
+      if (is_adopted(far) == adopted) return;
+      double keep = candidate.from;
+      double flip = candidate.to;
+      OutcomeKind flipped = far;
+      for (int step = 0; step < options.bisection_steps; ++step) {
+        const double middle = (keep + flip) / 2;
+        variant = scenario;
+        apply(variant, candidate, middle);
+        const OutcomeKind kind = outcome_of(variant, red_line_cells);
+        if (is_adopted(kind) == adopted) {
+          keep = middle;
+        } else {
+          flip = middle;
+          flipped = kind;
+        }
+      }
+      flips[j] = flip_found(candidate, flip, flipped);
+    });
+    for (auto& flip : flips) {
+      if (flip) explanation.smallest_changes.push_back(std::move(*flip));
+    }
+    std::stable_sort(explanation.smallest_changes.begin(), explanation.smallest_changes.end(),
+                     [](const Flip& a, const Flip& b) { return a.size < b.size; });
+  } else {
+    smallest_changes_limited(scenario, candidates, work, options, outcome_of, explanation);
+  }
 
   // Changes no single delegation can make: several relax their red lines by the same amount.
   if (!adopted) {
@@ -663,7 +887,7 @@ json explanation_json(const Scenario& scenario, const Explanation& explanation, 
     joint.push_back(
         {{"change", change.description}, {"relaxed_by", round6(change.shift)}, {"outcome", to_string(change.outcome)}});
   }
-  return {
+  json result = {
       {"scenario", scenario.id},
       {"seed", options.seed},
       {"outcome", to_string(explanation.outcome.kind)},
@@ -678,6 +902,26 @@ json explanation_json(const Scenario& scenario, const Explanation& explanation, 
       {"replicates_most", options.replicates},
       {"blocking_power_precision", round6(options.precision)},
       {"blocking_power_half_width", explanation.sweep ? json(round6(explanation.widest_half_width)) : json(nullptr)}};
+  if (!explanation.changes_scope) return result;
+  // Only when the search did not cover every candidate: what it covered, after the list.
+  const ChangesScope& scope = *explanation.changes_scope;
+  json examined = json::array();
+  for (int i : scope.delegations) examined.push_back(id_of(i));
+  json covered = {{"exhaustive", false},
+                  {"top", scope.top},
+                  {"delegations_examined", examined},
+                  {"delegations_not_examined", scope.delegations_not_examined},
+                  {"candidates_examined", scope.candidates},
+                  {"candidates_total", scope.candidates_total},
+                  {"estimated_work", scope.estimated_work},
+                  {"work_budget", scope.work_budget},
+                  {"nearest_budget", scope.nearest_budget}};
+  json ordered;
+  for (auto& [key, value] : result.items()) {
+    ordered[key] = value;
+    if (key == "smallest_changes") ordered["smallest_changes_scope"] = covered;
+  }
+  return ordered;
 }
 
 std::string explanation_text(const Scenario& scenario, const Explanation& explanation, const ExplainOptions& options) {
@@ -748,7 +992,27 @@ std::string explanation_text(const Scenario& scenario, const Explanation& explan
 
   out << "\nSmallest single changes that flip the outcome (bisection on the engine, to 2^-" << options.bisection_steps
       << " of the range):\n";
-  if (explanation.smallest_changes.empty()) out << "  none: no single red line, position or salience change flips it\n";
+  const auto& scope = explanation.changes_scope;
+  if (scope) {
+    // Say exactly what was searched: never more than was computed.
+    const std::size_t left_out = scope->candidates_total - scope->candidates;
+    std::string examined;
+    for (std::size_t j = 0; j < scope->delegations.size(); ++j) {
+      examined += (j ? ", " : "") + id_of(scope->delegations[j]);
+    }
+    out << "  Only the " << scope->top << " smallest among the " << scope->candidates << " changes open to the "
+        << scope->delegations.size() << " delegation" << (scope->delegations.size() == 1 ? "" : "s") << " nearest to "
+        << (adopted ? "objecting" : "accepting") << " (" << examined << ").\n"
+        << "  Not examined: the other " << scope->delegations_not_examined << " delegations' " << left_out << " of "
+        << scope->candidates_total << " candidate changes; a smaller change may be among them.\n"
+        << "  (Searching all could take up to " << format_decimal(scope->estimated_work / work_per_run(scenario), 0)
+        << " runs of up to " << scenario.process.max_rounds
+        << " rounds each, over explain's budget; --exhaustive searches all.)\n";
+  }
+  if (explanation.smallest_changes.empty()) {
+    out << (scope ? "  none among them: no single change of theirs flips it\n"
+                  : "  none: no single red line, position or salience change flips it\n");
+  }
   const std::size_t shown = std::min<std::size_t>(12, explanation.smallest_changes.size());
   for (std::size_t j = 0; j < shown; ++j) {
     const Flip& flip = explanation.smallest_changes[j];

@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "negsim/explain.hpp"
+#include "negsim/format.hpp"
 #include "negsim/random.hpp"
 #include "test_support.hpp"
 
@@ -113,6 +114,13 @@ TEST_CASE("negsim explain prints JSON that names the 2017 objectors", "[explain]
   std::vector<std::string> gaps;
   for (const auto& entry : explanation["gaps"]) gaps.push_back(entry["issue"]);
   CHECK(gaps == std::vector<std::string>{"ihl", "self_defence", "countermeasures"});
+  // Below the budget, --exhaustive changes nothing: the full search is the default.
+  CHECK(!explanation.contains("smallest_changes_scope"));
+  const auto exhaustive = test_support::run_command(test_support::negsim_binary() + " explain " +
+                                                    test_support::source_path("scenarios/gge-2016-2017.yaml") +
+                                                    " --format json --replicates 20 --exhaustive");
+  CHECK(exhaustive.exit_code == 0);
+  CHECK(exhaustive.output == result.output);
   CHECK(test_support::run_command(test_support::negsim_binary() + " explain").exit_code == 2);
 }
 
@@ -268,4 +276,137 @@ TEST_CASE("explain gives the same answers with and without skipping blocked vari
     CHECK(negsim::explanation_json(scenario, skipping, options).dump() ==
           negsim::explanation_json(scenario, running, options).dump());
   }
+}
+
+// ---- Rooms over the work budget: the smaller question (docs/MODEL.md, section 13) ----
+namespace {
+std::string format_two(double value) {
+  return negsim::format_decimal(value, 2);
+}
+
+// A small room with random positions and red lines, and two delegations that are exact twins (so
+// that changes of the same size tie), under `rule`.
+std::string random_room(std::uint64_t seed, const std::string& rule) {
+  negsim::Random draw(seed);
+  std::string yaml = "title: Random room " + std::to_string(seed) + "\nissues:\n";
+  const char* const issues[] = {"a", "b", "c"};
+  for (const char* issue : issues) {
+    yaml += std::string("  - {id: ") + issue + ", title: " + issue +
+            ", levels: [{value: 0, text: \"0\"}, {value: 1, text: \"1\"}]}\n";
+  }
+  yaml += "delegations:\n";
+  std::string twin;
+  for (int i = 0; i < 5; ++i) {
+    double b = 0;
+    std::string line = "{power: " + std::to_string(1 + i % 3) + ", positions: {";
+    for (const char* issue : issues) {
+      const double position = std::round(100 * draw.uniform()) / 100;
+      if (issue[0] == 'b') b = position;
+      line += std::string(issue) + ": " + format_two(position) + (issue[0] == 'c' ? "" : ", ");
+    }
+    line += "}";
+    if (draw.uniform() < 0.6) {  // a red line on b around the delegation's own position
+      const double low = std::max(0.0, b - 0.05 - 0.3 * draw.uniform());
+      const double high = std::min(1.0, b + 0.05 + 0.3 * draw.uniform());
+      line += ", red_lines: {b: {min: " + format_two(low) + ", max: " + format_two(high) + "}}";
+    }
+    line += "}";
+    yaml += "  - {id: d" + std::to_string(i) + ", " + line.substr(1) + "\n";
+    if (i == 1) twin = line;
+  }
+  yaml += "  - {id: twin, " + twin.substr(1) + "\n";
+  yaml += "process:\n  max_rounds: 6\n  noise: 0.02\n  rule: " + rule + "\n";
+  return yaml;
+}
+}  // namespace
+
+// Branch and bound over every delegation (the budget forced to 0) finds the full search's first
+// top_changes changes exactly, ties (the twins) in the same order.
+TEST_CASE("explain's smaller question gives the full search's smallest changes", "[explain][budget]") {
+  int compared = 0;
+  int ties = 0;
+  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+    for (const std::string rule : {"consensus", "consensus-minus-1"}) {
+      const auto scenario = test_support::scenario_from(random_room(seed, rule));
+      negsim::ExplainOptions options;
+      options.replicates = 0;
+      options.threads = 2;
+      const auto full = negsim::explain(scenario, options);
+      REQUIRE(!full.changes_scope.has_value());
+      for (const std::size_t top : {std::size_t{1}, std::size_t{3}, std::size_t{12}}) {
+        INFO("seed " << seed << ", rule " << rule << ", top " << top);
+        negsim::ExplainOptions smaller = options;
+        smaller.work_budget = -1;  // below any estimate, even of a room with no run to make
+        smaller.nearest_delegations = scenario.delegation_count();
+        smaller.top_changes = top;
+        const auto limited = negsim::explain(scenario, smaller);
+        REQUIRE(limited.changes_scope.has_value());
+        CHECK(limited.changes_scope->delegations_not_examined == 0);
+        REQUIRE(limited.smallest_changes.size() == std::min(top, full.smallest_changes.size()));
+        for (std::size_t j = 0; j < limited.smallest_changes.size(); ++j) {
+          const auto& a = limited.smallest_changes[j];
+          const auto& b = full.smallest_changes[j];
+          CHECK(a.delegation == b.delegation);
+          CHECK(a.parameter == b.parameter);
+          CHECK(a.from == b.from);
+          CHECK(a.to == b.to);
+          CHECK(a.size == b.size);
+          CHECK(a.outcome == b.outcome);
+          ++compared;
+          if (j > 0 && b.size == full.smallest_changes[j - 1].size) ++ties;
+        }
+        // The rest of the explanation is the full one's.
+        auto without_changes = [&](const negsim::Explanation& explanation, const negsim::ExplainOptions& used) {
+          auto json = negsim::explanation_json(scenario, explanation, used);
+          json.erase("smallest_changes");
+          json.erase("smallest_changes_scope");
+          return json.dump();
+        };
+        CHECK(without_changes(limited, smaller) == without_changes(full, options));
+      }
+    }
+  }
+  CHECK(compared > 30);
+  CHECK(ties > 0);
+}
+
+TEST_CASE("explain says what its smaller question left out, and --exhaustive answers in full", "[explain][budget]") {
+  const auto scenario = test_support::scenario_from(random_room(3, "consensus-minus-1"));
+  negsim::ExplainOptions options;
+  options.replicates = 0;
+  options.threads = 2;
+  options.work_budget = 0;     // this room is over it ...
+  options.nearest_budget = 0;  // ... and the nearest delegation alone is examined
+  const auto limited = negsim::explain(scenario, options);
+  REQUIRE(limited.changes_scope.has_value());
+  const auto& scope = *limited.changes_scope;
+  REQUIRE(scope.delegations.size() == 1);
+  CHECK(scope.delegations_not_examined == scenario.delegation_count() - 1);
+  CHECK(scope.candidates < scope.candidates_total);
+  CHECK(scope.estimated_work > 0);
+  for (const auto& flip : limited.smallest_changes) CHECK(flip.delegation == scope.delegations.front());
+  const std::string text = negsim::explanation_text(scenario, limited, options);
+  CHECK_THAT(text, Catch::Contains("Only the 12 smallest among the " + std::to_string(scope.candidates) +
+                                   " changes open to the 1 delegation nearest to"));
+  CHECK_THAT(text, Catch::Contains("Not examined: the other " + std::to_string(scenario.delegation_count() - 1) +
+                                   " delegations' " + std::to_string(scope.candidates_total - scope.candidates) +
+                                   " of " + std::to_string(scope.candidates_total) + " candidate changes"));
+  CHECK_THAT(text, Catch::Contains("--exhaustive searches all"));
+  const auto json = negsim::explanation_json(scenario, limited, options);
+  REQUIRE(json.contains("smallest_changes_scope"));
+  CHECK(json["smallest_changes_scope"]["exhaustive"] == false);
+  CHECK(json["smallest_changes_scope"]["delegations_not_examined"] == scenario.delegation_count() - 1);
+  CHECK(json["smallest_changes_scope"]["candidates_total"] == scope.candidates_total);
+  // --exhaustive: the full answer, byte for byte, whatever the budget.
+  negsim::ExplainOptions exhaustive = options;
+  exhaustive.exhaustive = true;
+  negsim::ExplainOptions within = options;
+  within.work_budget = 1e30;
+  const auto full = negsim::explain(scenario, exhaustive);
+  const auto reference = negsim::explain(scenario, within);
+  CHECK(!full.changes_scope.has_value());
+  CHECK(negsim::explanation_json(scenario, full, exhaustive).dump() ==
+        negsim::explanation_json(scenario, reference, within).dump());
+  CHECK(negsim::explanation_text(scenario, full, exhaustive) == negsim::explanation_text(scenario, reference, within));
+  CHECK(!negsim::explanation_json(scenario, reference, within).contains("smallest_changes_scope"));
 }

@@ -20,10 +20,16 @@ Examples:
 Answers, for the run with --seed: who objected to what; how far the draft was from a text
 every red line allows; whether each objector was pivotal (without its red lines, or never
 objecting); whether dropping each paragraph changes the outcome; the smallest single changes
-of a red line, position or salience that flip the outcome, found by bisection on the engine;
-and each delegation's blocking power over seeded replicates (batches of 100, until every
-share's 95% interval is within +/- --precision, at most --replicates), beside a
-power-weighted Shapley-Shubik index for the vote.
+of a red line, position or salience that flip the outcome, found by bisection on the engine
+(in a room where searching every candidate could take more than 10^9 delegation-issue-rounds,
+estimated before running as candidates x (24 + 1) x max_rounds x delegations x issues: only
+the 12 smallest changes of the delegations nearest to changing their answer, as many
+delegations as one run of each of their candidates allows within 2 x 10^8, found exactly; the
+output says which and how many were left out, and --exhaustive searches all); joint
+relaxations of red lines when no single change flips it; and each delegation's blocking
+power over seeded replicates (batches of 100, until every share's 95% interval is within
++/- --precision, at most --replicates), beside a power-weighted Shapley-Shubik index for
+the vote.
 )";
 }  // namespace
 
@@ -40,6 +46,10 @@ int explain_command(const std::vector<std::string>& arguments) {
       "stop the replicates, in batches of 100, once every blocking power's 95% interval is within "
       "+/- this (0: run all --replicates)")("threads,j", po::value<int>(&explain_options.threads)->default_value(0),
                                             "worker threads for the questions and the replicates (0: all cores)")(
+      "exhaustive", po::bool_switch(&explain_options.exhaustive),
+      "search every candidate for the smallest single changes, however long it takes (without it, a "
+      "room whose full search is over the budget gets the 12 smallest changes of the delegations "
+      "nearest to changing their answer, and says so)")(
       "set", po::value<std::vector<std::string>>(&overrides)->composing(), "override a scenario value, key.path=value")(
       "format", po::value<std::string>(&format)->default_value("text"), "text or json");
   LimitOptions limit_options;

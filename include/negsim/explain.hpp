@@ -30,6 +30,19 @@ struct ExplainOptions {
   // change could matter (RecordedRun), or take that run's outcome when it never could. False
   // plays every variant from the first round (tests compare the two).
   bool resume_red_line_variants = true;
+  // The smallest single changes are searched in full (every candidate bisected) when the
+  // estimated work, candidates run x (bisection_steps + 1) x process.max_rounds x delegations x
+  // issues (docs/MODEL.md, section 13), is at most work_budget, or when `exhaustive` is set.
+  // Otherwise explain answers a smaller question: the top_changes smallest changes among the
+  // candidates of the delegations nearest to changing their answer, found exactly by branch and
+  // bound; as many delegations (at least one) as keep the far-end runs of their candidates,
+  // candidates run x process.max_rounds x delegations x issues, within nearest_budget.
+  bool exhaustive = false;
+  double work_budget = 1e9;     // delegation-issue-rounds; every shipped scenario is below it
+  double nearest_budget = 2e8;  // delegation-issue-rounds
+  std::size_t top_changes = 12;
+  // Tests: examine this many nearest delegations instead of the nearest_budget's count (0: the budget's).
+  int nearest_delegations = 0;
 };
 
 // A red line changed by a variant: delegation, issue.
@@ -111,16 +124,29 @@ struct JointChange {
 
 inline constexpr std::uint64_t explain_batch = 100;
 
+// What the search for the smallest single changes covered, when it did not cover every candidate.
+struct ChangesScope {
+  double estimated_work = 0;         // of the full search, delegation-issue-rounds
+  double work_budget = 0;            // the budget it exceeded
+  double nearest_budget = 0;         // the budget of the far-end runs of the delegations examined
+  std::vector<int> delegations;      // examined, nearest to changing their answer first
+  int delegations_not_examined = 0;  // delegations left out (with or without candidates)
+  std::size_t candidates = 0;        // candidates of the delegations examined
+  std::size_t candidates_total = 0;  // of every delegation
+  std::size_t top = 0;               // only this many smallest changes are reported
+};
+
 struct Explanation {
   Outcome outcome;
   std::vector<PivotalDelegation> pivotal_delegations;
   std::vector<PivotalIssue> pivotal_issues;
-  std::vector<Flip> smallest_changes;      // ranked by size
-  std::vector<JointChange> joint_changes;  // ranked by shift
-  std::vector<IssueGap> gaps;              // contested issues (every issue when adopted)
-  std::optional<CellStatistics> sweep;     // blocking power: sole_blocker / replicates
-  double widest_half_width = 0;            // of the blocking-power intervals, after the sweep
-  std::vector<double> shapley_shubik;      // power-weighted, quota = the vote threshold (2/3 if none)
+  std::vector<Flip> smallest_changes;         // ranked by size
+  std::optional<ChangesScope> changes_scope;  // set when not every candidate was searched
+  std::vector<JointChange> joint_changes;     // ranked by shift
+  std::vector<IssueGap> gaps;                 // contested issues (every issue when adopted)
+  std::optional<CellStatistics> sweep;        // blocking power: sole_blocker / replicates
+  double widest_half_width = 0;               // of the blocking-power intervals, after the sweep
+  std::vector<double> shapley_shubik;         // power-weighted, quota = the vote threshold (2/3 if none)
   double quota = 2.0 / 3.0;
 };
 
