@@ -100,8 +100,8 @@ inline const std::map<std::string, std::string>& known_history_misses() {
        "who voted no and leaves the African Group and the Philippines outside (with power_weight 0 as well)"},
       {"cbd-cop15-kunming-montreal-2022",
        "first run (written before it, out of sample): rounds 2-9 hold the recorded text with the DRC objecting alone, "
-       "but the presidency's final text is redrafted from the positions and crosses the donors' red lines (5 objectors, "
-       "no ruling); without final_text it passes"},
+       "but the presidency's final text is redrafted from the positions and crosses the donors' red lines "
+       "(5 objectors, no ruling); without final_text it passes"},
       {"cd-ctbt-1996", "the scope paragraph ends at 0.93, short of the zero-yield wording (first run, out of sample)"},
       {"npt-2005", "the United States objects alone; the record blames at least two of the three (consensus only)"},
       {"wto-bali-2013",
