@@ -479,7 +479,8 @@ void Engine::draft_compromise_paragraphs(Eigen::VectorXd& draft, const std::vect
     const int width = std::min(block, k_count - first);
     bool any_open = false;
     for (int b = 0; b < width; ++b)
-      any_open = any_open || settled == nullptr || (*settled)[static_cast<std::size_t>(first + b)] == 0;
+      any_open = any_open || settled == nullptr ||
+                 (*settled)[static_cast<std::size_t>(first) + static_cast<std::size_t>(b)] == 0;
     if (!any_open) continue;
     double weighted[block] = {0, 0, 0, 0};
     const double* weights[block];
