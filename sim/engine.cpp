@@ -95,28 +95,34 @@ void Engine::initialize() {
   observers_.assign(static_cast<std::size_t>(n), 0);
   delegation_keys_.resize(static_cast<std::size_t>(n));
   state_.support_threshold.resize(n);
-  red_line_issues_.resize(static_cast<std::size_t>(n));
-  unreserved_red_lines_.resize(static_cast<std::size_t>(n));
+  red_line_issues_.clear();
+  unreserved_red_lines_.clear();
+  {
+    std::size_t red_lines = 0;
+    for (const Delegation& delegation : scenario.delegations) red_lines += delegation.red_lines.size();
+    red_line_issues_.items.reserve(red_lines);
+    unreserved_red_lines_.items.reserve(red_lines);
+    red_line_issues_.start.reserve(static_cast<std::size_t>(n) + 1);
+    unreserved_red_lines_.start.reserve(static_cast<std::size_t>(n) + 1);
+  }
   for (int i = 0; i < n; ++i) {
     const Delegation& delegation = scenario.delegations[static_cast<std::size_t>(i)];
     susceptibility_(i) = delegation.susceptibility;
     observers_[static_cast<std::size_t>(i)] = delegation.observer ? 1 : 0;
     delegation_keys_[static_cast<std::size_t>(i)] = hash_text(delegation.id);
     state_.support_threshold(i) = delegation.agent.support_max;
-    auto& issues = red_line_issues_[static_cast<std::size_t>(i)];
-    auto& unreserved = unreserved_red_lines_[static_cast<std::size_t>(i)];
-    issues.clear();
-    unreserved.clear();
-    issues.reserve(delegation.red_lines.size());
-    unreserved.reserve(delegation.red_lines.size());
+    auto& unreserved = unreserved_red_lines_.items;
+    const auto first_unreserved = static_cast<std::ptrdiff_t>(unreserved.size());
     for (const auto& red_line : delegation.red_lines) {
-      issues.push_back(red_line.issue);
+      red_line_issues_.items.push_back(red_line.issue);
       const auto& reservations = delegation.reservations;
       if (std::binary_search(reservations.begin(), reservations.end(), red_line.issue)) continue;
       unreserved.push_back(red_line.issue);
     }
-    std::sort(unreserved.begin(), unreserved.end());
-    unreserved.erase(std::unique(unreserved.begin(), unreserved.end()), unreserved.end());
+    std::sort(unreserved.begin() + first_unreserved, unreserved.end());
+    unreserved.erase(std::unique(unreserved.begin() + first_unreserved, unreserved.end()), unreserved.end());
+    red_line_issues_.close_list();
+    unreserved_red_lines_.close_list();
     const int negotiator =
         delegation.bloc >= 0 ? scenario.blocs[static_cast<std::size_t>(delegation.bloc)].negotiator : -1;
     if (negotiator >= 0 && negotiator != i) {
@@ -143,26 +149,32 @@ void Engine::initialize() {
     state_.settled[static_cast<std::size_t>(issue)] = 1;
     previous_draft_(issue) = scenario.issues[static_cast<std::size_t>(issue)].status_quo;
   }
-  red_line_holders_.resize(static_cast<std::size_t>(k));
-  for (auto& holders : red_line_holders_) holders.clear();
-  for (int i = 0; i < n; ++i) {
-    for (int issue : unreserved_red_lines_[static_cast<std::size_t>(i)]) {
-      auto& holders = red_line_holders_[static_cast<std::size_t>(issue)];
-      if (holders.empty()) holders.reserve(static_cast<std::size_t>(n - i));  // one allocation per list
-      holders.push_back(i);
+  // Holders per paragraph in index order: counted, then placed (a counting sort).
+  red_line_holders_.start.assign(static_cast<std::size_t>(k) + 1, 0);
+  for (int issue : unreserved_red_lines_.items) ++red_line_holders_.start[static_cast<std::size_t>(issue) + 1];
+  for (int issue = 0; issue < k; ++issue) {
+    red_line_holders_.start[static_cast<std::size_t>(issue) + 1] +=
+        red_line_holders_.start[static_cast<std::size_t>(issue)];
+  }
+  red_line_holders_.items.resize(unreserved_red_lines_.items.size());
+  {
+    std::vector<int>& next = red_lines_crossed_count_;  // borrowed as the fill cursor of each paragraph
+    next.assign(red_line_holders_.start.begin(), red_line_holders_.start.end() - 1);
+    for (int i = 0; i < n; ++i) {
+      for (int issue : unreserved_red_lines_[static_cast<std::size_t>(i)]) {
+        red_line_holders_.items[static_cast<std::size_t>(next[static_cast<std::size_t>(issue)]++)] = i;
+      }
     }
   }
   red_lines_crossed_count_.assign(static_cast<std::size_t>(n), 0);
-  bounded_.resize(static_cast<std::size_t>(k));
-  for (auto& bounded : bounded_) bounded.clear();
+  bounded_.clear();
   for (int issue = 0; issue < k; ++issue) {
+    const double* low = scenario.red_line_min.col(issue).data();
+    const double* high = scenario.red_line_max.col(issue).data();
     for (int i = 0; i < n; ++i) {
-      if (scenario.red_line_min(i, issue) != 0.0 || scenario.red_line_max(i, issue) != 1.0) {
-        auto& bounded = bounded_[static_cast<std::size_t>(issue)];
-        if (bounded.empty()) bounded.reserve(static_cast<std::size_t>(n - i));  // one allocation per list
-        bounded.push_back(i);
-      }
+      if (low[i] != 0.0 || high[i] != 1.0) bounded_.items.push_back(i);
     }
+    bounded_.close_list();
   }
   grievances_.resize(static_cast<std::size_t>(n));
   for (auto& list : grievances_) {
@@ -246,6 +258,29 @@ void Engine::initialize() {
   chair_policy_ = make_chair_policy(chair_strategy_name(chair));
   compromise_chair_ = !own_chair_ && chair.strategy == ChairStrategy::compromise;
   compromise_draft_.resize(k);
+  compromise_drafters_.clear();
+  if (compromise_chair_) {
+    // draft_compromise()'s weights w_i s_ik of the drafting group (everyone when it is empty), and
+    // their totals, summed in the same order.
+    const auto& group = chair.drafting_group;
+    for (int i = 0; i < n; ++i) {
+      if (group.empty() || std::binary_search(group.begin(), group.end(), i)) compromise_drafters_.push_back(i);
+    }
+    const auto rows = static_cast<Eigen::Index>(compromise_drafters_.size());
+    compromise_weights_.resize(rows, k);
+    compromise_totals_.resize(k);
+    for (int issue = 0; issue < k; ++issue) {
+      double* weights = compromise_weights_.col(issue).data();
+      const double* salience = scenario.salience.col(issue).data();
+      double total = 0;
+      for (Eigen::Index row = 0; row < rows; ++row) {
+        const int i = compromise_drafters_[static_cast<std::size_t>(row)];
+        weights[row] = scenario.power(i) * salience[i];
+        total += weights[row];
+      }
+      compromise_totals_(issue) = total;
+    }
+  }
   keep_record_ = keep_record_ || own_chair_;
   if (sink_ != nullptr) sink_->on_start(scenario_, seed_);
 }
@@ -334,9 +369,13 @@ void Engine::update_thresholds() {
   }
   // Each seat's policy sets its threshold (the built-ins: MODEL.md section 4).
   for (int i = 0; i < n; ++i) {
-    const double own_drop = std::max(0.0, state_.previous_support_threshold(i) - state_.support_threshold(i));
-    others_mean_concession_ = n > 1 ? (total_drop - own_drop) / (n - 1) : 0.0;
+    // Others' mean concession, as i's view shows it (a built-in curve does not read it; the last
+    // delegation's stays set for view_of() and checkpoints).
     const int curve = concession_curve_[static_cast<std::size_t>(i)];
+    if (curve < 0 || i == n - 1) {
+      const double own_drop = std::max(0.0, state_.previous_support_threshold(i) - state_.support_threshold(i));
+      others_mean_concession_ = n > 1 ? (total_drop - own_drop) / (n - 1) : 0.0;
+    }
     if (curve >= 0) {
       // concession_threshold(agent, round, max_rounds), its power term shared.
       const AgentParameters& agent = scenario_.delegations[static_cast<std::size_t>(i)].agent;
@@ -386,7 +425,7 @@ void Engine::table_draft() {
     const Eigen::VectorXd* whole = shared_rounds_->compromise(state_.round);
     if (whole == nullptr) {
       compromise_draft_ = previous_draft_;
-      draft_compromise(scenario_, state_.positions, compromise_draft_, nullptr);
+      draft_compromise_paragraphs(compromise_draft_, nullptr);
       lean_toward_chair(scenario_, state_.positions, compromise_draft_, nullptr);
       shared_rounds_->offer_compromise(state_.round, compromise_draft_);
       whole = &compromise_draft_;
@@ -406,7 +445,12 @@ void Engine::table_draft() {
   view.settled_ = &state_.settled;
   view.record_ = &record_;
   view.round_ = state_.round;
-  chair_policy_->draft(view, state_.draft);
+  if (compromise_chair_) {
+    draft_compromise_paragraphs(state_.draft,
+                                &state_.settled);  // as chair_policy_ would, its weights fixed for the run
+  } else {
+    chair_policy_->draft(view, state_.draft);
+  }
   if (own_chair_) {
     // A strategy of one's own may not move a settled paragraph or leave the scale.
     for (int issue = 0; issue < scenario_.issue_count(); ++issue) {
@@ -421,6 +465,45 @@ void Engine::table_draft() {
   if (sink_ != nullptr) {
     if (final_text) sink_->on_final_text(state_.round);
     sink_->on_draft(state_, state_.round == 0 ? nullptr : &previous_draft_);
+  }
+}
+
+void Engine::draft_compromise_paragraphs(Eigen::VectorXd& draft, const std::vector<std::uint8_t>* settled) const {
+  // draft_compromise() (negsim/model.hpp) with its weights w_i s_ik and their totals computed once
+  // for the run: each paragraph's sum runs over the same delegations in the same order, four
+  // paragraphs side by side, so the draft has the same bits.
+  constexpr int block = 4;
+  const int k_count = scenario_.issue_count();
+  const auto rows = static_cast<Eigen::Index>(compromise_drafters_.size());
+  for (int first = 0; first < k_count; first += block) {
+    const int width = std::min(block, k_count - first);
+    bool any_open = false;
+    for (int b = 0; b < width; ++b)
+      any_open = any_open || settled == nullptr ||
+                 (*settled)[static_cast<std::size_t>(first) + static_cast<std::size_t>(b)] == 0;
+    if (!any_open) continue;
+    double weighted[block] = {0, 0, 0, 0};
+    const double* weights[block];
+    const double* positions[block];
+    for (int b = 0; b < block; ++b) {  // a short last block repeats its last paragraph (not written)
+      const int column = first + std::min(b, width - 1);
+      weights[b] = compromise_weights_.col(column).data();
+      positions[b] = state_.positions.col(column).data();
+    }
+    const int* drafters = compromise_drafters_.data();
+    for (Eigen::Index row = 0; row < rows; ++row) {
+      const int i = drafters[row];
+      weighted[0] += weights[0][row] * positions[0][i];
+      weighted[1] += weights[1][row] * positions[1][i];
+      weighted[2] += weights[2][row] * positions[2][i];
+      weighted[3] += weights[3][row] * positions[3][i];
+    }
+    for (int b = 0; b < width; ++b) {
+      const int k = first + b;
+      if (settled != nullptr && (*settled)[static_cast<std::size_t>(k)] != 0) continue;
+      const double total = compromise_totals_(k);
+      draft(k) = total > 0 ? weighted[b] / total : scenario_.issues[static_cast<std::size_t>(k)].status_quo;
+    }
   }
 }
 
@@ -485,8 +568,8 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   const std::vector<int>& copy_source = own_voice_ ? follows_ : copies_;
   // A trial's draft differs from state_.draft in one paragraph only: the red lines crossed are
   // those counted for state_.draft, corrected for the holders of a red line on that paragraph.
-  const std::vector<int>* holders =
-      trial != nullptr ? &red_line_holders_[static_cast<std::size_t>(trial->issue)] : nullptr;
+  const IndexLists::Range holders = trial != nullptr ? red_line_holders_[static_cast<std::size_t>(trial->issue)]
+                                                     : IndexLists::Range{nullptr, nullptr};
   std::size_t next_holder = 0;
   double red_line_objecting = 0;  // the power objecting after this first pass
   // Who the cascade below must look at: those not yet objecting whose answer may still turn to
@@ -497,7 +580,7 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   maybe_objecting_.clear();
   for (int i = 0; i < n; ++i) {
     bool crossed = false;
-    if (holders == nullptr) {
+    if (trial == nullptr) {
       // A red line on a paragraph it holds a reservation on does not make it object: it joins
       // with an interpretive statement, if the text is otherwise worth its blocking threshold.
       for (int issue : unreserved_red_lines_[static_cast<std::size_t>(i)]) {
@@ -508,7 +591,7 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
       }
     } else {
       int count = red_lines_crossed_count_[static_cast<std::size_t>(i)];
-      if (next_holder < holders->size() && (*holders)[next_holder] == i) {
+      if (next_holder < holders.size() && holders[next_holder] == i) {
         ++next_holder;
         count += (crosses_red_line(scenario_, i, trial->issue, draft(trial->issue)) ? 1 : 0) -
                  (crosses_red_line(scenario_, i, trial->issue, state_.draft(trial->issue)) ? 1 : 0);

@@ -84,6 +84,10 @@ void InfluenceOperator::rebuild(const Scenario& scenario) {
     bloc_offsets_.push_back(static_cast<int>(bloc_members_.size()));
   }
   bloc_sums_.resize(scenario.blocs.size());
+  // One allocation per list (a run's set-up).
+  alone_.reserve(static_cast<std::size_t>(n));
+  pooled_.reserve(static_cast<std::size_t>(n));
+  led_.reserve(static_cast<std::size_t>(n));
   // The same weights as influence_matrix(), kept per row.
   for (int i = 0; i < n; ++i) {
     const Delegation& delegation = scenario.delegations[static_cast<std::size_t>(i)];

@@ -329,25 +329,46 @@ class Engine {
   void apply_fallbacks();
   ObjectionRecord make_record(int delegation, const std::vector<std::vector<int>>& grievances) const;
 
+  // Lists of indices in one buffer (list l: items[start[l]] to items[start[l + 1]]): a run's set-up
+  // fills them without an allocation per list.
+  struct IndexLists {
+    struct Range {
+      const int* first;
+      const int* last;
+      const int* begin() const { return first; }
+      const int* end() const { return last; }
+      std::size_t size() const { return static_cast<std::size_t>(last - first); }
+      int operator[](std::size_t item) const { return first[item]; }
+    };
+    std::vector<int> start{0};
+    std::vector<int> items;
+    void clear() {
+      start.assign(1, 0);
+      items.clear();
+    }
+    void close_list() { start.push_back(static_cast<int>(items.size())); }  // after pushing its items
+    Range operator[](std::size_t list) const { return {items.data() + start[list], items.data() + start[list + 1]}; }
+  };
+
   const Scenario& scenario_;
   std::uint64_t seed_;
   TraceSink* sink_;
   InfluenceOperator influence_;     // W
   Eigen::VectorXd susceptibility_;  // n, diagonal of L
   State state_;
-  std::vector<std::vector<int>> grievances_;       // n lists, reserved to k
-  std::vector<std::uint64_t> delegation_keys_;     // n, hash of each id: noise streams by name
-  std::vector<int> follows_;                       // n, the leader a bloc_follower copies, -1 otherwise
-  std::vector<int> spoken_for_;                    // n, the bloc negotiator who answers for it, -1 otherwise
-  bool own_voice_ = false;                         // a vote: members of a negotiating bloc answer for themselves
-  std::vector<std::vector<int>> red_line_issues_;  // n lists: the issues where each has a red line
+  std::vector<std::vector<int>> grievances_;    // n lists, reserved to k
+  std::vector<std::uint64_t> delegation_keys_;  // n, hash of each id: noise streams by name
+  std::vector<int> follows_;                    // n, the leader a bloc_follower copies, -1 otherwise
+  std::vector<int> spoken_for_;                 // n, the bloc negotiator who answers for it, -1 otherwise
+  bool own_voice_ = false;                      // a vote: members of a negotiating bloc answer for themselves
+  IndexLists red_line_issues_;                  // n lists: the issues where each has a red line
 
   // Red lines by paragraph, so that a trial poll and mark_red_lines() check only those a
   // paragraph can cross.
-  std::vector<std::vector<int>> unreserved_red_lines_;  // n lists: those it holds no reservation on
-  std::vector<std::vector<int>> red_line_holders_;      // k lists: who holds such a red line there, in order
-  std::vector<int> red_lines_crossed_count_;            // n: how many of them state_.draft crosses
-  std::vector<std::vector<int>> bounded_;               // k lists: whose bounds there are not [0, 1]
+  IndexLists unreserved_red_lines_;           // n lists: those it holds no reservation on
+  IndexLists red_line_holders_;               // k lists: who holds such a red line there, in order
+  std::vector<int> red_lines_crossed_count_;  // n: how many of them state_.draft crosses
+  IndexLists bounded_;                        // k lists: whose bounds there are not [0, 1]
 
   // Per delegation, fixed for the run: the others' power, the blocking threshold alone and in
   // full company (bounds of b_i whatever the power objecting), and the weight of its objection.
@@ -405,8 +426,15 @@ class Engine {
   SharedRounds* shared_rounds_ = nullptr;
   bool compromise_chair_ = false;     // the built-in compromise strategy drafts (SharedRounds may hold its drafts)
   Eigen::VectorXd compromise_draft_;  // k, work buffer: a whole compromise draft for SharedRounds
-  std::vector<int> copies_;           // n: max(follows_, spoken_for_), whose answer it copies (-1: none)
-  bool any_fixed_ = false;            // some entry of fixed_responses_ is set this round
+  // The compromise chair's weights for the run: who drafts, w_i s_ik per drafter and paragraph,
+  // and each paragraph's total.
+  std::vector<int> compromise_drafters_;
+  Eigen::MatrixXd compromise_weights_;
+  Eigen::VectorXd compromise_totals_;
+  // The compromise draft of every paragraph not settled (null: all), as draft_compromise() writes it.
+  void draft_compromise_paragraphs(Eigen::VectorXd& draft, const std::vector<std::uint8_t>* settled) const;
+  std::vector<int> copies_;  // n: max(follows_, spoken_for_), whose answer it copies (-1: none)
+  bool any_fixed_ = false;   // some entry of fixed_responses_ is set this round
   // Checkpoints: the ranges recorded (null: none), and the recording of one polled value.
   PolledRanges* polled_ranges_ = nullptr;
   void note_polled(int issue, double value);
