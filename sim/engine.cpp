@@ -82,6 +82,7 @@ void Engine::initialize() {
   reason_.clear();
   overruled_.clear();
   made_repairs_.clear();
+  met_red_lines_.clear();
   candidates_.clear();
   new_objectors_.clear();
   cascade_pending_.clear();
@@ -433,6 +434,7 @@ void Engine::table_draft() {
     for (int issue = 0; issue < scenario_.issue_count(); ++issue) {
       if (state_.settled[static_cast<std::size_t>(issue)] == 0) state_.draft(issue) = (*whole)(issue);
     }
+    if (final_text) keep_met_red_lines(state_.draft);
     if (sink_ != nullptr) {
       if (final_text) sink_->on_final_text(state_.round);
       sink_->on_draft(state_, state_.round == 0 ? nullptr : &previous_draft_);
@@ -462,9 +464,30 @@ void Engine::table_draft() {
     }
   }
   lean_toward_chair(scenario_, state_.positions, state_.draft, &state_.settled);
+  if (final_text) keep_met_red_lines(state_.draft);
   if (sink_ != nullptr) {
     if (final_text) sink_->on_final_text(state_.round);
     sink_->on_draft(state_, state_.round == 0 ? nullptr : &previous_draft_);
+  }
+}
+
+void Engine::keep_met_red_lines(Eigen::VectorXd& draft) const {
+  // A presidency drafts its final text knowing the conditions the room has shown it: each
+  // paragraph stays within the red lines its repairs met during the run (where those still leave
+  // a value: two met red lines that exclude each other leave the fresh draft as it is).
+  const int k_count = scenario_.issue_count();
+  for (int issue = 0; issue < k_count; ++issue) {
+    if (scenario_.issues[static_cast<std::size_t>(issue)].omitted) continue;
+    double low = 0;
+    double high = 1;
+    bool any = false;
+    for (const auto& [delegation, met_issue] : met_red_lines_) {
+      if (met_issue != issue) continue;
+      any = true;
+      low = std::max(low, scenario_.red_line_min(delegation, issue));
+      high = std::min(high, scenario_.red_line_max(delegation, issue));
+    }
+    if (any && low <= high) draft(issue) = std::clamp(draft(issue), low, high);
   }
 }
 
@@ -977,6 +1000,7 @@ void Engine::revise_draft() {
     if (chosen.kind == TraceSink::ChangeKind::repair) {
       made_repairs_.push_back({chosen.delegation, chosen.issue, state_.draft(chosen.issue), chosen.value,
                                state_.settled[static_cast<std::size_t>(chosen.issue)]});
+      met_red_lines_.emplace_back(chosen.delegation, chosen.issue);
     }
     accept_trial(chosen.issue, chosen.value);
   }
@@ -1004,6 +1028,10 @@ void Engine::withdraw_repairs() {
     }
     accept_trial(repair.issue, repair.before);
     state_.settled[static_cast<std::size_t>(repair.issue)] = repair.settled_before;
+    // The red line is no longer met: take back the latest record of meeting it.
+    const auto met =
+        std::find(met_red_lines_.rbegin(), met_red_lines_.rend(), std::make_pair(repair.delegation, repair.issue));
+    if (met != met_red_lines_.rend()) met_red_lines_.erase(std::next(met).base());
   }
 }
 
@@ -1345,6 +1373,7 @@ Engine::Checkpoint Engine::checkpoint() const {
   saved.record = record_;
   saved.polled = polled_;
   saved.others_mean_concession = others_mean_concession_;
+  saved.met_red_lines = met_red_lines_;
   return saved;
 }
 
@@ -1362,6 +1391,7 @@ void Engine::resume(const Checkpoint& checkpoint) {
   record_ = checkpoint.record;
   polled_ = checkpoint.polled;
   others_mean_concession_ = checkpoint.others_mean_concession;
+  met_red_lines_ = checkpoint.met_red_lines;
 }
 
 void Engine::note_polled(int issue, double value) {

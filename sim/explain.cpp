@@ -256,8 +256,9 @@ bool clamp_unchanged(double clamped, double low, double high, double new_low, do
 }  // namespace
 
 RecordedRun::RecordedRun(const Scenario& scenario, std::uint64_t seed) : scenario_(scenario), seed_(seed) {
-  // A registered policy sees the whole scenario: it could read a red line at any value.
-  resumable_ = scenario.process.chair.policy.empty() &&
+  // A registered policy sees the whole scenario: it could read a red line at any value; so does a
+  // presidency's final text, drafted within the red lines met earlier (Engine::keep_met_red_lines).
+  resumable_ = scenario.process.chair.policy.empty() && !scenario.process.chair.final_text &&
                std::none_of(scenario.delegations.begin(), scenario.delegations.end(),
                             [](const Delegation& delegation) { return !delegation.agent.policy.empty(); });
   if (!resumable_) {

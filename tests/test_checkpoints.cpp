@@ -89,6 +89,11 @@ TEST_CASE("a variant of red lines replayed from the explained run ends as it doe
     INFO(scenario.id);
     const std::uint64_t seed = 3;
     const negsim::RecordedRun recorded(scenario, seed);
+    if (scenario.process.chair.final_text) {
+      // Its last round reads the red lines met earlier: every variant is played from the start.
+      CHECK_FALSE(recorded.resumable());
+      continue;
+    }
     REQUIRE(recorded.resumable());
     check_same_outcome(recorded.outcome(), negsim::simulate(scenario, seed));
     const int n = scenario.delegation_count();

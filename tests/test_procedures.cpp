@@ -383,12 +383,12 @@ TEST_CASE("a reservation instead of an objection", "[procedures][reservations]")
         negsim::OutcomeKind::no_consensus);
 }
 
-TEST_CASE("a presidency's final text redrafts a paragraph repaired earlier", "[procedures][final_text]") {
+TEST_CASE("a presidency's final text is drafted afresh within the red lines met earlier", "[procedures][final_text]") {
   // Round 1: the compromise 0.7 crosses few's red line (max 0.5) and the chair repairs it to 0.5.
   // Round 2 is the last: without a final text the repaired 0.5 stands and is adopted; with one,
-  // the presidency drafts every paragraph afresh (0.7 again), take it or leave it.
-  const std::vector<std::string> two_rounds = {"process.max_rounds=2"};
-  const auto repaired = scenario_from(test_support::one_red_line, two_rounds);
+  // the presidency drafts every paragraph afresh (0.7 again) but within the red lines its repairs
+  // met (MODEL.md section 10a): 0.5, adopted.
+  const auto repaired = scenario_from(test_support::one_red_line, {"process.max_rounds=2"});
   const auto kept = negsim::simulate(repaired, 1);
   CHECK(kept.draft(0) == Approx(0.5));
   CHECK(negsim::is_adopted(kept.kind));
@@ -397,9 +397,27 @@ TEST_CASE("a presidency's final text redrafts a paragraph repaired earlier", "[p
   negsim::Trace trace(scenario);
   negsim::Engine engine(scenario, 1, &trace);
   const auto& outcome = engine.run();
-  CHECK(outcome.draft(0) == Approx(0.7));
-  CHECK(outcome.kind == negsim::OutcomeKind::no_consensus);
+  CHECK(outcome.draft(0) == Approx(0.5));
+  CHECK(negsim::is_adopted(outcome.kind));
   CHECK(trace.jsonl().find(R"({"event":"final_text","round":2})") != std::string::npos);
+  // A red line never met (no repair for it) does not bind the final text: with the repair off,
+  // the last round's fresh draft is the compromise, 0.7, and few objects.
+  const auto unrepaired =
+      scenario_from(test_support::one_red_line,
+                    {"process.max_rounds=2", "process.chair.final_text=true", "process.chair.repair=false"});
+  const auto fresh = negsim::simulate(unrepaired, 1);
+  CHECK(fresh.draft(0) == Approx(0.7));
+  CHECK(fresh.kind == negsim::OutcomeKind::no_consensus);
+  // The record of met red lines travels with a checkpoint: resumed before the last round, the
+  // run ends as the run played through.
+  negsim::Engine first(scenario, 1);
+  REQUIRE(first.step());
+  const auto saved = first.checkpoint();
+  negsim::Engine resumed(scenario, 1);
+  resumed.resume(saved);
+  const auto& resumed_outcome = resumed.run();
+  CHECK(resumed_outcome.draft(0) == Approx(0.5));
+  CHECK(resumed_outcome.kind == outcome.kind);
 }
 
 TEST_CASE("a drafting group: the chair drafts from its members only", "[procedures][drafting_group]") {

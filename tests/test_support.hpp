@@ -98,10 +98,6 @@ inline const std::map<std::string, std::string>& known_history_misses() {
       {"gcm-migration-2018",
        "first run (written before it, out of sample): the vote is held, but the chair meets the red lines of the five "
        "who voted no and leaves the African Group and the Philippines outside (with power_weight 0 as well)"},
-      {"cbd-cop15-kunming-montreal-2022",
-       "first run (written before it, out of sample): rounds 2-9 hold the recorded text with the DRC objecting alone, "
-       "but the presidency's final text is redrafted from the positions and crosses the donors' red lines "
-       "(5 objectors, no ruling); without final_text it passes"},
       {"cd-ctbt-1996", "the scope paragraph ends at 0.93, short of the zero-yield wording (first run, out of sample)"},
       {"npt-2005", "the United States objects alone; the record blames at least two of the three (consensus only)"},
       {"wto-bali-2013",
@@ -118,7 +114,7 @@ inline bool known_history_miss(const std::string& file) {
 // The known misses whose run of seed 1 does not even end in the recorded outcome kind (each is
 // also in known_history_misses, with its reason).
 inline bool known_history_outcome_miss(const std::string& file) {
-  static const std::set<std::string> misses = {"cbd-cop15-kunming-montreal-2022"};
+  static const std::set<std::string> misses = {};  // none since the final text keeps met red lines
   return misses.count(std::filesystem::path(file).stem().string()) > 0;
 }
 

@@ -212,6 +212,7 @@ class Engine {
     PublicRecord record;
     bool polled = false;
     double others_mean_concession = 0;
+    std::vector<std::pair<int, int>> met_red_lines;
   };
   // The state between rounds (before the first step(), or after a step() that returned true).
   Checkpoint checkpoint() const;
@@ -318,6 +319,10 @@ class Engine {
   bool change_certainly_adds_objector(int issue, double value);
   void accept_trial(int issue, double value);
   std::vector<MadeRepair> made_repairs_;  // this pass's accepted repairs, in order
+  // The red lines the chair has met this run: (delegation, issue) of every repair accepted and
+  // not withdrawn. A presidency's final text is drafted within them (MODEL.md section 10a).
+  std::vector<std::pair<int, int>> met_red_lines_;
+  void keep_met_red_lines(Eigen::VectorXd& draft) const;
   // Whether the chair keeps working a text that met the rule with stand-asides (and why).
   bool chair_keeps_drafting(std::string& reason) const;
   // At adoption: each stand-aside joins the text or dissociates publicly (section 6 of MODEL.md).
