@@ -100,6 +100,7 @@ struct RoundRecord {
   std::vector<ChangeRecord> changes;
   const json* influence = nullptr;
   std::vector<const json*> closing;  // chairs_summary, vote and end events after this round
+  bool final_text = false;           // the presidency's own last-day text (event final_text)
 
   bool played() const {
     return std::any_of(responses.begin(), responses.end(),
@@ -119,14 +120,19 @@ class Storyteller {
     std::vector<RoundRecord> rounds;
     const json* start = nullptr;
     std::vector<const json*> before_rounds;
+    bool final_text_next = false;
     for (const auto& event : events) {
       const std::string kind = string_of(event, "event");
       if (kind == "start") {
         start = &event;
+      } else if (kind == "final_text") {
+        final_text_next = true;  // told with the draft that follows it
       } else if (kind == "draft") {
         rounds.emplace_back();
         rounds.back().round = integer_of(event, "round");
         rounds.back().draft = &event;
+        rounds.back().final_text = final_text_next;
+        final_text_next = false;
       } else if (rounds.empty()) {
         before_rounds.push_back(&event);  // a trace cut before its first draft: nothing to tell
       } else if (kind == "response") {
@@ -305,9 +311,14 @@ class Storyteller {
     // `negsim play` shows the text of the rounds the student answers; the others are told here.
     if (!options_.tell_text && round.played()) return;
     out_ << "\n";
-    const std::string header = "Round " + std::to_string(round.round) + ".";
+    const std::string header =
+        "Round " + std::to_string(round.round) +
+        (round.final_text ? ", the last: the presidency's own final text, every paragraph drafted afresh within the "
+                            "red lines its repairs have met, take it or leave it."
+                          : ".");
+    const std::string tables = round.final_text ? " The presidency tables" : " The chair tables";
     if (previous == nullptr || previous->draft == nullptr) {
-      line(header + " The chair tables a first text:");
+      line(header + tables + " a first text:");
       for (const auto& issue : issue_ids(round)) bullet(issue_name(issue) + ": " + text_of(round, issue));
       return;
     }
@@ -324,14 +335,14 @@ class Storyteller {
       }
     }
     if (reworded.empty() && adjusted.empty()) {
-      line(header + " The chair tables the same text again.");
+      line(header + tables + " the same text again.");
       return;
     }
     if (reworded.empty()) {
-      line(header + " The chair tables the text again with the same wording, moved on " + join_names(adjusted) + ".");
+      line(header + tables + " the text again with the same wording, moved on " + join_names(adjusted) + ".");
       return;
     }
-    line(header + " The chair tables a revised text:");
+    line(header + tables + " a revised text:");
     for (const auto& issue : reworded) {
       bullet(issue_name(issue) + " (from " +
              value_as_text_prints_it(text_of(*previous, issue), tabled(*previous, issue)) + " to " +
@@ -669,6 +680,7 @@ class Storyteller {
   // grounds, same stand-asides, and no change got through in either.
   bool repeats(const RoundRecord& round, const RoundRecord& previous) const {
     if (&round == &previous || round.draft == nullptr || previous.draft == nullptr) return false;
+    if (round.final_text) return false;  // the presidency's last text is told as such
     if (round.any_accepted() || previous.any_accepted()) return false;
     for (const auto& issue : issue_ids(round)) {
       if (text_of(round, issue) != text_of(previous, issue)) return false;

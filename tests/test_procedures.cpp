@@ -9,6 +9,7 @@
 #include "negsim/backtest.hpp"
 #include "negsim/engine.hpp"
 #include "negsim/format.hpp"
+#include "negsim/narrate.hpp"
 #include "negsim/outputs.hpp"
 #include "negsim/trace.hpp"
 #include "test_support.hpp"
@@ -400,6 +401,10 @@ TEST_CASE("a presidency's final text is drafted afresh within the red lines met 
   CHECK(outcome.draft(0) == Approx(0.5));
   CHECK(negsim::is_adopted(outcome.kind));
   CHECK(trace.jsonl().find(R"({"event":"final_text","round":2})") != std::string::npos);
+  // The story tells the last round as the presidency's own text.
+  const std::string story = negsim::narrate(trace.events(), &scenario);
+  INFO(story);
+  CHECK(story.find("Round 2, the last: the presidency's own final text") != std::string::npos);
   // A red line never met (no repair for it) does not bind the final text: with the repair off,
   // the last round's fresh draft is the compromise, 0.7, and few objects.
   const auto unrepaired =
