@@ -179,17 +179,9 @@ std::vector<GroupCandidate> group_candidates(const Scenario& scenario, const Out
   return groups;
 }
 
-// Whether no run of `scenario` can adopt a text, whatever its seed: some paragraph carries two
-// red lines no value satisfies together (one delegation's minimum above another's maximum,
-// tolerance included), so every poll has an objector, and nothing but an objection-free poll
-// adopts a text. The engine (sim/engine.cpp) gives the grounds: a delegation that is not an
-// observer objects whenever the polled draft crosses a red line it holds no reservation on,
-// unless a policy of its own answers for it; under consensus or unanimity one counted objection
-// fails the rule; and only the fallbacks adopt otherwise. So it is asked only where none of
-// those applies. explain() skips the run of such a variant: its answer is "not adopted" either
-// way (tests/test_explain.cpp compares with the runs made in full).
 // The conditions of provably_blocked() that no single change of a red line, position or
-// salience alters: the rule, the fallbacks and the policies.
+// salience alters: the rule, the fallbacks and the policies (a registered chair strategy or
+// delegation policy decides outside negsim's checks; a run of it may stop on an error).
 bool blocking_shortcut_possible(const Scenario& scenario) {
   const Process& process = scenario.process;
   const bool one_objection_fails = process.rule.kind == RuleKind::consensus ||
@@ -204,21 +196,9 @@ bool blocking_shortcut_possible(const Scenario& scenario) {
                      [](const Delegation& delegation) { return delegation.agent.policy.empty(); });
 }
 
-bool provably_blocked(const Scenario& scenario) {
-  const Process& process = scenario.process;
-  const bool one_objection_fails = process.rule.kind == RuleKind::consensus ||
-                                   process.rule.kind == RuleKind::unanimity ||
-                                   (process.rule.kind == RuleKind::consensus_minus && process.rule.max_objectors <= 0);
-  const Fallbacks& fallbacks = process.fallbacks;
-  if (!one_objection_fails || fallbacks.chairs_summary || fallbacks.ruling || fallbacks.take_note ||
-      fallbacks.vote_threshold) {
-    return false;
-  }
-  // A registered chair strategy drafts outside negsim's checks: a run of it may stop on an error.
-  if (!process.chair.policy.empty()) return false;
-  for (const auto& delegation : scenario.delegations) {
-    if (!delegation.agent.policy.empty()) return false;
-  }
+// The half of provably_blocked() that reads the red lines: some paragraph's red lines leave no
+// value that crosses none of them.
+bool red_lines_exclude_every_value(const Scenario& scenario) {
   // Per paragraph: the highest minimum and the lowest maximum, as crosses_red_line() bounds them.
   constexpr double tolerance = 1e-9;  // as negsim::crosses_red_line
   const int k = scenario.issue_count();
@@ -241,6 +221,19 @@ bool provably_blocked(const Scenario& scenario) {
     if (highest_low[issue] > lowest_high[issue]) return true;
   }
   return false;
+}
+
+// Whether no run of `scenario` can adopt a text, whatever its seed: some paragraph carries two
+// red lines no value satisfies together (one delegation's minimum above another's maximum,
+// tolerance included), so every poll has an objector, and nothing but an objection-free poll
+// adopts a text. The engine (sim/engine.cpp) gives the grounds: a delegation that is not an
+// observer objects whenever the polled draft crosses a red line it holds no reservation on,
+// unless a policy of its own answers for it; under consensus or unanimity one counted objection
+// fails the rule; and only the fallbacks adopt otherwise. So it is asked only where none of
+// those applies. explain() skips the run of such a variant: its answer is "not adopted" either
+// way (tests/test_explain.cpp compares with the runs made in full).
+bool provably_blocked(const Scenario& scenario) {
+  return blocking_shortcut_possible(scenario) && red_lines_exclude_every_value(scenario);
 }
 
 // Whether the influence step's clamp into [new_low, new_high] gives `clamped`, the position it
@@ -447,7 +440,7 @@ std::vector<std::size_t> candidates_run(const Scenario& scenario, const std::vec
     if (shortcut) {
       Scenario variant = scenario;
       apply(variant, candidate, candidate.to);
-      if (provably_blocked(variant)) continue;
+      if (red_lines_exclude_every_value(variant)) continue;
     }
     ++runs[static_cast<std::size_t>(candidate.delegation)];
   }
