@@ -525,7 +525,7 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
                      {"max_rounds", summary.value("max_rounds", 0)},
                      {"rule", string_field(summary, "rule")}};
   const std::string chair = facts.start != nullptr ? string_field(*facts.start, "chair") : "";
-  data["chair"] = chair.empty() ? json(nullptr) : json(naming.name(chair));
+  data["chair"] = chair.empty() ? json(nullptr) : json(name_without_chair_mark(naming.name(chair)));
   // The title of a historical scenario tells the record; say so when this run ended otherwise.
   if (summary.contains("expected") && summary["expected"].is_object() &&
       !summary["expected"].value("outcome_matches", true)) {

@@ -143,6 +143,9 @@ TEST_CASE("the report of the 2017 GGE run renders its charts in headless Chromiu
   CHECK(raw.find("<script src") == std::string::npos);
   CHECK(raw.find("<link") == std::string::npos);
   CHECK(raw.find(std::string(negsim::vega_bundle().substr(0, 200))) != std::string::npos);
+  // The facts line names the chair once: "chair Germany", not "chair Germany (chair)".
+  CHECK(raw.find("\u00b7 chair Germany</p>") != std::string::npos);
+  CHECK(raw.find("chair Germany (chair)") == std::string::npos);
 
   NEGSIM_RETURN_IF_BROWSER_SKIPPED(directory);
   const Page page = open_in_chromium(html);
