@@ -410,8 +410,7 @@ void Engine::draw_noise() {
 void Engine::table_draft() {
   // A presidency's final text: in the last round every paragraph is drafted afresh, those
   // repaired or amended earlier too (only an omitted one stays out); no change follows it.
-  const bool final_text =
-      scenario_.process.chair.final_text && state_.round + 1 == scenario_.process.max_rounds && state_.round > 0;
+  const bool final_text = scenario_.process.is_final_text_round(state_.round);
   if (final_text) {
     for (int issue = 0; issue < scenario_.issue_count(); ++issue) {
       state_.settled[static_cast<std::size_t>(issue)] =

@@ -110,7 +110,15 @@ void PlaySeat::show_round(const State& state) {
   out_ << "\n" << std::string(static_cast<std::size_t>(std::clamp(width_, 20, 200)), '-') << "\n";
   out_ << "Round " << state.round + 1 << " of " << scenario_.process.max_rounds << ". You are " << seat.name
        << "; rule: " << scenario_.process.rule.name() << ".\n";
-  out_ << "The chair tables this text:\n";
+  // The same words as the story's and the room's (sim/narrate.cpp, sim/room/room.js).
+  const bool final_text = scenario_.process.is_final_text_round(state.round);
+  if (final_text) {
+    say("The last round: the presidency's own final text, every paragraph drafted afresh within the red lines its "
+        "repairs have met, take it or leave it. No amendment can follow it.");
+  } else if (state.round + 1 >= scenario_.process.max_rounds) {
+    say("The last round: no text follows this one, so the chair can weigh no amendment.");
+  }
+  out_ << (final_text ? "The presidency tables its final text:\n" : "The chair tables this text:\n");
   for (int k = 0; k < k_count; ++k) {
     const Issue& issue = scenario_.issues[static_cast<std::size_t>(k)];
     const double value = state.draft(k);
@@ -305,6 +313,8 @@ std::optional<Response> PlaySeat::respond(const State& state, int delegation) {
       answer = Response::object;
       if (!scenario_.process.chair.amendments) {
         out_ << "The chair takes no amendments in this negotiation: you object.\n";
+      } else if (state.round + 1 >= scenario_.process.max_rounds) {
+        out_ << "No text follows the last round, so the chair can weigh no amendment: you object.\n";
       } else {
         const AmendmentChoice choice = ask_amendment(state, rest);
         if (choice.input_ended) {

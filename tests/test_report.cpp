@@ -363,6 +363,25 @@ TEST_CASE("play: a scripted student reaches a known outcome, written as a normal
     CHECK(brief.output.find("ADOPTED BY CONSENSUS, with delegations standing aside, round 3 of 5") !=
           std::string::npos);
   }
+  SECTION("the last round says so and takes no amendment; a presidency's final text is named") {
+    // No text follows the last round: an amendment there would be silently dropped.
+    const auto last = run_command("printf 'o\\nm water_share 0.9\\n' | " + negsim_binary() + " play " +
+                                  quoted(source_path("scenarios/teaching/three-delegations.yaml")) +
+                                  " --as south --rounds 2 --set process.chair.final_text=true --no-write");
+    INFO(last.output);
+    CHECK(last.exit_code == 0);
+    CHECK(count_of(last.output, "The last round") == 1);  // round 2 only
+    CHECK(last.output.find("The last round: the presidency's own final text") != std::string::npos);
+    CHECK(last.output.find("The presidency tables its final text:") != std::string::npos);
+    CHECK(last.output.find("No text follows the last round, so the chair can weigh no amendment: you object.") !=
+          std::string::npos);
+    const auto plain = run_command("printf 'o\\n' | " + negsim_binary() + " play " +
+                                   quoted(source_path("scenarios/teaching/three-delegations.yaml")) +
+                                   " --as south --rounds 1 --no-write");
+    INFO(plain.output);
+    CHECK(plain.output.find("The last round: no text follows this one") != std::string::npos);
+    CHECK(plain.output.find("The presidency tables") == std::string::npos);
+  }
   SECTION("an unknown delegation is a usage error that lists the valid ids") {
     const auto unknown =
         run_command(negsim_binary() + " play " + quoted(source_path("scenarios/teaching/three-delegations.yaml")) +

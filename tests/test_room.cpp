@@ -269,6 +269,37 @@ TEST_CASE("room: a paragraph is marked changed only when its printed value chang
   CHECK(drifted_unseen > 0);  // the case the test is about
 }
 
+TEST_CASE("room: the last round takes no amendment, and a presidency's final text says so", "[room]") {
+  // No text follows the last round: an amendment there would be dropped without a word.
+  negsim::Scenario scenario = negsim::load_scenario_file(source_path(teaching));
+  scenario.process.max_rounds = 2;
+  scenario.process.chair.final_text = true;
+  negsim::RoomOptions options;
+  options.seats = {"south"};
+  options.start_now = true;
+  LiveRoom live(std::move(scenario), options);
+  const json first = live.wait_for(0, [](const json& state) { return open_for(state, 1); });
+  CHECK(first["last_round"] == false);
+  CHECK(first["final_text"] == false);
+  auto http = live.client();
+  auto result = http.Post((live.seat_api(0) + "/answer").c_str(), answer_body(1, "object"), "application/json");
+  REQUIRE(result);
+  REQUIRE(result->status == 200);
+  const json second = live.wait_for(0, [](const json& state) { return open_for(state, 2); });
+  CHECK(second["last_round"] == true);
+  CHECK(second["final_text"] == true);
+  const json amend = {{"round", 2}, {"response", "amend"}, {"amendment", {{"issue", "water_share"}, {"value", 0.9}}}};
+  result = http.Post((live.seat_api(0) + "/answer").c_str(), amend.dump(), "application/json");
+  REQUIRE(result);
+  CHECK(result->status == 400);
+  CHECK(result->body.find("no text follows the last round") != std::string::npos);
+  CHECK(live.get(live.seat_api(0) + "/state")["answer"].is_null());  // nothing recorded
+  result = http.Post((live.seat_api(0) + "/answer").c_str(), answer_body(2, "object"), "application/json");
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  live.finish();
+}
+
 TEST_CASE("room: seats that do not answer in time get the model's answer, marked; the run is the model's run",
           "[room]") {
   const negsim::Scenario scenario = negsim::load_scenario_file(source_path(teaching));

@@ -171,6 +171,10 @@ struct Process {
   double dissociation_cost = 0;
   ChairSettings chair;
   Fallbacks fallbacks;
+
+  // Whether round `round` (counted from 0) is the presidency's final text: the last round of a
+  // room whose chair tables one, never the first (docs/MODEL.md section 10a).
+  bool is_final_text_round(int round) const { return chair.final_text && round > 0 && round + 1 == max_rounds; }
 };
 
 // What a scenario says its outcome is: the record (`expected:`), or for a what-if the model's

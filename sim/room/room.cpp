@@ -550,9 +550,15 @@ struct Room::Impl : public ResponseOverride {
   json live_fields() const {
     int answered = 0;
     for (const auto& answer : answers) answered += answer ? 1 : 0;
-    return {{"version", version},   {"phase", phase_name()},
-            {"round", round},       {"seconds_left", std::round(seconds_left() * 10) / 10},
-            {"answered", answered}, {"seat_count", seat_delegations.size()}};
+    // The last round takes no amendment (no text follows it); it may be the presidency's final text.
+    return {{"version", version},
+            {"phase", phase_name()},
+            {"round", round},
+            {"last_round", round >= scenario.process.max_rounds},
+            {"final_text", scenario.process.is_final_text_round(round - 1)},
+            {"seconds_left", std::round(seconds_left() * 10) / 10},
+            {"answered", answered},
+            {"seat_count", seat_delegations.size()}};
   }
 
   json seat_state(std::size_t seat) const {
@@ -626,6 +632,10 @@ struct Room::Impl : public ResponseOverride {
     if (word == "amend") {
       if (!scenario.process.chair.amendments) {
         return send_error(response, 400, "the chair takes no amendments in this negotiation: answer object instead");
+      }
+      if (answered_round >= scenario.process.max_rounds) {
+        return send_error(response, 400,
+                          "no text follows the last round, so the chair can weigh no amendment: answer object instead");
       }
       const json* amendment = body.contains("amendment") ? &body["amendment"] : nullptr;
       if (amendment == nullptr || !amendment->is_object() || !amendment->contains("issue") ||

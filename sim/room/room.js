@@ -54,9 +54,20 @@
     return Math.floor(whole / 60) + ':' + String(whole % 60).padStart(2, '0');
   }
 
+  // The same words as the story's and play's (sim/narrate.cpp, sim/play.cpp).
+  function lastRoundNote() {
+    return state.final_text
+      ? 'The last round: the presidency\'s own final text, every paragraph drafted afresh within the red lines its repairs have met, take it or leave it. No amendment can follow it.'
+      : 'The last round: no text follows this one, so the chair can weigh no amendment.';
+  }
+  function tableHeading(phase) {
+    if (phase === 'ended') return 'The final text';
+    return state.final_text ? 'The presidency\'s final text, take it or leave it' : 'The text on the table';
+  }
+
   function statusText() {
     if (!state) return 'Connecting…';
-    const round = 'Round ' + state.round + ' of ' + state.room.max_rounds;
+    const round = 'Round ' + state.round + ' of ' + state.room.max_rounds + (state.final_text ? ', the presidency\'s final text' : state.last_round ? ', the last' : '');
     switch (state.phase) {
       case 'waiting': return 'Waiting for the teacher to start the session.';
       case 'answering': return round + ' · ' + state.answered + ' of ' + state.seat_count + ' seats answered · ' +
@@ -199,6 +210,7 @@
       return;
     }
     container.appendChild(element('p', 'Your brief suggests: ' + seat.advice, 'advice'));
+    if (state.last_round) container.appendChild(element('p', lastRoundNote(), 'last-round'));
     const buttons = element('div', null, 'controls answers');
     RESPONSES.forEach((response) => {
       const button = element('button', word(response), 'answer-' + response);
@@ -208,7 +220,7 @@
       buttons.appendChild(button);
     });
     container.appendChild(buttons);
-    if (state.room.amendments) {
+    if (state.room.amendments && !state.last_round) {
       const form = element('form', null, 'controls amend');
       form.appendChild(element('span', 'Or object and propose:'));
       const select = element('select');
@@ -282,7 +294,7 @@
       const box = section('answer', seat.name + ': your answer');
       renderAnswerForm(box);
       if (state.phase !== 'waiting') renderNumbers(box, seat);
-      const text = section('text', state.phase === 'ended' ? 'The final text' : 'The text on the table');
+      const text = section('text', tableHeading(state.phase));
       if (state.phase === 'waiting') {
         text.appendChild(element('p', 'The chair tables the text when the teacher starts the session.', 'hint'));
       } else {
@@ -410,7 +422,7 @@
     const key = state.round + '|' + (phase === 'ended');
     if (key !== chartKey) {
       chartKey = key;
-      const text = section('text', phase === 'ended' ? 'The final text' : 'The text on the table');
+      const text = section('text', tableHeading(phase));
       renderDraft(text, state.room.draft, null);
       const room = section('last', 'The room');
       renderAnswers(room, state.room.last_round);
