@@ -694,6 +694,7 @@ class MaximinSolver {
   double primal_value(const Eigen::VectorXd& x) const;
   bool polish(const std::vector<int>& support, const Eigen::VectorXd& lambda, const Eigen::VectorXd& x,
               Eigen::VectorXd& polished_x, Eigen::VectorXd& polished_lambda);
+  void schur_step(Eigen::Index f, Eigen::Index s, const Eigen::VectorXd& residual);
 
   UtilityShape shape_ = UtilityShape::quadratic;
   int m_ = 0;                   // drafting delegations (local index a)
@@ -712,6 +713,12 @@ class MaximinSolver {
   Eigen::MatrixXd bordered_;
   Eigen::PartialPivLU<Eigen::MatrixXd> lu_;
   Eigen::PartialPivLU<Eigen::MatrixXd> polish_lu_;
+  Eigen::MatrixXd polish_slopes_;    // f x s: du_a / dx_q on the face (the Jacobian's B block)
+  Eigen::VectorXd polish_diagonal_;  // f: the Jacobian's (diagonal) x block D
+  Eigen::MatrixXd reduced_;          // the Schur complement system of the quadratic polish
+  Eigen::VectorXd reduced_right_;
+  Eigen::VectorXd multipliers_;  // d lambda, then d t
+  Eigen::PartialPivLU<Eigen::MatrixXd> reduced_lu_;
   Eigen::VectorXd step_;
   std::vector<double> weights_;
   std::vector<std::pair<double, double>> kinks_;
@@ -852,6 +859,8 @@ bool MaximinSolver::polish(const std::vector<int>& support, const Eigen::VectorX
                            Eigen::VectorXd& polished_x, Eigen::VectorXd& polished_lambda) {
   thread_local std::vector<int> free;
   thread_local Eigen::MatrixXd jacobian;
+  Eigen::MatrixXd& slopes = polish_slopes_;
+  Eigen::VectorXd& diagonal = polish_diagonal_;
   thread_local Eigen::VectorXd residual;
   thread_local Eigen::MatrixXd sign;
   free.clear();
@@ -874,23 +883,23 @@ bool MaximinSolver::polish(const std::vector<int>& support, const Eigen::VectorX
   double t = 0;
   for (int a : support) t += lambda(a) * utility(a, x);
   for (int iteration = 0; iteration < (shape_ == UtilityShape::quadratic ? 4 : 1); ++iteration) {
-    jacobian.setZero(size, size);
+    slopes.resize(f, s);
+    diagonal.resize(f);
     residual.setZero(size);
     for (Eigen::Index j = 0; j < f; ++j) {
       const int q = free[static_cast<std::size_t>(j)];
       double stationary = -tie_(q) * (polished_x(q) - centre_(q));
-      double diagonal = -tie_(q);
+      double diagonal_entry = -tie_(q);
       for (Eigen::Index r = 0; r < s; ++r) {
         const int a = support[static_cast<std::size_t>(r)];
         const double slope = shape_ == UtilityShape::quadratic
                                  ? -2 * salience_(a, q) * (polished_x(q) - position_(a, q))
                                  : -salience_(a, q) * sign(r, q);
         stationary += polished_lambda(a) * slope;
-        if (shape_ == UtilityShape::quadratic) diagonal -= 2 * polished_lambda(a) * salience_(a, q);
-        jacobian(j, f + r) = slope;
-        jacobian(f + r, j) = slope;
+        if (shape_ == UtilityShape::quadratic) diagonal_entry -= 2 * polished_lambda(a) * salience_(a, q);
+        slopes(j, r) = slope;
       }
-      jacobian(j, j) = diagonal;
+      diagonal(j) = diagonal_entry;
       residual(j) = stationary;
     }
     for (Eigen::Index r = 0; r < s; ++r) {
@@ -902,14 +911,30 @@ bool MaximinSolver::polish(const std::vector<int>& support, const Eigen::VectorX
                      : salience_(a, q) * sign(r, q) * (polished_x(q) - position_(a, q));
       }
       residual(f + r) = value - t;
-      jacobian(f + r, size - 1) = -1;
-      jacobian(size - 1, f + r) = 1;
       residual(size - 1) += polished_lambda(a);
     }
     residual(size - 1) -= 1;
-    polish_lu_.compute(jacobian);
-    residual = -residual;
-    step_ = polish_lu_.solve(residual);
+    if (shape_ == UtilityShape::quadratic) {
+      schur_step(f, s, residual);
+    } else {
+      // The linear loss's face can be singular (more weights than free paragraphs allow, or
+      // delegations whose signs coincide): the full system, factorised with partial pivoting,
+      // tells (a zero pivot gives a non-finite step), where its Schur complement would not.
+      jacobian.setZero(size, size);
+      for (Eigen::Index j = 0; j < f; ++j) {
+        jacobian(j, j) = diagonal(j);
+        for (Eigen::Index r = 0; r < s; ++r) {
+          jacobian(j, f + r) = slopes(j, r);
+          jacobian(f + r, j) = slopes(j, r);
+        }
+      }
+      for (Eigen::Index r = 0; r < s; ++r) {
+        jacobian(f + r, size - 1) = -1;
+        jacobian(size - 1, f + r) = 1;
+      }
+      polish_lu_.compute(jacobian);
+      step_ = polish_lu_.solve(-residual);
+    }
     const Eigen::VectorXd& step = step_;
     if (!step.allFinite()) return false;
     for (Eigen::Index j = 0; j < f; ++j) {
@@ -929,6 +954,40 @@ bool MaximinSolver::polish(const std::vector<int>& support, const Eigen::VectorX
   if (!(total > 0)) return false;
   for (int a : support) polished_lambda(a) /= total;
   return true;
+}
+
+// The polish's Newton step for the quadratic loss. The Jacobian in (x_free, lambda_support, t)
+// is [D, B, 0; B', 0, -1; 0, 1', 0] with D diagonal, every entry <= -tie < 0: x is eliminated,
+// leaving the (s + 1) x (s + 1) system [-B' D^-1 B, -1; 1', 0] [d lambda; d t] =
+// [-r_u + B' D^-1 r_x; -r_1], then d x = D^-1 (-r_x - B d lambda). (One factorisation of size
+// s + 1 instead of f + s + 1: the support is small beside the paragraphs.)
+void MaximinSolver::schur_step(Eigen::Index f, Eigen::Index s, const Eigen::VectorXd& residual) {
+  const Eigen::Index size = f + s + 1;
+  reduced_.setZero(s + 1, s + 1);
+  reduced_right_.resize(s + 1);
+  for (Eigen::Index r = 0; r < s; ++r) {
+    double right = -residual(f + r);
+    for (Eigen::Index j = 0; j < f; ++j) right += polish_slopes_(j, r) * residual(j) / polish_diagonal_(j);
+    reduced_right_(r) = right;
+    for (Eigen::Index c = 0; c <= r; ++c) {
+      double entry = 0;
+      for (Eigen::Index j = 0; j < f; ++j) entry -= polish_slopes_(j, r) * polish_slopes_(j, c) / polish_diagonal_(j);
+      reduced_(r, c) = entry;
+      reduced_(c, r) = entry;
+    }
+    reduced_(r, s) = -1;
+    reduced_(s, r) = 1;
+  }
+  reduced_right_(s) = -residual(size - 1);
+  reduced_lu_.compute(reduced_);
+  multipliers_ = reduced_lu_.solve(reduced_right_);
+  step_.resize(size);
+  for (Eigen::Index j = 0; j < f; ++j) {
+    double right = -residual(j);
+    for (Eigen::Index r = 0; r < s; ++r) right -= polish_slopes_(j, r) * multipliers_(r);
+    step_(j) = right / polish_diagonal_(j);
+  }
+  step_.tail(s + 1) = multipliers_;
 }
 
 void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
