@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "small_lu.hpp"
+
 namespace negsim {
 
 std::string to_string(Response response) {
@@ -711,14 +713,14 @@ class MaximinSolver {
   Eigen::MatrixXd slope_;       // alpha_aq = d u_a / d x_q for the Hessian's rows
   Eigen::MatrixXd hessian_;
   Eigen::MatrixXd bordered_;
-  Eigen::PartialPivLU<Eigen::MatrixXd> lu_;
+  SmallLu lu_;
   Eigen::PartialPivLU<Eigen::MatrixXd> polish_lu_;
   Eigen::MatrixXd polish_slopes_;    // f x s: du_a / dx_q on the face (the Jacobian's B block)
   Eigen::VectorXd polish_diagonal_;  // f: the Jacobian's (diagonal) x block D
   Eigen::MatrixXd reduced_;          // the Schur complement system of the quadratic polish
   Eigen::VectorXd reduced_right_;
   Eigen::VectorXd multipliers_;  // d lambda, then d t
-  Eigen::PartialPivLU<Eigen::MatrixXd> reduced_lu_;
+  SmallLu reduced_lu_;
   Eigen::VectorXd step_;
   std::vector<double> weights_;
   std::vector<std::pair<double, double>> kinks_;
@@ -980,7 +982,7 @@ void MaximinSolver::schur_step(Eigen::Index f, Eigen::Index s, const Eigen::Vect
   }
   reduced_right_(s) = -residual(size - 1);
   reduced_lu_.compute(reduced_);
-  multipliers_ = reduced_lu_.solve(reduced_right_);
+  reduced_lu_.solve(reduced_right_, multipliers_);
   step_.resize(size);
   for (Eigen::Index j = 0; j < f; ++j) {
     double right = -residual(j);
@@ -1153,7 +1155,7 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
           gradient.setZero(size + 1);
           for (Eigen::Index r = 0; r < size; ++r) gradient(r) = -utilities(rows[static_cast<std::size_t>(r)]);
           lu_.compute(bordered_);
-          step_ = lu_.solve(gradient);
+          lu_.solve(gradient, step_);
           Eigen::VectorXd& newton = step_;
           newton.conservativeResize(size);
           newton.array() -= newton.mean();  // exactly sum-zero, so lambda stays on the simplex
