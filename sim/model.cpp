@@ -699,20 +699,25 @@ class MaximinSolver {
   void schur_step(Eigen::Index f, Eigen::Index s, const Eigen::VectorXd& residual);
 
   UtilityShape shape_ = UtilityShape::quadratic;
-  int m_ = 0;                   // drafting delegations (local index a)
-  int issues_ = 0;              // paragraphs solved for (local index q)
-  std::vector<int> group_;      // global index of each drafting delegation
-  std::vector<int> paragraph_;  // global index of each solved paragraph
-  Eigen::MatrixXd salience_;    // m x issues_
-  Eigen::MatrixXd position_;    // m x issues_
-  Eigen::VectorXd base_;        // c_a: 1 - loss on the paragraphs not solved for
-  Eigen::VectorXd centre_;      // compromise value of each solved paragraph
-  Eigen::VectorXd share_;       // W_q, normalised to sum 1
-  Eigen::VectorXd tie_;         // delta * W_q for the current stage
-  Eigen::VectorXd curvature_;   // b_q: d x_q / d lambda scale (0 where x_q sits on a kink)
-  Eigen::MatrixXd slope_;       // alpha_aq = d u_a / d x_q for the Hessian's rows
-  Eigen::MatrixXd hessian_;
-  Eigen::MatrixXd bordered_;
+  int m_ = 0;                            // drafting delegations (local index a)
+  int issues_ = 0;                       // paragraphs solved for (local index q)
+  std::vector<int> group_;               // global index of each drafting delegation
+  std::vector<int> paragraph_;           // global index of each solved paragraph
+  std::vector<int> settled_paragraphs_;  // global index of each settled paragraph (in c_a)
+  Eigen::MatrixXd salience_;             // m x issues_
+  Eigen::MatrixXd position_;             // m x issues_
+  Eigen::VectorXd base_;                 // c_a: 1 - loss on the paragraphs not solved for
+  Eigen::VectorXd centre_;               // compromise value of each solved paragraph
+  Eigen::VectorXd share_;                // W_q, normalised to sum 1
+  Eigen::VectorXd tie_;                  // delta * W_q for the current stage
+  Eigen::VectorXd curvature_;            // b_q: d x_q / d lambda scale (0 where x_q sits on a kink)
+  // Storage kept between calls (its capacity only grows): alpha_aq = d u_a / d x_q for the
+  // Hessian's rows, the Hessian, the bordered Newton system, its right-hand side and solution.
+  std::vector<double> slope_storage_;
+  std::vector<double> hessian_storage_;
+  std::vector<double> bordered_storage_;
+  std::vector<double> gradient_storage_;
+  std::vector<double> newton_storage_;
   SmallLu lu_;
   Eigen::PartialPivLU<Eigen::MatrixXd> polish_lu_;
   Eigen::MatrixXd polish_slopes_;    // f x s: du_a / dx_q on the face (the Jacobian's B block)
@@ -821,10 +826,11 @@ double MaximinSolver::dual_value(const std::vector<int>& support, const Eigen::V
   return value;
 }
 
-// H_ab = sum_q alpha_aq alpha_bq / b_q for the given rows, at x = x(lambda).
+// H_ab = sum_q alpha_aq alpha_bq / b_q for the given rows, at x = x(lambda), into hessian_storage_.
 void MaximinSolver::hessian(const std::vector<int>& rows, const Eigen::VectorXd& /*lambda*/, const Eigen::VectorXd& x) {
   const auto size = static_cast<Eigen::Index>(rows.size());
-  slope_.resize(size, issues_);
+  slope_storage_.resize(static_cast<std::size_t>(size * issues_));
+  Eigen::Map<Eigen::MatrixXd> slope(slope_storage_.data(), size, issues_);
   for (Eigen::Index r = 0; r < size; ++r) {
     const int a = rows[static_cast<std::size_t>(r)];
     for (int q = 0; q < issues_; ++q) {
@@ -835,10 +841,12 @@ void MaximinSolver::hessian(const std::vector<int>& rows, const Eigen::VectorXd&
                                                   : -salience_(a, q) * (gap > 0 ? 1.0 : (gap < 0 ? -1.0 : 0.0));
         alpha /= std::sqrt(curvature_(q));
       }
-      slope_(r, q) = alpha;
+      slope(r, q) = alpha;
     }
   }
-  hessian_.noalias() = slope_ * slope_.transpose();
+  hessian_storage_.resize(static_cast<std::size_t>(size * size));
+  Eigen::Map<Eigen::MatrixXd> hessian(hessian_storage_.data(), size, size);
+  hessian.noalias() = slope * slope.transpose();
 }
 
 // P(x) = min_a u_a(x) - sum_q (tie_q / 2) (x_q - c_q)^2: the objective the draft maximises.
@@ -982,6 +990,7 @@ void MaximinSolver::schur_step(Eigen::Index f, Eigen::Index s, const Eigen::Vect
   }
   reduced_right_(s) = -residual(size - 1);
   reduced_lu_.compute(reduced_);
+  multipliers_.resize(s + 1);
   reduced_lu_.solve(reduced_right_, multipliers_);
   step_.resize(size);
   for (Eigen::Index j = 0; j < f; ++j) {
@@ -1006,8 +1015,12 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
   double total_weight = 0;
   std::vector<double>& weights = weights_;
   weights.clear();
+  settled_paragraphs_.clear();
   for (int k = 0; k < scenario.issue_count(); ++k) {
-    if (is_settled(settled, k)) continue;
+    if (is_settled(settled, k)) {
+      settled_paragraphs_.push_back(k);
+      continue;
+    }
     double weight = 0;
     for (int i : group_) weight += scenario.power(i) * scenario.salience(i, k);
     if (weight > 0) {
@@ -1035,10 +1048,7 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
   for (int a = 0; a < m_; ++a) {
     const int i = group_[static_cast<std::size_t>(a)];
     double value = 1;
-    for (int k = 0; k < scenario.issue_count(); ++k) {
-      if (!is_settled(settled, k)) continue;
-      value -= scenario.salience(i, k) * issue_loss(draft(k), positions(i, k), shape_);
-    }
+    for (int k : settled_paragraphs_) value -= scenario.salience(i, k) * issue_loss(draft(k), positions(i, k), shape_);
     base_(a) = value;
   }
 
@@ -1048,7 +1058,6 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
   thread_local Eigen::VectorXd trial_x;
   thread_local Eigen::VectorXd utilities;
   thread_local Eigen::VectorXd direction;
-  thread_local Eigen::VectorXd gradient;
   thread_local std::vector<int> support;
   thread_local std::vector<int> rows;
   thread_local std::vector<int> trial_support;
@@ -1146,18 +1155,25 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
           // The face's Newton system, bordered by the sum-zero condition:
           // [H + ridge, 1; 1', 0] [d; mu] = [-g; 0]. (The ridge keeps it regular where
           // delegations have identical utilities.)
-          const double ridge = 1e-12 * (hessian_.trace() / static_cast<double>(size)) + 1e-300;
-          bordered_.setZero(size + 1, size + 1);
-          bordered_.topLeftCorner(size, size) = hessian_;
-          bordered_.topLeftCorner(size, size).diagonal().array() += ridge;
-          bordered_.col(size).head(size).setOnes();
-          bordered_.row(size).head(size).setOnes();
-          gradient.setZero(size + 1);
+          const Eigen::Map<const Eigen::MatrixXd> hessian(hessian_storage_.data(), size, size);
+          const double ridge = 1e-12 * (hessian.trace() / static_cast<double>(size)) + 1e-300;
+          const auto bordered_size = static_cast<std::size_t>((size + 1) * (size + 1));
+          bordered_storage_.resize(bordered_size);
+          gradient_storage_.resize(static_cast<std::size_t>(size + 1));
+          newton_storage_.resize(static_cast<std::size_t>(size + 1));
+          Eigen::Map<Eigen::MatrixXd> bordered(bordered_storage_.data(), size + 1, size + 1);
+          Eigen::Map<Eigen::VectorXd> gradient(gradient_storage_.data(), size + 1);
+          Eigen::Map<Eigen::VectorXd> solution(newton_storage_.data(), size + 1);
+          bordered.setZero();
+          bordered.topLeftCorner(size, size) = hessian;
+          bordered.topLeftCorner(size, size).diagonal().array() += ridge;
+          bordered.col(size).head(size).setOnes();
+          bordered.row(size).head(size).setOnes();
+          gradient.setZero();
           for (Eigen::Index r = 0; r < size; ++r) gradient(r) = -utilities(rows[static_cast<std::size_t>(r)]);
-          lu_.compute(bordered_);
-          lu_.solve(gradient, step_);
-          Eigen::VectorXd& newton = step_;
-          newton.conservativeResize(size);
+          lu_.compute(bordered);
+          lu_.solve(gradient, solution);
+          Eigen::Map<Eigen::VectorXd> newton(newton_storage_.data(), size);
           newton.array() -= newton.mean();  // exactly sum-zero, so lambda stays on the simplex
           if (!newton.allFinite()) continue;
           if (attempt == 0 && newton(size - 1) <= 0) continue;  // Newton would not use the worst-off

@@ -19,7 +19,7 @@ constexpr std::size_t kSmallLuCells = static_cast<std::size_t>(kSmallLuMax) * st
 
 class SmallLu {
  public:
-  void compute(const Eigen::MatrixXd& matrix) {
+  void compute(const Eigen::Ref<const Eigen::MatrixXd>& matrix) {
     size_ = static_cast<int>(matrix.rows());
     if (size_ > kSmallLuMax) {
       large_.compute(matrix);
@@ -54,8 +54,9 @@ class SmallLu {
     }
   }
 
-  // solution = A^-1 right: the row transpositions, then L (unit lower), then U.
-  void solve(const Eigen::VectorXd& right, Eigen::VectorXd& solution) const {
+  // solution = A^-1 right: the row transpositions, then L (unit lower), then U. `solution` has
+  // the size of `right` (and may not be it).
+  void solve(const Eigen::Ref<const Eigen::VectorXd>& right, Eigen::Ref<Eigen::VectorXd> solution) const {
     if (size_ > kSmallLuMax) {
       solution = large_.solve(right);
       return;

@@ -365,7 +365,7 @@ TEST_CASE("the maximin solver's small LU gives Eigen's solutions bit for bit", "
     const Eigen::VectorXd expected = eigen.solve(right);
     negsim::SmallLu small;
     small.compute(matrix);
-    Eigen::VectorXd solution;
+    Eigen::VectorXd solution(n);
     small.solve(right, solution);
     REQUIRE(solution.size() == n);
     for (int i = 0; i < n; ++i) {
