@@ -845,8 +845,8 @@ void MaximinSolver::hessian(const std::vector<int>& rows, const Eigen::VectorXd&
     }
   }
   hessian_storage_.resize(static_cast<std::size_t>(size * size));
-  Eigen::Map<Eigen::MatrixXd> hessian(hessian_storage_.data(), size, size);
-  hessian.noalias() = slope * slope.transpose();
+  Eigen::Map<Eigen::MatrixXd> matrix(hessian_storage_.data(), size, size);
+  matrix.noalias() = slope * slope.transpose();
 }
 
 // P(x) = min_a u_a(x) - sum_q (tie_q / 2) (x_q - c_q)^2: the objective the draft maximises.
@@ -1155,8 +1155,8 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
           // The face's Newton system, bordered by the sum-zero condition:
           // [H + ridge, 1; 1', 0] [d; mu] = [-g; 0]. (The ridge keeps it regular where
           // delegations have identical utilities.)
-          const Eigen::Map<const Eigen::MatrixXd> hessian(hessian_storage_.data(), size, size);
-          const double ridge = 1e-12 * (hessian.trace() / static_cast<double>(size)) + 1e-300;
+          const Eigen::Map<const Eigen::MatrixXd> hessian_matrix(hessian_storage_.data(), size, size);
+          const double ridge = 1e-12 * (hessian_matrix.trace() / static_cast<double>(size)) + 1e-300;
           const auto bordered_size = static_cast<std::size_t>((size + 1) * (size + 1));
           bordered_storage_.resize(bordered_size);
           gradient_storage_.resize(static_cast<std::size_t>(size + 1));
@@ -1165,7 +1165,7 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
           Eigen::Map<Eigen::VectorXd> gradient(gradient_storage_.data(), size + 1);
           Eigen::Map<Eigen::VectorXd> solution(newton_storage_.data(), size + 1);
           bordered.setZero();
-          bordered.topLeftCorner(size, size) = hessian;
+          bordered.topLeftCorner(size, size) = hessian_matrix;
           bordered.topLeftCorner(size, size).diagonal().array() += ridge;
           bordered.col(size).head(size).setOnes();
           bordered.row(size).head(size).setOnes();
