@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "small_lu.hpp"
+
 namespace negsim {
 
 std::string to_string(Response response) {
@@ -694,24 +696,36 @@ class MaximinSolver {
   double primal_value(const Eigen::VectorXd& x) const;
   bool polish(const std::vector<int>& support, const Eigen::VectorXd& lambda, const Eigen::VectorXd& x,
               Eigen::VectorXd& polished_x, Eigen::VectorXd& polished_lambda);
+  void schur_step(Eigen::Index f, Eigen::Index s, const Eigen::VectorXd& residual);
 
   UtilityShape shape_ = UtilityShape::quadratic;
-  int m_ = 0;                   // drafting delegations (local index a)
-  int issues_ = 0;              // paragraphs solved for (local index q)
-  std::vector<int> group_;      // global index of each drafting delegation
-  std::vector<int> paragraph_;  // global index of each solved paragraph
-  Eigen::MatrixXd salience_;    // m x issues_
-  Eigen::MatrixXd position_;    // m x issues_
-  Eigen::VectorXd base_;        // c_a: 1 - loss on the paragraphs not solved for
-  Eigen::VectorXd centre_;      // compromise value of each solved paragraph
-  Eigen::VectorXd share_;       // W_q, normalised to sum 1
-  Eigen::VectorXd tie_;         // delta * W_q for the current stage
-  Eigen::VectorXd curvature_;   // b_q: d x_q / d lambda scale (0 where x_q sits on a kink)
-  Eigen::MatrixXd slope_;       // alpha_aq = d u_a / d x_q for the Hessian's rows
-  Eigen::MatrixXd hessian_;
-  Eigen::MatrixXd bordered_;
-  Eigen::PartialPivLU<Eigen::MatrixXd> lu_;
+  int m_ = 0;                            // drafting delegations (local index a)
+  int issues_ = 0;                       // paragraphs solved for (local index q)
+  std::vector<int> group_;               // global index of each drafting delegation
+  std::vector<int> paragraph_;           // global index of each solved paragraph
+  std::vector<int> settled_paragraphs_;  // global index of each settled paragraph (in c_a)
+  Eigen::MatrixXd salience_;             // m x issues_
+  Eigen::MatrixXd position_;             // m x issues_
+  Eigen::VectorXd base_;                 // c_a: 1 - loss on the paragraphs not solved for
+  Eigen::VectorXd centre_;               // compromise value of each solved paragraph
+  Eigen::VectorXd share_;                // W_q, normalised to sum 1
+  Eigen::VectorXd tie_;                  // delta * W_q for the current stage
+  Eigen::VectorXd curvature_;            // b_q: d x_q / d lambda scale (0 where x_q sits on a kink)
+  // Storage kept between calls (its capacity only grows): alpha_aq = d u_a / d x_q for the
+  // Hessian's rows, the Hessian, the bordered Newton system, its right-hand side and solution.
+  std::vector<double> slope_storage_;
+  std::vector<double> hessian_storage_;
+  std::vector<double> bordered_storage_;
+  std::vector<double> gradient_storage_;
+  std::vector<double> newton_storage_;
+  SmallLu lu_;
   Eigen::PartialPivLU<Eigen::MatrixXd> polish_lu_;
+  Eigen::MatrixXd polish_slopes_;    // f x s: du_a / dx_q on the face (the Jacobian's B block)
+  Eigen::VectorXd polish_diagonal_;  // f: the Jacobian's (diagonal) x block D
+  Eigen::MatrixXd reduced_;          // the Schur complement system of the quadratic polish
+  Eigen::VectorXd reduced_right_;
+  Eigen::VectorXd multipliers_;  // d lambda, then d t
+  SmallLu reduced_lu_;
   Eigen::VectorXd step_;
   std::vector<double> weights_;
   std::vector<std::pair<double, double>> kinks_;
@@ -812,10 +826,11 @@ double MaximinSolver::dual_value(const std::vector<int>& support, const Eigen::V
   return value;
 }
 
-// H_ab = sum_q alpha_aq alpha_bq / b_q for the given rows, at x = x(lambda).
+// H_ab = sum_q alpha_aq alpha_bq / b_q for the given rows, at x = x(lambda), into hessian_storage_.
 void MaximinSolver::hessian(const std::vector<int>& rows, const Eigen::VectorXd& /*lambda*/, const Eigen::VectorXd& x) {
   const auto size = static_cast<Eigen::Index>(rows.size());
-  slope_.resize(size, issues_);
+  slope_storage_.resize(static_cast<std::size_t>(size * issues_));
+  Eigen::Map<Eigen::MatrixXd> slope(slope_storage_.data(), size, issues_);
   for (Eigen::Index r = 0; r < size; ++r) {
     const int a = rows[static_cast<std::size_t>(r)];
     for (int q = 0; q < issues_; ++q) {
@@ -826,10 +841,12 @@ void MaximinSolver::hessian(const std::vector<int>& rows, const Eigen::VectorXd&
                                                   : -salience_(a, q) * (gap > 0 ? 1.0 : (gap < 0 ? -1.0 : 0.0));
         alpha /= std::sqrt(curvature_(q));
       }
-      slope_(r, q) = alpha;
+      slope(r, q) = alpha;
     }
   }
-  hessian_.noalias() = slope_ * slope_.transpose();
+  hessian_storage_.resize(static_cast<std::size_t>(size * size));
+  Eigen::Map<Eigen::MatrixXd> matrix(hessian_storage_.data(), size, size);
+  matrix.noalias() = slope * slope.transpose();
 }
 
 // P(x) = min_a u_a(x) - sum_q (tie_q / 2) (x_q - c_q)^2: the objective the draft maximises.
@@ -852,6 +869,8 @@ bool MaximinSolver::polish(const std::vector<int>& support, const Eigen::VectorX
                            Eigen::VectorXd& polished_x, Eigen::VectorXd& polished_lambda) {
   thread_local std::vector<int> free;
   thread_local Eigen::MatrixXd jacobian;
+  Eigen::MatrixXd& slopes = polish_slopes_;
+  Eigen::VectorXd& diagonal = polish_diagonal_;
   thread_local Eigen::VectorXd residual;
   thread_local Eigen::MatrixXd sign;
   free.clear();
@@ -874,23 +893,23 @@ bool MaximinSolver::polish(const std::vector<int>& support, const Eigen::VectorX
   double t = 0;
   for (int a : support) t += lambda(a) * utility(a, x);
   for (int iteration = 0; iteration < (shape_ == UtilityShape::quadratic ? 4 : 1); ++iteration) {
-    jacobian.setZero(size, size);
+    slopes.resize(f, s);
+    diagonal.resize(f);
     residual.setZero(size);
     for (Eigen::Index j = 0; j < f; ++j) {
       const int q = free[static_cast<std::size_t>(j)];
       double stationary = -tie_(q) * (polished_x(q) - centre_(q));
-      double diagonal = -tie_(q);
+      double diagonal_entry = -tie_(q);
       for (Eigen::Index r = 0; r < s; ++r) {
         const int a = support[static_cast<std::size_t>(r)];
         const double slope = shape_ == UtilityShape::quadratic
                                  ? -2 * salience_(a, q) * (polished_x(q) - position_(a, q))
                                  : -salience_(a, q) * sign(r, q);
         stationary += polished_lambda(a) * slope;
-        if (shape_ == UtilityShape::quadratic) diagonal -= 2 * polished_lambda(a) * salience_(a, q);
-        jacobian(j, f + r) = slope;
-        jacobian(f + r, j) = slope;
+        if (shape_ == UtilityShape::quadratic) diagonal_entry -= 2 * polished_lambda(a) * salience_(a, q);
+        slopes(j, r) = slope;
       }
-      jacobian(j, j) = diagonal;
+      diagonal(j) = diagonal_entry;
       residual(j) = stationary;
     }
     for (Eigen::Index r = 0; r < s; ++r) {
@@ -902,14 +921,30 @@ bool MaximinSolver::polish(const std::vector<int>& support, const Eigen::VectorX
                      : salience_(a, q) * sign(r, q) * (polished_x(q) - position_(a, q));
       }
       residual(f + r) = value - t;
-      jacobian(f + r, size - 1) = -1;
-      jacobian(size - 1, f + r) = 1;
       residual(size - 1) += polished_lambda(a);
     }
     residual(size - 1) -= 1;
-    polish_lu_.compute(jacobian);
-    residual = -residual;
-    step_ = polish_lu_.solve(residual);
+    if (shape_ == UtilityShape::quadratic) {
+      schur_step(f, s, residual);
+    } else {
+      // The linear loss's face can be singular (more weights than free paragraphs allow, or
+      // delegations whose signs coincide): the full system, factorised with partial pivoting,
+      // tells (a zero pivot gives a non-finite step), where its Schur complement would not.
+      jacobian.setZero(size, size);
+      for (Eigen::Index j = 0; j < f; ++j) {
+        jacobian(j, j) = diagonal(j);
+        for (Eigen::Index r = 0; r < s; ++r) {
+          jacobian(j, f + r) = slopes(j, r);
+          jacobian(f + r, j) = slopes(j, r);
+        }
+      }
+      for (Eigen::Index r = 0; r < s; ++r) {
+        jacobian(f + r, size - 1) = -1;
+        jacobian(size - 1, f + r) = 1;
+      }
+      polish_lu_.compute(jacobian);
+      step_ = polish_lu_.solve(-residual);
+    }
     const Eigen::VectorXd& step = step_;
     if (!step.allFinite()) return false;
     for (Eigen::Index j = 0; j < f; ++j) {
@@ -931,6 +966,41 @@ bool MaximinSolver::polish(const std::vector<int>& support, const Eigen::VectorX
   return true;
 }
 
+// The polish's Newton step for the quadratic loss. The Jacobian in (x_free, lambda_support, t)
+// is [D, B, 0; B', 0, -1; 0, 1', 0] with D diagonal, every entry <= -tie < 0: x is eliminated,
+// leaving the (s + 1) x (s + 1) system [-B' D^-1 B, -1; 1', 0] [d lambda; d t] =
+// [-r_u + B' D^-1 r_x; -r_1], then d x = D^-1 (-r_x - B d lambda). (One factorisation of size
+// s + 1 instead of f + s + 1: the support is small beside the paragraphs.)
+void MaximinSolver::schur_step(Eigen::Index f, Eigen::Index s, const Eigen::VectorXd& residual) {
+  const Eigen::Index size = f + s + 1;
+  reduced_.setZero(s + 1, s + 1);
+  reduced_right_.resize(s + 1);
+  for (Eigen::Index r = 0; r < s; ++r) {
+    double right = -residual(f + r);
+    for (Eigen::Index j = 0; j < f; ++j) right += polish_slopes_(j, r) * residual(j) / polish_diagonal_(j);
+    reduced_right_(r) = right;
+    for (Eigen::Index c = 0; c <= r; ++c) {
+      double entry = 0;
+      for (Eigen::Index j = 0; j < f; ++j) entry -= polish_slopes_(j, r) * polish_slopes_(j, c) / polish_diagonal_(j);
+      reduced_(r, c) = entry;
+      reduced_(c, r) = entry;
+    }
+    reduced_(r, s) = -1;
+    reduced_(s, r) = 1;
+  }
+  reduced_right_(s) = -residual(size - 1);
+  reduced_lu_.compute(reduced_);
+  multipliers_.resize(s + 1);
+  reduced_lu_.solve(reduced_right_, multipliers_);
+  step_.resize(size);
+  for (Eigen::Index j = 0; j < f; ++j) {
+    double right = -residual(j);
+    for (Eigen::Index r = 0; r < s; ++r) right -= polish_slopes_(j, r) * multipliers_(r);
+    step_(j) = right / polish_diagonal_(j);
+  }
+  step_.tail(s + 1) = multipliers_;
+}
+
 void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
                           const std::vector<std::uint8_t>* settled, const Eigen::VectorXd& previous) {
   shape_ = scenario.process.utility;
@@ -945,8 +1015,12 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
   double total_weight = 0;
   std::vector<double>& weights = weights_;
   weights.clear();
+  settled_paragraphs_.clear();
   for (int k = 0; k < scenario.issue_count(); ++k) {
-    if (is_settled(settled, k)) continue;
+    if (is_settled(settled, k)) {
+      settled_paragraphs_.push_back(k);
+      continue;
+    }
     double weight = 0;
     for (int i : group_) weight += scenario.power(i) * scenario.salience(i, k);
     if (weight > 0) {
@@ -974,10 +1048,7 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
   for (int a = 0; a < m_; ++a) {
     const int i = group_[static_cast<std::size_t>(a)];
     double value = 1;
-    for (int k = 0; k < scenario.issue_count(); ++k) {
-      if (!is_settled(settled, k)) continue;
-      value -= scenario.salience(i, k) * issue_loss(draft(k), positions(i, k), shape_);
-    }
+    for (int k : settled_paragraphs_) value -= scenario.salience(i, k) * issue_loss(draft(k), positions(i, k), shape_);
     base_(a) = value;
   }
 
@@ -987,7 +1058,6 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
   thread_local Eigen::VectorXd trial_x;
   thread_local Eigen::VectorXd utilities;
   thread_local Eigen::VectorXd direction;
-  thread_local Eigen::VectorXd gradient;
   thread_local std::vector<int> support;
   thread_local std::vector<int> rows;
   thread_local std::vector<int> trial_support;
@@ -1085,18 +1155,25 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
           // The face's Newton system, bordered by the sum-zero condition:
           // [H + ridge, 1; 1', 0] [d; mu] = [-g; 0]. (The ridge keeps it regular where
           // delegations have identical utilities.)
-          const double ridge = 1e-12 * (hessian_.trace() / static_cast<double>(size)) + 1e-300;
-          bordered_.setZero(size + 1, size + 1);
-          bordered_.topLeftCorner(size, size) = hessian_;
-          bordered_.topLeftCorner(size, size).diagonal().array() += ridge;
-          bordered_.col(size).head(size).setOnes();
-          bordered_.row(size).head(size).setOnes();
-          gradient.setZero(size + 1);
+          const Eigen::Map<const Eigen::MatrixXd> hessian_matrix(hessian_storage_.data(), size, size);
+          const double ridge = 1e-12 * (hessian_matrix.trace() / static_cast<double>(size)) + 1e-300;
+          const auto bordered_size = static_cast<std::size_t>((size + 1) * (size + 1));
+          bordered_storage_.resize(bordered_size);
+          gradient_storage_.resize(static_cast<std::size_t>(size + 1));
+          newton_storage_.resize(static_cast<std::size_t>(size + 1));
+          Eigen::Map<Eigen::MatrixXd> bordered(bordered_storage_.data(), size + 1, size + 1);
+          Eigen::Map<Eigen::VectorXd> gradient(gradient_storage_.data(), size + 1);
+          Eigen::Map<Eigen::VectorXd> solution(newton_storage_.data(), size + 1);
+          bordered.setZero();
+          bordered.topLeftCorner(size, size) = hessian_matrix;
+          bordered.topLeftCorner(size, size).diagonal().array() += ridge;
+          bordered.col(size).head(size).setOnes();
+          bordered.row(size).head(size).setOnes();
+          gradient.setZero();
           for (Eigen::Index r = 0; r < size; ++r) gradient(r) = -utilities(rows[static_cast<std::size_t>(r)]);
-          lu_.compute(bordered_);
-          step_ = lu_.solve(gradient);
-          Eigen::VectorXd& newton = step_;
-          newton.conservativeResize(size);
+          lu_.compute(bordered);
+          lu_.solve(gradient, solution);
+          Eigen::Map<Eigen::VectorXd> newton(newton_storage_.data(), size);
           newton.array() -= newton.mean();  // exactly sum-zero, so lambda stays on the simplex
           if (!newton.allFinite()) continue;
           if (attempt == 0 && newton(size - 1) <= 0) continue;  // Newton would not use the worst-off

@@ -1,7 +1,7 @@
 // The maximin chair's solver (docs/MODEL.md section 7) against independent optima: an exact
 // enumeration on one paragraph, a fine grid refined by pattern search on two or three, in random
 // small rooms with both losses, settled paragraphs and drafting groups; its tie rule; its
-// invariance to the order of the delegations.
+// invariance to the order of the delegations; its small LU against Eigen's, bit for bit.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "../sim/small_lu.hpp"
 #include "negsim/model.hpp"
 #include "negsim/random.hpp"
 #include "test_support.hpp"
@@ -329,4 +330,50 @@ TEST_CASE("the Nash draft does not depend on its start, on either Hessian path",
       }
     }
   }
+}
+
+TEST_CASE("the maximin solver's small LU gives Eigen's solutions bit for bit", "[model][chair][maximin]") {
+  // Random systems of 1 to 12 unknowns (above 8 the class hands them to Eigen), some with
+  // repeated entries (ties for the pivot), zero columns (zero pivots), a zero right-hand side
+  // entry, or the solver's bordered shape [H, 1; 1', 0].
+  negsim::Random random(20261202);
+  int compared = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    const int n = 1 + trial % 12;
+    const int kind = (trial / 12) % 5;
+    Eigen::MatrixXd matrix(n, n);
+    for (int j = 0; j < n; ++j) {
+      for (int i = 0; i < n; ++i) matrix(i, j) = random.uniform() * 2 - 1;
+    }
+    if (kind == 1) {
+      for (int i = 0; i < n; ++i) matrix(i, (i * 7) % n) = matrix(0, 0);  // ties
+    } else if (kind == 2 && n > 1) {
+      matrix.col(n / 2).setZero();  // singular: a zero pivot
+    } else if (kind == 3 && n > 1) {
+      const Eigen::MatrixXd half = matrix.topLeftCorner(n - 1, n - 1);
+      matrix.topLeftCorner(n - 1, n - 1) = half * half.transpose() * 1e-3;
+      matrix.col(n - 1).setOnes();
+      matrix.row(n - 1).setOnes();
+      matrix(n - 1, n - 1) = 0;
+    } else if (kind == 4) {
+      matrix *= 1e7;
+    }
+    Eigen::VectorXd right(n);
+    for (int i = 0; i < n; ++i) right(i) = random.uniform() - 0.5;
+    if (trial % 7 == 0) right(0) = 0;
+    Eigen::PartialPivLU<Eigen::MatrixXd> eigen(matrix);
+    const Eigen::VectorXd expected = eigen.solve(right);
+    negsim::SmallLu small;
+    small.compute(matrix);
+    Eigen::VectorXd solution(n);
+    small.solve(right, solution);
+    REQUIRE(solution.size() == n);
+    for (int i = 0; i < n; ++i) {
+      const bool same = std::isnan(expected(i)) ? std::isnan(solution(i)) : solution(i) == expected(i);
+      INFO("trial " << trial << ", n " << n << ", kind " << kind << ", entry " << i);
+      REQUIRE(same);
+    }
+    ++compared;
+  }
+  CHECK(compared == 3000);
 }
