@@ -94,6 +94,7 @@ void Engine::initialize() {
   follows_.assign(static_cast<std::size_t>(n), -1);
   spoken_for_.assign(static_cast<std::size_t>(n), -1);
   observers_.assign(static_cast<std::size_t>(n), 0);
+  unweighed_.assign(static_cast<std::size_t>(n), 0);
   delegation_keys_.resize(static_cast<std::size_t>(n));
   state_.support_threshold.resize(n);
   red_line_issues_.clear();
@@ -110,6 +111,7 @@ void Engine::initialize() {
     const Delegation& delegation = scenario.delegations[static_cast<std::size_t>(i)];
     susceptibility_(i) = delegation.susceptibility;
     observers_[static_cast<std::size_t>(i)] = delegation.observer ? 1 : 0;
+    unweighed_[static_cast<std::size_t>(i)] = delegation.observer || delegation.outside_drafting ? 1 : 0;
     delegation_keys_[static_cast<std::size_t>(i)] = hash_text(delegation.id);
     state_.support_threshold(i) = delegation.agent.support_max;
     auto& unreserved = unreserved_red_lines_.items;
@@ -265,6 +267,7 @@ void Engine::initialize() {
     // their totals, summed in the same order.
     const auto& group = chair.drafting_group;
     for (int i = 0; i < n; ++i) {
+      if (scenario.delegations[static_cast<std::size_t>(i)].outside_drafting) continue;
       if (group.empty() || std::binary_search(group.begin(), group.end(), i)) compromise_drafters_.push_back(i);
     }
     const auto rows = static_cast<Eigen::Index>(compromise_drafters_.size());
@@ -581,7 +584,7 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   const bool stop_at_new_objector = trial != nullptr && trial->stop_at_new_objector;
   auto stops_here = [&](std::size_t index) {
     return stop_at_new_objector && responses[index] == Response::object &&
-           state_.responses[index] != Response::object && observers_[index] == 0;
+           state_.responses[index] != Response::object && unweighed_[index] == 0;
   };
   // Whose answer is fixed this round (none in most rooms: then nobody's is looked up), and whose
   // answer each copies (a leader's or a negotiator's; in a vote, a leader's only).
@@ -805,7 +808,8 @@ Engine::Standing Engine::standing(const Eigen::VectorXd& draft, const std::vecto
                                   const Eigen::VectorXd& utility, const Eigen::VectorXd& blocking_threshold) const {
   Standing result;
   for (int i = 0; i < scenario_.delegation_count(); ++i) {
-    if (observers_[static_cast<std::size_t>(i)] != 0) continue;  // it cannot block: the chair drafts for the rest
+    // An observer cannot block, and the chair does not draft for one outside the drafting.
+    if (unweighed_[static_cast<std::size_t>(i)] != 0) continue;
     const Response response = responses[static_cast<std::size_t>(i)];
     if (response == Response::object) {
       ++result.objectors;
@@ -852,7 +856,7 @@ void Engine::collect_candidates() {
   // Candidates in id order, so that neither the file's order nor power decides a tie.
   for (int i : ids_order_) {
     const auto index = static_cast<std::size_t>(i);
-    if (state_.responses[index] != Response::object || observers_[index] != 0) continue;
+    if (state_.responses[index] != Response::object || unweighed_[index] != 0) continue;
     if (chair.repair) {
       for (int issue : red_line_issues_[index]) {
         const double value = state_.draft(issue);
@@ -945,7 +949,9 @@ void Engine::revise_draft() {
       ++admissible;
       double disturbance = 0;
       for (int i = 0; i < n; ++i) {
-        if (trial_responses_[static_cast<std::size_t>(i)] == Response::object) continue;
+        const auto index = static_cast<std::size_t>(i);
+        // The chair drafts for observers, not for a delegation outside the drafting.
+        if (trial_responses_[index] == Response::object || scenario_.delegations[index].outside_drafting) continue;
         disturbance += scenario_.power(i) * std::max(0.0, state_.utility(i) - trial_utility_(i));
       }
       const bool wins = best < 0 || weight < best_weight - 1e-9 ||
@@ -1042,7 +1048,7 @@ void Engine::prepare_trials() {
   for (int i = 0; i < scenario_.delegation_count(); ++i) {
     const auto index = static_cast<std::size_t>(i);
     const bool answers_alone =
-        !fixed_responses_[index] && observers_[index] == 0 && std::max(follows_[index], spoken_for_[index]) < 0;
+        !fixed_responses_[index] && unweighed_[index] == 0 && std::max(follows_[index], spoken_for_[index]) < 0;
     const bool objecting = state_.responses[index] == Response::object;
     objection_floor_[index] =
         answers_alone && !objecting ? lowest_blocking_[index] : -std::numeric_limits<double>::infinity();
@@ -1054,7 +1060,7 @@ bool Engine::change_certainly_adds_objector(int issue, double value) {
   const double from = state_.draft(issue);
   for (int i : red_line_holders_[static_cast<std::size_t>(issue)]) {
     const auto index = static_cast<std::size_t>(i);
-    if (state_.responses[index] == Response::object || fixed_responses_[index] || observers_[index] != 0) continue;
+    if (state_.responses[index] == Response::object || fixed_responses_[index] || unweighed_[index] != 0) continue;
     const int count = red_lines_crossed_count_[index] + (crosses_red_line(scenario_, i, issue, value) ? 1 : 0) -
                       (crosses_red_line(scenario_, i, issue, from) ? 1 : 0);
     if (count > 0) return true;
@@ -1100,7 +1106,7 @@ void Engine::trial_change(int issue, double value, bool stop_at_new_objector) {
   for (int j : maybe_objecting_) {  // every objector of the trial is among them
     const auto index = static_cast<std::size_t>(j);
     if (trial_responses_[index] == Response::object && state_.responses[index] != Response::object &&
-        observers_[index] == 0) {
+        unweighed_[index] == 0) {
       new_objectors_.push_back(j);
     }
   }

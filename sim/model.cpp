@@ -198,8 +198,10 @@ bool is_settled(const std::vector<std::uint8_t>* settled, int issue) {
   return settled != nullptr && (*settled)[static_cast<std::size_t>(issue)] != 0;
 }
 
-// Whether the chair drafts from delegation i (process.chair.drafting_group; empty: everyone).
+// Whether the chair drafts from delegation i (process.chair.drafting_group; empty: everyone;
+// never one outside the drafting).
 bool drafts_from(const Scenario& scenario, Eigen::Index i) {
+  if (scenario.delegations[static_cast<std::size_t>(i)].outside_drafting) return false;
   const auto& group = scenario.process.chair.drafting_group;
   return group.empty() || std::binary_search(group.begin(), group.end(), static_cast<int>(i));
 }
@@ -212,7 +214,9 @@ void draft_compromise(const Scenario& scenario, const Eigen::MatrixXd& positions
   constexpr int block = 4;
   const int n = scenario.delegation_count();
   const int k_count = scenario.issue_count();
-  const bool everyone = scenario.process.chair.drafting_group.empty();
+  const bool everyone = scenario.process.chair.drafting_group.empty() &&
+                        std::none_of(scenario.delegations.begin(), scenario.delegations.end(),
+                                     [](const Delegation& delegation) { return delegation.outside_drafting; });
   for (int first = 0; first < k_count; first += block) {
     const int width = std::min(block, k_count - first);
     bool any_open = false;

@@ -2053,7 +2053,7 @@ class Loader {
     const std::string path = index_path("delegations", static_cast<std::size_t>(i));
     MapReader map(source_, node, path,
                   {"id", "name", "bloc", "power", "positions", "salience", "red_lines", "agent", "outside_option",
-                   "susceptibility", "ties", "notes", "observer", "reservations"});
+                   "susceptibility", "ties", "notes", "observer", "outside_drafting", "reservations"});
     Delegation delegation;
     delegation.id = detail::read_id(source_, map.required("id"), map.child_path("id"));
     if (scenario_.find_delegation(delegation.id) >= 0) {
@@ -2087,6 +2087,10 @@ class Loader {
     read_red_lines(map, delegation, i);
     if (map.has("observer")) {
       delegation.observer = detail::read_bool(source_, map.optional("observer"), map.child_path("observer"));
+    }
+    if (map.has("outside_drafting")) {
+      delegation.outside_drafting =
+          detail::read_bool(source_, map.optional("outside_drafting"), map.child_path("outside_drafting"));
     }
     if (map.has("reservations")) {
       const YAML::Node list = map.optional("reservations");
@@ -2418,6 +2422,13 @@ class Loader {
       if (chair.drafting_group.empty()) {
         source_.fail(map.optional("drafting_group"), map.child_path("drafting_group"),
                      "a drafting group needs at least one delegation (leave the key out for the whole room)");
+      }
+      for (int member : chair.drafting_group) {
+        const Delegation& delegation = scenario_.delegations[static_cast<std::size_t>(member)];
+        if (delegation.outside_drafting) {
+          source_.fail(map.optional("drafting_group"), map.child_path("drafting_group"),
+                       "'" + delegation.id + "' is outside the drafting (outside_drafting: true), so it cannot draft");
+        }
       }
     }
   }

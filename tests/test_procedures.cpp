@@ -454,6 +454,93 @@ process:
   (void)room;
 }
 
+TEST_CASE("a delegation outside the drafting is not drafted or repaired for, but still blocks and votes",
+          "[procedures][outside_drafting]") {
+  // far (red line: at most 0.2) sits at 0 and the two others at 0.6. Drafted for, far pulls the
+  // compromise to 0.4, objects, and the chair repairs the paragraph to 0.2: adopted. Outside
+  // the drafting (it left the process), the compromise is the others' 0.6, no repair or amendment
+  // is made for far, and at the deadline the vote adopts the text over far's no, 2 to 1.
+  const std::string room = R"(
+title: Outside the drafting
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: one, positions: {a: 0.6}}
+  - {id: two, positions: {a: 0.6}}
+  - {id: far, positions: {a: 0}, red_lines: {a: {max: 0.2}}, outside_drafting: OUTSIDE}
+process:
+  max_rounds: 3
+  noise: 0
+  fallbacks: {vote: {threshold: 0.51}}
+)";
+  auto with = [&](const std::string& outside) {
+    std::string text = room;
+    text.replace(text.find("OUTSIDE"), 7, outside);
+    return scenario_from(text);
+  };
+  const auto inside = negsim::simulate(with("false"), 1);
+  CHECK(inside.draft(0) == Approx(0.2));
+  CHECK(negsim::is_adopted(inside.kind));
+  CHECK(inside.objectors.empty());
+
+  struct Changes : negsim::TraceSink {
+    std::vector<int> for_delegation;
+    void on_change(int, ChangeKind, int delegation, int, double, double, bool, const std::vector<int>&,
+                   const std::string&) override {
+      for_delegation.push_back(delegation);
+    }
+  };
+  const auto scenario = with("true");
+  Changes changes;
+  negsim::Engine engine(scenario, 1, &changes);
+  const auto& outcome = engine.run();
+  CHECK(outcome.draft(0) == Approx(0.6));
+  CHECK(changes.for_delegation.empty());  // no repair or amendment is even tried for far
+  REQUIRE(outcome.kind == negsim::OutcomeKind::vote);
+  REQUIRE(outcome.vote.has_value());
+  CHECK(outcome.vote->yes == 2);
+  CHECK(outcome.vote->no == 1);  // far still votes, with its objection
+  REQUIRE(outcome.objectors.size() == 1);
+  CHECK(outcome.objectors[0].delegation == 2);
+
+  // A change that makes a delegation outside the drafting object anew is not a new objector for
+  // the chair. high needs at least 0.7; out (at most 0.65) is outside. The compromise of one, two
+  // and high is 2/3; repairing to 0.7 crosses out's red line, and the chair makes it all the same.
+  // Under consensus alone out's objection still blocks the text.
+  const auto blocked = scenario_from(R"(
+title: Outside the drafting, consensus alone
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: one, positions: {a: 0.6}}
+  - {id: two, positions: {a: 0.6}}
+  - {id: high, positions: {a: 0.8}, red_lines: {a: {min: 0.7}}}
+  - {id: out, positions: {a: 0}, red_lines: {a: {max: 0.65}}, outside_drafting: true}
+process:
+  max_rounds: 3
+  noise: 0
+)");
+  const auto ended = negsim::simulate(blocked, 1);
+  CHECK(ended.draft(0) == Approx(0.7));
+  CHECK(ended.kind == negsim::OutcomeKind::no_consensus);
+  REQUIRE(ended.objectors.size() == 1);
+  CHECK(ended.objectors[0].delegation == 3);
+  CHECK(ended.pivotal == std::vector<int>{3});
+
+  // A drafting group may not name it.
+  CHECK_THROWS_WITH(scenario_from(R"(
+title: Outside and drafting
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: one, positions: {a: 0.6}}
+  - {id: out, positions: {a: 0}, outside_drafting: true}
+process:
+  chair: {drafting_group: [one, out]}
+)"),
+                    Catch::Contains("'out' is outside the drafting"));
+}
+
 namespace {
 // Two delegations; the third and fourth lines of the file are where the uncertain entries go.
 std::string uncertain_room(const std::string& uncertain, const std::string& power = "2") {

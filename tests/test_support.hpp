@@ -95,9 +95,6 @@ inline const std::map<std::string, std::string>& known_history_misses() {
       {"cop18-doha-2012",
        "first run (written before it, out of sample): the ruling adopts over the three small island States, whom the "
        "power-weighing chair leaves outside instead of Russia, Ukraine and Belarus (with power_weight 0 it passes)"},
-      {"gcm-migration-2018",
-       "first run (written before it, out of sample): the vote is held, but the chair meets the red lines of the five "
-       "who voted no and leaves the African Group and the Philippines outside (with power_weight 0 as well)"},
       {"cd-ctbt-1996", "the scope paragraph ends at 0.93, short of the zero-yield wording (first run, out of sample)"},
       {"npt-2005", "the United States objects alone; the record blames at least two of the three (consensus only)"},
       {"wto-bali-2013",

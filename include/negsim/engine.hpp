@@ -403,6 +403,9 @@ class Engine {
   std::vector<int> rejection_witness_;   // 2k: per paragraph and direction, last sure new objector
   std::vector<int> ids_order_;           // delegation indices sorted by id
   std::vector<std::uint8_t> observers_;  // n: 1 for an observer (its objection does not count)
+  // n: 1 for a delegation the chair does not weigh when it revises (an observer, or one outside
+  // the drafting): it draws no change, is never a new objector, and costs nothing.
+  std::vector<std::uint8_t> unweighed_;
   std::vector<Candidate> candidates_;
   std::vector<std::uint8_t> amended_;                                           // n: tabled an amendment this round
   std::vector<std::optional<ResponseOverride::Amendment>> outside_amendments_;  // n, asked once a round

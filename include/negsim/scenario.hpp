@@ -112,6 +112,7 @@ struct Delegation {
   double outside_option = 0.3;    // utility of no agreement: the blocking threshold
   double susceptibility = 0.3;    // lambda in Friedkin-Johnsen
   bool observer = false;          // speaks, but its objection never counts and it does not vote
+  bool outside_drafting = false;  // not drafted or repaired for (left the process); still blocks and votes
   std::vector<int> reservations;  // issues on which a crossed red line draws a reservation, not an objection
   std::vector<RedLine> red_lines;
   std::vector<std::pair<int, double>> ties;  // (delegation index, weight)
