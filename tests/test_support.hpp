@@ -104,6 +104,10 @@ inline const std::map<std::string, std::string>& known_history_misses() {
       {"wto-bali-2013",
        "first run (out of sample): consensus, but India's and Cuba's paragraphs end at their drawn bounds, below the "
        "recorded texts, and Cuba stands aside in 65%"},
+      {"cop21-paris-2015",
+       "first run (written before it, out of sample): consensus in every replicate (round 2), each paragraph at its "
+       "recorded level in 76-100%, but Nicaragua supports (its concession threshold falls below its quadratic utility) "
+       "instead of dissociating; the presidency's final text is never tabled"},
   };
   return misses;
 }
@@ -115,7 +119,9 @@ inline bool known_history_miss(const std::string& file) {
 // The known misses whose run of seed 1 does not even end in the recorded outcome kind (each is
 // also in known_history_misses, with its reason).
 inline bool known_history_outcome_miss(const std::string& file) {
-  static const std::set<std::string> misses = {};  // none since the final text keeps met red lines
+  static const std::set<std::string> misses = {
+      "cop21-paris-2015",  // consensus, not consensus_with_dissociations (Nicaragua supports)
+  };
   return misses.count(std::filesystem::path(file).stem().string()) > 0;
 }
 
