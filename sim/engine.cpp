@@ -72,6 +72,7 @@ void Engine::initialize() {
   const int k = scenario.issue_count();
   // What a run changes, back to where a new engine starts (restart() comes here after a run).
   state_.round = 0;
+  crossed_counts_current_ = false;
   own_voice_ = false;
   trial_objecting_ = 0;
   interrupted_ = false;
@@ -177,11 +178,10 @@ void Engine::initialize() {
     }
     bounded_.close_list();
   }
+  // Each list is given room for k issues the first time it is written (find_grievances()): most
+  // delegations support most texts, and their lists are never allocated.
   grievances_.resize(static_cast<std::size_t>(n));
-  for (auto& list : grievances_) {
-    list.clear();
-    list.reserve(static_cast<std::size_t>(k));
-  }
+  for (auto& list : grievances_) list.clear();
   trial_draft_.resize(k);
   trial_utility_.resize(n);
   trial_blocking_.resize(n);
@@ -311,8 +311,15 @@ bool Engine::step() {
     record_.drafts.push_back(state_.draft);
     record_.responses.push_back(state_.responses);
   }
-  mark_red_lines();
-  find_grievances(state_.draft, state_.responses, state_.utility, state_.blocking_threshold, grievances_);
+  // What each delegation objects to is read by an observer (the trace), and by the end of a run
+  // in its last round (the fallbacks and the outcome); an adoption settles the stand-asides and
+  // finds them again. The engine itself reads neither in other rounds: a run without an observer
+  // skips them there (its outputs are the same).
+  const bool observed = sink_ != nullptr || response_override_ != nullptr;
+  if (observed) mark_red_lines();
+  if (observed || state_.round + 1 >= scenario_.process.max_rounds) {
+    find_grievances(state_.draft, state_.responses, state_.utility, state_.blocking_threshold, grievances_);
+  }
   check_finite();
   if (sink_ != nullptr) sink_->on_responses(state_, grievances_);
 
@@ -392,8 +399,9 @@ void Engine::update_thresholds() {
     }
     next_threshold_(i) = threshold;
   }
-  state_.previous_support_threshold = state_.support_threshold;
-  state_.support_threshold = next_threshold_;
+  // previous <- current <- next (next_threshold_ is written whole each round before it is read).
+  state_.previous_support_threshold.swap(state_.support_threshold);
+  state_.support_threshold.swap(next_threshold_);
 }
 
 void Engine::draw_noise() {
@@ -765,6 +773,7 @@ void Engine::find_grievances(const Eigen::VectorXd& draft, const std::vector<Res
     list.clear();
     const Response response = responses[static_cast<std::size_t>(i)];
     if (response == Response::support) continue;
+    if (list.capacity() == 0) list.reserve(static_cast<std::size_t>(k));
     for (int issue = 0; issue < k; ++issue) {
       if (crosses_red_line(scenario_, i, issue, draft(issue))) list.push_back(issue);
     }
@@ -916,6 +925,7 @@ void Engine::revise_draft() {
   // on the text as it stands.
   const int max_changes = n * (scenario_.issue_count() + 1);
   made_repairs_.clear();
+  crossed_counts_current_ = false;  // the draft was tabled anew: prepare_trials() counts afresh
   for (int change = 0; change < max_changes; ++change) {
     collect_candidates();
     if (candidates_.empty()) break;
@@ -1036,7 +1046,11 @@ void Engine::withdraw_repairs() {
 }
 
 void Engine::prepare_trials() {
-  count_red_lines_crossed();
+  // Counted once per pass of the chair; accept_trial() keeps the counts up to date after that.
+  if (!crossed_counts_current_) {
+    count_red_lines_crossed();
+    crossed_counts_current_ = true;
+  }
   // A delegation that does not object to state_.draft, answers for itself (no fixed answer, no
   // leader or negotiator to copy) and counts (not an observer) objects to a change, whatever
   // the power objecting beside it, once its utility falls below its lowest blocking threshold.
@@ -1108,6 +1122,14 @@ void Engine::trial_change(int issue, double value, bool stop_at_new_objector) {
 }
 
 void Engine::accept_trial(int issue, double value) {
+  if (crossed_counts_current_) {
+    // Only the holders of a red line on this paragraph can cross one more or one fewer.
+    const double from = state_.draft(issue);
+    for (int i : red_line_holders_[static_cast<std::size_t>(issue)]) {
+      red_lines_crossed_count_[static_cast<std::size_t>(i)] += (crosses_red_line(scenario_, i, issue, value) ? 1 : 0) -
+                                                               (crosses_red_line(scenario_, i, issue, from) ? 1 : 0);
+    }
+  }
   state_.draft(issue) = value;
   state_.settled[static_cast<std::size_t>(issue)] = 1;
   state_.responses.swap(trial_responses_);
@@ -1392,6 +1414,7 @@ void Engine::resume(const Checkpoint& checkpoint) {
   polled_ = checkpoint.polled;
   others_mean_concession_ = checkpoint.others_mean_concession;
   met_red_lines_ = checkpoint.met_red_lines;
+  crossed_counts_current_ = false;
 }
 
 void Engine::note_polled(int issue, double value) {
