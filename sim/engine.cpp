@@ -427,6 +427,7 @@ void Engine::table_draft() {
     }
   }
   // Settled paragraphs keep last round's text; the strategy drafts the rest around them.
+  crossed_counts_current_ = false;  // the poll of the new text counts them
   state_.draft = previous_draft_;
   if (compromise_chair_ && shared_rounds_ != nullptr) {
     // The compromise draft of a paragraph (leaned toward the chair) depends on this round's
@@ -609,17 +610,19 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   // index order, everyone who may object in the end, over whom the objecting power is summed.
   cascade_pending_.clear();
   maybe_objecting_.clear();
+  // A poll of state_.draft counts the red lines it crosses for the trials that follow it.
+  const bool counting = trial == nullptr && &draft == &state_.draft;
   for (int i = 0; i < n; ++i) {
     bool crossed = false;
     if (trial == nullptr) {
       // A red line on a paragraph it holds a reservation on does not make it object: it joins
       // with an interpretive statement, if the text is otherwise worth its blocking threshold.
+      int count = 0;
       for (int issue : unreserved_red_lines_[static_cast<std::size_t>(i)]) {
-        if (crosses_red_line(scenario_, i, issue, draft(issue))) {
-          crossed = true;
-          break;
-        }
+        count += crosses_red_line(scenario_, i, issue, draft(issue)) ? 1 : 0;
       }
+      if (counting) red_lines_crossed_count_[static_cast<std::size_t>(i)] = count;
+      crossed = count > 0;
     } else {
       int count = red_lines_crossed_count_[static_cast<std::size_t>(i)];
       if (next_holder < holders.size() && holders[next_holder] == i) {
@@ -644,6 +647,7 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
       }
     }
   }
+  if (counting) crossed_counts_current_ = true;
   auto blocking_for = [&](int i, double others_objecting) { return blocking_threshold_for(i, others_objecting); };
   // Whether i, not objecting, would object beside `objecting` power. Its blocking threshold lies
   // between lowest_blocking_ and highest_blocking_ (it rises with the power objecting), so most
@@ -925,7 +929,6 @@ void Engine::revise_draft() {
   // on the text as it stands.
   const int max_changes = n * (scenario_.issue_count() + 1);
   made_repairs_.clear();
-  crossed_counts_current_ = false;  // the draft was tabled anew: prepare_trials() counts afresh
   for (int change = 0; change < max_changes; ++change) {
     collect_candidates();
     if (candidates_.empty()) break;
@@ -1046,7 +1049,7 @@ void Engine::withdraw_repairs() {
 }
 
 void Engine::prepare_trials() {
-  // Counted once per pass of the chair; accept_trial() keeps the counts up to date after that.
+  // Counted by the poll of state_.draft (or here, once); accept_trial() keeps them up to date.
   if (!crossed_counts_current_) {
     count_red_lines_crossed();
     crossed_counts_current_ = true;
@@ -1302,6 +1305,7 @@ void Engine::apply_fallbacks() {
       if (sink_ != nullptr) sink_->on_chairs_summary(contested, trial_responses_, adopted);
       if (adopted) {
         state_.draft = trial_draft_;
+        crossed_counts_current_ = false;
         state_.responses.swap(trial_responses_);
         state_.utility.swap(trial_utility_);
         state_.blocking_threshold.swap(trial_blocking_);

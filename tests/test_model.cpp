@@ -135,7 +135,7 @@ delegations:
   - {id: lead, bloc: west, positions: {a: 1, b: 0.2, c: 0.7, d: 0.1, e: 0.5}, susceptibility: 0.3}
   - {id: second, bloc: west, positions: {a: 0.8, b: 0.4, c: 0.3, d: 0.9, e: 0.2}, ties: {loner: 0.25}}
   - {id: third, bloc: west, positions: {a: 0.6, b: 0.1, c: 0.9, d: 0.4, e: 0.7}, susceptibility: 0.9}
-  - {id: fourth, bloc: south, positions: {a: 0.1, b: 0.6, c: 0.2, d: 0.5, e: 0.3}, red_lines: {b: {max: 0.55}}}
+  - {id: fourth, bloc: south, positions: {a: 0.1, b: 0.5, c: 0.2, d: 0.5, e: 0.3}, red_lines: {b: {max: 0.55}}}
   - {id: fifth, bloc: south, positions: {a: 0.3, b: 0.9, c: 0.5, d: 0.2, e: 0.8}, ties: {lead: 0.3, third: 0.2}}
   - {id: loner, positions: {a: 0, b: 0.5, c: 0.6, d: 0.7, e: 0.4}, red_lines: {d: {min: 0.65}}}
   - {id: hermit, positions: {a: 0.4, b: 0.3, c: 0.8, d: 0.6, e: 0.1}, ties: {fourth: 0.5}, susceptibility: 0.7}
