@@ -72,6 +72,7 @@ void Engine::initialize() {
   const int k = scenario.issue_count();
   // What a run changes, back to where a new engine starts (restart() comes here after a run).
   state_.round = 0;
+  crossed_counts_current_ = false;
   own_voice_ = false;
   trial_objecting_ = 0;
   interrupted_ = false;
@@ -179,11 +180,10 @@ void Engine::initialize() {
     }
     bounded_.close_list();
   }
+  // Each list is given room for k issues the first time it is written (find_grievances()): most
+  // delegations support most texts, and their lists are never allocated.
   grievances_.resize(static_cast<std::size_t>(n));
-  for (auto& list : grievances_) {
-    list.clear();
-    list.reserve(static_cast<std::size_t>(k));
-  }
+  for (auto& list : grievances_) list.clear();
   trial_draft_.resize(k);
   trial_utility_.resize(n);
   trial_blocking_.resize(n);
@@ -314,8 +314,15 @@ bool Engine::step() {
     record_.drafts.push_back(state_.draft);
     record_.responses.push_back(state_.responses);
   }
-  mark_red_lines();
-  find_grievances(state_.draft, state_.responses, state_.utility, state_.blocking_threshold, grievances_);
+  // What each delegation objects to is read by an observer (the trace), and by the end of a run
+  // in its last round (the fallbacks and the outcome); an adoption settles the stand-asides and
+  // finds them again. The engine itself reads neither in other rounds: a run without an observer
+  // skips them there (its outputs are the same).
+  const bool observed = sink_ != nullptr || response_override_ != nullptr;
+  if (observed) mark_red_lines();
+  if (observed || state_.round + 1 >= scenario_.process.max_rounds) {
+    find_grievances(state_.draft, state_.responses, state_.utility, state_.blocking_threshold, grievances_);
+  }
   check_finite();
   if (sink_ != nullptr) sink_->on_responses(state_, grievances_);
 
@@ -395,8 +402,9 @@ void Engine::update_thresholds() {
     }
     next_threshold_(i) = threshold;
   }
-  state_.previous_support_threshold = state_.support_threshold;
-  state_.support_threshold = next_threshold_;
+  // previous <- current <- next (next_threshold_ is written whole each round before it is read).
+  state_.previous_support_threshold.swap(state_.support_threshold);
+  state_.support_threshold.swap(next_threshold_);
 }
 
 void Engine::draw_noise() {
@@ -421,6 +429,7 @@ void Engine::table_draft() {
     }
   }
   // Settled paragraphs keep last round's text; the strategy drafts the rest around them.
+  crossed_counts_current_ = false;  // the poll of the new text counts them
   state_.draft = previous_draft_;
   if (compromise_chair_ && shared_rounds_ != nullptr) {
     // The compromise draft of a paragraph (leaned toward the chair) depends on this round's
@@ -603,17 +612,19 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   // index order, everyone who may object in the end, over whom the objecting power is summed.
   cascade_pending_.clear();
   maybe_objecting_.clear();
+  // A poll of state_.draft counts the red lines it crosses for the trials that follow it.
+  const bool counting = trial == nullptr && &draft == &state_.draft;
   for (int i = 0; i < n; ++i) {
     bool crossed = false;
     if (trial == nullptr) {
       // A red line on a paragraph it holds a reservation on does not make it object: it joins
       // with an interpretive statement, if the text is otherwise worth its blocking threshold.
+      int count = 0;
       for (int issue : unreserved_red_lines_[static_cast<std::size_t>(i)]) {
-        if (crosses_red_line(scenario_, i, issue, draft(issue))) {
-          crossed = true;
-          break;
-        }
+        count += crosses_red_line(scenario_, i, issue, draft(issue)) ? 1 : 0;
       }
+      if (counting) red_lines_crossed_count_[static_cast<std::size_t>(i)] = count;
+      crossed = count > 0;
     } else {
       int count = red_lines_crossed_count_[static_cast<std::size_t>(i)];
       if (next_holder < holders.size() && holders[next_holder] == i) {
@@ -638,6 +649,7 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
       }
     }
   }
+  if (counting) crossed_counts_current_ = true;
   auto blocking_for = [&](int i, double others_objecting) { return blocking_threshold_for(i, others_objecting); };
   // Whether i, not objecting, would object beside `objecting` power. Its blocking threshold lies
   // between lowest_blocking_ and highest_blocking_ (it rises with the power objecting), so most
@@ -767,6 +779,7 @@ void Engine::find_grievances(const Eigen::VectorXd& draft, const std::vector<Res
     list.clear();
     const Response response = responses[static_cast<std::size_t>(i)];
     if (response == Response::support) continue;
+    if (list.capacity() == 0) list.reserve(static_cast<std::size_t>(k));
     for (int issue = 0; issue < k; ++issue) {
       if (crosses_red_line(scenario_, i, issue, draft(issue))) list.push_back(issue);
     }
@@ -1041,7 +1054,11 @@ void Engine::withdraw_repairs() {
 }
 
 void Engine::prepare_trials() {
-  count_red_lines_crossed();
+  // Counted by the poll of state_.draft (or here, once); accept_trial() keeps them up to date.
+  if (!crossed_counts_current_) {
+    count_red_lines_crossed();
+    crossed_counts_current_ = true;
+  }
   // A delegation that does not object to state_.draft, answers for itself (no fixed answer, no
   // leader or negotiator to copy) and counts (not an observer) objects to a change, whatever
   // the power objecting beside it, once its utility falls below its lowest blocking threshold.
@@ -1113,6 +1130,14 @@ void Engine::trial_change(int issue, double value, bool stop_at_new_objector) {
 }
 
 void Engine::accept_trial(int issue, double value) {
+  if (crossed_counts_current_) {
+    // Only the holders of a red line on this paragraph can cross one more or one fewer.
+    const double from = state_.draft(issue);
+    for (int i : red_line_holders_[static_cast<std::size_t>(issue)]) {
+      red_lines_crossed_count_[static_cast<std::size_t>(i)] += (crosses_red_line(scenario_, i, issue, value) ? 1 : 0) -
+                                                               (crosses_red_line(scenario_, i, issue, from) ? 1 : 0);
+    }
+  }
   state_.draft(issue) = value;
   state_.settled[static_cast<std::size_t>(issue)] = 1;
   state_.responses.swap(trial_responses_);
@@ -1285,6 +1310,7 @@ void Engine::apply_fallbacks() {
       if (sink_ != nullptr) sink_->on_chairs_summary(contested, trial_responses_, adopted);
       if (adopted) {
         state_.draft = trial_draft_;
+        crossed_counts_current_ = false;
         state_.responses.swap(trial_responses_);
         state_.utility.swap(trial_utility_);
         state_.blocking_threshold.swap(trial_blocking_);
@@ -1397,6 +1423,7 @@ void Engine::resume(const Checkpoint& checkpoint) {
   polled_ = checkpoint.polled;
   others_mean_concession_ = checkpoint.others_mean_concession;
   met_red_lines_ = checkpoint.met_red_lines;
+  crossed_counts_current_ = false;
 }
 
 void Engine::note_polled(int issue, double value) {

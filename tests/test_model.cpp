@@ -116,6 +116,56 @@ delegations:
   CHECK((applied - influence * scenario.positions).cwiseAbs().maxCoeff() < 1e-12);
 }
 
+TEST_CASE("the influence step takes the bits of W applied, then moved and clamped", "[model][influence]") {
+  // Every kind of row (alone, pooled, led; each with and without ties), five paragraphs (a block
+  // of four columns and one alone) and red lines that clamp: influence_step() in one pass gives
+  // exactly what apply() followed by the step's formula gives.
+  auto scenario = scenario_from(R"(
+title: Rows
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+  - {id: b, title: B, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+  - {id: c, title: C, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+  - {id: d, title: D, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+  - {id: e, title: E, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+blocs:
+  - {id: west, cohesion: 0.6, leader: lead, leader_weight: 0.5}
+  - {id: south, cohesion: 0.45}
+delegations:
+  - {id: lead, bloc: west, positions: {a: 1, b: 0.2, c: 0.7, d: 0.1, e: 0.5}, susceptibility: 0.3}
+  - {id: second, bloc: west, positions: {a: 0.8, b: 0.4, c: 0.3, d: 0.9, e: 0.2}, ties: {loner: 0.25}}
+  - {id: third, bloc: west, positions: {a: 0.6, b: 0.1, c: 0.9, d: 0.4, e: 0.7}, susceptibility: 0.9}
+  - {id: fourth, bloc: south, positions: {a: 0.1, b: 0.5, c: 0.2, d: 0.5, e: 0.3}, red_lines: {b: {max: 0.55}}}
+  - {id: fifth, bloc: south, positions: {a: 0.3, b: 0.9, c: 0.5, d: 0.2, e: 0.8}, ties: {lead: 0.3, third: 0.2}}
+  - {id: loner, positions: {a: 0, b: 0.5, c: 0.6, d: 0.7, e: 0.4}, red_lines: {d: {min: 0.65}}}
+  - {id: hermit, positions: {a: 0.4, b: 0.3, c: 0.8, d: 0.6, e: 0.1}, ties: {fourth: 0.5}, susceptibility: 0.7}
+)");
+  const negsim::InfluenceOperator influence(scenario);
+  Eigen::VectorXd susceptibility(scenario.delegation_count());
+  for (int i = 0; i < scenario.delegation_count(); ++i)
+    susceptibility(i) = scenario.delegations[static_cast<std::size_t>(i)].susceptibility;
+  Eigen::MatrixXd current = scenario.positions;
+  Eigen::MatrixXd next(current.rows(), current.cols());
+  Eigen::MatrixXd expected(current.rows(), current.cols());
+  for (int step = 0; step < 4; ++step) {
+    influence.apply(current, expected);
+    for (Eigen::Index j = 0; j < expected.cols(); ++j) {
+      for (Eigen::Index i = 0; i < expected.rows(); ++i) {
+        const double moved = susceptibility(i) * expected(i, j) + (1.0 - susceptibility(i)) * scenario.positions(i, j);
+        expected(i, j) = std::min(std::max(moved, scenario.red_line_min(i, j)), scenario.red_line_max(i, j));
+      }
+    }
+    negsim::influence_step(influence, susceptibility, scenario.positions, current, scenario.red_line_min,
+                           scenario.red_line_max, next);
+    for (Eigen::Index j = 0; j < expected.cols(); ++j) {
+      for (Eigen::Index i = 0; i < expected.rows(); ++i) CHECK(next(i, j) == expected(i, j));  // bit for bit
+    }
+    current = next;
+  }
+  CHECK(current(3, 1) <= 0.55);  // the red lines clamped
+  CHECK(current(5, 3) >= 0.65);
+}
+
 TEST_CASE("Friedkin-Johnsen iteration converges to its closed-form fixed point", "[model][influence]") {
   auto scenario = scenario_from(R"(
 title: FJ

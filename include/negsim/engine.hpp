@@ -34,8 +34,10 @@ struct State {
   Eigen::VectorXd previous_support_threshold;  // n, r_i(t-1), for reciprocal agents
   Eigen::VectorXd blocking_threshold;          // n, outside option minus the isolation cost it faces
   std::vector<Response> responses;             // n
-  std::vector<std::uint8_t> red_line_crossed;  // n x k row-major: 1 where the draft crosses it
-  std::vector<std::uint8_t> settled;           // k: paragraphs the chair settled by repair or amendment
+  // n x k row-major: 1 where the draft crosses it. Marked each round for an observer (a TraceSink
+  // or a ResponseOverride, which are given the State); a run with neither leaves it unmarked.
+  std::vector<std::uint8_t> red_line_crossed;
+  std::vector<std::uint8_t> settled;  // k: paragraphs the chair settled by repair or amendment
 };
 
 struct ObjectionRecord {
@@ -361,7 +363,10 @@ class Engine {
   InfluenceOperator influence_;     // W
   Eigen::VectorXd susceptibility_;  // n, diagonal of L
   State state_;
-  std::vector<std::vector<int>> grievances_;    // n lists, reserved to k
+  // n lists, each reserved to k when first written. Found each round for an observer, else only
+  // in the last round and at the end (a checkpoint carries them as they are: they are found again
+  // before they are next read).
+  std::vector<std::vector<int>> grievances_;
   std::vector<std::uint64_t> delegation_keys_;  // n, hash of each id: noise streams by name
   std::vector<int> follows_;                    // n, the leader a bloc_follower copies, -1 otherwise
   std::vector<int> spoken_for_;                 // n, the bloc negotiator who answers for it, -1 otherwise
@@ -373,6 +378,7 @@ class Engine {
   IndexLists unreserved_red_lines_;           // n lists: those it holds no reservation on
   IndexLists red_line_holders_;               // k lists: who holds such a red line there, in order
   std::vector<int> red_lines_crossed_count_;  // n: how many of them state_.draft crosses
+  bool crossed_counts_current_ = false;       // red_lines_crossed_count_ holds state_.draft's counts
   IndexLists bounded_;                        // k lists: whose bounds there are not [0, 1]
 
   // Per delegation, fixed for the run: the others' power, the blocking threshold alone and in
