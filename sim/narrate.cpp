@@ -305,6 +305,19 @@ class Storyteller {
             : strategy == "maximin" ? " drafts the text that leaves the least satisfied delegation best off."
                                     : " drafts a compromise weighted by power and salience.";
     line(text);
+    // Delegations outside the drafting change what the chair drafts and repairs: say who they are.
+    if (scenario_ != nullptr) {
+      std::vector<std::string> outside;
+      for (const auto& delegation : scenario_->delegations) {
+        if (delegation.outside_drafting) outside.push_back(name_without_chair_mark(name(delegation.id)));
+      }
+      if (!outside.empty()) {
+        line("Outside the drafting: " + join_names(outside) +
+             ". The chair neither drafts from their stances nor repairs for them; they still answer every text" +
+             (scenario_->process.fallbacks.vote_threshold ? ", block under the rule and vote."
+                                                          : " and block under the rule."));
+      }
+    }
   }
 
   void tell_draft(const RoundRecord& round, const RoundRecord* previous) {

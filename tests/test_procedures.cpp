@@ -1,6 +1,7 @@
 // The rooms' own procedures (issue 17, docs/MODEL.md section "Procedures of the record"): a
 // presidency's ruling over a lone objector, taking note of a text, observers who speak but
 // cannot block, and the backtest's "at least k of these objectors".
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <string>
@@ -502,6 +503,22 @@ process:
   CHECK(outcome.vote->no == 1);  // far still votes, with its objection
   REQUIRE(outcome.objectors.size() == 1);
   CHECK(outcome.objectors[0].delegation == 2);
+  {
+    // The story says who is outside the drafting, and what that means.
+    negsim::Trace trace(scenario);
+    negsim::Engine told(scenario, 1, &trace);
+    told.run();
+    std::string story = negsim::narrate(trace.events(), &scenario);
+    INFO(story);
+    std::replace(story.begin(), story.end(), '\n', ' ');  // the story wraps its lines
+    CHECK(story.find("Outside the drafting: far. The chair neither drafts from their stances nor repairs for them; "
+                     "they still answer every text, block under the rule and vote.") != std::string::npos);
+    const auto drafted_for = with("false");
+    negsim::Trace inside_trace(drafted_for);
+    negsim::Engine inside_engine(drafted_for, 1, &inside_trace);
+    inside_engine.run();
+    CHECK(negsim::narrate(inside_trace.events(), &drafted_for).find("Outside the drafting") == std::string::npos);
+  }
 
   // A change that makes a delegation outside the drafting object anew is not a new objector for
   // the chair. high needs at least 0.7; out (at most 0.65) is outside. The compromise of one, two
