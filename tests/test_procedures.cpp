@@ -517,7 +517,7 @@ process:
     negsim::Trace inside_trace(drafted_for);
     negsim::Engine inside_engine(drafted_for, 1, &inside_trace);
     inside_engine.run();
-    CHECK(negsim::narrate(inside_trace.events(), &drafted_for).find("Outside the drafting") == std::string::npos);
+    CHECK(negsim::narrate(inside_trace.events(), &drafted_for).find("Outside the drafting:") == std::string::npos);
   }
 
   // A change that makes a delegation outside the drafting object anew is not a new objector for
