@@ -78,8 +78,11 @@ class SmallLu {
   }
 
  private:
-  double& at(int i, int j) { return lu_[static_cast<std::size_t>(i + j * kSmallLuMax)]; }
-  double at(int i, int j) const { return lu_[static_cast<std::size_t>(i + j * kSmallLuMax)]; }
+  static std::size_t cell(int i, int j) {
+    return static_cast<std::size_t>(i) + static_cast<std::size_t>(j) * static_cast<std::size_t>(kSmallLuMax);
+  }
+  double& at(int i, int j) { return lu_[cell(i, j)]; }
+  double at(int i, int j) const { return lu_[cell(i, j)]; }
 
   int size_ = 0;
   std::array<double, kSmallLuCells> lu_{};  // column-major, leading dimension kSmallLuMax
