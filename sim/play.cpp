@@ -138,10 +138,19 @@ void PlaySeat::show_round(const State& state) {
   }
   const double utility = utility_of(state);
   const double alone = seat.outside_option - scenario_.process.isolation_cost;
-  say("Your utility for this text: " + two_decimals(utility) + ". You support at " +
-      two_decimals(state.support_threshold(delegation_)) + " or more this round; you block below " +
-      two_decimals(alone) + " when objecting alone (below " + two_decimals(seat.outside_option) +
-      " once others with a quarter of the power object beside you).");
+  const double support = state.support_threshold(delegation_);
+  const std::string blocking = two_decimals(alone) + " when objecting alone (below " +
+                               two_decimals(seat.outside_option) + " once others holding " +
+                               format_percent(scenario_.process.full_company, 0) +
+                               " of the others' power object beside you)";
+  // A threshold conceded below the blocking line does not make the seat support: it objects
+  // below that line first (MODEL.md section 4), so say which line decides.
+  say("Your utility for this text: " + two_decimals(utility) + ". " +
+      (support < alone
+           ? "Your support threshold (" + two_decimals(support) +
+                 ") has fallen below the line where you block: you object below " + blocking +
+                 ", and support otherwise."
+           : "You support at " + two_decimals(support) + " or more this round; you block below " + blocking + "."));
   // The room's answers last round, from the trace.
   if (state.round > 0) {
     std::vector<std::string> lists[3];

@@ -7,6 +7,7 @@
 // To regenerate the narration golden file deliberately:
 //   NEGSIM_UPDATE_GOLDEN=1 build/tests/negsim_tests "[narration]"
 // then review `git diff tests/golden/`.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -330,6 +331,15 @@ TEST_CASE("play: a scripted student reaches a known outcome, written as a normal
   CHECK(result.output.find("Your utility for this text: 0.60") != std::string::npos);
   CHECK(result.output.find("Red line: at least 0.50: CROSSED.") != std::string::npos);
   CHECK(result.output.find("Last round the others answered:") != std::string::npos);
+  {
+    // Round 3: South's support threshold (0.725) has conceded below its blocking line (0.75);
+    // "you support at 0.73 or more" would be false (it objects below 0.75 first).
+    std::string flat = result.output;
+    std::replace(flat.begin(), flat.end(), '\n', ' ');
+    CHECK(flat.find("Your support threshold (0.73) has fallen below the line where you block: you object below 0.75 "
+                    "when objecting alone") != std::string::npos);
+    CHECK(flat.find("You support at 0.73") == std::string::npos);
+  }
   CHECK(result.output.find("South (downstream) (you) proposes an amendment on Share of the river's flow") !=
         std::string::npos);
   const auto summary = nlohmann::json::parse(read_text((out / "summary.json").string()));

@@ -261,9 +261,14 @@
   // What the text is worth to the seat against its thresholds, in words and on a bar.
   function renderNumbers(box, seat) {
     const numbers = element('p', null, 'numbers');
-    numbers.textContent = 'This text is worth ' + fixed2(seat.utility) + ' to you. You support at ' +
-      fixed2(seat.support_threshold) + ' or more this round; you block below ' + fixed2(seat.blocking_alone) +
-      ' when objecting alone (below ' + fixed2(seat.blocking_with_others) + ' with others beside you).';
+    // A support threshold conceded below the blocking line does not make the seat support: it
+    // objects below that line first (docs/MODEL.md section 4). The same words as play's.
+    const blocking = fixed2(seat.blocking_alone) + ' when objecting alone (below ' +
+      fixed2(seat.blocking_with_others) + ' with others beside you)';
+    numbers.textContent = 'This text is worth ' + fixed2(seat.utility) + ' to you. ' +
+      (seat.support_threshold < seat.blocking_alone
+        ? 'Your support threshold (' + fixed2(seat.support_threshold) + ') has fallen below the line where you block: you object below ' + blocking + ', and support otherwise.'
+        : 'You support at ' + fixed2(seat.support_threshold) + ' or more this round; you block below ' + blocking + '.');
     box.appendChild(numbers);
     const meter = element('div', null, 'meter');
     meter.setAttribute('aria-hidden', 'true');
