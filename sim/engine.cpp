@@ -320,7 +320,7 @@ bool Engine::step() {
   // skips them there (its outputs are the same).
   const bool observed = sink_ != nullptr || response_override_ != nullptr;
   if (observed) mark_red_lines();
-  if (observed || state_.round + 1 >= scenario_.process.max_rounds) {
+  if (observed || scenario_.process.is_last_round(state_.round)) {
     find_grievances(state_.draft, state_.responses, state_.utility, state_.blocking_threshold, grievances_);
   }
   check_finite();
@@ -340,7 +340,7 @@ bool Engine::step() {
       return false;
     }
   }
-  if (!keep_drafting && state_.round + 1 >= scenario_.process.max_rounds) {
+  if (!keep_drafting && scenario_.process.is_last_round(state_.round)) {
     apply_fallbacks();
     return false;
   }

@@ -115,7 +115,7 @@ void PlaySeat::show_round(const State& state) {
   if (final_text) {
     say("The last round: the presidency's own final text, every paragraph drafted afresh within the red lines its "
         "repairs have met, take it or leave it. No amendment can follow it.");
-  } else if (state.round + 1 >= scenario_.process.max_rounds) {
+  } else if (scenario_.process.is_last_round(state.round)) {
     say("The last round: no text follows this one, so the chair can weigh no amendment.");
   }
   out_ << (final_text ? "The presidency tables its final text:\n" : "The chair tables this text:\n");
@@ -322,7 +322,7 @@ std::optional<Response> PlaySeat::respond(const State& state, int delegation) {
       answer = Response::object;
       if (!scenario_.process.chair.amendments) {
         out_ << "The chair takes no amendments in this negotiation: you object.\n";
-      } else if (state.round + 1 >= scenario_.process.max_rounds) {
+      } else if (scenario_.process.is_last_round(state.round)) {
         out_ << "No text follows the last round, so the chair can weigh no amendment: you object.\n";
       } else {
         const AmendmentChoice choice = ask_amendment(state, rest);

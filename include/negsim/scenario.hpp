@@ -176,6 +176,9 @@ struct Process {
   // Whether round `round` (counted from 0) is the presidency's final text: the last round of a
   // room whose chair tables one, never the first (docs/MODEL.md section 10a).
   bool is_final_text_round(int round) const { return chair.final_text && round > 0 && round + 1 == max_rounds; }
+  // Whether round `round` (counted from 0) is the last: no text follows it, so nothing is revised
+  // or amended after its poll.
+  bool is_last_round(int round) const { return round + 1 >= max_rounds; }
 };
 
 // What a scenario says its outcome is: the record (`expected:`), or for a what-if the model's

@@ -554,7 +554,7 @@ struct Room::Impl : public ResponseOverride {
     return {{"version", version},
             {"phase", phase_name()},
             {"round", round},
-            {"last_round", round >= scenario.process.max_rounds},
+            {"last_round", scenario.process.is_last_round(round - 1)},
             {"final_text", scenario.process.is_final_text_round(round - 1)},
             {"seconds_left", std::round(seconds_left() * 10) / 10},
             {"answered", answered},
@@ -633,7 +633,7 @@ struct Room::Impl : public ResponseOverride {
       if (!scenario.process.chair.amendments) {
         return send_error(response, 400, "the chair takes no amendments in this negotiation: answer object instead");
       }
-      if (answered_round >= scenario.process.max_rounds) {
+      if (scenario.process.is_last_round(answered_round - 1)) {
         return send_error(response, 400,
                           "no text follows the last round, so the chair can weigh no amendment: answer object instead");
       }
