@@ -954,12 +954,13 @@ std::string explanation_text(const Scenario& scenario, const Explanation& explan
       out << "  " << issue_of(gap.issue) << ": tabled " << format(gap.tabled) << "; ";
       auto names = [&](const std::vector<int>& list) {
         std::string text;
-        for (std::size_t j = 0; j < list.size(); ++j) text += (j ? ", " : "") + id_of(list[j]);
+        for (std::size_t j = 0; j < list.size(); ++j) text += (j ? ", " : "") + name_of(list[j]);
         return text;
       };
       if (!gap.acceptable_exists) {
-        out << "no text satisfies every red line: " << names(gap.raising) << " need at least " << format(gap.low)
-            << ", " << names(gap.lowering) << " at most " << format(gap.high) << "\n";
+        out << "no text satisfies every red line: " << names(gap.raising)
+            << (gap.raising.size() == 1 ? " needs" : " need") << " at least " << format(gap.low) << ", "
+            << names(gap.lowering) << " at most " << format(gap.high) << "\n";
       } else if (gap.distance > 0) {
         out << "acceptable between " << format(gap.low) << " and " << format(gap.high) << ", " << format(gap.distance)
             << " away\n";
@@ -1053,7 +1054,7 @@ std::string explanation_text(const Scenario& scenario, const Explanation& explan
     });
   }
   for (int i : order) {
-    out << "  " << id_of(i) << ": ";
+    out << "  " << name_of(i) << ": ";
     if (explanation.sweep) {
       const auto replicates = static_cast<long long>(explanation.sweep->replicates);
       out << "objected in "

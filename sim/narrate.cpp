@@ -294,10 +294,12 @@ class Storyteller {
   void tell_start(const json& start) {
     const std::string title = string_of(start, "title");
     if (!title.empty()) line(title);  // a long title wraps at a word, not mid-word
-    std::string text = std::to_string(integer_of(start, "delegations")) + " delegations negotiate " +
-                       std::to_string(integer_of(start, "issues")) + " paragraphs under the " +
-                       string_of(start, "rule") + " rule, within " + std::to_string(integer_of(start, "max_rounds")) +
-                       " rounds. ";
+    auto count = [&](const char* key, const char* singular) {
+      return format_count(static_cast<std::uint64_t>(std::max<std::int64_t>(0, integer_of(start, key))), singular);
+    };
+    std::string text = count("delegations", "delegation") + " negotiate " + count("issues", "paragraph") +
+                       " under the " + string_of(start, "rule") + " rule, within " + count("max_rounds", "round") +
+                       ". ";
     const std::string chair = string_of(start, "chair");
     text += chair.empty() ? "A neutral chair" : "The chair, " + name_without_chair_mark(name(chair)) + ",";
     const std::string strategy = string_of(start, "strategy");
@@ -587,8 +589,8 @@ class Storyteller {
       const std::string share = format_percent(number_of(event, "power_share"));
       line(event.value("applied", false)
                ? "At the deadline the presidency rules that consensus is not unanimity: the objection" +
-                     std::string(objectors.size() > 1 ? "s" : "") + " of " + join_names(objectors) + " (" + share +
-                     " of the power) does not stop the text."
+                     std::string(objectors.size() > 1 ? "s" : "") + " of " + join_names(objectors) + ", holding " +
+                     share + " of the power, " + (objectors.size() > 1 ? "do" : "does") + " not stop the text."
                : "At the deadline the presidency weighs ruling over the objectors, but " +
                      std::to_string(objectors.size()) + (objectors.size() == 1 ? " objector" : " objectors") +
                      " holding " + share + " of the power are too many to overrule.");

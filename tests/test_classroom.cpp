@@ -449,7 +449,13 @@ TEST_CASE("trace and explain print numbers rounded one way", "[classroom][format
       run_command(negsim_command() + " explain " + quoted(source_path("scenarios/gge-2016-2017.yaml")) + " -n 50");
   REQUIRE(explain.exit_code == 0);
   CHECK_FALSE(std::regex_search(explain.output, std::regex("[0-9]\\.[0-9]{3,}")));
-  CHECK(explain.output.find("russia: objected in 100% of replicates") != std::string::npos);
+  CHECK(explain.output.find("Russian Federation: objected in 100% of replicates") != std::string::npos);
+  // Names as the rest of the text gives them, and the verb agreeing with one or several.
+  CHECK(explain.output.find("need at least 0.60, Cuba at most 0.30") != std::string::npos);
+  const auto cancun = run_command(negsim_command() + " explain " +
+                                  quoted(source_path("scenarios/history/cop16-cancun-2010.yaml")) + " -n 20");
+  REQUIRE(cancun.exit_code == 0);
+  CHECK(cancun.output.find("Bolivia needs at least 0.80, United States at most 0.50") != std::string::npos);
   fs::remove_all(work);
 }
 

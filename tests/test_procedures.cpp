@@ -69,6 +69,14 @@ TEST_CASE("a presidency's ruling adopts the text over a lone objector", "[proced
   CHECK(events.applied);
   CHECK(negsim::text_summary(scenario, outcome, "").find("the presidency ruled that consensus is not unanimity") !=
         std::string::npos);
+  // The story says whose objection the ruling sets aside and its share of the power.
+  negsim::Trace trace(scenario);
+  negsim::Engine traced(scenario, 1, &trace);
+  traced.run();
+  const std::string story = negsim::narrate(trace.events(), &scenario);
+  INFO(story);
+  CHECK(story.find("holding 33% of the power, does not stop the text.") != std::string::npos);
+  CHECK(story.find("3 delegations negotiate 1 paragraph under") != std::string::npos);
 }
 
 TEST_CASE("a ruling does not override more power than its share allows", "[procedures][ruling]") {
