@@ -27,6 +27,147 @@ std::string two_decimals(double value) {
   return format_decimal(value, 2);
 }
 
+std::vector<std::string> rules_of_the_room(const Scenario& scenario, int delegation) {
+  const Process& process = scenario.process;
+  const Fallbacks& fallbacks = process.fallbacks;
+  auto name_of = [&](int i) { return name_without_chair_mark(scenario.delegations[static_cast<std::size_t>(i)].name); };
+  auto names_where = [&](auto&& keep) {
+    std::vector<std::string> names;
+    for (int i = 0; i < scenario.delegation_count(); ++i) {
+      if (i != delegation && keep(scenario.delegations[static_cast<std::size_t>(i)])) names.push_back(name_of(i));
+    }
+    return names;
+  };
+  // A threshold as a share, with a decimal where a whole percent would round it (0.667: 66.7%).
+  auto share_text = [](double share) {
+    const double percent = share * 100.0;
+    return format_percent(share, std::abs(percent - std::round(percent)) < 1e-9 ? 0 : 1);
+  };
+  const bool any_way_out =
+      fallbacks.chairs_summary || fallbacks.ruling || fallbacks.take_note || fallbacks.vote_threshold.has_value();
+  std::vector<std::string> rules;
+
+  std::string rule = "Decision rule: " + process.rule.name() + ": ";
+  switch (process.rule.kind) {
+    case RuleKind::unanimity: rule += "the text needs every delegation's support; standing aside blocks it too"; break;
+    case RuleKind::consensus: rule += "one objection blocks the text"; break;
+    case RuleKind::consensus_minus:
+      rule += "the text passes over at most " +
+              format_count(static_cast<std::uint64_t>(process.rule.max_objectors), "objection");
+      break;
+  }
+  rules.push_back(rule + (any_way_out ? ", unless a way out below applies at the deadline." : "."));
+
+  std::string rounds = "At most " + format_count(static_cast<std::uint64_t>(process.max_rounds), "round") + "; " +
+                       (process.chair.delegation >= 0 ? "the chair, " + name_of(process.chair.delegation) + ","
+                                                      : std::string("a neutral chair")) +
+                       " tables a text each round.";
+  if (!process.chair.drafting_group.empty()) {
+    std::vector<std::string> group;
+    for (int i : process.chair.drafting_group) group.push_back(name_of(i));
+    rounds += " It drafts from a small group only (" + join_names(group) + "); everyone answers.";
+  }
+  rules.push_back(rounds);
+
+  rules.push_back(std::string("Each round every delegation answers: support, stand aside (you do not block but do "
+                              "not join), object") +
+                  (process.chair.amendments ? ", or object and propose an amendment to one paragraph." : "."));
+  if (process.chair.repair) {
+    rules.push_back(
+        "When someone objects, the chair tries to repair the text toward their red lines, if that makes no one else "
+        "object.");
+  }
+  // The rounds t < patience x (T - 1) in which the chair keeps working a text nobody objects to
+  // (docs/MODEL.md section 6a).
+  const int last = process.max_rounds - 1;
+  const int patient_rounds =
+      std::clamp(static_cast<int>(std::ceil(process.chair.patience * static_cast<double>(last))), 0, last);
+  if (patient_rounds > 0) {
+    rules.push_back("In its first " + format_count(static_cast<std::uint64_t>(patient_rounds), "round") +
+                    " the chair keeps working a text that nobody objects to but some stand aside from, rather than "
+                    "adopt it at once.");
+  }
+  if (process.max_rounds > 1 && process.chair.final_text) {
+    rules.push_back("Round " + std::to_string(process.max_rounds) +
+                    ", the last, is the presidency's own final text, every paragraph drafted afresh within the red "
+                    "lines its repairs have met, take it or leave it: no amendment can follow it.");
+  } else {
+    rules.push_back("Round " + std::to_string(process.max_rounds) +
+                    " is the last: no text follows it, so no amendment can be weighed then.");
+  }
+
+  // The ways out at the deadline, in the engine's order (docs/MODEL.md sections 10 and 10a).
+  if (fallbacks.chairs_summary) {
+    rules.push_back(
+        "If the last round ends without the rule met, the chair moves the contested paragraphs into a chair's summary "
+        "(those paragraphs go back to their status-quo wording) and asks again; the rest is adopted if the rule is "
+        "then met.");
+  }
+  if (fallbacks.ruling) {
+    const Ruling& ruling = *fallbacks.ruling;
+    const std::string holding = ruling.max_power_share < 1.0
+                                    ? " holding at most " + share_text(ruling.max_power_share) + " of the power"
+                                    : std::string();
+    rules.push_back(
+        ruling.max_objectors == 1
+            ? "If the last round ends with a single delegation objecting" + holding +
+                  ", the presidency rules that consensus is not unanimity and adopts the text over its objection."
+            : "If the last round ends with at most " + std::to_string(ruling.max_objectors) + " delegations objecting" +
+                  holding +
+                  ", the presidency rules that consensus is not unanimity and adopts the text over their objection.");
+  }
+  if (fallbacks.take_note) {
+    rules.push_back("If the text is still not adopted, the room takes note of it instead: it is noted, not adopted.");
+  }
+  if (fallbacks.vote_threshold) {
+    const bool listed = !fallbacks.electorate.empty();
+    std::string electorate = listed ? format_count(fallbacks.electorate.size(), "delegation")
+                                    : std::string("every delegation but observers");
+    std::string ballot = "each delegation's last answer is its ballot";
+    if (delegation >= 0) {
+      const bool seat_votes = listed ? std::find(fallbacks.electorate.begin(), fallbacks.electorate.end(),
+                                                 delegation) != fallbacks.electorate.end()
+                                     : !scenario.delegations[static_cast<std::size_t>(delegation)].observer;
+      electorate += seat_votes ? ", yours among them" : ", not yours";
+      if (seat_votes) ballot = "your last answer is your ballot";
+    }
+    rules.push_back("If the text is still not adopted, it goes to a vote (" +
+                    (fallbacks.vote_body.empty() ? std::string() : fallbacks.vote_body + "; ") + electorate +
+                    "; one delegation, one vote): " + ballot +
+                    " (support: yes, object: no, stand aside: abstain), and the text passes with at least " +
+                    share_text(*fallbacks.vote_threshold) + " of the yes and no votes.");
+  }
+
+  const auto observers = names_where([](const Delegation& d) { return d.observer; });
+  if (!observers.empty()) {
+    rules.push_back(
+        "Observers speak, but their objection does not count and they do not vote: " + join_names(observers) + ".");
+  }
+  const auto outside = names_where([](const Delegation& d) { return d.outside_drafting; });
+  if (!outside.empty()) {
+    rules.push_back("The chair neither drafts nor repairs for " + join_names(outside) +
+                    " (outside the drafting); their objections still count.");
+  }
+  if (delegation >= 0) {
+    const Delegation& seat = scenario.delegations[static_cast<std::size_t>(delegation)];
+    if (seat.observer) {
+      rules.push_back("You are an observer: you answer, but your objection does not count and you do not vote.");
+    }
+    if (seat.outside_drafting) {
+      rules.push_back(
+          "You are outside the drafting: the chair neither drafts nor repairs for you, but your objection counts.");
+    }
+    if (!seat.reservations.empty()) {
+      std::vector<std::string> issues;
+      for (int k : seat.reservations) issues.push_back(scenario.issues[static_cast<std::size_t>(k)].title);
+      rules.push_back("On " + join_names(issues) +
+                      " a text across your red line draws your reservation, not an objection: you may join it with "
+                      "a statement.");
+    }
+  }
+  return rules;
+}
+
 namespace {
 
 // At most `limit` names, then "and N more": a list of twenty objectors is no story.

@@ -107,6 +107,11 @@ void PlaySeat::say(const std::string& text, const std::string& first_prefix, std
 void PlaySeat::show_round(const State& state) {
   const Delegation& seat = scenario_.delegations[static_cast<std::size_t>(delegation_)];
   const int k_count = scenario_.issue_count();
+  if (state.round == 0) {
+    // The same sentences as the brief's and the room's (rules_of_the_room).
+    out_ << "\nThe rules of the room:\n";
+    for (const auto& rule : rules_of_the_room(scenario_, delegation_)) say(rule, "  - ", 4);
+  }
   out_ << "\n" << std::string(static_cast<std::size_t>(std::clamp(width_, 20, 200)), '-') << "\n";
   out_ << "Round " << state.round + 1 << " of " << scenario_.process.max_rounds << ". You are " << seat.name
        << "; rule: " << scenario_.process.rule.name() << ".\n";

@@ -12,11 +12,14 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "negsim/engine.hpp"
 #include "negsim/errors.hpp"
+#include "negsim/narrate.hpp"
 #include "negsim/outputs.hpp"
+#include "negsim/report.hpp"
 #include "negsim/room.hpp"
 #include "negsim/trace.hpp"
 #include "test_support.hpp"
@@ -522,6 +525,64 @@ TEST_CASE("brief: a delegation's positions in words, red lines, bloc and the rul
   CHECK(result.exit_code == 2);
   CHECK(result.output.find("north, south, east") != std::string::npos);
   fs::remove_all(work);
+}
+
+TEST_CASE("the rules of the room say every way out, in the same words in the brief, play and the room",
+          "[room][brief][play]") {
+  // A student told "one objection blocks the text" in a room where the presidency can rule over a
+  // lone objector would be misled: every procedure the scenario turns on is said.
+  struct Case {
+    std::string file, seat, expected;
+  };
+  const std::vector<Case> cases = {
+      {"scenarios/history/cop16-cancun-2010.yaml", "bolivia",
+       "If the last round ends with a single delegation objecting, the presidency rules that consensus is not "
+       "unanimity and adopts the text over its objection."},
+      {"scenarios/history/cop15-copenhagen-2009.yaml", "sudan", "the room takes note of it instead"},
+      {"scenarios/history/att-2013.yaml", "irn",
+       "it goes to a vote (UN General Assembly; every delegation but "
+       "observers, yours among them; one delegation, one vote)"},
+      {"scenarios/history/oewg-2019-2021.yaml", "iran", "into a chair's summary"},
+      {"scenarios/history/cbd-cop15-kunming-montreal-2022.yaml", "drc",
+       "Round 10, the last, is the presidency's own final text"},
+      {"scenarios/history/gcm-migration-2018.yaml", "usa", "You are outside the drafting"},
+  };
+  for (const auto& entry : cases) {
+    INFO(entry.file);
+    const negsim::Scenario scenario = negsim::load_scenario_file(source_path(entry.file));
+    const int seat = scenario.find_delegation(entry.seat);
+    const auto rules = negsim::rules_of_the_room(scenario, seat);
+    REQUIRE_FALSE(rules.empty());
+    CHECK(rules.front().find("unless a way out below applies at the deadline") != std::string::npos);
+    bool said = false;
+    for (const auto& rule : rules) said = said || rule.find(entry.expected) != std::string::npos;
+    CHECK(said);
+    // The brief prints each sentence as it is.
+    const std::string page = negsim::brief_html(scenario, seat);
+    for (const auto& rule : rules) CHECK(page.find("<li>" + negsim::escape_html(rule) + "</li>") != std::string::npos);
+    CHECK(page.find("one objection blocks the text.") == std::string::npos);
+  }
+  // Without a way out the rule is said plainly.
+  const negsim::Scenario plain = negsim::load_scenario_file(source_path(teaching));
+  CHECK(negsim::rules_of_the_room(plain, -1).front() == "Decision rule: consensus: one objection blocks the text.");
+
+  // play prints them before round 1; the room sends them to the seat's page.
+  const negsim::Scenario cancun = negsim::load_scenario_file(source_path(cases[0].file));
+  const auto played = run_command("printf 'q\\n' | " + test_support::negsim_binary() + " play " +
+                                  test_support::quoted(source_path(cases[0].file)) + " --as bolivia --no-write");
+  // play wraps its lines: compare with the line breaks and indents read as spaces.
+  const std::string unwrapped = std::regex_replace(played.output, std::regex("\\s+"), " ");
+  CHECK(unwrapped.find("The rules of the room:") != std::string::npos);
+  CHECK(unwrapped.find(cases[0].expected) != std::string::npos);
+  negsim::RoomOptions options;
+  options.seats = {"bolivia"};
+  LiveRoom live(cancun, options);
+  const json state = live.get(live.seat_api(0) + "/state");
+  REQUIRE(state["rules"].is_array());
+  CHECK(state["rules"].get<std::vector<std::string>>() ==
+        negsim::rules_of_the_room(cancun, cancun.find_delegation("bolivia")));
+  CHECK(live.get(live.teacher_api() + "/state")["rules"].get<std::vector<std::string>>() ==
+        negsim::rules_of_the_room(cancun, -1));
 }
 
 namespace {

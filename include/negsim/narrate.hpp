@@ -35,6 +35,14 @@ std::string narrate(const std::vector<nlohmann::ordered_json>& events, const Sce
 // Names as a sentence lists them: "A", "A and B", "A, B and C".
 std::string join_names(const std::vector<std::string>& names);
 
+// The rules of the room in plain sentences, for a student: the decision rule, the rounds and the
+// chair, the answers, and every procedure the scenario turns on (a final text, a ruling, a vote,
+// taking note, a chair's summary, observers, delegations outside the drafting). With a seat
+// (`delegation` >= 0) also what applies to that seat alone (reservations, being an observer).
+// One source for the brief, `negsim play` and the room, so none of them says "one objection
+// blocks the text" where the presidency can rule over it.
+std::vector<std::string> rules_of_the_room(const Scenario& scenario, int delegation = -1);
+
 // A number as the story prints it: format_decimal(value, 2) (negsim/format.hpp).
 std::string two_decimals(double value);
 

@@ -122,24 +122,13 @@ std::string brief_html(const Scenario& scenario, int delegation) {
        << "</strong> to you: block (object) a text worth less when others object with you; objecting alone "
        << "costs you standing, so alone you block only below <strong>"
        << two_decimals(seat.outside_option - scenario.process.isolation_cost)
-       << "</strong>. A text that crosses a red line you always object to.</p>\n";
+       << "</strong>. A text that crosses a red line you always object to"
+       << (seat.reservations.empty() ? "" : " (except where you enter a reservation, below)") << ".</p>\n";
 
-  // The rules of the room.
-  const Process& process = scenario.process;
-  page << "<h2>The rules of the room</h2>\n<ul>\n<li>Decision rule: <strong>" << escape_html(process.rule.name())
-       << "</strong>" << (process.rule.kind == RuleKind::consensus ? ": one objection blocks the text." : ".")
-       << "</li>\n<li>At most " << process.max_rounds << " rounds; the chair ("
-       << escape_html(process.chair.delegation >= 0
-                          ? scenario.delegations[static_cast<std::size_t>(process.chair.delegation)].name
-                          : std::string("neutral"))
-       << ") tables a text each round.</li>\n<li>Each round you answer: <em>support</em>, <em>stand aside</em> (you "
-          "do not block but do not join), <em>object</em>"
-       << (process.chair.amendments ? ", or <em>object and propose an amendment</em> to one paragraph" : "")
-       << ".</li>\n"
-       << (process.chair.repair ? "<li>When someone objects, the chair tries to repair the text toward their red "
-                                  "lines, if that makes no one else object.</li>\n"
-                                : "")
-       << "<li>Answer before the countdown ends: a delegation that has not answered gets the answer its brief "
+  // The rules of the room, in the words play and the room use too.
+  page << "<h2>The rules of the room</h2>\n<ul>\n";
+  for (const auto& rule : rules_of_the_room(scenario, delegation)) page << "<li>" << escape_html(rule) << "</li>\n";
+  page << "<li>Answer before the countdown ends: a delegation that has not answered gets the answer its brief "
           "suggests, chosen by the model.</li>\n</ul>\n"
        << "<footer><p>Written by negsim " << escape_html(negsim_version()) << " from "
        << escape_html(scenario.source_file.empty() ? scenario.id : scenario.source_file) << ".</p></footer>\n"

@@ -566,6 +566,8 @@ struct Room::Impl : public ResponseOverride {
     state["kind"] = "seat";
     state["room"] = room_view;
     state["seat"] = seat < seat_views.size() ? seat_views[seat] : json::object();
+    state["rules"] = seat < seat_delegations.size() ? rules_of_the_room(scenario, seat_delegations[seat])
+                                                    : std::vector<std::string>();
     state["answer"] = seat < answers.size() && phase != Phase::ended ? answer_json(answers[seat]) : json(nullptr);
     return state;
   }
@@ -574,6 +576,7 @@ struct Room::Impl : public ResponseOverride {
     json state = live_fields();
     state["kind"] = "teacher";
     state["room"] = room_view;
+    state["rules"] = rules_of_the_room(scenario, -1);
     json seats = json::array();
     for (std::size_t seat = 0; seat < seat_delegations.size(); ++seat) {
       seats.push_back({{"id", scenario.delegations[static_cast<std::size_t>(seat_delegations[seat])].id},

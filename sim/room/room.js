@@ -123,7 +123,10 @@
   }
 
   function renderAnswers(container, lastRound) {
-    if (!lastRound || !lastRound.round) return;
+    if (!lastRound || !lastRound.round) {
+      if (state.phase !== 'waiting') container.appendChild(element('p', 'The room answers this text for the first time: its answers show here once the round is counted.', 'hint'));
+      return;
+    }
     container.appendChild(element('p', 'How the room answered round ' + lastRound.round + ':', 'hint'));
     const groups = element('div', null, 'answer-groups');
     RESPONSES.forEach((response) => {
@@ -285,11 +288,21 @@
       'one your support threshold, the dotted one where you block alone.', 'meta'));
   }
 
+  // The rules of the room in the words of the brief and of play (negsim::rules_of_the_room).
+  function renderRules(container, heading) {
+    if (!state.rules || !state.rules.length) return;
+    if (heading) container.appendChild(element('h3', 'The rules of the room'));
+    const list = element('ul', null, 'rules');
+    state.rules.forEach((rule) => list.appendChild(element('li', rule)));
+    container.appendChild(list);
+  }
+
   function renderSeat() {
     const seat = state.seat;
     if (!seat || !seat.id) {
-      section('answer', 'Your delegation');
-      renderAnswerForm(document.getElementById('answer'));
+      const box = section('answer', 'Your delegation');
+      renderAnswerForm(box);
+      renderRules(box, true);
       return;
     }
     document.title = seat.name + ' · ' + state.room.title;
@@ -317,6 +330,7 @@
         brief.appendChild(element('h3', 'Your answers so far'));
         brief.appendChild(list);
       }
+      renderRules(brief, true);
       renderOutcome();
     }
     if (autoAnswer && (state.phase === 'answering') && !state.answer && !sending) {
@@ -431,6 +445,7 @@
       renderDraft(text, state.room.draft, null);
       const room = section('last', 'The room');
       renderAnswers(room, state.room.last_round);
+      renderRules(section('rules', 'The rules of the room'), false);
       const charts = section('charts', 'Charts');
       if (state.room.utility.length) {
         const pair = element('div', null, 'pair');
