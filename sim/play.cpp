@@ -84,20 +84,27 @@ double PlaySeat::utility_of(const State& state) const {
   return 1.0 - loss + state.noise(delegation_);
 }
 
-std::string PlaySeat::advice(const State& state, double utility) const {
+std::string brief_advice(const Scenario& scenario, const State& state, int delegation, double utility) {
+  const Delegation& seat = scenario.delegations[static_cast<std::size_t>(delegation)];
   std::vector<std::string> crossed;
-  for (int k = 0; k < scenario_.issue_count(); ++k) {
-    if (crosses_red_line(scenario_, delegation_, k, state.draft(k))) {
-      crossed.push_back(scenario_.issues[static_cast<std::size_t>(k)].title);
+  for (int k = 0; k < scenario.issue_count(); ++k) {
+    // A red line on a paragraph where the seat enters a reservation draws no objection of its own
+    // (docs/MODEL.md section 10a).
+    const bool reserved = std::find(seat.reservations.begin(), seat.reservations.end(), k) != seat.reservations.end();
+    if (!reserved && crosses_red_line(scenario, delegation, k, state.draft(k))) {
+      crossed.push_back(scenario.issues[static_cast<std::size_t>(k)].title);
     }
   }
-  const Delegation& seat = scenario_.delegations[static_cast<std::size_t>(delegation_)];
-  const double alone = seat.outside_option - scenario_.process.isolation_cost;
+  const double alone = seat.outside_option - scenario.process.isolation_cost;
   if (!crossed.empty()) return "object: the text crosses your red line on " + join_names(crossed) + ".";
   if (utility < alone) return "object: the text is worth less to you than walking away.";
-  if (utility >= state.support_threshold(delegation_)) return "support: the text clears your support threshold.";
+  if (utility >= state.support_threshold(delegation)) return "support: the text clears your support threshold.";
   if (utility < seat.outside_option) return "stand aside, or object if others object with you.";
   return "stand aside: not good enough to support, not so bad that you should block.";
+}
+
+std::string PlaySeat::advice(const State& state, double utility) const {
+  return brief_advice(scenario_, state, delegation_, utility);
 }
 
 void PlaySeat::say(const std::string& text, const std::string& first_prefix, std::size_t indent) {

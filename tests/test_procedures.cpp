@@ -12,6 +12,7 @@
 #include "negsim/format.hpp"
 #include "negsim/narrate.hpp"
 #include "negsim/outputs.hpp"
+#include "negsim/play.hpp"
 #include "negsim/trace.hpp"
 #include "test_support.hpp"
 
@@ -385,6 +386,15 @@ TEST_CASE("a reservation instead of an objection", "[procedures][reservations]")
   CHECK(negsim::record_check_results(scenario, outcome, {}) == std::vector<bool>{true});
   CHECK(negsim::text_summary(scenario, outcome, "").find("Joined with a reservation: lone (a [red line])") !=
         std::string::npos);
+  // A student in lone's seat is told so: no advice to object on the reserved paragraph, and the
+  // rules of the room say what the reservation does.
+  const int lone = scenario.find_delegation("lone");
+  CHECK(negsim::brief_advice(scenario, engine.state(), lone, 2.0 / 3.0) ==
+        "support: the text clears your support threshold.");
+  const auto rules = negsim::rules_of_the_room(scenario, lone);
+  CHECK(std::find(rules.begin(), rules.end(),
+                  "On A a text across your red line draws your reservation, not an objection: you may join it with a "
+                  "statement.") != rules.end());
   // Without the reservation it objects, and the text fails.
   CHECK(negsim::simulate(scenario_from(lone_objector(", agent: {support_max: 0.6}", "{}")), 1).kind ==
         negsim::OutcomeKind::no_consensus);

@@ -24,6 +24,10 @@
 
 namespace negsim {
 
+// What a seat's brief suggests it answer to the tabled text, in a sentence ("object: the text
+// crosses your red line on ..."): the same advice in play and in the room.
+std::string brief_advice(const Scenario& scenario, const State& state, int delegation, double utility);
+
 class PlaySeat : public ResponseOverride {
  public:
   // `trace` is the run's trace: the seat narrates from it what happened since its last turn.

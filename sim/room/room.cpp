@@ -28,6 +28,7 @@
 #include "negsim/errors.hpp"
 #include "negsim/model.hpp"
 #include "negsim/narrate.hpp"
+#include "negsim/play.hpp"
 #include "negsim/report.hpp"
 #include "negsim/trace.hpp"
 
@@ -470,13 +471,11 @@ struct Room::Impl : public ResponseOverride {
     const int delegation = seat_delegations[seat];
     const Delegation& named = scenario.delegations[static_cast<std::size_t>(delegation)];
     json stance = json::array();
-    std::vector<std::string> crossed;
     for (int k = 0; k < scenario.issue_count(); ++k) {
       const Issue& issue = scenario.issues[static_cast<std::size_t>(k)];
       const double low = scenario.red_line_min(delegation, k);
       const double high = scenario.red_line_max(delegation, k);
       const bool crosses = crosses_red_line(scenario, delegation, k, state.draft(k));
-      if (crosses) crossed.push_back(issue.title);
       stance.push_back({{"id", issue.id},
                         {"position", round6(state.positions(delegation, k))},
                         {"position_text", issue.nearest_level(state.positions(delegation, k)).text},
@@ -487,18 +486,7 @@ struct Room::Impl : public ResponseOverride {
     }
     const double utility = utility_of(state, delegation);
     const double alone = named.outside_option - scenario.process.isolation_cost;
-    std::string advice;
-    if (!crossed.empty()) {
-      advice = "object: the text crosses your red line on " + join_names(crossed) + ".";
-    } else if (utility < alone) {
-      advice = "object: the text is worth less to you than walking away.";
-    } else if (utility >= state.support_threshold(delegation)) {
-      advice = "support: the text clears your support threshold.";
-    } else if (utility < named.outside_option) {
-      advice = "stand aside, or object if others object with you.";
-    } else {
-      advice = "stand aside: not good enough to support, not so bad that you should block.";
-    }
+    const std::string advice = brief_advice(scenario, state, delegation, utility);
     std::vector<std::string> allies;
     if (named.bloc >= 0) {
       for (int member : scenario.blocs[static_cast<std::size_t>(named.bloc)].members) {
