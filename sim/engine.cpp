@@ -483,9 +483,10 @@ void Engine::table_draft() {
 }
 
 void Engine::keep_met_red_lines(Eigen::VectorXd& draft) const {
-  // A presidency drafts its final text knowing the conditions the room has shown it: each
-  // paragraph stays within the red lines its repairs met during the run (where those still leave
-  // a value: two met red lines that exclude each other leave the fresh draft as it is).
+  // A presidency with a ruling at hand drafts its final text knowing the conditions the room has
+  // shown it: each paragraph stays within the red lines its repairs met during the run (where those
+  // still leave a value: two met red lines that exclude each other leave the fresh draft as it is).
+  if (!scenario_.process.final_text_keeps_met_red_lines()) return;
   const int k_count = scenario_.issue_count();
   for (int issue = 0; issue < k_count; ++issue) {
     if (scenario_.issues[static_cast<std::size_t>(issue)].omitted) continue;

@@ -27,6 +27,13 @@ std::string two_decimals(double value) {
   return format_decimal(value, 2);
 }
 
+std::string final_text_words(const Process& process) {
+  return std::string("the presidency's own final text, every paragraph drafted afresh ") +
+         (process.final_text_keeps_met_red_lines() ? "within the red lines its repairs have met"
+                                                   : "from the positions as they stand") +
+         ", take it or leave it";
+}
+
 std::vector<std::string> rules_of_the_room(const Scenario& scenario, int delegation) {
   const Process& process = scenario.process;
   const Fallbacks& fallbacks = process.fallbacks;
@@ -88,9 +95,8 @@ std::vector<std::string> rules_of_the_room(const Scenario& scenario, int delegat
                     "adopt it at once.");
   }
   if (process.max_rounds > 1 && process.chair.final_text) {
-    rules.push_back("Round " + std::to_string(process.max_rounds) +
-                    ", the last, is the presidency's own final text, every paragraph drafted afresh within the red "
-                    "lines its repairs have met, take it or leave it: no amendment can follow it.");
+    rules.push_back("Round " + std::to_string(process.max_rounds) + ", the last, is " + final_text_words(process) +
+                    ": no amendment can follow it.");
   } else {
     rules.push_back("Round " + std::to_string(process.max_rounds) +
                     " is the last: no text follows it, so no amendment can be weighed then.");
@@ -469,9 +475,11 @@ class Storyteller {
     out_ << "\n";
     const std::string header =
         "Round " + std::to_string(round.round) +
-        (round.final_text ? ", the last: the presidency's own final text, every paragraph drafted afresh within the "
-                            "red lines its repairs have met, take it or leave it."
-                          : ".");
+        (round.final_text ? ", the last: " +
+                                (scenario_ != nullptr ? final_text_words(scenario_->process)
+                                                      : std::string("the presidency's own final text")) +
+                                "."
+                          : std::string("."));
     const std::string tables = round.final_text ? " The presidency tables" : " The chair tables";
     if (previous == nullptr || previous->draft == nullptr) {
       line(header + tables + " a first text:");

@@ -125,8 +125,7 @@ void PlaySeat::show_round(const State& state) {
   // The same words as the story's and the room's (sim/narrate.cpp, sim/room/room.js).
   const bool final_text = scenario_.process.is_final_text_round(state.round);
   if (final_text) {
-    say("The last round: the presidency's own final text, every paragraph drafted afresh within the red lines its "
-        "repairs have met, take it or leave it. No amendment can follow it.");
+    say("The last round: " + final_text_words(scenario_.process) + ". No amendment can follow it.");
   } else if (scenario_.process.is_last_round(state.round)) {
     say("The last round: no text follows this one, so the chair can weigh no amendment.");
   }

@@ -406,14 +406,16 @@ TEST_CASE("a reservation instead of an objection", "[procedures][reservations]")
 TEST_CASE("a presidency's final text is drafted afresh within the red lines met earlier", "[procedures][final_text]") {
   // Round 1: the compromise 0.7 crosses few's red line (max 0.5) and the chair repairs it to 0.5.
   // Round 2 is the last: without a final text the repaired 0.5 stands and is adopted; with one,
-  // the presidency drafts every paragraph afresh (0.7 again) but within the red lines its repairs
-  // met (MODEL.md section 10a): 0.5, adopted.
+  // a presidency with a ruling at hand drafts every paragraph afresh (0.7 again) but within the
+  // red lines its repairs met (MODEL.md section 10a): 0.5, adopted.
   const auto repaired = scenario_from(test_support::one_red_line, {"process.max_rounds=2"});
   const auto kept = negsim::simulate(repaired, 1);
   CHECK(kept.draft(0) == Approx(0.5));
   CHECK(negsim::is_adopted(kept.kind));
-  const auto scenario =
-      scenario_from(test_support::one_red_line, {"process.max_rounds=2", "process.chair.final_text=true"});
+  const auto scenario = scenario_from(
+      test_support::one_red_line,
+      {"process.max_rounds=2", "process.chair.final_text=true", "process.fallbacks.ruling.max_objectors=1"});
+  REQUIRE(scenario.process.final_text_keeps_met_red_lines());
   negsim::Trace trace(scenario);
   negsim::Engine engine(scenario, 1, &trace);
   const auto& outcome = engine.run();
@@ -421,9 +423,25 @@ TEST_CASE("a presidency's final text is drafted afresh within the red lines met 
   CHECK(negsim::is_adopted(outcome.kind));
   CHECK(trace.jsonl().find(R"({"event":"final_text","round":2})") != std::string::npos);
   // The story tells the last round as the presidency's own text.
-  const std::string story = negsim::narrate(trace.events(), &scenario);
+  negsim::NarrationOptions unwrapped;
+  unwrapped.width = 0;
+  const std::string story = negsim::narrate(trace.events(), &scenario, unwrapped);
   INFO(story);
-  CHECK(story.find("Round 2, the last: the presidency's own final text") != std::string::npos);
+  CHECK(story.find("Round 2, the last: the presidency's own final text, every paragraph drafted afresh within the red "
+                   "lines its repairs have met") != std::string::npos);
+  // Without a ruling every delegation holds a veto, and the presidency tables its own package
+  // afresh from the positions: 0.7 again, and few objects (the WTO at Cancun 2003, the plastics
+  // talks at Geneva 2025; docs/HISTORY.md).
+  const auto no_ruling =
+      scenario_from(test_support::one_red_line, {"process.max_rounds=2", "process.chair.final_text=true"});
+  CHECK_FALSE(no_ruling.process.final_text_keeps_met_red_lines());
+  negsim::Trace package_trace(no_ruling);
+  negsim::Engine package_engine(no_ruling, 1, &package_trace);
+  const auto& package = package_engine.run();
+  CHECK(package.draft(0) == Approx(0.7));
+  CHECK(package.kind == negsim::OutcomeKind::no_consensus);
+  const std::string package_story = negsim::narrate(package_trace.events(), &no_ruling, unwrapped);
+  CHECK(package_story.find("every paragraph drafted afresh from the positions as they stand") != std::string::npos);
   // A red line never met (no repair for it) does not bind the final text: with the repair off,
   // the last round's fresh draft is the compromise, 0.7, and few objects.
   const auto unrepaired =

@@ -96,15 +96,7 @@ inline const std::map<std::string, std::string>& known_history_misses() {
        "first run (written before it, out of sample): the ruling adopts over the three small island States, whom the "
        "power-weighing chair leaves outside instead of Russia, Ukraine and Belarus (with power_weight 0 it passes)"},
       {"cd-ctbt-1996", "the scope paragraph ends at 0.93, short of the zero-yield wording (first run, out of sample)"},
-      {"inc52-plastics-geneva-2025",
-       "first run (blind, out of sample): no consensus as recorded, Saudi Arabia objecting, but the counting chair "
-       "meets the ambitious side's production bound and leaves the producers outside, where the record has nearly all "
-       "refusing the Chair's last text (an ambitious objector in 22%)"},
       {"npt-2005", "the United States objects alone; the record blames at least two of the three (consensus only)"},
-      {"wto-cancun-2003",
-       "first run (blind, out of sample): no consensus as recorded, Korea objecting, but the counting chair meets the "
-       "ACP, LDC and African red lines and leaves the EU outside with Korea, where the record has the ACP side "
-       "refusing"},
       {"wto-bali-2013",
        "first run (out of sample): consensus, but India's and Cuba's paragraphs end at their drawn bounds, below the "
        "recorded texts, and Cuba stands aside in 65%"},

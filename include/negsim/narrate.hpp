@@ -43,6 +43,10 @@ std::string join_names(const std::vector<std::string>& names);
 // blocks the text" where the presidency can rule over it.
 std::vector<std::string> rules_of_the_room(const Scenario& scenario, int delegation = -1);
 
+// What a presidency's final text is, in the words the story, play, the rules and the room share:
+// "the presidency's own final text, every paragraph drafted afresh ..., take it or leave it".
+std::string final_text_words(const Process& process);
+
 // A number as the story prints it: format_decimal(value, 2) (negsim/format.hpp).
 std::string two_decimals(double value);
 

@@ -176,6 +176,11 @@ struct Process {
   // Whether round `round` (counted from 0) is the presidency's final text: the last round of a
   // room whose chair tables one, never the first (docs/MODEL.md section 10a).
   bool is_final_text_round(int round) const { return chair.final_text && round > 0 && round + 1 == max_rounds; }
+  // Whether that final text stays within the red lines the chair's repairs have met: only where
+  // the presidency has a ruling at hand, so that it can carry a text over a lone objector and
+  // drafts around the conditions of those it cannot overrule; without one, every delegation holds
+  // a veto and the presidency tables its own package afresh (docs/MODEL.md section 10a).
+  bool final_text_keeps_met_red_lines() const { return chair.final_text && fallbacks.ruling.has_value(); }
   // Whether round `round` (counted from 0) is the last: no text follows it, so nothing is revised
   // or amended after its poll.
   bool is_last_round(int round) const { return round + 1 >= max_rounds; }

@@ -544,6 +544,7 @@ struct Room::Impl : public ResponseOverride {
             {"round", round},
             {"last_round", scenario.process.is_last_round(round - 1)},
             {"final_text", scenario.process.is_final_text_round(round - 1)},
+            {"final_text_words", final_text_words(scenario.process)},
             {"seconds_left", std::round(seconds_left() * 10) / 10},
             {"answered", answered},
             {"seat_count", seat_delegations.size()}};

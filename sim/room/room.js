@@ -57,7 +57,7 @@
   // The same words as the story's and play's (sim/narrate.cpp, sim/play.cpp).
   function lastRoundNote() {
     return state.final_text
-      ? 'The last round: the presidency\'s own final text, every paragraph drafted afresh within the red lines its repairs have met, take it or leave it. No amendment can follow it.'
+      ? 'The last round: ' + state.final_text_words + '. No amendment can follow it.'
       : 'The last round: no text follows this one, so the chair can weigh no amendment.';
   }
   function tableHeading(phase) {
