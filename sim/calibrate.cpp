@@ -488,12 +488,13 @@ void write_columns(std::ostringstream& out, const std::vector<std::vector<std::s
     for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
   }
   for (const auto& row : rows) {
-    out << indent;
+    std::string line = indent;
     for (std::size_t c = 0; c < row.size(); ++c) {
-      out << row[c];
-      if (c + 1 < row.size()) out << std::string(widths[c] - row[c].size() + 2, ' ');
+      line += row[c];
+      if (c + 1 < row.size()) line += std::string(widths[c] - row[c].size() + 2, ' ');
     }
-    out << "\n";
+    while (!line.empty() && line.back() == ' ') line.pop_back();  // an empty last cell
+    out << line << "\n";
   }
 }
 
