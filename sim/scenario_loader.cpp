@@ -1785,7 +1785,13 @@ class Loader {
     }
     if (top.has("expected")) read_expected(top.optional("expected"), "expected");
     if (top.has("predicted")) read_expected(top.optional("predicted"), "predicted");
-    if (top.has("provenance")) read_provenance(top.optional("provenance"));
+    if (top.has("provenance")) {
+      if (!top.has("expected")) {
+        source_.fail(top.optional("provenance"), "provenance",
+                     "a provenance describes a recorded case: the file needs its record (`expected:`)");
+      }
+      read_provenance(top.optional("provenance"));
+    }
     scenario_.normalize_salience();
     name_uncertainties_by_id();
     return std::move(scenario_);

@@ -895,6 +895,18 @@ TEST_CASE("provenance: how a case was written, read only by the backtest", "[his
     write(directory / "variant.yaml", "base: blind.yaml\ntitle: Variant\nprovenance: {written: unclear}\n");
     CHECK_THROWS_AS(negsim::load_scenario_file((directory / "variant.yaml").string()), negsim::InputError);
   }
+  SECTION("a provenance needs a recorded case") {
+    std::string prediction = tiny_case("consensus", "provenance: {written: unclear}\n");
+    prediction.replace(prediction.find("expected:"), 9, "predicted:");
+    write(directory / "prediction.yaml", prediction);
+    try {
+      negsim::load_scenario_file((directory / "prediction.yaml").string());
+      FAIL("accepted a provenance without a record");
+    } catch (const negsim::InputError& error) {
+      CHECK(error.key_path() == "provenance");
+      CHECK(std::string(error.what()).find("needs its record") != std::string::npos);
+    }
+  }
   SECTION("an empty change is refused: leave the key out when nothing changed") {
     write(directory / "empty.yaml", tiny_case("consensus",
                                               "provenance:\n  written: before_first_run\n"
