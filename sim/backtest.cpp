@@ -99,6 +99,17 @@ std::vector<std::string> record_check_names(const Scenario& scenario) {
   return names;
 }
 
+std::vector<std::string> record_check_classes(const Scenario& scenario) {
+  const Expected& expected = scenario.expected;
+  std::vector<std::string> classes(expected.text.size(), check_class::text);
+  if (expected.no_other_objectors) classes.emplace_back(check_class::objectors);
+  if (expected.no_other_dissociators) classes.emplace_back(check_class::dissociators);
+  classes.insert(classes.end(), expected.objected_earlier.size(), check_class::earlier);
+  if (expected.some_objectors) classes.emplace_back(check_class::objectors);
+  classes.insert(classes.end(), expected.reservations.size(), check_class::reservations);
+  return classes;
+}
+
 std::vector<bool> record_check_results(const Scenario& scenario, const Outcome& outcome,
                                        const std::vector<std::vector<int>>& objected_rounds) {
   const Expected& expected = scenario.expected;
@@ -281,6 +292,7 @@ BacktestResult evaluate_backtest(const Scenario& scenario, const CellStatistics&
   result.name = scenario.id;
   result.title = scenario.title;
   result.recorded = scenario.expected.outcome;
+  result.provenance = scenario.provenance;
   result.replicates = statistics.replicates;
   result.outcome_share = scenario.expected.outcome_share;
   result.named_share = scenario.expected.named_share;
@@ -315,9 +327,11 @@ BacktestResult evaluate_backtest(const Scenario& scenario, const CellStatistics&
                                         statistics.replicates, threshold);
   // Checks whose counts were not collected (evaluate_backtest called without them) fail.
   const auto names = record_check_names(scenario);
+  const auto classes = record_check_classes(scenario);
   for (std::size_t c = 0; c < names.size(); ++c) {
     NamedCheck check;
     check.id = names[c];
+    check.check_class = classes[c];
     if (c < record_counts.size() && statistics.replicates > 0) {
       check.share = static_cast<double>(record_counts[c]) / static_cast<double>(statistics.replicates);
     }
@@ -347,11 +361,31 @@ std::vector<std::string> find_scenario_files(const std::string& directory) {
 
 namespace {
 
+// The table's "written" cell: how the case's file came to be, and its first run's result.
+std::string written_cell(const Provenance& provenance) {
+  if (!provenance.present) return "-";
+  switch (provenance.written) {
+    case Provenance::Written::before_first_run: {
+      std::string cell = "before 1st run: ";
+      cell += provenance.first_run && provenance.first_run->passed ? "pass" : "fail";
+      if (!provenance.changed_after_first_run.empty()) cell += ", changed";
+      return cell;
+    }
+    case Provenance::Written::knowing_the_results: return "knowing results";
+    case Provenance::Written::unclear: return "unclear";
+  }
+  return "-";
+}
+
 // One table (header, rows, reasons for failed rows) for the rows of one kind.
 void write_table(std::ostringstream& out, const std::vector<const BacktestResult*>& results, bool predicted) {
+  // The provenance column appears when a row declares one (what-ifs never do).
+  const bool provenance = std::any_of(results.begin(), results.end(),
+                                      [](const BacktestResult* result) { return result->provenance.present; });
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"scenario", predicted ? "predicted" : "recorded", "simulated", "objectors", "dissociators",
                   "contested", "record", "result"});
+  if (provenance) rows.back().push_back("written");
   for (const auto* result : results) {
     std::string simulated = to_string(result->recorded) + " " + format_percent(result->recorded_share);
     if (result->most_frequent != result->recorded) {
@@ -361,6 +395,7 @@ void write_table(std::ostringstream& out, const std::vector<const BacktestResult
     rows.push_back({result->name, to_string(result->recorded), simulated, named_cell(result->objectors),
                     named_cell(result->dissociators), named_cell(result->contested_issues),
                     named_cell(result->record_checks), result->passed() ? "pass" : "FAIL"});
+    if (provenance) rows.back().push_back(written_cell(result->provenance));
   }
   std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {
@@ -372,6 +407,11 @@ void write_table(std::ostringstream& out, const std::vector<const BacktestResult
       if (c + 1 < row.size()) out << std::string(widths[c] - row[c].size() + 2, ' ');
     }
     out << "\n";
+  }
+  if (provenance) {
+    out << "(written: before 1st run = committed from the record, then run; its result then; 'changed' = changed "
+           "after it knowing a result, in sample since. knowing results = written or tuned with the model's "
+           "results known: in sample.)\n";
   }
   // How robust each outcome is to the numbers the files declare uncertain: every replicate draws
   // them, so the share ending as recorded (or predicted) is the outcome's probability under them.
@@ -410,6 +450,52 @@ void write_table(std::ostringstream& out, const std::vector<const BacktestResult
 
 }  // namespace
 
+ProvenanceSummary summarize_provenance(const std::vector<BacktestResult>& results) {
+  ProvenanceSummary summary;
+  for (const auto& result : results) {
+    if (result.predicted) continue;
+    const Provenance& provenance = result.provenance;
+    if (!provenance.present) {
+      ++summary.undeclared;
+      continue;
+    }
+    switch (provenance.written) {
+      case Provenance::Written::before_first_run:
+        ++summary.before_first_run;
+        if (provenance.first_run && provenance.first_run->passed) ++summary.passed_at_first_run;
+        if (result.passed()) {
+          ++summary.pass_now;
+          if (!provenance.changed_after_first_run.empty()) ++summary.pass_now_after_change;
+        }
+        break;
+      case Provenance::Written::knowing_the_results: ++summary.knowing_the_results; break;
+      case Provenance::Written::unclear: ++summary.unclear; break;
+    }
+  }
+  return summary;
+}
+
+std::string provenance_line(const ProvenanceSummary& summary) {
+  if (summary.before_first_run + summary.knowing_the_results + summary.unclear == 0) return "";
+  std::ostringstream out;
+  out << "Written before their first run: " << summary.before_first_run
+      << (summary.before_first_run == 1 ? " case" : " cases") << "; " << summary.passed_at_first_run
+      << " passed at their first run; " << summary.pass_now << " pass now, " << summary.pass_now_after_change
+      << " of them only after a change made knowing a result (in sample)";
+  std::string others;
+  if (summary.knowing_the_results > 0) {
+    others += std::to_string(summary.knowing_the_results) + " written knowing the model's results";
+  }
+  if (summary.unclear > 0) {
+    others += (others.empty() ? "" : ", ") + std::to_string(summary.unclear) + " of unclear provenance";
+  }
+  if (summary.undeclared > 0) {
+    others += (others.empty() ? "" : ", ") + std::to_string(summary.undeclared) + " declaring none";
+  }
+  if (!others.empty()) out << ". Not counted: " << others;
+  return out.str();
+}
+
 std::string backtest_table(const std::vector<BacktestResult>& results) {
   std::vector<const BacktestResult*> recorded;
   std::vector<const BacktestResult*> predicted;
@@ -437,7 +523,38 @@ std::string backtest_table(const std::vector<BacktestResult>& results) {
   }
   if (!results.empty()) out << " (" << results.front().replicates << " replicates each)";
   out << "\n";
+  const std::string line = provenance_line(summarize_provenance(results));
+  if (!line.empty()) out << line << "\n";
   return out.str();
+}
+
+nlohmann::ordered_json provenance_json(const Provenance& provenance) {
+  if (!provenance.present) return nullptr;
+  nlohmann::ordered_json object{{"written", to_string(provenance.written)}};
+  if (provenance.first_run) {
+    object["first_run"] = {
+        {"date", provenance.first_run->date},
+        {"commit", provenance.first_run->commit.empty() ? nlohmann::ordered_json(nullptr)
+                                                        : nlohmann::ordered_json(provenance.first_run->commit)},
+        {"result", provenance.first_run->passed ? "pass" : "fail"}};
+  } else {
+    object["first_run"] = nullptr;
+  }
+  object["changed_after_first_run"] = provenance.changed_after_first_run.empty()
+                                          ? nlohmann::ordered_json(nullptr)
+                                          : nlohmann::ordered_json(provenance.changed_after_first_run);
+  object["notes"] = provenance.notes;
+  return object;
+}
+
+nlohmann::ordered_json provenance_summary_json(const ProvenanceSummary& summary) {
+  return {{"written_before_first_run", summary.before_first_run},
+          {"passed_at_first_run", summary.passed_at_first_run},
+          {"pass_now", summary.pass_now},
+          {"pass_now_after_change", summary.pass_now_after_change},
+          {"knowing_the_results", summary.knowing_the_results},
+          {"unclear", summary.unclear},
+          {"undeclared", summary.undeclared}};
 }
 
 nlohmann::ordered_json backtest_json(const std::vector<BacktestResult>& results) {
@@ -477,6 +594,7 @@ nlohmann::ordered_json backtest_json(const std::vector<BacktestResult>& results)
                     {"passed", result.passed()},
                     {"failures", result.failures()}});
     rows.back()["uncertain_numbers"] = result.uncertain_numbers;
+    rows.back()["provenance"] = provenance_json(result.provenance);
     if (result.votes) {
       const auto& votes = *result.votes;
       auto mean = [](double value) { return std::round(value * 1e3) / 1e3; };
@@ -494,6 +612,7 @@ nlohmann::ordered_json backtest_json(const std::vector<BacktestResult>& results)
   return {{"passed", every_row_passed},
           {"record", {{"passed", record_passed}, {"total", record_total}}},
           {"predictions", {{"held", predictions_held}, {"total", predictions_total}}},
+          {"provenance", provenance_summary_json(summarize_provenance(results))},
           {"scenarios", rows}};
 }
 

@@ -3,8 +3,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <iomanip>
 #include <nlopt.hpp>
 #include <sstream>
@@ -306,8 +308,74 @@ std::string parameters_yaml(const CalibrationResult& result, const CalibrationOp
   return out.str();
 }
 
+std::vector<BaselineScore> leave_one_out_baselines(const std::vector<OutcomeKind>& recorded) {
+  std::vector<BaselineScore> scores;
+  if (recorded.size() < 2) return scores;
+  std::array<int, outcome_kind_count> counts{};
+  for (OutcomeKind kind : recorded) ++counts[static_cast<std::size_t>(kind)];
+  const auto others = static_cast<double>(recorded.size() - 1);
+  for (OutcomeKind held_out : recorded) {
+    std::array<int, outcome_kind_count> other_counts = counts;
+    --other_counts[static_cast<std::size_t>(held_out)];
+    BaselineScore score;
+    int best = -1;
+    for (OutcomeKind kind : all_outcome_kinds) {
+      const auto index = static_cast<std::size_t>(kind);
+      const double observed = kind == held_out ? 1.0 : 0.0;
+      const double forecast = other_counts[index] / others;
+      score.base_rate_brier += (forecast - observed) * (forecast - observed);
+      if (other_counts[index] > best) {  // strictly: a tie keeps the kind listed first
+        best = other_counts[index];
+        score.most_frequent = kind;
+      }
+    }
+    score.most_frequent_brier = score.most_frequent == held_out ? 0.0 : 2.0;
+    scores.push_back(score);
+  }
+  return scores;
+}
+
+std::vector<CheckClassTally> tally_check_classes(const std::vector<const BacktestResult*>& results) {
+  const std::vector<std::string> order = {check_class::outcome,     check_class::objectors, check_class::dissociators,
+                                          check_class::contested,   check_class::text,      check_class::earlier,
+                                          check_class::reservations};
+  std::vector<CheckClassTally> tallies;
+  for (const auto& name : order) {
+    CheckClassTally tally;
+    tally.name = name;
+    tallies.push_back(tally);
+  }
+  for (const BacktestResult* result : results) {
+    // Per class: checks of this case, and whether all of them passed.
+    std::vector<int> checks(order.size(), 0);
+    std::vector<int> passed(order.size(), 0);
+    auto add = [&](const std::string& name, bool check_passed) {
+      const auto at = static_cast<std::size_t>(std::find(order.begin(), order.end(), name) - order.begin());
+      if (at >= order.size()) return;
+      ++checks[at];
+      passed[at] += check_passed ? 1 : 0;
+    };
+    add(check_class::outcome, result->outcome_passed);
+    for (const auto& check : result->objectors) add(check_class::objectors, check.passed);
+    for (const auto& check : result->dissociators) add(check_class::dissociators, check.passed);
+    for (const auto& check : result->contested_issues) add(check_class::contested, check.passed);
+    for (const auto& check : result->record_checks) add(check.check_class, check.passed);
+    for (std::size_t c = 0; c < order.size(); ++c) {
+      if (checks[c] == 0) continue;
+      tallies[c].checks += checks[c];
+      tallies[c].checks_passed += passed[c];
+      ++tallies[c].cases;
+      tallies[c].cases_all_passed += passed[c] == checks[c] ? 1 : 0;
+    }
+  }
+  return tallies;
+}
+
 LeaveOneOutResult leave_one_out(const std::vector<CalibrationCase>& cases, const CalibrationOptions& options) {
   LeaveOneOutResult result;
+  std::vector<OutcomeKind> recorded;
+  for (const auto& calibration_case : cases) recorded.push_back(calibration_case.scenario.expected.outcome);
+  const std::vector<BaselineScore> baselines = leave_one_out_baselines(recorded);
   result.all = calibrate(cases, options);
   for (std::size_t held_out = 0; held_out < cases.size(); ++held_out) {
     std::vector<CalibrationCase> training;
@@ -320,6 +388,7 @@ LeaveOneOutResult leave_one_out(const std::vector<CalibrationCase>& cases, const
     row.values = fit.values;
     row.in_sample = result.all.cases[held_out];
     row.out_of_sample = score_case(cases[held_out], fit.values, options);
+    if (held_out < baselines.size()) row.baseline = baselines[held_out];
     result.rows.push_back(std::move(row));
   }
   return result;
@@ -334,9 +403,12 @@ struct Totals {
   double log_score = 0;
 };
 
-Totals totals(const std::vector<LeaveOneOutRow>& rows, bool out_of_sample) {
+// Totals over the rows `include` accepts (all by default).
+Totals totals(const std::vector<LeaveOneOutRow>& rows, bool out_of_sample,
+              const std::function<bool(const LeaveOneOutRow&)>& include = nullptr) {
   Totals sum;
   for (const auto& row : rows) {
+    if (include && !include(row)) continue;
     const CaseScore& score = out_of_sample ? row.out_of_sample : row.in_sample;
     sum.passed += score.backtest.passed() ? 1 : 0;
     ++sum.total;
@@ -345,6 +417,85 @@ Totals totals(const std::vector<LeaveOneOutRow>& rows, bool out_of_sample) {
   }
   if (sum.total > 0) sum.brier /= sum.total;
   return sum;
+}
+
+// The mean Brier scores of the two naive forecasts, and how often the most frequent kind is right.
+struct BaselineTotals {
+  double base_rate_brier = 0;
+  double most_frequent_brier = 0;
+  int most_frequent_right = 0;
+  int total = 0;
+};
+
+BaselineTotals baseline_totals(const std::vector<LeaveOneOutRow>& rows,
+                               const std::function<bool(const LeaveOneOutRow&)>& include = nullptr) {
+  BaselineTotals sum;
+  for (const auto& row : rows) {
+    if (include && !include(row)) continue;
+    sum.base_rate_brier += row.baseline.base_rate_brier;
+    sum.most_frequent_brier += row.baseline.most_frequent_brier;
+    sum.most_frequent_right += row.baseline.most_frequent == row.in_sample.backtest.recorded ? 1 : 0;
+    ++sum.total;
+  }
+  if (sum.total > 0) {
+    sum.base_rate_brier /= sum.total;
+    sum.most_frequent_brier /= sum.total;
+  }
+  return sum;
+}
+
+std::vector<const BacktestResult*> backtests(const std::vector<LeaveOneOutRow>& rows, bool out_of_sample) {
+  std::vector<const BacktestResult*> results;
+  for (const auto& row : rows) results.push_back(&(out_of_sample ? row.out_of_sample : row.in_sample).backtest);
+  return results;
+}
+
+// The mean state-level vote agreement over the cases with recorded ballots whose replicates held the vote.
+std::pair<double, int> vote_agreement(const std::vector<LeaveOneOutRow>& rows, bool out_of_sample) {
+  double sum = 0;
+  int cases = 0;
+  for (const auto& row : rows) {
+    const auto& votes = (out_of_sample ? row.out_of_sample : row.in_sample).backtest.votes;
+    if (!votes || votes->replicates_with_vote == 0) continue;
+    sum += votes->agreement;
+    ++cases;
+  }
+  return {cases > 0 ? sum / cases : 0.0, cases};
+}
+
+// The provenance groups the report splits by, in order: the label and the rows' test.
+std::vector<std::pair<std::string, std::function<bool(const LeaveOneOutRow&)>>> provenance_groups() {
+  auto written = [](Provenance::Written kind) {
+    return [kind](const LeaveOneOutRow& row) {
+      const Provenance& provenance = row.in_sample.backtest.provenance;
+      return provenance.present && provenance.written == kind;
+    };
+  };
+  return {{to_string(Provenance::Written::before_first_run), written(Provenance::Written::before_first_run)},
+          {to_string(Provenance::Written::knowing_the_results), written(Provenance::Written::knowing_the_results)},
+          {to_string(Provenance::Written::unclear), written(Provenance::Written::unclear)},
+          {"undeclared", [](const LeaveOneOutRow& row) { return !row.in_sample.backtest.provenance.present; }}};
+}
+
+std::string brier_text(double brier) {
+  return number_text(std::round(brier * 1000) / 1000);
+}
+
+void write_columns(std::ostringstream& out, const std::vector<std::vector<std::string>>& rows,
+                   const std::string& indent = "") {
+  std::vector<std::size_t> widths(rows.front().size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+  }
+  for (const auto& row : rows) {
+    std::string line = indent;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size()) line += std::string(widths[c] - row[c].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();  // an empty last cell
+    out << line << "\n";
+  }
 }
 
 }  // namespace
@@ -379,6 +530,65 @@ std::string leave_one_out_table(const LeaveOneOutResult& result, const Calibrati
       << " pass, mean Brier " << number_text(std::round(in.brier * 1000) / 1000) << "\n";
   out << "Out of sample (each case played with parameters fitted on the others): " << out_of.passed << " of "
       << out_of.total << " pass, mean Brier " << number_text(std::round(out_of.brier * 1000) / 1000) << "\n";
+
+  // The yardstick: naive forecasts of the outcome kind, each case's from the other cases' record.
+  const BaselineTotals baseline = baseline_totals(result.rows);
+  const auto outcome_right = [](const std::vector<LeaveOneOutRow>& all_rows, bool out_of_sample) {
+    int right = 0;
+    for (const auto& row : all_rows)
+      right += (out_of_sample ? row.out_of_sample : row.in_sample).backtest.outcome_passed ? 1 : 0;
+    return right;
+  };
+  out << "\nThe outcome kind out of sample, against naive forecasts made from the other cases' record (mean Brier, "
+         "0 perfect, 2 worst):\n";
+  write_columns(
+      out,
+      {{"the model", brier_text(out_of.brier),
+        "outcome kind right in " + std::to_string(outcome_right(result.rows, true)) + " of " +
+            std::to_string(out_of.total)},
+       {"base rate of the recorded kinds", brier_text(baseline.base_rate_brier), ""},
+       {"always the most frequent kind", brier_text(baseline.most_frequent_brier),
+        "right in " + std::to_string(baseline.most_frequent_right) + " of " + std::to_string(baseline.total)}},
+      "  ");
+
+  out << "\nBy check class (checks passed; cases with every check of the class passing):\n";
+  const auto in_classes = tally_check_classes(backtests(result.rows, false));
+  const auto out_classes = tally_check_classes(backtests(result.rows, true));
+  std::vector<std::vector<std::string>> class_rows = {
+      {"check class", "in sample", "out of sample", "cases (in / out)"}};
+  for (std::size_t c = 0; c < in_classes.size(); ++c) {
+    if (in_classes[c].checks == 0 && out_classes[c].checks == 0) continue;
+    const auto& in_class = in_classes[c];
+    const auto& out_class = out_classes[c];
+    class_rows.push_back({in_class.name,
+                          std::to_string(in_class.checks_passed) + " of " + std::to_string(in_class.checks),
+                          std::to_string(out_class.checks_passed) + " of " + std::to_string(out_class.checks),
+                          std::to_string(in_class.cases_all_passed) + " / " +
+                              std::to_string(out_class.cases_all_passed) + " of " + std::to_string(in_class.cases)});
+  }
+  write_columns(out, class_rows, "  ");
+  const auto [in_votes, in_vote_cases] = vote_agreement(result.rows, false);
+  const auto [out_votes, out_vote_cases] = vote_agreement(result.rows, true);
+  if (in_vote_cases > 0 || out_vote_cases > 0) {
+    out << "  state-level votes: mean agreement " << format_percent(in_votes) << " in sample (" << in_vote_cases
+        << (in_vote_cases == 1 ? " case" : " cases") << "), " << format_percent(out_votes) << " out of sample ("
+        << out_vote_cases << (out_vote_cases == 1 ? " case" : " cases") << ")\n";
+  }
+
+  out << "\nBy provenance (how each case's file was written; docs/SCENARIO_FORMAT.md, provenance):\n";
+  std::vector<std::vector<std::string>> provenance_rows = {
+      {"written", "cases", "pass in", "pass out", "Brier out", "base rate", "most frequent"}};
+  for (const auto& [label, include] : provenance_groups()) {
+    const Totals in_group = totals(result.rows, false, include);
+    if (in_group.total == 0) continue;
+    const Totals out_group = totals(result.rows, true, include);
+    const BaselineTotals baseline_group = baseline_totals(result.rows, include);
+    provenance_rows.push_back({label, std::to_string(in_group.total), std::to_string(in_group.passed),
+                               std::to_string(out_group.passed), brier_text(out_group.brier),
+                               brier_text(baseline_group.base_rate_brier),
+                               brier_text(baseline_group.most_frequent_brier)});
+  }
+  write_columns(out, provenance_rows, "  ");
   for (const auto& row : result.rows) {
     if (row.out_of_sample.backtest.passed()) continue;
     out << "\n" << row.name << " (out of sample):\n";
@@ -415,9 +625,43 @@ nlohmann::ordered_json leave_one_out_json(const LeaveOneOutResult& result, const
   for (const auto& row : result.rows) {
     cases.push_back({{"case", row.name},
                      {"recorded", to_string(row.in_sample.backtest.recorded)},
+                     {"provenance", provenance_json(row.in_sample.backtest.provenance)},
                      {"in_sample", score_json(row.in_sample)},
                      {"out_of_sample", score_json(row.out_of_sample)},
+                     {"baselines",
+                      {{"base_rate_brier", rounded(row.baseline.base_rate_brier)},
+                       {"most_frequent", to_string(row.baseline.most_frequent)},
+                       {"most_frequent_brier", rounded(row.baseline.most_frequent_brier)}}},
                      {"fitted_without_it", parameters(row.values)}});
+  }
+  const BaselineTotals baseline = baseline_totals(result.rows);
+  auto class_json = [](const CheckClassTally& tally) {
+    return nlohmann::ordered_json{{"checks", tally.checks},
+                                  {"checks_passed", tally.checks_passed},
+                                  {"cases", tally.cases},
+                                  {"cases_all_passed", tally.cases_all_passed}};
+  };
+  nlohmann::ordered_json classes = nlohmann::ordered_json::array();
+  const auto in_classes = tally_check_classes(backtests(result.rows, false));
+  const auto out_classes = tally_check_classes(backtests(result.rows, true));
+  for (std::size_t c = 0; c < in_classes.size(); ++c) {
+    classes.push_back({{"class", in_classes[c].name},
+                       {"in_sample", class_json(in_classes[c])},
+                       {"out_of_sample", class_json(out_classes[c])}});
+  }
+  const auto [in_votes, in_vote_cases] = vote_agreement(result.rows, false);
+  const auto [out_votes, out_vote_cases] = vote_agreement(result.rows, true);
+  nlohmann::ordered_json by_provenance = nlohmann::ordered_json::array();
+  for (const auto& [label, include] : provenance_groups()) {
+    const Totals in_group = totals(result.rows, false, include);
+    const Totals out_group = totals(result.rows, true, include);
+    const BaselineTotals baseline_group = baseline_totals(result.rows, include);
+    by_provenance.push_back({{"written", label},
+                             {"cases", in_group.total},
+                             {"in_sample", {{"passed", in_group.passed}, {"brier", rounded(in_group.brier)}}},
+                             {"out_of_sample", {{"passed", out_group.passed}, {"brier", rounded(out_group.brier)}}},
+                             {"base_rate_brier", rounded(baseline_group.base_rate_brier)},
+                             {"most_frequent_brier", rounded(baseline_group.most_frequent_brier)}});
   }
   nlohmann::ordered_json held = nlohmann::ordered_json::object();
   for (const auto& spec : options.held) held[spec.key] = rounded(spec.initial);
@@ -425,6 +669,15 @@ nlohmann::ordered_json leave_one_out_json(const LeaveOneOutResult& result, const
   const Totals out_of = totals(result.rows, true);
   return {{"in_sample", {{"passed", in.passed}, {"total", in.total}, {"brier", rounded(in.brier)}}},
           {"out_of_sample", {{"passed", out_of.passed}, {"total", out_of.total}, {"brier", rounded(out_of.brier)}}},
+          {"baselines",
+           {{"base_rate", {{"brier", rounded(baseline.base_rate_brier)}}},
+            {"most_frequent",
+             {{"brier", rounded(baseline.most_frequent_brier)}, {"right", baseline.most_frequent_right}}}}},
+          {"check_classes", classes},
+          {"votes",
+           {{"in_sample", {{"agreement", rounded(in_votes)}, {"cases", in_vote_cases}}},
+            {"out_of_sample", {{"agreement", rounded(out_votes)}, {"cases", out_vote_cases}}}}},
+          {"by_provenance", by_provenance},
           {"fitted_on_all", parameters(result.all.values)},
           {"held", held},
           {"replicates", options.replicates},

@@ -43,6 +43,15 @@ std::string to_string(OutcomeKind outcome) {
   return "unknown";
 }
 
+std::string to_string(Provenance::Written written) {
+  switch (written) {
+    case Provenance::Written::before_first_run: return "before_first_run";
+    case Provenance::Written::knowing_the_results: return "knowing_the_results";
+    case Provenance::Written::unclear: return "unclear";
+  }
+  return "unknown";
+}
+
 std::optional<OutcomeKind> outcome_from_string(const std::string& text) {
   for (OutcomeKind kind : all_outcome_kinds) {
     if (to_string(kind) == text) return kind;

@@ -458,8 +458,8 @@ class CountingHandler : public YAML::EventHandler {
 
 // The keys a file of each kind may have at its top level.
 const std::vector<std::string> scenario_keys = {
-    "title",  "description", "dates",       "sources", "bibliography", "stances",   "catalogue", "parameters",
-    "issues", "blocs",       "delegations", "process", "expected",     "predicted", "members",   "uncertain"};
+    "title", "description", "dates",   "sources",  "bibliography", "stances", "catalogue", "parameters", "issues",
+    "blocs", "delegations", "process", "expected", "predicted",    "members", "uncertain", "provenance"};
 const std::vector<std::string> overlay_keys = {"base",    "set",          "title",    "description", "dates",
                                                "sources", "bibliography", "expected", "predicted"};
 const std::vector<std::string> stance_keys = {"description", "sources", "bibliography", "stances", "delegations"};
@@ -873,6 +873,16 @@ void apply_uncertain_block(const Source& source, YAML::Node& root) {
   root.remove("uncertain");
 }
 
+bool is_iso_date(const std::string& text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (std::size_t c : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (std::isdigit(static_cast<unsigned char>(text[c])) == 0) return false;
+  }
+  const int month = std::stoi(text.substr(5, 2));
+  const int day = std::stoi(text.substr(8, 2));
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
 class IncludeResolver {
  public:
   // `node_budget` and `byte_budget` are what the top file left of the node and size limits:
@@ -1039,6 +1049,7 @@ class IncludeResolver {
     // takes its place.
     tree.remove("expected");
     tree.remove("predicted");
+    tree.remove("provenance");  // the base's history, not the variant's
     for (const char* key : {"title", "description", "dates", "sources", "expected", "predicted"}) {
       if (map.has(key)) tree[key] = map.optional(key);
     }
@@ -1249,16 +1260,6 @@ class IncludeResolver {
     }
     source_.add_document(file, root);
     return entries;
-  }
-
-  static bool is_iso_date(const std::string& text) {
-    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
-    for (std::size_t c : {0, 1, 2, 3, 5, 6, 8, 9}) {
-      if (std::isdigit(static_cast<unsigned char>(text[c])) == 0) return false;
-    }
-    const int month = std::stoi(text.substr(5, 2));
-    const int day = std::stoi(text.substr(8, 2));
-    return month >= 1 && month <= 12 && day >= 1 && day <= 31;
   }
 
   // `changes`: a list of {date, sources, notes, <stance fields>}, dates YYYY-MM-DD strictly
@@ -1745,9 +1746,10 @@ class Loader {
                       "process, ...), got " +
                           describe_shape(root.Type()));
     }
-    MapReader top(source_, root, "",
-                  {"title", "description", "dates", "sources", "bibliography", "stances", "catalogue", "parameters",
-                   "issues", "blocs", "delegations", "process", "expected", "predicted", "members", "uncertain"});
+    MapReader top(
+        source_, root, "",
+        {"title", "description", "dates", "sources", "bibliography", "stances", "catalogue", "parameters", "issues",
+         "blocs", "delegations", "process", "expected", "predicted", "members", "uncertain", "provenance"});
     // `uncertain:` was turned into in-place declarations before (apply_uncertain_block); a tree
     // that still has it was built without that step.
     if (top.has("uncertain")) {
@@ -1783,6 +1785,13 @@ class Loader {
     }
     if (top.has("expected")) read_expected(top.optional("expected"), "expected");
     if (top.has("predicted")) read_expected(top.optional("predicted"), "predicted");
+    if (top.has("provenance")) {
+      if (!top.has("expected")) {
+        source_.fail(top.optional("provenance"), "provenance",
+                     "a provenance describes a recorded case: the file needs its record (`expected:`)");
+      }
+      read_provenance(top.optional("provenance"));
+    }
     scenario_.normalize_salience();
     name_uncertainties_by_id();
     return std::move(scenario_);
@@ -2579,6 +2588,67 @@ class Loader {
         expected.named_share = detail::read_number(source_, criterion.optional("named_share"),
                                                    criterion.child_path("named_share"), Range{0, 1, true, false});
       }
+    }
+  }
+
+  // `provenance:` of a historical case (docs/SCENARIO_FORMAT.md): how its file was written and
+  // what its first run gave. Read only by the backtest; the engine never sees it.
+  void read_provenance(const YAML::Node& node) {
+    MapReader map(source_, node, "provenance", {"written", "first_run", "changed_after_first_run", "notes"});
+    Provenance& provenance = scenario_.provenance;
+    provenance.present = true;
+    const std::string written = detail::read_choice(source_, map.required("written"), map.child_path("written"),
+                                                    {"before_first_run", "knowing_the_results", "unclear"});
+    provenance.written = written == "before_first_run"      ? Provenance::Written::before_first_run
+                         : written == "knowing_the_results" ? Provenance::Written::knowing_the_results
+                                                            : Provenance::Written::unclear;
+    if (map.has("first_run")) {
+      const YAML::Node first_run_node = map.optional("first_run");
+      MapReader first_run(source_, first_run_node, map.child_path("first_run"), {"date", "commit", "result"});
+      Provenance::FirstRun run;
+      const YAML::Node date = first_run.required("date");
+      run.date = detail::read_string(source_, date, first_run.child_path("date"));
+      if (!is_iso_date(run.date)) {
+        source_.fail(date, first_run.child_path("date"), "'" + run.date + "' is not a date YYYY-MM-DD");
+      }
+      if (first_run.has("commit")) {
+        const YAML::Node commit = first_run.optional("commit");
+        run.commit = detail::read_string(source_, commit, first_run.child_path("commit"));
+        const bool hexadecimal = std::all_of(run.commit.begin(), run.commit.end(), [](char c) {
+          return std::isdigit(static_cast<unsigned char>(c)) != 0 || (c >= 'a' && c <= 'f');
+        });
+        if (run.commit.size() < 7 || run.commit.size() > 40 || !hexadecimal) {
+          source_.fail(commit, first_run.child_path("commit"),
+                       "'" + run.commit + "' is not a commit (7 to 40 lower-case hexadecimal digits)");
+        }
+      }
+      run.passed = detail::read_choice(source_, first_run.required("result"), first_run.child_path("result"),
+                                       {"pass", "fail"}) == "pass";
+      provenance.first_run = run;
+    }
+    if (map.has("changed_after_first_run")) {
+      const YAML::Node changed = map.optional("changed_after_first_run");
+      provenance.changed_after_first_run =
+          detail::read_string(source_, changed, map.child_path("changed_after_first_run"));
+      if (provenance.changed_after_first_run.empty()) {
+        source_.fail(changed, map.child_path("changed_after_first_run"),
+                     "say what changed, or leave the key out when nothing did");
+      }
+      if (!provenance.first_run) {
+        source_.fail(changed, map.child_path("changed_after_first_run"),
+                     "a change after the first run needs the first run (provenance.first_run)");
+      }
+    }
+    if (map.has("notes"))
+      provenance.notes = detail::read_string(source_, map.optional("notes"), map.child_path("notes"));
+    if (provenance.written == Provenance::Written::before_first_run && !provenance.first_run) {
+      source_.fail(node, "provenance",
+                   "a case written before its first run needs that run (first_run: {date, commit, result})");
+    }
+    if (provenance.written == Provenance::Written::knowing_the_results && provenance.first_run) {
+      source_.fail(map.optional("first_run"), map.child_path("first_run"),
+                   "a case written knowing the model's results has no first run to report; one run before "
+                   "it was changed is written: before_first_run, with changed_after_first_run");
     }
   }
 

@@ -280,3 +280,123 @@ TEST_CASE("the fit scans every parameter, the chair's power weight last, within 
   REQUIRE(fit.cases.size() == 1);
   CHECK(fit.cases[0].backtest.passed());
 }
+
+TEST_CASE("the naive forecasts of the leave-one-out are computed from the other cases", "[calibrate][baselines]") {
+  using negsim::OutcomeKind;
+  // By hand (docs/MODEL.md section 14a). Case 0, consensus: the others are one consensus, one
+  // vote, one no_consensus, so the base rate gives each 1/3: (1/3 - 1)^2 + 2 (1/3)^2 = 2/3; the
+  // three tie, and the first in order, consensus, is right: 0. Case 2, no_consensus: the others
+  // are two consensus and one vote: (2/3)^2 + (1/3)^2 + 1 = 14/9; consensus is wrong: 2.
+  const std::vector<OutcomeKind> recorded = {OutcomeKind::consensus, OutcomeKind::consensus, OutcomeKind::no_consensus,
+                                             OutcomeKind::vote};
+  const auto scores = negsim::leave_one_out_baselines(recorded);
+  REQUIRE(scores.size() == 4);
+  CHECK(scores[0].base_rate_brier == Approx(2.0 / 3));
+  CHECK(scores[0].most_frequent == OutcomeKind::consensus);
+  CHECK(scores[0].most_frequent_brier == 0);
+  CHECK(scores[1].base_rate_brier == Approx(2.0 / 3));
+  CHECK(scores[2].base_rate_brier == Approx(14.0 / 9));
+  CHECK(scores[2].most_frequent == OutcomeKind::consensus);
+  CHECK(scores[2].most_frequent_brier == 2);
+  CHECK(scores[3].base_rate_brier == Approx(14.0 / 9));
+  CHECK(scores[3].most_frequent_brier == 2);
+  // Means: (2/3 + 2/3 + 14/9 + 14/9) / 4 = 10/9 and (0 + 0 + 2 + 2) / 4 = 1, right in 2 of 4.
+  double base_rate = 0;
+  double most_frequent = 0;
+  for (const auto& score : scores) {
+    base_rate += score.base_rate_brier / 4;
+    most_frequent += score.most_frequent_brier / 4;
+  }
+  CHECK(base_rate == Approx(10.0 / 9));
+  CHECK(most_frequent == Approx(1.0));
+  CHECK(negsim::leave_one_out_baselines({OutcomeKind::vote}).empty());  // no other case to learn from
+
+  SECTION("the report states them beside the model's out-of-sample Brier score") {
+    negsim::LeaveOneOutResult result;
+    negsim::CalibrationOptions options;
+    result.all.values.assign(options.specs.size(), 0.0);
+    for (std::size_t c = 0; c < recorded.size(); ++c) {
+      negsim::LeaveOneOutRow row;
+      row.name = "case" + std::to_string(c);
+      row.values = result.all.values;
+      for (auto* score : {&row.in_sample, &row.out_of_sample}) {
+        score->backtest.recorded = recorded[c];
+        score->backtest.most_frequent = recorded[c];
+        score->backtest.outcome_passed = c != 3;  // the model gets the vote wrong
+        score->backtest.shares[static_cast<std::size_t>(recorded[c])] = c != 3 ? 1.0 : 0.0;
+        score->brier = c != 3 ? 0.0 : 1.0;
+      }
+      row.out_of_sample.backtest.objectors = {{"x", 0.2, false, ""}, {"y", 1.0, true, ""}};
+      row.baseline = scores[c];
+      result.rows.push_back(row);
+    }
+    const auto report = negsim::leave_one_out_json(result, options);
+    CHECK(report.at("out_of_sample").at("brier") == Approx(0.25));
+    CHECK(report.at("baselines").at("base_rate").at("brier") == Approx(1.111111));
+    CHECK(report.at("baselines").at("most_frequent").at("brier") == Approx(1.0));
+    CHECK(report.at("baselines").at("most_frequent").at("right") == 2);
+    CHECK(report.at("cases")[2].at("baselines").at("most_frequent") == "consensus");
+    const auto& classes = report.at("check_classes");
+    CHECK(classes[0].at("class") == "outcome kind");
+    CHECK(classes[0].at("out_of_sample").at("checks_passed") == 3);
+    CHECK(classes[1].at("class") == "objectors");
+    CHECK(classes[1].at("in_sample").at("checks") == 0);
+    CHECK(classes[1].at("out_of_sample").at("checks") == 8);
+    CHECK(classes[1].at("out_of_sample").at("checks_passed") == 4);
+    CHECK(classes[1].at("out_of_sample").at("cases_all_passed") == 0);
+    // No case declares a provenance: one group, undeclared.
+    CHECK(report.at("by_provenance")[3].at("written") == "undeclared");
+    CHECK(report.at("by_provenance")[3].at("cases") == 4);
+    CHECK(report.at("by_provenance")[0].at("cases") == 0);
+    const std::string table = negsim::leave_one_out_table(result, options);
+    INFO(table);
+    CHECK(table.find("base rate of the recorded kinds  1.111") != std::string::npos);
+    CHECK(table.find("always the most frequent kind    1      right in 2 of 4") != std::string::npos);
+    CHECK(table.find("outcome kind right in 3 of 4") != std::string::npos);
+    CHECK(table.find("4 of 8") != std::string::npos);        // the objectors out of sample
+    CHECK(table.find("dissociators") == std::string::npos);  // a class no case checks is left out
+  }
+}
+
+TEST_CASE("the checks are pooled by class", "[calibrate][baselines]") {
+  negsim::BacktestResult first;
+  first.outcome_passed = true;
+  first.objectors = {{"a", 1, true, ""}};
+  first.dissociators = {{"b", 0, false, ""}};
+  first.record_checks = {{"text x >= 1", 1, true, negsim::check_class::text},
+                         {"no other objector", 0.2, false, negsim::check_class::objectors},
+                         {"c joined with a reservation", 1, true, negsim::check_class::reservations}};
+  negsim::BacktestResult second;
+  second.outcome_passed = false;
+  second.contested_issues = {{"k", 1, true, ""}};
+  second.record_checks = {{"text y <= 0", 0, false, negsim::check_class::text},
+                          {"d objected to an earlier draft", 1, true, negsim::check_class::earlier}};
+  const auto tallies = negsim::tally_check_classes({&first, &second});
+  REQUIRE(tallies.size() == 7);
+  auto find = [&tallies](const std::string& name) {
+    for (const auto& tally : tallies) {
+      if (tally.name == name) return tally;
+    }
+    FAIL("no class " << name);
+    return negsim::CheckClassTally{};
+  };
+  const auto outcome = find(negsim::check_class::outcome);
+  CHECK(outcome.checks == 2);
+  CHECK(outcome.checks_passed == 1);
+  CHECK(outcome.cases == 2);
+  CHECK(outcome.cases_all_passed == 1);
+  const auto objectors = find(negsim::check_class::objectors);  // a named objector and no_other_objectors
+  CHECK(objectors.checks == 2);
+  CHECK(objectors.checks_passed == 1);
+  CHECK(objectors.cases == 1);
+  CHECK(objectors.cases_all_passed == 0);
+  CHECK(find(negsim::check_class::dissociators).checks_passed == 0);
+  CHECK(find(negsim::check_class::contested).cases_all_passed == 1);
+  const auto text = find(negsim::check_class::text);
+  CHECK(text.checks == 2);
+  CHECK(text.checks_passed == 1);
+  CHECK(text.cases == 2);
+  CHECK(text.cases_all_passed == 1);
+  CHECK(find(negsim::check_class::earlier).checks == 1);
+  CHECK(find(negsim::check_class::reservations).checks_passed == 1);
+}

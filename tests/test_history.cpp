@@ -836,3 +836,154 @@ TEST_CASE("expected says more than the outcome kind, and backtest checks it", "[
                       Catch::Contains("0.5 is not a level of 'ihl'"));
   }
 }
+
+namespace {
+
+// A two-delegation room that agrees at once: it passes a recorded consensus and fails a
+// recorded no_consensus. `tail` adds the expected outcome and the provenance block.
+std::string tiny_case(const std::string& outcome, const std::string& provenance) {
+  return std::string(R"(title: Tiny
+sources: ["invented for the tests"]
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: one, power: 1, positions: {a: 0.5}}
+  - {id: two, power: 1, positions: {a: 0.5}}
+process:
+  max_rounds: 3
+  noise: 0
+expected:
+  outcome: )") +
+         outcome + "\n" + provenance;
+}
+
+}  // namespace
+
+TEST_CASE("provenance: how a case was written, read only by the backtest", "[history][provenance]") {
+  const auto directory = test_support::temporary_directory("provenance");
+  write(directory / "blind.yaml", tiny_case("consensus",
+                                            "provenance:\n  written: before_first_run\n"
+                                            "  first_run: {date: 2026-12-02, commit: 4c619fd, result: fail}\n"
+                                            "  changed_after_first_run: \"a red line moved after the miss\"\n"
+                                            "  notes: \"blind commit 4c619fd\"\n"));
+  const auto scenario = negsim::load_scenario_file((directory / "blind.yaml").string());
+  REQUIRE(scenario.provenance.present);
+  CHECK(scenario.provenance.written == negsim::Provenance::Written::before_first_run);
+  REQUIRE(scenario.provenance.first_run);
+  CHECK(scenario.provenance.first_run->date == "2026-12-02");
+  CHECK(scenario.provenance.first_run->commit == "4c619fd");
+  CHECK_FALSE(scenario.provenance.first_run->passed);
+  CHECK(scenario.provenance.changed_after_first_run == "a red line moved after the miss");
+  CHECK(scenario.provenance.notes == "blind commit 4c619fd");
+
+  SECTION("unclear may name its first run, without a commit; knowing_the_results needs none") {
+    write(directory / "unclear.yaml",
+          tiny_case("consensus", "provenance: {written: unclear, first_run: {date: 2026-12-01, result: pass}}\n"));
+    const auto unclear = negsim::load_scenario_file((directory / "unclear.yaml").string());
+    CHECK(unclear.provenance.written == negsim::Provenance::Written::unclear);
+    REQUIRE(unclear.provenance.first_run);
+    CHECK(unclear.provenance.first_run->commit.empty());
+    CHECK(unclear.provenance.first_run->passed);
+    write(directory / "known.yaml", tiny_case("consensus", "provenance: {written: knowing_the_results}\n"));
+    const auto known = negsim::load_scenario_file((directory / "known.yaml").string());
+    CHECK(known.provenance.written == negsim::Provenance::Written::knowing_the_results);
+    CHECK_FALSE(known.provenance.first_run);
+  }
+  SECTION("an overlay drops its base's provenance: a variant is not the case") {
+    write(directory / "variant.yaml", "base: blind.yaml\ntitle: Variant\npredicted: {outcome: consensus}\n");
+    CHECK_FALSE(negsim::load_scenario_file((directory / "variant.yaml").string()).provenance.present);
+    write(directory / "variant.yaml", "base: blind.yaml\ntitle: Variant\nprovenance: {written: unclear}\n");
+    CHECK_THROWS_AS(negsim::load_scenario_file((directory / "variant.yaml").string()), negsim::InputError);
+  }
+  SECTION("a provenance needs a recorded case") {
+    std::string prediction = tiny_case("consensus", "provenance: {written: unclear}\n");
+    prediction.replace(prediction.find("expected:"), 9, "predicted:");
+    write(directory / "prediction.yaml", prediction);
+    try {
+      negsim::load_scenario_file((directory / "prediction.yaml").string());
+      FAIL("accepted a provenance without a record");
+    } catch (const negsim::InputError& error) {
+      CHECK(error.key_path() == "provenance");
+      CHECK(std::string(error.what()).find("needs its record") != std::string::npos);
+    }
+  }
+  SECTION("an empty change is refused: leave the key out when nothing changed") {
+    write(directory / "empty.yaml", tiny_case("consensus",
+                                              "provenance:\n  written: before_first_run\n"
+                                              "  first_run: {date: 2026-12-02, result: pass}\n"
+                                              "  changed_after_first_run: \"\"\n"));
+    try {
+      negsim::load_scenario_file((directory / "empty.yaml").string());
+      FAIL("accepted an empty change");
+    } catch (const negsim::InputError& error) {
+      CHECK(error.key_path() == "provenance.changed_after_first_run");
+      CHECK(error.line() == 16);
+    }
+  }
+}
+
+TEST_CASE("backtest counts the cases written before their first run", "[history][provenance][backtest][cli]") {
+  const auto directory = test_support::temporary_directory("provenance-library");
+  const std::string blind = "provenance:\n  written: before_first_run\n";
+  // Passed at its first run and passes now; failed, changed, passes now (in sample); failed and
+  // fails now; written knowing the results; declaring nothing; a what-if (never counted).
+  write(directory / "a-passed.yaml",
+        tiny_case("consensus", blind + "  first_run: {date: 2026-12-01, commit: 86a73ba, result: pass}\n"));
+  write(directory / "b-changed.yaml",
+        tiny_case("consensus", blind + "  first_run: {date: 2026-12-01, commit: b4af156, result: fail}\n" +
+                                   "  changed_after_first_run: \"a red line corrected after the miss\"\n"));
+  write(directory / "c-failed.yaml",
+        tiny_case("no_consensus", blind + "  first_run: {date: 2026-12-02, commit: 4c619fd, result: fail}\n"));
+  write(directory / "d-known.yaml", tiny_case("consensus", "provenance: {written: knowing_the_results}\n"));
+  write(directory / "e-none.yaml", tiny_case("consensus", ""));
+  std::filesystem::create_directories(directory / "what-if");
+  write(directory / "what-if" / "f.yaml", "base: ../a-passed.yaml\ntitle: Variant\npredicted: {outcome: consensus}\n");
+
+  const std::string command =
+      test_support::negsim_binary() + " backtest " + directory.string() + " --seeds 4 --threads 1";
+  const auto text = test_support::run_command(command);
+  INFO(text.output);
+  CHECK(text.exit_code == 1);  // c-failed fails
+  CHECK(text.output.find("4 of 5 recorded outcomes reproduced") != std::string::npos);
+  CHECK(text.output.find("Written before their first run: 3 cases; 1 passed at their first run; 2 pass now, 1 of "
+                         "them only after a change made knowing a result (in sample). Not counted: 1 written "
+                         "knowing the model's results, 1 declaring none\n") != std::string::npos);
+  // The table marks each case.
+  CHECK(text.output.find("before 1st run: pass\n") != std::string::npos);
+  CHECK(text.output.find("before 1st run: fail, changed\n") != std::string::npos);
+  CHECK(text.output.find("knowing results\n") != std::string::npos);
+
+  const auto json = test_support::run_command(command + " --format json");
+  const auto report = nlohmann::json::parse(json.output);
+  const auto& summary = report.at("provenance");
+  CHECK(summary.at("written_before_first_run") == 3);
+  CHECK(summary.at("passed_at_first_run") == 1);
+  CHECK(summary.at("pass_now") == 2);
+  CHECK(summary.at("pass_now_after_change") == 1);
+  CHECK(summary.at("knowing_the_results") == 1);
+  CHECK(summary.at("unclear") == 0);
+  CHECK(summary.at("undeclared") == 1);
+  const auto& rows = report.at("scenarios");
+  REQUIRE(rows.size() == 6);
+  CHECK(rows[0].at("provenance").at("first_run").at("commit") == "86a73ba");
+  CHECK(rows[1].at("provenance").at("changed_after_first_run") == "a red line corrected after the miss");
+  CHECK(rows[3].at("provenance").at("first_run").is_null());
+  CHECK(rows[4].at("provenance").is_null());
+  CHECK(rows[5].at("provenance").is_null());  // the what-if
+}
+
+TEST_CASE("every recorded historical case declares its provenance", "[history][provenance]") {
+  int before_first_run = 0;
+  for (const auto& file : negsim::find_scenario_files(test_support::source_path("scenarios/history"))) {
+    if (file.find("/what-if/") != std::string::npos) continue;
+    INFO(file);
+    const auto scenario = negsim::load_scenario_file(file);
+    REQUIRE(scenario.provenance.present);
+    CHECK_FALSE(scenario.provenance.notes.empty());  // how it is known
+    if (scenario.provenance.written != negsim::Provenance::Written::before_first_run) continue;
+    ++before_first_run;
+    REQUIRE(scenario.provenance.first_run);
+    CHECK_FALSE(scenario.provenance.first_run->commit.empty());  // the blind commit
+  }
+  CHECK(before_first_run >= 15);  // docs/HISTORY.md, "The library of 22 together"
+}

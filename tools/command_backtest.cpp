@@ -30,13 +30,20 @@ master seed and r: it draws the scenario's declared uncertainty ({value, range} 
 and its perception noise (process.noise). A row passes by the scenario's expected.criterion
 (default: the recorded outcome is the most frequent simulated one, and each named objector,
 dissociator and contested issue, and each record check -- expected.text, no_other_objectors,
-no_other_dissociators, objected_earlier -- holds in at least half of the runs).
+no_other_dissociators, objected_earlier -- holds in at least half of the runs). A case's
+`provenance:` block says whether its file was written before the model's first run on it; the
+table marks it (column 'written') and a line after it counts those cases: how many passed at
+their first run, how many pass now, and how many of those only after a change made knowing a
+result (in sample).
 
 --leave-one-out fits the shared behavioural parameters (as negsim calibrate does, with
 --replicates and --evaluations) on all recorded cases but one, plays the held-out case with
 them, and repeats for each case; it reports per case and overall the out-of-sample pass, the
 probability given to the recorded outcome and the Brier score, beside the in-sample figures of
-the fit on all cases. Overlays (what-ifs) are not cases. --hold KEY=VALUE keeps a shared
+the fit on all cases; beside the model's out-of-sample Brier score, the Brier scores of two
+naive forecasts made from the other cases' record (the base rate of the recorded kinds; always
+the most frequent kind), and the passes split by check class and by provenance. Overlays
+(what-ifs) are not cases. --hold KEY=VALUE keeps a shared
 parameter at VALUE in every fit (not fitted), to compare variants of the model out of sample.
 Exit status: 0 when every row passes, 1 when a row fails, 2 bad input or nothing to test.
 )";

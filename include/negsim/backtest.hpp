@@ -26,7 +26,21 @@ struct NamedCheck {
   std::string id;
   double share = 0;  // of replicates
   bool passed = false;
+  // What a record check checks (record_check_classes); empty for the named objectors,
+  // dissociators and contested issues, whose list says it.
+  std::string check_class;
 };
+
+// The classes of checks the backtest distinguishes, as the leave-one-out reports them.
+namespace check_class {
+inline constexpr const char* outcome = "outcome kind";
+inline constexpr const char* objectors = "objectors";
+inline constexpr const char* dissociators = "dissociators";
+inline constexpr const char* contested = "contested paragraphs";
+inline constexpr const char* text = "text levels";
+inline constexpr const char* earlier = "earlier objections";
+inline constexpr const char* reservations = "reservations";
+}  // namespace check_class
 
 struct BacktestResult {
   // A what-if's `predicted:` block: the model checked against its own earlier prediction,
@@ -62,6 +76,8 @@ struct BacktestResult {
   // How many declared uncertain numbers ({value, range}, {value, sd}, `uncertain:`) each
   // replicate drew: the recorded share is then the outcome's robustness to them (0: none drawn).
   std::size_t uncertain_numbers = 0;
+  // The case's `provenance:` block (present = false when it declares none).
+  Provenance provenance;
 
   bool passed() const;
   // Why the row failed, in a sentence per failed check; empty when it passed.
@@ -71,6 +87,9 @@ struct BacktestResult {
 // The names of the checks of expected.text, no_other_objectors, no_other_dissociators and
 // objected_earlier, in the order record_check_results() answers them.
 std::vector<std::string> record_check_names(const Scenario& scenario);
+// The class of each of those checks, in the same order (no_other_objectors and some_objectors
+// are objector checks, no_other_dissociators a dissociator check).
+std::vector<std::string> record_check_classes(const Scenario& scenario);
 // Whether one run meets each of those checks. `objected_rounds` holds, per delegation, the
 // rounds (0-based) in which it objected; it is needed only for objected_earlier.
 std::vector<bool> record_check_results(const Scenario& scenario, const Outcome& outcome,
@@ -95,6 +114,25 @@ BacktestResult run_backtest(const Scenario& scenario, const ReplicateOptions& op
 // `stances`, `catalogue` or `parameters` (stance files, issue catalogues, bibliographies and
 // parameter files are not scenarios).
 std::vector<std::string> find_scenario_files(const std::string& directory);
+
+// The recorded cases written before their first run (provenance.written: before_first_run),
+// counted: what the backtest says out of sample. What-ifs are never counted.
+struct ProvenanceSummary {
+  int before_first_run = 0;       // cases written before their first run
+  int passed_at_first_run = 0;    // of those, passed at that run (provenance.first_run.result)
+  int pass_now = 0;               // of those, pass in this backtest
+  int pass_now_after_change = 0;  // of those passing now, changed after the first run (in sample)
+  int knowing_the_results = 0;    // cases written or tuned knowing the model's results
+  int unclear = 0;                // cases whose provenance the record does not settle
+  int undeclared = 0;             // recorded cases without a provenance block
+};
+ProvenanceSummary summarize_provenance(const std::vector<BacktestResult>& results);
+// One line (without a newline) saying the summary; empty when no case declares a provenance.
+std::string provenance_line(const ProvenanceSummary& summary);
+
+// The block as JSON (null when absent), and the summary as JSON.
+nlohmann::ordered_json provenance_json(const Provenance& provenance);
+nlohmann::ordered_json provenance_summary_json(const ProvenanceSummary& summary);
 
 // A table for people, one row per scenario, then the reasons for every failed row.
 std::string backtest_table(const std::vector<BacktestResult>& results);

@@ -87,12 +87,37 @@ CalibrationResult calibrate(const std::vector<CalibrationCase>& cases, const Cal
 std::string parameters_yaml(const CalibrationResult& result, const CalibrationOptions& options,
                             const std::vector<CalibrationCase>& cases, const std::string& provenance);
 
+// Naive forecasts of a case's outcome kind from the recorded kinds of the other cases (the
+// yardstick of the model's out-of-sample Brier score; docs/MODEL.md section 14a).
+struct BaselineScore {
+  double base_rate_brier = 0;                          // forecast: the share of each kind among the others
+  OutcomeKind most_frequent = OutcomeKind::consensus;  // among the others; ties: the first kind in order
+  double most_frequent_brier = 0;                      // forecast: that kind with certainty (0 or 2)
+};
+// For each case c of `recorded` (the recorded kinds, one per case), the baselines from the
+// others. Needs at least two cases.
+std::vector<BaselineScore> leave_one_out_baselines(const std::vector<OutcomeKind>& recorded);
+
 struct LeaveOneOutRow {
   std::string name;
   std::vector<double> values;  // fitted on the other cases
   CaseScore in_sample;         // played with the parameters fitted on all cases
   CaseScore out_of_sample;     // played with the parameters fitted without it
+  BaselineScore baseline;      // the naive forecasts of its outcome kind, from the other cases
 };
+
+// How one class of checks fares over the cases (outcome kind, objectors, dissociators, contested
+// paragraphs, text levels, earlier objections, reservations): the named and record checks of
+// section 14 pooled by what they check.
+struct CheckClassTally {
+  std::string name;
+  int checks = 0;
+  int checks_passed = 0;
+  int cases = 0;             // cases with at least one check of the class
+  int cases_all_passed = 0;  // of those, cases where every check of the class passed
+};
+// Every class, in a fixed order, over `results` (classes no case checks have zero counts).
+std::vector<CheckClassTally> tally_check_classes(const std::vector<const BacktestResult*>& results);
 
 struct LeaveOneOutResult {
   CalibrationResult all;  // the fit on every case

@@ -223,6 +223,33 @@ struct Expected {
   double named_share = 0.5;  // each named objector, dissociator and contested issue, in at least this share
 };
 
+// How a historical case came to be (top-level `provenance:`): whether its file was written from
+// the record before the model was first run on it, and what that first run gave. Read only by
+// the backtest, which says how the cases written before their first run fare (out of sample)
+// apart from those written or tuned knowing the model's results (in sample).
+struct Provenance {
+  enum class Written {
+    before_first_run,     // committed, then run: its first run is out of sample
+    knowing_the_results,  // written or tuned while the model's results on it were known
+    unclear               // the record does not settle which (the notes say why)
+  };
+  bool present = false;
+  Written written = Written::unclear;
+  struct FirstRun {
+    std::string date;    // YYYY-MM-DD
+    std::string commit;  // the commit that holds the file as first run (hex); empty when not known
+    bool passed = false;
+  };
+  std::optional<FirstRun> first_run;
+  // What was changed after the first run, knowing a result, that bears on the case (in its file,
+  // or in the model for its sake); empty when nothing was. A case that passes now and has such
+  // a change passes in sample.
+  std::string changed_after_first_run;
+  std::string notes;
+};
+
+std::string to_string(Provenance::Written written);
+
 struct Scenario;
 
 // A number the file declared uncertain: a sweep (or `run --sample`) draws it.
@@ -254,6 +281,7 @@ struct Scenario {
   std::vector<Delegation> delegations;
   Process process;
   Expected expected;
+  Provenance provenance;
   std::vector<Uncertainty> uncertainties;
 
   // Matrices: rows are delegations (n), columns are issues (k).
