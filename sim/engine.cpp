@@ -56,8 +56,17 @@ SharedRounds::SharedRounds(const Scenario& scenario, std::size_t budget_bytes) :
 }
 
 Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
-    : scenario_(scenario), seed_(seed), sink_(sink), influence_(scenario) {
+    : arena_(arena_bytes(scenario)), scenario_(scenario), seed_(seed), sink_(sink), influence_(scenario) {
   initialize();
+}
+
+std::size_t Engine::arena_bytes(const Scenario& scenario) {
+  // Room for every list initialize() sizes (about 200 bytes per delegation, the chair's
+  // candidates n (k + 1), the red lines and bounds per paragraph n k), with some to spare for
+  // those that grow in a run (the repairs made).
+  const auto n = static_cast<std::size_t>(scenario.delegation_count());
+  const auto k = static_cast<std::size_t>(scenario.issue_count());
+  return n * (256 + sizeof(Candidate) * (k + 1) + 3 * sizeof(int) * k) + 64 * k + 1024;
 }
 
 void Engine::restart(std::uint64_t seed) {
@@ -162,7 +171,7 @@ void Engine::initialize() {
   }
   red_line_holders_.items.resize(unreserved_red_lines_.items.size());
   {
-    std::vector<int>& next = red_lines_crossed_count_;  // borrowed as the fill cursor of each paragraph
+    List<int>& next = red_lines_crossed_count_;  // borrowed as the fill cursor of each paragraph
     next.assign(red_line_holders_.start.begin(), red_line_holders_.start.end() - 1);
     for (int i = 0; i < n; ++i) {
       for (int issue : unreserved_red_lines_[static_cast<std::size_t>(i)]) {
@@ -189,7 +198,6 @@ void Engine::initialize() {
   trial_blocking_.resize(n);
   trial_responses_.assign(static_cast<std::size_t>(n), Response::aside);
   next_positions_.resize(n, k);
-  crossed_any_.assign(static_cast<std::size_t>(n), 0);
   ids_order_.resize(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) ids_order_[static_cast<std::size_t>(i)] = i;
   std::sort(ids_order_.begin(), ids_order_.end(), [&scenario](int a, int b) {
@@ -599,7 +607,7 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   // answer each copies (a leader's or a negotiator's; in a vote, a leader's only).
   const bool any_fixed = any_fixed_;
   auto is_fixed = [&](std::size_t index) { return any_fixed && fixed_responses_[index].has_value(); };
-  const std::vector<int>& copy_source = own_voice_ ? follows_ : copies_;
+  const List<int>& copy_source = own_voice_ ? follows_ : copies_;
   // A trial's draft differs from state_.draft in one paragraph only: the red lines crossed are
   // those counted for state_.draft, corrected for the holders of a red line on that paragraph.
   const IndexLists::Range holders = trial != nullptr ? red_line_holders_[static_cast<std::size_t>(trial->issue)]
@@ -1247,6 +1255,17 @@ void Engine::finish(OutcomeKind kind, int decided_round, const std::vector<int>&
   outcome.vote = std::move(vote);
   const int n = scenario_.delegation_count();
   std::vector<std::uint8_t> contested(static_cast<std::size_t>(scenario_.issue_count()), 0);
+  {
+    // Each list is allocated once, at its final size.
+    std::size_t objectors = 0;
+    std::size_t asides = 0;
+    for (const Response response : state_.responses) {
+      objectors += response == Response::object ? 1 : 0;
+      asides += response == Response::aside ? 1 : 0;
+    }
+    outcome.objectors.reserve(objectors);
+    outcome.dissociators.reserve(asides);
+  }
   for (int i = 0; i < n; ++i) {
     const Response response = state_.responses[static_cast<std::size_t>(i)];
     if (response == Response::object) {
@@ -1274,6 +1293,7 @@ void Engine::finish(OutcomeKind kind, int decided_round, const std::vector<int>&
       outcome.reservations.push_back(std::move(record));
     }
   }
+  outcome.contested_issues.reserve(static_cast<std::size_t>(std::count(contested.begin(), contested.end(), 1)));
   for (int issue = 0; issue < scenario_.issue_count(); ++issue) {
     if (contested[static_cast<std::size_t>(issue)] != 0) outcome.contested_issues.push_back(issue);
   }
@@ -1398,13 +1418,13 @@ Engine::Checkpoint Engine::checkpoint() const {
   saved.state = state_;
   saved.previous_draft = previous_draft_;
   saved.grievances = grievances_;
-  saved.rejection_witness = rejection_witness_;
-  saved.fixed_responses = fixed_responses_;
-  saved.asked_policy = asked_policy_;
+  saved.rejection_witness.assign(rejection_witness_.begin(), rejection_witness_.end());
+  saved.fixed_responses.assign(fixed_responses_.begin(), fixed_responses_.end());
+  saved.asked_policy.assign(asked_policy_.begin(), asked_policy_.end());
   saved.record = record_;
   saved.polled = polled_;
   saved.others_mean_concession = others_mean_concession_;
-  saved.met_red_lines = met_red_lines_;
+  saved.met_red_lines.assign(met_red_lines_.begin(), met_red_lines_.end());
   return saved;
 }
 
@@ -1416,13 +1436,13 @@ void Engine::resume(const Checkpoint& checkpoint) {
   state_ = checkpoint.state;
   previous_draft_ = checkpoint.previous_draft;
   grievances_ = checkpoint.grievances;
-  rejection_witness_ = checkpoint.rejection_witness;
-  fixed_responses_ = checkpoint.fixed_responses;
-  asked_policy_ = checkpoint.asked_policy;
+  rejection_witness_.assign(checkpoint.rejection_witness.begin(), checkpoint.rejection_witness.end());
+  fixed_responses_.assign(checkpoint.fixed_responses.begin(), checkpoint.fixed_responses.end());
+  asked_policy_.assign(checkpoint.asked_policy.begin(), checkpoint.asked_policy.end());
   record_ = checkpoint.record;
   polled_ = checkpoint.polled;
   others_mean_concession_ = checkpoint.others_mean_concession;
-  met_red_lines_ = checkpoint.met_red_lines;
+  met_red_lines_.assign(checkpoint.met_red_lines.begin(), checkpoint.met_red_lines.end());
   crossed_counts_current_ = false;
 }
 
@@ -1443,7 +1463,8 @@ void Engine::note_polled(int issue, double value) {
 
 Outcome simulate(const Scenario& scenario, std::uint64_t seed) {
   Engine engine(scenario, seed);
-  return engine.run();
+  engine.run();
+  return std::move(*engine.outcome_);  // the engine ends here: its outcome is moved, not copied
 }
 
 }  // namespace negsim
