@@ -95,8 +95,8 @@ void Engine::initialize() {
   met_red_lines_.clear();
   candidates_.clear();
   new_objectors_.clear();
-  cascade_pending_.clear();
-  maybe_objecting_.clear();
+  cascade_count_ = 0;
+  maybe_objecting_count_ = 0;
   record_.drafts.clear();
   record_.responses.clear();
   concession_betas_.clear();
@@ -105,6 +105,8 @@ void Engine::initialize() {
   spoken_for_.assign(static_cast<std::size_t>(n), -1);
   observers_.assign(static_cast<std::size_t>(n), 0);
   unweighed_.assign(static_cast<std::size_t>(n), 0);
+  outside_drafting_.resize(static_cast<std::size_t>(n));
+  outside_option_.resize(static_cast<std::size_t>(n));
   delegation_keys_.resize(static_cast<std::size_t>(n));
   state_.support_threshold.resize(n);
   red_line_issues_.clear();
@@ -122,6 +124,8 @@ void Engine::initialize() {
     susceptibility_(i) = delegation.susceptibility;
     observers_[static_cast<std::size_t>(i)] = delegation.observer ? 1 : 0;
     unweighed_[static_cast<std::size_t>(i)] = delegation.observer || delegation.outside_drafting ? 1 : 0;
+    outside_drafting_[static_cast<std::size_t>(i)] = delegation.outside_drafting ? 1 : 0;
+    outside_option_[static_cast<std::size_t>(i)] = delegation.outside_option;
     delegation_keys_[static_cast<std::size_t>(i)] = hash_text(delegation.id);
     state_.support_threshold(i) = delegation.agent.support_max;
     auto& unreserved = unreserved_red_lines_.items;
@@ -207,8 +211,8 @@ void Engine::initialize() {
   amended_.assign(static_cast<std::size_t>(n), 0);
   outside_amendments_.assign(static_cast<std::size_t>(n), std::nullopt);
   new_objectors_.reserve(static_cast<std::size_t>(n));
-  cascade_pending_.reserve(static_cast<std::size_t>(n));
-  maybe_objecting_.reserve(static_cast<std::size_t>(n));
+  cascade_pending_.resize(static_cast<std::size_t>(n));
+  maybe_objecting_.resize(static_cast<std::size_t>(n));
   objection_floor_.assign(static_cast<std::size_t>(n), 0.0);
   rejection_witness_.assign(2 * static_cast<std::size_t>(k), -1);
   next_threshold_.resize(n);
@@ -582,6 +586,17 @@ void Engine::ask_own_policies() {
   }
 }
 
+// Inline: every poll asks it for each delegation.
+inline double Engine::blocking_threshold_for(int delegation, double others_objecting) const {
+  // Blocking threshold given the power objecting beside it: objecting alone costs
+  // isolation_cost; the cost vanishes once fellow objectors hold `full_company` of the power.
+  const Process& process = scenario_.process;
+  const double others = others_power_[static_cast<std::size_t>(delegation)];
+  const double share = others > 0 ? others_objecting / others : 0.0;
+  const double company = std::min(1.0, share / process.full_company);
+  return outside_option_[static_cast<std::size_t>(delegation)] - process.isolation_cost * (1.0 - company);
+}
+
 void Engine::poll(const Eigen::VectorXd& draft, std::vector<Response>& responses, Eigen::VectorXd& utility,
                   Eigen::VectorXd& blocking_threshold) {
   if (polled_ranges_ != nullptr) {  // checkpoints: what this round compared with the red lines
@@ -618,8 +633,10 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   // an objection (they copy another's, or their utility lies below the highest blocking
   // threshold they can face); the others cannot object whatever the power objecting. And, in
   // index order, everyone who may object in the end, over whom the objecting power is summed.
-  cascade_pending_.clear();
-  maybe_objecting_.clear();
+  int* const pending = cascade_pending_.data();  // n entries: no list outgrows them
+  int* const maybe_objecting = maybe_objecting_.data();
+  std::size_t pending_count = 0;
+  std::size_t maybe_count = 0;
   // A poll of state_.draft counts the red lines it crosses for the trials that follow it.
   const bool counting = trial == nullptr && &draft == &state_.draft;
   for (int i = 0; i < n; ++i) {
@@ -647,16 +664,17 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     responses[index] = fixed ? *fixed_responses_[index] : crossed ? Response::object : Response::aside;
     if (stops_here(index)) return false;
     if (responses[index] == Response::object) {
-      maybe_objecting_.push_back(i);
+      maybe_objecting[maybe_count++] = i;
       // Summed in index order, as objecting_power() below sums it.
       if (observers_[index] == 0) red_line_objecting += scenario_.power(i);
     } else if (!fixed) {
       if (copy_source[index] >= 0 || utility(i) < highest_blocking_[index]) {
-        cascade_pending_.push_back(i);
-        maybe_objecting_.push_back(i);
+        pending[pending_count++] = i;
+        maybe_objecting[maybe_count++] = i;
       }
     }
   }
+  maybe_objecting_count_ = maybe_count;  // the cascade below only changes answers among them
   if (counting) crossed_counts_current_ = true;
   auto blocking_for = [&](int i, double others_objecting) { return blocking_threshold_for(i, others_objecting); };
   // Whether i, not objecting, would object beside `objecting` power. Its blocking threshold lies
@@ -672,7 +690,8 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   // An observer's objection cannot block: it keeps no objector company.
   auto objecting_power = [&]() {
     double power = 0;
-    for (int j : maybe_objecting_) {  // in index order: the same sum as over all n
+    for (std::size_t m = 0; m < maybe_count; ++m) {  // in index order: the same sum as over all n
+      const int j = maybe_objecting[m];
       const auto index = static_cast<std::size_t>(j);
       if (responses[index] == Response::object && observers_[index] == 0) power += scenario_.power(j);
     }
@@ -687,7 +706,8 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     bool changed = false;
     // None of it is i's own: i is not objecting.
     const double objecting = pass == 0 ? red_line_objecting : objecting_power();
-    for (int i : cascade_pending_) {
+    for (std::size_t p = 0; p < pending_count; ++p) {
+      const int i = pending[p];
       const auto index = static_cast<std::size_t>(i);
       if (responses[index] == Response::object) continue;
       const int copied = copy_source[index];
@@ -972,7 +992,7 @@ void Engine::revise_draft() {
       for (int i = 0; i < n; ++i) {
         const auto index = static_cast<std::size_t>(i);
         // The chair drafts for observers, not for a delegation outside the drafting.
-        if (trial_responses_[index] == Response::object || scenario_.delegations[index].outside_drafting) continue;
+        if (trial_responses_[index] == Response::object || outside_drafting_[index] != 0) continue;
         disturbance += scenario_.power(i) * std::max(0.0, state_.utility(i) - trial_utility_(i));
       }
       const bool wins = best < 0 || weight < best_weight - 1e-9 ||
@@ -1128,7 +1148,8 @@ void Engine::trial_change(int issue, double value, bool stop_at_new_objector) {
     new_objectors_.push_back(-1);  // stopped at the first: who the others are is not needed
     return;
   }
-  for (int j : maybe_objecting_) {  // every objector of the trial is among them
+  for (std::size_t m = 0; m < maybe_objecting_count_; ++m) {  // every objector of the trial is among them
+    const int j = maybe_objecting_[m];
     const auto index = static_cast<std::size_t>(j);
     if (trial_responses_[index] == Response::object && state_.responses[index] != Response::object &&
         unweighed_[index] == 0) {
@@ -1156,17 +1177,6 @@ void Engine::accept_trial(int issue, double value) {
     if (state_.responses[static_cast<std::size_t>(i)] == Response::object) continue;
     state_.blocking_threshold(i) = blocking_threshold_for(i, trial_objecting_);
   }
-}
-
-double Engine::blocking_threshold_for(int delegation, double others_objecting) const {
-  // Blocking threshold given the power objecting beside it: objecting alone costs
-  // isolation_cost; the cost vanishes once fellow objectors hold `full_company` of the power.
-  const Process& process = scenario_.process;
-  const double others = others_power_[static_cast<std::size_t>(delegation)];
-  const double share = others > 0 ? others_objecting / others : 0.0;
-  const double company = std::min(1.0, share / process.full_company);
-  return scenario_.delegations[static_cast<std::size_t>(delegation)].outside_option -
-         process.isolation_cost * (1.0 - company);
 }
 
 bool Engine::chair_keeps_drafting(std::string& reason) const {

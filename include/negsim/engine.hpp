@@ -413,8 +413,16 @@ class Engine {
   Eigen::VectorXd previous_draft_;
   Eigen::VectorXd next_threshold_;
   std::vector<int> new_objectors_;
-  List<int> cascade_pending_{&arena_};  // respond(): who the cascade of objections must look at
-  List<int> maybe_objecting_{&arena_};  // respond(): who may object, in index order
+  // respond(): who the cascade of objections must look at, and who may object, in index order:
+  // n entries each, the first cascade_count_ and maybe_objecting_count_ in use.
+  List<int> cascade_pending_{&arena_};
+  List<int> maybe_objecting_{&arena_};
+  std::size_t cascade_count_ = 0;
+  std::size_t maybe_objecting_count_ = 0;
+  // n, read on every poll: each delegation's outside option, and 1 for one outside the drafting
+  // (kept here beside the other per-delegation lists rather than read from the scenario's records).
+  List<double> outside_option_{&arena_};
+  List<std::uint8_t> outside_drafting_{&arena_};
   // n: below this utility a delegation surely objects anew to a trial (-infinity: it cannot by
   // utility alone); set by prepare_trials().
   List<double> objection_floor_{&arena_};
