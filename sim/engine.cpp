@@ -56,8 +56,17 @@ SharedRounds::SharedRounds(const Scenario& scenario, std::size_t budget_bytes) :
 }
 
 Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
-    : scenario_(scenario), seed_(seed), sink_(sink), influence_(scenario) {
+    : arena_(arena_bytes(scenario)), scenario_(scenario), seed_(seed), sink_(sink), influence_(scenario) {
   initialize();
+}
+
+std::size_t Engine::arena_bytes(const Scenario& scenario) {
+  // Room for every list initialize() sizes (about 200 bytes per delegation, the chair's
+  // candidates n (k + 1), the red lines and bounds per paragraph n k), with some to spare for
+  // those that grow in a run (the repairs made).
+  const auto n = static_cast<std::size_t>(scenario.delegation_count());
+  const auto k = static_cast<std::size_t>(scenario.issue_count());
+  return n * (256 + sizeof(Candidate) * (k + 1) + 3 * sizeof(int) * k) + 64 * k + 1024;
 }
 
 void Engine::restart(std::uint64_t seed) {
@@ -86,8 +95,8 @@ void Engine::initialize() {
   met_red_lines_.clear();
   candidates_.clear();
   new_objectors_.clear();
-  cascade_pending_.clear();
-  maybe_objecting_.clear();
+  cascade_count_ = 0;
+  maybe_objecting_count_ = 0;
   record_.drafts.clear();
   record_.responses.clear();
   concession_betas_.clear();
@@ -96,6 +105,8 @@ void Engine::initialize() {
   spoken_for_.assign(static_cast<std::size_t>(n), -1);
   observers_.assign(static_cast<std::size_t>(n), 0);
   unweighed_.assign(static_cast<std::size_t>(n), 0);
+  outside_drafting_.resize(static_cast<std::size_t>(n));
+  outside_option_.resize(static_cast<std::size_t>(n));
   delegation_keys_.resize(static_cast<std::size_t>(n));
   state_.support_threshold.resize(n);
   red_line_issues_.clear();
@@ -113,6 +124,8 @@ void Engine::initialize() {
     susceptibility_(i) = delegation.susceptibility;
     observers_[static_cast<std::size_t>(i)] = delegation.observer ? 1 : 0;
     unweighed_[static_cast<std::size_t>(i)] = delegation.observer || delegation.outside_drafting ? 1 : 0;
+    outside_drafting_[static_cast<std::size_t>(i)] = delegation.outside_drafting ? 1 : 0;
+    outside_option_[static_cast<std::size_t>(i)] = delegation.outside_option;
     delegation_keys_[static_cast<std::size_t>(i)] = hash_text(delegation.id);
     state_.support_threshold(i) = delegation.agent.support_max;
     auto& unreserved = unreserved_red_lines_.items;
@@ -162,7 +175,7 @@ void Engine::initialize() {
   }
   red_line_holders_.items.resize(unreserved_red_lines_.items.size());
   {
-    std::vector<int>& next = red_lines_crossed_count_;  // borrowed as the fill cursor of each paragraph
+    List<int>& next = red_lines_crossed_count_;  // borrowed as the fill cursor of each paragraph
     next.assign(red_line_holders_.start.begin(), red_line_holders_.start.end() - 1);
     for (int i = 0; i < n; ++i) {
       for (int issue : unreserved_red_lines_[static_cast<std::size_t>(i)]) {
@@ -189,7 +202,6 @@ void Engine::initialize() {
   trial_blocking_.resize(n);
   trial_responses_.assign(static_cast<std::size_t>(n), Response::aside);
   next_positions_.resize(n, k);
-  crossed_any_.assign(static_cast<std::size_t>(n), 0);
   ids_order_.resize(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) ids_order_[static_cast<std::size_t>(i)] = i;
   std::sort(ids_order_.begin(), ids_order_.end(), [&scenario](int a, int b) {
@@ -199,8 +211,8 @@ void Engine::initialize() {
   amended_.assign(static_cast<std::size_t>(n), 0);
   outside_amendments_.assign(static_cast<std::size_t>(n), std::nullopt);
   new_objectors_.reserve(static_cast<std::size_t>(n));
-  cascade_pending_.reserve(static_cast<std::size_t>(n));
-  maybe_objecting_.reserve(static_cast<std::size_t>(n));
+  cascade_pending_.resize(static_cast<std::size_t>(n));
+  maybe_objecting_.resize(static_cast<std::size_t>(n));
   objection_floor_.assign(static_cast<std::size_t>(n), 0.0);
   rejection_witness_.assign(2 * static_cast<std::size_t>(k), -1);
   next_threshold_.resize(n);
@@ -575,6 +587,17 @@ void Engine::ask_own_policies() {
   }
 }
 
+// Inline: every poll asks it for each delegation.
+inline double Engine::blocking_threshold_for(int delegation, double others_objecting) const {
+  // Blocking threshold given the power objecting beside it: objecting alone costs
+  // isolation_cost; the cost vanishes once fellow objectors hold `full_company` of the power.
+  const Process& process = scenario_.process;
+  const double others = others_power_[static_cast<std::size_t>(delegation)];
+  const double share = others > 0 ? others_objecting / others : 0.0;
+  const double company = std::min(1.0, share / process.full_company);
+  return outside_option_[static_cast<std::size_t>(delegation)] - process.isolation_cost * (1.0 - company);
+}
+
 void Engine::poll(const Eigen::VectorXd& draft, std::vector<Response>& responses, Eigen::VectorXd& utility,
                   Eigen::VectorXd& blocking_threshold) {
   if (polled_ranges_ != nullptr) {  // checkpoints: what this round compared with the red lines
@@ -600,7 +623,7 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   // answer each copies (a leader's or a negotiator's; in a vote, a leader's only).
   const bool any_fixed = any_fixed_;
   auto is_fixed = [&](std::size_t index) { return any_fixed && fixed_responses_[index].has_value(); };
-  const std::vector<int>& copy_source = own_voice_ ? follows_ : copies_;
+  const List<int>& copy_source = own_voice_ ? follows_ : copies_;
   // A trial's draft differs from state_.draft in one paragraph only: the red lines crossed are
   // those counted for state_.draft, corrected for the holders of a red line on that paragraph.
   const IndexLists::Range holders = trial != nullptr ? red_line_holders_[static_cast<std::size_t>(trial->issue)]
@@ -611,8 +634,10 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   // an objection (they copy another's, or their utility lies below the highest blocking
   // threshold they can face); the others cannot object whatever the power objecting. And, in
   // index order, everyone who may object in the end, over whom the objecting power is summed.
-  cascade_pending_.clear();
-  maybe_objecting_.clear();
+  int* const pending = cascade_pending_.data();  // n entries: no list outgrows them
+  int* const maybe_objecting = maybe_objecting_.data();
+  std::size_t pending_count = 0;
+  std::size_t maybe_count = 0;
   // A poll of state_.draft counts the red lines it crosses for the trials that follow it.
   const bool counting = trial == nullptr && &draft == &state_.draft;
   for (int i = 0; i < n; ++i) {
@@ -640,16 +665,17 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     responses[index] = fixed ? *fixed_responses_[index] : crossed ? Response::object : Response::aside;
     if (stops_here(index)) return false;
     if (responses[index] == Response::object) {
-      maybe_objecting_.push_back(i);
+      maybe_objecting[maybe_count++] = i;
       // Summed in index order, as objecting_power() below sums it.
       if (observers_[index] == 0) red_line_objecting += scenario_.power(i);
     } else if (!fixed) {
       if (copy_source[index] >= 0 || utility(i) < highest_blocking_[index]) {
-        cascade_pending_.push_back(i);
-        maybe_objecting_.push_back(i);
+        pending[pending_count++] = i;
+        maybe_objecting[maybe_count++] = i;
       }
     }
   }
+  maybe_objecting_count_ = maybe_count;  // the cascade below only changes answers among them
   if (counting) crossed_counts_current_ = true;
   auto blocking_for = [&](int i, double others_objecting) { return blocking_threshold_for(i, others_objecting); };
   // Whether i, not objecting, would object beside `objecting` power. Its blocking threshold lies
@@ -665,7 +691,8 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   // An observer's objection cannot block: it keeps no objector company.
   auto objecting_power = [&]() {
     double power = 0;
-    for (int j : maybe_objecting_) {  // in index order: the same sum as over all n
+    for (std::size_t m = 0; m < maybe_count; ++m) {  // in index order: the same sum as over all n
+      const int j = maybe_objecting[m];
       const auto index = static_cast<std::size_t>(j);
       if (responses[index] == Response::object && observers_[index] == 0) power += scenario_.power(j);
     }
@@ -680,7 +707,8 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     bool changed = false;
     // None of it is i's own: i is not objecting.
     const double objecting = pass == 0 ? red_line_objecting : objecting_power();
-    for (int i : cascade_pending_) {
+    for (std::size_t p = 0; p < pending_count; ++p) {
+      const int i = pending[p];
       const auto index = static_cast<std::size_t>(i);
       if (responses[index] == Response::object) continue;
       const int copied = copy_source[index];
@@ -965,7 +993,7 @@ void Engine::revise_draft() {
       for (int i = 0; i < n; ++i) {
         const auto index = static_cast<std::size_t>(i);
         // The chair drafts for observers, not for a delegation outside the drafting.
-        if (trial_responses_[index] == Response::object || scenario_.delegations[index].outside_drafting) continue;
+        if (trial_responses_[index] == Response::object || outside_drafting_[index] != 0) continue;
         disturbance += scenario_.power(i) * std::max(0.0, state_.utility(i) - trial_utility_(i));
       }
       const bool wins = best < 0 || weight < best_weight - 1e-9 ||
@@ -1121,7 +1149,8 @@ void Engine::trial_change(int issue, double value, bool stop_at_new_objector) {
     new_objectors_.push_back(-1);  // stopped at the first: who the others are is not needed
     return;
   }
-  for (int j : maybe_objecting_) {  // every objector of the trial is among them
+  for (std::size_t m = 0; m < maybe_objecting_count_; ++m) {  // every objector of the trial is among them
+    const int j = maybe_objecting_[m];
     const auto index = static_cast<std::size_t>(j);
     if (trial_responses_[index] == Response::object && state_.responses[index] != Response::object &&
         unweighed_[index] == 0) {
@@ -1149,17 +1178,6 @@ void Engine::accept_trial(int issue, double value) {
     if (state_.responses[static_cast<std::size_t>(i)] == Response::object) continue;
     state_.blocking_threshold(i) = blocking_threshold_for(i, trial_objecting_);
   }
-}
-
-double Engine::blocking_threshold_for(int delegation, double others_objecting) const {
-  // Blocking threshold given the power objecting beside it: objecting alone costs
-  // isolation_cost; the cost vanishes once fellow objectors hold `full_company` of the power.
-  const Process& process = scenario_.process;
-  const double others = others_power_[static_cast<std::size_t>(delegation)];
-  const double share = others > 0 ? others_objecting / others : 0.0;
-  const double company = std::min(1.0, share / process.full_company);
-  return scenario_.delegations[static_cast<std::size_t>(delegation)].outside_option -
-         process.isolation_cost * (1.0 - company);
 }
 
 bool Engine::chair_keeps_drafting(std::string& reason) const {
@@ -1248,6 +1266,17 @@ void Engine::finish(OutcomeKind kind, int decided_round, const std::vector<int>&
   outcome.vote = std::move(vote);
   const int n = scenario_.delegation_count();
   std::vector<std::uint8_t> contested(static_cast<std::size_t>(scenario_.issue_count()), 0);
+  {
+    // Each list is allocated once, at its final size.
+    std::size_t objectors = 0;
+    std::size_t asides = 0;
+    for (const Response response : state_.responses) {
+      objectors += response == Response::object ? 1 : 0;
+      asides += response == Response::aside ? 1 : 0;
+    }
+    outcome.objectors.reserve(objectors);
+    outcome.dissociators.reserve(asides);
+  }
   for (int i = 0; i < n; ++i) {
     const Response response = state_.responses[static_cast<std::size_t>(i)];
     if (response == Response::object) {
@@ -1275,6 +1304,7 @@ void Engine::finish(OutcomeKind kind, int decided_round, const std::vector<int>&
       outcome.reservations.push_back(std::move(record));
     }
   }
+  outcome.contested_issues.reserve(static_cast<std::size_t>(std::count(contested.begin(), contested.end(), 1)));
   for (int issue = 0; issue < scenario_.issue_count(); ++issue) {
     if (contested[static_cast<std::size_t>(issue)] != 0) outcome.contested_issues.push_back(issue);
   }
@@ -1399,13 +1429,13 @@ Engine::Checkpoint Engine::checkpoint() const {
   saved.state = state_;
   saved.previous_draft = previous_draft_;
   saved.grievances = grievances_;
-  saved.rejection_witness = rejection_witness_;
-  saved.fixed_responses = fixed_responses_;
-  saved.asked_policy = asked_policy_;
+  saved.rejection_witness.assign(rejection_witness_.begin(), rejection_witness_.end());
+  saved.fixed_responses.assign(fixed_responses_.begin(), fixed_responses_.end());
+  saved.asked_policy.assign(asked_policy_.begin(), asked_policy_.end());
   saved.record = record_;
   saved.polled = polled_;
   saved.others_mean_concession = others_mean_concession_;
-  saved.met_red_lines = met_red_lines_;
+  saved.met_red_lines.assign(met_red_lines_.begin(), met_red_lines_.end());
   return saved;
 }
 
@@ -1417,13 +1447,13 @@ void Engine::resume(const Checkpoint& checkpoint) {
   state_ = checkpoint.state;
   previous_draft_ = checkpoint.previous_draft;
   grievances_ = checkpoint.grievances;
-  rejection_witness_ = checkpoint.rejection_witness;
-  fixed_responses_ = checkpoint.fixed_responses;
-  asked_policy_ = checkpoint.asked_policy;
+  rejection_witness_.assign(checkpoint.rejection_witness.begin(), checkpoint.rejection_witness.end());
+  fixed_responses_.assign(checkpoint.fixed_responses.begin(), checkpoint.fixed_responses.end());
+  asked_policy_.assign(checkpoint.asked_policy.begin(), checkpoint.asked_policy.end());
   record_ = checkpoint.record;
   polled_ = checkpoint.polled;
   others_mean_concession_ = checkpoint.others_mean_concession;
-  met_red_lines_ = checkpoint.met_red_lines;
+  met_red_lines_.assign(checkpoint.met_red_lines.begin(), checkpoint.met_red_lines.end());
   crossed_counts_current_ = false;
 }
 
@@ -1444,7 +1474,8 @@ void Engine::note_polled(int issue, double value) {
 
 Outcome simulate(const Scenario& scenario, std::uint64_t seed) {
   Engine engine(scenario, seed);
-  return engine.run();
+  engine.run();
+  return std::move(*engine.outcome_);  // the engine ends here: its outcome is moved, not copied
 }
 
 }  // namespace negsim

@@ -81,12 +81,25 @@ void InfluenceOperator::rebuild(const Scenario& scenario) {
   bloc_offsets_.clear();
   bloc_offsets_.reserve(scenario.blocs.size() + 1);
   bloc_offsets_.push_back(0);
+  {
+    // One allocation per list (a run's set-up).
+    std::size_t members = 0;
+    for (const auto& bloc : scenario.blocs) members += bloc.members.size();
+    bloc_members_.reserve(members);
+    std::size_t tied = 0;
+    std::size_t ties = 0;
+    for (const Delegation& delegation : scenario.delegations) {
+      tied += delegation.ties.empty() ? 0 : 1;
+      ties += delegation.ties.size();
+    }
+    tied_.reserve(tied);
+    ties_.reserve(ties);
+  }
   for (const auto& bloc : scenario.blocs) {
     bloc_members_.insert(bloc_members_.end(), bloc.members.begin(), bloc.members.end());
     bloc_offsets_.push_back(static_cast<int>(bloc_members_.size()));
   }
   bloc_sums_.resize(scenario.blocs.size());
-  // One allocation per list (a run's set-up).
   alone_.reserve(static_cast<std::size_t>(n));
   pooled_.reserve(static_cast<std::size_t>(n));
   led_.reserve(static_cast<std::size_t>(n));

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <vector>
@@ -240,6 +241,17 @@ class Engine {
   const Outcome& outcome() const { return *outcome_; }
 
  private:
+  // simulate() hands the outcome of its engine, which it then destroys, to the caller.
+  friend Outcome simulate(const Scenario& scenario, std::uint64_t seed);
+  // One buffer for the engine's own lists (per delegation, per paragraph, the chair's
+  // candidates): set-up takes them from it instead of allocating each, and they sit side by side.
+  // Sized from the scenario's shape; a list that outgrows it (a resampled scenario with more red
+  // lines) takes a new block, kept until the engine is destroyed.
+  std::pmr::monotonic_buffer_resource arena_;
+  template <typename Item>
+  using List = std::pmr::vector<Item>;
+  static std::size_t arena_bytes(const Scenario& scenario);
+
   // The constructor's work, shared with restart(): every member a run reads is set here.
   void initialize();
   void table_draft();
@@ -320,10 +332,10 @@ class Engine {
   // last witness of such a change falling below its floor): a sufficient test, not a necessary one.
   bool change_certainly_adds_objector(int issue, double value);
   void accept_trial(int issue, double value);
-  std::vector<MadeRepair> made_repairs_;  // this pass's accepted repairs, in order
+  List<MadeRepair> made_repairs_{&arena_};  // this pass's accepted repairs, in order
   // The red lines the chair has met this run: (delegation, issue) of every repair accepted and
   // not withdrawn. A presidency's final text is drafted within them (MODEL.md section 10a).
-  std::vector<std::pair<int, int>> met_red_lines_;
+  List<std::pair<int, int>> met_red_lines_{&arena_};
   void keep_met_red_lines(Eigen::VectorXd& draft) const;
   // Whether the chair keeps working a text that met the rule with stand-asides (and why).
   bool chair_keeps_drafting(std::string& reason) const;
@@ -347,8 +359,9 @@ class Engine {
       std::size_t size() const { return static_cast<std::size_t>(last - first); }
       int operator[](std::size_t item) const { return first[item]; }
     };
-    std::vector<int> start{0};
-    std::vector<int> items;
+    explicit IndexLists(std::pmr::memory_resource* arena) : start(1, 0, arena), items(arena) {}
+    std::pmr::vector<int> start;
+    std::pmr::vector<int> items;
     void clear() {
       start.assign(1, 0);
       items.clear();
@@ -367,26 +380,26 @@ class Engine {
   // in the last round and at the end (a checkpoint carries them as they are: they are found again
   // before they are next read).
   std::vector<std::vector<int>> grievances_;
-  std::vector<std::uint64_t> delegation_keys_;  // n, hash of each id: noise streams by name
-  std::vector<int> follows_;                    // n, the leader a bloc_follower copies, -1 otherwise
-  std::vector<int> spoken_for_;                 // n, the bloc negotiator who answers for it, -1 otherwise
-  bool own_voice_ = false;                      // a vote: members of a negotiating bloc answer for themselves
-  IndexLists red_line_issues_;                  // n lists: the issues where each has a red line
+  List<std::uint64_t> delegation_keys_{&arena_};  // n, hash of each id: noise streams by name
+  List<int> follows_{&arena_};                    // n, the leader a bloc_follower copies, -1 otherwise
+  List<int> spoken_for_{&arena_};                 // n, the bloc negotiator who answers for it, -1 otherwise
+  bool own_voice_ = false;                        // a vote: members of a negotiating bloc answer for themselves
+  IndexLists red_line_issues_{&arena_};           // n lists: the issues where each has a red line
 
   // Red lines by paragraph, so that a trial poll and mark_red_lines() check only those a
   // paragraph can cross.
-  IndexLists unreserved_red_lines_;           // n lists: those it holds no reservation on
-  IndexLists red_line_holders_;               // k lists: who holds such a red line there, in order
-  std::vector<int> red_lines_crossed_count_;  // n: how many of them state_.draft crosses
-  bool crossed_counts_current_ = false;       // red_lines_crossed_count_ holds state_.draft's counts
-  IndexLists bounded_;                        // k lists: whose bounds there are not [0, 1]
+  IndexLists unreserved_red_lines_{&arena_};    // n lists: those it holds no reservation on
+  IndexLists red_line_holders_{&arena_};        // k lists: who holds such a red line there, in order
+  List<int> red_lines_crossed_count_{&arena_};  // n: how many of them state_.draft crosses
+  bool crossed_counts_current_ = false;         // red_lines_crossed_count_ holds state_.draft's counts
+  IndexLists bounded_{&arena_};                 // k lists: whose bounds there are not [0, 1]
 
   // Per delegation, fixed for the run: the others' power, the blocking threshold alone and in
   // full company (bounds of b_i whatever the power objecting), and the weight of its objection.
-  std::vector<double> others_power_;
-  std::vector<double> lowest_blocking_;
-  std::vector<double> highest_blocking_;
-  std::vector<double> objection_weights_;
+  List<double> others_power_{&arena_};
+  List<double> lowest_blocking_{&arena_};
+  List<double> highest_blocking_{&arena_};
+  List<double> objection_weights_{&arena_};
   bool any_follower_ = false;    // some delegation copies a bloc leader
   bool any_spoken_for_ = false;  // some delegation is spoken for by a negotiator
   double trial_objecting_ = 0;   // power objecting in the last trial poll
@@ -399,56 +412,63 @@ class Engine {
   Eigen::MatrixXd next_positions_;
   Eigen::VectorXd previous_draft_;
   Eigen::VectorXd next_threshold_;
-  std::vector<std::uint8_t> crossed_any_;
   std::vector<int> new_objectors_;
-  std::vector<int> cascade_pending_;  // respond(): who the cascade of objections must look at
-  std::vector<int> maybe_objecting_;  // respond(): who may object, in index order
+  // respond(): who the cascade of objections must look at, and who may object, in index order:
+  // n entries each, the first cascade_count_ and maybe_objecting_count_ in use.
+  List<int> cascade_pending_{&arena_};
+  List<int> maybe_objecting_{&arena_};
+  std::size_t cascade_count_ = 0;
+  std::size_t maybe_objecting_count_ = 0;
+  // n, read on every poll: each delegation's outside option, and 1 for one outside the drafting
+  // (kept here beside the other per-delegation lists rather than read from the scenario's records).
+  List<double> outside_option_{&arena_};
+  List<std::uint8_t> outside_drafting_{&arena_};
   // n: below this utility a delegation surely objects anew to a trial (-infinity: it cannot by
   // utility alone); set by prepare_trials().
-  std::vector<double> objection_floor_;
-  std::vector<int> rejection_witness_;   // 2k: per paragraph and direction, last sure new objector
-  std::vector<int> ids_order_;           // delegation indices sorted by id
-  std::vector<std::uint8_t> observers_;  // n: 1 for an observer (its objection does not count)
+  List<double> objection_floor_{&arena_};
+  List<int> rejection_witness_{&arena_};  // 2k: per paragraph and direction, last sure new objector
+  List<int> ids_order_{&arena_};          // delegation indices sorted by id
+  std::vector<std::uint8_t> observers_;   // n: 1 for an observer (its objection does not count)
   // n: 1 for a delegation the chair does not weigh when it revises (an observer, or one outside
   // the drafting): it draws no change, is never a new objector, and costs nothing.
-  std::vector<std::uint8_t> unweighed_;
-  std::vector<Candidate> candidates_;
-  std::vector<std::uint8_t> amended_;                                           // n: tabled an amendment this round
-  std::vector<std::optional<ResponseOverride::Amendment>> outside_amendments_;  // n, asked once a round
+  List<std::uint8_t> unweighed_{&arena_};
+  List<Candidate> candidates_{&arena_};
+  List<std::uint8_t> amended_{&arena_};                                           // n: tabled an amendment this round
+  List<std::optional<ResponseOverride::Amendment>> outside_amendments_{&arena_};  // n, asked once a round
   std::string reason_;
   std::optional<Outcome> outcome_;
   ResponseOverride* response_override_ = nullptr;
-  std::vector<std::optional<Response>> fixed_responses_;  // n: this round's answers fixed by the override
+  List<std::optional<Response>> fixed_responses_{&arena_};  // n: this round's answers fixed by the override
   bool interrupted_ = false;
   std::vector<int> overruled_;  // the objectors a ruling overrode
   // Policies (negsim/policy.hpp): every seat's sets its threshold; a seat with a policy of its
   // own also answers and amends through it (fixed for the round, as an override's answer).
-  std::vector<DelegationPolicy*> policies_;                      // n
-  std::vector<std::unique_ptr<DelegationPolicy>> own_policies_;  // n, null for built-ins
+  List<DelegationPolicy*> policies_{&arena_};                      // n
+  List<std::unique_ptr<DelegationPolicy>> own_policies_{&arena_};  // n, null for built-ins
   std::unique_ptr<ChairPolicy> chair_policy_;
   bool own_chair_ = false;  // the chair's strategy is a registered one
   PublicRecord record_;     // kept only when some seat or the chair has a policy of its own
   bool keep_record_ = false;
-  std::vector<std::uint8_t> asked_policy_;  // n: this round's fixed answer came from its own policy
-  bool polled_ = false;                     // a poll has set the blocking thresholds
+  List<std::uint8_t> asked_policy_{&arena_};  // n: this round's fixed answer came from its own policy
+  bool polled_ = false;                       // a poll has set the blocking thresholds
   // Built-in concession curves: per delegation the index of its beta in concession_betas_ (-1:
   // another policy), and this round's (t / T)^(1 / beta) for each distinct beta.
-  std::vector<int> concession_curve_;
-  std::vector<double> concession_betas_;
-  std::vector<double> concession_powers_;
+  List<int> concession_curve_{&arena_};
+  List<double> concession_betas_{&arena_};
+  List<double> concession_powers_{&arena_};
   double others_mean_concession_ = 0;
   SharedRounds* shared_rounds_ = nullptr;
   bool compromise_chair_ = false;     // the built-in compromise strategy drafts (SharedRounds may hold its drafts)
   Eigen::VectorXd compromise_draft_;  // k, work buffer: a whole compromise draft for SharedRounds
   // The compromise chair's weights for the run: who drafts, w_i s_ik per drafter and paragraph,
   // and each paragraph's total.
-  std::vector<int> compromise_drafters_;
+  List<int> compromise_drafters_{&arena_};
   Eigen::MatrixXd compromise_weights_;
   Eigen::VectorXd compromise_totals_;
   // The compromise draft of every paragraph not settled (null: all), as draft_compromise() writes it.
   void draft_compromise_paragraphs(Eigen::VectorXd& draft, const std::vector<std::uint8_t>* settled) const;
-  std::vector<int> copies_;  // n: max(follows_, spoken_for_), whose answer it copies (-1: none)
-  bool any_fixed_ = false;   // some entry of fixed_responses_ is set this round
+  List<int> copies_{&arena_};  // n: max(follows_, spoken_for_), whose answer it copies (-1: none)
+  bool any_fixed_ = false;     // some entry of fixed_responses_ is set this round
   // Checkpoints: the ranges recorded (null: none), and the recording of one polled value.
   PolledRanges* polled_ranges_ = nullptr;
   void note_polled(int issue, double value);
