@@ -95,7 +95,6 @@ void Engine::initialize() {
   met_red_lines_.clear();
   candidates_.clear();
   new_objectors_.clear();
-  cascade_count_ = 0;
   maybe_objecting_count_ = 0;
   record_.drafts.clear();
   record_.responses.clear();

@@ -414,10 +414,9 @@ class Engine {
   Eigen::VectorXd next_threshold_;
   std::vector<int> new_objectors_;
   // respond(): who the cascade of objections must look at, and who may object, in index order:
-  // n entries each, the first cascade_count_ and maybe_objecting_count_ in use.
+  // n entries each; respond() counts those in use, and keeps maybe_objecting_count_ for the trial.
   List<int> cascade_pending_{&arena_};
   List<int> maybe_objecting_{&arena_};
-  std::size_t cascade_count_ = 0;
   std::size_t maybe_objecting_count_ = 0;
   // n, read on every poll: each delegation's outside option, and 1 for one outside the drafting
   // (kept here beside the other per-delegation lists rather than read from the scenario's records).
