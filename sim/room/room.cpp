@@ -140,6 +140,9 @@ struct Room::Impl : public ResponseOverride {
   Trace trace;
   std::vector<int> seat_delegations;  // per seat
   std::vector<int> seat_of;           // per delegation: its seat, -1 for the model's
+  // The rules of the room as each page says them (per seat; the teacher's), fixed for the session.
+  std::vector<json> seat_rules;
+  json teacher_rules;
   std::vector<std::string> seat_tokens;
   std::string teacher_token;
   httplib::Server server;
@@ -555,8 +558,7 @@ struct Room::Impl : public ResponseOverride {
     state["kind"] = "seat";
     state["room"] = room_view;
     state["seat"] = seat < seat_views.size() ? seat_views[seat] : json::object();
-    state["rules"] = seat < seat_delegations.size() ? rules_of_the_room(scenario, seat_delegations[seat])
-                                                    : std::vector<std::string>();
+    state["rules"] = seat < seat_rules.size() ? seat_rules[seat] : json::array();
     state["answer"] = seat < answers.size() && phase != Phase::ended ? answer_json(answers[seat]) : json(nullptr);
     return state;
   }
@@ -565,7 +567,7 @@ struct Room::Impl : public ResponseOverride {
     json state = live_fields();
     state["kind"] = "teacher";
     state["room"] = room_view;
-    state["rules"] = rules_of_the_room(scenario, -1);
+    state["rules"] = teacher_rules;
     json seats = json::array();
     for (std::size_t seat = 0; seat < seat_delegations.size(); ++seat) {
       seats.push_back({{"id", scenario.delegations[static_cast<std::size_t>(seat_delegations[seat])].id},
@@ -865,8 +867,10 @@ Room::Room(const Scenario& scenario, RoomOptions options)
       throw std::invalid_argument("--seats: '" + id + "' is named twice");
     room.seat_of[static_cast<std::size_t>(delegation)] = static_cast<int>(room.seat_delegations.size());
     room.seat_delegations.push_back(delegation);
+    room.seat_rules.emplace_back(rules_of_the_room(scenario, delegation));
     room.seat_tokens.push_back(random_token());
   }
+  room.teacher_rules = rules_of_the_room(scenario, -1);
   if (!(room.options.answer_timeout > 0)) throw std::invalid_argument("--answer-timeout must be above 0 seconds");
   room.teacher_token = random_token();
   room.decisions.resize(room.seat_delegations.size());
