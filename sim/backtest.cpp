@@ -78,36 +78,47 @@ std::string level_text(double value) {
 
 }  // namespace
 
-std::vector<std::string> record_check_names(const Scenario& scenario) {
+namespace {
+
+// Every record check of the scenario, named and classed, in the order record_check_results()
+// answers them: one walk, so names and classes cannot fall out of step.
+struct RecordCheck {
+  std::string name;
+  const char* check_class;
+};
+
+std::vector<RecordCheck> record_checks(const Scenario& scenario) {
   const Expected& expected = scenario.expected;
-  std::vector<std::string> names;
+  std::vector<RecordCheck> checks;
   for (const auto& bound : expected.text) {
     std::string name = "text " + bound.issue;
     if (bound.at_least) name += " >= " + level_text(*bound.at_least);
     if (bound.at_most) name += std::string(bound.at_least ? " and" : "") + " <= " + level_text(*bound.at_most);
-    names.push_back(name);
+    checks.push_back({name, check_class::text});
   }
-  if (expected.no_other_objectors) names.emplace_back("no other objector");
-  if (expected.no_other_dissociators) names.emplace_back("no other dissociator");
-  for (const auto& id : expected.objected_earlier) names.push_back(id + " objected to an earlier draft");
+  if (expected.no_other_objectors) checks.push_back({"no other objector", check_class::objectors});
+  if (expected.no_other_dissociators) checks.push_back({"no other dissociator", check_class::dissociators});
+  for (const auto& id : expected.objected_earlier) {
+    checks.push_back({id + " objected to an earlier draft", check_class::earlier});
+  }
   if (expected.some_objectors) {
     std::string of;
     for (const auto& id : expected.some_objectors->of) of += (of.empty() ? "" : ", ") + id;
-    names.push_back("at least " + std::to_string(expected.some_objectors->at_least) + " of " + of + " objected");
+    checks.push_back({"at least " + std::to_string(expected.some_objectors->at_least) + " of " + of + " objected",
+                      check_class::objectors});
   }
-  for (const auto& id : expected.reservations) names.push_back(id + " joined with a reservation");
-  return names;
+  for (const auto& id : expected.reservations) {
+    checks.push_back({id + " joined with a reservation", check_class::reservations});
+  }
+  return checks;
 }
 
-std::vector<std::string> record_check_classes(const Scenario& scenario) {
-  const Expected& expected = scenario.expected;
-  std::vector<std::string> classes(expected.text.size(), check_class::text);
-  if (expected.no_other_objectors) classes.emplace_back(check_class::objectors);
-  if (expected.no_other_dissociators) classes.emplace_back(check_class::dissociators);
-  classes.insert(classes.end(), expected.objected_earlier.size(), check_class::earlier);
-  if (expected.some_objectors) classes.emplace_back(check_class::objectors);
-  classes.insert(classes.end(), expected.reservations.size(), check_class::reservations);
-  return classes;
+}  // namespace
+
+std::vector<std::string> record_check_names(const Scenario& scenario) {
+  std::vector<std::string> names;
+  for (auto& check : record_checks(scenario)) names.push_back(std::move(check.name));
+  return names;
 }
 
 std::vector<bool> record_check_results(const Scenario& scenario, const Outcome& outcome,
@@ -326,12 +337,11 @@ BacktestResult evaluate_backtest(const Scenario& scenario, const CellStatistics&
   result.contested_issues = check_named(scenario.expected.contested_issues, statistics.contested, find_issue,
                                         statistics.replicates, threshold);
   // Checks whose counts were not collected (evaluate_backtest called without them) fail.
-  const auto names = record_check_names(scenario);
-  const auto classes = record_check_classes(scenario);
-  for (std::size_t c = 0; c < names.size(); ++c) {
+  const auto checks = record_checks(scenario);
+  for (std::size_t c = 0; c < checks.size(); ++c) {
     NamedCheck check;
-    check.id = names[c];
-    check.check_class = classes[c];
+    check.id = checks[c].name;
+    check.check_class = checks[c].check_class;
     if (c < record_counts.size() && statistics.replicates > 0) {
       check.share = static_cast<double>(record_counts[c]) / static_cast<double>(statistics.replicates);
     }
@@ -397,17 +407,7 @@ void write_table(std::ostringstream& out, const std::vector<const BacktestResult
                     named_cell(result->record_checks), result->passed() ? "pass" : "FAIL"});
     if (provenance) rows.back().push_back(written_cell(result->provenance));
   }
-  std::vector<std::size_t> widths(rows.front().size(), 0);
-  for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
-  }
-  for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      out << row[c];
-      if (c + 1 < row.size()) out << std::string(widths[c] - row[c].size() + 2, ' ');
-    }
-    out << "\n";
-  }
+  out << aligned_columns(rows);
   if (provenance) {
     out << "(written: before 1st run = committed from the record, then run; its result then; 'changed' = changed "
            "after it knowing a result, in sample since. knowing results = written or tuned with the model's "

@@ -481,23 +481,6 @@ std::string brier_text(double brier) {
   return number_text(std::round(brier * 1000) / 1000);
 }
 
-void write_columns(std::ostringstream& out, const std::vector<std::vector<std::string>>& rows,
-                   const std::string& indent = "") {
-  std::vector<std::size_t> widths(rows.front().size(), 0);
-  for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
-  }
-  for (const auto& row : rows) {
-    std::string line = indent;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      line += row[c];
-      if (c + 1 < row.size()) line += std::string(widths[c] - row[c].size() + 2, ' ');
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();  // an empty last cell
-    out << line << "\n";
-  }
-}
-
 }  // namespace
 
 std::string leave_one_out_table(const LeaveOneOutResult& result, const CalibrationOptions& options) {
@@ -508,28 +491,17 @@ std::string leave_one_out_table(const LeaveOneOutResult& result, const Calibrati
       return format_percent(score.probability) + (score.backtest.passed() ? " pass" : " FAIL");
     };
     rows.push_back({row.name, to_string(row.in_sample.backtest.recorded), cell(row.in_sample), cell(row.out_of_sample),
-                    number_text(std::round(row.in_sample.brier * 1000) / 1000) + " / " +
-                        number_text(std::round(row.out_of_sample.brier * 1000) / 1000),
+                    brier_text(row.in_sample.brier) + " / " + brier_text(row.out_of_sample.brier),
                     row.out_of_sample.backtest.passed() ? "pass" : "FAIL"});
   }
-  std::vector<std::size_t> widths(rows.front().size(), 0);
-  for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
-  }
   std::ostringstream out;
-  for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      out << row[c];
-      if (c + 1 < row.size()) out << std::string(widths[c] - row[c].size() + 2, ' ');
-    }
-    out << "\n";
-  }
+  out << aligned_columns(rows);
   const Totals in = totals(result.rows, false);
   const Totals out_of = totals(result.rows, true);
   out << "\nIn sample (fitted on all " << in.total << " cases): " << in.passed << " of " << in.total
-      << " pass, mean Brier " << number_text(std::round(in.brier * 1000) / 1000) << "\n";
+      << " pass, mean Brier " << brier_text(in.brier) << "\n";
   out << "Out of sample (each case played with parameters fitted on the others): " << out_of.passed << " of "
-      << out_of.total << " pass, mean Brier " << number_text(std::round(out_of.brier * 1000) / 1000) << "\n";
+      << out_of.total << " pass, mean Brier " << brier_text(out_of.brier) << "\n";
 
   // The yardstick: naive forecasts of the outcome kind, each case's from the other cases' record.
   const BaselineTotals baseline = baseline_totals(result.rows);
@@ -541,8 +513,7 @@ std::string leave_one_out_table(const LeaveOneOutResult& result, const Calibrati
   };
   out << "\nThe outcome kind out of sample, against naive forecasts made from the other cases' record (mean Brier, "
          "0 perfect, 2 worst):\n";
-  write_columns(
-      out,
+  out << aligned_columns(
       {{"the model", brier_text(out_of.brier),
         "outcome kind right in " + std::to_string(outcome_right(result.rows, true)) + " of " +
             std::to_string(out_of.total)},
@@ -566,7 +537,7 @@ std::string leave_one_out_table(const LeaveOneOutResult& result, const Calibrati
                           std::to_string(in_class.cases_all_passed) + " / " +
                               std::to_string(out_class.cases_all_passed) + " of " + std::to_string(in_class.cases)});
   }
-  write_columns(out, class_rows, "  ");
+  out << aligned_columns(class_rows, "  ");
   const auto [in_votes, in_vote_cases] = vote_agreement(result.rows, false);
   const auto [out_votes, out_vote_cases] = vote_agreement(result.rows, true);
   if (in_vote_cases > 0 || out_vote_cases > 0) {
@@ -588,7 +559,7 @@ std::string leave_one_out_table(const LeaveOneOutResult& result, const Calibrati
                                brier_text(baseline_group.base_rate_brier),
                                brier_text(baseline_group.most_frequent_brier)});
   }
-  write_columns(out, provenance_rows, "  ");
+  out << aligned_columns(provenance_rows, "  ");
   for (const auto& row : result.rows) {
     if (row.out_of_sample.backtest.passed()) continue;
     out << "\n" << row.name << " (out of sample):\n";

@@ -85,6 +85,25 @@ std::string value_as_text_prints_it(const std::string& text, double value) {
   return text.substr(begin, text.size() - 1 - begin);
 }
 
+std::string aligned_columns(const std::vector<std::vector<std::string>>& rows, const std::string& indent) {
+  if (rows.empty()) return "";
+  std::vector<std::size_t> widths(rows.front().size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+  }
+  std::string text;
+  for (const auto& row : rows) {
+    std::string line = indent;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size()) line += std::string(widths[c] - row[c].size() + 2, ' ');
+    }
+    while (line.size() > indent.size() && line.back() == ' ') line.pop_back();  // an empty last cell
+    text += line + "\n";
+  }
+  return text;
+}
+
 std::string wrap_words(const std::string& text, int width, const std::string& first_prefix, std::size_t indent) {
   if (width <= 0) return first_prefix + text + "\n";
   const auto limit = static_cast<std::size_t>(width);

@@ -289,23 +289,6 @@ std::string utility_text(double mean, const Interval& interval) {
          "]";
 }
 
-// Columns left-aligned, two spaces apart.
-std::string aligned(const std::vector<std::vector<std::string>>& lines) {
-  std::vector<std::size_t> widths(lines.front().size(), 0);
-  for (const auto& line : lines) {
-    for (std::size_t i = 0; i < line.size(); ++i) widths[i] = std::max(widths[i], line[i].size());
-  }
-  std::ostringstream out;
-  for (const auto& line : lines) {
-    for (std::size_t i = 0; i < line.size(); ++i) {
-      out << line[i];
-      if (i + 1 < line.size()) out << std::string(widths[i] - line[i].size() + 2, ' ');
-    }
-    out << '\n';
-  }
-  return out.str();
-}
-
 }  // namespace
 
 std::string tournament_table(const TournamentResult& result) {
@@ -336,8 +319,8 @@ std::string tournament_table(const TournamentResult& result) {
                      rate_text(row.blocked, row.runs, row.blocked_interval)});
   }
   return "Per strategy, pooled over " + format_count(places, "seat") + " in " +
-         format_count(scenarios.size(), "scenario") + ":\n" + aligned(summary) + "\nPer scenario and seat:\n" +
-         aligned(lines);
+         format_count(scenarios.size(), "scenario") + ":\n" + aligned_columns(summary) + "\nPer scenario and seat:\n" +
+         aligned_columns(lines);
 }
 
 namespace {

@@ -26,7 +26,7 @@ struct NamedCheck {
   std::string id;
   double share = 0;  // of replicates
   bool passed = false;
-  // What a record check checks (record_check_classes); empty for the named objectors,
+  // What a record check checks (one of check_class below, given with its name); empty for the named objectors,
   // dissociators and contested issues, whose list says it.
   std::string check_class;
 };
@@ -87,9 +87,6 @@ struct BacktestResult {
 // The names of the checks of expected.text, no_other_objectors, no_other_dissociators and
 // objected_earlier, in the order record_check_results() answers them.
 std::vector<std::string> record_check_names(const Scenario& scenario);
-// The class of each of those checks, in the same order (no_other_objectors and some_objectors
-// are objector checks, no_other_dissociators a dissociator check).
-std::vector<std::string> record_check_classes(const Scenario& scenario);
 // Whether one run meets each of those checks. `objected_rounds` holds, per delegation, the
 // rounds (0-based) in which it objected; it is needed only for objected_earlier.
 std::vector<bool> record_check_results(const Scenario& scenario, const Outcome& outcome,

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace negsim {
 
@@ -46,6 +47,10 @@ std::string name_without_chair_mark(std::string name);
 // indented by `indent` spaces; ends with a newline. width <= 0: no wrapping.
 std::string wrap_words(const std::string& text, int width, const std::string& first_prefix = "",
                        std::size_t indent = 0);
+
+// Rows as a table for the terminal: columns left-aligned, two spaces apart, each line after
+// `indent` and ending in a newline (no trailing spaces where a last cell is empty).
+std::string aligned_columns(const std::vector<std::vector<std::string>>& rows, const std::string& indent = "");
 
 // JSON text with every number that nlohmann's printer wrote with 16 or 17 digits
 // (0.31452599999999997) written with the fewest of up to 15 that read back as the same double
