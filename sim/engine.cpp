@@ -66,7 +66,7 @@ std::size_t Engine::arena_bytes(const Scenario& scenario) {
   // those that grow in a run (the repairs made).
   const auto n = static_cast<std::size_t>(scenario.delegation_count());
   const auto k = static_cast<std::size_t>(scenario.issue_count());
-  return n * (256 + sizeof(Candidate) * (k + 1) + 3 * sizeof(int) * k) + 64 * k + 1024;
+  return n * (256 + sizeof(Candidate) * (k + 1) + 3 * sizeof(int) * k) + (64 + sizeof(int)) * k + 1024;
 }
 
 void Engine::restart(std::uint64_t seed) {
@@ -207,6 +207,7 @@ void Engine::initialize() {
     return scenario.delegations[static_cast<std::size_t>(a)].id < scenario.delegations[static_cast<std::size_t>(b)].id;
   });
   candidates_.reserve(static_cast<std::size_t>(n) * static_cast<std::size_t>(k + 1));
+  latest_candidate_on_issue_.assign(static_cast<std::size_t>(k), -1);
   amended_.assign(static_cast<std::size_t>(n), 0);
   outside_amendments_.assign(static_cast<std::size_t>(n), std::nullopt);
   new_objectors_.reserve(static_cast<std::size_t>(n));
@@ -639,7 +640,45 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   std::size_t maybe_count = 0;
   // A poll of state_.draft counts the red lines it crosses for the trials that follow it.
   const bool counting = trial == nullptr && &draft == &state_.draft;
-  for (int i = 0; i < n; ++i) {
+  if (trial != nullptr && !any_fixed) {
+    // A trial in a room with no fixed answers: the loop below without the cases that cannot
+    // arise, its operands read once (the stores into `responses` would otherwise make the
+    // compiler read them again for every delegation). The same answers and lists.
+    const int* const crossed_count = red_lines_crossed_count_.data();
+    const Response* const current = state_.responses.data();
+    const std::uint8_t* const unweighed = unweighed_.data();
+    const std::uint8_t* const observer = observers_.data();
+    const int* const copied = copy_source.data();
+    const double* const highest = highest_blocking_.data();
+    const double* const own_utility = utility.data();
+    const double* const power = scenario_.power.data();
+    Response* const answer = responses.data();
+    const int trial_issue = trial->issue;
+    const double value = draft(trial_issue);
+    const double from = state_.draft(trial_issue);
+    const std::size_t holder_count = holders.size();
+    for (int i = 0; i < n; ++i) {
+      int count = crossed_count[i];
+      if (next_holder < holder_count && holders[next_holder] == i) {
+        ++next_holder;
+        count += (crosses_red_line(scenario_, i, trial_issue, value) ? 1 : 0) -
+                 (crosses_red_line(scenario_, i, trial_issue, from) ? 1 : 0);
+      }
+      if (count > 0) {
+        answer[i] = Response::object;
+        if (stop_at_new_objector && current[i] != Response::object && unweighed[i] == 0) return false;
+        maybe_objecting[maybe_count++] = i;
+        if (observer[i] == 0) red_line_objecting += power[i];
+      } else {
+        answer[i] = Response::aside;
+        if (copied[i] >= 0 || own_utility[i] < highest[i]) {
+          pending[pending_count++] = i;
+          maybe_objecting[maybe_count++] = i;
+        }
+      }
+    }
+  }
+  for (int i = 0; i < n && (trial == nullptr || any_fixed); ++i) {
     bool crossed = false;
     if (trial == nullptr) {
       // A red line on a paragraph it holds a reservation on does not make it object: it joins
@@ -729,15 +768,31 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
   // A trial poll sets the blocking thresholds of its objectors only (what the chair weighs);
   // accept_trial() sets the others' from trial_objecting_ if the change is made.
   if (trial != nullptr) trial_objecting_ = objecting;
-  for (int i = 0; i < n; ++i) {
-    const auto index = static_cast<std::size_t>(i);
-    const bool objects = responses[index] == Response::object;
-    const bool counted = objects && observers_[index] == 0;
-    if (trial == nullptr || objects) {
-      blocking_threshold(i) = blocking_for(i, counted ? objecting - scenario_.power(i) : objecting);
-    }
-    if (!objects && !is_fixed(index)) {
-      responses[index] = utility(i) >= state_.support_threshold(i) ? Response::support : Response::aside;
+  {
+    // Operands read once: the stores below would otherwise make the compiler read them again for
+    // every delegation. blocking_threshold_for() written out, with the same operations.
+    Response* const answer = responses.data();
+    const std::uint8_t* const observer = observers_.data();
+    const double* const power = scenario_.power.data();
+    const double* const own_utility = utility.data();
+    const double* const support = state_.support_threshold.data();
+    const double* const others_power = others_power_.data();
+    const double* const outside = outside_option_.data();
+    double* const blocking = blocking_threshold.data();
+    const double isolation_cost = scenario_.process.isolation_cost;
+    const double full_company = scenario_.process.full_company;
+    for (int i = 0; i < n; ++i) {
+      const bool objects = answer[i] == Response::object;
+      if (trial == nullptr || objects) {
+        const double others_objecting = objects && observer[i] == 0 ? objecting - power[i] : objecting;
+        const double others = others_power[i];
+        const double share = others > 0 ? others_objecting / others : 0.0;
+        const double company = std::min(1.0, share / full_company);
+        blocking[i] = outside[i] - isolation_cost * (1.0 - company);
+      }
+      if (!objects && !is_fixed(static_cast<std::size_t>(i))) {
+        answer[i] = own_utility[i] >= support[i] ? Response::support : Response::aside;
+      }
     }
   }
   // Followers take their leader's support or stand-aside (chains settle within n passes).
@@ -847,26 +902,51 @@ void Engine::find_grievances(const Eigen::VectorXd& draft, const std::vector<Res
 
 Engine::Standing Engine::standing(const Eigen::VectorXd& draft, const std::vector<Response>& responses,
                                   const Eigen::VectorXd& utility, const Eigen::VectorXd& blocking_threshold) const {
-  Standing result;
-  for (int i = 0; i < scenario_.delegation_count(); ++i) {
+  // Summed in locals from operands read once (a store into the result would otherwise make the
+  // compiler read them again): the same sums, in the same order.
+  int objectors = 0;
+  double objection_shortfall = 0;
+  int asides = 0;
+  double aside_shortfall = 0;
+  double objecting_power = 0;
+  double objection_weight = 0;
+  const int n = scenario_.delegation_count();
+  const std::uint8_t* const unweighed = unweighed_.data();
+  const Response* const response = responses.data();
+  const double* const power = scenario_.power.data();
+  const double* const weights = objection_weights_.data();
+  const double* const own_utility = utility.data();
+  const double* const blocking = blocking_threshold.data();
+  const double* const support = state_.support_threshold.data();
+  const double* const text = draft.data();
+  const double* const low = scenario_.red_line_min.data();
+  const double* const high = scenario_.red_line_max.data();
+  const Eigen::Index rows = scenario_.red_line_min.rows();  // red_line_max has the same shape
+  for (int i = 0; i < n; ++i) {
     // An observer cannot block, and the chair does not draft for one outside the drafting.
-    if (unweighed_[static_cast<std::size_t>(i)] != 0) continue;
-    const Response response = responses[static_cast<std::size_t>(i)];
-    if (response == Response::object) {
-      ++result.objectors;
-      result.objecting_power += scenario_.power(i);
-      result.objection_weight += objection_weights_[static_cast<std::size_t>(i)];
-      result.objection_shortfall += std::max(0.0, blocking_threshold(i) - utility(i));
+    if (unweighed[i] != 0) continue;
+    if (response[i] == Response::object) {
+      ++objectors;
+      objecting_power += power[i];
+      objection_weight += weights[i];
+      objection_shortfall += std::max(0.0, blocking[i] - own_utility[i]);
       for (int issue : red_line_issues_[static_cast<std::size_t>(i)]) {
-        const double value = draft(issue);
-        result.objection_shortfall += std::max(0.0, scenario_.red_line_min(i, issue) - value) +
-                                      std::max(0.0, value - scenario_.red_line_max(i, issue));
+        const double value = text[issue];
+        const Eigen::Index cell = i + issue * rows;
+        objection_shortfall += std::max(0.0, low[cell] - value) + std::max(0.0, value - high[cell]);
       }
-    } else if (response == Response::aside) {
-      ++result.asides;
-      result.aside_shortfall += std::max(0.0, state_.support_threshold(i) - utility(i));
+    } else if (response[i] == Response::aside) {
+      ++asides;
+      aside_shortfall += std::max(0.0, support[i] - own_utility[i]);
     }
   }
+  Standing result;
+  result.objectors = objectors;
+  result.objection_shortfall = objection_shortfall;
+  result.asides = asides;
+  result.aside_shortfall = aside_shortfall;
+  result.objecting_power = objecting_power;
+  result.objection_weight = objection_weight;
   return result;
 }
 
@@ -978,7 +1058,16 @@ void Engine::revise_draft() {
     double best_weight = 0;
     double best_disturbance = 0;
     prepare_trials();
+    find_repeated_candidates();
     for (std::size_t c = 0; c < candidates_.size(); ++c) {
+      // A change already tried (another delegation's repair to the same bound, an amendment that
+      // coincides with a repair) polls the same: it is as helpful as that one, and cannot win over
+      // it (it would tie on everything but candidate order).
+      const int same_as = candidates_[c].same_as;
+      if (same_as >= 0) {
+        if (candidates_[static_cast<std::size_t>(same_as)].helpful) ++admissible;
+        continue;
+      }
       // Without a power weight a change that creates a new objector is thrown away, so its trial
       // may stop at the first one; with it, such a change may be a trade and is polled in full.
       trial_change(candidates_[c].issue, candidates_[c].value, weighing <= 0);
@@ -988,12 +1077,19 @@ void Engine::revise_draft() {
       const bool trade = !new_objectors_.empty();
       if (trade ? weight >= current_weight - 1e-9 : !better(result, current)) continue;
       ++admissible;
+      candidates_[c].helpful = true;
       double disturbance = 0;
-      for (int i = 0; i < n; ++i) {
-        const auto index = static_cast<std::size_t>(i);
-        // The chair drafts for observers, not for a delegation outside the drafting.
-        if (trial_responses_[index] == Response::object || outside_drafting_[index] != 0) continue;
-        disturbance += scenario_.power(i) * std::max(0.0, state_.utility(i) - trial_utility_(i));
+      {
+        const Response* const response = trial_responses_.data();
+        const std::uint8_t* const outside = outside_drafting_.data();
+        const double* const power = scenario_.power.data();
+        const double* const utility = state_.utility.data();
+        const double* const trial_utility = trial_utility_.data();
+        for (int i = 0; i < n; ++i) {
+          // The chair drafts for observers, not for a delegation outside the drafting.
+          if (response[i] == Response::object || outside[i] != 0) continue;
+          disturbance += power[i] * std::max(0.0, utility[i] - trial_utility[i]);
+        }
       }
       const bool wins = best < 0 || weight < best_weight - 1e-9 ||
                         (std::abs(weight - best_weight) <= 1e-9 &&
@@ -1051,6 +1147,29 @@ void Engine::revise_draft() {
     accept_trial(chosen.issue, chosen.value);
   }
   withdraw_repairs();
+}
+
+void Engine::find_repeated_candidates() {
+  // Per paragraph, the distinct candidates so far are chained from the latest; a candidate is a
+  // repeat when one of them has the same value, bit for bit (a trial depends on nothing else).
+  std::fill(latest_candidate_on_issue_.begin(), latest_candidate_on_issue_.end(), -1);
+  for (std::size_t c = 0; c < candidates_.size(); ++c) {
+    Candidate& candidate = candidates_[c];
+    candidate.same_as = -1;
+    candidate.helpful = false;
+    int& latest = latest_candidate_on_issue_[static_cast<std::size_t>(candidate.issue)];
+    for (int earlier = latest; earlier >= 0;
+         earlier = candidates_[static_cast<std::size_t>(earlier)].previous_on_issue) {
+      const double value = candidates_[static_cast<std::size_t>(earlier)].value;
+      if (value == candidate.value && std::signbit(value) == std::signbit(candidate.value)) {
+        candidate.same_as = earlier;
+        break;
+      }
+    }
+    if (candidate.same_as >= 0) continue;
+    candidate.previous_on_issue = latest;
+    latest = static_cast<int>(c);
+  }
 }
 
 void Engine::withdraw_repairs() {
@@ -1130,10 +1249,20 @@ void Engine::trial_change(int issue, double value, bool stop_at_new_objector) {
       new_objectors_.push_back(-1);
       return;
     }
+    // trial_utility_of() for each, its operands read once (the stores into trial_utility_ would
+    // otherwise make the compiler read them again for every delegation).
+    const UtilityShape shape = scenario_.process.utility;
+    const double from = state_.draft(issue);
+    const double* const position = state_.positions.col(issue).data();
+    const double* const salience = scenario_.salience.col(issue).data();
+    const double* const utility = state_.utility.data();
+    const double* const floor = objection_floor_.data();
+    double* const trial_utility = trial_utility_.data();
     for (int i = 0; i < n; ++i) {
-      trial_utility_(i) = trial_utility_of(i, issue, value);
-      if (trial_utility_(i) < objection_floor_[static_cast<std::size_t>(i)]) {
-        rejection_witness_[2 * static_cast<std::size_t>(issue) + (value > state_.draft(issue) ? 1 : 0)] = i;
+      trial_utility[i] =
+          utility[i] + salience[i] * (issue_loss(from, position[i], shape) - issue_loss(value, position[i], shape));
+      if (trial_utility[i] < floor[i]) {
+        rejection_witness_[2 * static_cast<std::size_t>(issue) + (value > from ? 1 : 0)] = i;
         new_objectors_.push_back(-1);
         return;
       }

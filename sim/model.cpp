@@ -897,12 +897,14 @@ bool MaximinSolver::polish(const std::vector<int>& support, const Eigen::VectorX
   const auto f = static_cast<Eigen::Index>(free.size());
   const auto s = static_cast<Eigen::Index>(support.size());
   const Eigen::Index size = f + s + 1;
-  sign.resize(s, issues_);
-  for (Eigen::Index r = 0; r < s; ++r) {
-    const int a = support[static_cast<std::size_t>(r)];
-    for (int q = 0; q < issues_; ++q) {
-      const double gap = x(q) - position_(a, q);
-      sign(r, q) = gap > 0 ? 1.0 : (gap < 0 ? -1.0 : 0.0);
+  if (shape_ == UtilityShape::linear) {  // only the linear loss reads the signs
+    sign.resize(s, issues_);
+    for (Eigen::Index r = 0; r < s; ++r) {
+      const int a = support[static_cast<std::size_t>(r)];
+      for (int q = 0; q < issues_; ++q) {
+        const double gap = x(q) - position_(a, q);
+        sign(r, q) = gap > 0 ? 1.0 : (gap < 0 ? -1.0 : 0.0);
+      }
     }
   }
   polished_x = x;
@@ -1021,11 +1023,14 @@ void MaximinSolver::schur_step(Eigen::Index f, Eigen::Index s, const Eigen::Vect
 void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
                           const std::vector<std::uint8_t>* settled, const Eigen::VectorXd& previous) {
   shape_ = scenario.process.utility;
-  group_.clear();
-  for (int i = 0; i < scenario.delegation_count(); ++i) {
-    if (drafts_from(scenario, i)) group_.push_back(i);
+  const int n = scenario.delegation_count();
+  group_.resize(static_cast<std::size_t>(n));
+  m_ = 0;
+  for (int i = 0; i < n; ++i) {
+    if (drafts_from(scenario, i)) group_[static_cast<std::size_t>(m_++)] = i;
   }
-  m_ = static_cast<int>(group_.size());
+  group_.resize(static_cast<std::size_t>(m_));
+  const bool everyone = m_ == n;  // then group_[a] = a
   // Paragraphs to solve: unsettled ones some drafting delegation cares about. The others keep
   // their compromise value (q_k when nobody cares) and enter only the constants c_a.
   paragraph_.clear();
@@ -1057,6 +1062,11 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
     const int k = paragraph_[static_cast<std::size_t>(q)];
     centre_(q) = draft(k);
     share_(q) = weights[static_cast<std::size_t>(q)] / total_weight;
+    if (everyone) {
+      salience_.col(q) = scenario.salience.col(k);
+      position_.col(q) = positions.col(k);
+      continue;
+    }
     for (int a = 0; a < m_; ++a) {
       salience_(a, q) = scenario.salience(group_[static_cast<std::size_t>(a)], k);
       position_(a, q) = positions(group_[static_cast<std::size_t>(a)], k);

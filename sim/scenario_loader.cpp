@@ -7,16 +7,20 @@
 #include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include "negsim/errors.hpp"
 #include "negsim/policy.hpp"
@@ -28,6 +32,7 @@ namespace negsim {
 
 using detail::index_path;
 using detail::join_path;
+using detail::KeySet;
 using detail::MapReader;
 using detail::Range;
 using detail::Source;
@@ -157,20 +162,28 @@ std::string apply_override(const YAML::Node& root, const std::string& expression
 // many nodes, and yaml-cpp tokenises a whole flow collection (hundreds of bytes a token) before
 // it hands out the first event. A file of millions of "1," is refused here, before any of that.
 void check_flow_depth(const Source& source, const std::string& text, int max_depth, long node_budget) {
+  // Only these characters change what is tracked; the others are passed over by a table (this
+  // scan of every byte was a few percent of loading a large file).
+  static const std::array<bool, 256> tracked = [] {
+    std::array<bool, 256> table{};
+    for (const char c : std::string_view("\n#\"'[]{},")) table[static_cast<unsigned char>(c)] = true;
+    return table;
+  }();
   int depth = 0;
   long commas = 0;
   int line = 1;
-  int column = 0;
+  std::size_t line_start = 0;  // where the line of the character read begins
   char quote = 0;
   bool comment = false;
-  char previous = '\n';
-  for (char c : text) {
-    ++column;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (!tracked[static_cast<unsigned char>(c)]) continue;
+    const int column = static_cast<int>(i - line_start) + 1;
+    const char previous = i == 0 ? '\n' : text[i - 1];
     if (c == '\n') {
       ++line;
-      column = 0;
+      line_start = i + 1;
       comment = false;
-      if (quote == 0) depth = std::max(depth, 0);
     } else if (comment) {
     } else if (quote != 0) {
       if (c == quote) quote = 0;
@@ -192,7 +205,6 @@ void check_flow_depth(const Source& source, const std::string& text, int max_dep
                          " entries of [ ] or { } by here); a scenario within the delegation and issue limits never "
                          "needs that many (--max-nodes raises the limit)");
     }
-    previous = c;
   }
 }
 
@@ -200,6 +212,11 @@ void check_flow_depth(const Source& source, const std::string& text, int max_dep
 // takes the rest of the file as its text). Find such a quote before parsing. Block scalars
 // (| and >) are skipped: quotes inside them are plain text.
 void check_unclosed_quotes(const Source& source, const std::string& text) {
+  static const std::array<bool, 256> marks_something = [] {
+    std::array<bool, 256> table{};
+    for (const char c : std::string_view("\n#|>\"'")) table[static_cast<unsigned char>(c)] = true;
+    return table;
+  }();
   const std::size_t size = text.size();
   int line = 1;
   std::size_t line_start = 0;
@@ -226,6 +243,11 @@ void check_unclosed_quotes(const Source& source, const std::string& text) {
       block_indent = -1;
     }
     const char c = text[i];
+    // Any other character is passed over (the last step below), found by a table.
+    if (!marks_something[static_cast<unsigned char>(c)]) {
+      ++i;
+      continue;
+    }
     if (c == '\n') {
       ++i;
       ++line;
@@ -525,12 +547,21 @@ std::string syntax_message(const std::string& message) {
 //    text found), so a text of at most budget / 3 bytes cannot hold more nodes than the budget.
 //    The walk over the tree that follows counts them exactly all the same (check_node_count);
 //  - anchors or aliases: no '&' and no '*' anywhere (in a quoted text or a comment too, to keep
-//    the test simple), so no node is shared and the anchored set is empty;
+//    the test simple) but before a space, a tab, a line break or the end, so no node is shared
+//    and the anchored set is empty. An anchor or alias needs a name right after its '&' or '*':
+//    the one of a title "Loss & Damage" is none (were yaml-cpp to read it as one, both passes
+//    would fail alike, on the missing name);
 //  - a second document: one needs a line that starts with "---" or "..." (a bare document ends
 //    only at the end of the stream).
 bool single_pass_suffices(const std::string& text, long node_budget) {
   if (node_budget < 1 || static_cast<double>(text.size()) * 3.0 + 1.0 > static_cast<double>(node_budget)) return false;
-  if (text.find_first_of("&*") != std::string::npos) return false;
+  // One memchr a character: find_first_of compares every byte with each character in turn.
+  for (const char indicator : {'&', '*'}) {
+    for (std::size_t at = text.find(indicator); at != std::string::npos; at = text.find(indicator, at + 1)) {
+      const char next = at + 1 < text.size() ? text[at + 1] : ' ';
+      if (next != ' ' && next != '\t' && next != '\n' && next != '\r') return false;
+    }
+  }
   for (std::size_t line = 0; line < text.size();) {
     if (text.compare(line, 3, "---") == 0 || text.compare(line, 3, "...") == 0) return false;
     const std::size_t end = text.find('\n', line);
@@ -1293,7 +1324,7 @@ class IncludeResolver {
   // A new mapping with the stance fields of `entry` (shared nodes): not the bookkeeping keys
   // (like, sources, changes, date), and not name and notes unless `with_identity`.
   static YAML::Node stance_fields(const YAML::Node& entry, bool with_identity) {
-    YAML::Node fields(YAML::NodeType::Map);
+    YAML::Node fields = detail::new_node_near(entry, YAML::NodeType::Map);
     for (auto it = entry.begin(); it != entry.end(); ++it) {
       if (!it->first.IsScalar()) continue;
       const std::string key = it->first.Scalar();
@@ -1393,7 +1424,7 @@ class IncludeResolver {
       if (date_node) Source(date_file).fail(date_node, "dates.start", message + ", got '" + date + "'");
       Source(file).fail(const_root["stances"], "stances", message);
     }
-    YAML::Node winner(YAML::NodeType::Map);
+    YAML::Node winner = detail::new_node_near(entry, YAML::NodeType::Map);
     for (std::size_t c = changes.size(); c-- > 0;) {
       if (changes[c]["date"].as<std::string>() <= date)
         merge_entry(winner, stance_fields(changes[c], false), nullptr, nullptr);
@@ -1803,7 +1834,8 @@ class Loader {
   double read_uncertain(const YAML::Node& node, const std::string& path, const Range& range,
                         std::function<void(Scenario&, double)> apply) {
     if (!node.IsMap()) return detail::read_number(source_, node, path, range);
-    MapReader map(source_, node, path, {"value", "range", "sd"});
+    static const KeySet keys{"value", "range", "sd"};
+    MapReader map(source_, node, path, keys);
     if (map.has("range") == map.has("sd")) {
       source_.fail(node, path, "an uncertain number needs exactly one of 'range' or 'sd'");
     }
@@ -2011,8 +2043,29 @@ class Loader {
     if (!same) {
       issue_ids_.clear();
       for (const auto& issue : scenario_.issues) issue_ids_.push_back(issue.id);
+      issue_key_set_.reset();
     }
     return issue_ids_;
+  }
+
+  // The issue ids as the allowed keys of an issue-keyed mapping; an id's position in it is the
+  // issue's index (the first issue of that id, as Scenario::find_issue).
+  const KeySet& issue_key_set() {
+    const std::vector<std::string>& ids = issue_ids();
+    if (!issue_key_set_) issue_key_set_ = std::make_unique<KeySet>(ids);
+    return *issue_key_set_;
+  }
+
+  // The issue of a key of a mapping checked against issue_key_set(): its position there.
+  static int checked_issue_key(const MapReader::Entry& entry) { return static_cast<int>(entry.allowed); }
+
+  // A number that may be uncertain: the plain number most are is read without the key path and
+  // the std::function an uncertain one needs (made only when read_uncertain is called).
+  template <typename Path, typename Apply>
+  double read_value(const YAML::Node& node, const Path& path, const Range& range, Apply&& apply) {
+    double value = 0;
+    if (detail::read_plain_number(node, range, value)) return value;
+    return read_uncertain(node, path(), range, std::forward<Apply>(apply));
   }
 
   // Reads `issue id -> value` mappings, failing on issue ids that were never declared.
@@ -2060,9 +2113,11 @@ class Loader {
 
   void read_delegation(const YAML::Node& node, int i) {
     const std::string path = index_path("delegations", static_cast<std::size_t>(i));
-    MapReader map(source_, node, path,
-                  {"id", "name", "bloc", "power", "positions", "salience", "red_lines", "agent", "outside_option",
-                   "susceptibility", "ties", "notes", "observer", "outside_drafting", "reservations"});
+    static const KeySet keys{
+        "id",          "name",           "bloc",           "power", "positions", "salience", "red_lines",
+        "agent",       "outside_option", "susceptibility", "ties",  "notes",     "observer", "outside_drafting",
+        "reservations"};
+    MapReader map(source_, node, path, keys);
     Delegation delegation;
     delegation.id = detail::read_id(source_, map.required("id"), map.child_path("id"));
     if (scenario_.find_delegation(delegation.id) >= 0) {
@@ -2087,8 +2142,9 @@ class Loader {
       scenario_.blocs[static_cast<std::size_t>(delegation.bloc)].members.push_back(i);
     }
     if (map.has("power")) {
-      scenario_.power(i) = read_uncertain(map.optional("power"), map.child_path("power"), positive,
-                                          [i](Scenario& s, double v) { s.power(i) = v; });
+      scenario_.power(i) = read_value(
+          map.optional("power"), [&] { return map.child_path("power"); }, positive,
+          [i](Scenario& s, double v) { s.power(i) = v; });
     }
     read_agent(map, delegation, i);
     read_positions(map, i);
@@ -2126,8 +2182,8 @@ class Loader {
   void read_agent(const MapReader& map, Delegation& delegation, int i) {
     AgentParameters& agent = delegation.agent;
     if (map.has("agent")) {
-      MapReader agent_map(source_, map.optional("agent"), map.child_path("agent"),
-                          {"model", "support_max", "support_min", "beta", "reciprocity"});
+      static const KeySet keys{"model", "support_max", "support_min", "beta", "reciprocity"};
+      MapReader agent_map(source_, map.optional("agent"), map.child_path("agent"), keys);
       if (agent_map.has("model")) {
         // The built-in models and every registered policy (negsim/policy.hpp, --plugin).
         std::string model = detail::read_choice(source_, agent_map.optional("model"), agent_map.child_path("model"),
@@ -2144,13 +2200,13 @@ class Loader {
         }
       }
       if (agent_map.has("support_max")) {
-        agent.support_max = read_uncertain(
-            agent_map.optional("support_max"), agent_map.child_path("support_max"), unit_interval,
+        agent.support_max = read_value(
+            agent_map.optional("support_max"), [&] { return agent_map.child_path("support_max"); }, unit_interval,
             [i](Scenario& s, double v) { s.delegations[static_cast<std::size_t>(i)].agent.support_max = v; });
       }
       if (agent_map.has("support_min")) {
-        agent.support_min = read_uncertain(
-            agent_map.optional("support_min"), agent_map.child_path("support_min"), unit_interval,
+        agent.support_min = read_value(
+            agent_map.optional("support_min"), [&] { return agent_map.child_path("support_min"); }, unit_interval,
             [i](Scenario& s, double v) { s.delegations[static_cast<std::size_t>(i)].agent.support_min = v; });
       }
       if (agent.support_min > agent.support_max) {
@@ -2160,13 +2216,13 @@ class Loader {
                          std::to_string(agent.support_max));
       }
       if (agent_map.has("beta")) {
-        agent.beta =
-            read_uncertain(agent_map.optional("beta"), agent_map.child_path("beta"), Range{0.01, 100},
-                           [i](Scenario& s, double v) { s.delegations[static_cast<std::size_t>(i)].agent.beta = v; });
+        agent.beta = read_value(
+            agent_map.optional("beta"), [&] { return agent_map.child_path("beta"); }, Range{0.01, 100},
+            [i](Scenario& s, double v) { s.delegations[static_cast<std::size_t>(i)].agent.beta = v; });
       }
       if (agent_map.has("reciprocity")) {
-        agent.reciprocity = read_uncertain(
-            agent_map.optional("reciprocity"), agent_map.child_path("reciprocity"), Range{0, 2},
+        agent.reciprocity = read_value(
+            agent_map.optional("reciprocity"), [&] { return agent_map.child_path("reciprocity"); }, Range{0, 2},
             [i](Scenario& s, double v) { s.delegations[static_cast<std::size_t>(i)].agent.reciprocity = v; });
       }
     }
@@ -2174,14 +2230,14 @@ class Loader {
     delegation.outside_option = spoiler ? 0.8 : 0.3;
     delegation.susceptibility = spoiler ? 0.0 : 0.3;
     if (map.has("outside_option")) {
-      delegation.outside_option =
-          read_uncertain(map.optional("outside_option"), map.child_path("outside_option"), unit_interval,
-                         [i](Scenario& s, double v) { s.delegations[static_cast<std::size_t>(i)].outside_option = v; });
+      delegation.outside_option = read_value(
+          map.optional("outside_option"), [&] { return map.child_path("outside_option"); }, unit_interval,
+          [i](Scenario& s, double v) { s.delegations[static_cast<std::size_t>(i)].outside_option = v; });
     }
     if (map.has("susceptibility")) {
-      delegation.susceptibility =
-          read_uncertain(map.optional("susceptibility"), map.child_path("susceptibility"), unit_interval,
-                         [i](Scenario& s, double v) { s.delegations[static_cast<std::size_t>(i)].susceptibility = v; });
+      delegation.susceptibility = read_value(
+          map.optional("susceptibility"), [&] { return map.child_path("susceptibility"); }, unit_interval,
+          [i](Scenario& s, double v) { s.delegations[static_cast<std::size_t>(i)].susceptibility = v; });
     }
   }
 
@@ -2189,12 +2245,12 @@ class Loader {
     YAML::Node positions = map.required("positions");
     const std::string path = map.child_path("positions");
     detail::require_map(source_, positions, path);
-    MapReader checked(source_, positions, path, issue_ids());
-    for (auto it = positions.begin(); it != positions.end(); ++it) {
-      int issue = issue_key(it->first, path);
-      const std::string value_path = join_path(path, scenario_.issues[static_cast<std::size_t>(issue)].id);
-      scenario_.positions(i, issue) = read_uncertain(it->second, value_path, unit_interval,
-                                                     [i, issue](Scenario& s, double v) { s.positions(i, issue) = v; });
+    MapReader checked(source_, positions, path, issue_key_set());
+    for (const auto& entry : checked.entries()) {
+      const int issue = checked_issue_key(entry);
+      scenario_.positions(i, issue) = read_value(
+          entry.value, [&] { return join_path(path, scenario_.issues[static_cast<std::size_t>(issue)].id); },
+          unit_interval, [i, issue](Scenario& s, double v) { s.positions(i, issue) = v; });
     }
     for (int k = 0; k < scenario_.issue_count(); ++k) {
       if (scenario_.positions(i, k) < 0) {
@@ -2212,12 +2268,12 @@ class Loader {
       return;
     }
     const std::string path = map.child_path("salience");
-    MapReader checked(source_, salience, path, issue_ids());
-    for (auto it = salience.begin(); it != salience.end(); ++it) {
-      int issue = issue_key(it->first, path);
-      const std::string value_path = join_path(path, scenario_.issues[static_cast<std::size_t>(issue)].id);
-      scenario_.raw_salience(i, issue) = read_uncertain(
-          it->second, value_path, Range{0, 1e6}, [i, issue](Scenario& s, double v) { s.raw_salience(i, issue) = v; });
+    MapReader checked(source_, salience, path, issue_key_set());
+    for (const auto& entry : checked.entries()) {
+      const int issue = checked_issue_key(entry);
+      scenario_.raw_salience(i, issue) = read_value(
+          entry.value, [&] { return join_path(path, scenario_.issues[static_cast<std::size_t>(issue)].id); },
+          Range{0, 1e6}, [i, issue](Scenario& s, double v) { s.raw_salience(i, issue) = v; });
     }
     if (scenario_.raw_salience.row(i).sum() <= 0) {
       source_.fail(salience, path, "salience is zero on every issue; at least one must be positive");
@@ -2228,13 +2284,14 @@ class Loader {
     if (!map.has("red_lines")) return;
     YAML::Node red_lines = map.optional("red_lines");
     const std::string path = map.child_path("red_lines");
-    MapReader checked(source_, red_lines, path, issue_ids());
-    for (auto it = red_lines.begin(); it != red_lines.end(); ++it) {
-      int issue = issue_key(it->first, path);
+    MapReader checked(source_, red_lines, path, issue_key_set());
+    static const KeySet bound_keys{"min", "max"};
+    for (const auto& entry : checked.entries()) {
+      const int issue = checked_issue_key(entry);
       const std::string line_path = join_path(path, scenario_.issues[static_cast<std::size_t>(issue)].id);
-      MapReader bounds(source_, it->second, line_path, {"min", "max"});
+      MapReader bounds(source_, entry.value, line_path, bound_keys);
       if (!bounds.has("min") && !bounds.has("max")) {
-        source_.fail(it->second, line_path, "a red line needs 'min', 'max' or both");
+        source_.fail(entry.value, line_path, "a red line needs 'min', 'max' or both");
       }
       RedLine red_line;
       red_line.issue = issue;
@@ -2641,10 +2698,8 @@ class Loader {
     }
     if (map.has("notes"))
       provenance.notes = detail::read_string(source_, map.optional("notes"), map.child_path("notes"));
-    if (provenance.written == Provenance::Written::before_first_run && !provenance.first_run) {
-      source_.fail(node, "provenance",
-                   "a case written before its first run needs that run (first_run: {date, commit, result})");
-    }
+    // written: before_first_run without first_run is a case awaiting its first run: the blind
+    // commit declares it, and the backtest that follows is that run (it says so).
     if (provenance.written == Provenance::Written::knowing_the_results && provenance.first_run) {
       source_.fail(map.optional("first_run"), map.child_path("first_run"),
                    "a case written knowing the model's results has no first run to report; one run before "
@@ -2835,9 +2890,10 @@ class Loader {
   const Source& source_;
   const LoadLimits& limits_;
   Scenario scenario_;
-  std::vector<std::string> issue_ids_;  // the cache of issue_ids()
-  std::vector<InputError> problems_;    // of issues, blocs and delegations, each read on its own
-  bool lost_item_ = false;              // an issue or bloc failed without a valid id to keep
+  std::vector<std::string> issue_ids_;     // the cache of issue_ids()
+  std::unique_ptr<KeySet> issue_key_set_;  // made from issue_ids_ when first asked for
+  std::vector<InputError> problems_;       // of issues, blocs and delegations, each read on its own
+  bool lost_item_ = false;                 // an issue or bloc failed without a valid id to keep
   std::vector<PendingReference> pending_leaders_;
   std::vector<PendingReference> pending_negotiators_;
   std::vector<PendingReference> pending_ties_;

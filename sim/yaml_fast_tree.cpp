@@ -3,13 +3,14 @@
 #include <yaml.h>
 
 #include <algorithm>
-#include <cstring>
+#include <array>
 #include <memory>
 #include <string_view>
 #include <vector>
 
 namespace negsim::detail {
 struct FastTreeAccess;
+struct NearNodeAccess;
 }  // namespace negsim::detail
 
 // yaml-cpp lets its `as_if` templates wrap a node of its own memory in a YAML::Node (as its own
@@ -21,7 +22,22 @@ struct YAML::as_if<negsim::detail::FastTreeAccess, void> {
   }
 };
 
+// The same access, for a node made in the memory of another (new_node_near).
+template <>
+struct YAML::as_if<negsim::detail::NearNodeAccess, void> {
+  static YAML::Node make(const YAML::Node& near, YAML::NodeType::value type) {
+    if (!near.m_isValid || !near.m_pMemory) return YAML::Node(type);
+    YAML::detail::node& node = near.m_pMemory->create_node();
+    node.set_type(type);
+    return YAML::Node(node, near.m_pMemory);
+  }
+};
+
 namespace negsim::detail {
+
+YAML::Node new_node_near(const YAML::Node& near, YAML::NodeType::value type) {
+  return YAML::as_if<NearNodeAccess, void>::make(near, type);
+}
 
 namespace {
 
@@ -51,8 +67,16 @@ bool is_null_text(std::string_view text) {
 // on one line, with none of the characters that are indicators somewhere in YAML.
 bool safe_plain(std::string_view value, std::string_view raw) {
   if (value != raw) return false;
+  // A table of those characters: strchr for each character of every scalar was a few percent of
+  // a large load.
+  static const std::array<bool, 256> indicator = [] {
+    std::array<bool, 256> table{};
+    for (const char c : std::string_view(":#,[]{}\"'`|>!%@&*?\n")) table[static_cast<unsigned char>(c)] = true;
+    table[0] = true;  // as strchr, which finds the terminator
+    return table;
+  }();
   for (const char c : value) {
-    if (std::strchr(":#,[]{}\"'`|>!%@&*?", c) != nullptr || c == '\n') return false;
+    if (indicator[static_cast<unsigned char>(c)]) return false;
   }
   return value.empty() || (value.front() != ' ' && value.back() != ' ');
 }
@@ -86,10 +110,17 @@ constexpr std::size_t max_depth = 32;
 std::optional<SimpleTree> simple_yaml_tree(const std::string& text) {
   // '?' (an explicit key, or a stray one yaml-cpp refuses where libyaml reads one), tabs and
   // carriage returns anywhere: left to yaml-cpp.
-  if (text.find_first_of("?\t\r") != std::string::npos || text.rfind("\xEF\xBB\xBF", 0) == 0) return std::nullopt;
+  // (One memchr a character: find_first_of compares every byte with each character in turn.)
+  if (text.find('?') != std::string::npos || text.find('\t') != std::string::npos ||
+      text.find('\r') != std::string::npos || text.rfind("\xEF\xBB\xBF", 0) == 0) {
+    return std::nullopt;
+  }
   ParserGuard guard;
   yaml_parser_set_input_string(&guard.parser, reinterpret_cast<const unsigned char*>(text.data()), text.size());
 
+  // yaml-cpp's tags of a plain node and of a quoted scalar, made once (not once a node).
+  static const std::string plain_tag = "?";
+  static const std::string quoted_tag = "!";
   // As yaml-cpp's NodeBuilder: every node lives in one memory; a collection's children are
   // added in order, a mapping's as key, value, key, value.
   const auto memory = std::make_shared<YAML::detail::memory_holder>();
@@ -165,14 +196,14 @@ std::optional<SimpleTree> simple_yaml_tree(const std::string& text) {
             node.set_null();
           } else {
             node.set_scalar(std::string(value));
-            node.set_tag("?");
+            node.set_tag(plain_tag);
           }
         } else if (scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE || scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE) {
           if (!safe_quoted(value, raw, scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE ? '"' : '\'')) {
             return std::nullopt;
           }
           node.set_scalar(std::string(value));
-          node.set_tag("!");
+          node.set_tag(quoted_tag);
         } else {
           return std::nullopt;  // block scalars (| and >)
         }
@@ -191,7 +222,7 @@ std::optional<SimpleTree> simple_yaml_tree(const std::string& text) {
         YAML::detail::node& node = memory->create_node();
         node.set_mark(mark_of(current.start_mark));
         node.set_type(map ? YAML::NodeType::Map : YAML::NodeType::Sequence);
-        node.set_tag("?");
+        node.set_tag(plain_tag);
         node.set_style(flow ? YAML::EmitterStyle::Flow : YAML::EmitterStyle::Block);
         if (!attach(node, false) || open.size() >= max_depth) return std::nullopt;
         open.push_back({&node, nullptr, flow});

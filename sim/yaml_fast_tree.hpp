@@ -27,4 +27,10 @@ struct SimpleTree {
 };
 std::optional<SimpleTree> simple_yaml_tree(const std::string& text);
 
+// A new empty node of `type` in the memory of `near` (as YAML::Node(type) makes one in a memory
+// of its own). yaml-cpp merges the memory of every node inserted into a mapping into the
+// mapping's: a new mapping that takes nodes of a large tree (a stance file's) copied that tree's
+// whole list of nodes each time, for every delegation. Made near that tree, nothing is copied.
+YAML::Node new_node_near(const YAML::Node& near, YAML::NodeType::value type);
+
 }  // namespace negsim::detail

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <sstream>
 #include <string_view>
+#include <system_error>
 
 #include "negsim/scenario.hpp"
 
@@ -194,50 +196,90 @@ std::string index_path(const std::string& parent, std::size_t index) {
   return parent + "[" + std::to_string(index) + "]";
 }
 
+KeySet::KeySet(std::vector<std::string> keys) : keys_(std::move(keys)), sorted_(keys_.size()) {
+  for (std::size_t k = 0; k < sorted_.size(); ++k) sorted_[k] = k;
+  std::stable_sort(sorted_.begin(), sorted_.end(), [&](std::size_t a, std::size_t b) { return keys_[a] < keys_[b]; });
+  first_.assign(keys_.size(), false);
+  for (std::size_t k = 0; k < sorted_.size(); ++k) {
+    first_[sorted_[k]] = k == 0 || keys_[sorted_[k - 1]] != keys_[sorted_[k]];
+  }
+}
+
+KeySet::KeySet(std::initializer_list<const char*> keys) : KeySet(std::vector<std::string>(keys.begin(), keys.end())) {}
+
+std::size_t KeySet::find(std::string_view key, std::size_t hint) const {
+  // The hint only when no earlier key is the same (find gives the first of equal keys).
+  if (hint < keys_.size() && first_[hint] && keys_[hint] == key) return hint;
+  const auto place = std::lower_bound(sorted_.begin(), sorted_.end(), key,
+                                      [&](std::size_t k, std::string_view wanted) { return keys_[k] < wanted; });
+  return place != sorted_.end() && keys_[*place] == key ? *place : std::string::npos;
+}
+
 MapReader::MapReader(const Source& source, const YAML::Node& node, std::string path,
                      const std::vector<std::string>& allowed_keys)
-    : source_(source), node_(node), path_(std::move(path)) {
-  require_map(source_, node_, path_);
-  check_keys(allowed_keys);
+    : MapReader(source, node, std::move(path), KeySet(allowed_keys)) {
+  allowed_ = nullptr;  // the key set was a temporary
 }
 
 MapReader::MapReader(const Source& source, const YAML::Node& node, std::string path,
                      std::initializer_list<const char*> allowed_keys)
-    : MapReader(source, node, std::move(path), std::vector<std::string>(allowed_keys.begin(), allowed_keys.end())) {}
+    : MapReader(source, node, std::move(path), KeySet(allowed_keys)) {
+  allowed_ = nullptr;
+}
 
-void MapReader::check_keys(const std::vector<std::string>& allowed_keys) {
-  // Keys are looked up in sorted lists: a positions mapping has one key per issue, and a scan of
-  // the issues for each of them was a tenth of loading a 193 x 40 scenario. The views point into
-  // allowed_keys and into the scalars of node_, which outlive this call.
-  std::vector<std::string_view> allowed_sorted(allowed_keys.begin(), allowed_keys.end());
-  std::sort(allowed_sorted.begin(), allowed_sorted.end());
-  std::vector<std::string_view> seen;
-  seen.reserve(node_.size());
-  for (auto it = node_.begin(); it != node_.end(); ++it) {
-    // A copy: `it->first` lives in a proxy that dies at the end of this statement.
-    const YAML::Node key_node = it->first;
+MapReader::MapReader(const Source& source, const YAML::Node& node, std::string path, const KeySet& allowed_keys)
+    : source_(source), node_(node), path_(std::move(path)), allowed_(&allowed_keys) {
+  require_map(source_, node_, path_);
+  check_keys(allowed_keys);
+}
+
+void MapReader::check_keys(const KeySet& allowed_keys) {
+  // Each key is looked up once in the sorted allowed keys (a positions mapping has one key per
+  // issue: a scan of the issues for each was a tenth of loading a 193 x 40 scenario). A key seen
+  // twice is found by its mark there: the first time it passed, or the reader would have failed
+  // as the key is unknown (which is why a duplicate is still reported before an unknown key). The
+  // views point into the scalars of node_, which outlive the reader.
+  entries_.reserve(node_.size());
+  entry_of_key_.assign(allowed_keys.size(), std::string::npos);
+  for (const auto& pair : node_) {
+    const YAML::Node& key_node = pair.first;
     if (!key_node.IsScalar()) {
       source_.fail(key_node, path_, "keys must be plain words, not " + describe_type(key_node));
     }
     const std::string& key = key_node.Scalar();
-    const auto place = std::lower_bound(seen.begin(), seen.end(), std::string_view(key));
-    if (place != seen.end() && *place == key) source_.fail(key_node, child_path(key), "duplicate key '" + key + "'");
-    seen.insert(place, key);
-    if (!std::binary_search(allowed_sorted.begin(), allowed_sorted.end(), std::string_view(key))) {
-      std::string allowed;
-      for (const auto& name : allowed_keys) allowed += (allowed.empty() ? "" : ", ") + name;
-      source_.fail(key_node, child_path(key),
-                   "unknown key '" + key + "'" + did_you_mean(key, allowed_keys) + "; allowed here: " + allowed);
+    const std::size_t allowed = allowed_keys.find(key, entries_.size());
+    if (allowed != std::string::npos && entry_of_key_[allowed] != std::string::npos) {
+      source_.fail(key_node, child_path(key), "duplicate key '" + key + "'");
     }
+    if (allowed == std::string::npos) {
+      const std::vector<std::string>& keys = allowed_keys.keys();
+      std::string listed;
+      for (const auto& name : keys) listed += (listed.empty() ? "" : ", ") + name;
+      source_.fail(key_node, child_path(key),
+                   "unknown key '" + key + "'" + did_you_mean(key, keys) + "; allowed here: " + listed);
+    }
+    entry_of_key_[allowed] = entries_.size();
+    entries_.push_back({key, allowed, pair.second});
   }
 }
 
+const MapReader::Entry* MapReader::find(std::string_view key) const {
+  const std::size_t allowed = allowed_->find(key);
+  if (allowed == std::string::npos || entry_of_key_[allowed] == std::string::npos) return nullptr;
+  return &entries_[entry_of_key_[allowed]];
+}
+
 bool MapReader::has(const std::string& key) const {
+  if (allowed_ != nullptr) return find(key) != nullptr;
   const YAML::Node& const_node = node_;
   return static_cast<bool>(const_node[key]);
 }
 
 YAML::Node MapReader::optional(const std::string& key) const {
+  if (allowed_ != nullptr) {
+    if (const Entry* entry = find(key)) return entry->value;
+  }
+  // Absent: yaml-cpp's own answer (a node that is not defined, and throws if read).
   const YAML::Node& const_node = node_;
   return const_node[key];
 }
@@ -286,6 +328,8 @@ std::string read_id(const Source& source, const YAML::Node& node, const std::str
 }
 
 double read_number(const Source& source, const YAML::Node& node, const std::string& path, const Range& range) {
+  double plain = 0;
+  if (read_plain_number(node, range, plain)) return plain;
   if (!node.IsScalar()) source.fail(node, path, "expected a number, got " + describe_type(node));
   if (node.Tag() == "!") {
     source.fail(node, path, "expected a number, got the quoted text " + describe_type(node));
@@ -308,6 +352,38 @@ double read_number(const Source& source, const YAML::Node& node, const std::stri
     source.fail(node, path, format_bound(value) + " is out of range " + range.describe());
   }
   return value;
+}
+
+namespace {
+// "-"? digits ("." digits)?, at most 24 characters: from 1e-23 to under 1e24, so neither strtod nor
+// from_chars can round it to zero or infinity. Both round correctly to the nearest double (glibc's
+// strtod is exact; this program never changes the C locale, whose decimal point is '.'), so the
+// value is the one read_number's strtod gives.
+bool parse_plain_decimal(const std::string& text, double& value) {
+  const std::size_t size = text.size();
+  if (size == 0 || size > 24) return false;
+  std::size_t i = text[0] == '-' ? 1 : 0;
+  const std::size_t digits_start = i;
+  while (i < size && text[i] >= '0' && text[i] <= '9') ++i;
+  if (i == digits_start) return false;
+  if (i < size && text[i] == '.') {
+    const std::size_t fraction_start = ++i;
+    while (i < size && text[i] >= '0' && text[i] <= '9') ++i;
+    if (i == fraction_start) return false;
+  }
+  if (i != size) return false;
+  const char* end = text.data() + size;
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  return error == std::errc() && stop == end;
+}
+}  // namespace
+
+bool read_plain_number(const YAML::Node& node, const Range& range, double& value) {
+  if (!node.IsScalar() || node.Tag() == "!") return false;
+  double read = 0;
+  if (!parse_plain_decimal(node.Scalar(), read) || !range.contains(read)) return false;
+  value = read;
+  return true;
 }
 
 int read_integer(const Source& source, const YAML::Node& node, const std::string& path, int low, int high) {

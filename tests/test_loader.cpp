@@ -2,8 +2,11 @@
 // tree is yaml-cpp's (types, scalars, tags, styles, order); and errors in a text it reads are
 // reported exactly as yaml-cpp's tree reports them (the loader loads again through yaml-cpp).
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <cstring>
 
 #include "../sim/yaml_fast_tree.hpp"
+#include "../sim/yaml_reader.hpp"
 #include "negsim/errors.hpp"
 #include "negsim/random.hpp"
 #include "test_support.hpp"
@@ -198,4 +201,107 @@ TEST_CASE("a scenario the fast reader takes loads as through yaml-cpp, and its e
     CHECK(message != "loaded");
     CHECK(message == error_of(bad + "#\t\n"));
   }
+}
+
+// Plain decimals are read with std::from_chars (sim/yaml_reader.cpp): the value must be strtod's,
+// bit for bit, and anything but a plain decimal is left to the full reading.
+TEST_CASE("plain numbers read without strtod give strtod's value, bit for bit", "[input][loader]") {
+  negsim::Random random(16);
+  const negsim::detail::Range any{-1e300, 1e300};
+  long compared = 0;
+  for (int t = 0; t < 200000; ++t) {
+    std::string text = random.uniform() < 0.3 ? "-" : "";
+    const int whole = 1 + static_cast<int>(random.uniform() * 11);  // with the point: at most 24 characters
+    for (int d = 0; d < whole; ++d) text += static_cast<char>('0' + static_cast<int>(random.uniform() * 10));
+    if (random.uniform() < 0.8) {
+      text += '.';
+      const int fraction = 1 + static_cast<int>(random.uniform() * 11);
+      for (int d = 0; d < fraction; ++d) text += static_cast<char>('0' + static_cast<int>(random.uniform() * 10));
+    }
+    INFO(text);
+    double value = 0;
+    REQUIRE(negsim::detail::read_plain_number(YAML::Node(text), any, value));
+    const double reference = std::strtod(text.c_str(), nullptr);
+    REQUIRE(std::memcmp(&value, &reference, sizeof value) == 0);
+    ++compared;
+  }
+  CHECK(compared == 200000);
+  double value = 0;
+  for (const char* other : {"+1", "1e3", ".5", "1.", "0x10", " 1", "1 ", "--1", "1.2.3", "", "nan", "inf", "-",
+                            "1234567890.12345678901234"}) {
+    INFO(other);
+    CHECK_FALSE(negsim::detail::read_plain_number(YAML::Node(other), any, value));
+  }
+  CHECK_FALSE(negsim::detail::read_plain_number(YAML::Load("'0.5'"), any, value));  // quoted: text
+  CHECK(negsim::detail::read_plain_number(YAML::Load("0.5"), negsim::detail::unit_interval, value));
+  CHECK_FALSE(negsim::detail::read_plain_number(YAML::Load("1.5"), negsim::detail::unit_interval, value));
+  CHECK_FALSE(negsim::detail::read_plain_number(YAML::Load("[0.5]"), any, value));
+}
+
+// The indexed map reader (key sets sorted once, entries kept) answers and fails as the reader
+// that asks yaml-cpp.
+TEST_CASE("the indexed map reader answers and fails as yaml-cpp's lookups", "[input][loader]") {
+  const negsim::detail::Source source("keys.yaml");
+  const negsim::detail::KeySet keys{"c", "a", "b", "a"};
+  CHECK(keys.find("a") == 1);
+  CHECK(keys.find("a", 3) == 1);  // the first of equal keys, whatever the hint
+  CHECK(keys.find("b", 2) == 2);
+  CHECK(keys.find("c", 0) == 0);
+  CHECK(keys.find("d") == std::string::npos);
+
+  const YAML::Node map = YAML::Load("{b: 2, c: [1], a: ~}");
+  const negsim::detail::MapReader indexed(source, map, "here", keys);
+  const negsim::detail::MapReader plain(source, map, "here", {"c", "a", "b", "a"});
+  for (const std::string key : {"a", "b", "c", "d"}) {
+    INFO(key);
+    CHECK(indexed.has(key) == plain.has(key));
+    CHECK(indexed.optional(key).IsDefined() == plain.optional(key).IsDefined());
+    if (plain.has(key)) CHECK(indexed.optional(key).is(plain.optional(key)));
+  }
+  REQUIRE(indexed.entries().size() == 3);
+  CHECK(indexed.entries()[0].key == "b");
+  CHECK(indexed.entries()[0].allowed == 2);
+  CHECK(indexed.entries()[2].allowed == 1);
+
+  auto message_of = [&](const std::string& text) {
+    try {
+      const negsim::detail::MapReader reader(source, YAML::Load(text), "here", keys);
+    } catch (const negsim::InputError& error) {
+      return std::string(error.what());
+    }
+    return std::string("read");
+  };
+  CHECK(message_of("{a: 1, b: 2, a: 3}") == "keys.yaml:1:14: here.a: duplicate key 'a'");
+  CHECK(message_of("{a: 1, bb: 2, bb: 3}") ==
+        "keys.yaml:1:8: here.bb: unknown key 'bb' (did you mean 'b'?); allowed here: c, a, b, a");
+  CHECK(message_of("{a: 1, [b]: 2}") == "keys.yaml:1:8: here: keys must be plain words, not a list");
+}
+
+// new_node_near (sim/yaml_fast_tree.hpp): the stance code builds its mappings with it; they must
+// be what a fresh YAML::Node(type) would be, holding the same (shared) nodes.
+TEST_CASE("a node made near a tree is a fresh node of that type in all but its memory", "[input][loader]") {
+  const YAML::Node tree = YAML::Load("{a: 1, b: [2, 3], c: {d: x}}");
+  YAML::Node near = negsim::detail::new_node_near(tree["c"], YAML::NodeType::Map);
+  YAML::Node fresh(YAML::NodeType::Map);
+  CHECK(near.IsMap());
+  CHECK(near.size() == 0);
+  CHECK(near.Mark().is_null());
+  CHECK(near.Tag() == fresh.Tag());
+  CHECK(near.Style() == fresh.Style());
+  for (auto it = tree.begin(); it != tree.end(); ++it) {
+    near.force_insert(it->first, it->second);
+    fresh.force_insert(it->first, it->second);
+  }
+  CHECK(YAML::Dump(near) == YAML::Dump(fresh));
+  const YAML::Node& const_near = near;
+  CHECK(const_near["b"].is(tree["b"]));                       // the tree's own node, not a copy
+  CHECK(YAML::Dump(tree) == "{a: 1, b: [2, 3], c: {d: x}}");  // the tree itself unchanged
+
+  YAML::Node list = negsim::detail::new_node_near(tree, YAML::NodeType::Sequence);
+  CHECK(list.IsSequence());
+  list.push_back(tree["a"]);
+  CHECK(YAML::Dump(list) == "- 1");
+  // A node that is not valid (a missing key of a const mapping) has no memory to share.
+  const YAML::Node missing = tree["zzz"];
+  CHECK(negsim::detail::new_node_near(missing, YAML::NodeType::Map).IsMap());
 }

@@ -293,6 +293,12 @@ class Engine {
     int delegation = 0;
     int issue = 0;
     double value = 0;
+    // Set by revise_draft() before its trials: the first earlier candidate that sets the same
+    // paragraph to the same value (-1: none), the previous distinct candidate on this paragraph
+    // (-1: none), and whether this candidate's trial found it helpful.
+    int same_as = -1;
+    int previous_on_issue = -1;
+    bool helpful = false;
   };
   Standing standing(const Eigen::VectorXd& draft, const std::vector<Response>& responses,
                     const Eigen::VectorXd& utility, const Eigen::VectorXd& blocking_threshold) const;
@@ -303,6 +309,9 @@ class Engine {
   double blocking_threshold_for(int delegation, double others_objecting) const;
   void revise_draft();
   void collect_candidates();  // repairs and amendments of this round's objectors
+  // Marks each candidate that repeats an earlier one (same paragraph, same value): its trial
+  // would poll the same draft.
+  void find_repeated_candidates();
   // A repair accepted in this round's pass of revise_draft(), as withdraw_repairs() may undo it.
   struct MadeRepair {
     int delegation = 0;
@@ -432,7 +441,8 @@ class Engine {
   // the drafting): it draws no change, is never a new objector, and costs nothing.
   List<std::uint8_t> unweighed_{&arena_};
   List<Candidate> candidates_{&arena_};
-  List<std::uint8_t> amended_{&arena_};                                           // n: tabled an amendment this round
+  List<int> latest_candidate_on_issue_{&arena_};  // k: revise_draft()'s last distinct candidate per paragraph
+  List<std::uint8_t> amended_{&arena_};           // n: tabled an amendment this round
   List<std::optional<ResponseOverride::Amendment>> outside_amendments_{&arena_};  // n, asked once a round
   std::string reason_;
   std::optional<Outcome> outcome_;
