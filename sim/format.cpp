@@ -56,12 +56,15 @@ std::string format_percent(double share, int places) {
   return format_decimal(100.0 * share, places) + "%";
 }
 
-std::string format_apart(double value, double reference, int places) {
+int places_apart(double value, double reference, int places) {
   for (int shown = places; shown < 6; ++shown) {
-    std::string text = format_decimal(value, shown);
-    if (text != format_decimal(reference, shown)) return text;
+    if (format_decimal(value, shown) != format_decimal(reference, shown)) return shown;
   }
-  return format_decimal(value, 6);
+  return std::max(places, 6);
+}
+
+std::string format_apart(double value, double reference, int places) {
+  return format_decimal(value, places_apart(value, reference, places));
 }
 
 std::string format_significant(double value, int digits) {

@@ -606,8 +606,9 @@ class Storyteller {
         text = join_names(all) + (others.empty() ? " follows its bloc leader, " : " follow their bloc leader, ") +
                name(leader) + ", and " + (others.empty() ? "objects." : "object.");
       } else if (starts_with(key, "utility:")) {
-        text = name(first.delegation) + " objects: the text is worth only " + two_decimals(first.utility) +
-               " to it, below its blocking threshold of " + two_decimals(first.blocking_threshold) + ".";
+        const int places = places_apart(first.utility, first.blocking_threshold);
+        text = name(first.delegation) + " objects: the text is worth only " + format_decimal(first.utility, places) +
+               " to it, below its blocking threshold of " + format_decimal(first.blocking_threshold, places) + ".";
         if (!first.issues.empty()) text += " It wants changes on " + join_names(issue_names(first.issues)) + ".";
         if (!others.empty()) {
           text += " " + join_names(others) + (plural ? " object" : " objects") + " on the same grounds.";
@@ -647,10 +648,15 @@ class Storyteller {
         line(name(aside->delegation) + " stands aside with its bloc leader, " + name(leader) + ".");
         continue;
       }
-      line(name(aside->delegation) + " stands aside: the text is worth " + two_decimals(aside->utility) +
-           " to it, short of the " + two_decimals(aside->support_threshold) +
-           " it needs to support, but above its blocking threshold of " + two_decimals(aside->blocking_threshold) +
-           ".");
+      // Each threshold is printed apart from the utility it is compared with, and the utility
+      // apart from both: "worth 0.85, short of the 0.85 it needs" would contradict itself.
+      const int support_places = places_apart(aside->utility, aside->support_threshold);
+      const int blocking_places = places_apart(aside->utility, aside->blocking_threshold);
+      line(name(aside->delegation) + " stands aside: the text is worth " +
+           format_decimal(aside->utility, std::max(support_places, blocking_places)) + " to it, short of the " +
+           format_decimal(aside->support_threshold, support_places) +
+           " it needs to support, but above its blocking threshold of " +
+           format_decimal(aside->blocking_threshold, blocking_places) + ".");
     }
   }
 

@@ -43,6 +43,10 @@ const char* const help_text = R"(
   q, quit      hand your seat back: your delegation's brief answers the
                remaining rounds
   h, help      this help
+
+  A paragraph in quotes, "..." (reached 0.40; draft at 0.55), is drafted
+  between two wordings of its scale: it reads as the wording its value has
+  reached, with its value. Without quotes it stands exactly at that wording.
 )";
 
 }  // namespace
@@ -150,18 +154,24 @@ void PlaySeat::show_round(const State& state) {
   const double utility = utility_of(state);
   const double alone = seat.outside_option - scenario_.process.isolation_cost;
   const double support = state.support_threshold(delegation_);
-  const std::string blocking = two_decimals(alone) + " when objecting alone (below " +
-                               two_decimals(seat.outside_option) + " once others holding " +
+  // Each line is printed apart from the utility, and the utility apart from every line, so a
+  // utility just under a threshold never reads as the threshold itself.
+  const int support_places = places_apart(utility, support);
+  const int alone_places = places_apart(utility, alone);
+  const int company_places = places_apart(utility, seat.outside_option);
+  const std::string blocking = format_decimal(alone, alone_places) + " when objecting alone (below " +
+                               format_decimal(seat.outside_option, company_places) + " once others holding " +
                                format_percent(scenario_.process.full_company, 0) +
                                " of the others' power object beside you)";
   // A threshold conceded below the blocking line does not make the seat support: it objects
   // below that line first (MODEL.md section 4), so say which line decides.
-  say("Your utility for this text: " + two_decimals(utility) + ". " +
-      (support < alone
-           ? "Your support threshold (" + two_decimals(support) +
-                 ") has fallen below the line where you block: you object below " + blocking +
-                 ", and support otherwise."
-           : "You support at " + two_decimals(support) + " or more this round; you block below " + blocking + "."));
+  say("Your utility for this text: " +
+      format_decimal(utility, std::max({support_places, alone_places, company_places})) + ". " +
+      (support < alone ? "Your support threshold (" + format_decimal(support, support_places) +
+                             ") has fallen below the line where you block: you object below " + blocking +
+                             ", and support otherwise."
+                       : "You support at " + format_decimal(support, support_places) +
+                             " or more this round; you block below " + blocking + "."));
   // The room's answers last round, from the trace.
   if (state.round > 0) {
     std::vector<std::string> lists[3];

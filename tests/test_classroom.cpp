@@ -93,6 +93,10 @@ TEST_CASE("format_decimal rounds the decimal a person reads, half away from zero
   CHECK(negsim::format_apart(0.4951, 0.5) == "0.495");
   CHECK(negsim::format_apart(0.57, 0.6) == "0.57");
   CHECK(negsim::format_apart(0.6000001, 0.6) == "0.600000");
+  CHECK(negsim::places_apart(0.848, 0.85) == 3);
+  CHECK(negsim::places_apart(0.8496, 0.8504) == 4);
+  CHECK(negsim::places_apart(0.7, 0.85) == 2);
+  CHECK(negsim::places_apart(0.85, 0.85) == 6);
   CHECK(negsim::format_percent(0.00375, 1) == "0.4%");
   CHECK(negsim::two_decimals(0.475) == "0.48");
   CHECK(negsim::format_significant(0.31452599999999997) == "0.314526");
@@ -116,9 +120,18 @@ TEST_CASE("the report's formatDecimal renders every number as format_decimal doe
     for (int places : {0, 1, 2, 3}) cases.emplace_back(value, places);
   nlohmann::json input = nlohmann::json::array();
   for (const auto& [value, places] : cases) input.push_back({value, places});
-  const std::string probe = "<script>document.documentElement.setAttribute('data-format-test', JSON.stringify(" +
-                            input.dump() +
-                            ".map(function (c) { return window.negsimFormat.decimal(c[0], c[1]); })));</script></body>";
+  // placesApart, the twin of places_apart, on pairs either side of a threshold.
+  const std::vector<std::pair<double, double>> pairs = {{0.848, 0.85},    {0.8496, 0.8504}, {0.7, 0.85},
+                                                        {0.85, 0.85},     {0.475, 0.4751},  {0.2996, 0.3004},
+                                                        {0.6000001, 0.6}, {0.125, 0.13}};
+  nlohmann::json pair_input = nlohmann::json::array();
+  for (const auto& [value, reference] : pairs) pair_input.push_back({value, reference});
+  const std::string probe =
+      "<script>document.documentElement.setAttribute('data-format-test', JSON.stringify(" + input.dump() +
+      ".map(function (c) { return window.negsimFormat.decimal(c[0], c[1]); })));"
+      "document.documentElement.setAttribute('data-apart-test', JSON.stringify(" +
+      pair_input.dump() +
+      ".map(function (c) { return window.negsimFormat.placesApart(c[0], c[1]); })));</script></body>";
   std::string with_probe = page;
   const auto body = with_probe.rfind("</body>");
   REQUIRE(body != std::string::npos);
@@ -135,6 +148,15 @@ TEST_CASE("the report's formatDecimal renders every number as format_decimal doe
   for (std::size_t j = 0; j < cases.size(); ++j) {
     INFO(cases[j].first << " to " << cases[j].second << " places");
     CHECK(rendered[j].get<std::string>() == negsim::format_decimal(cases[j].first, cases[j].second));
+  }
+  std::string apart_encoded = attribute(dom, "data-apart-test");
+  REQUIRE(!apart_encoded.empty());
+  apart_encoded = std::regex_replace(apart_encoded, std::regex("&quot;"), "\"");
+  const auto apart = nlohmann::json::parse(apart_encoded);
+  REQUIRE(apart.size() == pairs.size());
+  for (std::size_t j = 0; j < pairs.size(); ++j) {
+    INFO(pairs[j].first << " apart from " << pairs[j].second);
+    CHECK(apart[j].get<int>() == negsim::places_apart(pairs[j].first, pairs[j].second));
   }
   fs::remove_all(work);
 }
@@ -252,6 +274,37 @@ TEST_CASE("the story tells a repair's values as the texts print them", "[classro
   CHECK(story.find("from 0.50 ") == std::string::npos);
 }
 
+TEST_CASE("a utility just under a threshold never reads as the threshold itself", "[classroom][format]") {
+  // Paris 2015 told "Saudi Arabia stands aside: the text is worth 0.85 to it, short of the 0.85
+  // it needs to support": both numbers now show the digits that set them apart.
+  using ordered = nlohmann::ordered_json;
+  const std::vector<ordered> events = {
+      ordered::parse(R"j({"event":"start","scenario":"s","title":"S","delegations":3,"issues":1,"rule":"consensus",
+                          "max_rounds":1,"chair":"","strategy":"compromise","seed":1})j"),
+      ordered::parse(R"j({"event":"draft","round":1,"draft":{"a":0.5},"text":{"a":"Half."},"changed":[],
+                          "settled":[]})j"),
+      ordered::parse(R"j({"event":"response","round":1,"delegation":"x","response":"aside","utility":0.8496,
+                          "support_threshold":0.8504,"blocking_threshold":0.25,"issues":[],"red_lines_crossed":[],
+                          "reason":"utility below support threshold"})j"),
+      ordered::parse(R"j({"event":"response","round":1,"delegation":"y","response":"object","utility":0.2996,
+                          "support_threshold":0.8,"blocking_threshold":0.3004,"issues":["a"],"red_lines_crossed":[],
+                          "reason":"utility below blocking threshold"})j"),
+      ordered::parse(R"j({"event":"response","round":1,"delegation":"z","response":"aside","utility":0.6,
+                          "support_threshold":0.8,"blocking_threshold":0.3,"issues":[],"red_lines_crossed":[],
+                          "reason":"utility below support threshold"})j"),
+      ordered::parse(R"j({"event":"end","round":1,"outcome":"no_consensus","adopted":false})j")};
+  negsim::NarrationOptions unwrapped;
+  unwrapped.width = 0;
+  const std::string story = negsim::narrate(events, nullptr, unwrapped);
+  INFO(story);
+  CHECK(story.find("x stands aside: the text is worth 0.8496 to it, short of the 0.8504 it needs to support, but "
+                   "above its blocking threshold of 0.25.") != std::string::npos);
+  CHECK(story.find("y objects: the text is worth only 0.2996 to it, below its blocking threshold of 0.3004.") !=
+        std::string::npos);
+  CHECK(story.find("z stands aside: the text is worth 0.60 to it, short of the 0.80 it needs to support, but above "
+                   "its blocking threshold of 0.30.") != std::string::npos);
+}
+
 TEST_CASE("play: the story says what the student answered, and nothing the model would have reasoned",
           "[classroom][play]") {
   const auto work = test_support::temporary_directory("classroom-play");
@@ -322,6 +375,8 @@ TEST_CASE("play: back out of an amendment, the whole line parsed, a warning befo
     CHECK(help.output.find("\"back\", \"cancel\"\n               or \"q\" returns to your answer") !=
           std::string::npos);
     CHECK(help.output.find("a step toward your position; \"back\" or \"q\" to go back) > ") != std::string::npos);
+    // The help says how to read a paragraph drafted between two wordings.
+    CHECK(help.output.find("(reached 0.40; draft at 0.55), is drafted\n  between two wordings") != std::string::npos);
   }
   SECTION("'m water_share 0.9' at 'Which paragraph?' is read whole") {
     const auto result = run_command("printf 'm\\nm water_share 0.9\\nq\\n' | " + negsim_command() + " play " +

@@ -640,6 +640,10 @@ TEST_CASE("room in headless Chromium: three seats answer by clicking, the round 
         std::string::npos);
     CHECK(dom.find("Share of the river") != std::string::npos);
     CHECK(dom.find("This text is worth 0.") != std::string::npos);
+    // The seat's wish: its value and weight, then the wording with its own full stop (it read
+    // "You want: Text. (0.90), weight 15%.").
+    CHECK(std::regex_search(dom, std::regex("You want [01]\\.[0-9]{2} \\(weight [0-9]+%\\): [A-Z]")));
+    CHECK(dom.find(". (0.") == std::string::npos);
     // The first draft's 0.475 reads as the terminal and draft.md print it: the level reached,
     // never the one above, and 0.48 (not toFixed's 0.47).
     CHECK(dom.find("\"Upstream States will consider downstream needs in dry years.\" (reached 0.25; draft at "

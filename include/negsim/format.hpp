@@ -23,6 +23,11 @@ std::string format_decimal(double value, int places);
 // (format_apart(0.4951, 0.5) == "0.495", not "0.50").
 std::string format_apart(double value, double reference, int places = 2);
 
+// The decimals (from `places`, up to 6) at which `value` and `reference` read differently; print
+// both at that many where the text compares them ("worth 0.848, short of the 0.852 it needs"),
+// so a value under a threshold never reads as the threshold itself.
+int places_apart(double value, double reference, int places = 2);
+
 // A share in [0,1] as a percentage with `places` decimals: format_percent(0.8123) == "81%".
 std::string format_percent(double share, int places = 0);
 

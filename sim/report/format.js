@@ -36,5 +36,15 @@
   }
   function formatPercent(share, places) {
     return share === null || share === undefined ? '' : formatDecimal(100 * Number(share), places || 0) + '%';
-  }  window.negsimFormat = {decimal: formatDecimal, percent: formatPercent};
+  }
+  // The twin of negsim::places_apart: the decimals (from places, up to 6) at which two numbers
+  // read differently, so a utility just under a threshold never reads as the threshold.
+  function placesApart(value, reference, places) {
+    const from = places === undefined ? 2 : places;
+    for (let shown = from; shown < 6; ++shown) {
+      if (formatDecimal(value, shown) !== formatDecimal(reference, shown)) return shown;
+    }
+    return Math.max(from, 6);
+  }
+  window.negsimFormat = {decimal: formatDecimal, percent: formatPercent, placesApart: placesApart};
 })();

@@ -58,6 +58,9 @@
   if (window.vega && vega.expressionFunction) {
     vega.expressionFunction('decimal', formatDecimal);
     vega.expressionFunction('percent', formatPercent);
+    // decimalApart(x, a, b): x printed apart from a and b (a utility beside its thresholds).
+    vega.expressionFunction('decimalApart', (value, first, second) => formatDecimal(value,
+      Math.max(window.negsimFormat.placesApart(value, first), window.negsimFormat.placesApart(value, second))));
   }
   // The twin of wording() in sim/narrate.cpp: a paragraph's words without the value that
   // Issue::text_at adds between levels ('"A" (reached 0.25; draft at 0.48)' is worded "A"), so a
@@ -207,8 +210,9 @@
   function utilitySpec(focus) {
     const last = data.rounds[data.rounds.length - 1].round;
     const tooltip = {signal: "{'Delegation': datum.name, 'Round': datum.round, 'Response': datum.response === 'aside' ? 'stand aside' : datum.response, " +
-      "'Utility': decimal(datum.utility, 2), 'Support threshold': decimal(datum.support, 2), " +
-      "'Blocking threshold': decimal(datum.blocking, 2), 'Why': datum.reason}"};
+      "'Utility': decimalApart(datum.utility, datum.support, datum.blocking), " +
+      "'Support threshold': decimalApart(datum.support, datum.utility, datum.utility), " +
+      "'Blocking threshold': decimalApart(datum.blocking, datum.utility, datum.utility), 'Why': datum.reason}"};
     return {
       description: 'Utility of the tabled draft for each delegation by round, with the thresholds of the selected delegation.',
       height: 340, padding: 5, autosize: fitAutosize,

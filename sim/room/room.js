@@ -111,8 +111,10 @@
         item.appendChild(element('p', 'On the scale: ' + paragraph.value_text, 'meta'));
       }
       if (own) {
-        let line = 'You want: ' + own.position_text + ' (' + fixed2(own.position) + '), weight ' +
-          formatDecimal(own.salience * 100, 0) + '%.';
+        // The value and weight first: the wording ends with its own full stop.
+        let line = 'You want ' + fixed2(own.position) + ' (weight ' + formatDecimal(own.salience * 100, 0) +
+          '%): ' + own.position_text;
+        if (!/[.!?]["')]?$/.test(line)) line += '.';
         if (own.red_line_min !== null) line += ' Red line: at least ' + fixed2(own.red_line_min) + '.';
         if (own.red_line_max !== null) line += ' Red line: at most ' + fixed2(own.red_line_max) + '.';
         item.appendChild(element('p', line, 'stance'));
@@ -266,12 +268,19 @@
     const numbers = element('p', null, 'numbers');
     // A support threshold conceded below the blocking line does not make the seat support: it
     // objects below that line first (docs/MODEL.md section 4). The same words as play's.
-    const blocking = fixed2(seat.blocking_alone) + ' when objecting alone (below ' +
-      fixed2(seat.blocking_with_others) + ' with others beside you)';
-    numbers.textContent = 'This text is worth ' + fixed2(seat.utility) + ' to you. ' +
+    // Each line printed apart from the utility and the utility apart from every line, as play does.
+    const apart = window.negsimFormat.placesApart;
+    const supportPlaces = apart(seat.utility, seat.support_threshold);
+    const alonePlaces = apart(seat.utility, seat.blocking_alone);
+    const companyPlaces = apart(seat.utility, seat.blocking_with_others);
+    const blocking = formatDecimal(seat.blocking_alone, alonePlaces) + ' when objecting alone (below ' +
+      formatDecimal(seat.blocking_with_others, companyPlaces) + ' with others beside you)';
+    const support = formatDecimal(seat.support_threshold, supportPlaces);
+    numbers.textContent = 'This text is worth ' +
+      formatDecimal(seat.utility, Math.max(supportPlaces, alonePlaces, companyPlaces)) + ' to you. ' +
       (seat.support_threshold < seat.blocking_alone
-        ? 'Your support threshold (' + fixed2(seat.support_threshold) + ') has fallen below the line where you block: you object below ' + blocking + ', and support otherwise.'
-        : 'You support at ' + fixed2(seat.support_threshold) + ' or more this round; you block below ' + blocking + '.');
+        ? 'Your support threshold (' + support + ') has fallen below the line where you block: you object below ' + blocking + ', and support otherwise.'
+        : 'You support at ' + support + ' or more this round; you block below ' + blocking + '.');
     box.appendChild(numbers);
     const meter = element('div', null, 'meter');
     meter.setAttribute('aria-hidden', 'true');
