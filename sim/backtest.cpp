@@ -377,7 +377,8 @@ std::string written_cell(const Provenance& provenance) {
   switch (provenance.written) {
     case Provenance::Written::before_first_run: {
       std::string cell = "before 1st run: ";
-      cell += provenance.first_run && provenance.first_run->passed ? "pass" : "fail";
+      if (!provenance.first_run) return cell + "this run";
+      cell += provenance.first_run->passed ? "pass" : "fail";
       if (!provenance.changed_after_first_run.empty()) cell += ", changed";
       return cell;
     }
@@ -462,6 +463,7 @@ ProvenanceSummary summarize_provenance(const std::vector<BacktestResult>& result
     switch (provenance.written) {
       case Provenance::Written::before_first_run:
         ++summary.before_first_run;
+        if (!provenance.first_run) ++summary.awaiting_first_run;
         if (provenance.first_run && provenance.first_run->passed) ++summary.passed_at_first_run;
         if (result.passed()) {
           ++summary.pass_now;
@@ -482,6 +484,11 @@ std::string provenance_line(const ProvenanceSummary& summary) {
       << (summary.before_first_run == 1 ? " case" : " cases") << "; " << summary.passed_at_first_run
       << " passed at their first run; " << summary.pass_now << " pass now, " << summary.pass_now_after_change
       << " of them only after a change made knowing a result (in sample)";
+  if (summary.awaiting_first_run > 0) {
+    out << "; " << summary.awaiting_first_run << (summary.awaiting_first_run == 1 ? " has" : " have")
+        << " no first run recorded: this backtest is " << (summary.awaiting_first_run == 1 ? "its" : "their")
+        << " first run (record the result in provenance.first_run)";
+  }
   std::string others;
   if (summary.knowing_the_results > 0) {
     others += std::to_string(summary.knowing_the_results) + " written knowing the model's results";
@@ -549,6 +556,7 @@ nlohmann::ordered_json provenance_json(const Provenance& provenance) {
 
 nlohmann::ordered_json provenance_summary_json(const ProvenanceSummary& summary) {
   return {{"written_before_first_run", summary.before_first_run},
+          {"awaiting_first_run", summary.awaiting_first_run},
           {"passed_at_first_run", summary.passed_at_first_run},
           {"pass_now", summary.pass_now},
           {"pass_now_after_change", summary.pass_now_after_change},

@@ -936,6 +936,7 @@ TEST_CASE("backtest counts the cases written before their first run", "[history]
         tiny_case("no_consensus", blind + "  first_run: {date: 2026-12-02, commit: 4c619fd, result: fail}\n"));
   write(directory / "d-known.yaml", tiny_case("consensus", "provenance: {written: knowing_the_results}\n"));
   write(directory / "e-none.yaml", tiny_case("consensus", ""));
+  write(directory / "g-awaiting.yaml", tiny_case("consensus", blind));  // its blind commit, not yet run
   std::filesystem::create_directories(directory / "what-if");
   write(directory / "what-if" / "f.yaml", "base: ../a-passed.yaml\ntitle: Variant\npredicted: {outcome: consensus}\n");
 
@@ -944,10 +945,12 @@ TEST_CASE("backtest counts the cases written before their first run", "[history]
   const auto text = test_support::run_command(command);
   INFO(text.output);
   CHECK(text.exit_code == 1);  // c-failed fails
-  CHECK(text.output.find("4 of 5 recorded outcomes reproduced") != std::string::npos);
-  CHECK(text.output.find("Written before their first run: 3 cases; 1 passed at their first run; 2 pass now, 1 of "
-                         "them only after a change made knowing a result (in sample). Not counted: 1 written "
-                         "knowing the model's results, 1 declaring none\n") != std::string::npos);
+  CHECK(text.output.find("5 of 6 recorded outcomes reproduced") != std::string::npos);
+  CHECK(text.output.find("Written before their first run: 4 cases; 1 passed at their first run; 3 pass now, 1 of "
+                         "them only after a change made knowing a result (in sample); 1 has no first run recorded: "
+                         "this backtest is its first run (record the result in provenance.first_run). Not counted: "
+                         "1 written knowing the model's results, 1 declaring none\n") != std::string::npos);
+  CHECK(text.output.find("before 1st run: this run\n") != std::string::npos);
   // The table marks each case.
   CHECK(text.output.find("before 1st run: pass\n") != std::string::npos);
   CHECK(text.output.find("before 1st run: fail, changed\n") != std::string::npos);
@@ -956,20 +959,22 @@ TEST_CASE("backtest counts the cases written before their first run", "[history]
   const auto json = test_support::run_command(command + " --format json");
   const auto report = nlohmann::json::parse(json.output);
   const auto& summary = report.at("provenance");
-  CHECK(summary.at("written_before_first_run") == 3);
+  CHECK(summary.at("written_before_first_run") == 4);
+  CHECK(summary.at("awaiting_first_run") == 1);
   CHECK(summary.at("passed_at_first_run") == 1);
-  CHECK(summary.at("pass_now") == 2);
+  CHECK(summary.at("pass_now") == 3);
   CHECK(summary.at("pass_now_after_change") == 1);
   CHECK(summary.at("knowing_the_results") == 1);
   CHECK(summary.at("unclear") == 0);
   CHECK(summary.at("undeclared") == 1);
   const auto& rows = report.at("scenarios");
-  REQUIRE(rows.size() == 6);
+  REQUIRE(rows.size() == 7);
   CHECK(rows[0].at("provenance").at("first_run").at("commit") == "86a73ba");
   CHECK(rows[1].at("provenance").at("changed_after_first_run") == "a red line corrected after the miss");
   CHECK(rows[3].at("provenance").at("first_run").is_null());
   CHECK(rows[4].at("provenance").is_null());
-  CHECK(rows[5].at("provenance").is_null());  // the what-if
+  CHECK(rows[5].at("provenance").at("first_run").is_null());  // awaiting its first run
+  CHECK(rows[6].at("provenance").is_null());                  // the what-if
 }
 
 TEST_CASE("every recorded historical case declares its provenance", "[history][provenance]") {

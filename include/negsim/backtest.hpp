@@ -116,6 +116,7 @@ std::vector<std::string> find_scenario_files(const std::string& directory);
 // counted: what the backtest says out of sample. What-ifs are never counted.
 struct ProvenanceSummary {
   int before_first_run = 0;       // cases written before their first run
+  int awaiting_first_run = 0;     // of those, no first run recorded yet: this backtest is it
   int passed_at_first_run = 0;    // of those, passed at that run (provenance.first_run.result)
   int pass_now = 0;               // of those, pass in this backtest
   int pass_now_after_change = 0;  // of those passing now, changed after the first run (in sample)
