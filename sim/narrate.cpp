@@ -560,7 +560,12 @@ class Storyteller {
       if (response.player) {
         key = "player:";
       } else if (!response.red_lines.empty()) {
-        key = "red:" + join_names(response.red_lines);
+        // The same paragraphs are not enough: the United States' ceiling and Nigeria's floor on
+        // one amount are two red lines, so the bound and its side are part of the grounds.
+        key = "red:";
+        for (const auto& issue : response.red_lines) {
+          key += issue + "(" + red_line_detail(response.delegation, issue, tabled(round, issue)) + ");";
+        }
       } else if (starts_with(response.reason, "follows its bloc leader")) {
         key = "follow:" + response.reason;
       } else if (starts_with(response.reason, "utility")) {

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "negsim/errors.hpp"
@@ -308,7 +309,11 @@ TEST_CASE("narration stays readable with 25 delegations", "[narration]") {
   CHECK(story.find("20 of 25 delegations support it") != std::string::npos);  // supporters counted
   CHECK(story.find("Russian Federation objects: the text crosses its red lines on International humanitarian law") !=
         std::string::npos);
-  CHECK(story.find("China and Cuba object too") != std::string::npos);  // grouped, not repeated
+  // Grouped where the red lines are the same, not repeated; Cuba's bounds are stricter (0.30), so
+  // it is told apart rather than as objecting "too, on the same red lines".
+  CHECK(story.find("China objects too, on the same red lines.") != std::string::npos);
+  CHECK(story.find("Cuba objects: the text crosses its red lines on International humanitarian law") !=
+        std::string::npos);
   CHECK(story.find("Rounds 3 to 11 go the same way as round 2") != std::string::npos);
   CHECK(story.find("Outcome: no consensus") != std::string::npos);
   CHECK(std::count(story.begin(), story.end(), '\n') < 80);
@@ -316,6 +321,25 @@ TEST_CASE("narration stays readable with 25 delegations", "[narration]") {
   const std::string bare = negsim::narrate(trace.events(), nullptr);
   CHECK(bare.find("russia objects: red line crossed on ihl") != std::string::npos);
   CHECK_THROWS_AS(negsim::parse_trace_lines("{\"event\":\"start\"}\nnot json\n", "t.jsonl"), negsim::InputError);
+}
+
+TEST_CASE("narration groups objectors only when their red lines are the same, not merely on one paragraph",
+          "[narration]") {
+  // COP29 Baku, round 1: the United States' ceiling and Nigeria's floor are both crossed on the
+  // amount; the story once told Nigeria as objecting "too, on the same red line" as the US.
+  const auto scenario = negsim::load_scenario_file(source_path("scenarios/history/cop29-baku-2024.yaml"));
+  negsim::Trace trace(scenario);
+  negsim::Engine engine(scenario, 1, &trace);
+  engine.run();
+  const std::string story = negsim::narrate(trace.events(), &scenario);
+  const std::string round1 = story.substr(0, story.find("Round 2"));
+  const std::string flat = std::regex_replace(round1, std::regex("\\s+"), " ");
+  CHECK(flat.find("United States objects: the text crosses its red line on The goal developed countries take the "
+                  "lead on (at most 0.40, the text says 0.56). European Union objects too, on the same red line.") !=
+        std::string::npos);
+  CHECK(flat.find("Nigeria objects: the text crosses its red line on The goal developed countries take the lead on "
+                  "(at least 0.60, the text says 0.56).") != std::string::npos);
+  CHECK(flat.find("Nigeria object") == flat.find("Nigeria objects: "));  // never among the "too"
 }
 
 TEST_CASE("play: a scripted student reaches a known outcome, written as a normal run", "[play]") {
