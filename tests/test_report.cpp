@@ -163,6 +163,7 @@ TEST_CASE("the report of the 2017 GGE run renders its charts in headless Chromiu
   CHECK(page.dom.find("<h3>International humanitarian law") != std::string::npos);  // replay built
   CHECK(page.dom.find("Rounds 3 to 11 go the same way") != std::string::npos);      // the story
   CHECK(page.dom.find("data-report-overflow=\"false\"") != std::string::npos);
+  CHECK(page.dom.find("data-report-clipped-charts=\"0\"") != std::string::npos);
   // Provenance from meta.json.
   const auto meta = nlohmann::json::parse(read_text(run + "/meta.json"));
   CHECK(page.dom.find(meta["git_commit"].get<std::string>()) != std::string::npos);
@@ -174,6 +175,27 @@ TEST_CASE("the report of the 2017 GGE run renders its charts in headless Chromiu
     const Page phone = open_in_chromium(html, "390,844");
     check_rendered(phone, 12);
     CHECK(phone.dom.find("data-report-overflow=\"false\"") != std::string::npos);
+    CHECK(phone.dom.find("data-report-clipped-charts=\"0\"") != std::string::npos);
+  }
+  fs::remove_all(directory);
+}
+
+TEST_CASE("a report's legends fit their charts: four blocs with long names, the responses' shapes",
+          "[report][chromium]") {
+  // COP29 Baku: four blocs named at length. The bloc legend took four columns in every chart, so
+  // the position charts (a third of the page wide) showed their first bloc only and the utility
+  // chart's response legend, beside it, showed 'support' only; Vega clipped the rest unseen.
+  const auto directory = test_support::temporary_directory("report-legends");
+  const std::string run = make_run(directory, source_path("scenarios/history/cop29-baku-2024.yaml"));
+  const auto html = make_report(run, directory / "report.html");
+  NEGSIM_RETURN_IF_BROWSER_SKIPPED(directory);
+  for (const std::string size : {"1200,2000", "390,844"}) {
+    INFO("window " << size);
+    const Page page = open_in_chromium(html, size);
+    check_rendered(page, 8);  // two response charts, utility, distance, four position charts
+    CHECK(page.dom.find("data-report-clipped-charts=\"0\"") != std::string::npos);
+    CHECK(page.dom.find(">object</text>") != std::string::npos);
+    CHECK(page.dom.find("Least developed countries and small isla") != std::string::npos);
   }
   fs::remove_all(directory);
 }

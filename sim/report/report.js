@@ -4,7 +4,8 @@
  * data reaches them as datum fields or signal values).
  *
  * For the tests: <html data-report="rendered" data-report-errors="0" data-report-charts="N"
- * data-report-overflow="false" data-report-ms="T"> once every chart has rendered.
+ * data-report-overflow="false" data-report-clipped-charts="0" data-report-ms="T"> once every chart has
+ * rendered.
  */
 (function () {
   'use strict';
@@ -124,12 +125,15 @@
   const GROUP_NAMES = NO_BLOCS ? mapOf(data.delegations, 'id', 'name') : mapOf(data.blocs || [], 'id', 'name');
   function groupLegend() {
     return {stroke: 'colour', strokeDash: 'dash', title: GROUP_TITLE, orient: 'top', direction: 'horizontal', symbolType: 'stroke',
-      symbolStrokeWidth: 2.5, symbolSize: 400, labelLimit: 220, columns: 4,
+      // As many columns as the chart's width holds (four at most): more ran past a narrow chart's
+      // edge, where Vega clips them, and a position chart showed its first bloc only.
+      symbolStrokeWidth: 2.5, symbolSize: 400, labelLimit: {signal: 'min(220, width - 50)'},
+      columns: {signal: 'max(1, min(4, floor(width / 270)))'},
       encode: {labels: {update: {text: {signal: 'groupNames[datum.value]'}}}}};
   }
   // A panel title as lines that fit `width` pixels (Vega clips a long single-line title).
   function titleLines(text, width) {
-    const perLine = Math.max(12, Math.floor(width / 8));
+    const perLine = Math.max(12, Math.floor(width / 9));  // a bold 14px character is up to 9px wide
     const lines = [];
     let line = '';
     String(text).split(/\s+/).forEach((word) => {
@@ -216,6 +220,9 @@
     return {
       description: 'Utility of the tabled draft for each delegation by round, with the thresholds of the selected delegation.',
       height: 340, padding: 5, autosize: fitAutosize,
+      // The response legend under the bloc legend, not beside it: beside four columns of blocs it
+      // ran past the chart's right edge and only its first shape ('support') showed.
+      config: {legend: {layout: {top: {anchor: 'start', direction: 'vertical'}}}},
       title: titleStyle('Utility of the tabled draft, by round'),
       signals: [{name: 'focus', value: focus}, {name: 'groupNames', value: GROUP_NAMES}, {name: 'lastRound', value: last}],
       data: [
@@ -818,6 +825,15 @@
     root.setAttribute('data-report-charts', String(views.length));
     // Whether anything makes the page wider than the window (charts scroll inside their own box).
     root.setAttribute('data-report-overflow', String(root.scrollWidth > root.clientWidth + 1));
+    // Charts drawn to their box's width with a text past the drawing's right edge (a legend wider
+    // than the chart): Vega clips it, so the reader never sees it.
+    const clipped = views.filter((entry) => {
+      const svg = entry.fit ? entry.container.querySelector('svg') : null;
+      if (!svg) return false;
+      const edge = svg.getBoundingClientRect().right + 1;
+      return Array.from(svg.querySelectorAll('text')).some((text) => text.getBoundingClientRect().right > edge);
+    });
+    root.setAttribute('data-report-clipped-charts', String(clipped.length));
     // Milliseconds from the start of loading to the last chart drawn: the tests hold a large
     // run's page to a budget.
     root.setAttribute('data-report-ms', String(Math.round(performance.now())));
