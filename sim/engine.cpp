@@ -657,13 +657,8 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     const double value = draft(trial_issue);
     const double from = state_.draft(trial_issue);
     const std::size_t holder_count = holders.size();
-    for (int i = 0; i < n; ++i) {
-      int count = crossed_count[i];
-      if (next_holder < holder_count && holders[next_holder] == i) {
-        ++next_holder;
-        count += (crosses_red_line(scenario_, i, trial_issue, value) ? 1 : 0) -
-                 (crosses_red_line(scenario_, i, trial_issue, from) ? 1 : 0);
-      }
+    // One delegation's first answer from the red lines it crosses; false: the trial stops here.
+    auto first_answer = [&](int i, int count) {
       if (count > 0) {
         answer[i] = Response::object;
         if (stop_at_new_objector && current[i] != Response::object && unweighed[i] == 0) return false;
@@ -676,6 +671,22 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
           maybe_objecting[maybe_count++] = i;
         }
       }
+      return true;
+    };
+    // In index order, the delegations between two holders of a red line on the paragraph without
+    // looking for the next holder at each.
+    int i = 0;
+    for (;;) {
+      const int next = next_holder < holder_count ? holders[next_holder] : n;
+      for (; i < next; ++i) {
+        if (!first_answer(i, crossed_count[i])) return false;
+      }
+      if (i >= n) break;
+      ++next_holder;
+      const int count = crossed_count[i] + (crosses_red_line(scenario_, i, trial_issue, value) ? 1 : 0) -
+                        (crosses_red_line(scenario_, i, trial_issue, from) ? 1 : 0);
+      if (!first_answer(i, count)) return false;
+      ++i;
     }
   }
   for (int i = 0; i < n && (trial == nullptr || any_fixed); ++i) {
@@ -781,7 +792,26 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     double* const blocking = blocking_threshold.data();
     const double isolation_cost = scenario_.process.isolation_cost;
     const double full_company = scenario_.process.full_company;
-    for (int i = 0; i < n; ++i) {
+    if (trial != nullptr && !any_fixed) {
+      // A trial with no fixed answers: the same thresholds and answers, the objectors' thresholds
+      // set from the list of those who may object (every objector is on it), the others' answers
+      // in a loop without branches for the cases that cannot arise.
+      for (std::size_t m = 0; m < maybe_count; ++m) {
+        const int i = maybe_objecting[m];
+        if (answer[i] != Response::object) continue;
+        const double others_objecting = observer[i] == 0 ? objecting - power[i] : objecting;
+        const double others = others_power[i];
+        const double share = others > 0 ? others_objecting / others : 0.0;
+        const double company = std::min(1.0, share / full_company);
+        blocking[i] = outside[i] - isolation_cost * (1.0 - company);
+      }
+      for (int i = 0; i < n; ++i) {
+        if (answer[i] != Response::object) {
+          answer[i] = own_utility[i] >= support[i] ? Response::support : Response::aside;
+        }
+      }
+    }
+    for (int i = 0; i < n && (trial == nullptr || any_fixed); ++i) {
       const bool objects = answer[i] == Response::object;
       if (trial == nullptr || objects) {
         const double others_objecting = objects && observer[i] == 0 ? objecting - power[i] : objecting;

@@ -1105,12 +1105,11 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
                           const std::vector<double>& totals) {
   shape_ = scenario.process.utility;
   const int n = scenario.delegation_count();
-  group_.resize(static_cast<std::size_t>(n));
-  m_ = 0;
+  group_.clear();  // keeps its capacity
   for (int i = 0; i < n; ++i) {
-    if (drafts_from(scenario, i)) group_[static_cast<std::size_t>(m_++)] = i;
+    if (drafts_from(scenario, i)) group_.push_back(i);
   }
-  group_.resize(static_cast<std::size_t>(m_));
+  m_ = static_cast<int>(group_.size());
   const bool everyone = m_ == n;  // then group_[a] = a
   // Paragraphs to solve: unsettled ones some drafting delegation cares about. The others keep
   // their compromise value (q_k when nobody cares) and enter only the constants c_a.
@@ -1143,9 +1142,9 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
     const int k = paragraph_[static_cast<std::size_t>(q)];
     centre_(q) = draft(k);
     share_(q) = weights[static_cast<std::size_t>(q)] / total_weight;
-    if (everyone) {
-      salience_.col(q) = scenario.salience.col(k);
-      position_.col(q) = positions.col(k);
+    if (everyone) {  // whole columns, copied as bytes
+      std::copy_n(scenario.salience.col(k).data(), m_, salience_.col(q).data());
+      std::copy_n(positions.col(k).data(), m_, position_.col(q).data());
       continue;
     }
     for (int a = 0; a < m_; ++a) {
@@ -1183,11 +1182,16 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
   // draft when that leaves the worst-off better off.
   auto worst_off_at = [&](const Eigen::VectorXd& at) {
     all_utilities(at, utilities);
-    std::pair<double, int> worst{1e300, 0};  // (utility, delegation): the first of the lowest
+    const double* const utility = utilities.data();
+    double lowest = 1e300;  // (utility, delegation): the first of the lowest
+    int worst = 0;
     for (int a = 0; a < m_; ++a) {
-      if (utilities(a) < worst.first) worst = {utilities(a), a};
+      if (utility[a] < lowest) {
+        lowest = utility[a];
+        worst = a;
+      }
     }
-    return worst;
+    return std::pair<double, int>{lowest, worst};
   };
   x = centre_;
   const auto [compromise_worst, compromise_start] = worst_off_at(x);
