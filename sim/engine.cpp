@@ -66,7 +66,7 @@ std::size_t Engine::arena_bytes(const Scenario& scenario) {
   // those that grow in a run (the repairs made).
   const auto n = static_cast<std::size_t>(scenario.delegation_count());
   const auto k = static_cast<std::size_t>(scenario.issue_count());
-  return n * (256 + sizeof(Candidate) * (k + 1) + 3 * sizeof(int) * k) + (64 + sizeof(int)) * k + 1024;
+  return n * (256 + sizeof(int) + sizeof(Candidate) * (k + 1) + 3 * sizeof(int) * k) + (64 + sizeof(int)) * k + 1024;
 }
 
 void Engine::restart(std::uint64_t seed) {
@@ -247,6 +247,11 @@ void Engine::initialize() {
     highest_blocking_[static_cast<std::size_t>(i)] = blocking_threshold_for(i, std::numeric_limits<double>::infinity());
   }
   any_follower_ = std::any_of(follows_.begin(), follows_.end(), [](int j) { return j >= 0; });
+  followers_.clear();
+  followers_.reserve(static_cast<std::size_t>(n));  // once: restart() keeps its capacity
+  for (int i = 0; i < n; ++i) {
+    if (follows_[static_cast<std::size_t>(i)] >= 0) followers_.push_back(i);
+  }
   copies_.resize(static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < copies_.size(); ++i) copies_[i] = std::max(follows_[i], spoken_for_[i]);
   any_fixed_ = false;
@@ -651,6 +656,7 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     const int* const copied = copy_source.data();
     const double* const highest = highest_blocking_.data();
     const double* const own_utility = utility.data();
+    const double* const support = state_.support_threshold.data();
     const double* const power = scenario_.power.data();
     Response* const answer = responses.data();
     const int trial_issue = trial->issue;
@@ -658,18 +664,21 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     const double from = state_.draft(trial_issue);
     const std::size_t holder_count = holders.size();
     // One delegation's first answer from the red lines it crosses; false: the trial stops here.
+    // One who cannot object whatever the power objecting gets its final answer here (support or
+    // stand aside, as the loop after the cascade would give it); those the cascade looks at get
+    // theirs after it.
     auto first_answer = [&](int i, int count) {
       if (count > 0) {
         answer[i] = Response::object;
         if (stop_at_new_objector && current[i] != Response::object && unweighed[i] == 0) return false;
         maybe_objecting[maybe_count++] = i;
         if (observer[i] == 0) red_line_objecting += power[i];
-      } else {
+      } else if (copied[i] >= 0 || own_utility[i] < highest[i]) {
         answer[i] = Response::aside;
-        if (copied[i] >= 0 || own_utility[i] < highest[i]) {
-          pending[pending_count++] = i;
-          maybe_objecting[maybe_count++] = i;
-        }
+        pending[pending_count++] = i;
+        maybe_objecting[maybe_count++] = i;
+      } else {
+        answer[i] = own_utility[i] >= support[i] ? Response::support : Response::aside;
       }
       return true;
     };
@@ -794,8 +803,8 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     const double full_company = scenario_.process.full_company;
     if (trial != nullptr && !any_fixed) {
       // A trial with no fixed answers: the same thresholds and answers, the objectors' thresholds
-      // set from the list of those who may object (every objector is on it), the others' answers
-      // in a loop without branches for the cases that cannot arise.
+      // set from the list of those who may object (every objector is on it), and the answers of
+      // those the cascade looked at and left standing.
       for (std::size_t m = 0; m < maybe_count; ++m) {
         const int i = maybe_objecting[m];
         if (answer[i] != Response::object) continue;
@@ -805,7 +814,8 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
         const double company = std::min(1.0, share / full_company);
         blocking[i] = outside[i] - isolation_cost * (1.0 - company);
       }
-      for (int i = 0; i < n; ++i) {
+      for (std::size_t p = 0; p < pending_count; ++p) {  // the others were answered in the first pass
+        const int i = pending[p];
         if (answer[i] != Response::object) {
           answer[i] = own_utility[i] >= support[i] ? Response::support : Response::aside;
         }
@@ -825,12 +835,13 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
       }
     }
   }
-  // Followers take their leader's support or stand-aside (chains settle within n passes).
+  // Followers take their leader's support or stand-aside (chains settle within n passes). Each
+  // pass looks at the followers only, in index order.
   for (int pass = 0; pass < n && any_follower_; ++pass) {
     bool changed = false;
-    for (int i = 0; i < n; ++i) {
+    for (const int i : followers_) {
       const auto index = static_cast<std::size_t>(i);
-      if (follows_[index] < 0 || responses[index] == Response::object || is_fixed(index)) continue;
+      if (responses[index] == Response::object || is_fixed(index)) continue;
       const Response leader = responses[static_cast<std::size_t>(follows_[index])];
       const Response copied = leader == Response::object ? Response::aside : leader;
       if (copied != responses[index]) {

@@ -22,13 +22,40 @@ void compute_utilities(const Eigen::MatrixXd& positions, const Eigen::MatrixXd& 
                        UtilityShape shape, Eigen::VectorXd& utilities) {
   const Eigen::Index n = positions.rows();
   const Eigen::Index k = positions.cols();
-  // Column by column: the matrices are column-major. `utilities` first holds the loss.
+  // Column by column: the matrices are column-major. `utilities` first holds the loss. Two
+  // columns per pass: each delegation's loss still adds the same terms in column order, and is
+  // loaded and stored half as often.
   utilities.setZero();
-  for (Eigen::Index j = 0; j < k; ++j) {
-    const double value = draft(j);
-    for (Eigen::Index i = 0; i < n; ++i) utilities(i) += salience(i, j) * issue_loss(value, positions(i, j), shape);
+  double* const loss = utilities.data();
+  auto add_columns = [&](auto loss_of) {
+    Eigen::Index j = 0;
+    for (; j + 1 < k; j += 2) {
+      const double value = draft(j);
+      const double next_value = draft(j + 1);
+      const double* const weight = salience.col(j).data();
+      const double* const position = positions.col(j).data();
+      const double* const next_weight = salience.col(j + 1).data();
+      const double* const next_position = positions.col(j + 1).data();
+      for (Eigen::Index i = 0; i < n; ++i) {
+        double sum = loss[i];
+        sum += weight[i] * loss_of(value, position[i]);
+        sum += next_weight[i] * loss_of(next_value, next_position[i]);
+        loss[i] = sum;
+      }
+    }
+    if (j < k) {
+      const double value = draft(j);
+      const double* const weight = salience.col(j).data();
+      const double* const position = positions.col(j).data();
+      for (Eigen::Index i = 0; i < n; ++i) loss[i] += weight[i] * loss_of(value, position[i]);
+    }
+  };
+  if (shape == UtilityShape::linear) {
+    add_columns([](double value, double position) { return issue_loss(value, position, UtilityShape::linear); });
+  } else {
+    add_columns([](double value, double position) { return issue_loss(value, position, UtilityShape::quadratic); });
   }
-  for (Eigen::Index i = 0; i < n; ++i) utilities(i) = 1.0 - utilities(i);
+  for (Eigen::Index i = 0; i < n; ++i) loss[i] = 1.0 - loss[i];
 }
 
 double concession_threshold(const AgentParameters& agent, int round, int max_rounds) {

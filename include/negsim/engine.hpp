@@ -391,6 +391,7 @@ class Engine {
   std::vector<std::vector<int>> grievances_;
   List<std::uint64_t> delegation_keys_{&arena_};  // n, hash of each id: noise streams by name
   List<int> follows_{&arena_};                    // n, the leader a bloc_follower copies, -1 otherwise
+  List<int> followers_{&arena_};                  // those with a leader to copy, in index order
   List<int> spoken_for_{&arena_};                 // n, the bloc negotiator who answers for it, -1 otherwise
   bool own_voice_ = false;                        // a vote: members of a negotiating bloc answer for themselves
   IndexLists red_line_issues_{&arena_};           // n lists: the issues where each has a red line
