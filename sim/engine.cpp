@@ -71,6 +71,7 @@ std::size_t Engine::arena_bytes(const Scenario& scenario) {
 
 void Engine::restart(std::uint64_t seed) {
   seed_ = seed;
+  restarted_ = true;
   influence_.rebuild(scenario_);
   initialize();
 }
@@ -236,6 +237,19 @@ void Engine::initialize() {
     if (known == concession_betas_.end()) concession_betas_.push_back(agent.beta);
   }
   concession_powers_.resize(concession_betas_.size());
+  if (restarted_) {  // an engine that plays one run only has no use for the table
+    const int rounds = std::max(0, scenario.process.max_rounds);
+    const bool same = rounds == power_table_rounds_ && std::equal(concession_betas_.begin(), concession_betas_.end(),
+                                                                  power_table_betas_.begin(), power_table_betas_.end());
+    if (!same) {
+      power_table_betas_.assign(concession_betas_.begin(), concession_betas_.end());
+      power_table_rounds_ = rounds;
+      const std::size_t entries = static_cast<std::size_t>(rounds) * concession_betas_.size();
+      const bool fits = entries <= kPowerTableEntries;
+      power_table_.assign(fits ? entries : 0, 0.0);
+      power_row_ready_.assign(fits ? static_cast<std::size_t>(rounds) : 0, 0);
+    }
+  }
   // What respond() and standing() read for every delegation on every poll, computed once.
   const double total_power = scenario.power.sum();
   others_power_.resize(static_cast<std::size_t>(n));
@@ -389,10 +403,22 @@ void Engine::update_thresholds() {
   // The built-in concession curve's power term, once per distinct beta this round: the same
   // expression concession_threshold() evaluates for each such delegation.
   if (!concession_betas_.empty()) {
-    const double horizon = std::max(1, scenario_.process.max_rounds - 1);
-    const double time = std::clamp(static_cast<double>(state_.round) / horizon, 0.0, 1.0);
-    for (std::size_t b = 0; b < concession_betas_.size(); ++b) {
-      concession_powers_[b] = std::pow(time, 1.0 / concession_betas_[b]);
+    const std::size_t count = concession_betas_.size();
+    const auto round = static_cast<std::size_t>(state_.round);
+    const bool tabled = round < power_row_ready_.size();
+    if (tabled && power_row_ready_[round] != 0) {
+      std::copy_n(power_table_.begin() + static_cast<std::ptrdiff_t>(round * count), count, concession_powers_.begin());
+    } else {
+      const double horizon = std::max(1, scenario_.process.max_rounds - 1);
+      const double time = std::clamp(static_cast<double>(state_.round) / horizon, 0.0, 1.0);
+      for (std::size_t b = 0; b < count; ++b) {
+        concession_powers_[b] = std::pow(time, 1.0 / concession_betas_[b]);
+      }
+      if (tabled) {
+        std::copy_n(concession_powers_.begin(), count,
+                    power_table_.begin() + static_cast<std::ptrdiff_t>(round * count));
+        power_row_ready_[round] = 1;
+      }
     }
   }
   // Each seat's policy sets its threshold (the built-ins: MODEL.md section 4).
