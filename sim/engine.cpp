@@ -66,11 +66,12 @@ std::size_t Engine::arena_bytes(const Scenario& scenario) {
   // those that grow in a run (the repairs made).
   const auto n = static_cast<std::size_t>(scenario.delegation_count());
   const auto k = static_cast<std::size_t>(scenario.issue_count());
-  return n * (256 + sizeof(Candidate) * (k + 1) + 3 * sizeof(int) * k) + (64 + sizeof(int)) * k + 1024;
+  return n * (256 + sizeof(int) + sizeof(Candidate) * (k + 1) + 3 * sizeof(int) * k) + (64 + sizeof(int)) * k + 1024;
 }
 
 void Engine::restart(std::uint64_t seed) {
   seed_ = seed;
+  restarted_ = true;
   influence_.rebuild(scenario_);
   initialize();
 }
@@ -236,6 +237,19 @@ void Engine::initialize() {
     if (known == concession_betas_.end()) concession_betas_.push_back(agent.beta);
   }
   concession_powers_.resize(concession_betas_.size());
+  if (restarted_) {  // an engine that plays one run only has no use for the table
+    const int rounds = std::max(0, scenario.process.max_rounds);
+    const bool same = rounds == power_table_rounds_ && std::equal(concession_betas_.begin(), concession_betas_.end(),
+                                                                  power_table_betas_.begin(), power_table_betas_.end());
+    if (!same) {
+      power_table_betas_.assign(concession_betas_.begin(), concession_betas_.end());
+      power_table_rounds_ = rounds;
+      const std::size_t entries = static_cast<std::size_t>(rounds) * concession_betas_.size();
+      const bool fits = entries <= kPowerTableEntries;
+      power_table_.assign(fits ? entries : 0, 0.0);
+      power_row_ready_.assign(fits ? static_cast<std::size_t>(rounds) : 0, 0);
+    }
+  }
   // What respond() and standing() read for every delegation on every poll, computed once.
   const double total_power = scenario.power.sum();
   others_power_.resize(static_cast<std::size_t>(n));
@@ -247,6 +261,11 @@ void Engine::initialize() {
     highest_blocking_[static_cast<std::size_t>(i)] = blocking_threshold_for(i, std::numeric_limits<double>::infinity());
   }
   any_follower_ = std::any_of(follows_.begin(), follows_.end(), [](int j) { return j >= 0; });
+  followers_.clear();
+  followers_.reserve(static_cast<std::size_t>(n));  // once: restart() keeps its capacity
+  for (int i = 0; i < n; ++i) {
+    if (follows_[static_cast<std::size_t>(i)] >= 0) followers_.push_back(i);
+  }
   copies_.resize(static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < copies_.size(); ++i) copies_[i] = std::max(follows_[i], spoken_for_[i]);
   any_fixed_ = false;
@@ -384,10 +403,22 @@ void Engine::update_thresholds() {
   // The built-in concession curve's power term, once per distinct beta this round: the same
   // expression concession_threshold() evaluates for each such delegation.
   if (!concession_betas_.empty()) {
-    const double horizon = std::max(1, scenario_.process.max_rounds - 1);
-    const double time = std::clamp(static_cast<double>(state_.round) / horizon, 0.0, 1.0);
-    for (std::size_t b = 0; b < concession_betas_.size(); ++b) {
-      concession_powers_[b] = std::pow(time, 1.0 / concession_betas_[b]);
+    const std::size_t count = concession_betas_.size();
+    const auto round = static_cast<std::size_t>(state_.round);
+    const bool tabled = round < power_row_ready_.size();
+    if (tabled && power_row_ready_[round] != 0) {
+      std::copy_n(power_table_.begin() + static_cast<std::ptrdiff_t>(round * count), count, concession_powers_.begin());
+    } else {
+      const double horizon = std::max(1, scenario_.process.max_rounds - 1);
+      const double time = std::clamp(static_cast<double>(state_.round) / horizon, 0.0, 1.0);
+      for (std::size_t b = 0; b < count; ++b) {
+        concession_powers_[b] = std::pow(time, 1.0 / concession_betas_[b]);
+      }
+      if (tabled) {
+        std::copy_n(concession_powers_.begin(), count,
+                    power_table_.begin() + static_cast<std::ptrdiff_t>(round * count));
+        power_row_ready_[round] = 1;
+      }
     }
   }
   // Each seat's policy sets its threshold (the built-ins: MODEL.md section 4).
@@ -651,31 +682,46 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     const int* const copied = copy_source.data();
     const double* const highest = highest_blocking_.data();
     const double* const own_utility = utility.data();
+    const double* const support = state_.support_threshold.data();
     const double* const power = scenario_.power.data();
     Response* const answer = responses.data();
     const int trial_issue = trial->issue;
     const double value = draft(trial_issue);
     const double from = state_.draft(trial_issue);
     const std::size_t holder_count = holders.size();
-    for (int i = 0; i < n; ++i) {
-      int count = crossed_count[i];
-      if (next_holder < holder_count && holders[next_holder] == i) {
-        ++next_holder;
-        count += (crosses_red_line(scenario_, i, trial_issue, value) ? 1 : 0) -
-                 (crosses_red_line(scenario_, i, trial_issue, from) ? 1 : 0);
-      }
+    // One delegation's first answer from the red lines it crosses; false: the trial stops here.
+    // One who cannot object whatever the power objecting gets its final answer here (support or
+    // stand aside, as the loop after the cascade would give it); those the cascade looks at get
+    // theirs after it.
+    auto first_answer = [&](int i, int count) {
       if (count > 0) {
         answer[i] = Response::object;
         if (stop_at_new_objector && current[i] != Response::object && unweighed[i] == 0) return false;
         maybe_objecting[maybe_count++] = i;
         if (observer[i] == 0) red_line_objecting += power[i];
-      } else {
+      } else if (copied[i] >= 0 || own_utility[i] < highest[i]) {
         answer[i] = Response::aside;
-        if (copied[i] >= 0 || own_utility[i] < highest[i]) {
-          pending[pending_count++] = i;
-          maybe_objecting[maybe_count++] = i;
-        }
+        pending[pending_count++] = i;
+        maybe_objecting[maybe_count++] = i;
+      } else {
+        answer[i] = own_utility[i] >= support[i] ? Response::support : Response::aside;
       }
+      return true;
+    };
+    // In index order, the delegations between two holders of a red line on the paragraph without
+    // looking for the next holder at each.
+    int i = 0;
+    for (;;) {
+      const int next = next_holder < holder_count ? holders[next_holder] : n;
+      for (; i < next; ++i) {
+        if (!first_answer(i, crossed_count[i])) return false;
+      }
+      if (i >= n) break;
+      ++next_holder;
+      const int count = crossed_count[i] + (crosses_red_line(scenario_, i, trial_issue, value) ? 1 : 0) -
+                        (crosses_red_line(scenario_, i, trial_issue, from) ? 1 : 0);
+      if (!first_answer(i, count)) return false;
+      ++i;
     }
   }
   for (int i = 0; i < n && (trial == nullptr || any_fixed); ++i) {
@@ -781,7 +827,27 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
     double* const blocking = blocking_threshold.data();
     const double isolation_cost = scenario_.process.isolation_cost;
     const double full_company = scenario_.process.full_company;
-    for (int i = 0; i < n; ++i) {
+    if (trial != nullptr && !any_fixed) {
+      // A trial with no fixed answers: the same thresholds and answers, the objectors' thresholds
+      // set from the list of those who may object (every objector is on it), and the answers of
+      // those the cascade looked at and left standing.
+      for (std::size_t m = 0; m < maybe_count; ++m) {
+        const int i = maybe_objecting[m];
+        if (answer[i] != Response::object) continue;
+        const double others_objecting = observer[i] == 0 ? objecting - power[i] : objecting;
+        const double others = others_power[i];
+        const double share = others > 0 ? others_objecting / others : 0.0;
+        const double company = std::min(1.0, share / full_company);
+        blocking[i] = outside[i] - isolation_cost * (1.0 - company);
+      }
+      for (std::size_t p = 0; p < pending_count; ++p) {  // the others were answered in the first pass
+        const int i = pending[p];
+        if (answer[i] != Response::object) {
+          answer[i] = own_utility[i] >= support[i] ? Response::support : Response::aside;
+        }
+      }
+    }
+    for (int i = 0; i < n && (trial == nullptr || any_fixed); ++i) {
       const bool objects = answer[i] == Response::object;
       if (trial == nullptr || objects) {
         const double others_objecting = objects && observer[i] == 0 ? objecting - power[i] : objecting;
@@ -795,12 +861,13 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
       }
     }
   }
-  // Followers take their leader's support or stand-aside (chains settle within n passes).
+  // Followers take their leader's support or stand-aside (chains settle within n passes). Each
+  // pass looks at the followers only, in index order.
   for (int pass = 0; pass < n && any_follower_; ++pass) {
     bool changed = false;
-    for (int i = 0; i < n; ++i) {
+    for (const int i : followers_) {
       const auto index = static_cast<std::size_t>(i);
-      if (follows_[index] < 0 || responses[index] == Response::object || is_fixed(index)) continue;
+      if (responses[index] == Response::object || is_fixed(index)) continue;
       const Response leader = responses[static_cast<std::size_t>(follows_[index])];
       const Response copied = leader == Response::object ? Response::aside : leader;
       if (copied != responses[index]) {

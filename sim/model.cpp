@@ -22,13 +22,40 @@ void compute_utilities(const Eigen::MatrixXd& positions, const Eigen::MatrixXd& 
                        UtilityShape shape, Eigen::VectorXd& utilities) {
   const Eigen::Index n = positions.rows();
   const Eigen::Index k = positions.cols();
-  // Column by column: the matrices are column-major. `utilities` first holds the loss.
+  // Column by column: the matrices are column-major. `utilities` first holds the loss. Two
+  // columns per pass: each delegation's loss still adds the same terms in column order, and is
+  // loaded and stored half as often.
   utilities.setZero();
-  for (Eigen::Index j = 0; j < k; ++j) {
-    const double value = draft(j);
-    for (Eigen::Index i = 0; i < n; ++i) utilities(i) += salience(i, j) * issue_loss(value, positions(i, j), shape);
+  double* const loss = utilities.data();
+  auto add_columns = [&](auto loss_of) {
+    Eigen::Index j = 0;
+    for (; j + 1 < k; j += 2) {
+      const double value = draft(j);
+      const double next_value = draft(j + 1);
+      const double* const weight = salience.col(j).data();
+      const double* const position = positions.col(j).data();
+      const double* const next_weight = salience.col(j + 1).data();
+      const double* const next_position = positions.col(j + 1).data();
+      for (Eigen::Index i = 0; i < n; ++i) {
+        double sum = loss[i];
+        sum += weight[i] * loss_of(value, position[i]);
+        sum += next_weight[i] * loss_of(next_value, next_position[i]);
+        loss[i] = sum;
+      }
+    }
+    if (j < k) {
+      const double value = draft(j);
+      const double* const weight = salience.col(j).data();
+      const double* const position = positions.col(j).data();
+      for (Eigen::Index i = 0; i < n; ++i) loss[i] += weight[i] * loss_of(value, position[i]);
+    }
+  };
+  if (shape == UtilityShape::linear) {
+    add_columns([](double value, double position) { return issue_loss(value, position, UtilityShape::linear); });
+  } else {
+    add_columns([](double value, double position) { return issue_loss(value, position, UtilityShape::quadratic); });
   }
-  for (Eigen::Index i = 0; i < n; ++i) utilities(i) = 1.0 - utilities(i);
+  for (Eigen::Index i = 0; i < n; ++i) loss[i] = 1.0 - loss[i];
 }
 
 double concession_threshold(const AgentParameters& agent, int round, int max_rounds) {
@@ -220,38 +247,73 @@ bool drafts_from(const Scenario& scenario, Eigen::Index i) {
 }
 }  // namespace
 
-void draft_compromise(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
-                      const std::vector<std::uint8_t>* settled) {
-  // Four paragraphs at a time: each paragraph's sums still run over i in order (the same
-  // bits), but four of them advance together instead of one chain of dependent additions.
+namespace {
+// draft_compromise() for the paragraphs not settled, writing into `totals` (when not null, k
+// entries) each such paragraph's total weight sum_i w_i S_ik: the maximin solver weighs the
+// paragraphs by the same sums. Four open paragraphs at a time: each paragraph's sums still run
+// over the drafting delegations in index order (the same bits), but four of them advance
+// together, their columns read through pointers set once per block.
+void compromise_paragraphs(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+                           const std::vector<std::uint8_t>* settled, std::vector<double>* totals) {
   constexpr int block = 4;
   const int n = scenario.delegation_count();
   const int k_count = scenario.issue_count();
   const bool everyone = scenario.process.chair.drafting_group.empty() &&
                         std::none_of(scenario.delegations.begin(), scenario.delegations.end(),
                                      [](const Delegation& delegation) { return delegation.outside_drafting; });
-  for (int first = 0; first < k_count; first += block) {
-    const int width = std::min(block, k_count - first);
-    bool any_open = false;
-    for (int b = 0; b < width; ++b) any_open = any_open || !is_settled(settled, first + b);
-    if (!any_open) continue;
+  thread_local std::vector<int> drafters;
+  thread_local std::vector<int> open;
+  drafters.clear();
+  for (int i = 0; i < n; ++i) {
+    if (everyone || drafts_from(scenario, i)) drafters.push_back(i);
+  }
+  open.clear();
+  for (int k = 0; k < k_count; ++k) {
+    if (!is_settled(settled, k)) open.push_back(k);
+  }
+  if (totals != nullptr) totals->assign(static_cast<std::size_t>(k_count), 0.0);
+  const double* const power = scenario.power.data();
+  const int* const drafter = drafters.data();
+  const auto drafter_count = static_cast<std::ptrdiff_t>(drafters.size());
+  const auto open_count = static_cast<int>(open.size());
+  for (int first = 0; first < open_count; first += block) {
+    const int width = std::min(block, open_count - first);
+    const double* salience[block];
+    const double* position[block];
+    for (int b = 0; b < block; ++b) {  // a short last block repeats its last paragraph (not written)
+      const int column = open[static_cast<std::size_t>(first + std::min(b, width - 1))];
+      salience[b] = scenario.salience.col(column).data();
+      position[b] = positions.col(column).data();
+    }
     double weighted[block] = {0, 0, 0, 0};
     double total[block] = {0, 0, 0, 0};
-    for (int i = 0; i < n; ++i) {
-      if (!everyone && !drafts_from(scenario, i)) continue;
-      const double power = scenario.power(i);
-      for (int b = 0; b < width; ++b) {
-        const double weight = power * scenario.salience(i, first + b);
-        weighted[b] += weight * positions(i, first + b);
-        total[b] += weight;
-      }
+    for (std::ptrdiff_t row = 0; row < drafter_count; ++row) {
+      const int i = drafter[row];
+      const double weight_0 = power[i] * salience[0][i];
+      const double weight_1 = power[i] * salience[1][i];
+      const double weight_2 = power[i] * salience[2][i];
+      const double weight_3 = power[i] * salience[3][i];
+      weighted[0] += weight_0 * position[0][i];
+      weighted[1] += weight_1 * position[1][i];
+      weighted[2] += weight_2 * position[2][i];
+      weighted[3] += weight_3 * position[3][i];
+      total[0] += weight_0;
+      total[1] += weight_1;
+      total[2] += weight_2;
+      total[3] += weight_3;
     }
     for (int b = 0; b < width; ++b) {
-      const int k = first + b;
-      if (is_settled(settled, k)) continue;
+      const int k = open[static_cast<std::size_t>(first + b)];
       draft(k) = total[b] > 0 ? weighted[b] / total[b] : scenario.issues[static_cast<std::size_t>(k)].status_quo;
+      if (totals != nullptr) (*totals)[static_cast<std::size_t>(k)] = total[b];
     }
   }
+}
+}  // namespace
+
+void draft_compromise(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
+                      const std::vector<std::uint8_t>* settled) {
+  compromise_paragraphs(scenario, positions, draft, settled, nullptr);
 }
 
 namespace {
@@ -701,8 +763,11 @@ constexpr double kGapTolerance = 1e-11;
 // min D over the simplex = max_x [min_i u_i(x) - (kTieWeight / 2) R(x)].
 class MaximinSolver {
  public:
+  // `draft` holds the compromise draft and `totals` its paragraphs' total weights (as
+  // compromise_paragraphs() wrote them).
   void solve(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
-             const std::vector<std::uint8_t>* settled, const Eigen::VectorXd& previous);
+             const std::vector<std::uint8_t>* settled, const Eigen::VectorXd& previous,
+             const std::vector<double>& totals);
 
  private:
   void paragraph_values(const std::vector<int>& support, const Eigen::VectorXd& lambda, Eigen::VectorXd& x);
@@ -808,18 +873,60 @@ void MaximinSolver::paragraph_values(const std::vector<int>& support, const Eige
 }
 
 // Every drafting delegation's utility, paragraph by paragraph (the matrices are column-major).
+// Two paragraphs per pass over the group: each u_a sees the same subtractions, each evaluated as
+// before, in the same order, and is loaded and stored half as often.
 void MaximinSolver::all_utilities(const Eigen::VectorXd& x, Eigen::VectorXd& utilities) const {
   utilities = base_;
-  for (int q = 0; q < issues_; ++q) {
+  double* const utility = utilities.data();
+  const bool quadratic = shape_ == UtilityShape::quadratic;
+  int q = 0;
+  for (; q + 1 < issues_; q += 2) {
     const double value = x(q);
-    const double* salience = salience_.col(q).data();
-    const double* position = position_.col(q).data();
-    if (shape_ == UtilityShape::quadratic) {
-      for (int a = 0; a < m_; ++a) utilities(a) -= salience[a] * (value - position[a]) * (value - position[a]);
+    const double next_value = x(q + 1);
+    const double* const salience = salience_.col(q).data();
+    const double* const position = position_.col(q).data();
+    const double* const next_salience = salience_.col(q + 1).data();
+    const double* const next_position = position_.col(q + 1).data();
+    if (quadratic) {
+      for (int a = 0; a < m_; ++a) {
+        double own = utility[a];
+        own -= salience[a] * (value - position[a]) * (value - position[a]);
+        own -= next_salience[a] * (next_value - next_position[a]) * (next_value - next_position[a]);
+        utility[a] = own;
+      }
     } else {
-      for (int a = 0; a < m_; ++a) utilities(a) -= salience[a] * std::abs(value - position[a]);
+      for (int a = 0; a < m_; ++a) {
+        double own = utility[a];
+        own -= salience[a] * std::abs(value - position[a]);
+        own -= next_salience[a] * std::abs(next_value - next_position[a]);
+        utility[a] = own;
+      }
     }
   }
+  if (q < issues_) {
+    const double value = x(q);
+    const double* const salience = salience_.col(q).data();
+    const double* const position = position_.col(q).data();
+    if (quadratic) {
+      for (int a = 0; a < m_; ++a) utility[a] -= salience[a] * (value - position[a]) * (value - position[a]);
+    } else {
+      for (int a = 0; a < m_; ++a) utility[a] -= salience[a] * std::abs(value - position[a]);
+    }
+  }
+}
+
+// The first drafting delegation with the lowest of `utilities` (m entries).
+int first_lowest(const Eigen::VectorXd& utilities, int m) {
+  const double* const utility = utilities.data();
+  int worst = 0;
+  double lowest = utility[0];
+  for (int a = 1; a < m; ++a) {
+    if (utility[a] < lowest) {
+      worst = a;
+      lowest = utility[a];
+    }
+  }
+  return worst;
 }
 
 double MaximinSolver::utility(int a, const Eigen::VectorXd& x) const {
@@ -1021,15 +1128,15 @@ void MaximinSolver::schur_step(Eigen::Index f, Eigen::Index s, const Eigen::Vect
 }
 
 void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,
-                          const std::vector<std::uint8_t>* settled, const Eigen::VectorXd& previous) {
+                          const std::vector<std::uint8_t>* settled, const Eigen::VectorXd& previous,
+                          const std::vector<double>& totals) {
   shape_ = scenario.process.utility;
   const int n = scenario.delegation_count();
-  group_.resize(static_cast<std::size_t>(n));
-  m_ = 0;
+  group_.clear();  // keeps its capacity
   for (int i = 0; i < n; ++i) {
-    if (drafts_from(scenario, i)) group_[static_cast<std::size_t>(m_++)] = i;
+    if (drafts_from(scenario, i)) group_.push_back(i);
   }
-  group_.resize(static_cast<std::size_t>(m_));
+  m_ = static_cast<int>(group_.size());
   const bool everyone = m_ == n;  // then group_[a] = a
   // Paragraphs to solve: unsettled ones some drafting delegation cares about. The others keep
   // their compromise value (q_k when nobody cares) and enter only the constants c_a.
@@ -1043,8 +1150,8 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
       settled_paragraphs_.push_back(k);
       continue;
     }
-    double weight = 0;
-    for (int i : group_) weight += scenario.power(i) * scenario.salience(i, k);
+    // sum_i w_i S_ik over the drafting group, in index order: the compromise draft's total.
+    const double weight = totals[static_cast<std::size_t>(k)];
     if (weight > 0) {
       paragraph_.push_back(k);
       weights.push_back(weight);
@@ -1062,9 +1169,9 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
     const int k = paragraph_[static_cast<std::size_t>(q)];
     centre_(q) = draft(k);
     share_(q) = weights[static_cast<std::size_t>(q)] / total_weight;
-    if (everyone) {
-      salience_.col(q) = scenario.salience.col(k);
-      position_.col(q) = positions.col(k);
+    if (everyone) {  // whole columns, copied as bytes
+      std::copy_n(scenario.salience.col(k).data(), m_, salience_.col(q).data());
+      std::copy_n(positions.col(k).data(), m_, position_.col(q).data());
       continue;
     }
     for (int a = 0; a < m_; ++a) {
@@ -1072,11 +1179,20 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
       position_(a, q) = positions(group_[static_cast<std::size_t>(a)], k);
     }
   }
-  for (int a = 0; a < m_; ++a) {
-    const int i = group_[static_cast<std::size_t>(a)];
-    double value = 1;
-    for (int k : settled_paragraphs_) value -= scenario.salience(i, k) * issue_loss(draft(k), positions(i, k), shape_);
-    base_(a) = value;
+  // c_a = 1 - sum over the settled paragraphs, in their order, of S_ak loss_ak: paragraph by
+  // paragraph over the group (each c_a sees the same subtractions in the same order).
+  base_.setOnes(m_);
+  double* const base = base_.data();
+  const int* const member = group_.data();
+  for (int k : settled_paragraphs_) {
+    const double value = draft(k);
+    const double* const salience = scenario.salience.col(k).data();
+    const double* const position = positions.col(k).data();
+    if (everyone) {
+      for (int a = 0; a < m_; ++a) base[a] -= salience[a] * issue_loss(value, position[a], shape_);
+    } else {
+      for (int a = 0; a < m_; ++a) base[a] -= salience[member[a]] * issue_loss(value, position[member[a]], shape_);
+    }
   }
 
   thread_local Eigen::VectorXd lambda;
@@ -1093,11 +1209,16 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
   // draft when that leaves the worst-off better off.
   auto worst_off_at = [&](const Eigen::VectorXd& at) {
     all_utilities(at, utilities);
-    std::pair<double, int> worst{1e300, 0};  // (utility, delegation): the first of the lowest
+    const double* const utility = utilities.data();
+    double lowest = 1e300;  // (utility, delegation): the first of the lowest
+    int worst = 0;
     for (int a = 0; a < m_; ++a) {
-      if (utilities(a) < worst.first) worst = {utilities(a), a};
+      if (utility[a] < lowest) {
+        lowest = utility[a];
+        worst = a;
+      }
     }
-    return worst;
+    return std::pair<double, int>{lowest, worst};
   };
   x = centre_;
   const auto [compromise_worst, compromise_start] = worst_off_at(x);
@@ -1126,10 +1247,7 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
     double previous_gap = 1e300;
     for (int iteration = 0; iteration < 100; ++iteration) {
       all_utilities(x, utilities);
-      int worst = 0;
-      for (int a = 1; a < m_; ++a) {
-        if (utilities(a) < utilities(worst)) worst = a;
-      }
+      int worst = first_lowest(utilities, m_);
       double candidate = utilities.minCoeff();  // P(x) from the utilities just computed
       for (int q = 0; q < issues_; ++q) candidate -= tie_(q) / 2 * (x(q) - centre_(q)) * (x(q) - centre_(q));
       if (candidate > lower) {
@@ -1158,10 +1276,7 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
             x.swap(trial_x);
             value = bound;
             all_utilities(x, utilities);
-            worst = 0;
-            for (int a = 1; a < m_; ++a) {
-              if (utilities(a) < utilities(worst)) worst = a;
-            }
+            worst = first_lowest(utilities, m_);
           }
           if (upper - lower <= kGapTolerance) break;
         }
@@ -1254,9 +1369,10 @@ void draft_maximin(const Scenario& scenario, const Eigen::MatrixXd& positions, E
                    const std::vector<std::uint8_t>* settled) {
   thread_local Eigen::VectorXd previous;
   thread_local MaximinSolver solver;
+  thread_local std::vector<double> totals;
   previous = draft;
-  draft_compromise(scenario, positions, draft, settled);
-  solver.solve(scenario, positions, draft, settled, previous);
+  compromise_paragraphs(scenario, positions, draft, settled, &totals);
+  solver.solve(scenario, positions, draft, settled, previous, totals);
 }
 
 void draft_for_chair(const Scenario& scenario, const Eigen::MatrixXd& positions, Eigen::VectorXd& draft,

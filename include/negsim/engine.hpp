@@ -391,6 +391,7 @@ class Engine {
   std::vector<std::vector<int>> grievances_;
   List<std::uint64_t> delegation_keys_{&arena_};  // n, hash of each id: noise streams by name
   List<int> follows_{&arena_};                    // n, the leader a bloc_follower copies, -1 otherwise
+  List<int> followers_{&arena_};                  // those with a leader to copy, in index order
   List<int> spoken_for_{&arena_};                 // n, the bloc negotiator who answers for it, -1 otherwise
   bool own_voice_ = false;                        // a vote: members of a negotiating bloc answer for themselves
   IndexLists red_line_issues_{&arena_};           // n lists: the issues where each has a red line
@@ -465,6 +466,16 @@ class Engine {
   List<int> concession_curve_{&arena_};
   List<double> concession_betas_{&arena_};
   List<double> concession_powers_{&arena_};
+  // Those powers by round (row r: round r's, written when first computed), kept across restart()
+  // while the distinct betas and the deadline stay the same, as over a sweep's replicates: a
+  // replicate copies a row instead of calling pow() for each beta. Empty when the table would
+  // exceed kPowerTableEntries.
+  static constexpr std::size_t kPowerTableEntries = std::size_t{1} << 20;
+  bool restarted_ = false;  // restart() has been called: the engine plays several runs
+  std::vector<double> power_table_betas_;
+  int power_table_rounds_ = -1;
+  std::vector<double> power_table_;
+  std::vector<std::uint8_t> power_row_ready_;
   double others_mean_concession_ = 0;
   SharedRounds* shared_rounds_ = nullptr;
   bool compromise_chair_ = false;     // the built-in compromise strategy drafts (SharedRounds may hold its drafts)
