@@ -509,10 +509,14 @@ struct NashProblem {
 };
 
 // One voter's terms of N's gradient and of -H's diagonal, and its column of scaled slopes
-// (separate arrays, so that the loop runs two paragraphs at a time).
-void add_voter_slopes(Eigen::Index f, const double* __restrict salience, const double* __restrict position,
+// (separate arrays, so that the loop runs two paragraphs at a time). `Fixed` > 0 is |F| known
+// at compile time (the loops then unroll); 0 takes `dynamic_f`.
+template <int Fixed>
+void add_voter_slopes(Eigen::Index dynamic_f, const double* __restrict salience, const double* __restrict position,
                       const double* __restrict values, double gain, double scale, double* __restrict gradient,
                       double* __restrict diagonal, double* __restrict slopes) {
+  const Eigen::Index f = Fixed > 0 ? Fixed : dynamic_f;
+#pragma GCC unroll 8
   for (Eigen::Index j = 0; j < f; ++j) {
     const double slope = -2 * salience[j] * (values[j] - position[j]);
     gradient[j] += gain * slope;
@@ -521,10 +525,38 @@ void add_voter_slopes(Eigen::Index f, const double* __restrict salience, const d
   }
 }
 
-// column += scale * vector over f entries. The Hessian's rank-one updates take whole columns:
-// the upper triangle gets values too, which the Cholesky factorisation (lower) never reads.
-void add_scaled(Eigen::Index f, double scale, const double* __restrict vector, double* __restrict column) {
-  for (Eigen::Index l = 0; l < f; ++l) column[l] += scale * vector[l];
+// -H's lower triangle (the Cholesky factorisation reads no other entry) plus the voters' rank-one
+// terms: entry (l, j), l >= j, adds slope_r[j] slope_r[l] voter by voter, in voter order, to its
+// diagonal part. Column j's entries stay in registers across the voters when |F| is fixed.
+template <int Fixed>
+void add_outer_products(Eigen::Index dynamic_f, Eigen::Index voter_count, const double* __restrict slopes,
+                        double* __restrict hessian) {
+  const Eigen::Index f = Fixed > 0 ? Fixed : dynamic_f;
+#pragma GCC unroll 8
+  for (Eigen::Index j = 0; j < f; ++j) {
+    double* __restrict column = hessian + j * f;
+    for (Eigen::Index r = 0; r < voter_count; ++r) {
+      const double* __restrict slope = slopes + r * f;
+      const double scale = slope[j];
+#pragma GCC unroll 8
+      for (Eigen::Index l = j; l < f; ++l) column[l] += scale * slope[l];
+    }
+  }
+}
+
+// The gradient, -H's diagonal, the scaled slopes and -H's lower triangle (f <= 16) of one
+// Newton iteration.
+template <int Fixed>
+void newton_terms(Eigen::Index f, Eigen::Index v, const NashProblem& p, double* gradient, double* diagonal,
+                  double* slopes, double* hessian) {
+  const double* values = p.values.data();
+  for (Eigen::Index r = 0; r < v; ++r) {
+    add_voter_slopes<Fixed>(f, p.salience.col(r).data(), p.position.col(r).data(), values, p.gain(r), p.scale(r),
+                            gradient, diagonal, slopes + r * f);
+  }
+  if (hessian == nullptr) return;
+  for (Eigen::Index j = 0; j < f; ++j) hessian[j * f + j] = diagonal[j];
+  add_outer_products<Fixed>(f, v, slopes, hessian);
 }
 
 // Newton's method on the whole vector of free paragraphs (quadratic loss, where N is smooth):
@@ -560,23 +592,27 @@ bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
     }
     p.gradient.setZero(f);
     p.hessian.setZero(f, f);
-    double* gradient = p.gradient.data();
     p.diagonal.setZero(f);
-    double* diagonal = p.diagonal.data();
-    const double* values = p.values.data();
-    for (Eigen::Index r = 0; r < v; ++r) {
-      add_voter_slopes(f, p.salience.col(r).data(), p.position.col(r).data(), values, p.gain(r), p.scale(r), gradient,
-                       diagonal, p.slopes.col(r).data());
-    }
-    p.hessian.diagonal() = p.diagonal;
     // -H = diag + sum_i c_i |L''| a_i a_i': positive definite. Small rooms by plain loops (a
-    // matrix product's set-up costs more there), larger ones by Eigen's product.
-    if (f <= 16) {
-      for (Eigen::Index r = 0; r < v; ++r) {
-        const double* slopes = p.slopes.col(r).data();
-        for (Eigen::Index j = 0; j < f; ++j) add_scaled(f, slopes[j], slopes, p.hessian.col(j).data());
-      }
-    } else {
+    // matrix product's set-up costs more there; the usual sizes unrolled), larger ones by
+    // Eigen's product.
+    double* small = f <= 16 ? p.hessian.data() : nullptr;
+    double* gradient = p.gradient.data();
+    double* diagonal = p.diagonal.data();
+    double* slopes = p.slopes.data();
+    switch (f) {
+      case 1: newton_terms<1>(f, v, p, gradient, diagonal, slopes, small); break;
+      case 2: newton_terms<2>(f, v, p, gradient, diagonal, slopes, small); break;
+      case 3: newton_terms<3>(f, v, p, gradient, diagonal, slopes, small); break;
+      case 4: newton_terms<4>(f, v, p, gradient, diagonal, slopes, small); break;
+      case 5: newton_terms<5>(f, v, p, gradient, diagonal, slopes, small); break;
+      case 6: newton_terms<6>(f, v, p, gradient, diagonal, slopes, small); break;
+      case 7: newton_terms<7>(f, v, p, gradient, diagonal, slopes, small); break;
+      case 8: newton_terms<8>(f, v, p, gradient, diagonal, slopes, small); break;
+      default: newton_terms<0>(f, v, p, gradient, diagonal, slopes, small); break;
+    }
+    if (small == nullptr) {
+      p.hessian.diagonal() = p.diagonal;
       p.hessian.selfadjointView<Eigen::Lower>().rankUpdate(p.slopes);
     }
     p.factor.compute(p.hessian);
@@ -590,6 +626,7 @@ bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
       write_back();
       return true;
     }
+    const double* values = p.values.data();
     double length = 1;
     bool accepted = false;
     for (int halving = 0; halving < 30 && !accepted; ++halving, length /= 2) {
