@@ -281,7 +281,8 @@ void compromise_paragraphs(const Scenario& scenario, const Eigen::MatrixXd& posi
     const double* salience[block];
     const double* position[block];
     for (int b = 0; b < block; ++b) {  // a short last block repeats its last paragraph (not written)
-      const int column = open[static_cast<std::size_t>(first + std::min(b, width - 1))];
+      const int index = first + std::min(b, width - 1);
+      const int column = open[static_cast<std::size_t>(index)];
       salience[b] = scenario.salience.col(column).data();
       position[b] = positions.col(column).data();
     }
@@ -303,7 +304,8 @@ void compromise_paragraphs(const Scenario& scenario, const Eigen::MatrixXd& posi
       total[3] += weight_3;
     }
     for (int b = 0; b < width; ++b) {
-      const int k = open[static_cast<std::size_t>(first + b)];
+      const int index = first + b;
+      const int k = open[static_cast<std::size_t>(index)];
       draft(k) = total[b] > 0 ? weighted[b] / total[b] : scenario.issues[static_cast<std::size_t>(k)].status_quo;
       if (totals != nullptr) (*totals)[static_cast<std::size_t>(k)] = total[b];
     }
