@@ -580,6 +580,44 @@ void BM_Gge2017Floor(benchmark::State& state) {
 }
 BENCHMARK(BM_Gge2017Floor)->Unit(benchmark::kMicrosecond);
 
+// What this machine gives two busy cores: the GGE run and its floor played by 1 and by 2
+// threads at once, each thread on its own engine, nothing shared but the loaded scenario. The
+// 2-thread items/s over the 1-thread items/s is the speed-up independent work gets here; a
+// sweep's 2-thread speed-up (BM_SweepUnit/2 against /1, same run) is read against it. On the
+// development machine's virtual cores it was well under 2 (README, Performance).
+void BM_Gge2017RunParallel(benchmark::State& state) {
+  const Loaded& loaded = gge_2017();
+  if (!loaded.scenario) {
+    state.SkipWithError(loaded.error.c_str());
+    return;
+  }
+  int rounds = 0;
+  for (auto _ : state) {
+    const negsim::Outcome outcome = negsim::simulate(*loaded.scenario, kSeed);
+    benchmark::DoNotOptimize(outcome);
+    rounds = outcome.rounds;
+  }
+  state.SetItemsProcessed(state.iterations() * rounds);  // summed over the threads
+}
+BENCHMARK(BM_Gge2017RunParallel)->Unit(benchmark::kMicrosecond)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_Gge2017FloorParallel(benchmark::State& state) {
+  const Loaded& loaded = gge_2017();
+  if (!loaded.scenario) {
+    state.SkipWithError(loaded.error.c_str());
+    return;
+  }
+  const int rounds = negsim::simulate(*loaded.scenario, kSeed).rounds;
+  for (auto _ : state) {
+    RoundFloor floor(*loaded.scenario);
+    for (int round = 0; round < rounds; ++round) floor.round();
+    benchmark::DoNotOptimize(floor.utility().data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * rounds);
+}
+BENCHMARK(BM_Gge2017FloorParallel)->Unit(benchmark::kMicrosecond)->Threads(1)->Threads(2)->UseRealTime();
+
 // The floor of BM_Synthetic193x40x100: 100 rounds.
 void BM_Synthetic193x40x100Floor(benchmark::State& state) {
   const Synthetic& synthetic = synthetic_193x40x100();
