@@ -45,10 +45,7 @@ std::string dom_of(const fs::path& html) {
 }
 
 std::string attribute(const std::string& dom, const std::string& name) {
-  const std::string key = name + "=\"";
-  const auto at = dom.find(key);
-  if (at == std::string::npos) return "";
-  return dom.substr(at + key.size(), dom.find('"', at + key.size()) - at - key.size());
+  return test_support::html_attribute(dom, name);
 }
 
 std::string make_report(const std::string& directory) {

@@ -104,9 +104,9 @@ std::vector<std::string> console_lines(const std::string& log) {
 void check_rendered(const Page& page, int charts) {
   INFO("chromium log:\n" << page.log);
   REQUIRE(page.exit_code == 0);
-  CHECK(page.dom.find("data-report=\"rendered\"") != std::string::npos);
-  CHECK(page.dom.find("data-report-errors=\"0\"") != std::string::npos);
-  CHECK(page.dom.find("data-report-charts=\"" + std::to_string(charts) + "\"") != std::string::npos);
+  CHECK(test_support::html_attribute(page.dom, "data-report") == "rendered");
+  CHECK(test_support::html_attribute(page.dom, "data-report-errors") == "0");
+  CHECK(test_support::html_attribute(page.dom, "data-report-charts") == std::to_string(charts));
   CHECK(console_lines(page.log).empty());
   // Vega's svg renderer: one <svg> a chart (plus the page's fill patterns), with data marks.
   CHECK(count_of(page.dom, "<svg") >= charts + 1);
@@ -162,8 +162,9 @@ TEST_CASE("the report of the 2017 GGE run renders its charts in headless Chromiu
   CHECK(page.dom.find("id=\"replay-text\"") != std::string::npos);
   CHECK(page.dom.find("<h3>International humanitarian law") != std::string::npos);  // replay built
   CHECK(page.dom.find("Rounds 3 to 11 go the same way") != std::string::npos);      // the story
-  CHECK(page.dom.find("data-report-overflow=\"false\"") != std::string::npos);
-  CHECK(page.dom.find("data-report-clipped-charts=\"0\"") != std::string::npos);
+  CHECK(test_support::html_attribute(page.dom, "data-report-overflow") == "false");
+  CHECK(test_support::html_attribute(page.dom, "data-report-clipped-charts") == "0");
+  CHECK(test_support::html_attribute(page.dom, "data-report-overlapping-labels") == "0");
   // Provenance from meta.json.
   const auto meta = nlohmann::json::parse(read_text(run + "/meta.json"));
   CHECK(page.dom.find(meta["git_commit"].get<std::string>()) != std::string::npos);
@@ -174,8 +175,8 @@ TEST_CASE("the report of the 2017 GGE run renders its charts in headless Chromiu
   SECTION("at phone width nothing runs off the side of the page") {
     const Page phone = open_in_chromium(html, "390,844");
     check_rendered(phone, 12);
-    CHECK(phone.dom.find("data-report-overflow=\"false\"") != std::string::npos);
-    CHECK(phone.dom.find("data-report-clipped-charts=\"0\"") != std::string::npos);
+    CHECK(test_support::html_attribute(phone.dom, "data-report-overflow") == "false");
+    CHECK(test_support::html_attribute(phone.dom, "data-report-clipped-charts") == "0");
   }
   fs::remove_all(directory);
 }
@@ -193,9 +194,26 @@ TEST_CASE("a report's legends fit their charts: four blocs with long names, the 
     INFO("window " << size);
     const Page page = open_in_chromium(html, size);
     check_rendered(page, 8);  // two response charts, utility, distance, four position charts
-    CHECK(page.dom.find("data-report-clipped-charts=\"0\"") != std::string::npos);
+    CHECK(test_support::html_attribute(page.dom, "data-report-clipped-charts") == "0");
     CHECK(page.dom.find(">object</text>") != std::string::npos);
     CHECK(page.dom.find("Least developed countries and small isla") != std::string::npos);
+  }
+  fs::remove_all(directory);
+}
+
+TEST_CASE("a report's labels in a plot stay off its axes: a threshold along the chart's bottom", "[report][chromium]") {
+  // WTO Bali 2013, two rounds: the United States' blocking threshold ends at the bottom of the
+  // utility chart (0.20), and its label, drawn under the line's end, sat on the round numbers.
+  const auto directory = test_support::temporary_directory("report-labels");
+  const std::string run = make_run(directory, source_path("scenarios/history/wto-bali-2013.yaml"));
+  const auto html = make_report(run, directory / "report.html");
+  NEGSIM_RETURN_IF_BROWSER_SKIPPED(directory);
+  for (const std::string size : {"1200,2000", "390,844"}) {
+    INFO("window " << size);
+    const Page page = open_in_chromium(html, size);
+    check_rendered(page, 7);  // two response charts, utility, distance, three position charts
+    CHECK(test_support::html_attribute(page.dom, "data-report-overlapping-labels") == "0");
+    CHECK(page.dom.find(">blocking threshold</text>") != std::string::npos);
   }
   fs::remove_all(directory);
 }

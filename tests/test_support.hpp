@@ -199,6 +199,19 @@ inline std::string headless_chromium(const std::filesystem::path& profile, int t
          quoted(profile.string());
 }
 
+// An attribute of a page's <html> tag in a DOM Chromium dumped, or "" when the tag lacks it.
+// Only the tag is read: the report's script repeats every data-report attribute in its opening
+// comment, and a search of the whole page found that comment even when the tag said otherwise.
+inline std::string html_attribute(const std::string& dom, const std::string& name) {
+  const auto start = dom.find("<html");
+  if (start == std::string::npos) return "";
+  const std::string tag = dom.substr(start, dom.find('>', start) - start);
+  const std::string key = " " + name + "=\"";
+  const auto at = tag.find(key);
+  if (at == std::string::npos) return "";
+  return tag.substr(at + key.size(), tag.find('"', at + key.size()) - at - key.size());
+}
+
 inline std::string negsim_binary() {
   return NEGSIM_BINARY;
 }

@@ -4,7 +4,8 @@
  * data reaches them as datum fields or signal values).
  *
  * For the tests: <html data-report="rendered" data-report-errors="0" data-report-charts="N"
- * data-report-overflow="false" data-report-clipped-charts="0" data-report-ms="T"> once every chart has
+ * data-report-overflow="false" data-report-clipped-charts="0" data-report-overlapping-labels="0"
+ * data-report-ms="T"> once every chart has
  * rendered.
  */
 (function () {
@@ -263,10 +264,12 @@
             stroke: {scale: 'colour', field: GROUP_FIELD}, fill: {value: '#ffffff'}, tooltip: tooltip},
           update: {size: {signal: 'datum.delegation === focus ? 70 : 26'}, strokeWidth: {signal: 'datum.delegation === focus ? 2 : 1'},
             strokeOpacity: {signal: 'datum.delegation === focus ? 1 : 0.6'}}}},
+        // Each threshold's label beside the end of its line, turned to the inside of the plot
+        // when the line runs along an edge (under the chart's bottom it sat on the round axis).
         {type: 'text', from: {data: 'focusedLast'}, encode: {update: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'support'},
-          text: {value: 'support threshold'}, align: {value: 'right'}, dy: {value: -7}, fontSize: {value: 11}, fill: {value: '#111'}}}},
+          text: {value: 'support threshold'}, align: {value: 'right'}, dy: {signal: "scale('y', datum.support) < 14 ? 14 : -7"}, fontSize: {value: 11}, fill: {value: '#111'}}}},
         {type: 'text', from: {data: 'focusedLast'}, encode: {update: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'blocking'},
-          text: {value: 'blocking threshold'}, align: {value: 'right'}, dy: {value: 14}, fontSize: {value: 11}, fill: {value: '#111'}}}},
+          text: {value: 'blocking threshold'}, align: {value: 'right'}, dy: {signal: "scale('y', datum.blocking) > height - 16 ? -7 : 14"}, fontSize: {value: 11}, fill: {value: '#111'}}}},
         {type: 'text', from: {data: 'focusedLast'}, encode: {update: {x: {scale: 'x', field: 'round'}, y: {scale: 'y', field: 'utility'},
           text: {field: 'name'}, align: {value: 'right'}, dx: {value: -8}, dy: {value: -8}, fontSize: {value: 12}, fontWeight: {value: 'bold'},
           fill: {value: '#111'}, limit: {value: 220}}}}
@@ -834,6 +837,21 @@
       return Array.from(svg.querySelectorAll('text')).some((text) => text.getBoundingClientRect().right > edge);
     });
     root.setAttribute('data-report-clipped-charts', String(clipped.length));
+    // Charts where a label drawn in the plot (a threshold's, a delegation's name) lies over an
+    // axis's tick labels: the reader sees neither (the blocking threshold's label once sat on the
+    // round numbers when the line ran along the chart's bottom).
+    const overlaps = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 &&
+      Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+    const overlapping = views.filter((entry) => {
+      const svg = entry.container.querySelector('svg');
+      if (!svg) return false;
+      const ticks = Array.from(svg.querySelectorAll('.role-axis-label text')).map((text) => text.getBoundingClientRect());
+      return Array.from(svg.querySelectorAll('.mark-text.role-mark text')).some((text) => {
+        const box = text.getBoundingClientRect();
+        return box.width > 0 && ticks.some((tick) => overlaps(box, tick));
+      });
+    });
+    root.setAttribute('data-report-overlapping-labels', String(overlapping.length));
     // Milliseconds from the start of loading to the last chart drawn: the tests hold a large
     // run's page to a budget.
     root.setAttribute('data-report-ms', String(Math.round(performance.now())));
