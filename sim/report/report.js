@@ -5,8 +5,7 @@
  *
  * For the tests: <html data-report="rendered" data-report-errors="0" data-report-charts="N"
  * data-report-overflow="false" data-report-clipped-charts="0" data-report-overlapping-labels="0"
- * data-report-ms="T"> once every chart has
- * rendered.
+ * data-report-ms="T"> once every chart has rendered.
  */
 (function () {
   'use strict';
