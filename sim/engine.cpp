@@ -66,7 +66,7 @@ std::size_t Engine::arena_bytes(const Scenario& scenario) {
   // those that grow in a run (the repairs made).
   const auto n = static_cast<std::size_t>(scenario.delegation_count());
   const auto k = static_cast<std::size_t>(scenario.issue_count());
-  return n * (256 + sizeof(int) + sizeof(Candidate) * (k + 1) + 3 * sizeof(int) * k) + (64 + sizeof(int)) * k + 1024;
+  return n * (264 + sizeof(int) + sizeof(Candidate) * (k + 1) + 3 * sizeof(int) * k) + (64 + sizeof(int)) * k + 1024;
 }
 
 void Engine::restart(std::uint64_t seed) {
@@ -215,6 +215,7 @@ void Engine::initialize() {
   cascade_pending_.resize(static_cast<std::size_t>(n));
   maybe_objecting_.resize(static_cast<std::size_t>(n));
   objection_floor_.assign(static_cast<std::size_t>(n), 0.0);
+  sure_objection_floor_.assign(static_cast<std::size_t>(n), 0.0);
   rejection_witness_.assign(2 * static_cast<std::size_t>(k), -1);
   next_threshold_.resize(n);
   fixed_responses_.assign(static_cast<std::size_t>(n), std::nullopt);
@@ -252,6 +253,7 @@ void Engine::initialize() {
   }
   // What respond() and standing() read for every delegation on every poll, computed once.
   const double total_power = scenario.power.sum();
+  nonnegative_power_ = (scenario.power.array() >= 0).all();
   others_power_.resize(static_cast<std::size_t>(n));
   lowest_blocking_.resize(static_cast<std::size_t>(n));
   highest_blocking_.resize(static_cast<std::size_t>(n));
@@ -1137,8 +1139,12 @@ void Engine::revise_draft() {
       }
       // Without a power weight a change that creates a new objector is thrown away, so its trial
       // may stop at the first one; with it, such a change may be a trade and is polled in full.
-      trial_change(candidates_[c].issue, candidates_[c].value, weighing <= 0);
-      if (weighing <= 0 && !new_objectors_.empty()) continue;
+      // Once a best change is known, a run without an observer (who reads how many changes were
+      // helpful) skips the poll of one that surely cannot beat it.
+      const TrialBar bar{best_weight, best_disturbance};
+      const bool barred = weighing <= 0 && best >= 0 && sink_ == nullptr && !any_fixed_ && nonnegative_power_;
+      trial_change(candidates_[c].issue, candidates_[c].value, weighing <= 0, barred ? &bar : nullptr);
+      if (weighing <= 0 && (!new_objectors_.empty() || trial_outranked_)) continue;
       const Standing result = standing(trial_draft_, trial_responses_, trial_utility_, trial_blocking_);
       const double weight = result.objection_weight;
       const bool trade = !new_objectors_.empty();
@@ -1273,16 +1279,17 @@ void Engine::prepare_trials() {
     count_red_lines_crossed();
     crossed_counts_current_ = true;
   }
-  // A delegation that does not object to state_.draft, answers for itself (no fixed answer, no
-  // leader or negotiator to copy) and counts (not an observer) objects to a change, whatever
-  // the power objecting beside it, once its utility falls below its lowest blocking threshold.
+  // A delegation that answers for itself (no fixed answer, no leader or negotiator to copy) and
+  // counts (not an observer) objects to a change, whatever the power objecting beside it, once
+  // its utility falls below its lowest blocking threshold: anew when it does not object to
+  // state_.draft.
   for (int i = 0; i < scenario_.delegation_count(); ++i) {
     const auto index = static_cast<std::size_t>(i);
     const bool answers_alone =
         !fixed_responses_[index] && unweighed_[index] == 0 && std::max(follows_[index], spoken_for_[index]) < 0;
     const bool objecting = state_.responses[index] == Response::object;
-    objection_floor_[index] =
-        answers_alone && !objecting ? lowest_blocking_[index] : -std::numeric_limits<double>::infinity();
+    sure_objection_floor_[index] = answers_alone ? lowest_blocking_[index] : -std::numeric_limits<double>::infinity();
+    objection_floor_[index] = objecting ? -std::numeric_limits<double>::infinity() : sure_objection_floor_[index];
   }
 }
 
@@ -1305,9 +1312,10 @@ bool Engine::change_certainly_adds_objector(int issue, double value) {
   return false;
 }
 
-void Engine::trial_change(int issue, double value, bool stop_at_new_objector) {
+void Engine::trial_change(int issue, double value, bool stop_at_new_objector, const TrialBar* bar) {
   if (polled_ranges_ != nullptr) note_polled(issue, value);  // checkpoints
   new_objectors_.clear();
+  trial_outranked_ = false;
   const int n = scenario_.delegation_count();
   if (stop_at_new_objector) {
     // The chair passes over a change that makes anyone object anew; when some delegation is
@@ -1334,6 +1342,10 @@ void Engine::trial_change(int issue, double value, bool stop_at_new_objector) {
         return;
       }
     }
+    if (bar != nullptr && !any_fixed_ && trial_cannot_beat(issue, value, *bar)) {
+      trial_outranked_ = true;
+      return;
+    }
   } else {
     for (int i = 0; i < n; ++i) trial_utility_(i) = trial_utility_of(i, issue, value);
   }
@@ -1352,6 +1364,51 @@ void Engine::trial_change(int issue, double value, bool stop_at_new_objector) {
       new_objectors_.push_back(j);
     }
   }
+}
+
+bool Engine::trial_cannot_beat(int issue, double value, const TrialBar& bar) const {
+  // revise_draft() sums the trial's objection weight over its objectors and its disturbance over
+  // those who do not object, each in index order, of terms >= 0. Those who surely object (a red
+  // line crossed, or a utility below sure_objection_floor_: respond() gives them an objection
+  // whatever the power objecting) are among the objectors; a change that leaves no new objector
+  // (any other is thrown away) leaves everyone who does not object now among those who do not
+  // object. Sums in index order over fewer terms >= 0 are no larger (rounding is monotone), so
+  // these are lower bounds, and a trial whose bounds lose to `bar` by revise_draft()'s tests
+  // loses to it, whatever its poll.
+  const int n = scenario_.delegation_count();
+  const double from = state_.draft(issue);
+  const IndexLists::Range holders = red_line_holders_[static_cast<std::size_t>(issue)];
+  const int* const crossed_count = red_lines_crossed_count_.data();
+  const std::uint8_t* const unweighed = unweighed_.data();
+  const double* const floor = sure_objection_floor_.data();
+  const double* const weights = objection_weights_.data();
+  const double* const trial_utility = trial_utility_.data();
+  std::size_t next_holder = 0;
+  double weight = 0;
+  for (int i = 0; i < n; ++i) {
+    int count = crossed_count[i];
+    if (next_holder < holders.size() && holders[next_holder] == i) {
+      ++next_holder;
+      count += (crosses_red_line(scenario_, i, issue, value) ? 1 : 0) -
+               (crosses_red_line(scenario_, i, issue, from) ? 1 : 0);
+    }
+    if (unweighed[i] != 0) continue;
+    if (count > 0 || trial_utility[i] < floor[i]) weight += weights[i];
+  }
+  // The weight cannot win (weight < best - 1e-9), nor tie (|weight - best| <= 1e-9).
+  if (weight - bar.weight > 1e-9) return true;
+  if (weight < bar.weight - 1e-9) return false;
+  const Response* const current = state_.responses.data();
+  const std::uint8_t* const outside = outside_drafting_.data();
+  const double* const power = scenario_.power.data();
+  const double* const utility = state_.utility.data();
+  double disturbance = 0;
+  for (int i = 0; i < n; ++i) {
+    if (current[i] == Response::object || outside[i] != 0) continue;
+    disturbance += power[i] * std::max(0.0, utility[i] - trial_utility[i]);
+  }
+  // A tie on the weight: the disturbance cannot win (< best - 1e-12) nor tie (within 1e-12).
+  return disturbance - bar.disturbance > 1e-12;
 }
 
 void Engine::accept_trial(int issue, double value) {

@@ -546,6 +546,89 @@ void add_outer_products(Eigen::Index dynamic_f, Eigen::Index voter_count, const 
   }
 }
 
+// Eigen's LLT<MatrixXd, Lower> of -H followed by its solve() for the step, for |F| <= 8, with
+// the same operations in the same order (so the same bits) but without the set-up around them
+// (a copy of the matrix, its L1 norm, the calls into the product kernels): Eigen 3.4's unblocked
+// factorisation (|F| < 32), whose column update is a matrix-vector product (sums from 0 over the
+// earlier columns, the row's coefficient times the pivot row's) or, for the last row, an inner
+// product (from the first term); then its two triangular solves in one panel of 8, the second
+// summing its terms as Eigen's reduction over two-double packets does. Reads and overwrites
+// `matrix`'s lower triangle (f x f, column-major); false where Eigen reports a numerical issue.
+bool small_cholesky_solve(double* __restrict matrix, Eigen::Index f, const double* __restrict right,
+                          double* __restrict step) {
+  auto at = [matrix, f](Eigen::Index row, Eigen::Index column) -> double& { return matrix[row + column * f]; };
+  for (Eigen::Index k = 0; k < f; ++k) {
+    double pivot = at(k, k);
+    if (k > 0) {
+      double squares = at(k, 0) * at(k, 0);
+      for (Eigen::Index j = 1; j < k; ++j) squares = squares + at(k, j) * at(k, j);
+      pivot -= squares;
+    }
+    if (pivot <= 0) return false;
+    pivot = std::sqrt(pivot);
+    at(k, k) = pivot;
+    const Eigen::Index remaining = f - k - 1;
+    if (k > 0 && remaining == 1) {
+      double dot = at(k + 1, 0) * at(k, 0);
+      for (Eigen::Index j = 1; j < k; ++j) dot = dot + at(k + 1, j) * at(k, j);
+      at(k + 1, k) += -1.0 * dot;
+    } else if (k > 0 && remaining > 1) {
+      for (Eigen::Index i = k + 1; i < f; ++i) {
+        double sum = 0.0;
+        for (Eigen::Index j = 0; j < k; ++j) sum = at(i, j) * at(k, j) + sum;
+        at(i, k) = sum * -1.0 + at(i, k);
+      }
+    }
+    for (Eigen::Index i = k + 1; i < f; ++i) at(i, k) = at(i, k) / pivot;
+  }
+  // L y = g, column by column.
+  for (Eigen::Index i = 0; i < f; ++i) step[i] = right[i];
+  for (Eigen::Index i = 0; i < f; ++i) {
+    if (step[i] == 0.0) continue;  // Eigen skips a zero (of either sign)
+    step[i] /= at(i, i);
+    for (Eigen::Index j = i + 1; j < f; ++j) step[j] = step[j] - step[i] * at(j, i);
+  }
+  // L' x = y, row by row from the last: row i's terms L(s + t, i) x(s + t), t < count, summed in
+  // two lanes (pairs of terms, then the lanes added) and the odd one last, as Eigen reduces them.
+  for (Eigen::Index count = 0; count < f; ++count) {
+    const Eigen::Index i = f - count - 1;
+    const Eigen::Index s = i + 1;
+    if (count > 0) {
+      auto term = [&](Eigen::Index t) { return at(s + t, i) * step[s + t]; };
+      double sum = 0;
+      if (count < 2) {
+        sum = term(0);
+      } else {
+        const Eigen::Index paired = (count / 2) * 2;
+        const Eigen::Index quads = (count / 4) * 4;
+        double lane0 = term(0);
+        double lane1 = term(1);
+        if (paired > 2) {
+          double other0 = term(2);
+          double other1 = term(3);
+          for (Eigen::Index t = 4; t < quads; t += 4) {
+            lane0 = lane0 + term(t);
+            lane1 = lane1 + term(t + 1);
+            other0 = other0 + term(t + 2);
+            other1 = other1 + term(t + 3);
+          }
+          lane0 = lane0 + other0;
+          lane1 = lane1 + other1;
+          if (paired > quads) {
+            lane0 = lane0 + term(quads);
+            lane1 = lane1 + term(quads + 1);
+          }
+        }
+        sum = lane0 + lane1;
+        for (Eigen::Index t = paired; t < count; ++t) sum = sum + term(t);
+      }
+      step[i] -= sum;
+    }
+    if (step[i] != 0.0) step[i] /= at(i, i);
+  }
+  return true;
+}
+
 // The gradient, -H's diagonal, the scaled slopes and -H's lower triangle (f <= 16) of one
 // Newton iteration.
 template <int Fixed>
@@ -617,9 +700,14 @@ bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
       p.hessian.diagonal() = p.diagonal;
       p.hessian.selfadjointView<Eigen::Lower>().rankUpdate(p.slopes);
     }
-    p.factor.compute(p.hessian);
-    if (p.factor.info() != Eigen::Success) return false;
-    p.step = p.factor.solve(p.gradient);
+    if (f <= 8) {
+      p.step.resize(f);
+      if (!small_cholesky_solve(p.hessian.data(), f, p.gradient.data(), p.step.data())) return false;
+    } else {
+      p.factor.compute(p.hessian);
+      if (p.factor.info() != Eigen::Success) return false;
+      p.step = p.factor.solve(p.gradient);
+    }
     const double decrement = p.gradient.dot(p.step);
     if (!(decrement >= 0) || !p.step.allFinite()) return false;
     if (decrement < kNewtonExact) {

@@ -323,10 +323,25 @@ class Engine {
   // Where a text can go on without some delegations: takes back the repairs of this pass made
   // for delegations that still object, when that makes no one object anew (MODEL.md section 8).
   void withdraw_repairs();
+  // What a trial must beat to be the chair's choice: revise_draft()'s best so far (objection
+  // weight, then the others' power-weighted loss), when no power weight lets a change create an
+  // objector.
+  struct TrialBar {
+    double weight = 0;
+    double disturbance = 0;
+  };
   // Polls the draft with x_issue = value into the trial buffers; fills new_objectors_. With
   // `stop_at_new_objector` it stops at the first (new_objectors_ then holds only -1), or before
   // polling when one is certain, and needs prepare_trials() called since state_ last changed.
-  void trial_change(int issue, double value, bool stop_at_new_objector = false);
+  // With `bar` too (and no fixed answers) it stops before polling when the change surely cannot
+  // beat it, and sets trial_outranked_ (the trial buffers are then incomplete).
+  void trial_change(int issue, double value, bool stop_at_new_objector = false, const TrialBar* bar = nullptr);
+  // Whether the trial of x_issue = value, whose utilities trial_utility_ holds, surely leaves an
+  // objection weight and a disturbance that cannot beat `bar` (lower bounds of both, from those who
+  // surely object and those who do now not object).
+  bool trial_cannot_beat(int issue, double value, const TrialBar& bar) const;
+  bool trial_outranked_ = false;
+  bool nonnegative_power_ = true;  // every power >= 0: the bounds of trial_cannot_beat() hold
   // u_i with x_issue = value instead of state_.draft's: only that paragraph's loss changes.
   double trial_utility_of(int delegation, int issue, double value) const {
     const double position = state_.positions(delegation, issue);
@@ -435,6 +450,9 @@ class Engine {
   // n: below this utility a delegation surely objects anew to a trial (-infinity: it cannot by
   // utility alone); set by prepare_trials().
   List<double> objection_floor_{&arena_};
+  // n: below this utility a delegation surely objects to a trial, whether it objects now or not
+  // (-infinity: it cannot by utility alone); set by prepare_trials().
+  List<double> sure_objection_floor_{&arena_};
   List<int> rejection_witness_{&arena_};  // 2k: per paragraph and direction, last sure new objector
   List<int> ids_order_{&arena_};          // delegation indices sorted by id
   std::vector<std::uint8_t> observers_;   // n: 1 for an observer (its objection does not count)
