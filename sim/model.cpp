@@ -498,6 +498,8 @@ struct NashProblem {
   Eigen::VectorXd scale;     // sqrt(c_i |L''(s_i)|) of voter r
   Eigen::MatrixXd slopes;    // (j, r): sqrt(c_i |L''(s_i)|) a_iq
   Eigen::MatrixXd hessian;
+  Eigen::MatrixXd losses;        // (j, r): loss of voter r on free paragraph j at `values`
+  Eigen::MatrixXd trial_losses;  // the same at `trial_values`
   Eigen::VectorXd gradient;
   Eigen::VectorXd step;
   Eigen::LLT<Eigen::MatrixXd, Eigen::Lower> factor;
@@ -554,8 +556,11 @@ void add_outer_products(Eigen::Index dynamic_f, Eigen::Index voter_count, const 
 // product (from the first term); then its two triangular solves in one panel of 8, the second
 // summing its terms as Eigen's reduction over two-double packets does. Reads and overwrites
 // `matrix`'s lower triangle (f x f, column-major); false where Eigen reports a numerical issue.
-bool small_cholesky_solve(double* __restrict matrix, Eigen::Index f, const double* __restrict right,
+// `Fixed` > 0 is f known at compile time (the loops then unroll); 0 takes `dynamic_f`.
+template <int Fixed>
+bool small_cholesky_solve(double* __restrict matrix, Eigen::Index dynamic_f, const double* __restrict right,
                           double* __restrict step) {
+  const Eigen::Index f = Fixed > 0 ? Fixed : dynamic_f;
   auto at = [matrix, f](Eigen::Index row, Eigen::Index column) -> double& { return matrix[row + column * f]; };
   for (Eigen::Index k = 0; k < f; ++k) {
     double pivot = at(k, k);
@@ -635,9 +640,21 @@ template <int Fixed>
 void newton_terms(Eigen::Index f, Eigen::Index v, const NashProblem& p, double* gradient, double* diagonal,
                   double* slopes, double* hessian) {
   const double* values = p.values.data();
-  for (Eigen::Index r = 0; r < v; ++r) {
-    add_voter_slopes<Fixed>(f, p.salience.col(r).data(), p.position.col(r).data(), values, p.gain(r), p.scale(r),
-                            gradient, diagonal, slopes + r * f);
+  if constexpr (Fixed > 0) {
+    // The sums in locals (registers), from 0 as the zeroed vectors: the same terms in the same order.
+    double gradient_sum[Fixed] = {};
+    double diagonal_sum[Fixed] = {};
+    for (Eigen::Index r = 0; r < v; ++r) {
+      add_voter_slopes<Fixed>(f, p.salience.col(r).data(), p.position.col(r).data(), values, p.gain(r), p.scale(r),
+                              gradient_sum, diagonal_sum, slopes + r * f);
+    }
+    std::copy_n(gradient_sum, Fixed, gradient);
+    std::copy_n(diagonal_sum, Fixed, diagonal);
+  } else {
+    for (Eigen::Index r = 0; r < v; ++r) {
+      add_voter_slopes<Fixed>(f, p.salience.col(r).data(), p.position.col(r).data(), values, p.gain(r), p.scale(r),
+                              gradient, diagonal, slopes + r * f);
+    }
   }
   if (hessian == nullptr) return;
   for (Eigen::Index j = 0; j < f; ++j) hessian[j * f + j] = diagonal[j];
@@ -653,10 +670,12 @@ void newton_terms(Eigen::Index f, Eigen::Index v, const NashProblem& p, double* 
 // paragraphs of `draft`) with problem.utilities and N = `value` there; writes every accepted
 // step into `draft`. Returns false (the caller then runs coordinate ascent from where it
 // stopped) when a step fails or 30 iterations do not converge. Every sum runs over the voters
-// in delegation order, so the result is bit for bit that of the formulas above.
-bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
+// in delegation order, so the result is bit for bit that of the formulas above. `Fixed` > 0 is
+// |F| known at compile time (the loops over the paragraphs then unroll); 0 reads it.
+template <int Fixed>
+bool nash_newton_sized(NashProblem& problem, Eigen::VectorXd& draft, double value) {
   NashProblem& p = problem;
-  const auto f = static_cast<Eigen::Index>(p.free.size());
+  const auto f = Fixed > 0 ? static_cast<Eigen::Index>(Fixed) : static_cast<Eigen::Index>(p.free.size());
   const auto v = static_cast<Eigen::Index>(p.voters.size());
   if (f == 0) return true;
   auto write_back = [&]() {
@@ -667,6 +686,15 @@ bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
   p.slopes.resize(f, v);
   p.trial_values.resize(f);
   p.trial_utilities.resize(v);
+  // Each voter's loss on each free paragraph at the current values (j, r), kept from the accepted
+  // step's trial: the line search subtracts the trial's losses from them.
+  p.losses.resize(f, v);
+  p.trial_losses.resize(f, v);
+  for (Eigen::Index r = 0; r < v; ++r) {
+    const double* position = p.position.col(r).data();
+    double* loss = p.losses.col(r).data();
+    for (Eigen::Index j = 0; j < f; ++j) loss[j] = issue_loss(p.values(j), position[j], UtilityShape::quadratic);
+  }
   for (int iteration = 0; iteration < 30; ++iteration) {
     for (Eigen::Index r = 0; r < v; ++r) {
       const double surplus = p.utilities(r) - p.outside(r);
@@ -685,24 +713,14 @@ bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
     double* gradient = p.gradient.data();
     double* diagonal = p.diagonal.data();
     double* slopes = p.slopes.data();
-    switch (f) {
-      case 1: newton_terms<1>(f, v, p, gradient, diagonal, slopes, small); break;
-      case 2: newton_terms<2>(f, v, p, gradient, diagonal, slopes, small); break;
-      case 3: newton_terms<3>(f, v, p, gradient, diagonal, slopes, small); break;
-      case 4: newton_terms<4>(f, v, p, gradient, diagonal, slopes, small); break;
-      case 5: newton_terms<5>(f, v, p, gradient, diagonal, slopes, small); break;
-      case 6: newton_terms<6>(f, v, p, gradient, diagonal, slopes, small); break;
-      case 7: newton_terms<7>(f, v, p, gradient, diagonal, slopes, small); break;
-      case 8: newton_terms<8>(f, v, p, gradient, diagonal, slopes, small); break;
-      default: newton_terms<0>(f, v, p, gradient, diagonal, slopes, small); break;
-    }
+    newton_terms<Fixed>(f, v, p, gradient, diagonal, slopes, small);
     if (small == nullptr) {
       p.hessian.diagonal() = p.diagonal;
       p.hessian.selfadjointView<Eigen::Lower>().rankUpdate(p.slopes);
     }
     if (f <= 8) {
       p.step.resize(f);
-      if (!small_cholesky_solve(p.hessian.data(), f, p.gradient.data(), p.step.data())) return false;
+      if (!small_cholesky_solve<Fixed>(p.hessian.data(), f, p.gradient.data(), p.step.data())) return false;
     } else {
       p.factor.compute(p.hessian);
       if (p.factor.info() != Eigen::Success) return false;
@@ -725,10 +743,12 @@ bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
       for (Eigen::Index r = 0; r < v; ++r) {
         const double* salience = p.salience.col(r).data();
         const double* position = p.position.col(r).data();
+        const double* loss = p.losses.col(r).data();
+        double* trial_loss = p.trial_losses.col(r).data();
         double utility = p.utilities(r);
         for (Eigen::Index j = 0; j < f; ++j) {
-          utility += salience[j] * (issue_loss(values[j], position[j], UtilityShape::quadratic) -
-                                    issue_loss(moved[j], position[j], UtilityShape::quadratic));
+          trial_loss[j] = issue_loss(moved[j], position[j], UtilityShape::quadratic);
+          utility += salience[j] * (loss[j] - trial_loss[j]);
         }
         p.trial_utilities(r) = utility;
       }
@@ -737,6 +757,7 @@ bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
         accepted = true;
         p.values.swap(p.trial_values);
         p.utilities.swap(p.trial_utilities);
+        p.losses.swap(p.trial_losses);
         value = trial_value;
         write_back();
       }
@@ -745,6 +766,20 @@ bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
     if (length * 2 * p.step.cwiseAbs().maxCoeff() < 1e-13) return true;
   }
   return false;
+}
+
+bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
+  switch (problem.free.size()) {
+    case 1: return nash_newton_sized<1>(problem, draft, value);
+    case 2: return nash_newton_sized<2>(problem, draft, value);
+    case 3: return nash_newton_sized<3>(problem, draft, value);
+    case 4: return nash_newton_sized<4>(problem, draft, value);
+    case 5: return nash_newton_sized<5>(problem, draft, value);
+    case 6: return nash_newton_sized<6>(problem, draft, value);
+    case 7: return nash_newton_sized<7>(problem, draft, value);
+    case 8: return nash_newton_sized<8>(problem, draft, value);
+    default: return nash_newton_sized<0>(problem, draft, value);
+  }
 }
 
 // The Nash draft for the quadratic loss: the start (docs/MODEL.md section 7), then Newton's
