@@ -216,6 +216,8 @@ void Engine::initialize() {
   maybe_objecting_.resize(static_cast<std::size_t>(n));
   objection_floor_.assign(static_cast<std::size_t>(n), 0.0);
   sure_objection_floor_.assign(static_cast<std::size_t>(n), 0.0);
+  current_objectors_.assign(static_cast<std::size_t>(n), 0);
+  current_objector_count_ = 0;
   rejection_witness_.assign(2 * static_cast<std::size_t>(k), -1);
   next_threshold_.resize(n);
   fixed_responses_.assign(static_cast<std::size_t>(n), std::nullopt);
@@ -254,6 +256,11 @@ void Engine::initialize() {
   // What respond() and standing() read for every delegation on every poll, computed once.
   const double total_power = scenario.power.sum();
   nonnegative_power_ = (scenario.power.array() >= 0).all();
+  objecting_power_weighed_ = true;
+  for (int i = 0; i < n; ++i) {
+    const auto index = static_cast<std::size_t>(i);
+    if (unweighed_[index] != 0 && observers_[index] == 0) objecting_power_weighed_ = false;
+  }
   others_power_.resize(static_cast<std::size_t>(n));
   lowest_blocking_.resize(static_cast<std::size_t>(n));
   highest_blocking_.resize(static_cast<std::size_t>(n));
@@ -1141,8 +1148,8 @@ void Engine::revise_draft() {
       // may stop at the first one; with it, such a change may be a trade and is polled in full.
       // Once a best change is known, a run without an observer (who reads how many changes were
       // helpful) skips the poll of one that surely cannot beat it.
-      const TrialBar bar{best_weight, best_disturbance};
-      const bool barred = weighing <= 0 && best >= 0 && sink_ == nullptr && !any_fixed_ && nonnegative_power_;
+      const TrialBar bar{current, best >= 0 && sink_ == nullptr, best_weight, best_disturbance};
+      const bool barred = weighing <= 0 && !any_fixed_ && nonnegative_power_;
       trial_change(candidates_[c].issue, candidates_[c].value, weighing <= 0, barred ? &bar : nullptr);
       if (weighing <= 0 && (!new_objectors_.empty() || trial_outranked_)) continue;
       const Standing result = standing(trial_draft_, trial_responses_, trial_utility_, trial_blocking_);
@@ -1283,8 +1290,12 @@ void Engine::prepare_trials() {
   // counts (not an observer) objects to a change, whatever the power objecting beside it, once
   // its utility falls below its lowest blocking threshold: anew when it does not object to
   // state_.draft.
+  current_objector_count_ = 0;
   for (int i = 0; i < scenario_.delegation_count(); ++i) {
     const auto index = static_cast<std::size_t>(i);
+    if (state_.responses[index] == Response::object && unweighed_[index] == 0) {
+      current_objectors_[current_objector_count_++] = i;
+    }
     const bool answers_alone =
         !fixed_responses_[index] && unweighed_[index] == 0 && std::max(follows_[index], spoken_for_[index]) < 0;
     const bool objecting = state_.responses[index] == Response::object;
@@ -1367,37 +1378,82 @@ void Engine::trial_change(int issue, double value, bool stop_at_new_objector, co
 }
 
 bool Engine::trial_cannot_beat(int issue, double value, const TrialBar& bar) const {
-  // revise_draft() sums the trial's objection weight over its objectors and its disturbance over
-  // those who do not object, each in index order, of terms >= 0. Those who surely object (a red
+  // A change that leaves a new objector is thrown away, whatever is decided here: the trial is
+  // judged as if it left none, its objectors among the current ones and everyone who does not
+  // object now among those who do not object. Those current objectors who surely object (a red
   // line crossed, or a utility below sure_objection_floor_: respond() gives them an objection
-  // whatever the power objecting) are among the objectors; a change that leaves no new objector
-  // (any other is thrown away) leaves everyone who does not object now among those who do not
-  // object. Sums in index order over fewer terms >= 0 are no larger (rounding is monotone), so
-  // these are lower bounds, and a trial whose bounds lose to `bar` by revise_draft()'s tests
-  // loses to it, whatever its poll.
-  const int n = scenario_.delegation_count();
+  // whatever the power objecting) are then among its objectors.
   const double from = state_.draft(issue);
   const IndexLists::Range holders = red_line_holders_[static_cast<std::size_t>(issue)];
   const int* const crossed_count = red_lines_crossed_count_.data();
-  const std::uint8_t* const unweighed = unweighed_.data();
   const double* const floor = sure_objection_floor_.data();
   const double* const weights = objection_weights_.data();
   const double* const trial_utility = trial_utility_.data();
   std::size_t next_holder = 0;
+  std::size_t sure = 0;
   double weight = 0;
-  for (int i = 0; i < n; ++i) {
+  for (std::size_t m = 0; m < current_objector_count_; ++m) {
+    const int i = current_objectors_[m];
+    while (next_holder < holders.size() && holders[next_holder] < i) ++next_holder;
     int count = crossed_count[i];
     if (next_holder < holders.size() && holders[next_holder] == i) {
-      ++next_holder;
       count += (crosses_red_line(scenario_, i, issue, value) ? 1 : 0) -
                (crosses_red_line(scenario_, i, issue, from) ? 1 : 0);
     }
-    if (unweighed[i] != 0) continue;
-    if (count > 0 || trial_utility[i] < floor[i]) weight += weights[i];
+    if (count > 0 || trial_utility[i] < floor[i]) {
+      weight += weights[i];
+      ++sure;
+    }
   }
-  // The weight cannot win (weight < best - 1e-9), nor tie (|weight - best| <= 1e-9).
+  if (sure == current_objector_count_ && objecting_power_weighed_) {
+    // Its objectors are the current ones, and the power objecting (summed over them in index
+    // order) the same: so are their blocking thresholds, state_'s. Its standing, summed as
+    // standing() sums it, tells whether it is nearer consensus (better(): the same number of
+    // objectors, then the shortfall, the stand-asides and their shortfall; the same power).
+    const double* const blocking = state_.blocking_threshold.data();
+    const double* const low = scenario_.red_line_min.data();
+    const double* const high = scenario_.red_line_max.data();
+    const Eigen::Index rows = scenario_.red_line_min.rows();
+    double shortfall = 0;
+    for (std::size_t m = 0; m < current_objector_count_; ++m) {
+      const int i = current_objectors_[m];
+      shortfall += std::max(0.0, blocking[i] - trial_utility[i]);
+      for (int red_line_issue : red_line_issues_[static_cast<std::size_t>(i)]) {
+        const double text = red_line_issue == issue ? value : state_.draft(red_line_issue);
+        const Eigen::Index cell = i + red_line_issue * rows;
+        shortfall += std::max(0.0, low[cell] - text) + std::max(0.0, text - high[cell]);
+      }
+    }
+    const Standing& now = bar.current;
+    if (shortfall - now.objection_shortfall > 1e-12) return true;
+    if (std::abs(shortfall - now.objection_shortfall) <= 1e-12 && !any_follower_ && !any_spoken_for_) {
+      // Those who do not object support it or stand aside by their support thresholds (no one
+      // copies another's answer).
+      const int n = scenario_.delegation_count();
+      const Response* const current = state_.responses.data();
+      const std::uint8_t* const unweighed = unweighed_.data();
+      const double* const support = state_.support_threshold.data();
+      int asides = 0;
+      double aside_shortfall = 0;
+      for (int i = 0; i < n; ++i) {
+        if (unweighed[i] != 0 || current[i] == Response::object || trial_utility[i] >= support[i]) continue;
+        ++asides;
+        aside_shortfall += std::max(0.0, support[i] - trial_utility[i]);
+      }
+      if (asides != now.asides) return asides > now.asides;
+      if (std::abs(aside_shortfall - now.aside_shortfall) > 1e-12) return aside_shortfall > now.aside_shortfall;
+      return true;  // the same power objecting: no nearer consensus
+    }
+  }
+  if (!bar.best) return false;
+  // revise_draft() sums the objection weight over the objectors and the disturbance over those
+  // who do not object, each in index order, of terms >= 0. Sums in index order over fewer terms
+  // >= 0 are no larger (rounding is monotone): these are lower bounds, and a trial whose bounds
+  // lose to the best change by revise_draft()'s tests loses to it, whatever its poll. The weight
+  // cannot win (weight < best - 1e-9), nor tie (|weight - best| <= 1e-9):
   if (weight - bar.weight > 1e-9) return true;
   if (weight < bar.weight - 1e-9) return false;
+  const int n = scenario_.delegation_count();
   const Response* const current = state_.responses.data();
   const std::uint8_t* const outside = outside_drafting_.data();
   const double* const power = scenario_.power.data();

@@ -323,10 +323,12 @@ class Engine {
   // Where a text can go on without some delegations: takes back the repairs of this pass made
   // for delegations that still object, when that makes no one object anew (MODEL.md section 8).
   void withdraw_repairs();
-  // What a trial must beat to be the chair's choice: revise_draft()'s best so far (objection
-  // weight, then the others' power-weighted loss), when no power weight lets a change create an
-  // objector.
+  // What a trial must beat to be the chair's choice when no power weight lets a change create an
+  // objector: the text as it stands (its standing), and once there is one (`best`),
+  // revise_draft()'s best change so far (objection weight, then the others' power-weighted loss).
   struct TrialBar {
+    Standing current;
+    bool best = false;
     double weight = 0;
     double disturbance = 0;
   };
@@ -336,9 +338,10 @@ class Engine {
   // With `bar` too (and no fixed answers) it stops before polling when the change surely cannot
   // beat it, and sets trial_outranked_ (the trial buffers are then incomplete).
   void trial_change(int issue, double value, bool stop_at_new_objector = false, const TrialBar* bar = nullptr);
-  // Whether the trial of x_issue = value, whose utilities trial_utility_ holds, surely leaves an
-  // objection weight and a disturbance that cannot beat `bar` (lower bounds of both, from those who
-  // surely object and those who do now not object).
+  // Whether the trial of x_issue = value, whose utilities trial_utility_ holds, surely cannot
+  // beat `bar`: a text no nearer consensus than the current one, or an objection weight and a
+  // disturbance that cannot beat the best change (lower bounds of both, from those who surely
+  // object and those who do not object now).
   bool trial_cannot_beat(int issue, double value, const TrialBar& bar) const;
   bool trial_outranked_ = false;
   bool nonnegative_power_ = true;  // every power >= 0: the bounds of trial_cannot_beat() hold
@@ -453,6 +456,13 @@ class Engine {
   // n: below this utility a delegation surely objects to a trial, whether it objects now or not
   // (-infinity: it cannot by utility alone); set by prepare_trials().
   List<double> sure_objection_floor_{&arena_};
+  // Those who object to state_.draft and count (not observers), in index order; set by
+  // prepare_trials() (n entries reserved, the first current_objector_count_ in use).
+  List<int> current_objectors_{&arena_};
+  std::size_t current_objector_count_ = 0;
+  // Whether the power objecting counts only delegations the chair weighs (no one outside the
+  // drafting but an observer): then the same objectors the chair weighs mean the same power.
+  bool objecting_power_weighed_ = false;
   List<int> rejection_witness_{&arena_};  // 2k: per paragraph and direction, last sure new objector
   List<int> ids_order_{&arena_};          // delegation indices sorted by id
   std::vector<std::uint8_t> observers_;   // n: 1 for an observer (its objection does not count)
