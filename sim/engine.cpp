@@ -269,6 +269,13 @@ void Engine::initialize() {
     lowest_blocking_[static_cast<std::size_t>(i)] = blocking_threshold_for(i, 0.0);
     highest_blocking_[static_cast<std::size_t>(i)] = blocking_threshold_for(i, std::numeric_limits<double>::infinity());
   }
+  // One who answers for itself (no leader or negotiator to copy) and counts (not an observer)
+  // objects, whatever the power objecting beside it, below its lowest blocking threshold.
+  for (int i = 0; i < n; ++i) {
+    const auto index = static_cast<std::size_t>(i);
+    const bool answers_alone = unweighed_[index] == 0 && std::max(follows_[index], spoken_for_[index]) < 0;
+    sure_objection_floor_[index] = answers_alone ? lowest_blocking_[index] : -std::numeric_limits<double>::infinity();
+  }
   any_follower_ = std::any_of(follows_.begin(), follows_.end(), [](int j) { return j >= 0; });
   followers_.clear();
   followers_.reserve(static_cast<std::size_t>(n));  // once: restart() keeps its capacity
@@ -1288,19 +1295,20 @@ void Engine::prepare_trials() {
   }
   // A delegation that answers for itself (no fixed answer, no leader or negotiator to copy) and
   // counts (not an observer) objects to a change, whatever the power objecting beside it, once
-  // its utility falls below its lowest blocking threshold: anew when it does not object to
-  // state_.draft.
+  // its utility falls below its lowest blocking threshold (sure_objection_floor_): anew when it
+  // does not object to state_.draft.
   current_objector_count_ = 0;
+  const bool any_fixed = any_fixed_;
+  const Response* const response = state_.responses.data();
+  const std::uint8_t* const unweighed = unweighed_.data();
+  const double* const sure_floor = sure_objection_floor_.data();
+  double* const floor = objection_floor_.data();
+  int* const objectors = current_objectors_.data();
   for (int i = 0; i < scenario_.delegation_count(); ++i) {
-    const auto index = static_cast<std::size_t>(i);
-    if (state_.responses[index] == Response::object && unweighed_[index] == 0) {
-      current_objectors_[current_objector_count_++] = i;
-    }
-    const bool answers_alone =
-        !fixed_responses_[index] && unweighed_[index] == 0 && std::max(follows_[index], spoken_for_[index]) < 0;
-    const bool objecting = state_.responses[index] == Response::object;
-    sure_objection_floor_[index] = answers_alone ? lowest_blocking_[index] : -std::numeric_limits<double>::infinity();
-    objection_floor_[index] = objecting ? -std::numeric_limits<double>::infinity() : sure_objection_floor_[index];
+    const bool objecting = response[i] == Response::object;
+    const bool fixed = any_fixed && fixed_responses_[static_cast<std::size_t>(i)].has_value();
+    floor[i] = objecting || fixed ? -std::numeric_limits<double>::infinity() : sure_floor[i];
+    if (objecting && unweighed[i] == 0) objectors[current_objector_count_++] = i;
   }
 }
 
@@ -1405,6 +1413,12 @@ bool Engine::trial_cannot_beat(int issue, double value, const TrialBar& bar) con
       ++sure;
     }
   }
+  // revise_draft() sums the objection weight over the objectors and the disturbance over those
+  // who do not object, each in index order, of terms >= 0. Sums in index order over fewer terms
+  // >= 0 are no larger (rounding is monotone): these are lower bounds, and a trial whose bounds
+  // lose to the best change by revise_draft()'s tests loses to it, whatever its poll. The weight
+  // cannot win (weight < best - 1e-9), nor tie (|weight - best| <= 1e-9):
+  if (bar.best && weight - bar.weight > 1e-9) return true;
   if (sure == current_objector_count_ && objecting_power_weighed_) {
     // Its objectors are the current ones, and the power objecting (summed over them in index
     // order) the same: so are their blocking thresholds, state_'s. Its standing, summed as
@@ -1445,14 +1459,7 @@ bool Engine::trial_cannot_beat(int issue, double value, const TrialBar& bar) con
       return true;  // the same power objecting: no nearer consensus
     }
   }
-  if (!bar.best) return false;
-  // revise_draft() sums the objection weight over the objectors and the disturbance over those
-  // who do not object, each in index order, of terms >= 0. Sums in index order over fewer terms
-  // >= 0 are no larger (rounding is monotone): these are lower bounds, and a trial whose bounds
-  // lose to the best change by revise_draft()'s tests loses to it, whatever its poll. The weight
-  // cannot win (weight < best - 1e-9), nor tie (|weight - best| <= 1e-9):
-  if (weight - bar.weight > 1e-9) return true;
-  if (weight < bar.weight - 1e-9) return false;
+  if (!bar.best || weight < bar.weight - 1e-9) return false;
   const int n = scenario_.delegation_count();
   const Response* const current = state_.responses.data();
   const std::uint8_t* const outside = outside_drafting_.data();

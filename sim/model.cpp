@@ -263,14 +263,19 @@ void compromise_paragraphs(const Scenario& scenario, const Eigen::MatrixXd& posi
                                      [](const Delegation& delegation) { return delegation.outside_drafting; });
   thread_local std::vector<int> drafters;
   thread_local std::vector<int> open;
-  drafters.clear();
+  // Filled through a cursor into lists sized for all (push_back's checks cost more here).
+  drafters.resize(static_cast<std::size_t>(n));
+  std::size_t drafter_total = 0;
   for (int i = 0; i < n; ++i) {
-    if (everyone || drafts_from(scenario, i)) drafters.push_back(i);
+    if (everyone || drafts_from(scenario, i)) drafters[drafter_total++] = i;
   }
-  open.clear();
+  drafters.resize(drafter_total);
+  open.resize(static_cast<std::size_t>(k_count));
+  std::size_t open_total = 0;
   for (int k = 0; k < k_count; ++k) {
-    if (!is_settled(settled, k)) open.push_back(k);
+    if (!is_settled(settled, k)) open[open_total++] = k;
   }
+  open.resize(open_total);
   if (totals != nullptr) totals->assign(static_cast<std::size_t>(k_count), 0.0);
   const double* const power = scenario.power.data();
   const int* const drafter = drafters.data();
@@ -536,8 +541,28 @@ template <int Fixed>
 void add_outer_products(Eigen::Index dynamic_f, Eigen::Index voter_count, const double* __restrict slopes,
                         double* __restrict hessian) {
   const Eigen::Index f = Fixed > 0 ? Fixed : dynamic_f;
+  Eigen::Index j = 0;
+  if constexpr (Fixed > 0) {
+    // Two columns per pass over the voters (each voter's slopes loaded once for both).
+#pragma GCC unroll 4
+    for (; j + 1 < f; j += 2) {
+      double* __restrict column = hessian + j * f;
+      double* __restrict next_column = column + f;
+      for (Eigen::Index r = 0; r < voter_count; ++r) {
+        const double* __restrict slope = slopes + r * f;
+        const double scale = slope[j];
+        const double next_scale = slope[j + 1];
+        column[j] += scale * slope[j];
 #pragma GCC unroll 8
-  for (Eigen::Index j = 0; j < f; ++j) {
+        for (Eigen::Index l = j + 1; l < f; ++l) {
+          column[l] += scale * slope[l];
+          next_column[l] += next_scale * slope[l];
+        }
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (; j < f; ++j) {
     double* __restrict column = hessian + j * f;
     for (Eigen::Index r = 0; r < voter_count; ++r) {
       const double* __restrict slope = slopes + r * f;
@@ -806,14 +831,21 @@ bool nash_quadratic(const Scenario& scenario, const Eigen::MatrixXd& positions, 
   p.position.resize(f, v);
   p.weight.resize(v);
   p.outside.resize(v);
+  const int* const voter = p.voters.data();
   for (Eigen::Index r = 0; r < v; ++r) {
-    const int i = p.voters[static_cast<std::size_t>(r)];
-    p.weight(r) = weight(i);
-    p.outside(r) = outside(i);
-    for (Eigen::Index j = 0; j < f; ++j) {
-      const int k = p.free[static_cast<std::size_t>(j)];
-      p.salience(j, r) = scenario.salience(i, k);
-      p.position(j, r) = positions(i, k);
+    p.weight(r) = weight(voter[r]);
+    p.outside(r) = outside(voter[r]);
+  }
+  // Paragraph by paragraph: each source column read once, through a pointer set once.
+  for (Eigen::Index j = 0; j < f; ++j) {
+    const int k = p.free[static_cast<std::size_t>(j)];
+    const double* const salience = scenario.salience.col(k).data();
+    const double* const position = positions.col(k).data();
+    double* const salience_row = p.salience.data() + j;
+    double* const position_row = p.position.data() + j;
+    for (Eigen::Index r = 0; r < v; ++r) {
+      salience_row[r * f] = salience[voter[r]];
+      position_row[r * f] = position[voter[r]];
     }
   }
   // N at the compromise and at last round's draft, each from one pass over the utilities; the
@@ -1294,10 +1326,12 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
                           const std::vector<double>& totals) {
   shape_ = scenario.process.utility;
   const int n = scenario.delegation_count();
-  group_.clear();  // keeps its capacity
+  group_.resize(static_cast<std::size_t>(n));  // keeps its capacity; filled through a cursor
+  std::size_t members = 0;
   for (int i = 0; i < n; ++i) {
-    if (drafts_from(scenario, i)) group_.push_back(i);
+    if (drafts_from(scenario, i)) group_[members++] = i;
   }
+  group_.resize(members);
   m_ = static_cast<int>(group_.size());
   const bool everyone = m_ == n;  // then group_[a] = a
   // Paragraphs to solve: unsettled ones some drafting delegation cares about. The others keep

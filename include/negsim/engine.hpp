@@ -453,8 +453,8 @@ class Engine {
   // n: below this utility a delegation surely objects anew to a trial (-infinity: it cannot by
   // utility alone); set by prepare_trials().
   List<double> objection_floor_{&arena_};
-  // n: below this utility a delegation surely objects to a trial, whether it objects now or not
-  // (-infinity: it cannot by utility alone); set by prepare_trials().
+  // n: below this utility a delegation surely objects to a trial, whether it objects now or not,
+  // in a round with no fixed answers (-infinity: it cannot by utility alone); fixed for the run.
   List<double> sure_objection_floor_{&arena_};
   // Those who object to state_.draft and count (not observers), in index order; set by
   // prepare_trials() (n entries reserved, the first current_objector_count_ in use).
