@@ -759,7 +759,6 @@ bool nash_newton_sized(NashProblem& problem, Eigen::VectorXd& draft, double valu
       write_back();
       return true;
     }
-    const double* values = p.values.data();
     double length = 1;
     bool accepted = false;
     for (int halving = 0; halving < 30 && !accepted; ++halving, length /= 2) {
