@@ -1352,6 +1352,19 @@ void Engine::trial_change(int issue, double value, bool stop_at_new_objector, co
     const double* const utility = state_.utility.data();
     const double* const floor = objection_floor_.data();
     double* const trial_utility = trial_utility_.data();
+    const bool barred = bar != nullptr && !any_fixed_;
+    if (barred) {
+      // The current objectors' first: most changes that cannot beat `bar` are told by them.
+      for (std::size_t m = 0; m < current_objector_count_; ++m) {
+        const int i = current_objectors_[m];
+        trial_utility[i] =
+            utility[i] + salience[i] * (issue_loss(from, position[i], shape) - issue_loss(value, position[i], shape));
+      }
+      if (objectors_cannot_beat(issue, value, *bar)) {
+        trial_outranked_ = true;
+        return;
+      }
+    }
     for (int i = 0; i < n; ++i) {
       trial_utility[i] =
           utility[i] + salience[i] * (issue_loss(from, position[i], shape) - issue_loss(value, position[i], shape));
@@ -1361,7 +1374,7 @@ void Engine::trial_change(int issue, double value, bool stop_at_new_objector, co
         return;
       }
     }
-    if (bar != nullptr && !any_fixed_ && trial_cannot_beat(issue, value, *bar)) {
+    if (barred && others_cannot_beat(*bar)) {
       trial_outranked_ = true;
       return;
     }
@@ -1385,7 +1398,7 @@ void Engine::trial_change(int issue, double value, bool stop_at_new_objector, co
   }
 }
 
-bool Engine::trial_cannot_beat(int issue, double value, const TrialBar& bar) const {
+bool Engine::objectors_cannot_beat(int issue, double value, const TrialBar& bar) {
   // A change that leaves a new objector is thrown away, whatever is decided here: the trial is
   // judged as if it left none, its objectors among the current ones and everyone who does not
   // object now among those who do not object. Those current objectors who surely object (a red
@@ -1418,6 +1431,8 @@ bool Engine::trial_cannot_beat(int issue, double value, const TrialBar& bar) con
   // >= 0 are no larger (rounding is monotone): these are lower bounds, and a trial whose bounds
   // lose to the best change by revise_draft()'s tests loses to it, whatever its poll. The weight
   // cannot win (weight < best - 1e-9), nor tie (|weight - best| <= 1e-9):
+  trial_weight_floor_ = weight;
+  trial_objectors_known_ = false;
   if (bar.best && weight - bar.weight > 1e-9) return true;
   if (sure == current_objector_count_ && objecting_power_weighed_) {
     // Its objectors are the current ones, and the power objecting (summed over them in index
@@ -1440,28 +1455,35 @@ bool Engine::trial_cannot_beat(int issue, double value, const TrialBar& bar) con
     }
     const Standing& now = bar.current;
     if (shortfall - now.objection_shortfall > 1e-12) return true;
-    if (std::abs(shortfall - now.objection_shortfall) <= 1e-12 && !any_follower_ && !any_spoken_for_) {
-      // Those who do not object support it or stand aside by their support thresholds (no one
-      // copies another's answer).
-      const int n = scenario_.delegation_count();
-      const Response* const current = state_.responses.data();
-      const std::uint8_t* const unweighed = unweighed_.data();
-      const double* const support = state_.support_threshold.data();
-      int asides = 0;
-      double aside_shortfall = 0;
-      for (int i = 0; i < n; ++i) {
-        if (unweighed[i] != 0 || current[i] == Response::object || trial_utility[i] >= support[i]) continue;
-        ++asides;
-        aside_shortfall += std::max(0.0, support[i] - trial_utility[i]);
-      }
-      if (asides != now.asides) return asides > now.asides;
-      if (std::abs(aside_shortfall - now.aside_shortfall) > 1e-12) return aside_shortfall > now.aside_shortfall;
-      return true;  // the same power objecting: no nearer consensus
-    }
+    trial_objectors_known_ = std::abs(shortfall - now.objection_shortfall) <= 1e-12;
   }
-  if (!bar.best || weight < bar.weight - 1e-9) return false;
+  return false;
+}
+
+bool Engine::others_cannot_beat(const TrialBar& bar) const {
+  // The second step of objectors_cannot_beat(), with every trial utility.
   const int n = scenario_.delegation_count();
+  const double* const trial_utility = trial_utility_.data();
   const Response* const current = state_.responses.data();
+  if (trial_objectors_known_ && !any_follower_ && !any_spoken_for_) {
+    // The objectors the current ones, and a tie on the shortfall (better() goes on to the
+    // stand-asides). Those who do not object support the text or stand aside by their support
+    // thresholds (no one copies another's answer).
+    const Standing& now = bar.current;
+    const std::uint8_t* const unweighed = unweighed_.data();
+    const double* const support = state_.support_threshold.data();
+    int asides = 0;
+    double aside_shortfall = 0;
+    for (int i = 0; i < n; ++i) {
+      if (unweighed[i] != 0 || current[i] == Response::object || trial_utility[i] >= support[i]) continue;
+      ++asides;
+      aside_shortfall += std::max(0.0, support[i] - trial_utility[i]);
+    }
+    if (asides != now.asides) return asides > now.asides;
+    if (std::abs(aside_shortfall - now.aside_shortfall) > 1e-12) return aside_shortfall > now.aside_shortfall;
+    return true;  // the same power objecting: no nearer consensus
+  }
+  if (!bar.best || trial_weight_floor_ < bar.weight - 1e-9) return false;
   const std::uint8_t* const outside = outside_drafting_.data();
   const double* const power = scenario_.power.data();
   const double* const utility = state_.utility.data();

@@ -338,11 +338,15 @@ class Engine {
   // With `bar` too (and no fixed answers) it stops before polling when the change surely cannot
   // beat it, and sets trial_outranked_ (the trial buffers are then incomplete).
   void trial_change(int issue, double value, bool stop_at_new_objector = false, const TrialBar* bar = nullptr);
-  // Whether the trial of x_issue = value, whose utilities trial_utility_ holds, surely cannot
-  // beat `bar`: a text no nearer consensus than the current one, or an objection weight and a
-  // disturbance that cannot beat the best change (lower bounds of both, from those who surely
-  // object and those who do not object now).
-  bool trial_cannot_beat(int issue, double value, const TrialBar& bar) const;
+  // Whether the trial of x_issue = value surely cannot beat `bar`: a text no nearer consensus
+  // than the current one, or an objection weight and a disturbance that cannot beat the best
+  // change (lower bounds of both, from those who surely object and those who do not object
+  // now). In two steps: the first reads only the current objectors' trial utilities (and keeps
+  // what the second reads), the second everyone's.
+  bool objectors_cannot_beat(int issue, double value, const TrialBar& bar);
+  bool others_cannot_beat(const TrialBar& bar) const;
+  double trial_weight_floor_ = 0;       // the first step's lower bound of the objection weight
+  bool trial_objectors_known_ = false;  // it found the objectors the current ones, and a tie on the shortfall
   bool trial_outranked_ = false;
   bool nonnegative_power_ = true;  // every power >= 0: the bounds of trial_cannot_beat() hold
   // u_i with x_issue = value instead of state_.draft's: only that paragraph's loss changes.
