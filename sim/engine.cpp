@@ -1153,8 +1153,9 @@ void Engine::revise_draft() {
       }
       // Without a power weight a change that creates a new objector is thrown away, so its trial
       // may stop at the first one; with it, such a change may be a trade and is polled in full.
-      // Once a best change is known, a run without an observer (who reads how many changes were
-      // helpful) skips the poll of one that surely cannot beat it.
+      // Nor is a change polled that surely leaves the text no nearer consensus or, once a best
+      // change is known and no observer reads how many changes were helpful, surely cannot beat
+      // it: either would be passed over (the chair's choice is the same, bit for bit).
       const TrialBar bar{current, best >= 0 && sink_ == nullptr, best_weight, best_disturbance};
       const bool barred = weighing <= 0 && !any_fixed_ && nonnegative_power_;
       trial_change(candidates_[c].issue, candidates_[c].value, weighing <= 0, barred ? &bar : nullptr);

@@ -348,7 +348,7 @@ class Engine {
   double trial_weight_floor_ = 0;       // the first step's lower bound of the objection weight
   bool trial_objectors_known_ = false;  // it found the objectors the current ones, and a tie on the shortfall
   bool trial_outranked_ = false;
-  bool nonnegative_power_ = true;  // every power >= 0: the bounds of trial_cannot_beat() hold
+  bool nonnegative_power_ = true;  // every power >= 0: the bounds of objectors_cannot_beat() hold
   // u_i with x_issue = value instead of state_.draft's: only that paragraph's loss changes.
   double trial_utility_of(int delegation, int issue, double value) const {
     const double position = state_.positions(delegation, issue);
