@@ -586,7 +586,7 @@ template <int Fixed>
 bool small_cholesky_solve(double* __restrict matrix, Eigen::Index dynamic_f, const double* __restrict right,
                           double* __restrict step) {
   const Eigen::Index f = Fixed > 0 ? Fixed : dynamic_f;
-  auto at = [matrix, f](Eigen::Index row, Eigen::Index column) -> double& { return matrix[row + column * f]; };
+  auto at = [&](Eigen::Index row, Eigen::Index column) -> double& { return matrix[row + column * f]; };
   for (Eigen::Index k = 0; k < f; ++k) {
     double pivot = at(k, k);
     if (k > 0) {
