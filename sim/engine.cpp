@@ -66,7 +66,7 @@ std::size_t Engine::arena_bytes(const Scenario& scenario) {
   // those that grow in a run (the repairs made).
   const auto n = static_cast<std::size_t>(scenario.delegation_count());
   const auto k = static_cast<std::size_t>(scenario.issue_count());
-  return n * (256 + sizeof(int) + sizeof(Candidate) * (k + 1) + 3 * sizeof(int) * k) + (64 + sizeof(int)) * k + 1024;
+  return n * (264 + sizeof(int) + sizeof(Candidate) * (k + 1) + 3 * sizeof(int) * k) + (64 + sizeof(int)) * k + 1024;
 }
 
 void Engine::restart(std::uint64_t seed) {
@@ -215,6 +215,9 @@ void Engine::initialize() {
   cascade_pending_.resize(static_cast<std::size_t>(n));
   maybe_objecting_.resize(static_cast<std::size_t>(n));
   objection_floor_.assign(static_cast<std::size_t>(n), 0.0);
+  sure_objection_floor_.assign(static_cast<std::size_t>(n), 0.0);
+  current_objectors_.assign(static_cast<std::size_t>(n), 0);
+  current_objector_count_ = 0;
   rejection_witness_.assign(2 * static_cast<std::size_t>(k), -1);
   next_threshold_.resize(n);
   fixed_responses_.assign(static_cast<std::size_t>(n), std::nullopt);
@@ -252,6 +255,12 @@ void Engine::initialize() {
   }
   // What respond() and standing() read for every delegation on every poll, computed once.
   const double total_power = scenario.power.sum();
+  nonnegative_power_ = (scenario.power.array() >= 0).all();
+  objecting_power_weighed_ = true;
+  for (int i = 0; i < n; ++i) {
+    const auto index = static_cast<std::size_t>(i);
+    if (unweighed_[index] != 0 && observers_[index] == 0) objecting_power_weighed_ = false;
+  }
   others_power_.resize(static_cast<std::size_t>(n));
   lowest_blocking_.resize(static_cast<std::size_t>(n));
   highest_blocking_.resize(static_cast<std::size_t>(n));
@@ -259,6 +268,13 @@ void Engine::initialize() {
     others_power_[static_cast<std::size_t>(i)] = total_power - scenario.power(i);
     lowest_blocking_[static_cast<std::size_t>(i)] = blocking_threshold_for(i, 0.0);
     highest_blocking_[static_cast<std::size_t>(i)] = blocking_threshold_for(i, std::numeric_limits<double>::infinity());
+  }
+  // One who answers for itself (no leader or negotiator to copy) and counts (not an observer)
+  // objects, whatever the power objecting beside it, below its lowest blocking threshold.
+  for (int i = 0; i < n; ++i) {
+    const auto index = static_cast<std::size_t>(i);
+    const bool answers_alone = unweighed_[index] == 0 && std::max(follows_[index], spoken_for_[index]) < 0;
+    sure_objection_floor_[index] = answers_alone ? lowest_blocking_[index] : -std::numeric_limits<double>::infinity();
   }
   any_follower_ = std::any_of(follows_.begin(), follows_.end(), [](int j) { return j >= 0; });
   followers_.clear();
@@ -1137,8 +1153,13 @@ void Engine::revise_draft() {
       }
       // Without a power weight a change that creates a new objector is thrown away, so its trial
       // may stop at the first one; with it, such a change may be a trade and is polled in full.
-      trial_change(candidates_[c].issue, candidates_[c].value, weighing <= 0);
-      if (weighing <= 0 && !new_objectors_.empty()) continue;
+      // Nor is a change polled that surely leaves the text no nearer consensus or, once a best
+      // change is known and no observer reads how many changes were helpful, surely cannot beat
+      // it: either would be passed over (the chair's choice is the same, bit for bit).
+      const TrialBar bar{current, best >= 0 && sink_ == nullptr, best_weight, best_disturbance};
+      const bool barred = weighing <= 0 && !any_fixed_ && nonnegative_power_;
+      trial_change(candidates_[c].issue, candidates_[c].value, weighing <= 0, barred ? &bar : nullptr);
+      if (weighing <= 0 && (!new_objectors_.empty() || trial_outranked_)) continue;
       const Standing result = standing(trial_draft_, trial_responses_, trial_utility_, trial_blocking_);
       const double weight = result.objection_weight;
       const bool trade = !new_objectors_.empty();
@@ -1273,16 +1294,22 @@ void Engine::prepare_trials() {
     count_red_lines_crossed();
     crossed_counts_current_ = true;
   }
-  // A delegation that does not object to state_.draft, answers for itself (no fixed answer, no
-  // leader or negotiator to copy) and counts (not an observer) objects to a change, whatever
-  // the power objecting beside it, once its utility falls below its lowest blocking threshold.
+  // A delegation that answers for itself (no fixed answer, no leader or negotiator to copy) and
+  // counts (not an observer) objects to a change, whatever the power objecting beside it, once
+  // its utility falls below its lowest blocking threshold (sure_objection_floor_): anew when it
+  // does not object to state_.draft.
+  current_objector_count_ = 0;
+  const bool any_fixed = any_fixed_;
+  const Response* const response = state_.responses.data();
+  const std::uint8_t* const unweighed = unweighed_.data();
+  const double* const sure_floor = sure_objection_floor_.data();
+  double* const floor = objection_floor_.data();
+  int* const objectors = current_objectors_.data();
   for (int i = 0; i < scenario_.delegation_count(); ++i) {
-    const auto index = static_cast<std::size_t>(i);
-    const bool answers_alone =
-        !fixed_responses_[index] && unweighed_[index] == 0 && std::max(follows_[index], spoken_for_[index]) < 0;
-    const bool objecting = state_.responses[index] == Response::object;
-    objection_floor_[index] =
-        answers_alone && !objecting ? lowest_blocking_[index] : -std::numeric_limits<double>::infinity();
+    const bool objecting = response[i] == Response::object;
+    const bool fixed = any_fixed && fixed_responses_[static_cast<std::size_t>(i)].has_value();
+    floor[i] = objecting || fixed ? -std::numeric_limits<double>::infinity() : sure_floor[i];
+    if (objecting && unweighed[i] == 0) objectors[current_objector_count_++] = i;
   }
 }
 
@@ -1305,9 +1332,10 @@ bool Engine::change_certainly_adds_objector(int issue, double value) {
   return false;
 }
 
-void Engine::trial_change(int issue, double value, bool stop_at_new_objector) {
+void Engine::trial_change(int issue, double value, bool stop_at_new_objector, const TrialBar* bar) {
   if (polled_ranges_ != nullptr) note_polled(issue, value);  // checkpoints
   new_objectors_.clear();
+  trial_outranked_ = false;
   const int n = scenario_.delegation_count();
   if (stop_at_new_objector) {
     // The chair passes over a change that makes anyone object anew; when some delegation is
@@ -1325,6 +1353,19 @@ void Engine::trial_change(int issue, double value, bool stop_at_new_objector) {
     const double* const utility = state_.utility.data();
     const double* const floor = objection_floor_.data();
     double* const trial_utility = trial_utility_.data();
+    const bool barred = bar != nullptr && !any_fixed_;
+    if (barred) {
+      // The current objectors' first: most changes that cannot beat `bar` are told by them.
+      for (std::size_t m = 0; m < current_objector_count_; ++m) {
+        const int i = current_objectors_[m];
+        trial_utility[i] =
+            utility[i] + salience[i] * (issue_loss(from, position[i], shape) - issue_loss(value, position[i], shape));
+      }
+      if (objectors_cannot_beat(issue, value, *bar)) {
+        trial_outranked_ = true;
+        return;
+      }
+    }
     for (int i = 0; i < n; ++i) {
       trial_utility[i] =
           utility[i] + salience[i] * (issue_loss(from, position[i], shape) - issue_loss(value, position[i], shape));
@@ -1333,6 +1374,10 @@ void Engine::trial_change(int issue, double value, bool stop_at_new_objector) {
         new_objectors_.push_back(-1);
         return;
       }
+    }
+    if (barred && others_cannot_beat(*bar)) {
+      trial_outranked_ = true;
+      return;
     }
   } else {
     for (int i = 0; i < n; ++i) trial_utility_(i) = trial_utility_of(i, issue, value);
@@ -1352,6 +1397,104 @@ void Engine::trial_change(int issue, double value, bool stop_at_new_objector) {
       new_objectors_.push_back(j);
     }
   }
+}
+
+bool Engine::objectors_cannot_beat(int issue, double value, const TrialBar& bar) {
+  // A change that leaves a new objector is thrown away, whatever is decided here: the trial is
+  // judged as if it left none, its objectors among the current ones and everyone who does not
+  // object now among those who do not object. Those current objectors who surely object (a red
+  // line crossed, or a utility below sure_objection_floor_: respond() gives them an objection
+  // whatever the power objecting) are then among its objectors.
+  const double from = state_.draft(issue);
+  const IndexLists::Range holders = red_line_holders_[static_cast<std::size_t>(issue)];
+  const int* const crossed_count = red_lines_crossed_count_.data();
+  const double* const floor = sure_objection_floor_.data();
+  const double* const weights = objection_weights_.data();
+  const double* const trial_utility = trial_utility_.data();
+  std::size_t next_holder = 0;
+  std::size_t sure = 0;
+  double weight = 0;
+  for (std::size_t m = 0; m < current_objector_count_; ++m) {
+    const int i = current_objectors_[m];
+    while (next_holder < holders.size() && holders[next_holder] < i) ++next_holder;
+    int count = crossed_count[i];
+    if (next_holder < holders.size() && holders[next_holder] == i) {
+      count += (crosses_red_line(scenario_, i, issue, value) ? 1 : 0) -
+               (crosses_red_line(scenario_, i, issue, from) ? 1 : 0);
+    }
+    if (count > 0 || trial_utility[i] < floor[i]) {
+      weight += weights[i];
+      ++sure;
+    }
+  }
+  // revise_draft() sums the objection weight over the objectors and the disturbance over those
+  // who do not object, each in index order, of terms >= 0. Sums in index order over fewer terms
+  // >= 0 are no larger (rounding is monotone): these are lower bounds, and a trial whose bounds
+  // lose to the best change by revise_draft()'s tests loses to it, whatever its poll. The weight
+  // cannot win (weight < best - 1e-9), nor tie (|weight - best| <= 1e-9):
+  trial_weight_floor_ = weight;
+  trial_objectors_known_ = false;
+  if (bar.best && weight - bar.weight > 1e-9) return true;
+  if (sure == current_objector_count_ && objecting_power_weighed_) {
+    // Its objectors are the current ones, and the power objecting (summed over them in index
+    // order) the same: so are their blocking thresholds, state_'s. Its standing, summed as
+    // standing() sums it, tells whether it is nearer consensus (better(): the same number of
+    // objectors, then the shortfall, the stand-asides and their shortfall; the same power).
+    const double* const blocking = state_.blocking_threshold.data();
+    const double* const low = scenario_.red_line_min.data();
+    const double* const high = scenario_.red_line_max.data();
+    const Eigen::Index rows = scenario_.red_line_min.rows();
+    double shortfall = 0;
+    for (std::size_t m = 0; m < current_objector_count_; ++m) {
+      const int i = current_objectors_[m];
+      shortfall += std::max(0.0, blocking[i] - trial_utility[i]);
+      for (int red_line_issue : red_line_issues_[static_cast<std::size_t>(i)]) {
+        const double text = red_line_issue == issue ? value : state_.draft(red_line_issue);
+        const Eigen::Index cell = i + red_line_issue * rows;
+        shortfall += std::max(0.0, low[cell] - text) + std::max(0.0, text - high[cell]);
+      }
+    }
+    const Standing& now = bar.current;
+    if (shortfall - now.objection_shortfall > 1e-12) return true;
+    trial_objectors_known_ = std::abs(shortfall - now.objection_shortfall) <= 1e-12;
+  }
+  return false;
+}
+
+bool Engine::others_cannot_beat(const TrialBar& bar) const {
+  // The second step of objectors_cannot_beat(), with every trial utility.
+  const int n = scenario_.delegation_count();
+  const double* const trial_utility = trial_utility_.data();
+  const Response* const current = state_.responses.data();
+  if (trial_objectors_known_ && !any_follower_ && !any_spoken_for_) {
+    // The objectors the current ones, and a tie on the shortfall (better() goes on to the
+    // stand-asides). Those who do not object support the text or stand aside by their support
+    // thresholds (no one copies another's answer).
+    const Standing& now = bar.current;
+    const std::uint8_t* const unweighed = unweighed_.data();
+    const double* const support = state_.support_threshold.data();
+    int asides = 0;
+    double aside_shortfall = 0;
+    for (int i = 0; i < n; ++i) {
+      if (unweighed[i] != 0 || current[i] == Response::object || trial_utility[i] >= support[i]) continue;
+      ++asides;
+      aside_shortfall += std::max(0.0, support[i] - trial_utility[i]);
+    }
+    if (asides != now.asides) return asides > now.asides;
+    if (std::abs(aside_shortfall - now.aside_shortfall) > 1e-12) return aside_shortfall > now.aside_shortfall;
+    return true;  // the same power objecting: no nearer consensus
+  }
+  if (!bar.best || trial_weight_floor_ < bar.weight - 1e-9) return false;
+  const std::uint8_t* const outside = outside_drafting_.data();
+  const double* const power = scenario_.power.data();
+  const double* const utility = state_.utility.data();
+  double disturbance = 0;
+  for (int i = 0; i < n; ++i) {
+    if (current[i] == Response::object || outside[i] != 0) continue;
+    disturbance += power[i] * std::max(0.0, utility[i] - trial_utility[i]);
+  }
+  // A tie on the weight: the disturbance cannot win (< best - 1e-12) nor tie (within 1e-12).
+  return disturbance - bar.disturbance > 1e-12;
 }
 
 void Engine::accept_trial(int issue, double value) {

@@ -263,14 +263,19 @@ void compromise_paragraphs(const Scenario& scenario, const Eigen::MatrixXd& posi
                                      [](const Delegation& delegation) { return delegation.outside_drafting; });
   thread_local std::vector<int> drafters;
   thread_local std::vector<int> open;
-  drafters.clear();
+  // Filled through a cursor into lists sized for all (push_back's checks cost more here).
+  drafters.resize(static_cast<std::size_t>(n));
+  std::size_t drafter_total = 0;
   for (int i = 0; i < n; ++i) {
-    if (everyone || drafts_from(scenario, i)) drafters.push_back(i);
+    if (everyone || drafts_from(scenario, i)) drafters[drafter_total++] = i;
   }
-  open.clear();
+  drafters.resize(drafter_total);
+  open.resize(static_cast<std::size_t>(k_count));
+  std::size_t open_total = 0;
   for (int k = 0; k < k_count; ++k) {
-    if (!is_settled(settled, k)) open.push_back(k);
+    if (!is_settled(settled, k)) open[open_total++] = k;
   }
+  open.resize(open_total);
   if (totals != nullptr) totals->assign(static_cast<std::size_t>(k_count), 0.0);
   const double* const power = scenario.power.data();
   const int* const drafter = drafters.data();
@@ -498,6 +503,8 @@ struct NashProblem {
   Eigen::VectorXd scale;     // sqrt(c_i |L''(s_i)|) of voter r
   Eigen::MatrixXd slopes;    // (j, r): sqrt(c_i |L''(s_i)|) a_iq
   Eigen::MatrixXd hessian;
+  Eigen::MatrixXd losses;        // (j, r): loss of voter r on free paragraph j at `values`
+  Eigen::MatrixXd trial_losses;  // the same at `trial_values`
   Eigen::VectorXd gradient;
   Eigen::VectorXd step;
   Eigen::LLT<Eigen::MatrixXd, Eigen::Lower> factor;
@@ -534,8 +541,28 @@ template <int Fixed>
 void add_outer_products(Eigen::Index dynamic_f, Eigen::Index voter_count, const double* __restrict slopes,
                         double* __restrict hessian) {
   const Eigen::Index f = Fixed > 0 ? Fixed : dynamic_f;
+  Eigen::Index j = 0;
+  if constexpr (Fixed > 0) {
+    // Two columns per pass over the voters (each voter's slopes loaded once for both).
+#pragma GCC unroll 4
+    for (; j + 1 < f; j += 2) {
+      double* __restrict column = hessian + j * f;
+      double* __restrict next_column = column + f;
+      for (Eigen::Index r = 0; r < voter_count; ++r) {
+        const double* __restrict slope = slopes + r * f;
+        const double scale = slope[j];
+        const double next_scale = slope[j + 1];
+        column[j] += scale * slope[j];
 #pragma GCC unroll 8
-  for (Eigen::Index j = 0; j < f; ++j) {
+        for (Eigen::Index l = j + 1; l < f; ++l) {
+          column[l] += scale * slope[l];
+          next_column[l] += next_scale * slope[l];
+        }
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (; j < f; ++j) {
     double* __restrict column = hessian + j * f;
     for (Eigen::Index r = 0; r < voter_count; ++r) {
       const double* __restrict slope = slopes + r * f;
@@ -546,15 +573,113 @@ void add_outer_products(Eigen::Index dynamic_f, Eigen::Index voter_count, const 
   }
 }
 
+// Eigen's LLT<MatrixXd, Lower> of -H followed by its solve() for the step, for |F| <= 8, with
+// the same operations in the same order (so the same bits) but without the set-up around them
+// (a copy of the matrix, its L1 norm, the calls into the product kernels): Eigen 3.4's unblocked
+// factorisation (|F| < 32), whose column update is a matrix-vector product (sums from 0 over the
+// earlier columns, the row's coefficient times the pivot row's) or, for the last row, an inner
+// product (from the first term); then its two triangular solves in one panel of 8, the second
+// summing its terms as Eigen's reduction over two-double packets does. Reads and overwrites
+// `matrix`'s lower triangle (f x f, column-major); false where Eigen reports a numerical issue.
+// `Fixed` > 0 is f known at compile time (the loops then unroll); 0 takes `dynamic_f`.
+template <int Fixed>
+bool small_cholesky_solve(double* __restrict matrix, Eigen::Index dynamic_f, const double* __restrict right,
+                          double* __restrict step) {
+  const Eigen::Index f = Fixed > 0 ? Fixed : dynamic_f;
+  auto at = [&](Eigen::Index row, Eigen::Index column) -> double& { return matrix[row + column * f]; };
+  for (Eigen::Index k = 0; k < f; ++k) {
+    double pivot = at(k, k);
+    if (k > 0) {
+      double squares = at(k, 0) * at(k, 0);
+      for (Eigen::Index j = 1; j < k; ++j) squares = squares + at(k, j) * at(k, j);
+      pivot -= squares;
+    }
+    if (pivot <= 0) return false;
+    pivot = std::sqrt(pivot);
+    at(k, k) = pivot;
+    const Eigen::Index remaining = f - k - 1;
+    if (k > 0 && remaining == 1) {
+      double dot = at(k + 1, 0) * at(k, 0);
+      for (Eigen::Index j = 1; j < k; ++j) dot = dot + at(k + 1, j) * at(k, j);
+      at(k + 1, k) += -1.0 * dot;
+    } else if (k > 0 && remaining > 1) {
+      for (Eigen::Index i = k + 1; i < f; ++i) {
+        double sum = 0.0;
+        for (Eigen::Index j = 0; j < k; ++j) sum = at(i, j) * at(k, j) + sum;
+        at(i, k) = sum * -1.0 + at(i, k);
+      }
+    }
+    for (Eigen::Index i = k + 1; i < f; ++i) at(i, k) = at(i, k) / pivot;
+  }
+  // L y = g, column by column.
+  for (Eigen::Index i = 0; i < f; ++i) step[i] = right[i];
+  for (Eigen::Index i = 0; i < f; ++i) {
+    if (step[i] == 0.0) continue;  // Eigen skips a zero (of either sign)
+    step[i] /= at(i, i);
+    for (Eigen::Index j = i + 1; j < f; ++j) step[j] = step[j] - step[i] * at(j, i);
+  }
+  // L' x = y, row by row from the last: row i's terms L(s + t, i) x(s + t), t < count, summed in
+  // two lanes (pairs of terms, then the lanes added) and the odd one last, as Eigen reduces them.
+  for (Eigen::Index count = 0; count < f; ++count) {
+    const Eigen::Index i = f - count - 1;
+    const Eigen::Index s = i + 1;
+    if (count > 0) {
+      auto term = [&](Eigen::Index t) { return at(s + t, i) * step[s + t]; };
+      double sum = 0;
+      if (count < 2) {
+        sum = term(0);
+      } else {
+        const Eigen::Index paired = (count / 2) * 2;
+        const Eigen::Index quads = (count / 4) * 4;
+        double lane0 = term(0);
+        double lane1 = term(1);
+        if (paired > 2) {
+          double other0 = term(2);
+          double other1 = term(3);
+          for (Eigen::Index t = 4; t < quads; t += 4) {
+            lane0 = lane0 + term(t);
+            lane1 = lane1 + term(t + 1);
+            other0 = other0 + term(t + 2);
+            other1 = other1 + term(t + 3);
+          }
+          lane0 = lane0 + other0;
+          lane1 = lane1 + other1;
+          if (paired > quads) {
+            lane0 = lane0 + term(quads);
+            lane1 = lane1 + term(quads + 1);
+          }
+        }
+        sum = lane0 + lane1;
+        for (Eigen::Index t = paired; t < count; ++t) sum = sum + term(t);
+      }
+      step[i] -= sum;
+    }
+    if (step[i] != 0.0) step[i] /= at(i, i);
+  }
+  return true;
+}
+
 // The gradient, -H's diagonal, the scaled slopes and -H's lower triangle (f <= 16) of one
 // Newton iteration.
 template <int Fixed>
 void newton_terms(Eigen::Index f, Eigen::Index v, const NashProblem& p, double* gradient, double* diagonal,
                   double* slopes, double* hessian) {
   const double* values = p.values.data();
-  for (Eigen::Index r = 0; r < v; ++r) {
-    add_voter_slopes<Fixed>(f, p.salience.col(r).data(), p.position.col(r).data(), values, p.gain(r), p.scale(r),
-                            gradient, diagonal, slopes + r * f);
+  if constexpr (Fixed > 0) {
+    // The sums in locals (registers), from 0 as the zeroed vectors: the same terms in the same order.
+    double gradient_sum[Fixed] = {};
+    double diagonal_sum[Fixed] = {};
+    for (Eigen::Index r = 0; r < v; ++r) {
+      add_voter_slopes<Fixed>(f, p.salience.col(r).data(), p.position.col(r).data(), values, p.gain(r), p.scale(r),
+                              gradient_sum, diagonal_sum, slopes + r * f);
+    }
+    std::copy_n(gradient_sum, Fixed, gradient);
+    std::copy_n(diagonal_sum, Fixed, diagonal);
+  } else {
+    for (Eigen::Index r = 0; r < v; ++r) {
+      add_voter_slopes<Fixed>(f, p.salience.col(r).data(), p.position.col(r).data(), values, p.gain(r), p.scale(r),
+                              gradient, diagonal, slopes + r * f);
+    }
   }
   if (hessian == nullptr) return;
   for (Eigen::Index j = 0; j < f; ++j) hessian[j * f + j] = diagonal[j];
@@ -570,10 +695,12 @@ void newton_terms(Eigen::Index f, Eigen::Index v, const NashProblem& p, double* 
 // paragraphs of `draft`) with problem.utilities and N = `value` there; writes every accepted
 // step into `draft`. Returns false (the caller then runs coordinate ascent from where it
 // stopped) when a step fails or 30 iterations do not converge. Every sum runs over the voters
-// in delegation order, so the result is bit for bit that of the formulas above.
-bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
+// in delegation order, so the result is bit for bit that of the formulas above. `Fixed` > 0 is
+// |F| known at compile time (the loops over the paragraphs then unroll); 0 reads it.
+template <int Fixed>
+bool nash_newton_sized(NashProblem& problem, Eigen::VectorXd& draft, double value) {
   NashProblem& p = problem;
-  const auto f = static_cast<Eigen::Index>(p.free.size());
+  const auto f = Fixed > 0 ? static_cast<Eigen::Index>(Fixed) : static_cast<Eigen::Index>(p.free.size());
   const auto v = static_cast<Eigen::Index>(p.voters.size());
   if (f == 0) return true;
   auto write_back = [&]() {
@@ -584,6 +711,15 @@ bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
   p.slopes.resize(f, v);
   p.trial_values.resize(f);
   p.trial_utilities.resize(v);
+  // Each voter's loss on each free paragraph at the current values (j, r), kept from the accepted
+  // step's trial: the line search subtracts the trial's losses from them.
+  p.losses.resize(f, v);
+  p.trial_losses.resize(f, v);
+  for (Eigen::Index r = 0; r < v; ++r) {
+    const double* position = p.position.col(r).data();
+    double* loss = p.losses.col(r).data();
+    for (Eigen::Index j = 0; j < f; ++j) loss[j] = issue_loss(p.values(j), position[j], UtilityShape::quadratic);
+  }
   for (int iteration = 0; iteration < 30; ++iteration) {
     for (Eigen::Index r = 0; r < v; ++r) {
       const double surplus = p.utilities(r) - p.outside(r);
@@ -602,24 +738,19 @@ bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
     double* gradient = p.gradient.data();
     double* diagonal = p.diagonal.data();
     double* slopes = p.slopes.data();
-    switch (f) {
-      case 1: newton_terms<1>(f, v, p, gradient, diagonal, slopes, small); break;
-      case 2: newton_terms<2>(f, v, p, gradient, diagonal, slopes, small); break;
-      case 3: newton_terms<3>(f, v, p, gradient, diagonal, slopes, small); break;
-      case 4: newton_terms<4>(f, v, p, gradient, diagonal, slopes, small); break;
-      case 5: newton_terms<5>(f, v, p, gradient, diagonal, slopes, small); break;
-      case 6: newton_terms<6>(f, v, p, gradient, diagonal, slopes, small); break;
-      case 7: newton_terms<7>(f, v, p, gradient, diagonal, slopes, small); break;
-      case 8: newton_terms<8>(f, v, p, gradient, diagonal, slopes, small); break;
-      default: newton_terms<0>(f, v, p, gradient, diagonal, slopes, small); break;
-    }
+    newton_terms<Fixed>(f, v, p, gradient, diagonal, slopes, small);
     if (small == nullptr) {
       p.hessian.diagonal() = p.diagonal;
       p.hessian.selfadjointView<Eigen::Lower>().rankUpdate(p.slopes);
     }
-    p.factor.compute(p.hessian);
-    if (p.factor.info() != Eigen::Success) return false;
-    p.step = p.factor.solve(p.gradient);
+    if (f <= 8) {
+      p.step.resize(f);
+      if (!small_cholesky_solve<Fixed>(p.hessian.data(), f, p.gradient.data(), p.step.data())) return false;
+    } else {
+      p.factor.compute(p.hessian);
+      if (p.factor.info() != Eigen::Success) return false;
+      p.step = p.factor.solve(p.gradient);
+    }
     const double decrement = p.gradient.dot(p.step);
     if (!(decrement >= 0) || !p.step.allFinite()) return false;
     if (decrement < kNewtonExact) {
@@ -628,7 +759,6 @@ bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
       write_back();
       return true;
     }
-    const double* values = p.values.data();
     double length = 1;
     bool accepted = false;
     for (int halving = 0; halving < 30 && !accepted; ++halving, length /= 2) {
@@ -637,10 +767,12 @@ bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
       for (Eigen::Index r = 0; r < v; ++r) {
         const double* salience = p.salience.col(r).data();
         const double* position = p.position.col(r).data();
+        const double* loss = p.losses.col(r).data();
+        double* trial_loss = p.trial_losses.col(r).data();
         double utility = p.utilities(r);
         for (Eigen::Index j = 0; j < f; ++j) {
-          utility += salience[j] * (issue_loss(values[j], position[j], UtilityShape::quadratic) -
-                                    issue_loss(moved[j], position[j], UtilityShape::quadratic));
+          trial_loss[j] = issue_loss(moved[j], position[j], UtilityShape::quadratic);
+          utility += salience[j] * (loss[j] - trial_loss[j]);
         }
         p.trial_utilities(r) = utility;
       }
@@ -649,6 +781,7 @@ bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
         accepted = true;
         p.values.swap(p.trial_values);
         p.utilities.swap(p.trial_utilities);
+        p.losses.swap(p.trial_losses);
         value = trial_value;
         write_back();
       }
@@ -657,6 +790,20 @@ bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
     if (length * 2 * p.step.cwiseAbs().maxCoeff() < 1e-13) return true;
   }
   return false;
+}
+
+bool nash_newton(NashProblem& problem, Eigen::VectorXd& draft, double value) {
+  switch (problem.free.size()) {
+    case 1: return nash_newton_sized<1>(problem, draft, value);
+    case 2: return nash_newton_sized<2>(problem, draft, value);
+    case 3: return nash_newton_sized<3>(problem, draft, value);
+    case 4: return nash_newton_sized<4>(problem, draft, value);
+    case 5: return nash_newton_sized<5>(problem, draft, value);
+    case 6: return nash_newton_sized<6>(problem, draft, value);
+    case 7: return nash_newton_sized<7>(problem, draft, value);
+    case 8: return nash_newton_sized<8>(problem, draft, value);
+    default: return nash_newton_sized<0>(problem, draft, value);
+  }
 }
 
 // The Nash draft for the quadratic loss: the start (docs/MODEL.md section 7), then Newton's
@@ -683,14 +830,21 @@ bool nash_quadratic(const Scenario& scenario, const Eigen::MatrixXd& positions, 
   p.position.resize(f, v);
   p.weight.resize(v);
   p.outside.resize(v);
+  const int* const voter = p.voters.data();
   for (Eigen::Index r = 0; r < v; ++r) {
-    const int i = p.voters[static_cast<std::size_t>(r)];
-    p.weight(r) = weight(i);
-    p.outside(r) = outside(i);
-    for (Eigen::Index j = 0; j < f; ++j) {
-      const int k = p.free[static_cast<std::size_t>(j)];
-      p.salience(j, r) = scenario.salience(i, k);
-      p.position(j, r) = positions(i, k);
+    p.weight(r) = weight(voter[r]);
+    p.outside(r) = outside(voter[r]);
+  }
+  // Paragraph by paragraph: each source column read once, through a pointer set once.
+  for (Eigen::Index j = 0; j < f; ++j) {
+    const int k = p.free[static_cast<std::size_t>(j)];
+    const double* const salience = scenario.salience.col(k).data();
+    const double* const position = positions.col(k).data();
+    double* const salience_row = p.salience.data() + j;
+    double* const position_row = p.position.data() + j;
+    for (Eigen::Index r = 0; r < v; ++r) {
+      salience_row[r * f] = salience[voter[r]];
+      position_row[r * f] = position[voter[r]];
     }
   }
   // N at the compromise and at last round's draft, each from one pass over the utilities; the
@@ -1171,10 +1325,12 @@ void MaximinSolver::solve(const Scenario& scenario, const Eigen::MatrixXd& posit
                           const std::vector<double>& totals) {
   shape_ = scenario.process.utility;
   const int n = scenario.delegation_count();
-  group_.clear();  // keeps its capacity
+  group_.resize(static_cast<std::size_t>(n));  // keeps its capacity; filled through a cursor
+  std::size_t members = 0;
   for (int i = 0; i < n; ++i) {
-    if (drafts_from(scenario, i)) group_.push_back(i);
+    if (drafts_from(scenario, i)) group_[members++] = i;
   }
+  group_.resize(members);
   m_ = static_cast<int>(group_.size());
   const bool everyone = m_ == n;  // then group_[a] = a
   // Paragraphs to solve: unsettled ones some drafting delegation cares about. The others keep

@@ -323,10 +323,32 @@ class Engine {
   // Where a text can go on without some delegations: takes back the repairs of this pass made
   // for delegations that still object, when that makes no one object anew (MODEL.md section 8).
   void withdraw_repairs();
+  // What a trial must beat to be the chair's choice when no power weight lets a change create an
+  // objector: the text as it stands (its standing), and once there is one (`best`),
+  // revise_draft()'s best change so far (objection weight, then the others' power-weighted loss).
+  struct TrialBar {
+    Standing current;
+    bool best = false;
+    double weight = 0;
+    double disturbance = 0;
+  };
   // Polls the draft with x_issue = value into the trial buffers; fills new_objectors_. With
   // `stop_at_new_objector` it stops at the first (new_objectors_ then holds only -1), or before
   // polling when one is certain, and needs prepare_trials() called since state_ last changed.
-  void trial_change(int issue, double value, bool stop_at_new_objector = false);
+  // With `bar` too (and no fixed answers) it stops before polling when the change surely cannot
+  // beat it, and sets trial_outranked_ (the trial buffers are then incomplete).
+  void trial_change(int issue, double value, bool stop_at_new_objector = false, const TrialBar* bar = nullptr);
+  // Whether the trial of x_issue = value surely cannot beat `bar`: a text no nearer consensus
+  // than the current one, or an objection weight and a disturbance that cannot beat the best
+  // change (lower bounds of both, from those who surely object and those who do not object
+  // now). In two steps: the first reads only the current objectors' trial utilities (and keeps
+  // what the second reads), the second everyone's.
+  bool objectors_cannot_beat(int issue, double value, const TrialBar& bar);
+  bool others_cannot_beat(const TrialBar& bar) const;
+  double trial_weight_floor_ = 0;       // the first step's lower bound of the objection weight
+  bool trial_objectors_known_ = false;  // it found the objectors the current ones, and a tie on the shortfall
+  bool trial_outranked_ = false;
+  bool nonnegative_power_ = true;  // every power >= 0: the bounds of objectors_cannot_beat() hold
   // u_i with x_issue = value instead of state_.draft's: only that paragraph's loss changes.
   double trial_utility_of(int delegation, int issue, double value) const {
     const double position = state_.positions(delegation, issue);
@@ -435,6 +457,16 @@ class Engine {
   // n: below this utility a delegation surely objects anew to a trial (-infinity: it cannot by
   // utility alone); set by prepare_trials().
   List<double> objection_floor_{&arena_};
+  // n: below this utility a delegation surely objects to a trial, whether it objects now or not,
+  // in a round with no fixed answers (-infinity: it cannot by utility alone); fixed for the run.
+  List<double> sure_objection_floor_{&arena_};
+  // Those who object to state_.draft and count (not observers), in index order; set by
+  // prepare_trials() (n entries reserved, the first current_objector_count_ in use).
+  List<int> current_objectors_{&arena_};
+  std::size_t current_objector_count_ = 0;
+  // Whether the power objecting counts only delegations the chair weighs (no one outside the
+  // drafting but an observer): then the same objectors the chair weighs mean the same power.
+  bool objecting_power_weighed_ = false;
   List<int> rejection_witness_{&arena_};  // 2k: per paragraph and direction, last sure new objector
   List<int> ids_order_{&arena_};          // delegation indices sorted by id
   std::vector<std::uint8_t> observers_;   // n: 1 for an observer (its objection does not count)
