@@ -32,6 +32,12 @@ bool crosses_unit_bounds(double value) {
   return value < 0.0 - tolerance || value > 1.0 + tolerance;
 }
 
+// How far `value` lies outside the bounds [low, high] of a red line (0 inside): an objector's
+// part of a standing's shortfall (MODEL.md section 8).
+inline double distance_outside(double low, double high, double value) {
+  return std::max(0.0, low - value) + std::max(0.0, value - high);
+}
+
 // A sum of finite numbers that is finite proves them all finite (a NaN or infinity carries into
 // the sum); only when it is not are the entries checked one by one (the sum may overflow).
 template <typename Matrix>
@@ -734,8 +740,7 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
       }
       if (i >= n) break;
       ++next_holder;
-      const int count = crossed_count[i] + (crosses_red_line(scenario_, i, trial_issue, value) ? 1 : 0) -
-                        (crosses_red_line(scenario_, i, trial_issue, from) ? 1 : 0);
+      const int count = crossed_count[i] + red_lines_crossed_change(i, trial_issue, from, value);
       if (!first_answer(i, count)) return false;
       ++i;
     }
@@ -755,8 +760,7 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
       int count = red_lines_crossed_count_[static_cast<std::size_t>(i)];
       if (next_holder < holders.size() && holders[next_holder] == i) {
         ++next_holder;
-        count += (crosses_red_line(scenario_, i, trial->issue, draft(trial->issue)) ? 1 : 0) -
-                 (crosses_red_line(scenario_, i, trial->issue, state_.draft(trial->issue)) ? 1 : 0);
+        count += red_lines_crossed_change(i, trial->issue, state_.draft(trial->issue), draft(trial->issue));
       }
       crossed = count > 0;
     }
@@ -1016,7 +1020,7 @@ Engine::Standing Engine::standing(const Eigen::VectorXd& draft, const std::vecto
       for (int issue : red_line_issues_[static_cast<std::size_t>(i)]) {
         const double value = text[issue];
         const Eigen::Index cell = i + issue * rows;
-        objection_shortfall += std::max(0.0, low[cell] - value) + std::max(0.0, value - high[cell]);
+        objection_shortfall += distance_outside(low[cell], high[cell], value);
       }
     } else if (response[i] == Response::aside) {
       ++asides;
@@ -1319,8 +1323,7 @@ bool Engine::change_certainly_adds_objector(int issue, double value) {
   for (int i : red_line_holders_[static_cast<std::size_t>(issue)]) {
     const auto index = static_cast<std::size_t>(i);
     if (state_.responses[index] == Response::object || fixed_responses_[index] || unweighed_[index] != 0) continue;
-    const int count = red_lines_crossed_count_[index] + (crosses_red_line(scenario_, i, issue, value) ? 1 : 0) -
-                      (crosses_red_line(scenario_, i, issue, from) ? 1 : 0);
+    const int count = red_lines_crossed_count_[index] + red_lines_crossed_change(i, issue, from, value);
     if (count > 0) return true;
   }
   // The delegation that showed the last change of this paragraph in this direction to be
@@ -1419,8 +1422,7 @@ bool Engine::objectors_cannot_beat(int issue, double value, const TrialBar& bar)
     while (next_holder < holders.size() && holders[next_holder] < i) ++next_holder;
     int count = crossed_count[i];
     if (next_holder < holders.size() && holders[next_holder] == i) {
-      count += (crosses_red_line(scenario_, i, issue, value) ? 1 : 0) -
-               (crosses_red_line(scenario_, i, issue, from) ? 1 : 0);
+      count += red_lines_crossed_change(i, issue, from, value);
     }
     if (count > 0 || trial_utility[i] < floor[i]) {
       weight += weights[i];
@@ -1451,7 +1453,7 @@ bool Engine::objectors_cannot_beat(int issue, double value, const TrialBar& bar)
       for (int red_line_issue : red_line_issues_[static_cast<std::size_t>(i)]) {
         const double text = red_line_issue == issue ? value : state_.draft(red_line_issue);
         const Eigen::Index cell = i + red_line_issue * rows;
-        shortfall += std::max(0.0, low[cell] - text) + std::max(0.0, text - high[cell]);
+        shortfall += distance_outside(low[cell], high[cell], text);
       }
     }
     const Standing& now = bar.current;
@@ -1502,8 +1504,7 @@ void Engine::accept_trial(int issue, double value) {
     // Only the holders of a red line on this paragraph can cross one more or one fewer.
     const double from = state_.draft(issue);
     for (int i : red_line_holders_[static_cast<std::size_t>(issue)]) {
-      red_lines_crossed_count_[static_cast<std::size_t>(i)] += (crosses_red_line(scenario_, i, issue, value) ? 1 : 0) -
-                                                               (crosses_red_line(scenario_, i, issue, from) ? 1 : 0);
+      red_lines_crossed_count_[static_cast<std::size_t>(i)] += red_lines_crossed_change(i, issue, from, value);
     }
   }
   state_.draft(issue) = value;

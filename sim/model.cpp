@@ -743,7 +743,7 @@ bool nash_newton_sized(NashProblem& problem, Eigen::VectorXd& draft, double valu
       p.hessian.diagonal() = p.diagonal;
       p.hessian.selfadjointView<Eigen::Lower>().rankUpdate(p.slopes);
     }
-    if (f <= 8) {
+    if constexpr (Fixed > 0) {  // 1 <= |F| <= 8 (nash_newton's dispatch)
       p.step.resize(f);
       if (!small_cholesky_solve<Fixed>(p.hessian.data(), f, p.gradient.data(), p.step.data())) return false;
     } else {

@@ -349,6 +349,12 @@ class Engine {
   bool trial_objectors_known_ = false;  // it found the objectors the current ones, and a tie on the shortfall
   bool trial_outranked_ = false;
   bool nonnegative_power_ = true;  // every power >= 0: the bounds of objectors_cannot_beat() hold
+  // How many more red lines of `delegation` a move of paragraph `issue` from `from` to `to`
+  // crosses (-1, 0 or 1): what a trial or an accepted change does to red_lines_crossed_count_.
+  int red_lines_crossed_change(int delegation, int issue, double from, double to) const {
+    return (crosses_red_line(scenario_, delegation, issue, to) ? 1 : 0) -
+           (crosses_red_line(scenario_, delegation, issue, from) ? 1 : 0);
+  }
   // u_i with x_issue = value instead of state_.draft's: only that paragraph's loss changes.
   double trial_utility_of(int delegation, int issue, double value) const {
     const double position = state_.positions(delegation, issue);
