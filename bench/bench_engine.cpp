@@ -558,13 +558,16 @@ class RoundFloor {
   std::vector<Row> rows_;
 };
 
+// One floor run of `rounds` rounds, set up each time as the engine is.
+void play_floor(const negsim::Scenario& scenario, int rounds) {
+  RoundFloor floor(scenario);
+  for (int round = 0; round < rounds; ++round) floor.round();
+  benchmark::DoNotOptimize(floor.utility().data());
+  benchmark::ClobberMemory();
+}
+
 void run_floor(benchmark::State& state, const negsim::Scenario& scenario, int rounds) {
-  for (auto _ : state) {
-    RoundFloor floor(scenario);  // set up each run, as the engine is
-    for (int round = 0; round < rounds; ++round) floor.round();
-    benchmark::DoNotOptimize(floor.utility().data());
-    benchmark::ClobberMemory();
-  }
+  for (auto _ : state) play_floor(scenario, rounds);
   set_size_counters(state, scenario, rounds);
 }
 
@@ -608,13 +611,8 @@ void BM_Gge2017FloorParallel(benchmark::State& state) {
     return;
   }
   const int rounds = negsim::simulate(*loaded.scenario, kSeed).rounds;
-  for (auto _ : state) {
-    RoundFloor floor(*loaded.scenario);
-    for (int round = 0; round < rounds; ++round) floor.round();
-    benchmark::DoNotOptimize(floor.utility().data());
-    benchmark::ClobberMemory();
-  }
-  state.SetItemsProcessed(state.iterations() * rounds);
+  for (auto _ : state) play_floor(*loaded.scenario, rounds);
+  state.SetItemsProcessed(state.iterations() * rounds);  // summed over the threads
 }
 BENCHMARK(BM_Gge2017FloorParallel)->Unit(benchmark::kMicrosecond)->Threads(1)->Threads(2)->UseRealTime();
 
