@@ -6,6 +6,8 @@
 #
 # pinned.txt   every single-threaded benchmark, pinned to core 0 (median of 3 repetitions);
 # chairs.txt   the GGE run under the three chair strategies, 10 interleaved repetitions;
+# ratios.txt   the GGE run and the 193 x 40 x 100 run beside their floors, 10 interleaved
+#              repetitions (a ratio whose two sides ran in the same minutes);
 # parallel.txt the 1- and 2-thread benchmarks (sweeps, and what two busy cores give independent
 #              work: BM_Gge2017RunParallel, BM_Gge2017FloorParallel), unpinned;
 # speedup.txt  the 100,000-replicate GGE sweep on 1 thread (core 0, core 1), two such sweeps at
@@ -27,6 +29,9 @@ taskset -c 0 "$bench" --benchmark_filter='-Parallel|SweepUnit|x100Sweep' --bench
 taskset -c 0 "$bench" --benchmark_filter='BM_Gge2017(Run|RunNash|RunMaximin)$' --benchmark_repetitions=10 \
   --benchmark_enable_random_interleaving=true --benchmark_min_time=0.2 \
   --benchmark_report_aggregates_only=true >"$out/chairs.txt" 2>&1
+taskset -c 0 "$bench" --benchmark_filter='BM_Gge2017(Run|Floor)$|BM_Synthetic193x40x100(Floor)?$' \
+  --benchmark_repetitions=10 --benchmark_enable_random_interleaving=true --benchmark_min_time=0.2 \
+  --benchmark_report_aggregates_only=true >"$out/ratios.txt" 2>&1
 "$bench" --benchmark_filter='Parallel|SweepUnit|x100Sweep' --benchmark_repetitions=3 --benchmark_min_time=0.5 \
   --benchmark_report_aggregates_only=true >"$out/parallel.txt" 2>&1
 echo "benchmarks done $(date -u +%T) load $(load)" >>"$out/info"
@@ -55,7 +60,7 @@ for round in 1 2 3; do
   rm -rf "$out/c0" "$out/c1"
   both=$(seconds "$negsim" "${sweep[@]}" --threads 2 --out "$out/s2")
   rm -rf "$out/s2"
-  python3 -c "print(f'round $round: 1 thread on core 0 {$alone0} s, on core 1 {$alone1} s; two at once {$end0 - $start:.2f} and {$end1 - $start:.2f} s; 2 threads {$both} s')" >>"$out/speedup.txt"
+  python3 -c "print(f'round $round: 1 thread on core 0 {$alone0} s, on core 1 {$alone1} s; two at once {$end0 - $start:.2f} and {$end1 - $start:.2f} s; 2 threads {$both} s; speed-up {($alone0 + $alone1) / 2 / $both:.2f}x')" >>"$out/speedup.txt"
 done
 
 synthetic="$out/synthetic-193x40.yaml"

@@ -92,6 +92,7 @@ void Engine::initialize() {
   own_voice_ = false;
   trial_objecting_ = 0;
   interrupted_ = false;
+  last_tabled_.kept = false;
   polled_ = false;
   others_mean_concession_ = 0;
   keep_record_ = false;
@@ -378,6 +379,13 @@ bool Engine::step() {
   }
   check_finite();
   if (sink_ != nullptr) sink_->on_responses(state_, grievances_);
+  if (observed) {
+    last_tabled_.draft = state_.draft;
+    last_tabled_.utility = state_.utility;
+    last_tabled_.blocking_threshold = state_.blocking_threshold;
+    last_tabled_.responses = state_.responses;
+    last_tabled_.kept = true;
+  }
 
   bool keep_drafting = false;
   if (rule_met(scenario_.process.rule, state_.responses, &observers_)) {
@@ -1573,9 +1581,18 @@ ObjectionRecord Engine::make_record(int delegation, const std::vector<std::vecto
 
 void Engine::interrupt() {
   if (outcome_) return;
-  // step() has already advanced the round counter: state_.round rounds were played. The
-  // grievances are recomputed because repairs and amendments may have changed the responses.
+  // step() has already advanced the round counter: state_.round rounds were played. The outcome
+  // is the last tabled text and the answers given to it (the room's pages and draft.md showed one
+  // text, the summary another, with answers no one gave, before); the grievances are found again
+  // for that text.
   interrupted_ = true;
+  if (last_tabled_.kept) {
+    state_.draft = last_tabled_.draft;
+    state_.utility = last_tabled_.utility;
+    state_.blocking_threshold = last_tabled_.blocking_threshold;
+    state_.responses = last_tabled_.responses;
+    mark_red_lines();
+  }
   find_grievances(state_.draft, state_.responses, state_.utility, state_.blocking_threshold, grievances_);
   finish(OutcomeKind::no_consensus, -1, {}, std::nullopt);
 }

@@ -222,11 +222,12 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
   std::ostringstream out;
   const ChairSettings& chair = scenario.process.chair;
   out << wrap_words(scenario.title, summary_width);
-  // A historical title carries the record ("(no consensus, 23 June 2017)"); a run changed by
-  // --set or an overlay may end otherwise, and must not seem to claim the record's ending.
-  if (scenario.expected.present && scenario.expected.outcome != outcome.kind) {
-    out << "(The title tells the record, " << to_string(scenario.expected.outcome)
-        << "; this run, with the changes made to the scenario, ends otherwise: see Outcome.)\n";
+  // A historical title carries the record ("(no consensus, 23 June 2017)"); a run that ends
+  // otherwise (changed by --set or an overlay, played by a class, another seed, stopped early)
+  // must not seem to claim the record's ending. Why it differs is not known here: not said.
+  if (scenario.expected.present && (outcome.interrupted || scenario.expected.outcome != outcome.kind)) {
+    out << "(The title tells the record, " << to_string(scenario.expected.outcome) << "; this run "
+        << (outcome.interrupted ? "was stopped before its end" : "ends otherwise") << ": see Outcome.)\n";
   }
   auto count = [](int number, const std::string& noun) {
     return std::to_string(number) + " " + noun + (number == 1 ? "" : "s");

@@ -343,7 +343,10 @@ TEST_CASE("room: the teacher starts, pauses, extends, resumes and ends; an ended
   LiveRoom live(negsim::load_scenario_file(source_path(teaching)), options);
   auto http = live.client();
   const std::string teacher = live.teacher_api();
-  live.wait_for(0, [](const json& state) { return state["phase"] == "waiting"; });
+  // Waiting with the first text drafted (before it, the room has no text to show).
+  live.wait_for(0, [](const json& state) {
+    return state["phase"] == "waiting" && state["room"].is_object() && state["room"].contains("draft");
+  });
   auto command = [&](const std::string& action, const std::string& body = "") {
     auto result = http.Post((teacher + "/" + action).c_str(), body, "application/json");
     REQUIRE(result);
@@ -364,11 +367,29 @@ TEST_CASE("room: the teacher starts, pauses, extends, resumes and ends; an ended
   CHECK(command("extend", "{\"seconds\": -5}") == 400);
   CHECK(command("extend", "{oops") == 400);
   CHECK(command("resume") == 200);
-  CHECK(live.get(teacher + "/state")["phase"] == "answering");
+  const json open_state = live.get(teacher + "/state");
+  CHECK(open_state["phase"] == "answering");
   CHECK(command("end") == 200);
   live.finish();
-  CHECK(live.get(teacher + "/state")["phase"] == "ended");
+  const json ended = live.get(teacher + "/state");
+  CHECK(ended["phase"] == "ended");
   CHECK(command("end") == 409);
+  // The final text shows each paragraph as a tabled text does: the seat and teacher pages once
+  // read "On the scale: undefined" under every paragraph of the final text.
+  const json& tabled = open_state["room"]["draft"];
+  const json& final_text = ended["room"]["draft"];
+  const json summary_draft = json::parse(live.room->run_files({}, 0).at("summary.json"))["final_draft"];
+  REQUIRE(final_text.size() == tabled.size());
+  REQUIRE(summary_draft.size() == final_text.size());
+  for (std::size_t k = 0; k < final_text.size(); ++k) {
+    for (const auto& field : tabled[k].items()) CHECK(final_text[k].contains(field.key()));
+    CHECK(final_text[k]["value_text"].is_string());
+    CHECK(final_text[k]["text"] == summary_draft[k]["text"]);  // the page and draft.md show one text
+    // Ended in round 1: what stands is the text tabled then, which the room answered, not the
+    // chair's revision of it that no one saw (the summary once paired that with answers no one gave).
+    CHECK(final_text[k]["value"] == tabled[k]["value"]);
+  }
+  CHECK(ended["room"]["outcome"]["interrupted"] == true);  // the page's heading says nothing was decided
   const auto files = live.room->run_files({}, 0);
   const json meta = json::parse(files.at("meta.json"));
   CHECK(meta["interrupted"] == true);

@@ -488,6 +488,17 @@ class Engine {
   ResponseOverride* response_override_ = nullptr;
   List<std::optional<Response>> fixed_responses_{&arena_};  // n: this round's answers fixed by the override
   bool interrupted_ = false;
+  // The text tabled in the last round played and the room's answers to it, kept for interrupt():
+  // a run stopped between rounds reports the text the room answered, not the chair's revision of
+  // it that no one was shown. Kept only in observed runs (a trace or seats), the ones a person stops.
+  struct Tabled {
+    bool kept = false;
+    Eigen::VectorXd draft;
+    Eigen::VectorXd utility;
+    Eigen::VectorXd blocking_threshold;
+    std::vector<Response> responses;
+  };
+  Tabled last_tabled_;
   std::vector<int> overruled_;  // the objectors a ruling overrode
   // Policies (negsim/policy.hpp): every seat's sets its threshold; a seat with a policy of its
   // own also answers and amends through it (fixed for the round, as an override's answer).

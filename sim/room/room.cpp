@@ -195,13 +195,16 @@ struct Room::Impl : public ResponseOverride {
     room_view = std::move(shared);
     seat_views = std::move(own);
     answers.assign(seat_delegations.size(), std::nullopt);
-    if (started) {
+    if (!started) {
+      phase = Phase::waiting;
+    } else if (phase != Phase::paused) {
       phase = Phase::answering;
       deadline = Clock::now() +
                  std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.answer_timeout));
-    } else {
-      phase = Phase::waiting;
     }
+    // else: the teacher started and paused (and perhaps extended) before the first text was
+    // ready, as a large room drafts for a while; the pause and its time left hold (a test saw the
+    // pause lost under load).
     ++version;
     changed.notify_all();
     while (!stop_wanted()) {
@@ -300,6 +303,19 @@ struct Room::Impl : public ResponseOverride {
 
   std::string name_of(int delegation) const { return scenario.delegations[static_cast<std::size_t>(delegation)].name; }
 
+  // One paragraph of a text as the pages show it; the tabled drafts and the final text alike (the
+  // final text once lacked its printed value, and the seat page read "On the scale: undefined").
+  static json paragraph_view(const Issue& issue, double value) {
+    return {{"id", issue.id},
+            {"title", issue.title},
+            {"value", round6(value)},
+            {"value_text", issue.value_text(value)},
+            {"text", issue.text_at(value)},
+            {"changed", false},
+            {"previous_value", nullptr},
+            {"previous_text", nullptr}};
+  }
+
   json draft_view(const State& state) const {
     json paragraphs = json::array();
     const json* previous = nullptr;
@@ -311,14 +327,7 @@ struct Room::Impl : public ResponseOverride {
     }
     for (int k = 0; k < scenario.issue_count(); ++k) {
       const Issue& issue = scenario.issues[static_cast<std::size_t>(k)];
-      json paragraph = {{"id", issue.id},
-                        {"title", issue.title},
-                        {"value", round6(state.draft(k))},
-                        {"value_text", issue.value_text(state.draft(k))},
-                        {"text", issue.text_at(state.draft(k))},
-                        {"changed", false},
-                        {"previous_value", nullptr},
-                        {"previous_text", nullptr}};
+      json paragraph = paragraph_view(issue, state.draft(k));
       if (previous != nullptr && previous->contains("draft")) {
         const double before = previous->at("draft").value(issue.id, state.draft(k));
         // Changed as a reader sees it: a move too small to show in the printed value (the
@@ -416,14 +425,7 @@ struct Room::Impl : public ResponseOverride {
     } else if (outcome) {
       json paragraphs = json::array();
       for (int k = 0; k < scenario.issue_count(); ++k) {
-        const Issue& issue = scenario.issues[static_cast<std::size_t>(k)];
-        paragraphs.push_back({{"id", issue.id},
-                              {"title", issue.title},
-                              {"value", round6(outcome->draft(k))},
-                              {"text", issue.text_at(outcome->draft(k))},
-                              {"changed", false},
-                              {"previous_value", nullptr},
-                              {"previous_text", nullptr}});
+        paragraphs.push_back(paragraph_view(scenario.issues[static_cast<std::size_t>(k)], outcome->draft(k)));
       }
       view["draft"] = paragraphs;
       view["outcome"] = {{"kind", to_string(outcome->kind)},

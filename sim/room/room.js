@@ -61,7 +61,12 @@
       : 'The last round: no text follows this one, so the chair can weigh no amendment.';
   }
   function tableHeading(phase) {
-    if (phase === 'ended') return 'The final text';
+    if (phase === 'ended') {
+      // A session ended by the teacher decided nothing: its draft (the chair's repairs of the last
+      // round included) is not a final text.
+      const outcome = state.room.outcome;
+      return outcome && outcome.interrupted ? 'The draft as the session ended (nothing was decided)' : 'The final text';
+    }
     return state.final_text ? 'The presidency\'s final text, take it or leave it' : 'The text on the table';
   }
 
@@ -152,6 +157,10 @@
     const box = section('outcome', 'Outcome');
     box.appendChild(element('pre', state.room.outcome.summary, 'summary'));
     if (config.kind === 'teacher') renderDebrief(box);
+    // First on the page once the session has ended: what a team looks for then is how it ended,
+    // not the closed answer form (seat) or the seats' grid (teacher).
+    const first = document.getElementById(config.kind === 'teacher' ? 'text' : 'answer');
+    if (first && first !== box) main.insertBefore(box, first);
   }
 
   function renderDebrief(container) {
