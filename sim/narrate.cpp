@@ -23,6 +23,13 @@ std::string join_names(const std::vector<std::string>& names) {
   return text;
 }
 
+std::string interrupted_sentence(int rounds) {
+  const std::string played = format_count(static_cast<std::uint64_t>(std::max(rounds, 0)), "round");
+  return "The run was interrupted after " + played +
+         ", before the deadline: nothing was decided. The text shown is the one tabled in round " +
+         std::to_string(rounds) + ", as the room answered it.";
+}
+
 std::string two_decimals(double value) {
   return format_decimal(value, 2);
 }
@@ -786,7 +793,7 @@ class Storyteller {
     std::string text;
     out_ << "\n";
     if (end.value("interrupted", false)) {
-      text = "The run was interrupted after " + rounds + " rounds, before the deadline: nothing was decided.";
+      text = interrupted_sentence(integer_of(end, "rounds"));
     } else if (outcome == "taken_note") {
       text = "Outcome: not adopted. After " + rounds + " rounds the room takes note of the text" +
              (objectors.empty() ? std::string(".") : ", " + join_names(objectors) + " still objecting.");

@@ -376,8 +376,7 @@ std::string run_outcome_sentence(const json& summary, const Naming& naming) {
                                std::to_string(static_cast<int>(number_field(summary, "decided_round", rounds))) +
                                " of " + std::to_string(max_rounds);
   if (summary.value("interrupted", false)) {
-    return "The run was interrupted after " + std::to_string(rounds) + (rounds == 1 ? " round" : " rounds") +
-           ", before the deadline: nothing was decided.";
+    return interrupted_sentence(rounds);
   }
   if (kind == "taken_note") {
     std::string text = "The text was not adopted; after " + std::to_string(rounds) +
@@ -526,12 +525,15 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
                      {"rule", string_field(summary, "rule")}};
   const std::string chair = facts.start != nullptr ? string_field(*facts.start, "chair") : "";
   data["chair"] = chair.empty() ? json(nullptr) : json(name_without_chair_mark(naming.name(chair)));
-  // The title of a historical scenario tells the record; say so when this run ended otherwise.
+  // The title of a historical scenario tells the record; say so when this run ended otherwise
+  // (why is not known here: a change to the scenario, a class's answers, a seed) or was stopped.
+  const bool interrupted = summary.value("interrupted", false);
   if (summary.contains("expected") && summary["expected"].is_object() &&
-      !summary["expected"].value("outcome_matches", true)) {
+      (interrupted || !summary["expected"].value("outcome_matches", true))) {
     data["record_note"] =
         "The title tells the historical record (" + outcome_label(string_field(summary["expected"], "outcome")) +
-        "); this run, with the changes made to the scenario, ended otherwise: " + outcome_label(kind) + ".";
+        "); this run " +
+        (interrupted ? std::string("was stopped before its end.") : "ended otherwise: " + outcome_label(kind) + ".");
   }
   data["notes"] = source.notes;
 

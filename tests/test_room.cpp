@@ -13,6 +13,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "negsim/engine.hpp"
@@ -395,6 +396,15 @@ TEST_CASE("room: the teacher starts, pauses, extends, resumes and ends; an ended
   CHECK(meta["interrupted"] == true);
   CHECK(meta["room"]["seats"][0] == "south");
   CHECK(json::parse(files.at("summary.json"))["rounds"] == 1);
+  // The story (and the report, which tells it in the same words) says which text stands.
+  std::vector<nlohmann::ordered_json> events;
+  std::istringstream lines(files.at("trace.jsonl"));
+  for (std::string line; std::getline(lines, line);) events.push_back(nlohmann::ordered_json::parse(line));
+  negsim::NarrationOptions unwrapped;
+  unwrapped.width = 0;
+  CHECK_THAT(negsim::narrate(events, nullptr, unwrapped),
+             Catch::Contains("interrupted after 1 round, before the deadline: nothing was decided. The text shown is "
+                             "the one tabled in round 1, as the room answered it."));
 }
 
 TEST_CASE("room: the run directory matches `negsim play` given the same answers", "[room]") {

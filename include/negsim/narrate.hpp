@@ -35,6 +35,10 @@ std::string narrate(const std::vector<nlohmann::ordered_json>& events, const Sce
 // Names as a sentence lists them: "A", "A and B", "A, B and C".
 std::string join_names(const std::vector<std::string>& names);
 
+// How a run stopped early ended, in the same words in the story and the report: nothing was
+// decided, and the text shown is the last one tabled, as the room answered it.
+std::string interrupted_sentence(int rounds);
+
 // The rules of the room in plain sentences, for a student: the decision rule, the rounds and the
 // chair, the answers, and every procedure the scenario turns on (a final text, a ruling, a vote,
 // taking note, a chair's summary, observers, delegations outside the drafting). With a seat
