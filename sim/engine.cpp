@@ -32,6 +32,12 @@ bool crosses_unit_bounds(double value) {
   return value < 0.0 - tolerance || value > 1.0 + tolerance;
 }
 
+// crosses_red_line() for the bounds [low, high] of a red line, read by the caller.
+inline bool crosses_bounds(double low, double high, double value) {
+  constexpr double tolerance = 1e-9;
+  return value < low - tolerance || value > high + tolerance;
+}
+
 // How far `value` lies outside the bounds [low, high] of a red line (0 inside): an objector's
 // part of a standing's shortfall (MODEL.md section 8).
 inline double distance_outside(double low, double high, double value) {
@@ -67,12 +73,12 @@ Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
 }
 
 std::size_t Engine::arena_bytes(const Scenario& scenario) {
-  // Room for every list initialize() sizes (about 200 bytes per delegation, the chair's
+  // Room for every list initialize() sizes (about 220 bytes per delegation, the chair's
   // candidates n (k + 1), the red lines and bounds per paragraph n k), with some to spare for
   // those that grow in a run (the repairs made).
   const auto n = static_cast<std::size_t>(scenario.delegation_count());
   const auto k = static_cast<std::size_t>(scenario.issue_count());
-  return n * (264 + sizeof(int) + sizeof(Candidate) * (k + 1) + 3 * sizeof(int) * k) + (64 + sizeof(int)) * k + 1024;
+  return n * (280 + sizeof(int) + sizeof(Candidate) * (k + 1) + 3 * sizeof(int) * k) + (64 + sizeof(int)) * k + 1024;
 }
 
 void Engine::restart(std::uint64_t seed) {
@@ -192,6 +198,7 @@ void Engine::initialize() {
   }
   red_lines_crossed_count_.assign(static_cast<std::size_t>(n), 0);
   bounded_.clear();
+  bounded_.start.reserve(static_cast<std::size_t>(k) + 1);
   for (int issue = 0; issue < k; ++issue) {
     const double* low = scenario.red_line_min.col(issue).data();
     const double* high = scenario.red_line_max.col(issue).data();
@@ -211,7 +218,22 @@ void Engine::initialize() {
   next_positions_.resize(n, k);
   ids_order_.resize(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) ids_order_[static_cast<std::size_t>(i)] = i;
-  std::sort(ids_order_.begin(), ids_order_.end(), [&scenario](int a, int b) {
+  // Each id's first 8 bytes as a number, padded with zeros, order ids as the strings do where they
+  // differ (bytes compare unsigned, a proper prefix comes first); where they tie, the strings are
+  // compared. The same comparisons' results as comparing the strings alone: the same order.
+  id_prefixes_.resize(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const std::string& id = scenario.delegations[static_cast<std::size_t>(i)].id;
+    std::uint64_t prefix = 0;
+    for (std::size_t c = 0; c < 8; ++c) {
+      prefix = (prefix << 8) | (c < id.size() ? static_cast<std::uint64_t>(static_cast<unsigned char>(id[c])) : 0);
+    }
+    id_prefixes_[static_cast<std::size_t>(i)] = prefix;
+  }
+  std::sort(ids_order_.begin(), ids_order_.end(), [&scenario, prefixes = id_prefixes_.data()](int a, int b) {
+    const std::uint64_t prefix_a = prefixes[a];
+    const std::uint64_t prefix_b = prefixes[b];
+    if (prefix_a != prefix_b) return prefix_a < prefix_b;
     return scenario.delegations[static_cast<std::size_t>(a)].id < scenario.delegations[static_cast<std::size_t>(b)].id;
   });
   candidates_.reserve(static_cast<std::size_t>(n) * static_cast<std::size_t>(k + 1));
@@ -232,6 +254,7 @@ void Engine::initialize() {
   asked_policy_.assign(static_cast<std::size_t>(n), 0);
   own_policies_.resize(static_cast<std::size_t>(n));
   concession_curve_.assign(static_cast<std::size_t>(n), -1);
+  concession_betas_.reserve(static_cast<std::size_t>(n));  // once: restart() keeps its capacity
   for (int i = 0; i < n; ++i) {
     const AgentParameters& agent = scenario.delegations[static_cast<std::size_t>(i)].agent;
     auto& own = own_policies_[static_cast<std::size_t>(i)];
@@ -317,6 +340,7 @@ void Engine::initialize() {
   compromise_draft_.resize(k);
   compromise_drafters_.clear();
   if (compromise_chair_) {
+    compromise_drafters_.reserve(static_cast<std::size_t>(n));
     // draft_compromise()'s weights w_i s_ik of the drafting group (everyone when it is empty), and
     // their totals, summed in the same order.
     const auto& group = chair.drafting_group;
@@ -753,7 +777,45 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
       ++i;
     }
   }
-  for (int i = 0; i < n && (trial == nullptr || any_fixed); ++i) {
+  const bool plain_poll = trial == nullptr && !any_fixed;
+  if (plain_poll) {
+    // A poll of a whole text in a room with no fixed answers: the loop below without the cases
+    // that cannot arise, its operands read once. The same counts, answers and lists.
+    const int* const list_start = unreserved_red_lines_.start.data();
+    const int* const list_items = unreserved_red_lines_.items.data();
+    const double* const low = scenario_.red_line_min.data();
+    const double* const high = scenario_.red_line_max.data();
+    const Eigen::Index rows = scenario_.red_line_min.rows();  // red_line_max has the same shape
+    const double* const text = draft.data();
+    int* const crossed_count = red_lines_crossed_count_.data();
+    const std::uint8_t* const observer = observers_.data();
+    const int* const copied = copy_source.data();
+    const double* const highest = highest_blocking_.data();
+    const double* const own_utility = utility.data();
+    const double* const power = scenario_.power.data();
+    Response* const answer = responses.data();
+    for (int i = 0; i < n; ++i) {
+      int count = 0;
+      for (int item = list_start[i]; item < list_start[i + 1]; ++item) {
+        const int issue = list_items[item];
+        const Eigen::Index cell = i + issue * rows;
+        count += crosses_bounds(low[cell], high[cell], text[issue]) ? 1 : 0;
+      }
+      if (counting) crossed_count[i] = count;
+      if (count > 0) {
+        answer[i] = Response::object;
+        maybe_objecting[maybe_count++] = i;
+        if (observer[i] == 0) red_line_objecting += power[i];
+      } else {
+        answer[i] = Response::aside;
+        if (copied[i] >= 0 || own_utility[i] < highest[i]) {
+          pending[pending_count++] = i;
+          maybe_objecting[maybe_count++] = i;
+        }
+      }
+    }
+  }
+  for (int i = 0; i < n && !plain_poll && (trial == nullptr || any_fixed); ++i) {
     bool crossed = false;
     if (trial == nullptr) {
       // A red line on a paragraph it holds a reservation on does not make it object: it joins
@@ -1573,7 +1635,15 @@ ObjectionRecord Engine::make_record(int delegation, const std::vector<std::vecto
   ObjectionRecord record;
   record.delegation = delegation;
   record.issues = grievances[static_cast<std::size_t>(delegation)];
-  for (int issue = 0; issue < scenario_.issue_count(); ++issue) {
+  // Counted first: the list is allocated once, at its size (most records have none).
+  const int k_count = scenario_.issue_count();
+  std::size_t crossed = 0;
+  for (int issue = 0; issue < k_count; ++issue) {
+    crossed += crosses_red_line(scenario_, delegation, issue, state_.draft(issue)) ? 1 : 0;
+  }
+  if (crossed == 0) return record;
+  record.red_lines_crossed.reserve(crossed);
+  for (int issue = 0; issue < k_count; ++issue) {
     if (crosses_red_line(scenario_, delegation, issue, state_.draft(issue))) record.red_lines_crossed.push_back(issue);
   }
   return record;

@@ -163,57 +163,68 @@ void InfluenceOperator::rebuild(const Scenario& scenario) {
 void InfluenceOperator::apply(const Eigen::MatrixXd& positions, Eigen::MatrixXd& result) const {
   // Column by column (the matrices are column-major): each entry takes the same operations, in
   // the same order, as the row-wise formula W positions, so the results are bit for bit those.
-  const Eigen::Index k = positions.cols();
-  for (Eigen::Index j = 0; j < k; ++j) {
-    const double* column = positions.col(j).data();
-    double* out = result.col(j).data();
-    for (std::size_t b = 0; b + 1 < bloc_offsets_.size(); ++b) {
-      double sum = 0;
-      for (int m = bloc_offsets_[b]; m < bloc_offsets_[b + 1]; ++m)
-        sum += column[bloc_members_[static_cast<std::size_t>(m)]];
-      bloc_sums_[b] = sum;
+  for (Eigen::Index j = 0; j < positions.cols(); ++j) apply_column(positions.col(j).data(), result.col(j).data());
+}
+
+void InfluenceOperator::apply_column(const double* __restrict column, double* __restrict out) const {
+  double* const sums = bloc_sums_.data();
+  const int* const members = bloc_members_.data();
+  for (std::size_t b = 0; b + 1 < bloc_offsets_.size(); ++b) {
+    double sum = 0;
+    for (int m = bloc_offsets_[b]; m < bloc_offsets_[b + 1]; ++m) sum += column[members[m]];
+    sums[b] = sum;
+  }
+  for (int i : alone_) out[i] = 1.0 * column[i];
+  for (const Pooled& row : pooled_) {
+    const double own = column[row.index];
+    // Sum over the other members.
+    out[row.index] = row.self * own + row.member_weight * (sums[row.bloc] - own);
+  }
+  for (const Led& row : led_) {
+    const double own = column[row.index];
+    const double others = sums[row.bloc] - own;
+    const double leader = column[row.leader];
+    // Without the leader among the others: it has its own weight.
+    out[row.index] = row.self * own + (row.leader_weight * leader + row.member_weight * (others - leader));
+  }
+  for (const Tied& row : tied_) {
+    double value = out[row.index];
+    for (int t = row.first_tie; t < row.end_tie; ++t) {
+      const auto& [other, weight] = ties_[static_cast<std::size_t>(t)];
+      value += weight * column[other];
     }
-    for (int i : alone_) out[i] = 1.0 * column[i];
-    for (const Pooled& row : pooled_) {
-      const double own = column[row.index];
-      // Sum over the other members.
-      out[row.index] = row.self * own + row.member_weight * (bloc_sums_[static_cast<std::size_t>(row.bloc)] - own);
-    }
-    for (const Led& row : led_) {
-      const double own = column[row.index];
-      const double others = bloc_sums_[static_cast<std::size_t>(row.bloc)] - own;
-      const double leader = column[row.leader];
-      // Without the leader among the others: it has its own weight.
-      out[row.index] = row.self * own + (row.leader_weight * leader + row.member_weight * (others - leader));
-    }
-    for (const Tied& row : tied_) {
-      double value = out[row.index];
-      for (int t = row.first_tie; t < row.end_tie; ++t) {
-        const auto& [other, weight] = ties_[static_cast<std::size_t>(t)];
-        value += weight * column[other];
-      }
-      if (row.normaliser != 1.0) value /= row.normaliser;
-      out[row.index] = value;
-    }
+    if (row.normaliser != 1.0) value /= row.normaliser;
+    out[row.index] = value;
   }
 }
+
+namespace {
+
+// The step's last part for one column: moved toward the initial position, clamped inside the red
+// lines. Distinct arrays (restrict): the compiler may do two entries at once, each with the same
+// operations.
+void move_and_clamp(Eigen::Index n, const double* __restrict lambda, const double* __restrict start,
+                    const double* __restrict low, const double* __restrict high, double* __restrict out) {
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double moved = lambda[i] * out[i] + (1.0 - lambda[i]) * start[i];
+    // Clamped inside its own red lines: max with the lower bound, then min with the upper.
+    out[i] = std::min(std::max(moved, low[i]), high[i]);
+  }
+}
+
+}  // namespace
 
 void influence_step(const InfluenceOperator& influence, const Eigen::VectorXd& susceptibility,
                     const Eigen::MatrixXd& initial, const Eigen::MatrixXd& current, const Eigen::MatrixXd& red_line_min,
                     const Eigen::MatrixXd& red_line_max, Eigen::MatrixXd& next) {
-  influence.apply(current, next);
+  // One column at a time, W applied then moved and clamped while the column is in the cache: the
+  // same operations on each entry as W applied to the whole matrix first.
   const Eigen::Index n = next.rows();
   const double* lambda = susceptibility.data();
   for (Eigen::Index j = 0; j < next.cols(); ++j) {
     double* out = next.col(j).data();
-    const double* start = initial.col(j).data();
-    const double* low = red_line_min.col(j).data();
-    const double* high = red_line_max.col(j).data();
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const double moved = lambda[i] * out[i] + (1.0 - lambda[i]) * start[i];
-      // Clamped inside its own red lines: max with the lower bound, then min with the upper.
-      out[i] = std::min(std::max(moved, low[i]), high[i]);
-    }
+    influence.apply_column(current.col(j).data(), out);
+    move_and_clamp(n, lambda, initial.col(j).data(), red_line_min.col(j).data(), red_line_max.col(j).data(), out);
   }
 }
 

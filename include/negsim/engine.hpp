@@ -473,9 +473,10 @@ class Engine {
   // Whether the power objecting counts only delegations the chair weighs (no one outside the
   // drafting but an observer): then the same objectors the chair weighs mean the same power.
   bool objecting_power_weighed_ = false;
-  List<int> rejection_witness_{&arena_};  // 2k: per paragraph and direction, last sure new objector
-  List<int> ids_order_{&arena_};          // delegation indices sorted by id
-  std::vector<std::uint8_t> observers_;   // n: 1 for an observer (its objection does not count)
+  List<int> rejection_witness_{&arena_};      // 2k: per paragraph and direction, last sure new objector
+  List<int> ids_order_{&arena_};              // delegation indices sorted by id
+  List<std::uint64_t> id_prefixes_{&arena_};  // n, work buffer of that sort: each id's first 8 bytes
+  std::vector<std::uint8_t> observers_;       // n: 1 for an observer (its objection does not count)
   // n: 1 for a delegation the chair does not weigh when it revises (an observer, or one outside
   // the drafting): it draws no change, is never a new objector, and costs nothing.
   List<std::uint8_t> unweighed_{&arena_};

@@ -39,6 +39,8 @@ class InfluenceOperator {
   // Set up again for `scenario` (or the same one with new values), keeping the buffers' capacity.
   void rebuild(const Scenario& scenario);
   void apply(const Eigen::MatrixXd& positions, Eigen::MatrixXd& result) const;  // result = W positions
+  // One column of it: out = W column (n entries each; distinct arrays).
+  void apply_column(const double* column, double* out) const;
 
  private:
   // Rows by kind, so that each kind is one loop without branches; every entry takes the same
@@ -74,7 +76,7 @@ class InfluenceOperator {
 };
 
 // One Friedkin-Johnsen step: next = L W current + (I - L) initial, then each position is
-// clamped inside its own red lines. L = diag(susceptibility).
+// clamped inside its own red lines. L = diag(susceptibility). `next` is another matrix than the others.
 void influence_step(const InfluenceOperator& influence, const Eigen::VectorXd& susceptibility,
                     const Eigen::MatrixXd& initial, const Eigen::MatrixXd& current, const Eigen::MatrixXd& red_line_min,
                     const Eigen::MatrixXd& red_line_max, Eigen::MatrixXd& next);
