@@ -139,7 +139,8 @@ void Engine::initialize() {
     unweighed_[static_cast<std::size_t>(i)] = delegation.observer || delegation.outside_drafting ? 1 : 0;
     outside_drafting_[static_cast<std::size_t>(i)] = delegation.outside_drafting ? 1 : 0;
     outside_option_[static_cast<std::size_t>(i)] = delegation.outside_option;
-    delegation_keys_[static_cast<std::size_t>(i)] = hash_text(delegation.id);
+    // Read by draw_noise() only, which draws nothing without noise.
+    if (!(scenario.process.noise <= 0)) delegation_keys_[static_cast<std::size_t>(i)] = hash_text(delegation.id);
     state_.support_threshold(i) = delegation.agent.support_max;
     auto& unreserved = unreserved_red_lines_.items;
     const auto first_unreserved = static_cast<std::ptrdiff_t>(unreserved.size());
@@ -202,7 +203,11 @@ void Engine::initialize() {
   for (int issue = 0; issue < k; ++issue) {
     const double* low = scenario.red_line_min.col(issue).data();
     const double* high = scenario.red_line_max.col(issue).data();
-    for (int i = 0; i < n; ++i) {
+    // Most paragraphs have few bounded delegations, many none: a test of the whole column first
+    // (without a branch per delegation).
+    bool any = false;
+    for (int i = 0; i < n; ++i) any = any | (low[i] != 0.0) | (high[i] != 1.0);
+    for (int i = 0; i < n && any; ++i) {
       if (low[i] != 0.0 || high[i] != 1.0) bounded_.items.push_back(i);
     }
     bounded_.close_list();
@@ -451,8 +456,10 @@ void Engine::update_thresholds() {
   const int n = scenario_.delegation_count();
   // Others' concession last round, for reciprocal agents: drop of each threshold from t-2 to t-1.
   double total_drop = 0;
-  for (int j = 0; j < n; ++j) {
-    total_drop += std::max(0.0, state_.previous_support_threshold(j) - state_.support_threshold(j));
+  {
+    const double* const previous = state_.previous_support_threshold.data();
+    const double* const current = state_.support_threshold.data();
+    for (int j = 0; j < n; ++j) total_drop += std::max(0.0, previous[j] - current[j]);
   }
   // The built-in concession curve's power term, once per distinct beta this round: the same
   // expression concession_threshold() evaluates for each such delegation.
@@ -475,20 +482,23 @@ void Engine::update_thresholds() {
       }
     }
   }
-  // Each seat's policy sets its threshold (the built-ins: MODEL.md section 4).
+  // Each seat's policy sets its threshold (the built-ins: MODEL.md section 4). Operands read once.
+  const Delegation* const delegations = scenario_.delegations.data();
+  const double* const powers = concession_powers_.data();
+  double* const next = next_threshold_.data();
+  const int* const curves = concession_curve_.data();
   for (int i = 0; i < n; ++i) {
     // Others' mean concession, as i's view shows it (a built-in curve does not read it; the last
     // delegation's stays set for view_of() and checkpoints).
-    const int curve = concession_curve_[static_cast<std::size_t>(i)];
+    const int curve = curves[i];
     if (curve < 0 || i == n - 1) {
       const double own_drop = std::max(0.0, state_.previous_support_threshold(i) - state_.support_threshold(i));
       others_mean_concession_ = n > 1 ? (total_drop - own_drop) / (n - 1) : 0.0;
     }
     if (curve >= 0) {
       // concession_threshold(agent, round, max_rounds), its power term shared.
-      const AgentParameters& agent = scenario_.delegations[static_cast<std::size_t>(i)].agent;
-      next_threshold_(i) = agent.support_max - (agent.support_max - agent.support_min) *
-                                                   concession_powers_[static_cast<std::size_t>(curve)];
+      const AgentParameters& agent = delegations[i].agent;
+      next[i] = agent.support_max - (agent.support_max - agent.support_min) * powers[curve];
       continue;
     }
     const double threshold = policies_[static_cast<std::size_t>(i)]->support_threshold(view_of(i));
@@ -1155,12 +1165,26 @@ void Engine::collect_candidates() {
     // The delegation amends the paragraph that costs it most.
     int worst = -1;
     double worst_loss = 0;
-    for (int issue = 0; issue < k; ++issue) {
-      const double loss =
-          scenario_.salience(i, issue) * issue_loss(state_.draft(issue), state_.positions(i, issue), shape);
-      if (loss > worst_loss + 1e-12) {
-        worst = issue;
-        worst_loss = loss;
+    {
+      // Row i of the column-major matrices (stride n), its operands read once, for each shape.
+      const Eigen::Index stride = scenario_.salience.rows();
+      const double* const salience = scenario_.salience.data() + i;
+      const double* const position = state_.positions.data() + i;
+      const double* const text = state_.draft.data();
+      auto find_worst = [&](auto loss_of) {
+        for (int issue = 0; issue < k; ++issue) {
+          const Eigen::Index cell = issue * stride;
+          const double loss = salience[cell] * loss_of(text[issue], position[cell]);
+          if (loss > worst_loss + 1e-12) {
+            worst = issue;
+            worst_loss = loss;
+          }
+        }
+      };
+      if (shape == UtilityShape::linear) {
+        find_worst([](double value, double at) { return issue_loss(value, at, UtilityShape::linear); });
+      } else {
+        find_worst([](double value, double at) { return issue_loss(value, at, UtilityShape::quadratic); });
       }
     }
     if (worst < 0 || scenario_.issues[static_cast<std::size_t>(worst)].omitted) continue;
@@ -1174,7 +1198,9 @@ void Engine::collect_candidates() {
 void Engine::revise_draft() {
   const int n = scenario_.delegation_count();
   std::fill(amended_.begin(), amended_.end(), 0);
-  for (int i = 0; i < n; ++i) {
+  // Only a delegation with a fixed answer has an outside amendment read (collect_candidates()):
+  // in a round with none they are left as they are.
+  for (int i = 0; i < n && any_fixed_; ++i) {
     const auto index = static_cast<std::size_t>(i);
     outside_amendments_[index].reset();
     if (!fixed_responses_[index] || state_.responses[index] != Response::object) continue;
