@@ -340,8 +340,14 @@ void Engine::initialize() {
   }
   const ChairSettings& chair = scenario.process.chair;
   own_chair_ = !chair.policy.empty();
-  chair_policy_ = make_chair_policy(chair_strategy_name(chair));
   compromise_chair_ = !own_chair_ && chair.strategy == ChairStrategy::compromise;
+  // The built-in compromise strategy is drafted here (draft_compromise_paragraphs()), with no
+  // policy object to make.
+  if (compromise_chair_) {
+    chair_policy_.reset();
+  } else {
+    chair_policy_ = make_chair_policy(chair_strategy_name(chair));
+  }
   compromise_draft_.resize(k);
   compromise_drafters_.clear();
   if (compromise_chair_) {
@@ -947,7 +953,20 @@ bool Engine::respond(const Eigen::VectorXd& draft, const Eigen::VectorXd& utilit
         }
       }
     }
-    for (int i = 0; i < n && (trial == nullptr || any_fixed); ++i) {
+    if (plain_poll) {
+      // The loop below for a poll with no fixed answers: every threshold set, every answer not
+      // an objection given by the support threshold.
+      for (int i = 0; i < n; ++i) {
+        const bool objects = answer[i] == Response::object;
+        const double others_objecting = objects && observer[i] == 0 ? objecting - power[i] : objecting;
+        const double others = others_power[i];
+        const double share = others > 0 ? others_objecting / others : 0.0;
+        const double company = std::min(1.0, share / full_company);
+        blocking[i] = outside[i] - isolation_cost * (1.0 - company);
+        if (!objects) answer[i] = own_utility[i] >= support[i] ? Response::support : Response::aside;
+      }
+    }
+    for (int i = 0; i < n && !plain_poll && (trial == nullptr || any_fixed); ++i) {
       const bool objects = answer[i] == Response::object;
       if (trial == nullptr || objects) {
         const double others_objecting = objects && observer[i] == 0 ? objecting - power[i] : objecting;
