@@ -198,20 +198,7 @@ void Engine::initialize() {
     }
   }
   red_lines_crossed_count_.assign(static_cast<std::size_t>(n), 0);
-  bounded_.clear();
-  bounded_.start.reserve(static_cast<std::size_t>(k) + 1);
-  for (int issue = 0; issue < k; ++issue) {
-    const double* low = scenario.red_line_min.col(issue).data();
-    const double* high = scenario.red_line_max.col(issue).data();
-    // Most paragraphs have few bounded delegations, many none: a test of the whole column first
-    // (without a branch per delegation).
-    bool any = false;
-    for (int i = 0; i < n; ++i) any = any | (low[i] != 0.0) | (high[i] != 1.0);
-    for (int i = 0; i < n && any; ++i) {
-      if (low[i] != 0.0 || high[i] != 1.0) bounded_.items.push_back(i);
-    }
-    bounded_.close_list();
-  }
+  bounded_.clear();  // listed by mark_red_lines(), the only reader, when it is first called
   // Each list is given room for k issues the first time it is written (find_grievances()): most
   // delegations support most texts, and their lists are never allocated.
   grievances_.resize(static_cast<std::size_t>(n));
@@ -1022,6 +1009,19 @@ void Engine::mark_red_lines() {
   const auto cell = [k](int i, int issue) {
     return static_cast<std::size_t>(i) * static_cast<std::size_t>(k) + static_cast<std::size_t>(issue);
   };
+  if (bounded_.start.size() != static_cast<std::size_t>(k) + 1) {
+    // Those whose bounds are not [0, 1], per paragraph (a run with no observer never lists them).
+    const int n = scenario_.delegation_count();
+    bounded_.start.reserve(static_cast<std::size_t>(k) + 1);
+    for (int issue = 0; issue < k; ++issue) {
+      const double* low = scenario_.red_line_min.col(issue).data();
+      const double* high = scenario_.red_line_max.col(issue).data();
+      for (int i = 0; i < n; ++i) {
+        if (low[i] != 0.0 || high[i] != 1.0) bounded_.items.push_back(i);
+      }
+      bounded_.close_list();
+    }
+  }
   std::fill(state_.red_line_crossed.begin(), state_.red_line_crossed.end(), 0);
   for (int issue = 0; issue < k; ++issue) {
     // Bounds [0, 1] are crossed only by a value outside [0, 1]: then every delegation is checked.
