@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <utility>
 
@@ -216,10 +217,10 @@ void Engine::initialize() {
   id_prefixes_.resize(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
     const std::string& id = scenario.delegations[static_cast<std::size_t>(i)].id;
+    unsigned char bytes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    std::memcpy(bytes, id.data(), std::min<std::size_t>(8, id.size()));
     std::uint64_t prefix = 0;
-    for (std::size_t c = 0; c < 8; ++c) {
-      prefix = (prefix << 8) | (c < id.size() ? static_cast<std::uint64_t>(static_cast<unsigned char>(id[c])) : 0);
-    }
+    for (const unsigned char byte : bytes) prefix = (prefix << 8) | byte;
     id_prefixes_[static_cast<std::size_t>(i)] = prefix;
   }
   std::sort(ids_order_.begin(), ids_order_.end(), [&scenario, prefixes = id_prefixes_.data()](int a, int b) {
@@ -247,12 +248,21 @@ void Engine::initialize() {
   own_policies_.resize(static_cast<std::size_t>(n));
   concession_curve_.assign(static_cast<std::size_t>(n), -1);
   concession_betas_.reserve(static_cast<std::size_t>(n));  // once: restart() keeps its capacity
+  // The shared built-in policy of each model, looked up once per model.
+  constexpr std::size_t kModels = static_cast<std::size_t>(AgentModel::spoiler) + 1;
+  DelegationPolicy* builtin[kModels] = {};
   for (int i = 0; i < n; ++i) {
     const AgentParameters& agent = scenario.delegations[static_cast<std::size_t>(i)].agent;
     auto& own = own_policies_[static_cast<std::size_t>(i)];
     own.reset();  // a policy of one's own starts each run afresh
     if (!agent.policy.empty()) own = make_delegation_policy(agent.policy);
-    policies_[static_cast<std::size_t>(i)] = own ? own.get() : &builtin_delegation_policy(agent.model);
+    if (own) {
+      policies_[static_cast<std::size_t>(i)] = own.get();
+    } else {
+      DelegationPolicy*& shared = builtin[static_cast<std::size_t>(agent.model)];
+      if (shared == nullptr) shared = &builtin_delegation_policy(agent.model);
+      policies_[static_cast<std::size_t>(i)] = shared;
+    }
     keep_record_ = keep_record_ || own != nullptr;
     // A built-in concession curve (concession and bloc_follower agents): its beta's index.
     const bool curve = !own && (agent.model == AgentModel::concession || agent.model == AgentModel::bloc_follower);
