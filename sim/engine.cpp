@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <utility>
 
@@ -218,7 +217,8 @@ void Engine::initialize() {
   for (int i = 0; i < n; ++i) {
     const std::string& id = scenario.delegations[static_cast<std::size_t>(i)].id;
     unsigned char bytes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    std::memcpy(bytes, id.data(), std::min<std::size_t>(8, id.size()));
+    const std::size_t length = std::min<std::size_t>(8, id.size());
+    for (std::size_t c = 0; c < length; ++c) bytes[c] = static_cast<unsigned char>(id[c]);
     std::uint64_t prefix = 0;
     for (const unsigned char byte : bytes) prefix = (prefix << 8) | byte;
     id_prefixes_[static_cast<std::size_t>(i)] = prefix;
