@@ -10,8 +10,9 @@
 #              repetitions (a ratio whose two sides ran in the same minutes);
 # parallel.txt the 1- and 2-thread benchmarks (sweeps, and what two busy cores give independent
 #              work: BM_Gge2017RunParallel, BM_Gge2017FloorParallel), unpinned;
-# speedup.txt  the 100,000-replicate GGE sweep on 1 thread (core 0, core 1), two such sweeps at
-#              once, and on 2 threads: three rounds;
+# speedup.txt  the 100,000-replicate GGE sweep: five alternating pairs of 1 and 2 threads
+#              (unpinned; the median ratio is the speed-up), then on 1 thread (core 0, core 1),
+#              two such sweeps at once, and on 2 threads: three rounds;
 # commands.txt `/usr/bin/time` of the 193 x 40 commands (sweep of 1,000, explain, report).
 # info         commit, times and load average. The machine's speed can wander between minutes:
 #              compare figures within one run, and say when and at what load they were taken.
@@ -44,6 +45,14 @@ seconds() {  # wall seconds of a command, its output thrown away
   python3 -c "print(f'{$end - $start:.2f}')"
 }
 sweep=(sweep scenarios/gge-2016-2017.yaml --quiet --replicates 100000 --seed 1)
+# Five alternating pairs, unpinned: 1 thread, then 2 threads, seconds apart. The median of their
+# ratios is the speed-up; the rounds below (each core alone, both at once) say what the cores did.
+for pair in 1 2 3 4 5; do
+  one=$(seconds "$negsim" "${sweep[@]}" --threads 1 --out "$out/p1")
+  two=$(seconds "$negsim" "${sweep[@]}" --threads 2 --out "$out/p2")
+  rm -rf "$out/p1" "$out/p2"
+  python3 -c "print(f'pair $pair: 1 thread {$one} s, 2 threads {$two} s, speed-up {$one / $two:.2f}x')" >>"$out/speedup.txt"
+done
 for round in 1 2 3; do
   alone0=$(seconds taskset -c 0 "$negsim" "${sweep[@]}" --threads 1 --out "$out/s0")
   alone1=$(seconds taskset -c 1 "$negsim" "${sweep[@]}" --threads 1 --out "$out/s1")
