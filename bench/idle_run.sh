@@ -13,7 +13,8 @@
 # speedup.txt  the 100,000-replicate GGE sweep: five alternating pairs of 1 and 2 threads
 #              (unpinned; the median ratio is the speed-up), then on 1 thread (core 0, core 1),
 #              two such sweeps at once, and on 2 threads: three rounds;
-# commands.txt `/usr/bin/time` of the 193 x 40 commands (sweep of 1,000, explain, report).
+# commands.txt the three chairs on the 100,000-replicate GGE sweep (2 threads, twice), and
+#              `/usr/bin/time` of the 193 x 40 commands (sweep of 1,000, explain, report).
 # info         commit, times and load average. The machine's speed can wander between minutes:
 #              compare figures within one run, and say when and at what load they were taken.
 set -euo pipefail
@@ -70,6 +71,17 @@ for round in 1 2 3; do
   both=$(seconds "$negsim" "${sweep[@]}" --threads 2 --out "$out/s2")
   rm -rf "$out/s2"
   python3 -c "print(f'round $round: 1 thread on core 0 {$alone0} s, on core 1 {$alone1} s; two at once {$end0 - $start:.2f} and {$end1 - $start:.2f} s; 2 threads {$both} s; speed-up {($alone0 + $alone1) / 2 / $both:.2f}x')" >>"$out/speedup.txt"
+done
+
+# The chairs on the GGE sweep (issue 16 names the sweep): 100,000 replicates, 2 threads, twice.
+for round in 1 2; do
+  line="chairs on the 100,000-replicate GGE sweep, 2 threads, round $round:"
+  for strategy in compromise nash maximin; do
+    line="$line $strategy $(seconds "$negsim" "${sweep[@]}" --threads 2 --set process.chair.strategy=$strategy \
+      --out "$out/chair-$strategy") s"
+    rm -rf "$out/chair-$strategy"
+  done
+  echo "$line" >>"$out/commands.txt"
 done
 
 synthetic="$out/synthetic-193x40.yaml"
