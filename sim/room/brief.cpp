@@ -48,7 +48,12 @@ std::string brief_html(const Scenario& scenario, int delegation) {
           "of "
        << escape_html(seat.name) << " only</p>\n<h1>" << escape_html(seat.name) << "</h1>\n<p class=\"facts\">"
        << escape_html(scenario.title) << "</p>\n";
-  if (!seat.notes.empty()) page << "<p>" << escape_html(seat.notes) << "</p>\n";
+  // The file's note on the delegation is the author's (its sources, and "Judgment." where a number
+  // is the author's own): labelled as such, not read as the team's instructions.
+  if (!seat.notes.empty()) {
+    page << "<p class=\"meta\"><strong>The scenario's note on this delegation:</strong> " << escape_html(seat.notes)
+         << "</p>\n";
+  }
   page << "</header>\n";
 
   // Positions, in the words of the text, numbered as the room's pages number the paragraphs.
