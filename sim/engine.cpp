@@ -65,6 +65,25 @@ SharedRounds::SharedRounds(const Scenario& scenario, std::size_t budget_bytes) :
   compromise_.values.resize(rounds);
   compromise_.states = std::make_unique<std::atomic<int>[]>(rounds);
   for (std::size_t r = 0; r < rounds; ++r) compromise_.states[r].store(0);
+  // A chair draft costs its key (the start text's bits and the settled flags) and its value,
+  // about twice that with the map's own nodes.
+  const std::size_t bytes_per_draft =
+      2 * (sizeof(int) + static_cast<std::size_t>(scenario.issue_count()) * (2 * sizeof(double) + 1)) + 128;
+  chair_drafts_left_ = budget_bytes / bytes_per_draft;
+}
+
+bool SharedRounds::find_chair_draft(const std::string& key, Eigen::VectorXd& draft) const {
+  const std::lock_guard<std::mutex> lock(chair_drafts_mutex_);
+  const auto found = chair_drafts_.find(key);
+  if (found == chair_drafts_.end()) return false;
+  draft = found->second;
+  return true;
+}
+
+void SharedRounds::offer_chair_draft(const std::string& key, const Eigen::VectorXd& draft) {
+  const std::lock_guard<std::mutex> lock(chair_drafts_mutex_);
+  if (chair_drafts_left_ == 0) return;
+  if (chair_drafts_.emplace(key, draft).second) --chair_drafts_left_;
 }
 
 Engine::Engine(const Scenario& scenario, std::uint64_t seed, TraceSink* sink)
@@ -571,6 +590,20 @@ void Engine::table_draft() {
   if (compromise_chair_) {
     draft_compromise_paragraphs(state_.draft,
                                 &state_.settled);  // as chair_policy_ would, its weights fixed for the run
+  } else if (!own_chair_ && shared_rounds_ != nullptr) {
+    // The Nash or maximin draft is a function of this round's positions (shared), the text it
+    // starts from (last round's) and the settled paragraphs: the key holds the last two.
+    chair_draft_key_.clear();
+    const auto append = [this](const void* bytes, std::size_t size) {
+      chair_draft_key_.append(static_cast<const char*>(bytes), size);
+    };
+    append(&state_.round, sizeof state_.round);
+    append(state_.draft.data(), static_cast<std::size_t>(state_.draft.size()) * sizeof(double));
+    append(state_.settled.data(), state_.settled.size());
+    if (!shared_rounds_->find_chair_draft(chair_draft_key_, state_.draft)) {
+      chair_policy_->draft(view, state_.draft);
+      shared_rounds_->offer_chair_draft(chair_draft_key_, state_.draft);
+    }
   } else {
     chair_policy_->draft(view, state_.draft);
   }

@@ -356,7 +356,8 @@ TEST_CASE("a sweep's replicates, played on reused engines and shared rounds, are
   // Perception noise large enough that replicates differ in kind: in the teaching room some
   // adopt and others deadlock, so each thread's engine goes from one to the other; the 2015 GGE
   // adopts with and without dissociations. Without sampling the engines share each round's
-  // positions and compromise drafts (SharedRounds); with it, the scenario is resampled in place.
+  // positions, compromise drafts and solved Nash and maximin drafts (SharedRounds); with it, the
+  // scenario is resampled in place.
   struct Room {
     std::string file;
     std::vector<std::string> overrides;
@@ -368,6 +369,12 @@ TEST_CASE("a sweep's replicates, played on reused engines and shared rounds, are
        "delegations.north.outside_option={value: 0.6, range: [0.2, 0.95]}"},
       {"scenarios/gge-2014-2015.yaml",
        {"process.noise=0.12"},
+       "delegations.russia.outside_option={value: 0.3, range: [0.1, 0.9]}"},
+      {"scenarios/gge-2016-2017.yaml",
+       {"process.noise=0.12", "process.chair.strategy=nash"},
+       "delegations.russia.outside_option={value: 0.3, range: [0.1, 0.9]}"},
+      {"scenarios/gge-2016-2017.yaml",
+       {"process.noise=0.12", "process.chair.strategy=maximin"},
        "delegations.russia.outside_option={value: 0.3, range: [0.1, 0.9]}"},
   };
   const int replicates = test_support::sanitized_build() ? 40 : 160;

@@ -13,8 +13,10 @@
 #include <cstdint>
 #include <memory>
 #include <memory_resource>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "negsim/model.hpp"
@@ -131,11 +133,13 @@ class ResponseOverride {
 
 // What every run of one scenario plays alike, shared by the engines of a sweep's replicates:
 // the positions after each round's influence step (they depend on the scenario alone, not on
-// the noise, the text or anyone's answer) and the compromise chair's draft of each round (a
-// function of those positions). The first engine to reach a round fills its slot; the others
-// copy it instead of computing it again: the same bits. Safe to share between threads. Only for
-// engines that play the same scenario object, unchanged while the cache lives (not a sweep that
-// resamples its scenario per replicate).
+// the noise, the text or anyone's answer), the compromise chair's draft of each round (a
+// function of those positions) and the drafts the built-in Nash and maximin chairs have solved
+// (a function of those positions, last round's text and which paragraphs it keeps: replicates
+// whose noise leads them to the same text share the solve). The first engine to compute a value
+// offers it; the others copy it instead of computing it again: the same bits. Safe to share
+// between threads. Only for engines that play the same scenario object, unchanged while the
+// cache lives (not a sweep that resamples its scenario per replicate).
 class SharedRounds {
  public:
   // Keeps the rounds [1, max_rounds) whose positions fit in `budget_bytes` (the rest are computed
@@ -151,6 +155,11 @@ class SharedRounds {
   // The compromise draft of round `round` (every paragraph, leaned toward the chair), or null.
   const Eigen::VectorXd* compromise(int round) const { return ready(compromise_, round); }
   void offer_compromise(int round, const Eigen::VectorXd& draft) { offer(compromise_, round, draft); }
+  // A solved chair draft under `key` (ChairDraftKey: the round, the text the chair starts from and
+  // the paragraphs it keeps): copied into `draft` when known. Drafts are kept while they fit in
+  // the budget; past it, offers are dropped (each engine then solves as usual).
+  bool find_chair_draft(const std::string& key, Eigen::VectorXd& draft) const;
+  void offer_chair_draft(const std::string& key, const Eigen::VectorXd& draft);
 
  private:
   template <typename Value>
@@ -176,6 +185,9 @@ class SharedRounds {
   const Scenario& scenario_;
   Slots<Eigen::MatrixXd> positions_;
   Slots<Eigen::VectorXd> compromise_;
+  mutable std::mutex chair_drafts_mutex_;
+  std::unordered_map<std::string, Eigen::VectorXd> chair_drafts_;
+  std::size_t chair_drafts_left_ = 0;  // how many more drafts the budget keeps
 };
 
 class Engine {
@@ -530,6 +542,7 @@ class Engine {
   SharedRounds* shared_rounds_ = nullptr;
   bool compromise_chair_ = false;     // the built-in compromise strategy drafts (SharedRounds may hold its drafts)
   Eigen::VectorXd compromise_draft_;  // k, work buffer: a whole compromise draft for SharedRounds
+  std::string chair_draft_key_;       // work buffer: the key of a Nash or maximin draft in SharedRounds
   // The compromise chair's weights for the run: who drafts, w_i s_ik per drafter and paragraph,
   // and each paragraph's total.
   List<int> compromise_drafters_{&arena_};
