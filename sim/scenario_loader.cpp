@@ -553,8 +553,12 @@ std::string syntax_message(const std::string& message) {
 //    would fail alike, on the missing name);
 //  - a second document: one needs a line that starts with "---" or "..." (a bare document ends
 //    only at the end of the stream).
+bool within_node_budget(const std::string& text, long node_budget) {
+  return node_budget >= 1 && static_cast<double>(text.size()) * 3.0 + 1.0 <= static_cast<double>(node_budget);
+}
+
 bool single_pass_suffices(const std::string& text, long node_budget) {
-  if (node_budget < 1 || static_cast<double>(text.size()) * 3.0 + 1.0 > static_cast<double>(node_budget)) return false;
+  if (!within_node_budget(text, node_budget)) return false;
   // One memchr a character: find_first_of compares every byte with each character in turn.
   for (const char indicator : {'&', '*'}) {
     for (std::size_t at = text.find(indicator); at != std::string::npos; at = text.find(indicator, at + 1)) {
@@ -621,10 +625,14 @@ YAML::Node parse_document(const Source& source, const std::string& text, const L
   }
   check_flow_depth(source, text, limits.max_flow_depth, node_budget);
   check_unclosed_quotes(source, text);
-  if (single_pass_suffices(text, node_budget)) {
+  // The fast reader refuses anchors, aliases and second documents itself (an '&' in a quoted
+  // citation keeps only yaml-cpp's single pass out); it also stops past the node budget.
+  std::optional<detail::SimpleTree> simple;
+  if (simple_tree != nullptr && within_node_budget(text, node_budget)) {
+    simple = detail::simple_yaml_tree(text, node_budget);
+  }
+  if (simple || single_pass_suffices(text, node_budget)) {
     YAML::Node root;
-    std::optional<detail::SimpleTree> simple;
-    if (simple_tree != nullptr) simple = detail::simple_yaml_tree(text);
     if (simple) {
       *simple_tree = true;
       root.reset(simple->root);
@@ -919,9 +927,15 @@ class IncludeResolver {
   // `node_budget` and `byte_budget` are what the top file left of the node and size limits:
   // they bound all the files together, so that many files each under the limits cannot add up
   // to more than one file may hold. `anchored` collects the anchored nodes of every file.
+  // `simple_tree` as parse_document's, for every file included.
   IncludeResolver(Source& source, const LoadLimits& limits, const std::string& top_file, long& node_budget,
-                  std::size_t& byte_budget, std::set<int>& anchored)
-      : source_(source), limits_(limits), node_budget_(node_budget), byte_budget_(byte_budget), anchored_(anchored) {
+                  std::size_t& byte_budget, std::set<int>& anchored, bool* simple_tree)
+      : source_(source),
+        limits_(limits),
+        node_budget_(node_budget),
+        byte_budget_(byte_budget),
+        anchored_(anchored),
+        simple_tree_(simple_tree) {
     chain_.push_back(canonical(top_file));
   }
 
@@ -1011,7 +1025,7 @@ class IncludeResolver {
     byte_budget_ -= text.size();
     const Source included(path);
     DocumentEvents events;
-    YAML::Node root = parse_document(included, text, limits_, node_budget_, events, kind);
+    YAML::Node root = parse_document(included, text, limits_, node_budget_, events, kind, simple_tree_);
     anchored_.insert(events.anchored.begin(), events.anchored.end());
     // Aliases expanded, against what is left of the scenario's budget (the event count above
     // took this file's nodes once; the walk counts them again, aliases expanded).
@@ -1750,6 +1764,7 @@ class IncludeResolver {
   long& node_budget_;
   std::size_t& byte_budget_;
   std::set<int>& anchored_;
+  bool* simple_tree_;  // set when a file was read by the fast reader (null: yaml-cpp alone)
   // The date stances are taken at: an overlay's own dates.start, else the base's (empty).
   std::string date_override_;
   YAML::Node date_override_node_;
@@ -2954,7 +2969,7 @@ Scenario load_scenario_text_once(const std::string& text, const std::string& fil
       }
     }
     node_budget = std::min(node_budget, budget);
-    IncludeResolver resolver(source, limits, file_name, node_budget, byte_budget, anchored);
+    IncludeResolver resolver(source, limits, file_name, node_budget, byte_budget, anchored, simple_tree);
     root = resolver.resolve(file_name, root);
     included_files = resolver.included();
     // The file's uncertain numbers, declared in one list, before --set (which replaces a value

@@ -64,8 +64,9 @@ bool is_null_text(std::string_view text) {
 }
 
 // A plain scalar both parsers surely read alike: its value is the very text between its marks,
-// on one line, with none of the characters that are indicators somewhere in YAML.
-bool safe_plain(std::string_view value, std::string_view raw) {
+// on one line, with none of the characters that are indicators somewhere in YAML (a comma is
+// one only inside a flow collection: "a: b, c" is the text "b, c" to both).
+bool safe_plain(std::string_view value, std::string_view raw, bool in_flow) {
   if (value != raw) return false;
   // A table of those characters: strchr for each character of every scalar was a few percent of
   // a large load.
@@ -76,10 +77,72 @@ bool safe_plain(std::string_view value, std::string_view raw) {
     return table;
   }();
   for (const char c : value) {
-    if (indicator[static_cast<unsigned char>(c)]) return false;
+    if (indicator[static_cast<unsigned char>(c)] && (c != ',' || in_flow)) return false;
   }
   return value.empty() || (value.front() != ' ' && value.back() != ' ');
 }
+
+// A block scalar in its simplest form, which both parsers surely read alike: a header of '>' or
+// '|' with or without '-' alone on its line, then lines of text at one indentation, no blank line
+// but trailing ones, no trailing space; its value those lines joined by a space (folded) or a line
+// break (literal), with a final line break unless stripped.
+bool safe_block(std::string_view value, std::string_view raw) {
+  if (raw.size() < 2 || (raw[0] != '>' && raw[0] != '|')) return false;
+  const bool folded = raw[0] == '>';
+  const bool strip = raw[1] == '-';
+  std::size_t at = strip ? 2 : 1;
+  if (at >= raw.size() || raw[at] != '\n' || raw.back() != '\n') return false;
+  ++at;
+  std::size_t indent = 0;
+  std::size_t lines = 0;
+  std::size_t matched = 0;  // how much of `value` the lines so far account for
+  while (at < raw.size() && raw[at] != '\n') {
+    const std::size_t end = raw.find('\n', at);  // raw ends with one
+    const std::string_view line = raw.substr(at, end - at);
+    const std::size_t spaces = line.find_first_not_of(' ');
+    if (spaces == std::string_view::npos || spaces == 0 || line.back() == ' ') return false;
+    if (lines == 0) indent = spaces;
+    if (spaces != indent) return false;
+    const std::string_view content = line.substr(indent);
+    if (lines > 0) {
+      if (matched >= value.size() || value[matched] != (folded ? ' ' : '\n')) return false;
+      ++matched;
+    }
+    if (value.substr(matched, content.size()) != content) return false;
+    matched += content.size();
+    ++lines;
+    at = end + 1;
+  }
+  for (; at < raw.size(); ++at) {
+    if (raw[at] != '\n') return false;  // text after a blank line
+  }
+  if (lines == 0) return false;
+  return value.size() == matched + (strip ? 0 : 1) && (strip || value.back() == '\n');
+}
+
+// libyaml's marks count characters, not bytes: the byte offset of a character index, for marks
+// met in increasing order (the cursor moves forward from the last one; back, it starts again).
+class ByteOffsets {
+ public:
+  explicit ByteOffsets(std::string_view text)
+      : text_(text), ascii_(std::none_of(text.begin(), text.end(), [](char c) { return (c & 0x80) != 0; })) {}
+  std::size_t operator()(std::size_t characters) {
+    if (ascii_) return characters;
+    if (characters < characters_) characters_ = bytes_ = 0;
+    while (characters_ < characters && bytes_ < text_.size()) {
+      ++bytes_;
+      while (bytes_ < text_.size() && (static_cast<unsigned char>(text_[bytes_]) & 0xC0) == 0x80) ++bytes_;
+      ++characters_;
+    }
+    return bytes_;
+  }
+
+ private:
+  std::string_view text_;
+  bool ascii_;
+  std::size_t characters_ = 0;
+  std::size_t bytes_ = 0;
+};
 
 // A quoted scalar without escapes, folding or doubled quotes: its value is the text between its
 // quotes.
@@ -107,14 +170,17 @@ constexpr std::size_t max_depth = 32;
 
 }  // namespace
 
-std::optional<SimpleTree> simple_yaml_tree(const std::string& text) {
-  // '?' (an explicit key, or a stray one yaml-cpp refuses where libyaml reads one), tabs and
-  // carriage returns anywhere: left to yaml-cpp.
+std::optional<SimpleTree> simple_yaml_tree(const std::string& text, long max_nodes) {
+  // Tabs and carriage returns anywhere: left to yaml-cpp.
   // (One memchr a character: find_first_of compares every byte with each character in turn.)
-  if (text.find('?') != std::string::npos || text.find('\t') != std::string::npos ||
-      text.find('\r') != std::string::npos || text.rfind("\xEF\xBB\xBF", 0) == 0) {
+  if (text.find('\t') != std::string::npos || text.find('\r') != std::string::npos ||
+      text.rfind("\xEF\xBB\xBF", 0) == 0) {
     return std::nullopt;
   }
+  // '?' only inside quoted scalars (a citation's question): anywhere else it may be an explicit
+  // key, or a stray one yaml-cpp refuses where libyaml reads one. The next '?' not yet inside a
+  // quoted scalar read so far:
+  std::size_t question = text.find('?');
   ParserGuard guard;
   yaml_parser_set_input_string(&guard.parser, reinterpret_cast<const unsigned char*>(text.data()), text.size());
 
@@ -134,11 +200,12 @@ std::optional<SimpleTree> simple_yaml_tree(const std::string& text) {
   int documents = 0;
   long nodes = 0;
   std::size_t depth = 0;
+  ByteOffsets byte_offset(text);
 
   // Adds `node` to the collection open last (or makes it the root); false when it would be a
   // key that is not a scalar, which this reader leaves to yaml-cpp.
   auto attach = [&](YAML::detail::node& node, bool scalar) {
-    ++nodes;
+    if (++nodes > max_nodes) return false;
     depth = std::max(depth, open.size());
     if (open.empty()) {
       root = &node;
@@ -180,15 +247,15 @@ std::optional<SimpleTree> simple_yaml_tree(const std::string& text) {
         const auto& scalar = current.data.scalar;
         if (scalar.anchor != nullptr || scalar.tag != nullptr) return std::nullopt;
         const std::string_view value(reinterpret_cast<const char*>(scalar.value), scalar.length);
-        if (current.end_mark.index < current.start_mark.index || current.end_mark.index > text.size()) {
-          return std::nullopt;
-        }
-        const std::string_view raw(text.data() + current.start_mark.index,
-                                   current.end_mark.index - current.start_mark.index);
+        const std::size_t start = byte_offset(current.start_mark.index);
+        const std::size_t end = byte_offset(current.end_mark.index);
+        if (end < start || end > text.size()) return std::nullopt;
+        const std::string_view raw(text.data() + start, end - start);
+        if (question < start) return std::nullopt;  // a '?' before this scalar, outside any quotes
         YAML::detail::node& node = memory->create_node();
         node.set_mark(mark_of(current.start_mark));
         if (scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-          if (!safe_plain(value, raw)) return std::nullopt;
+          if (!safe_plain(value, raw, !open.empty() && open.back().flow)) return std::nullopt;
           // A flow mapping's entry without a value ({a, b: 1}): yaml-cpp refuses some that
           // libyaml takes (the entry followed by a line break).
           if (value.empty() && !open.empty() && open.back().flow && open.back().key != nullptr) return std::nullopt;
@@ -202,10 +269,18 @@ std::optional<SimpleTree> simple_yaml_tree(const std::string& text) {
           if (!safe_quoted(value, raw, scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE ? '"' : '\'')) {
             return std::nullopt;
           }
+          while (question < end) question = text.find('?', question + 1);
           node.set_scalar(std::string(value));
           node.set_tag(quoted_tag);
+        } else if (scalar.style == YAML_FOLDED_SCALAR_STYLE || scalar.style == YAML_LITERAL_SCALAR_STYLE) {
+          // Only on the line of its key or its '-' ("a: >-", "- |"), as scenario files write it.
+          const bool after_indicator =
+              start >= 2 && text[start - 1] == ' ' && (text[start - 2] == ':' || text[start - 2] == '-');
+          if (!after_indicator || !safe_block(value, raw)) return std::nullopt;
+          node.set_scalar(std::string(value));
+          node.set_tag(quoted_tag);  // yaml-cpp's tag of any scalar that is not plain
         } else {
-          return std::nullopt;  // block scalars (| and >)
+          return std::nullopt;
         }
         if (!attach(node, true)) return std::nullopt;
         break;
@@ -236,7 +311,7 @@ std::optional<SimpleTree> simple_yaml_tree(const std::string& text) {
       case YAML_NO_EVENT: return std::nullopt;
     }
   }
-  if (root == nullptr || documents != 1 || !open.empty()) return std::nullopt;
+  if (root == nullptr || documents != 1 || !open.empty() || question != std::string::npos) return std::nullopt;
   return SimpleTree{YAML::as_if<FastTreeAccess, void>::wrap(*root, memory), nodes, static_cast<int>(depth)};
 }
 

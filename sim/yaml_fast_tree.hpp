@@ -10,6 +10,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -17,15 +18,18 @@ namespace negsim::detail {
 
 // The tree of `text`, or nothing when the text uses anything outside a plain subset of YAML that
 // both parsers read the same way: block and flow collections, scalar keys, single-line plain
-// scalars made of safe characters, single-line quoted scalars without escapes; no anchors,
-// aliases, tags, directives, block scalars, nesting over 32 levels, multi-line scalars, '?', tabs or carriage returns,
-// and exactly one document. Nothing is reported: the caller then parses with yaml-cpp.
+// scalars made of safe characters, single-line quoted scalars without escapes, block scalars
+// ('>', '>-', '|', '|-') of lines at one indentation; no anchors, aliases, tags, directives,
+// nesting over 32 levels, multi-line plain or quoted scalars, '?' outside quotes, tabs or
+// carriage returns,
+// and exactly one document; nor past `max_nodes` nodes (it stops there: the caller's counting
+// pass says where the limit is crossed). Nothing is reported: the caller then parses with yaml-cpp.
 struct SimpleTree {
   YAML::Node root;
   long nodes = 0;  // every node, the root and the keys included
   int depth = 0;   // the deepest node's distance from the root (the root's children: 1)
 };
-std::optional<SimpleTree> simple_yaml_tree(const std::string& text);
+std::optional<SimpleTree> simple_yaml_tree(const std::string& text, long max_nodes = std::numeric_limits<long>::max());
 
 // A new empty node of `type` in the memory of `near` (as YAML::Node(type) makes one in a memory
 // of its own). yaml-cpp merges the memory of every node inserted into a mapping into the
