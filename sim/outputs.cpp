@@ -217,6 +217,23 @@ std::string draft_markdown(const Scenario& scenario, const Outcome& outcome) {
   return out.str();
 }
 
+std::string outcome_label(const std::string& kind) {
+  if (kind == "consensus") return "Adopted by consensus";
+  if (kind == "consensus_with_dissociations") return "Adopted by consensus, with dissociations";
+  if (kind == "adopted_over_objections") return "Adopted over objections";
+  if (kind == "chairs_summary") return "Adopted with a chair's summary";
+  if (kind == "vote") return "Adopted by vote";
+  if (kind == "taken_note") return "Taken note of (not adopted)";
+  if (kind == "no_consensus") return "No consensus";
+  return kind;
+}
+
+std::string record_note(const std::string& recorded_kind, const std::string& run_kind, bool interrupted) {
+  return "The title tells the historical record (" + outcome_label(recorded_kind) + "); this run " +
+         (interrupted ? std::string("was stopped before its end.")
+                      : "ended otherwise: " + outcome_label(run_kind) + ".");
+}
+
 std::string text_summary(const Scenario& scenario, const Outcome& outcome, const std::string& output_dir) {
   constexpr int summary_width = 96;  // as negsim play: fits a 100-column terminal
   std::ostringstream out;
@@ -226,8 +243,8 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
   // otherwise (changed by --set or an overlay, played by a class, another seed, stopped early)
   // must not seem to claim the record's ending. Why it differs is not known here: not said.
   if (scenario.expected.present && (outcome.interrupted || scenario.expected.outcome != outcome.kind)) {
-    out << "(The title tells the record, " << to_string(scenario.expected.outcome) << "; this run "
-        << (outcome.interrupted ? "was stopped before its end" : "ends otherwise") << ": see Outcome.)\n";
+    out << wrap_words(record_note(to_string(scenario.expected.outcome), to_string(outcome.kind), outcome.interrupted),
+                      summary_width);
   }
   auto count = [](int number, const std::string& noun) {
     return std::to_string(number) + " " + noun + (number == 1 ? "" : "s");

@@ -154,17 +154,6 @@ std::string interval_percent(double share) {
   return text;
 }
 
-std::string outcome_label(const std::string& kind) {
-  if (kind == "consensus") return "Adopted by consensus";
-  if (kind == "consensus_with_dissociations") return "Adopted by consensus, with dissociations";
-  if (kind == "adopted_over_objections") return "Adopted over objections";
-  if (kind == "chairs_summary") return "Adopted with a chair's summary";
-  if (kind == "vote") return "Adopted by vote";
-  if (kind == "taken_note") return "Taken note of (not adopted)";
-  if (kind == "no_consensus") return "No consensus";
-  return kind;
-}
-
 // The kinds as the summaries spell them, in the order of all_outcome_kinds.
 const std::vector<std::string>& outcome_kinds() {
   static const std::vector<std::string> kinds = [] {
@@ -530,10 +519,7 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
   const bool interrupted = summary.value("interrupted", false);
   if (summary.contains("expected") && summary["expected"].is_object() &&
       (interrupted || !summary["expected"].value("outcome_matches", true))) {
-    data["record_note"] =
-        "The title tells the historical record (" + outcome_label(string_field(summary["expected"], "outcome")) +
-        "); this run " +
-        (interrupted ? std::string("was stopped before its end.") : "ended otherwise: " + outcome_label(kind) + ".");
+    data["record_note"] = record_note(string_field(summary["expected"], "outcome"), kind, interrupted);
   }
   data["notes"] = source.notes;
 

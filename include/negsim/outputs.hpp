@@ -29,6 +29,12 @@ nlohmann::ordered_json meta_json(const Scenario& scenario, const RunOptions& opt
 std::string draft_markdown(const Scenario& scenario, const Outcome& outcome);
 // A few lines for a person: outcome, who objected to what, where the trace went.
 std::string text_summary(const Scenario& scenario, const Outcome& outcome, const std::string& output_dir);
+// An outcome kind as a person reads it ("consensus_with_dissociations": "Adopted by consensus, with
+// dissociations"); a name it does not know stays as it is.
+std::string outcome_label(const std::string& kind);
+// The note under a historical title, which tells the record, when a run ended otherwise or was
+// stopped (the same sentence in the terminal and the report); kinds as summary.json spells them.
+std::string record_note(const std::string& recorded_kind, const std::string& run_kind, bool interrupted);
 
 // Every run and sweep directory negsim writes holds this file; --force replaces only a
 // directory that has it.
