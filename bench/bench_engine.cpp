@@ -7,7 +7,8 @@
 // linear in the number of delegations (BM_SyntheticScaling against BM_SyntheticScalingFloor,
 // n = 193 to 2,000); the Nash and maximin chairs within 3x of the compromise chair
 // (BM_Gge2017RunNash/Maximin against BM_Gge2017Run, BM_Synthetic193x40x10Nash/Maximin against
-// BM_Synthetic193x40x10Compromise).
+// BM_Synthetic193x40x10Compromise). The ratios of record are the BM_Paired* benchmarks, which
+// time both sides of each ratio in the same loop (run_paired).
 //
 // Scenarios are loaded outside the timed loop. A benchmark never measures a failed load: when
 // loading throws (or the synthetic run does not reach the deadline), it is skipped with an error.
@@ -16,6 +17,7 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
@@ -637,6 +639,120 @@ void BM_SyntheticScalingFloor(benchmark::State& state) {
   run_floor(state, *synthetic.scenario, synthetic.rounds);
 }
 BENCHMARK(BM_SyntheticScalingFloor)->Arg(193)->Arg(500)->Arg(1000)->Arg(2000)->Unit(benchmark::kMillisecond);
+
+// The ratios of record, both sides in one loop: each iteration plays the engine's run and the
+// thing it is measured against (its floor, or the compromise chair's run), alternating which goes
+// first, each timed on its own. This virtual machine's speed wanders by up to 1.9x from minute to
+// minute, and benchmarks taken one after the other (even interleaved) catch different phases;
+// here both sides see the same microseconds. Counters: `ratio` (the first side's total time over
+// the second's) and each side's mean time per run in microseconds. The time Google Benchmark
+// reports is the pair's.
+template <typename First, typename Second>
+void run_paired(benchmark::State& state, First first, Second second) {
+  using Clock = std::chrono::steady_clock;
+  Clock::duration first_total{};
+  Clock::duration second_total{};
+  bool first_leads = true;
+  for (auto _ : state) {
+    if (first_leads) {
+      const auto start = Clock::now();
+      first();
+      const auto middle = Clock::now();
+      second();
+      const auto end = Clock::now();
+      first_total += middle - start;
+      second_total += end - middle;
+    } else {
+      const auto start = Clock::now();
+      second();
+      const auto middle = Clock::now();
+      first();
+      const auto end = Clock::now();
+      second_total += middle - start;
+      first_total += end - middle;
+    }
+    first_leads = !first_leads;
+  }
+  const auto micros = [&](Clock::duration total) {
+    return std::chrono::duration<double, std::micro>(total).count() / static_cast<double>(state.iterations());
+  };
+  state.counters["ratio"] = micros(second_total) > 0 ? micros(first_total) / micros(second_total) : 0.0;
+  state.counters["first_us"] = micros(first_total);
+  state.counters["second_us"] = micros(second_total);
+}
+
+void play_run(const negsim::Scenario& scenario) {
+  negsim::Outcome outcome = negsim::simulate(scenario, kSeed);
+  benchmark::DoNotOptimize(outcome);
+}
+
+// The GGE run over its floor (goal: within 3x).
+void BM_PairedGge2017RunOverFloor(benchmark::State& state) {
+  const Loaded& loaded = gge_2017();
+  if (!loaded.scenario) {
+    state.SkipWithError(loaded.error.c_str());
+    return;
+  }
+  const negsim::Scenario& scenario = *loaded.scenario;
+  const int rounds = negsim::simulate(scenario, kSeed).rounds;
+  run_paired(
+      state, [&] { play_run(scenario); }, [&] { play_floor(scenario, rounds); });
+}
+BENCHMARK(BM_PairedGge2017RunOverFloor)->Unit(benchmark::kMicrosecond);
+
+// The 193 x 40 x 100 run over its floor (goal: within 3x).
+void BM_PairedSynthetic193x40x100OverFloor(benchmark::State& state) {
+  const Synthetic& synthetic = synthetic_193x40x100();
+  if (!synthetic.scenario || !synthetic.error.empty()) {
+    state.SkipWithError(synthetic.error.c_str());
+    return;
+  }
+  const negsim::Scenario& scenario = *synthetic.scenario;
+  run_paired(
+      state, [&] { play_run(scenario); }, [&] { play_floor(scenario, synthetic.rounds); });
+}
+BENCHMARK(BM_PairedSynthetic193x40x100OverFloor)->Unit(benchmark::kMillisecond);
+
+// A chair strategy's GGE run over the compromise chair's (goal: within 3x).
+void run_paired_gge_chair(benchmark::State& state, const Loaded& chair) {
+  const Loaded& compromise = gge_2017();
+  if (!chair.scenario || !compromise.scenario) {
+    state.SkipWithError((chair.scenario ? compromise.error : chair.error).c_str());
+    return;
+  }
+  run_paired(
+      state, [&] { play_run(*chair.scenario); }, [&] { play_run(*compromise.scenario); });
+}
+void BM_PairedGge2017NashOverCompromise(benchmark::State& state) {
+  run_paired_gge_chair(state, gge_2017_nash());
+}
+BENCHMARK(BM_PairedGge2017NashOverCompromise)->Unit(benchmark::kMicrosecond);
+void BM_PairedGge2017MaximinOverCompromise(benchmark::State& state) {
+  run_paired_gge_chair(state, gge_2017_maximin());
+}
+BENCHMARK(BM_PairedGge2017MaximinOverCompromise)->Unit(benchmark::kMicrosecond);
+
+// The same at 193 x 40 over 10 rounds (2 in the smoke test).
+void run_paired_synthetic_chair(benchmark::State& state, const std::string& strategy) {
+  const Synthetic& chair = synthetic_193x40x10(strategy);
+  const Synthetic& compromise = synthetic_193x40x10("compromise");
+  for (const Synthetic* synthetic : {&chair, &compromise}) {
+    if (!synthetic->scenario || !synthetic->error.empty()) {
+      state.SkipWithError(synthetic->error.c_str());
+      return;
+    }
+  }
+  run_paired(
+      state, [&] { play_run(*chair.scenario); }, [&] { play_run(*compromise.scenario); });
+}
+void BM_PairedSynthetic193x40x10NashOverCompromise(benchmark::State& state) {
+  run_paired_synthetic_chair(state, "nash");
+}
+BENCHMARK(BM_PairedSynthetic193x40x10NashOverCompromise)->Unit(benchmark::kMillisecond);
+void BM_PairedSynthetic193x40x10MaximinOverCompromise(benchmark::State& state) {
+  run_paired_synthetic_chair(state, "maximin");
+}
+BENCHMARK(BM_PairedSynthetic193x40x10MaximinOverCompromise)->Unit(benchmark::kMillisecond);
 
 void BM_LoadGge2017(benchmark::State& state) {
   // Fail fast (and untimed) if the file does not load at all.

@@ -5,9 +5,9 @@
 #   bench/idle_run.sh [OUTPUT_DIRECTORY]
 #
 # pinned.txt   every single-threaded benchmark, pinned to core 0 (median of 3 repetitions);
-# chairs.txt   the GGE run under the three chair strategies, 10 interleaved repetitions;
-# ratios.txt   the GGE run and the 193 x 40 x 100 run beside their floors, 10 interleaved
-#              repetitions (a ratio whose two sides ran in the same minutes);
+# paired.txt   the ratios of record (BM_Paired*: each run and its floor, or each chair and the
+#              compromise chair, timed alternately in one loop), pinned to core 0, 5 repetitions
+#              (each line and their median);
 # parallel.txt the 1- and 2-thread benchmarks (sweeps, and what two busy cores give independent
 #              work: BM_Gge2017RunParallel, BM_Gge2017FloorParallel), unpinned;
 # speedup.txt  the 100,000-replicate GGE sweep: five alternating pairs of 1 and 2 threads
@@ -26,14 +26,10 @@ negsim=build/negsim
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "commit $(git rev-parse --short HEAD) start $(date -u +%FT%TZ) load $(load)" >"$out/info"
 
-taskset -c 0 "$bench" --benchmark_filter='-Parallel|SweepUnit|x100Sweep' --benchmark_repetitions=3 \
+taskset -c 0 "$bench" --benchmark_filter='-Parallel|SweepUnit|x100Sweep|Paired' --benchmark_repetitions=3 \
   --benchmark_min_time=0.2 --benchmark_report_aggregates_only=true >"$out/pinned.txt" 2>&1
-taskset -c 0 "$bench" --benchmark_filter='BM_Gge2017(Run|RunNash|RunMaximin)$' --benchmark_repetitions=10 \
-  --benchmark_enable_random_interleaving=true --benchmark_min_time=0.2 \
-  --benchmark_report_aggregates_only=true >"$out/chairs.txt" 2>&1
-taskset -c 0 "$bench" --benchmark_filter='BM_Gge2017(Run|Floor)$|BM_Synthetic193x40x100(Floor)?$' \
-  --benchmark_repetitions=10 --benchmark_enable_random_interleaving=true --benchmark_min_time=0.2 \
-  --benchmark_report_aggregates_only=true >"$out/ratios.txt" 2>&1
+taskset -c 0 "$bench" --benchmark_filter='Paired' --benchmark_repetitions=5 --benchmark_min_time=0.3 \
+  >"$out/paired.txt" 2>&1
 "$bench" --benchmark_filter='Parallel|SweepUnit|x100Sweep' --benchmark_repetitions=3 --benchmark_min_time=0.5 \
   --benchmark_report_aggregates_only=true >"$out/parallel.txt" 2>&1
 echo "benchmarks done $(date -u +%T) load $(load)" >>"$out/info"
