@@ -177,9 +177,9 @@ std::optional<SimpleTree> simple_yaml_tree(const std::string& text, long max_nod
       text.rfind("\xEF\xBB\xBF", 0) == 0) {
     return std::nullopt;
   }
-  // '?' only inside quoted scalars (a citation's question): anywhere else it may be an explicit
-  // key, or a stray one yaml-cpp refuses where libyaml reads one. The next '?' not yet inside a
-  // quoted scalar read so far:
+  // '?' only inside quoted or block scalars (a citation's question): anywhere else it may be an
+  // explicit key, or a stray one yaml-cpp refuses where libyaml reads one. The next '?' not yet
+  // inside such a scalar read so far:
   std::size_t question = text.find('?');
   ParserGuard guard;
   yaml_parser_set_input_string(&guard.parser, reinterpret_cast<const unsigned char*>(text.data()), text.size());
@@ -277,6 +277,7 @@ std::optional<SimpleTree> simple_yaml_tree(const std::string& text, long max_nod
           const bool after_indicator =
               start >= 2 && text[start - 1] == ' ' && (text[start - 2] == ':' || text[start - 2] == '-');
           if (!after_indicator || !safe_block(value, raw)) return std::nullopt;
+          while (question < end) question = text.find('?', question + 1);  // text of the block
           node.set_scalar(std::string(value));
           node.set_tag(quoted_tag);  // yaml-cpp's tag of any scalar that is not plain
         } else {

@@ -20,7 +20,7 @@ namespace negsim::detail {
 // both parsers read the same way: block and flow collections, scalar keys, single-line plain
 // scalars made of safe characters, single-line quoted scalars without escapes, block scalars
 // ('>', '>-', '|', '|-') of lines at one indentation; no anchors, aliases, tags, directives,
-// nesting over 32 levels, multi-line plain or quoted scalars, '?' outside quotes, tabs or
+// nesting over 32 levels, multi-line plain or quoted scalars, '?' outside a quoted or block scalar, tabs or
 // carriage returns,
 // and exactly one document; nor past `max_nodes` nodes (it stops there: the caller's counting
 // pass says where the limit is crossed). Nothing is reported: the caller then parses with yaml-cpp.
