@@ -156,8 +156,9 @@ class SharedRounds {
   const Eigen::VectorXd* compromise(int round) const { return ready(compromise_, round); }
   void offer_compromise(int round, const Eigen::VectorXd& draft) { offer(compromise_, round, draft); }
   // A solved chair draft under `key` (the bytes of the round, of the text the chair starts from
-  // and of the settled flags: Engine::table_draft builds it): copied into `draft` when known. Drafts are kept while they fit in
-  // the budget; past it, offers are dropped (each engine then solves as usual).
+  // and of the settled flags: Engine::table_draft builds it): copied into `draft` when known.
+  // Drafts are kept while they fit in the budget; past it, offers are dropped (each engine then
+  // solves as usual).
   bool find_chair_draft(const std::string& key, Eigen::VectorXd& draft) const;
   void offer_chair_draft(const std::string& key, const Eigen::VectorXd& draft);
 
