@@ -39,7 +39,7 @@ namespace {
 std::string outcome_sentence(OutcomeKind kind) {
   switch (kind) {
     case OutcomeKind::consensus: return "ADOPTED BY CONSENSUS (every delegation supports)";
-    case OutcomeKind::consensus_with_dissociations: return "ADOPTED BY CONSENSUS, with delegations standing aside";
+    case OutcomeKind::consensus_with_dissociations: return "ADOPTED BY CONSENSUS, with dissociations";
     case OutcomeKind::adopted_over_objections: return "ADOPTED OVER OBJECTIONS (within the consensus-minus-N rule)";
     case OutcomeKind::chairs_summary:
       return "ADOPTED BY CONSENSUS after moving contested paragraphs to a chair's summary";

@@ -434,8 +434,7 @@ TEST_CASE("play: a scripted student reaches a known outcome, written as a normal
     CHECK(brief.output.find("m, amend") != std::string::npos);
     CHECK(brief.output.find("your delegation's brief answers for you") != std::string::npos);
     // The model playing South alone gives the scenario's own outcome.
-    CHECK(brief.output.find("ADOPTED BY CONSENSUS, with delegations standing aside, round 3 of 5") !=
-          std::string::npos);
+    CHECK(brief.output.find("ADOPTED BY CONSENSUS, with dissociations, round 3 of 5") != std::string::npos);
   }
   SECTION("the last round says so and takes no amendment; a presidency's final text is named") {
     // No text follows the last round: an amendment there would be silently dropped.
