@@ -96,6 +96,24 @@ void hold_parameter(CalibrationOptions& options, const std::string& key, double 
   options.held.push_back(held);
 }
 
+bool hold_choice(CalibrationOptions& options, const std::string& key, const std::string& value) {
+  if (key != "process.dissociation_from") return false;
+  if (value == "shortfall") {
+    options.dissociation_from = DissociationBasis::shortfall;
+  } else if (value == "assertions") {
+    options.dissociation_from = DissociationBasis::assertions;
+  } else {
+    throw std::invalid_argument("'" + key + "' is 'shortfall' or 'assertions', not '" + value + "'");
+  }
+  return true;
+}
+
+std::vector<std::string> held_choices(const CalibrationOptions& options) {
+  if (!options.dissociation_from) return {};
+  return {std::string("process.dissociation_from=") +
+          (*options.dissociation_from == DissociationBasis::assertions ? "assertions" : "shortfall")};
+}
+
 std::vector<CalibrationCase> load_calibration_cases(const std::string& directory) {
   std::vector<CalibrationCase> cases;
   for (const auto& file : find_scenario_files(directory)) {
@@ -120,6 +138,7 @@ CaseScore score_case(const CalibrationCase& calibration_case, const std::vector<
   for (const auto& spec : options.held) held_values.push_back(spec.initial);
   apply_parameters(scenario, options.held, held_values);
   apply_parameters(scenario, options.specs, values);
+  if (options.dissociation_from) scenario.process.dissociation_from = *options.dissociation_from;
   ReplicateOptions replicate_options;
   replicate_options.master_seed = options.master_seed;  // the same seeds at every evaluation
   replicate_options.replicates = options.replicates;
@@ -273,9 +292,10 @@ std::string parameters_yaml(const CalibrationResult& result, const CalibrationOp
       << "  evaluations: " << result.evaluations << "\n"
       << "  log_probability: " << number_text(result.log_probability) << "\n"
       << "  initial_log_probability: " << number_text(result.initial_log_probability) << "\n";
-  if (!options.held.empty()) {
+  if (!options.held.empty() || options.dissociation_from) {
     out << "  held:";
     for (const auto& spec : options.held) out << " " << spec.key << "=" << number_text(spec.initial);
+    for (const auto& choice : held_choices(options)) out << " " << choice;
     out << "\n";
   }
   out << "  cases:\n";
@@ -303,6 +323,20 @@ std::string parameters_yaml(const CalibrationResult& result, const CalibrationOp
     } else {
       out << "  " << key.substr(std::string("process.").size()) << ": " << number_text(value) << "\n";
     }
+  }
+  // The dissociation rule the cases were fitted under: the one held, or the one every case shares
+  // (from the parameter file they include) when it is not the default, so that rewriting the
+  // file keeps the model it was fitted with.
+  std::optional<DissociationBasis> basis = options.dissociation_from;
+  if (!basis && !cases.empty()) {
+    const DissociationBasis first = cases.front().scenario.process.dissociation_from;
+    const bool shared = std::all_of(cases.begin(), cases.end(), [first](const CalibrationCase& c) {
+      return c.scenario.process.dissociation_from == first;
+    });
+    if (shared && first != DissociationBasis::shortfall) basis = first;
+  }
+  if (basis) {
+    out << "  dissociation_from: " << (*basis == DissociationBasis::assertions ? "assertions" : "shortfall") << "\n";
   }
   if (!chair.empty()) out << "  chair:\n" << chair;
   return out.str();
@@ -569,9 +603,10 @@ std::string leave_one_out_table(const LeaveOneOutResult& result, const Calibrati
   for (std::size_t p = 0; p < options.specs.size(); ++p) {
     out << " " << options.specs[p].key << "=" << number_text(result.all.values[p]);
   }
-  if (!options.held.empty()) {
+  if (!options.held.empty() || options.dissociation_from) {
     out << "\nHeld in every fit:";
     for (const auto& spec : options.held) out << " " << spec.key << "=" << number_text(spec.initial);
+    for (const auto& choice : held_choices(options)) out << " " << choice;
   }
   out << "\n(" << options.replicates << " replicates per case and evaluation, at most " << options.max_evaluations
       << " evaluations per fit)\n";
@@ -636,6 +671,10 @@ nlohmann::ordered_json leave_one_out_json(const LeaveOneOutResult& result, const
   }
   nlohmann::ordered_json held = nlohmann::ordered_json::object();
   for (const auto& spec : options.held) held[spec.key] = rounded(spec.initial);
+  for (const auto& choice : held_choices(options)) {
+    const auto equals = choice.find('=');
+    held[choice.substr(0, equals)] = choice.substr(equals + 1);
+  }
   const Totals in = totals(result.rows, false);
   const Totals out_of = totals(result.rows, true);
   return {{"in_sample", {{"passed", in.passed}, {"total", in.total}, {"brier", rounded(in.brier)}}},

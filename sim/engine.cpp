@@ -1692,19 +1692,49 @@ bool Engine::chair_keeps_drafting(std::string& reason) const {
   return true;
 }
 
+bool Engine::says_less_than_wanted(int delegation, int issue) const {
+  // The draft lies between the status quo and the delegation's position: the paragraph says less
+  // of what it wants, nothing it rejects (docs/MODEL.md section 6a).
+  const double value = state_.draft(issue);
+  const double position = state_.positions(delegation, issue);
+  const double status_quo = scenario_.issues[static_cast<std::size_t>(issue)].status_quo;
+  return std::min(status_quo, position) <= value && value <= std::max(status_quo, position);
+}
+
+double Engine::omission_loss(int delegation, double* asserted) const {
+  double omitted = 0;
+  double said = 0;
+  for (int issue = 0; issue < scenario_.issue_count(); ++issue) {
+    const double loss = scenario_.salience(delegation, issue) *
+                        issue_loss(state_.draft(issue), state_.positions(delegation, issue), scenario_.process.utility);
+    (says_less_than_wanted(delegation, issue) ? omitted : said) += loss;
+  }
+  if (asserted != nullptr) *asserted = said;
+  return omitted;
+}
+
 void Engine::settle_dissociations() {
   const int n = scenario_.delegation_count();
   const double cost = scenario_.process.dissociation_cost;
   for (int i = 0; i < n; ++i) {
     const auto index = static_cast<std::size_t>(i);
     if (state_.responses[index] != Response::aside || fixed_responses_[index] || follows_[index] >= 0 ||
-        spoken_for_[index] >= 0) {
+        spoken_for_[index] >= 0 || observers_[index] != 0) {
       continue;
     }
-    const bool joins = state_.utility(i) >= state_.support_threshold(i) - cost;
+    bool joins = false;
+    double forgiven = 0;
+    if (scenario_.process.dissociation_from == DissociationBasis::assertions) {
+      // Nothing in the text that it rejects: nothing to dissociate from.
+      double asserted = 0;
+      forgiven = omission_loss(i, &asserted);
+      joins = asserted <= 0 || state_.utility(i) + forgiven >= state_.support_threshold(i) - cost;
+    } else {
+      joins = state_.utility(i) >= state_.support_threshold(i) - cost;
+    }
     if (joins) state_.responses[index] = Response::support;
     if (sink_ != nullptr) {
-      sink_->on_dissociation(state_.round, i, joins, state_.utility(i), state_.support_threshold(i));
+      sink_->on_dissociation(state_.round, i, joins, state_.utility(i), state_.support_threshold(i), forgiven);
     }
   }
   // Followers do as their leader did, members as their negotiator did.
@@ -1717,6 +1747,15 @@ void Engine::settle_dissociations() {
     }
   }
   find_grievances(state_.draft, state_.responses, state_.utility, state_.blocking_threshold, grievances_);
+  if (scenario_.process.dissociation_from != DissociationBasis::assertions) return;
+  // A dissociator names only what the text says that it rejects.
+  for (int i = 0; i < n; ++i) {
+    const auto index = static_cast<std::size_t>(i);
+    if (state_.responses[index] != Response::aside) continue;
+    auto& list = grievances_[index];
+    list.erase(std::remove_if(list.begin(), list.end(), [&](int issue) { return says_less_than_wanted(i, issue); }),
+               list.end());
+  }
 }
 
 ObjectionRecord Engine::make_record(int delegation, const std::vector<std::vector<int>>& grievances) const {
@@ -1796,7 +1835,8 @@ void Engine::finish(OutcomeKind kind, int decided_round, const std::vector<int>&
     if (response == Response::object) {
       outcome.objectors.push_back(make_record(i, grievances_));
       for (int issue : grievances_[static_cast<std::size_t>(i)]) contested[static_cast<std::size_t>(issue)] = 1;
-    } else if (response == Response::aside) {
+    } else if (response == Response::aside && observers_[static_cast<std::size_t>(i)] == 0) {
+      // An observer takes no part in the decision: it has nothing to dissociate from.
       outcome.dissociators.push_back(make_record(i, grievances_));
     }
   }

@@ -1731,7 +1731,8 @@ class IncludeResolver {
     if (map.has("description")) detail::read_string(own, map.optional("description"), "description");
     const YAML::Node process = map.required("process");
     MapReader process_map(own, process, "process",
-                          {"noise", "isolation_cost", "full_company", "amendment_step", "dissociation_cost", "chair"});
+                          {"noise", "isolation_cost", "full_company", "amendment_step", "dissociation_cost",
+                           "dissociation_from", "chair"});
     if (process_map.has("chair")) {
       MapReader chair_map(own, process_map.optional("chair"), "process.chair", {"patience", "power_weight"});
       (void)chair_map;
@@ -2401,7 +2402,7 @@ class Loader {
   void read_process(const YAML::Node& node) {
     MapReader map(source_, node, "process",
                   {"rule", "max_rounds", "utility", "isolation_cost", "full_company", "noise", "amendment_step",
-                   "dissociation_cost", "chair", "fallbacks"});
+                   "dissociation_cost", "dissociation_from", "chair", "fallbacks"});
     Process& process = scenario_.process;
     if (map.has("rule")) read_rule(map.optional("rule"), map.child_path("rule"));
     if (map.has("max_rounds")) {
@@ -2427,6 +2428,13 @@ class Loader {
                    [](Scenario& s, double v) { s.process.amendment_step = v; });
     process_number("dissociation_cost", process.dissociation_cost, unit_interval,
                    [](Scenario& s, double v) { s.process.dissociation_cost = v; });
+    if (map.has("dissociation_from")) {
+      process.dissociation_from =
+          detail::read_choice(source_, map.optional("dissociation_from"), map.child_path("dissociation_from"),
+                              {"shortfall", "assertions"}) == "shortfall"
+              ? DissociationBasis::shortfall
+              : DissociationBasis::assertions;
+    }
     if (map.has("chair")) read_chair(map.optional("chair"), map.child_path("chair"));
     if (map.has("fallbacks")) read_fallbacks(map.optional("fallbacks"), map.child_path("fallbacks"));
   }

@@ -172,14 +172,18 @@ void Trace::on_gavel(int round, bool gavelled, const std::string& reason) {
   record({{"event", "gavel"}, {"round", round + 1}, {"gavelled", gavelled}, {"reason", reason}});
 }
 
-void Trace::on_dissociation(int round, int delegation, bool joined, double utility, double support_threshold) {
-  record({{"event", "dissociation"},
-          {"round", round + 1},
-          {"delegation", scenario_.delegations[static_cast<std::size_t>(delegation)].id},
-          {"joined", joined},
-          {"utility", round6(utility)},
-          {"support_threshold", round6(support_threshold)},
-          {"dissociation_cost", round6(scenario_.process.dissociation_cost)}});
+void Trace::on_dissociation(int round, int delegation, bool joined, double utility, double support_threshold,
+                            double forgiven) {
+  json event = {{"event", "dissociation"},
+                {"round", round + 1},
+                {"delegation", scenario_.delegations[static_cast<std::size_t>(delegation)].id},
+                {"joined", joined},
+                {"utility", round6(utility)},
+                {"support_threshold", round6(support_threshold)},
+                {"dissociation_cost", round6(scenario_.process.dissociation_cost)}};
+  // Only the research variant forgives a loss; the default's events keep their fields.
+  if (scenario_.process.dissociation_from == DissociationBasis::assertions) event["forgiven_loss"] = round6(forgiven);
+  record(std::move(event));
 }
 
 void Trace::on_influence(int round, const Eigen::MatrixXd& before, const Eigen::MatrixXd& after) {

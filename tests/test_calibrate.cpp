@@ -224,6 +224,50 @@ TEST_CASE("a held parameter is set in every case and left out of the fit", "[cal
   }
 }
 
+TEST_CASE("a held dissociation rule is played in every case and written with the fit", "[calibrate]") {
+  // The flanks stand aside from 0.5 at once (patience 0): left (0.2) from what the text says,
+  // right (0.8) from what it leaves out. Under `assertions` only left dissociates.
+  std::string left_dissociates = flanks_case;
+  const std::string plain_consensus = "  outcome: consensus\n";
+  left_dissociates.replace(left_dissociates.find(plain_consensus), plain_consensus.size(),
+                           "  outcome: consensus_with_dissociations\n  dissociators: [left]\n"
+                           "  no_other_dissociators: true\n");
+  const auto directory = case_directory("calibrate-hold-choice", "process:\n  noise: 0\n", left_dissociates);
+  const auto cases = negsim::load_calibration_cases(directory.string());
+  REQUIRE(cases.size() == 1);
+  negsim::CalibrationOptions options;
+  options.replicates = 2;
+  options.max_evaluations = 0;
+  options.threads = 1;
+  CHECK_FALSE(negsim::hold_choice(options, "process.noise", "0"));
+  CHECK_THROWS_AS(negsim::hold_choice(options, "process.dissociation_from", "paragraphs"), std::invalid_argument);
+  CHECK_FALSE(options.dissociation_from.has_value());
+  const std::vector<double> values = {0.0, 0.1, 0.25, 0.0, 0.0, 0.0};
+  const auto whole = negsim::score_case(cases[0], values, options);
+  REQUIRE(negsim::hold_choice(options, "process.dissociation_from", "assertions"));
+  const auto asserted = negsim::score_case(cases[0], values, options);
+  CHECK_FALSE(whole.backtest.passed());  // right dissociates too
+  CHECK(asserted.backtest.passed());
+  CHECK(negsim::held_choices(options) == std::vector<std::string>{"process.dissociation_from=assertions"});
+  const auto fit = negsim::calibrate(cases, options);
+  const std::string yaml = negsim::parameters_yaml(fit, options, cases, "test");
+  CHECK(yaml.find("  held: process.dissociation_from=assertions\n") != std::string::npos);
+  CHECK(yaml.find("  dissociation_from: assertions\n") != std::string::npos);
+  negsim::LeaveOneOutResult none;
+  none.all.values.assign(options.specs.size(), 0.0);
+  CHECK(negsim::leave_one_out_json(none, options).at("held").at("process.dissociation_from") == "assertions");
+  // A parameter file written under the rule keeps it when the cases that include it are refitted.
+  write(directory / "parameters" / "shared.yaml", yaml);
+  const auto refitted_cases = negsim::load_calibration_cases(directory.string());
+  negsim::CalibrationOptions plain;
+  plain.replicates = 2;
+  plain.max_evaluations = 0;
+  plain.threads = 1;
+  const auto refit = negsim::calibrate(refitted_cases, plain);
+  CHECK(negsim::parameters_yaml(refit, plain, refitted_cases, "test").find("  dissociation_from: assertions\n") !=
+        std::string::npos);
+}
+
 TEST_CASE("backtest and calibrate refuse a --hold they cannot honour, with a reason", "[calibrate][cli]") {
   const std::string backtest =
       test_support::negsim_binary() + " backtest " + test_support::source_path("scenarios/history") + " ";
@@ -237,6 +281,7 @@ TEST_CASE("backtest and calibrate refuse a --hold they cannot honour, with a rea
   refused(backtest + "--evaluations 10", "--evaluations applies only with --leave-one-out");
   refused(backtest + "--leave-one-out --hold process.max_rounds=3", "is not a parameter left to fit");
   refused(backtest + "--leave-one-out --hold process.chair.power_weight=two", "'two' is not a number");
+  refused(backtest + "--leave-one-out --hold process.dissociation_from=paragraphs", "is 'shortfall' or 'assertions'");
   refused(test_support::negsim_binary() + " calibrate " + test_support::source_path("scenarios/history") +
               " --hold process.chair.power_weight=7",
           "must be between");

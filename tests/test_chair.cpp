@@ -116,6 +116,22 @@ TEST_CASE("a chair with rounds left wins over those standing aside instead of ga
     auto kept = negsim::simulate(scenario_from(flanks_standing_aside, {"process.dissociation_cost=0.1"}), 1);
     CHECK(kept.kind == negsim::OutcomeKind::consensus_with_dissociations);
   }
+  SECTION("dissociating from what the text says: the flank that wanted more joins, the one that wanted less does not") {
+    // The status quo is 0 and the text 0.5: it says more than left (0.2) accepts, and less than
+    // right (0.8) wants. Both fall 0.15 short; under `assertions` only left's loss counts.
+    const auto outcome =
+        negsim::simulate(scenario_from(flanks_standing_aside, {"process.dissociation_from=assertions"}), 1);
+    CHECK(outcome.kind == negsim::OutcomeKind::consensus_with_dissociations);
+    CHECK(outcome.decided_round == 0);
+    const auto scenario = scenario_from(flanks_standing_aside, {"process.dissociation_from=assertions"});
+    REQUIRE(outcome.dissociators.size() == 1);
+    CHECK(scenario.delegations[static_cast<std::size_t>(outcome.dissociators[0].delegation)].id == "left");
+    // With the status quo moved above the text, right's loss becomes what the text says too.
+    const auto reversed = negsim::simulate(
+        scenario_from(flanks_standing_aside, {"process.dissociation_from=assertions", "issues[0].status_quo=1"}), 1);
+    REQUIRE(reversed.dissociators.size() == 1);
+    CHECK(scenario.delegations[static_cast<std::size_t>(reversed.dissociators[0].delegation)].id == "right");
+  }
 }
 
 TEST_CASE("a two-camp deadlock ends with the objector that holds out, whatever the powers", "[chair][repair]") {

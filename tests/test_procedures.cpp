@@ -103,6 +103,27 @@ TEST_CASE("an observer's objection does not count for the rule", "[procedures][o
   CHECK(outcome.pivotal.empty());
 }
 
+TEST_CASE("an observer standing aside at the gavel is not a dissociator", "[procedures][observer]") {
+  // Both flanks stand aside from 0.5 and the chair gavels at once (patience 0): the member
+  // dissociates; the observer takes no part in the decision and is not listed.
+  const auto scenario = scenario_from(R"(
+title: Observer aside
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: left, power: 1, positions: {a: 0.2}, outside_option: 0}
+  - {id: centre, power: 2, positions: {a: 0.5}, outside_option: 0}
+  - {id: right, power: 1, positions: {a: 0.8}, outside_option: 0, observer: true}
+process:
+  max_rounds: 5
+)");
+  const auto outcome = negsim::simulate(scenario, 1);
+  CHECK(outcome.kind == negsim::OutcomeKind::consensus_with_dissociations);
+  REQUIRE(outcome.dissociators.size() == 1);
+  CHECK(scenario.delegations[static_cast<std::size_t>(outcome.dissociators[0].delegation)].id == "left");
+  CHECK(outcome.responses[2] == negsim::Response::aside);  // its stand-aside stays in the poll
+}
+
 TEST_CASE("an observer does not vote", "[procedures][observer]") {
   // one's red line (a >= 0.45) is crossed by the draft at 1/3: consensus fails, and the vote has
   // the two members' ballots only.

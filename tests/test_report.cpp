@@ -161,7 +161,7 @@ TEST_CASE("the report of the 2017 GGE run renders its charts in headless Chromiu
   CHECK(page.dom.find("Russian Federation") != std::string::npos);
   CHECK(page.dom.find("id=\"replay-text\"") != std::string::npos);
   CHECK(page.dom.find("<h3>International humanitarian law") != std::string::npos);  // replay built
-  CHECK(page.dom.find("Rounds 3 to 11 go the same way") != std::string::npos);      // the story
+  CHECK(page.dom.find("Rounds 5 to 11 go the same way") != std::string::npos);      // the story
   CHECK(test_support::html_attribute(page.dom, "data-report-overflow") == "false");
   CHECK(test_support::html_attribute(page.dom, "data-report-clipped-charts") == "0");
   CHECK(test_support::html_attribute(page.dom, "data-report-overlapping-labels") == "0");
@@ -354,9 +354,11 @@ TEST_CASE("narration stays readable with 25 delegations", "[narration]") {
   CHECK(story.find("China objects too, on the same red lines.") != std::string::npos);
   CHECK(story.find("Cuba objects: the text crosses its red lines on International humanitarian law") !=
         std::string::npos);
-  CHECK(story.find("Rounds 3 to 11 go the same way as round 2") != std::string::npos);
+  // Perception noise (the fitted 0.098) lets a few stand-asides come and go in rounds 2 to 4;
+  // from round 5 the rounds repeat and are told once.
+  CHECK(story.find("Rounds 5 to 11 go the same way as round 4") != std::string::npos);
   CHECK(story.find("Outcome: no consensus") != std::string::npos);
-  CHECK(std::count(story.begin(), story.end(), '\n') < 80);
+  CHECK(std::count(story.begin(), story.end(), '\n') < 120);
   // Without a scenario the story still reads, by id and with the trace's reasons.
   const std::string bare = negsim::narrate(trace.events(), nullptr);
   CHECK(bare.find("russia objects: red line crossed on ihl") != std::string::npos);

@@ -110,14 +110,26 @@ inline const std::map<std::string, std::string>& known_history_misses() {
       {"cop29-baku-2024",
        "first run (written before it, out of sample): adopted over India and Nigeria in round 10 as recorded, every "
        "paragraph at its recorded level, but the small island States and the LDCs never object to an earlier draft"},
-      {"un-small-arms-2001",
-       "first run (written before it, out of sample): the chair meets the US red lines and no one blocks, as "
-       "recorded, but the African States and Mexico stand aside at the round-2 gavel and so dissociate, where the "
-       "record has a plain consensus"},
       {"npt-2000",
-       "first run (written before it, out of sample): adopted with no objector, as recorded, but the United States and "
-       "Iraq stand aside at a round-1 gavel and so dissociate, and the disarmament and Middle East paragraphs end "
-       "above their recorded levels"},
+       "first run (written before it, out of sample): adopted with no objector, as recorded, but stand-asides at the "
+       "gavel dissociate in 45% (the United States, Iraq), and the disarmament and Middle East paragraphs end above "
+       "their recorded levels"},
+      {"bbnj-2023",
+       "first run (written before it, out of sample): Russia's dissociation in 59% and benefit sharing at its level in "
+       "34%; under the dissociation rule and fit of 3 December (night) plain consensus is commoner (76%)"},
+      {"cop28-dubai-2023",
+       "first run (written before it, out of sample): Saudi Arabia and Russia stand aside at an early gavel and "
+       "dissociate (57%), where the record has a plain consensus; no weaker draft is ever tabled for AOSIS and the EU "
+       "to refuse"},
+      {"small-arms-revcon-2006",
+       "first run (written before it, out of sample): the chair meets both minorities' red lines and the text is "
+       "adopted; the record has no outcome (no majority red line is stated, and the model has no clock)"},
+      {"oewg-2019-2021",
+       "the chair's summary as recorded, but Iran dissociates in 34%: the file gives its loss mostly on paragraphs "
+       "that say less than it wants, which the dissociation rule of 3 December (night) forgives"},
+      {"oewg-2021-2025",
+       "consensus with dissociations as recorded (77%), but the United States in 11%: the file puts its costliest "
+       "paragraphs on what the text leaves out, which the dissociation rule of 3 December (night) forgives"},
   };
   return misses;
 }
@@ -126,13 +138,15 @@ inline bool known_history_miss(const std::string& file) {
   return known_history_misses().count(std::filesystem::path(file).stem().string()) > 0;
 }
 
-// The known misses whose run of seed 1 does not even end in the recorded outcome kind (each is
-// also in known_history_misses, with its reason).
+// The cases whose run of seed 1 does not end in the recorded outcome kind: known misses (in
+// known_history_misses, with the reason) and cases that pass over the replicates but draw
+// another kind at seed 1 (the reason beside them).
 inline bool known_history_outcome_miss(const std::string& file) {
   static const std::set<std::string> misses = {
-      "cop21-paris-2015",    // consensus, not consensus_with_dissociations (Nicaragua supports)
-      "un-small-arms-2001",  // consensus_with_dissociations, not consensus (stand-asides at the gavel)
-      "npt-2000",            // the same
+      "cop21-paris-2015",        // consensus, not consensus_with_dissociations (Nicaragua supports)
+      "cop28-dubai-2023",        // consensus_with_dissociations, not consensus (stand-asides at the gavel)
+      "small-arms-revcon-2006",  // consensus, not no_consensus
+      "gge-2014-2015",           // consensus in 70% of replicates; seed 1 draws Ghana's dissociation
   };
   return misses.count(std::filesystem::path(file).stem().string()) > 0;
 }

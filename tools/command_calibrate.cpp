@@ -29,7 +29,9 @@ scores the log-probability of the recorded outcome and of each named objector, d
 contested issue; Nelder-Mead (NLopt) maximises the sum within the parameters' bounds. The fitted
 values go to --output (default scenarios/parameters/fitted.yaml), a file negsim wrote before or
 a new one: any other file is left alone. --hold KEY=VALUE sets a parameter to VALUE in every
-case and leaves it out of the fit. docs/MODEL.md section 14a has the details.
+case and leaves it out of the fit; --hold process.dissociation_from=shortfall|assertions sets
+that model choice in every case (and in the file written). docs/MODEL.md section 14a has the
+details.
 Exit status: 0 written, 1 could not write, 2 bad input.
 )";
 
@@ -92,7 +94,8 @@ void add_calibration_options(po::options_description& options, CalibrationOption
 void add_hold_option(po::options_description& options) {
   options.add_options()("hold", po::value<std::vector<std::string>>()->composing(),
                         "KEY=VALUE: hold a shared parameter at VALUE in every fit instead of fitting it "
-                        "(repeatable; e.g. process.chair.power_weight=0)");
+                        "(repeatable; e.g. process.chair.power_weight=0), or hold the model choice "
+                        "process.dissociation_from=shortfall|assertions");
 }
 
 void apply_hold_options(const po::variables_map& values, CalibrationOptions& calibration) {
@@ -101,6 +104,11 @@ void apply_hold_options(const po::variables_map& values, CalibrationOptions& cal
     const auto equals = text.find('=');
     if (equals == std::string::npos || equals == 0 || equals + 1 == text.size()) {
       throw po::error("--hold takes KEY=VALUE (e.g. process.chair.power_weight=0), not '" + text + "'");
+    }
+    try {
+      if (hold_choice(calibration, text.substr(0, equals), text.substr(equals + 1))) continue;
+    } catch (const std::invalid_argument& error) {
+      throw po::error(std::string("--hold: ") + error.what());
     }
     std::size_t used = 0;
     double value = 0;
@@ -155,6 +163,7 @@ int calibrate_command(const std::vector<std::string>& arguments) {
   const CalibrationResult result = calibrate(cases, calibration);
   std::string held;
   for (const auto& spec : calibration.held) held += " --hold " + spec.key + "=" + format_significant(spec.initial);
+  for (const auto& choice : held_choices(calibration)) held += " --hold " + choice;
   const std::string provenance = "negsim calibrate " + directory + " --replicates " +
                                  std::to_string(calibration.replicates) + " --evaluations " +
                                  std::to_string(calibration.max_evaluations) + " --seed " +

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,11 +55,20 @@ struct CalibrationOptions {
   // Parameters held at a value in every case instead of fitted (`--hold KEY=VALUE`), to compare
   // variants of the model by the same fit; each spec's `initial` is the value held.
   std::vector<ParameterSpec> held;
+  // A model choice held in every case (`--hold process.dissociation_from=assertions`); unset, each
+  // case keeps its own (from its file or the parameter file it includes).
+  std::optional<DissociationBasis> dissociation_from;
 };
+
+// The held model choices as `KEY=VALUE` words (empty when none is held).
+std::vector<std::string> held_choices(const CalibrationOptions& options);
 
 // Moves `key` from the fitted specs to the held ones at `value`. Throws std::invalid_argument
 // when the key is not a fitted parameter (or is held already) or the value is outside its bounds.
 void hold_parameter(CalibrationOptions& options, const std::string& key, double value);
+// Holds a model choice that is a word, not a number: process.dissociation_from=shortfall|assertions.
+// Throws std::invalid_argument for another key or value. Returns false when `key` is not a choice.
+bool hold_choice(CalibrationOptions& options, const std::string& key, const std::string& value);
 
 // How one case fares under given parameters.
 struct CaseScore {

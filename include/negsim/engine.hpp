@@ -93,9 +93,10 @@ class TraceSink {
                          const std::string& /*reason*/) {}
   // The rule was met with stand-asides: the chair gavels the text or keeps working it.
   virtual void on_gavel(int /*round*/, bool /*gavelled*/, const std::string& /*reason*/) {}
-  // At adoption, a delegation that stood aside joins the text or dissociates publicly.
+  // At adoption, a delegation that stood aside joins the text or dissociates publicly;
+  // `forgiven` is the loss on what the text leaves out, under `dissociation_from: assertions`.
   virtual void on_dissociation(int /*round*/, int /*delegation*/, bool /*joined*/, double /*utility*/,
-                               double /*support_threshold*/) {}
+                               double /*support_threshold*/, double /*forgiven*/) {}
   virtual void on_influence(int /*round*/, const Eigen::MatrixXd& /*before*/, const Eigen::MatrixXd& /*after*/) {}
   virtual void on_chairs_summary(const std::vector<int>& /*moved_issues*/, const std::vector<Response>& /*responses*/,
                                  bool /*adopted*/) {}
@@ -391,6 +392,11 @@ class Engine {
   bool chair_keeps_drafting(std::string& reason) const;
   // At adoption: each stand-aside joins the text or dissociates publicly (section 6 of MODEL.md).
   void settle_dissociations();
+  // Whether the draft's paragraph says less than the delegation wants (between the status quo
+  // and its position), nothing it rejects.
+  bool says_less_than_wanted(int delegation, int issue) const;
+  // The delegation's loss on those paragraphs; `asserted`, if given, receives the rest.
+  double omission_loss(int delegation, double* asserted = nullptr) const;
   // Throws RunError when a utility, threshold, position or draft is not finite: no NaN may
   // reach a trace, whatever the scenario.
   void check_finite() const;

@@ -159,6 +159,12 @@ struct Fallbacks {
   std::vector<int> electorate;           // delegation indices that vote; empty: every non-observer
 };
 
+// `process.dissociation_from`: `shortfall` counts every paragraph's loss; `assertions` forgives
+// the loss on paragraphs where the text says less than the delegation wanted (between the status
+// quo and its position), because a delegation dissociates from what a text says, not from what
+// it leaves out.
+enum class DissociationBasis { shortfall, assertions };
+
 struct Process {
   Rule rule;
   int max_rounds = 10;
@@ -170,6 +176,9 @@ struct Process {
   // How far below its support threshold a delegation's utility must lie for it to dissociate
   // publicly from an adopted text rather than join it (0: every stand-aside dissociates).
   double dissociation_cost = 0;
+  // What a stand-aside weighs when deciding to dissociate at the gavel: its whole shortfall, or
+  // only what the text says that it rejects (docs/MODEL.md section 6a).
+  DissociationBasis dissociation_from = DissociationBasis::shortfall;
   ChairSettings chair;
   Fallbacks fallbacks;
 

@@ -32,7 +32,8 @@ class Trace : public TraceSink {
   void on_change(int round, ChangeKind kind, int delegation, int issue, double from, double to, bool accepted,
                  const std::vector<int>& new_objectors, const std::string& reason) override;
   void on_gavel(int round, bool gavelled, const std::string& reason) override;
-  void on_dissociation(int round, int delegation, bool joined, double utility, double support_threshold) override;
+  void on_dissociation(int round, int delegation, bool joined, double utility, double support_threshold,
+                       double forgiven) override;
   void on_influence(int round, const Eigen::MatrixXd& before, const Eigen::MatrixXd& after) override;
   void on_chairs_summary(const std::vector<int>& moved_issues, const std::vector<Response>& responses,
                          bool adopted) override;
