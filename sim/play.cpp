@@ -88,6 +88,14 @@ double PlaySeat::utility_of(const State& state) const {
   return 1.0 - loss + state.noise(delegation_);
 }
 
+std::string perception_note(double noise) {
+  // With perception noise (MODEL.md section 2) the same text reads differently from round to
+  // round; say so, or a student sees its worth jump for no reason.
+  if (std::abs(noise) < 0.005) return "";
+  return " (as your delegation reads it this round: " + format_decimal(std::abs(noise), 2) +
+         (noise > 0 ? " above" : " below") + " its worth, perception noise)";
+}
+
 std::string brief_advice(const Scenario& scenario, const State& state, int delegation, double utility) {
   const Delegation& seat = scenario.delegations[static_cast<std::size_t>(delegation)];
   std::vector<std::string> crossed;
@@ -166,7 +174,8 @@ void PlaySeat::show_round(const State& state) {
   // A threshold conceded below the blocking line does not make the seat support: it objects
   // below that line first (MODEL.md section 4), so say which line decides.
   say("Your utility for this text: " +
-      format_decimal(utility, std::max({support_places, alone_places, company_places})) + ". " +
+      format_decimal(utility, std::max({support_places, alone_places, company_places})) +
+      perception_note(state.noise(delegation_)) + ". " +
       (support < alone ? "Your support threshold (" + format_decimal(support, support_places) +
                              ") has fallen below the line where you block: you object below " + blocking +
                              ", and support otherwise."

@@ -17,6 +17,7 @@
 
 #include "negsim/errors.hpp"
 #include "negsim/narrate.hpp"
+#include "negsim/play.hpp"
 #include "negsim/report.hpp"
 #include "negsim/trace.hpp"
 #include "test_support.hpp"
@@ -382,6 +383,22 @@ TEST_CASE("narration groups objectors only when their red lines are the same, no
   CHECK(flat.find("Nigeria objects: the text crosses its red line on The goal developed countries take the lead on "
                   "(at least 0.60, the text says 0.56).") != std::string::npos);
   CHECK(flat.find("Nigeria object") == flat.find("Nigeria objects: "));  // never among the "too"
+}
+
+TEST_CASE("play and the room say when perception noise moved a seat's reading of the text", "[play]") {
+  CHECK(negsim::perception_note(0.123) ==
+        " (as your delegation reads it this round: 0.12 above its worth, perception noise)");
+  CHECK(negsim::perception_note(-0.06) ==
+        " (as your delegation reads it this round: 0.06 below its worth, perception noise)");
+  CHECK(negsim::perception_note(0.0).empty());     // no noise: nothing to explain
+  CHECK(negsim::perception_note(-0.004).empty());  // would read "0.00 below"
+  // The historical cases carry the fitted noise: a student playing one is told.
+  const auto result =
+      run_command("printf 'a\nq\n' | " + negsim_binary() + " play " +
+                  quoted(source_path("scenarios/history/ccw-revcon6-2021.yaml")) + " --as nam --no-write");
+  INFO(result.output);
+  CHECK(result.output.find("Your utility for this text: 0.71 (as your delegation reads it this round: 0.17 below its "
+                           "worth,") != std::string::npos);
 }
 
 TEST_CASE("play: a scripted student reaches a known outcome, written as a normal run", "[play]") {

@@ -28,6 +28,11 @@ namespace negsim {
 // crosses your red line on ..."): the same advice in play and in the room.
 std::string brief_advice(const Scenario& scenario, const State& state, int delegation, double utility);
 
+// The clause that follows a seat's utility when perception noise moved it this round
+// (" (as your delegation reads it this round: 0.12 above its worth, perception noise)"), or ""
+// when it did not: the same words in play and in the room.
+std::string perception_note(double noise);
+
 class PlaySeat : public ResponseOverride {
  public:
   // `trace` is the run's trace: the seat narrates from it what happened since its last turn.

@@ -504,6 +504,7 @@ struct Room::Impl : public ResponseOverride {
             {"allies", allies},
             {"stance", stance},
             {"utility", round6(utility)},
+            {"perception_note", perception_note(state.noise(delegation))},
             {"support_threshold", round6(state.support_threshold(delegation))},
             {"blocking_alone", round6(alone)},
             {"blocking_with_others", round6(named.outside_option)},

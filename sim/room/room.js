@@ -286,7 +286,8 @@
       formatDecimal(seat.blocking_with_others, companyPlaces) + ' with others beside you)';
     const support = formatDecimal(seat.support_threshold, supportPlaces);
     numbers.textContent = 'This text is worth ' +
-      formatDecimal(seat.utility, Math.max(supportPlaces, alonePlaces, companyPlaces)) + ' to you. ' +
+      formatDecimal(seat.utility, Math.max(supportPlaces, alonePlaces, companyPlaces)) + ' to you' +
+      (seat.perception_note || '') + '. ' +
       (seat.support_threshold < seat.blocking_alone
         ? 'Your support threshold (' + support + ') has fallen below the line where you block: you object below ' + blocking + ', and support otherwise.'
         : 'You support at ' + support + ' or more this round; you block below ' + blocking + '.');
