@@ -98,20 +98,15 @@ void hold_parameter(CalibrationOptions& options, const std::string& key, double 
 
 bool hold_choice(CalibrationOptions& options, const std::string& key, const std::string& value) {
   if (key != "process.dissociation_from") return false;
-  if (value == "shortfall") {
-    options.dissociation_from = DissociationBasis::shortfall;
-  } else if (value == "assertions") {
-    options.dissociation_from = DissociationBasis::assertions;
-  } else {
-    throw std::invalid_argument("'" + key + "' is 'shortfall' or 'assertions', not '" + value + "'");
-  }
+  const auto basis = dissociation_basis_named(value);
+  if (!basis) throw std::invalid_argument("'" + key + "' is 'shortfall' or 'assertions', not '" + value + "'");
+  options.dissociation_from = basis;
   return true;
 }
 
 std::vector<std::string> held_choices(const CalibrationOptions& options) {
   if (!options.dissociation_from) return {};
-  return {std::string("process.dissociation_from=") +
-          (*options.dissociation_from == DissociationBasis::assertions ? "assertions" : "shortfall")};
+  return {"process.dissociation_from=" + to_string(*options.dissociation_from)};
 }
 
 std::vector<CalibrationCase> load_calibration_cases(const std::string& directory) {
@@ -336,7 +331,7 @@ std::string parameters_yaml(const CalibrationResult& result, const CalibrationOp
     if (shared && first != DissociationBasis::shortfall) basis = first;
   }
   if (basis) {
-    out << "  dissociation_from: " << (*basis == DissociationBasis::assertions ? "assertions" : "shortfall") << "\n";
+    out << "  dissociation_from: " << to_string(*basis) << "\n";
   }
   if (!chair.empty()) out << "  chair:\n" << chair;
   return out.str();

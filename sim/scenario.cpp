@@ -30,6 +30,17 @@ std::string to_string(UtilityShape shape) {
   return shape == UtilityShape::linear ? "linear" : "quadratic";
 }
 
+std::string to_string(DissociationBasis basis) {
+  return basis == DissociationBasis::shortfall ? "shortfall" : "assertions";
+}
+
+std::optional<DissociationBasis> dissociation_basis_named(const std::string& name) {
+  for (const DissociationBasis basis : {DissociationBasis::shortfall, DissociationBasis::assertions}) {
+    if (name == to_string(basis)) return basis;
+  }
+  return std::nullopt;
+}
+
 std::string to_string(OutcomeKind outcome) {
   switch (outcome) {
     case OutcomeKind::consensus: return "consensus";

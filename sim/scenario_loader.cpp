@@ -2429,11 +2429,9 @@ class Loader {
     process_number("dissociation_cost", process.dissociation_cost, unit_interval,
                    [](Scenario& s, double v) { s.process.dissociation_cost = v; });
     if (map.has("dissociation_from")) {
-      process.dissociation_from =
+      process.dissociation_from = *dissociation_basis_named(
           detail::read_choice(source_, map.optional("dissociation_from"), map.child_path("dissociation_from"),
-                              {"shortfall", "assertions"}) == "shortfall"
-              ? DissociationBasis::shortfall
-              : DissociationBasis::assertions;
+                              {to_string(DissociationBasis::shortfall), to_string(DissociationBasis::assertions)}));
     }
     if (map.has("chair")) read_chair(map.optional("chair"), map.child_path("chair"));
     if (map.has("fallbacks")) read_fallbacks(map.optional("fallbacks"), map.child_path("fallbacks"));

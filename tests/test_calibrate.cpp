@@ -1,6 +1,7 @@
 // Shared parameter files, the fit of the shared behavioural parameters (negsim calibrate) and
 // the out-of-sample backtest (negsim backtest --leave-one-out).
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -44,6 +45,15 @@ std::filesystem::path case_directory(const std::string& name, const std::string&
   write(directory / "parameters" / "shared.yaml", shared);
   write(directory / "case.yaml", scenario);
   return directory;
+}
+
+// Options for a quick fit on one thread: `replicates` per case, at most `evaluations`.
+negsim::CalibrationOptions quick_options(std::uint64_t replicates, int evaluations) {
+  negsim::CalibrationOptions options;
+  options.replicates = replicates;
+  options.max_evaluations = evaluations;
+  options.threads = 1;
+  return options;
 }
 
 }  // namespace
@@ -235,10 +245,7 @@ TEST_CASE("a held dissociation rule is played in every case and written with the
   const auto directory = case_directory("calibrate-hold-choice", "process:\n  noise: 0\n", left_dissociates);
   const auto cases = negsim::load_calibration_cases(directory.string());
   REQUIRE(cases.size() == 1);
-  negsim::CalibrationOptions options;
-  options.replicates = 2;
-  options.max_evaluations = 0;
-  options.threads = 1;
+  negsim::CalibrationOptions options = quick_options(2, 0);
   CHECK_FALSE(negsim::hold_choice(options, "process.noise", "0"));
   CHECK_THROWS_AS(negsim::hold_choice(options, "process.dissociation_from", "paragraphs"), std::invalid_argument);
   CHECK_FALSE(options.dissociation_from.has_value());
@@ -259,10 +266,7 @@ TEST_CASE("a held dissociation rule is played in every case and written with the
   // A parameter file written under the rule keeps it when the cases that include it are refitted.
   write(directory / "parameters" / "shared.yaml", yaml);
   const auto refitted_cases = negsim::load_calibration_cases(directory.string());
-  negsim::CalibrationOptions plain;
-  plain.replicates = 2;
-  plain.max_evaluations = 0;
-  plain.threads = 1;
+  const negsim::CalibrationOptions plain = quick_options(2, 0);
   const auto refit = negsim::calibrate(refitted_cases, plain);
   CHECK(negsim::parameters_yaml(refit, plain, refitted_cases, "test").find("  dissociation_from: assertions\n") !=
         std::string::npos);

@@ -164,6 +164,9 @@ struct Fallbacks {
 // quo and its position), because a delegation dissociates from what a text says, not from what
 // it leaves out.
 enum class DissociationBasis { shortfall, assertions };
+std::string to_string(DissociationBasis basis);
+// The rule named `name` ("shortfall" or "assertions"), or nothing for another word.
+std::optional<DissociationBasis> dissociation_basis_named(const std::string& name);
 
 struct Process {
   Rule rule;
