@@ -468,10 +468,13 @@ BENCHMARK(BM_SyntheticScaling)->Arg(193)->Arg(500)->Arg(1000)->Arg(2000)->Unit(b
 // structure: bloc sums, then each position moves toward its bloc (and leader) and is clamped
 // inside its red lines (n x k). Written column by column (the matrices are column-major), with
 // no trial polls, no chair, no thresholds, ties left out; the rounds are those the engine
-// plays on the same scenario.
+// plays on the same scenario. A scenario with perception noise (process.noise > 0) costs every
+// round one normal draw per delegation from the stream the model defines (docs/MODEL.md section
+// 2), which no engine can skip: the floor draws them too, unless told to leave them out (to give
+// the ratio over the noiseless floor beside it).
 class RoundFloor {
  public:
-  explicit RoundFloor(const negsim::Scenario& scenario)
+  explicit RoundFloor(const negsim::Scenario& scenario, bool with_noise = true)
       : scenario_(scenario),
         n_(scenario.delegation_count()),
         k_(scenario.issue_count()),
@@ -483,8 +486,10 @@ class RoundFloor {
     for (const negsim::Bloc& bloc : scenario.blocs) members_.push_back(bloc.members);
     members_.emplace_back();  // the empty bloc of those outside any
     for (int j = 0; j < k_; ++j) draft_(j) = scenario.issues[static_cast<std::size_t>(j)].status_quo;
+    noise_ = with_noise && scenario.process.noise > 0 ? scenario.process.noise : 0.0;
     for (int i = 0; i < n_; ++i) {
       const negsim::Delegation& delegation = scenario.delegations[static_cast<std::size_t>(i)];
+      if (noise_ > 0) keys_.push_back(negsim::hash_text(delegation.id));
       Row row;
       row.lambda = delegation.susceptibility;
       row.bloc = static_cast<int>(scenario.blocs.size());
@@ -516,6 +521,14 @@ class RoundFloor {
         utility_(i) -= scenario_.salience(i, j) * negsim::issue_loss(value, current_(i, j), shape);
       }
     }
+    if (noise_ > 0) {  // the engine's draw_noise, stream for stream
+      for (int i = 0; i < n_; ++i) {
+        negsim::Random random(negsim::mix64(kSeed) ^
+                              negsim::mix64(keys_[static_cast<std::size_t>(i)] ^ negsim::mix64(round_)));
+        utility_(i) += noise_ * random.normal();
+      }
+    }
+    ++round_;
     // Branch-free: a delegation outside any bloc reads an empty bloc with weight 0, and one with
     // no leader of its own reads itself with weight 0.
     for (int j = 0; j < k_; ++j) {
@@ -551,6 +564,9 @@ class RoundFloor {
   const negsim::Scenario& scenario_;
   int n_;
   int k_;
+  double noise_ = 0;
+  std::uint64_t round_ = 0;
+  std::vector<std::uint64_t> keys_;
   Eigen::MatrixXd current_;
   Eigen::MatrixXd next_;
   Eigen::VectorXd draft_;
@@ -561,8 +577,8 @@ class RoundFloor {
 };
 
 // One floor run of `rounds` rounds, set up each time as the engine is.
-void play_floor(const negsim::Scenario& scenario, int rounds) {
-  RoundFloor floor(scenario);
+void play_floor(const negsim::Scenario& scenario, int rounds, bool with_noise = true) {
+  RoundFloor floor(scenario, with_noise);
   for (int round = 0; round < rounds; ++round) floor.round();
   benchmark::DoNotOptimize(floor.utility().data());
   benchmark::ClobberMemory();
@@ -699,6 +715,21 @@ void BM_PairedGge2017RunOverFloor(benchmark::State& state) {
       state, [&] { play_run(scenario); }, [&] { play_floor(scenario, rounds); });
 }
 BENCHMARK(BM_PairedGge2017RunOverFloor)->Unit(benchmark::kMicrosecond);
+
+// The same over a floor without the perception-noise draws (the GGE files carry the fitted noise
+// since the 38-case fit): the ratio the table gave before, kept beside the one of record.
+void BM_PairedGge2017RunOverNoiselessFloor(benchmark::State& state) {
+  const Loaded& loaded = gge_2017();
+  if (!loaded.scenario) {
+    state.SkipWithError(loaded.error.c_str());
+    return;
+  }
+  const negsim::Scenario& scenario = *loaded.scenario;
+  const int rounds = negsim::simulate(scenario, kSeed).rounds;
+  run_paired(
+      state, [&] { play_run(scenario); }, [&] { play_floor(scenario, rounds, false); });
+}
+BENCHMARK(BM_PairedGge2017RunOverNoiselessFloor)->Unit(benchmark::kMicrosecond);
 
 // The 193 x 40 x 100 run over its floor (goal: within 3x).
 void BM_PairedSynthetic193x40x100OverFloor(benchmark::State& state) {
