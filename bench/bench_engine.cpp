@@ -744,6 +744,19 @@ void BM_PairedSynthetic193x40x100OverFloor(benchmark::State& state) {
 }
 BENCHMARK(BM_PairedSynthetic193x40x100OverFloor)->Unit(benchmark::kMillisecond);
 
+// The same over the floor without the noise draws (the synthetic rooms carry noise 0.02).
+void BM_PairedSynthetic193x40x100OverNoiselessFloor(benchmark::State& state) {
+  const Synthetic& synthetic = synthetic_193x40x100();
+  if (!synthetic.scenario || !synthetic.error.empty()) {
+    state.SkipWithError(synthetic.error.c_str());
+    return;
+  }
+  const negsim::Scenario& scenario = *synthetic.scenario;
+  run_paired(
+      state, [&] { play_run(scenario); }, [&] { play_floor(scenario, synthetic.rounds, false); });
+}
+BENCHMARK(BM_PairedSynthetic193x40x100OverNoiselessFloor)->Unit(benchmark::kMillisecond);
+
 // A chair strategy's GGE run over the compromise chair's (goal: within 3x).
 void run_paired_gge_chair(benchmark::State& state, const Loaded& chair) {
   const Loaded& compromise = gge_2017();
