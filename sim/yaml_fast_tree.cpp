@@ -144,16 +144,29 @@ class ByteOffsets {
   std::size_t bytes_ = 0;
 };
 
-// A quoted scalar without escapes, folding or doubled quotes: its value is the text between its
-// quotes.
+// A single-line quoted scalar whose value is the text between its quotes, with no escape but the
+// two every YAML parser reads alike: \" and \\ in a double-quoted scalar, '' in a single-quoted
+// one (a citation's quoted title). Anything else (\t, \u..., folding) is left to yaml-cpp.
 bool safe_quoted(std::string_view value, std::string_view raw, char quote) {
   if (raw.size() < 2 || raw.front() != quote || raw.back() != quote) return false;
   const std::string_view inner = raw.substr(1, raw.size() - 2);
-  if (inner != value) return false;
-  for (const char c : inner) {
-    if (c == '\\' || c == '\n' || c == quote) return false;
+  std::size_t read = 0;  // characters of `value` matched so far
+  for (std::size_t at = 0; at < inner.size(); ++at) {
+    char c = inner[at];
+    if (c == '\n') return false;
+    if (quote == '"' && c == '\\') {
+      if (at + 1 >= inner.size() || (inner[at + 1] != '"' && inner[at + 1] != '\\')) return false;
+      c = inner[++at];
+    } else if (quote == '\'' && c == '\'') {
+      if (at + 1 >= inner.size() || inner[at + 1] != '\'') return false;
+      ++at;
+    } else if (c == quote) {
+      return false;
+    }
+    if (read >= value.size() || value[read] != c) return false;
+    ++read;
   }
-  return true;
+  return read == value.size();
 }
 
 YAML::Mark mark_of(const yaml_mark_t& mark) {
