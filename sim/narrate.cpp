@@ -23,6 +23,40 @@ std::string join_names(const std::vector<std::string>& names) {
   return text;
 }
 
+namespace {
+
+// Whether a delegation's shown name stands for several (a list such as "Benin, Burkina Faso, Chad
+// and Mali (the cotton co-sponsors)", or a plural group such as "Small island States"), so that
+// the story says "stand aside ... to them", not "stands aside ... to it". A name of one State
+// with "and" or a plural ending in it (Trinidad and Tobago, the United States) stays singular.
+bool names_several(const std::string& shown) {
+  const std::string name = shown.substr(0, shown.find(" ("));
+  static const std::set<std::string> one_state = {"Antigua and Barbuda",
+                                                  "Bosnia and Herzegovina",
+                                                  "Saint Kitts and Nevis",
+                                                  "Sao Tome and Principe",
+                                                  "Saint Vincent and the Grenadines",
+                                                  "Trinidad and Tobago",
+                                                  "United States",
+                                                  "The United States",
+                                                  "the United States",
+                                                  "United Kingdom of Great Britain and Northern Ireland"};
+  if (one_state.count(name) > 0) return false;
+  if (name.find(" and ") != std::string::npos || name.find(", ") != std::string::npos) return true;
+  const std::string last = name.substr(name.rfind(' ') == std::string::npos ? 0 : name.rfind(' ') + 1);
+  static const std::set<std::string> plural_nouns = {"States",    "states",    "countries",   "Countries",
+                                                     "Members",   "members",   "partners",    "delegations",
+                                                     "importers", "producers", "co-sponsors", "Parties"};
+  return name != last && plural_nouns.count(last) > 0;
+}
+
+// Whether names read as several: more than one, or one that names several.
+bool read_as_several(const std::vector<std::string>& shown) {
+  return shown.size() > 1 || (shown.size() == 1 && names_several(shown.front()));
+}
+
+}  // namespace
+
 std::string interrupted_sentence(int rounds) {
   const std::string played = format_count(static_cast<std::uint64_t>(std::max(rounds, 0)), "round");
   return "The run was interrupted after " + played +
@@ -546,7 +580,8 @@ class Storyteller {
     } else if (supporters.empty()) {
       text = "No delegation supports it.";
     } else if (count <= 5) {
-      text = join_names(names(supporters)) + (supporters.size() == 1 ? " supports it." : " support it.");
+      const auto shown = names(supporters);
+      text = join_names(shown) + (read_as_several(shown) ? " support it." : " supports it.");
     } else {
       text = std::to_string(supporters.size()) + " of " + std::to_string(count) + " delegations support it";
       if (powers_known && total_power > 0)
@@ -591,10 +626,14 @@ class Storyteller {
       const ResponseRecord& first = *members.front();
       std::vector<std::string> others;
       for (std::size_t j = 1; j < members.size(); ++j) others.push_back(name(members[j]->delegation));
-      const bool plural = others.size() > 1;
+      const bool plural = read_as_several(others);
+      const std::string first_name = name(first.delegation);
+      const bool first_several = names_several(first_name);
+      const std::string objects = first_several ? " object" : " objects";
+      const std::string its = first_several ? "their" : "its";
       std::string text;
       if (key == "player:") {
-        text = name(first.delegation) + " objects.";  // the student's answer, not the model's reasons
+        text = first_name + objects + ".";  // the student's answer, not the model's reasons
       } else if (starts_with(key, "red:")) {
         std::vector<std::string> details;
         for (const auto& issue : first.red_lines) {
@@ -602,9 +641,9 @@ class Storyteller {
           details.push_back(issue_name(issue) + (detail.empty() ? "" : " (" + detail + ")"));
         }
         if (scenario_ == nullptr) {
-          text = name(first.delegation) + " objects: " + first.reason + ".";
+          text = first_name + objects + ": " + first.reason + ".";
         } else {
-          text = name(first.delegation) + " objects: the text crosses its red line" +
+          text = first_name + objects + ": the text crosses " + its + " red line" +
                  (first.red_lines.size() > 1 ? "s" : "") + " on " + join_names(details) + ".";
         }
         if (!others.empty()) {
@@ -613,23 +652,28 @@ class Storyteller {
         }
       } else if (starts_with(key, "follow:")) {
         const std::string leader = first.reason.substr(std::string("follows its bloc leader ").size());
-        std::vector<std::string> all = {name(first.delegation)};
+        std::vector<std::string> all = {first_name};
         all.insert(all.end(), others.begin(), others.end());
-        text = join_names(all) + (others.empty() ? " follows its bloc leader, " : " follow their bloc leader, ") +
-               name(leader) + ", and " + (others.empty() ? "objects." : "object.");
+        const bool several = read_as_several(all);
+        text = join_names(all) + (several ? " follow their bloc leader, " : " follows its bloc leader, ") +
+               name(leader) + ", and " + (several ? "object." : "objects.");
       } else if (starts_with(key, "utility:")) {
         const int places = places_apart(first.utility, first.blocking_threshold);
-        text = name(first.delegation) + " objects: the text is worth only " + format_decimal(first.utility, places) +
-               " to it, below its blocking threshold of " + format_decimal(first.blocking_threshold, places) + ".";
-        if (!first.issues.empty()) text += " It wants changes on " + join_names(issue_names(first.issues)) + ".";
+        text = first_name + objects + ": the text is worth only " + format_decimal(first.utility, places) + " to " +
+               (first_several ? "them" : "it") + ", below " + its + " blocking threshold of " +
+               format_decimal(first.blocking_threshold, places) + ".";
+        if (!first.issues.empty()) {
+          text += std::string(first_several ? " They want" : " It wants") + " changes on " +
+                  join_names(issue_names(first.issues)) + ".";
+        }
         if (!others.empty()) {
           text += " " + join_names(others) + (plural ? " object" : " objects") + " on the same grounds.";
         }
       } else {
         // Grounds the story does not know (a trace from elsewhere): the trace's own words.
-        std::vector<std::string> all = {name(first.delegation)};
+        std::vector<std::string> all = {first_name};
         all.insert(all.end(), others.begin(), others.end());
-        text = join_names(all) + (all.size() > 1 ? " object" : " objects") +
+        text = join_names(all) + (read_as_several(all) ? " object" : " objects") +
                (first.reason.empty() ? "." : ": " + first.reason + ".");
       }
       line(text);
@@ -651,23 +695,27 @@ class Storyteller {
       return;
     }
     for (const auto* aside : asides) {
+      const std::string shown = name(aside->delegation);
+      const bool several = names_several(shown);
+      const std::string stands = several ? " stand aside" : " stands aside";
+      const std::string its = several ? "their" : "its";
       if (aside->player) {
-        line(name(aside->delegation) + " stands aside.");
+        line(shown + stands + ".");
         continue;
       }
       if (starts_with(aside->reason, "follows its bloc leader")) {
         const std::string leader = aside->reason.substr(std::string("follows its bloc leader ").size());
-        line(name(aside->delegation) + " stands aside with its bloc leader, " + name(leader) + ".");
+        line(shown + stands + " with " + its + " bloc leader, " + name(leader) + ".");
         continue;
       }
       // Each threshold is printed apart from the utility it is compared with, and the utility
       // apart from both: "worth 0.85, short of the 0.85 it needs" would contradict itself.
       const int support_places = places_apart(aside->utility, aside->support_threshold);
       const int blocking_places = places_apart(aside->utility, aside->blocking_threshold);
-      line(name(aside->delegation) + " stands aside: the text is worth " +
-           format_decimal(aside->utility, std::max(support_places, blocking_places)) + " to it, short of the " +
-           format_decimal(aside->support_threshold, support_places) +
-           " it needs to support, but above its blocking threshold of " +
+      line(shown + stands + ": the text is worth " +
+           format_decimal(aside->utility, std::max(support_places, blocking_places)) + " to " +
+           (several ? "them" : "it") + ", short of the " + format_decimal(aside->support_threshold, support_places) +
+           (several ? " they need" : " it needs") + " to support, but above " + its + " blocking threshold of " +
            format_decimal(aside->blocking_threshold, blocking_places) + ".");
     }
   }
@@ -749,7 +797,7 @@ class Storyteller {
       const auto objectors = names(strings_of(event, "objectors"));
       text += event.value("adopted", false)
                   ? "Without " + std::string(moved.size() > 1 ? "them" : "it") + ", the rule is met."
-                  : "Even so, " + join_names(objectors) + (objectors.size() > 1 ? " object." : " objects.");
+                  : "Even so, " + join_names(objectors) + (read_as_several(objectors) ? " object." : " objects.");
       line(text);
     } else if (kind == "ruling") {
       const auto objectors = names(strings_of(event, "objectors"));
@@ -840,9 +888,11 @@ class Storyteller {
       }
       const auto reserving = names(ids_of("reservations"));
       if (!reserving.empty()) {
-        text += " " + join_names(reserving) + (reserving.size() > 1 ? " join" : " joins") +
+        text += " " + join_names(reserving) + (read_as_several(reserving) ? " join" : " joins") +
                 " with a reservation (an interpretive statement) on a paragraph that crosses " +
-                (reserving.size() > 1 ? "their red lines." : "its red line.");
+                (reserving.size() > 1         ? "their red lines."
+                 : read_as_several(reserving) ? "their red line."
+                                              : "its red line.");
       }
     }
     line(text);

@@ -366,6 +366,23 @@ TEST_CASE("narration stays readable with 25 delegations", "[narration]") {
   CHECK_THROWS_AS(negsim::parse_trace_lines("{\"event\":\"start\"}\nnot json\n", "t.jsonl"), negsim::InputError);
 }
 
+TEST_CASE("narration says 'they' of a delegation named as several, and 'it' of one State", "[narration]") {
+  // WTO July 2008: "Benin, Burkina Faso, Chad and Mali (the cotton co-sponsors)" stood aside in
+  // a story that said "stands aside: the text is worth 0.80 to it".
+  const auto scenario = negsim::load_scenario_file(source_path("scenarios/history/wto-july-2008.yaml"));
+  negsim::Trace trace(scenario);
+  negsim::Engine engine(scenario, 1, &trace);
+  engine.run();
+  const std::string flat = std::regex_replace(negsim::narrate(trace.events(), &scenario), std::regex("\\s+"), " ");
+  CHECK(flat.find("Benin, Burkina Faso, Chad and Mali (the cotton co-sponsors) stand aside: the text is worth") !=
+        std::string::npos);
+  CHECK(flat.find("to them, short of the 0.85 they need to support, but above their blocking threshold") !=
+        std::string::npos);
+  CHECK(flat.find("co-sponsors) stands") == std::string::npos);
+  CHECK(flat.find("China stands aside: the text is worth") != std::string::npos);
+  CHECK(flat.find("United States (Susan Schwab) objects: the text crosses its red line") != std::string::npos);
+}
+
 TEST_CASE("narration groups objectors only when their red lines are the same, not merely on one paragraph",
           "[narration]") {
   // COP29 Baku, round 1: the United States' ceiling and Nigeria's floor are both crossed on the
