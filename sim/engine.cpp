@@ -262,6 +262,7 @@ void Engine::initialize() {
   rejection_witness_.assign(2 * static_cast<std::size_t>(k), -1);
   next_threshold_.resize(n);
   fixed_responses_.assign(static_cast<std::size_t>(n), std::nullopt);
+  aside_at_gavel_.assign(static_cast<std::size_t>(n), 0);
   policies_.resize(static_cast<std::size_t>(n));
   asked_policy_.assign(static_cast<std::size_t>(n), 0);
   own_policies_.resize(static_cast<std::size_t>(n));
@@ -1718,6 +1719,10 @@ void Engine::settle_dissociations() {
   const double cost = scenario_.process.dissociation_cost;
   for (int i = 0; i < n; ++i) {
     const auto index = static_cast<std::size_t>(i);
+    aside_at_gavel_[index] = state_.responses[index] == Response::aside && observers_[index] == 0 ? 1 : 0;
+  }
+  for (int i = 0; i < n; ++i) {
+    const auto index = static_cast<std::size_t>(i);
     if (state_.responses[index] != Response::aside || fixed_responses_[index] || follows_[index] >= 0 ||
         spoken_for_[index] >= 0 || observers_[index] != 0) {
       continue;
@@ -1842,6 +1847,12 @@ void Engine::finish(OutcomeKind kind, int decided_round, const std::vector<int>&
   }
   for (int issue : moved_issues) contested[static_cast<std::size_t>(issue)] = 1;
   if (is_adopted(kind)) {
+    for (int i = 0; i < n; ++i) {
+      const auto index = static_cast<std::size_t>(i);
+      if (aside_at_gavel_[index] != 0 && state_.responses[index] == Response::support) {
+        outcome.joined_at_gavel.push_back(i);
+      }
+    }
     // Who joined the adopted text over a red line it holds a reservation on.
     for (int i = 0; i < n; ++i) {
       if (state_.responses[static_cast<std::size_t>(i)] != Response::support) continue;

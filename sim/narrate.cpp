@@ -348,6 +348,8 @@ class Storyteller {
         rounds.back().changes.push_back(std::move(change));
       } else if (kind == "influence") {
         rounds.back().influence = &event;
+      } else if (kind == "dissociation") {
+        if (event.value("joined", false)) joined_at_gavel_.push_back(string_of(event, "delegation"));
       } else if (kind == "chairs_summary" || kind == "ruling" || kind == "taken_note" || kind == "vote" ||
                  kind == "end") {
         rounds.back().closing.push_back(&event);
@@ -867,11 +869,22 @@ class Storyteller {
       }
     } else {
       const std::string in_round = " in round " + std::to_string(round.round);
+      // Those who stood aside at the gavel and joined rather than dissociate: told, since the
+      // round above showed them standing aside.
+      const auto joined = names(joined_at_gavel_);
+      const std::string joined_text =
+          joined.empty()
+              ? ""
+              : join_names(joined) + (read_as_several(joined) ? ", standing aside, join" : ", standing aside, joins") +
+                    " rather than dissociate publicly";
       if (outcome == "consensus") {
-        text = "Outcome: nobody objects and everyone supports: adopted by consensus" + in_round + ".";
+        text = joined.empty()
+                   ? "Outcome: nobody objects and everyone supports: adopted by consensus" + in_round + "."
+                   : "Outcome: nobody objects, and " + joined_text + ": adopted by consensus" + in_round + ".";
       } else if (outcome == "consensus_with_dissociations") {
         text = "Outcome: nobody objects, so the text is adopted by consensus" + in_round + ", with " +
-               join_names(dissociators) + " standing aside (dissociating from it).";
+               join_names(dissociators) + " standing aside (dissociating from it)" +
+               (joined.empty() ? std::string(".") : "; " + joined_text + ".");
       } else if (outcome == "adopted_over_objections" && end.contains("overruled_by_ruling")) {
         text = "Outcome: the presidency's ruling overrides the objection" +
                std::string(objectors.size() > 1 ? "s" : "") + " of " + join_names(objectors) + ": adopted" + in_round +
@@ -930,6 +943,7 @@ class Storyteller {
   }
 
   const Scenario* scenario_;
+  std::vector<std::string> joined_at_gavel_;  // stood aside at the gavel and joined (trace "dissociation")
   const NarrationOptions& options_;
   bool seat_in_play_ = true;
   const RoundRecord* next_round_ = nullptr;  // the round after the one being told, if any

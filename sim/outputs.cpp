@@ -121,6 +121,8 @@ json summary_json(const Scenario& scenario, const Outcome& outcome, std::uint64_
   }
   json pivotal = json::array();
   for (int i : outcome.pivotal) pivotal.push_back(delegation_id(scenario, i));
+  json joined = json::array();
+  for (int i : outcome.joined_at_gavel) joined.push_back(delegation_id(scenario, i));
   json summary = {
       {"scenario", scenario.id},
       {"title", scenario.title},
@@ -134,6 +136,7 @@ json summary_json(const Scenario& scenario, const Outcome& outcome, std::uint64_
       {"objectors", records(outcome.objectors)},
       {"dissociators", records(outcome.dissociators)},
       {"supporters", supporters},
+      {"joined_at_gavel", joined},
       {"power_share", {{"support", round6(shares[0])}, {"aside", round6(shares[1])}, {"object", round6(shares[2])}}},
       {"pivotal", pivotal},
       {"contested_issues", issue_ids(scenario, outcome.contested_issues)},
@@ -311,6 +314,15 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
   }
   out << "  Supported: " << supporters << " of " << scenario.delegation_count() << " delegations, "
       << std::lround(100.0 * support_power / scenario.power.sum()) << "% of the power\n";
+  if (!outcome.joined_at_gavel.empty()) {
+    // Counted above: they stood aside in the last round and joined rather than dissociate.
+    std::string joined;
+    for (std::size_t j = 0; j < outcome.joined_at_gavel.size(); ++j) {
+      joined += (j ? ", " : "") + scenario.delegations[static_cast<std::size_t>(outcome.joined_at_gavel[j])].name;
+    }
+    out << wrap_words(joined + " (stood aside, then joined rather than dissociate)", summary_width,
+                      "  Joined at the gavel: ", 4);
+  }
   if (!outcome.moved_to_chairs_summary.empty()) {
     std::string moved;
     for (int issue : outcome.moved_to_chairs_summary) {

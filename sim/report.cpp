@@ -379,9 +379,24 @@ std::string run_outcome_sentence(const json& summary, const Naming& naming) {
     if (!contested.empty()) text += ", to the paragraphs on " + join_names(contested);
     return text + ".";
   }
-  if (kind == "consensus") return "Every delegation supported the text" + in_round + ".";
+  // Those who stood aside when the chair gavelled and joined rather than dissociate (the
+  // responses chart shows them aside in the last round).
+  std::vector<std::string> joined;
+  if (summary.contains("joined_at_gavel") && summary["joined_at_gavel"].is_array()) {
+    for (const auto& id : summary["joined_at_gavel"]) {
+      if (id.is_string()) joined.push_back(id.get<std::string>());
+    }
+  }
+  joined = names_of(naming, joined);
+  const std::string joined_text =
+      joined.empty() ? "" : "; " + join_names(joined) + " stood aside, then joined rather than dissociate";
+  if (kind == "consensus") {
+    return joined.empty() ? "Every delegation supported the text" + in_round + "."
+                          : "Nobody objected" + in_round + joined_text + ".";
+  }
   if (kind == "consensus_with_dissociations") {
-    return "Nobody objected" + in_round + "; " + join_names(dissociators) + " stood aside (dissociated).";
+    return "Nobody objected" + in_round + "; " + join_names(dissociators) + " stood aside (dissociated)" + joined_text +
+           ".";
   }
   if (kind == "adopted_over_objections" && summary.contains("overruled_by_ruling")) {
     return "The presidency ruled that consensus is not unanimity: the text passed" + in_round +

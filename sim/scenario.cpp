@@ -125,15 +125,27 @@ std::string Issue::value_text(double value) const {
   return format_apart(value, level_to_print_apart_from(*this, reached, value).value);
 }
 
+namespace {
+
+// A level's text in quotation marks; quotation marks inside it (a level that quotes the adopted
+// decision) become single ones, so that the reader never meets ""We agree ...".
+std::string in_quotes(const std::string& text) {
+  std::string quoted = "\"";
+  for (const char c : text) quoted += c == '"' ? '\'' : c;
+  return quoted + "\"";
+}
+
+}  // namespace
+
 std::string Issue::text_at(double value) const {
   const TextLevel* reached = reached_level(value);
   if (at_level(reached, value)) return reached->text;
   const std::string draft = "draft at " + value_text(value);
   if (reached == nullptr) {
     const TextLevel& first = levels.front();
-    return "Short of \"" + first.text + "\" (" + format_decimal(first.value, 2) + "; " + draft + ")";
+    return "Short of " + in_quotes(first.text) + " (" + format_decimal(first.value, 2) + "; " + draft + ")";
   }
-  return "\"" + reached->text + "\" (reached " + format_decimal(reached->value, 2) + "; " + draft + ")";
+  return in_quotes(reached->text) + " (reached " + format_decimal(reached->value, 2) + "; " + draft + ")";
 }
 
 int Scenario::find_delegation(const std::string& wanted_id) const {

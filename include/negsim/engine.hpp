@@ -69,6 +69,7 @@ struct Outcome {
   std::vector<int> moved_to_chairs_summary;   // issues
   std::vector<int> overruled;                 // objectors the presidency ruled over (fallbacks.ruling)
   std::vector<ObjectionRecord> reservations;  // joined the adopted text with a reservation on these issues
+  std::vector<int> joined_at_gavel;           // stood aside when the chair gavelled, then joined (MODEL.md 6a)
   std::optional<VoteTally> vote;
   std::vector<int> pivotal;           // objectors whose objection alone blocks adoption
   std::vector<int> contested_issues;  // union of objectors' issues (or the moved ones)
@@ -496,6 +497,7 @@ class Engine {
   List<int> ids_order_{&arena_};              // delegation indices sorted by id
   List<std::uint64_t> id_prefixes_{&arena_};  // n, work buffer of that sort: each id's first 8 bytes
   std::vector<std::uint8_t> observers_;       // n: 1 for an observer (its objection does not count)
+  std::vector<std::uint8_t> aside_at_gavel_;  // n: 1 for one standing aside when the chair gavelled
   // n: 1 for a delegation the chair does not weigh when it revises (an observer, or one outside
   // the drafting): it draws no change, is never a new objector, and costs nothing.
   List<std::uint8_t> unweighed_{&arena_};
