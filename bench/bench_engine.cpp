@@ -702,8 +702,10 @@ void play_run(const negsim::Scenario& scenario) {
   benchmark::DoNotOptimize(outcome);
 }
 
-// The GGE run over its floor (goal: within 3x).
-void BM_PairedGge2017RunOverFloor(benchmark::State& state) {
+// The GGE run over its floor (goal: within 3x), and over the floor without the perception-noise
+// draws (the GGE files carry the fitted noise since the 38-case fit): the ratio the table gave
+// before, kept beside the one of record.
+void run_paired_gge_over_floor(benchmark::State& state, bool floor_with_noise) {
   const Loaded& loaded = gge_2017();
   if (!loaded.scenario) {
     state.SkipWithError(loaded.error.c_str());
@@ -712,27 +714,20 @@ void BM_PairedGge2017RunOverFloor(benchmark::State& state) {
   const negsim::Scenario& scenario = *loaded.scenario;
   const int rounds = negsim::simulate(scenario, kSeed).rounds;
   run_paired(
-      state, [&] { play_run(scenario); }, [&] { play_floor(scenario, rounds); });
+      state, [&] { play_run(scenario); }, [&] { play_floor(scenario, rounds, floor_with_noise); });
+}
+void BM_PairedGge2017RunOverFloor(benchmark::State& state) {
+  run_paired_gge_over_floor(state, true);
 }
 BENCHMARK(BM_PairedGge2017RunOverFloor)->Unit(benchmark::kMicrosecond);
-
-// The same over a floor without the perception-noise draws (the GGE files carry the fitted noise
-// since the 38-case fit): the ratio the table gave before, kept beside the one of record.
 void BM_PairedGge2017RunOverNoiselessFloor(benchmark::State& state) {
-  const Loaded& loaded = gge_2017();
-  if (!loaded.scenario) {
-    state.SkipWithError(loaded.error.c_str());
-    return;
-  }
-  const negsim::Scenario& scenario = *loaded.scenario;
-  const int rounds = negsim::simulate(scenario, kSeed).rounds;
-  run_paired(
-      state, [&] { play_run(scenario); }, [&] { play_floor(scenario, rounds, false); });
+  run_paired_gge_over_floor(state, false);
 }
 BENCHMARK(BM_PairedGge2017RunOverNoiselessFloor)->Unit(benchmark::kMicrosecond);
 
-// The 193 x 40 x 100 run over its floor (goal: within 3x).
-void BM_PairedSynthetic193x40x100OverFloor(benchmark::State& state) {
+// The 193 x 40 x 100 run over its floor (goal: within 3x), and over the noiseless floor (the
+// synthetic rooms carry noise 0.02).
+void run_paired_synthetic_over_floor(benchmark::State& state, bool floor_with_noise) {
   const Synthetic& synthetic = synthetic_193x40x100();
   if (!synthetic.scenario || !synthetic.error.empty()) {
     state.SkipWithError(synthetic.error.c_str());
@@ -740,20 +735,14 @@ void BM_PairedSynthetic193x40x100OverFloor(benchmark::State& state) {
   }
   const negsim::Scenario& scenario = *synthetic.scenario;
   run_paired(
-      state, [&] { play_run(scenario); }, [&] { play_floor(scenario, synthetic.rounds); });
+      state, [&] { play_run(scenario); }, [&] { play_floor(scenario, synthetic.rounds, floor_with_noise); });
+}
+void BM_PairedSynthetic193x40x100OverFloor(benchmark::State& state) {
+  run_paired_synthetic_over_floor(state, true);
 }
 BENCHMARK(BM_PairedSynthetic193x40x100OverFloor)->Unit(benchmark::kMillisecond);
-
-// The same over the floor without the noise draws (the synthetic rooms carry noise 0.02).
 void BM_PairedSynthetic193x40x100OverNoiselessFloor(benchmark::State& state) {
-  const Synthetic& synthetic = synthetic_193x40x100();
-  if (!synthetic.scenario || !synthetic.error.empty()) {
-    state.SkipWithError(synthetic.error.c_str());
-    return;
-  }
-  const negsim::Scenario& scenario = *synthetic.scenario;
-  run_paired(
-      state, [&] { play_run(scenario); }, [&] { play_floor(scenario, synthetic.rounds, false); });
+  run_paired_synthetic_over_floor(state, false);
 }
 BENCHMARK(BM_PairedSynthetic193x40x100OverNoiselessFloor)->Unit(benchmark::kMillisecond);
 
