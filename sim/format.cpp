@@ -107,6 +107,10 @@ std::string aligned_columns(const std::vector<std::vector<std::string>>& rows, c
   return text;
 }
 
+std::string the_body(const std::string& body) {
+  return body.rfind("the ", 0) == 0 || body.rfind("The ", 0) == 0 ? body : "the " + body;
+}
+
 std::string wrap_words(const std::string& text, int width, const std::string& first_prefix, std::size_t indent) {
   if (width <= 0) return first_prefix + text + "\n";
   const auto limit = static_cast<std::size_t>(width);

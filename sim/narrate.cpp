@@ -818,9 +818,9 @@ class Storyteller {
     } else if (kind == "vote") {
       const std::string body = event.value("body", std::string());
       line("Consensus has failed, so " +
-           (body.empty() ? std::string("the chair calls a vote") : "the text goes to a vote in the " + body) + ": " +
-           std::to_string(integer_of(event, "yes")) + " yes, " + std::to_string(integer_of(event, "no")) + " no, " +
-           std::to_string(integer_of(event, "abstain")) + " abstaining. It needs " +
+           (body.empty() ? std::string("the chair calls a vote") : "the text goes to a vote in " + the_body(body)) +
+           ": " + std::to_string(integer_of(event, "yes")) + " yes, " + std::to_string(integer_of(event, "no")) +
+           " no, " + std::to_string(integer_of(event, "abstain")) + " abstaining. It needs " +
            format_percent(number_of(event, "threshold")) +
            " of those voting: " + (event.value("adopted", false) ? "carried." : "lost."));
     } else if (kind == "end") {

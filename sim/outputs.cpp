@@ -59,7 +59,7 @@ std::string outcome_sentence(const Scenario& scenario, const Outcome& outcome) {
   }
   const std::string& body = scenario.process.fallbacks.vote_body;
   if (outcome.kind == OutcomeKind::vote && !body.empty()) {
-    return "ADOPTED BY VOTE in the " + body + " after consensus failed";
+    return "ADOPTED BY VOTE in " + the_body(body) + " after consensus failed";
   }
   return outcome_sentence(outcome.kind);
 }
@@ -332,7 +332,7 @@ std::string text_summary(const Scenario& scenario, const Outcome& outcome, const
   }
   if (outcome.vote) {
     const std::string& body = scenario.process.fallbacks.vote_body;
-    out << "  Vote" << (body.empty() ? "" : " in the " + body) << ": " << outcome.vote->yes << " yes, "
+    out << "  Vote" << (body.empty() ? "" : " in " + the_body(body)) << ": " << outcome.vote->yes << " yes, "
         << outcome.vote->no << " no, " << outcome.vote->abstain
         << " abstaining: " << (outcome.vote->adopted ? "adopted" : "rejected") << "\n";
   }

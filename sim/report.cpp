@@ -414,7 +414,7 @@ std::string run_outcome_sentence(const json& summary, const Naming& naming) {
   if (kind == "vote") {
     const json vote = summary.contains("vote") ? summary["vote"] : json::object();
     const std::string body = vote.is_object() ? vote.value("body", std::string()) : std::string();
-    return "Consensus failed; the text was adopted by vote" + (body.empty() ? "" : " in the " + body) + in_round +
+    return "Consensus failed; the text was adopted by vote" + (body.empty() ? "" : " in " + the_body(body)) + in_round +
            " (" + std::to_string(static_cast<int>(number_field(vote, "yes"))) + " yes, " +
            std::to_string(static_cast<int>(number_field(vote, "no"))) + " no, " +
            std::to_string(static_cast<int>(number_field(vote, "abstain"))) + " abstaining).";

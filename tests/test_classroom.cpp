@@ -722,3 +722,12 @@ TEST_CASE("cmake --install puts negsim on a PATH", "[classroom][cli][install]") 
   CHECK(version.output.rfind("negsim ", 0) == 0);
   fs::remove_all(work);
 }
+
+TEST_CASE("a vote's body reads with one article, whether or not the file wrote its own", "[classroom][format]") {
+  // UNCLOS 1982's file names its body "the Conference (recorded vote, 30 April 1982)": the
+  // summary once read "in the the Conference".
+  CHECK(negsim::the_body("UN General Assembly") == "the UN General Assembly");
+  CHECK(negsim::the_body("the Conference") == "the Conference");
+  CHECK(negsim::the_body("The Conference") == "The Conference");
+  CHECK(negsim::the_body("theatre committee") == "the theatre committee");
+}

@@ -47,6 +47,10 @@ std::string value_as_text_prints_it(const std::string& text, double value);
 // A delegation's name where the sentence already says it chairs: "Germany (chair)" -> "Germany".
 std::string name_without_chair_mark(std::string name);
 
+// "the UN General Assembly" from "UN General Assembly", but "the Conference" left as written: a
+// body's name as a scenario gives it, after "in" (a file may write its own article).
+std::string the_body(const std::string& body);
+
 // `text` wrapped greedily at word boundaries to lines of at most `width` characters (a word
 // longer than that gets a line of its own), the first line after `first_prefix`, the next ones
 // indented by `indent` spaces; ends with a newline. width <= 0: no wrapping.
