@@ -97,6 +97,12 @@ void hold_parameter(CalibrationOptions& options, const std::string& key, double 
 }
 
 bool hold_choice(CalibrationOptions& options, const std::string& key, const std::string& value) {
+  if (key == "process.dissociation_bar") {
+    const auto bar = dissociation_bar_named(value);
+    if (!bar) throw std::invalid_argument("'" + key + "' is 'round' or 'deadline', not '" + value + "'");
+    options.dissociation_bar = bar;
+    return true;
+  }
   if (key != "process.dissociation_from") return false;
   const auto basis = dissociation_basis_named(value);
   if (!basis) throw std::invalid_argument("'" + key + "' is 'shortfall' or 'assertions', not '" + value + "'");
@@ -105,8 +111,11 @@ bool hold_choice(CalibrationOptions& options, const std::string& key, const std:
 }
 
 std::vector<std::string> held_choices(const CalibrationOptions& options) {
-  if (!options.dissociation_from) return {};
-  return {"process.dissociation_from=" + to_string(*options.dissociation_from)};
+  std::vector<std::string> choices;
+  if (options.dissociation_from)
+    choices.push_back("process.dissociation_from=" + to_string(*options.dissociation_from));
+  if (options.dissociation_bar) choices.push_back("process.dissociation_bar=" + to_string(*options.dissociation_bar));
+  return choices;
 }
 
 std::vector<CalibrationCase> load_calibration_cases(const std::string& directory) {
@@ -134,6 +143,7 @@ CaseScore score_case(const CalibrationCase& calibration_case, const std::vector<
   apply_parameters(scenario, options.held, held_values);
   apply_parameters(scenario, options.specs, values);
   if (options.dissociation_from) scenario.process.dissociation_from = *options.dissociation_from;
+  if (options.dissociation_bar) scenario.process.dissociation_bar = *options.dissociation_bar;
   ReplicateOptions replicate_options;
   replicate_options.master_seed = options.master_seed;  // the same seeds at every evaluation
   replicate_options.replicates = options.replicates;
@@ -287,7 +297,7 @@ std::string parameters_yaml(const CalibrationResult& result, const CalibrationOp
       << "  evaluations: " << result.evaluations << "\n"
       << "  log_probability: " << number_text(result.log_probability) << "\n"
       << "  initial_log_probability: " << number_text(result.initial_log_probability) << "\n";
-  if (!options.held.empty() || options.dissociation_from) {
+  if (!options.held.empty() || !held_choices(options).empty()) {
     out << "  held:";
     for (const auto& spec : options.held) out << " " << spec.key << "=" << number_text(spec.initial);
     for (const auto& choice : held_choices(options)) out << " " << choice;
@@ -333,6 +343,15 @@ std::string parameters_yaml(const CalibrationResult& result, const CalibrationOp
   if (basis) {
     out << "  dissociation_from: " << to_string(*basis) << "\n";
   }
+  std::optional<DissociationBar> bar = options.dissociation_bar;
+  if (!bar && !cases.empty()) {
+    const DissociationBar first = cases.front().scenario.process.dissociation_bar;
+    const bool shared = std::all_of(cases.begin(), cases.end(), [first](const CalibrationCase& c) {
+      return c.scenario.process.dissociation_bar == first;
+    });
+    if (shared && first != DissociationBar::round) bar = first;
+  }
+  if (bar) out << "  dissociation_bar: " << to_string(*bar) << "\n";
   if (!chair.empty()) out << "  chair:\n" << chair;
   return out.str();
 }
@@ -598,7 +617,7 @@ std::string leave_one_out_table(const LeaveOneOutResult& result, const Calibrati
   for (std::size_t p = 0; p < options.specs.size(); ++p) {
     out << " " << options.specs[p].key << "=" << number_text(result.all.values[p]);
   }
-  if (!options.held.empty() || options.dissociation_from) {
+  if (!options.held.empty() || !held_choices(options).empty()) {
     out << "\nHeld in every fit:";
     for (const auto& spec : options.held) out << " " << spec.key << "=" << number_text(spec.initial);
     for (const auto& choice : held_choices(options)) out << " " << choice;

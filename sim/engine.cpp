@@ -1714,6 +1714,18 @@ double Engine::omission_loss(int delegation, double* asserted) const {
   return omitted;
 }
 
+double Engine::dissociation_bar(int delegation) const {
+  const double threshold = state_.support_threshold(delegation);
+  if (scenario_.process.dissociation_bar == DissociationBar::round) return threshold;
+  // The gavel ends the talks: the least it would have accepted by the deadline. Only a concession
+  // curve (a concession agent's, or a bloc follower's own) says what that is.
+  const AgentParameters& agent = scenario_.delegations[static_cast<std::size_t>(delegation)].agent;
+  if (!agent.policy.empty() || (agent.model != AgentModel::concession && agent.model != AgentModel::bloc_follower)) {
+    return threshold;
+  }
+  return std::min(threshold, agent.support_min);
+}
+
 void Engine::settle_dissociations() {
   const int n = scenario_.delegation_count();
   const double cost = scenario_.process.dissociation_cost;
@@ -1729,18 +1741,17 @@ void Engine::settle_dissociations() {
     }
     bool joins = false;
     double forgiven = 0;
+    const double bar = dissociation_bar(i);
     if (scenario_.process.dissociation_from == DissociationBasis::assertions) {
       // Nothing in the text that it rejects: nothing to dissociate from.
       double asserted = 0;
       forgiven = omission_loss(i, &asserted);
-      joins = asserted <= 0 || state_.utility(i) + forgiven >= state_.support_threshold(i) - cost;
+      joins = asserted <= 0 || state_.utility(i) + forgiven >= bar - cost;
     } else {
-      joins = state_.utility(i) >= state_.support_threshold(i) - cost;
+      joins = state_.utility(i) >= bar - cost;
     }
     if (joins) state_.responses[index] = Response::support;
-    if (sink_ != nullptr) {
-      sink_->on_dissociation(state_.round, i, joins, state_.utility(i), state_.support_threshold(i), forgiven);
-    }
+    if (sink_ != nullptr) sink_->on_dissociation(state_.round, i, joins, state_.utility(i), bar, forgiven);
   }
   // Followers do as their leader did, members as their negotiator did.
   for (int i = 0; i < n; ++i) {

@@ -41,6 +41,17 @@ std::optional<DissociationBasis> dissociation_basis_named(const std::string& nam
   return std::nullopt;
 }
 
+std::string to_string(DissociationBar bar) {
+  return bar == DissociationBar::round ? "round" : "deadline";
+}
+
+std::optional<DissociationBar> dissociation_bar_named(const std::string& name) {
+  for (const DissociationBar bar : {DissociationBar::round, DissociationBar::deadline}) {
+    if (name == to_string(bar)) return bar;
+  }
+  return std::nullopt;
+}
+
 std::string to_string(OutcomeKind outcome) {
   switch (outcome) {
     case OutcomeKind::consensus: return "consensus";

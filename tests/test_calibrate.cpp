@@ -270,6 +270,17 @@ TEST_CASE("a held dissociation rule is played in every case and written with the
   const auto refit = negsim::calibrate(refitted_cases, plain);
   CHECK(negsim::parameters_yaml(refit, plain, refitted_cases, "test").find("  dissociation_from: assertions\n") !=
         std::string::npos);
+
+  // The deadline's bar (0.6, left's support_min) is under left's utility of 0.7: it joins too.
+  CHECK_THROWS_AS(negsim::hold_choice(options, "process.dissociation_bar", "gavel"), std::invalid_argument);
+  REQUIRE(negsim::hold_choice(options, "process.dissociation_bar", "deadline"));
+  CHECK_FALSE(negsim::score_case(cases[0], values, options).backtest.passed());
+  CHECK(negsim::held_choices(options) ==
+        std::vector<std::string>{"process.dissociation_from=assertions", "process.dissociation_bar=deadline"});
+  const std::string with_bar = negsim::parameters_yaml(fit, options, cases, "test");
+  CHECK(with_bar.find("  held: process.dissociation_from=assertions process.dissociation_bar=deadline\n") !=
+        std::string::npos);
+  CHECK(with_bar.find("  dissociation_bar: deadline\n") != std::string::npos);
 }
 
 TEST_CASE("backtest and calibrate refuse a --hold they cannot honour, with a reason", "[calibrate][cli]") {

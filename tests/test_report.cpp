@@ -414,7 +414,7 @@ TEST_CASE("play and the room say when perception noise moved a seat's reading of
       run_command("printf 'a\nq\n' | " + negsim_binary() + " play " +
                   quoted(source_path("scenarios/history/ccw-revcon6-2021.yaml")) + " --as nam --no-write");
   INFO(result.output);
-  CHECK(result.output.find("Your utility for this text: 0.71 (as your delegation reads it this round: 0.17 below its "
+  CHECK(result.output.find("Your utility for this text: 0.71 (as your delegation reads it this round: 0.18 below its "
                            "worth,") != std::string::npos);
 }
 

@@ -111,16 +111,15 @@ inline const std::map<std::string, std::string>& known_history_misses() {
        "first run (written before it, out of sample): adopted over India and Nigeria in round 10 as recorded, every "
        "paragraph at its recorded level, but the small island States and the LDCs never object to an earlier draft"},
       {"npt-2000",
-       "first run (written before it, out of sample): adopted with no objector, as recorded, but stand-asides at the "
-       "gavel dissociate in 45% (the United States, Iraq), and the disarmament and Middle East paragraphs end above "
-       "their recorded levels"},
+       "first run (written before it, out of sample): adopted with no objector, as recorded (87% with the deadline's "
+       "bar of 4 December), but the disarmament and Middle East paragraphs end above their recorded levels"},
       {"bbnj-2023",
        "first run (written before it, out of sample): Russia's dissociation in 59% and benefit sharing at its level in "
-       "34%; under the dissociation rule and fit of 3 December (night) plain consensus is commoner (76%)"},
+       "34%; since the dissociation rules of 3 and 4 December plain consensus (99%): Russia joins"},
       {"cop28-dubai-2023",
-       "first run (written before it, out of sample): Saudi Arabia and Russia stand aside at an early gavel and "
-       "dissociate (57%), where the record has a plain consensus; no weaker draft is ever tabled for AOSIS and the EU "
-       "to refuse"},
+       "first run (written before it, out of sample): Saudi Arabia and Russia dissociated at an early gavel (57%); "
+       "with the deadline's bar of 4 December the plain consensus is recorded (99%), but no weaker draft is ever "
+       "tabled for AOSIS and the EU to refuse"},
       {"small-arms-revcon-2006",
        "first run (written before it, out of sample): the chair meets both minorities' red lines and the text is "
        "adopted; the record has no outcome (no majority red line is stated, and the model has no clock)"},
@@ -137,8 +136,9 @@ inline const std::map<std::string, std::string>& known_history_misses() {
        "first run (written before it, out of sample): every paragraph at its recorded level, but the red lines leave "
        "a band both sides accept, so consensus (91%) where the record left two paragraphs to a chair's summary"},
       {"cop24-katowice-2018",
-       "first run (written before it, out of sample): consensus in 49% against dissociations at an early gavel in "
-       "52%; transparency just under its adopted level; Brazil's earlier objection in 33%"},
+       "first run (written before it, out of sample): consensus in 49% against dissociations at an early gavel; with "
+       "the deadline's bar of 4 December consensus in 99%, but transparency just under its adopted level and Brazil's "
+       "earlier objection in about a third"},
   };
   return misses;
 }
@@ -152,12 +152,13 @@ inline bool known_history_miss(const std::string& file) {
 // another kind at seed 1 (the reason beside them).
 inline bool known_history_outcome_miss(const std::string& file) {
   static const std::set<std::string> misses = {
+      "bbnj-2023",               // consensus, not consensus_with_dissociations (Russia joins)
       "cop21-paris-2015",        // consensus, not consensus_with_dissociations (Nicaragua supports)
-      "cop28-dubai-2023",        // consensus_with_dissociations, not consensus (stand-asides at the gavel)
       "small-arms-revcon-2006",  // consensus, not no_consensus
-      "gge-2014-2015",           // consensus in 70% of replicates; seed 1 draws Ghana's dissociation
-      "cwc-revcon5-2023",        // no consensus in 79%; seed 1 draws a text both sides accept
+      "cwc-revcon5-2023",        // no consensus in most replicates; seed 1 draws a text both sides accept
       "wto-mc11-2017",           // consensus, not a chair's summary
+      "cybercrime-2022-2024",    // Iran dissociates in most replicates; seed 1 draws it joining
+      "oewg-2021-2025",          // dissociations in 65%; seed 1 draws the United States joining
   };
   return misses.count(std::filesystem::path(file).stem().string()) > 0;
 }

@@ -45,7 +45,8 @@ naive forecasts made from the other cases' record (the base rate of the recorded
 the most frequent kind), and the passes split by check class and by provenance. Overlays
 (what-ifs) are not cases. --hold KEY=VALUE keeps a shared
 parameter at VALUE in every fit (not fitted), to compare variants of the model out of sample;
---hold process.dissociation_from=shortfall|assertions compares the two dissociation rules.
+--hold process.dissociation_from=shortfall|assertions and --hold
+process.dissociation_bar=round|deadline compare the dissociation rules.
 Exit status: 0 when every row passes, 1 when a row fails, 2 bad input or nothing to test.
 )";
 }  // namespace

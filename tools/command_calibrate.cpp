@@ -29,8 +29,9 @@ scores the log-probability of the recorded outcome and of each named objector, d
 contested issue; Nelder-Mead (NLopt) maximises the sum within the parameters' bounds. The fitted
 values go to --output (default scenarios/parameters/fitted.yaml), a file negsim wrote before or
 a new one: any other file is left alone. --hold KEY=VALUE sets a parameter to VALUE in every
-case and leaves it out of the fit; --hold process.dissociation_from=shortfall|assertions sets
-that model choice in every case (and in the file written). docs/MODEL.md section 14a has the
+case and leaves it out of the fit; --hold process.dissociation_from=shortfall|assertions and
+--hold process.dissociation_bar=round|deadline set those model choices in every case (and in the
+file written). docs/MODEL.md section 14a has the
 details.
 Exit status: 0 written, 1 could not write, 2 bad input.
 )";
@@ -95,7 +96,7 @@ void add_hold_option(po::options_description& options) {
   options.add_options()("hold", po::value<std::vector<std::string>>()->composing(),
                         "KEY=VALUE: hold a shared parameter at VALUE in every fit instead of fitting it "
                         "(repeatable; e.g. process.chair.power_weight=0), or hold the model choice "
-                        "process.dissociation_from=shortfall|assertions");
+                        "process.dissociation_from=shortfall|assertions or process.dissociation_bar=round|deadline");
 }
 
 void apply_hold_options(const po::variables_map& values, CalibrationOptions& calibration) {

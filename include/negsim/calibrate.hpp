@@ -58,6 +58,8 @@ struct CalibrationOptions {
   // A model choice held in every case (`--hold process.dissociation_from=assertions`); unset, each
   // case keeps its own (from its file or the parameter file it includes).
   std::optional<DissociationBasis> dissociation_from;
+  // The same for the bar of a dissociation (`--hold process.dissociation_bar=deadline`).
+  std::optional<DissociationBar> dissociation_bar;
 };
 
 // The held model choices as `KEY=VALUE` words (empty when none is held).
@@ -66,7 +68,8 @@ std::vector<std::string> held_choices(const CalibrationOptions& options);
 // Moves `key` from the fitted specs to the held ones at `value`. Throws std::invalid_argument
 // when the key is not a fitted parameter (or is held already) or the value is outside its bounds.
 void hold_parameter(CalibrationOptions& options, const std::string& key, double value);
-// Holds a model choice that is a word, not a number: process.dissociation_from=shortfall|assertions.
+// Holds a model choice that is a word, not a number: process.dissociation_from=shortfall|assertions
+// or process.dissociation_bar=round|deadline.
 // Throws std::invalid_argument for another key or value. Returns false when `key` is not a choice.
 bool hold_choice(CalibrationOptions& options, const std::string& key, const std::string& value);
 

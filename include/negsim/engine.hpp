@@ -393,6 +393,8 @@ class Engine {
   bool chair_keeps_drafting(std::string& reason) const;
   // At adoption: each stand-aside joins the text or dissociates publicly (section 6 of MODEL.md).
   void settle_dissociations();
+  // The bar a stand-aside weighs the adopted text against (process.dissociation_bar).
+  double dissociation_bar(int delegation) const;
   // Whether the draft's paragraph says less than the delegation wants (between the status quo
   // and its position), nothing it rejects.
   bool says_less_than_wanted(int delegation, int issue) const;

@@ -168,6 +168,15 @@ std::string to_string(DissociationBasis basis);
 // The rule named `name` ("shortfall" or "assertions"), or nothing for another word.
 std::optional<DissociationBasis> dissociation_basis_named(const std::string& name);
 
+// `process.dissociation_bar`: the bar a stand-aside weighs the text against at the gavel. `round`
+// is its support threshold of the round; `deadline` the least it would have accepted by the
+// deadline (r_min for a concession or bloc-follower agent, whose threshold reaches it in the last
+// round; its threshold of the round for the others), because the gavel ends the talks.
+enum class DissociationBar { round, deadline };
+std::string to_string(DissociationBar bar);
+// The bar named `name` ("round" or "deadline"), or nothing for another word.
+std::optional<DissociationBar> dissociation_bar_named(const std::string& name);
+
 struct Process {
   Rule rule;
   int max_rounds = 10;
@@ -182,6 +191,8 @@ struct Process {
   // What a stand-aside weighs when deciding to dissociate at the gavel: its whole shortfall, or
   // only what the text says that it rejects (docs/MODEL.md section 6a).
   DissociationBasis dissociation_from = DissociationBasis::shortfall;
+  // The bar it weighs them against (docs/MODEL.md section 6a).
+  DissociationBar dissociation_bar = DissociationBar::round;
   ChairSettings chair;
   Fallbacks fallbacks;
 
