@@ -118,6 +118,22 @@ std::vector<std::string> held_choices(const CalibrationOptions& options) {
   return choices;
 }
 
+namespace {
+
+// A model choice as held (`--hold`), else the value every case shares when it is not the
+// default, else nothing.
+template <typename Choice>
+std::optional<Choice> held_or_shared(const std::vector<CalibrationCase>& cases, std::optional<Choice> held,
+                                     Choice Process::*member, Choice default_choice) {
+  if (held || cases.empty()) return held;
+  const Choice first = cases.front().scenario.process.*member;
+  const bool shared = std::all_of(cases.begin(), cases.end(),
+                                  [&](const CalibrationCase& c) { return c.scenario.process.*member == first; });
+  return shared && first != default_choice ? std::optional<Choice>(first) : std::nullopt;
+}
+
+}  // namespace
+
 std::vector<CalibrationCase> load_calibration_cases(const std::string& directory) {
   std::vector<CalibrationCase> cases;
   for (const auto& file : find_scenario_files(directory)) {
@@ -329,28 +345,13 @@ std::string parameters_yaml(const CalibrationResult& result, const CalibrationOp
       out << "  " << key.substr(std::string("process.").size()) << ": " << number_text(value) << "\n";
     }
   }
-  // The dissociation rule the cases were fitted under: the one held, or the one every case shares
+  // The dissociation rules the cases were fitted under: the one held, or the one every case shares
   // (from the parameter file they include) when it is not the default, so that rewriting the
   // file keeps the model it was fitted with.
-  std::optional<DissociationBasis> basis = options.dissociation_from;
-  if (!basis && !cases.empty()) {
-    const DissociationBasis first = cases.front().scenario.process.dissociation_from;
-    const bool shared = std::all_of(cases.begin(), cases.end(), [first](const CalibrationCase& c) {
-      return c.scenario.process.dissociation_from == first;
-    });
-    if (shared && first != DissociationBasis::shortfall) basis = first;
-  }
-  if (basis) {
-    out << "  dissociation_from: " << to_string(*basis) << "\n";
-  }
-  std::optional<DissociationBar> bar = options.dissociation_bar;
-  if (!bar && !cases.empty()) {
-    const DissociationBar first = cases.front().scenario.process.dissociation_bar;
-    const bool shared = std::all_of(cases.begin(), cases.end(), [first](const CalibrationCase& c) {
-      return c.scenario.process.dissociation_bar == first;
-    });
-    if (shared && first != DissociationBar::round) bar = first;
-  }
+  const auto basis =
+      held_or_shared(cases, options.dissociation_from, &Process::dissociation_from, DissociationBasis::shortfall);
+  if (basis) out << "  dissociation_from: " << to_string(*basis) << "\n";
+  const auto bar = held_or_shared(cases, options.dissociation_bar, &Process::dissociation_bar, DissociationBar::round);
   if (bar) out << "  dissociation_bar: " << to_string(*bar) << "\n";
   if (!chair.empty()) out << "  chair:\n" << chair;
   return out.str();

@@ -132,6 +132,26 @@ TEST_CASE("a chair with rounds left wins over those standing aside instead of ga
     REQUIRE(reversed.dissociators.size() == 1);
     CHECK(scenario.delegations[static_cast<std::size_t>(reversed.dissociators[0].delegation)].id == "right");
   }
+  SECTION("with the deadline's bar an early gavel does not make a conceding delegation dissociate") {
+    // The flanks' 0.7 is below their threshold of round 1 (0.85), above the least they would
+    // accept by the deadline (support_min, 0.6): under `deadline` both join, and are listed as
+    // joined at the gavel. A sincere delegation keeps its bar (0.85).
+    const auto at_deadline =
+        negsim::simulate(scenario_from(flanks_standing_aside, {"process.dissociation_bar=deadline"}), 1);
+    CHECK(at_deadline.kind == negsim::OutcomeKind::consensus);
+    CHECK(at_deadline.decided_round == 0);
+    CHECK(at_deadline.dissociators.empty());
+    CHECK(at_deadline.joined_at_gavel == std::vector<int>{0, 2});
+    CHECK(negsim::simulate(scenario_from(flanks_standing_aside), 1).joined_at_gavel.empty());  // `round`
+    const auto sincere =
+        negsim::simulate(scenario_from(flanks_standing_aside,
+                                       {"process.dissociation_bar=deadline", "delegations.left.agent.model=sincere"}),
+                         1);
+    CHECK(sincere.kind == negsim::OutcomeKind::consensus_with_dissociations);
+    REQUIRE(sincere.dissociators.size() == 1);
+    CHECK(sincere.dissociators[0].delegation == 0);
+    CHECK(sincere.joined_at_gavel == std::vector<int>{2});
+  }
 }
 
 TEST_CASE("a two-camp deadlock ends with the objector that holds out, whatever the powers", "[chair][repair]") {

@@ -124,41 +124,6 @@ process:
   CHECK(outcome.responses[2] == negsim::Response::aside);  // its stand-aside stays in the poll
 }
 
-TEST_CASE("with the deadline's bar an early gavel does not make a conceding delegation dissociate",
-          "[procedures][dissociation]") {
-  // The chair gavels 0.5 at once (patience 0). left's text is worth 1 - 0.3 = 0.7: below its
-  // support threshold of round 1 (0.85), above the least it would accept by the deadline (its
-  // support_min, 0.6). Under `round` it dissociates; under `deadline` it joins, and is listed as
-  // joined at the gavel. A sincere delegation keeps its bar (0.85) under both.
-  const std::string room = R"(
-title: Early gavel
-issues:
-  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
-delegations:
-  - {id: left, power: 1, positions: {a: 0.2}, outside_option: 0}
-  - {id: centre, power: 2, positions: {a: 0.5}, outside_option: 0}
-  - {id: right, power: 1, positions: {a: 0.8}, outside_option: 0}
-process:
-  max_rounds: 5
-)";
-  const auto by_round = negsim::simulate(scenario_from(room), 1);
-  CHECK(by_round.kind == negsim::OutcomeKind::consensus_with_dissociations);
-  CHECK(by_round.dissociators.size() == 2);
-  CHECK(by_round.joined_at_gavel.empty());
-
-  const auto at_deadline = negsim::simulate(scenario_from(room, {"process.dissociation_bar=deadline"}), 1);
-  CHECK(at_deadline.kind == negsim::OutcomeKind::consensus);
-  CHECK(at_deadline.dissociators.empty());
-  CHECK(at_deadline.joined_at_gavel == std::vector<int>{0, 2});
-
-  const auto sincere = negsim::simulate(
-      scenario_from(room, {"process.dissociation_bar=deadline", "delegations.left.agent.model=sincere"}), 1);
-  CHECK(sincere.kind == negsim::OutcomeKind::consensus_with_dissociations);
-  REQUIRE(sincere.dissociators.size() == 1);
-  CHECK(sincere.dissociators[0].delegation == 0);
-  CHECK(sincere.joined_at_gavel == std::vector<int>{2});
-}
-
 TEST_CASE("an observer does not vote", "[procedures][observer]") {
   // one's red line (a >= 0.45) is crossed by the draft at 1/3: consensus fails, and the vote has
   // the two members' ballots only.
