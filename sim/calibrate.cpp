@@ -97,6 +97,12 @@ void hold_parameter(CalibrationOptions& options, const std::string& key, double 
 }
 
 bool hold_choice(CalibrationOptions& options, const std::string& key, const std::string& value) {
+  if (key == "process.drafting") {
+    const auto drafting = drafting_named(value);
+    if (!drafting) throw std::invalid_argument("'" + key + "' is 'values' or 'levels', not '" + value + "'");
+    options.drafting = drafting;
+    return true;
+  }
   if (key == "process.dissociation_bar") {
     const auto bar = dissociation_bar_named(value);
     if (!bar) throw std::invalid_argument("'" + key + "' is 'round' or 'deadline', not '" + value + "'");
@@ -115,6 +121,7 @@ std::vector<std::string> held_choices(const CalibrationOptions& options) {
   if (options.dissociation_from)
     choices.push_back("process.dissociation_from=" + to_string(*options.dissociation_from));
   if (options.dissociation_bar) choices.push_back("process.dissociation_bar=" + to_string(*options.dissociation_bar));
+  if (options.drafting) choices.push_back("process.drafting=" + to_string(*options.drafting));
   return choices;
 }
 
@@ -160,6 +167,7 @@ CaseScore score_case(const CalibrationCase& calibration_case, const std::vector<
   apply_parameters(scenario, options.specs, values);
   if (options.dissociation_from) scenario.process.dissociation_from = *options.dissociation_from;
   if (options.dissociation_bar) scenario.process.dissociation_bar = *options.dissociation_bar;
+  if (options.drafting) scenario.process.drafting = *options.drafting;
   ReplicateOptions replicate_options;
   replicate_options.master_seed = options.master_seed;  // the same seeds at every evaluation
   replicate_options.replicates = options.replicates;
@@ -353,6 +361,8 @@ std::string parameters_yaml(const CalibrationResult& result, const CalibrationOp
   if (basis) out << "  dissociation_from: " << to_string(*basis) << "\n";
   const auto bar = held_or_shared(cases, options.dissociation_bar, &Process::dissociation_bar, DissociationBar::round);
   if (bar) out << "  dissociation_bar: " << to_string(*bar) << "\n";
+  const auto drafting = held_or_shared(cases, options.drafting, &Process::drafting, Drafting::values);
+  if (drafting) out << "  drafting: " << to_string(*drafting) << "\n";
   if (!chair.empty()) out << "  chair:\n" << chair;
   return out.str();
 }

@@ -575,6 +575,7 @@ void Engine::table_draft() {
     for (int issue = 0; issue < scenario_.issue_count(); ++issue) {
       if (state_.settled[static_cast<std::size_t>(issue)] == 0) state_.draft(issue) = (*whole)(issue);
     }
+    write_in_words(state_.draft);
     if (final_text) keep_met_red_lines(state_.draft);
     if (sink_ != nullptr) {
       if (final_text) sink_->on_final_text(state_.round);
@@ -619,6 +620,7 @@ void Engine::table_draft() {
     }
   }
   lean_toward_chair(scenario_, state_.positions, state_.draft, &state_.settled);
+  write_in_words(state_.draft);
   if (final_text) keep_met_red_lines(state_.draft);
   if (sink_ != nullptr) {
     if (final_text) sink_->on_final_text(state_.round);
@@ -643,7 +645,19 @@ void Engine::keep_met_red_lines(Eigen::VectorXd& draft) const {
       low = std::max(low, scenario_.red_line_min(delegation, issue));
       high = std::min(high, scenario_.red_line_max(delegation, issue));
     }
-    if (any && low <= high) draft(issue) = std::clamp(draft(issue), low, high);
+    if (any && low <= high) draft(issue) = in_words(issue, std::clamp(draft(issue), low, high), low, high);
+  }
+}
+
+double Engine::in_words(int issue, double value, double low, double high) const {
+  if (scenario_.process.drafting == Drafting::values) return value;
+  return scenario_.issues[static_cast<std::size_t>(issue)].in_words(value, low, high);
+}
+
+void Engine::write_in_words(Eigen::VectorXd& draft) const {
+  if (scenario_.process.drafting == Drafting::values) return;
+  for (int issue = 0; issue < scenario_.issue_count(); ++issue) {
+    if (state_.settled[static_cast<std::size_t>(issue)] == 0) draft(issue) = in_words(issue, draft(issue));
   }
 }
 
@@ -1213,7 +1227,9 @@ void Engine::collect_candidates() {
         const double value = state_.draft(issue);
         if (!crosses_red_line(scenario_, i, issue, value)) continue;
         if (scenario_.issues[static_cast<std::size_t>(issue)].omitted) continue;
-        const double bound = std::clamp(value, scenario_.red_line_min(i, issue), scenario_.red_line_max(i, issue));
+        const double low = scenario_.red_line_min(i, issue);
+        const double high = scenario_.red_line_max(i, issue);
+        const double bound = in_words(issue, std::clamp(value, low, high), low, high);
         candidates_.push_back({TraceSink::ChangeKind::repair, i, issue, bound});
       }
     }
@@ -1221,7 +1237,13 @@ void Engine::collect_candidates() {
     if (fixed_responses_[index]) {  // an outside decision: its own amendment, or none
       const auto& amendment = outside_amendments_[index];
       if (amendment && !scenario_.issues[static_cast<std::size_t>(amendment->issue)].omitted) {
-        candidates_.push_back({TraceSink::ChangeKind::amendment, i, amendment->issue, amendment->value});
+        // The chair writes it in the catalogue's words when it drafts in them (a seat or a strategy
+        // may ask for any value).
+        const double value = in_words(amendment->issue, amendment->value);
+        if (scenario_.process.drafting == Drafting::values ||
+            std::abs(value - state_.draft(amendment->issue)) > 1e-12) {
+          candidates_.push_back({TraceSink::ChangeKind::amendment, i, amendment->issue, value});
+        }
       }
       continue;
     }
@@ -1252,8 +1274,13 @@ void Engine::collect_candidates() {
     }
     if (worst < 0 || scenario_.issues[static_cast<std::size_t>(worst)].omitted) continue;
     const double from = state_.draft(worst);
-    const double to = from + scenario_.process.amendment_step * (state_.positions(i, worst) - from);
+    const double position = state_.positions(i, worst);
+    double to = from + scenario_.process.amendment_step * (position - from);
     if (std::abs(to - from) < 1e-12) continue;  // amendment_step 0: nothing is tabled
+    if (scenario_.process.drafting == Drafting::levels) {
+      to = scenario_.issues[static_cast<std::size_t>(worst)].amendment_in_words(from, to, position);
+    }
+    if (std::abs(to - from) < 1e-12) continue;  // no wording of the catalogue brings it nearer
     candidates_.push_back({TraceSink::ChangeKind::amendment, i, worst, to});
   }
 }

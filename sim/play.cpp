@@ -271,7 +271,11 @@ PlaySeat::AmendmentChoice PlaySeat::ask_amendment(const State& state, const std:
   const Issue& named = scenario_.issues[static_cast<std::size_t>(issue)];
   const double current = state.draft(issue);
   const double step = scenario_.process.amendment_step > 0 ? scenario_.process.amendment_step : 0.5;
-  const double suggested = std::clamp(current + step * (state.positions(delegation_, issue) - current), 0.0, 1.0);
+  const double toward = std::clamp(current + step * (state.positions(delegation_, issue) - current), 0.0, 1.0);
+  // A chair drafting in the catalogue's words writes a level: the suggestion is one.
+  const bool in_words = scenario_.process.drafting == Drafting::levels;
+  const double suggested =
+      in_words ? named.amendment_in_words(current, toward, state.positions(delegation_, issue)) : toward;
   // A suggestion that prints as the text's own value is no suggestion.
   const bool offer_suggestion = two_decimals(suggested) != two_decimals(current);
   while (true) {
@@ -293,9 +297,15 @@ PlaySeat::AmendmentChoice PlaySeat::ask_amendment(const State& state, const std:
       if (means_back(value_text)) return {};
     }
     char* end = nullptr;
-    const double value = std::strtod(value_text.c_str(), &end);
-    if (!value_text.empty() && end != nullptr && *end == '\0' && std::isfinite(value) && value >= 0 && value <= 1 &&
-        std::abs(value - current) > 1e-9) {
+    const double typed = std::strtod(value_text.c_str(), &end);
+    const bool number =
+        !value_text.empty() && end != nullptr && *end == '\0' && std::isfinite(typed) && typed >= 0 && typed <= 1;
+    const double value = number && in_words ? named.in_words(typed) : typed;
+    if (number && in_words && std::abs(value - typed) > 1e-9) {
+      say("The chair drafts in the catalogue's words: " + two_decimals(typed) + " is written as the level " +
+          two_decimals(value) + ".");
+    }
+    if (number && std::abs(value - current) > 1e-9) {
       if (!crosses_red_line(scenario_, delegation_, issue, value)) return {Amendment{issue, value}, false};
       // The student's own red line: proposing to cross it undoes what the seat stands for (and a
       // chair's repair toward it), so it takes a second yes.
@@ -311,7 +321,8 @@ PlaySeat::AmendmentChoice PlaySeat::ask_amendment(const State& state, const std:
       if (means_back(answer)) return {};
       out_ << "Not proposed.\n";
     } else {
-      say("Give a number from 0 to 1 that differs from the text's " + named.value_text(current) + ".");
+      say(in_words ? "Give a number from 0 to 1 whose level differs from the text's " + named.value_text(current) + "."
+                   : "Give a number from 0 to 1 that differs from the text's " + named.value_text(current) + ".");
     }
     value_text.clear();
   }

@@ -52,6 +52,17 @@ std::optional<DissociationBar> dissociation_bar_named(const std::string& name) {
   return std::nullopt;
 }
 
+std::string to_string(Drafting drafting) {
+  return drafting == Drafting::values ? "values" : "levels";
+}
+
+std::optional<Drafting> drafting_named(const std::string& name) {
+  for (const Drafting drafting : {Drafting::values, Drafting::levels}) {
+    if (name == to_string(drafting)) return drafting;
+  }
+  return std::nullopt;
+}
+
 std::string to_string(OutcomeKind outcome) {
   switch (outcome) {
     case OutcomeKind::consensus: return "consensus";
@@ -96,6 +107,31 @@ const TextLevel& Issue::nearest_level(double value) const {
     if (std::abs(level.value - value) < std::abs(best->value - value)) best = &level;
   }
   return *best;
+}
+
+double Issue::in_words(double value, double low, double high) const {
+  const double slack = 1e-12;
+  const TextLevel* best = nullptr;
+  for (const auto& level : levels) {
+    if (level.value < low - slack || level.value > high + slack) continue;
+    // Levels increase, so a later one replaces the best only when nearer by more than rounding:
+    // ties (0.45 between 0.3 and 0.6) go to the lower level.
+    if (best == nullptr || std::abs(level.value - value) < std::abs(best->value - value) - 1e-12) best = &level;
+  }
+  return best == nullptr ? value : best->value;
+}
+
+double Issue::amendment_in_words(double from, double to, double position) const {
+  const double written = in_words(to);
+  if (std::abs(written - from) > 1e-12) return written;
+  // The smallest change of wording toward the position, if it brings the text nearer to it.
+  const TextLevel* next = nullptr;
+  for (const auto& level : levels) {
+    const bool beyond = position > from ? level.value > from + 1e-12 : level.value < from - 1e-12;
+    if (beyond && (next == nullptr || std::abs(level.value - from) < std::abs(next->value - from))) next = &level;
+  }
+  if (next != nullptr && std::abs(next->value - position) < std::abs(from - position)) return next->value;
+  return from;
 }
 
 const TextLevel* Issue::reached_level(double value) const {

@@ -1732,7 +1732,7 @@ class IncludeResolver {
     const YAML::Node process = map.required("process");
     MapReader process_map(own, process, "process",
                           {"noise", "isolation_cost", "full_company", "amendment_step", "dissociation_cost",
-                           "dissociation_from", "dissociation_bar", "chair"});
+                           "dissociation_from", "dissociation_bar", "drafting", "chair"});
     if (process_map.has("chair")) {
       MapReader chair_map(own, process_map.optional("chair"), "process.chair", {"patience", "power_weight"});
       (void)chair_map;
@@ -2402,7 +2402,7 @@ class Loader {
   void read_process(const YAML::Node& node) {
     MapReader map(source_, node, "process",
                   {"rule", "max_rounds", "utility", "isolation_cost", "full_company", "noise", "amendment_step",
-                   "dissociation_cost", "dissociation_from", "dissociation_bar", "chair", "fallbacks"});
+                   "dissociation_cost", "dissociation_from", "dissociation_bar", "drafting", "chair", "fallbacks"});
     Process& process = scenario_.process;
     if (map.has("rule")) read_rule(map.optional("rule"), map.child_path("rule"));
     if (map.has("max_rounds")) {
@@ -2437,6 +2437,11 @@ class Loader {
       process.dissociation_bar = *dissociation_bar_named(
           detail::read_choice(source_, map.optional("dissociation_bar"), map.child_path("dissociation_bar"),
                               {to_string(DissociationBar::round), to_string(DissociationBar::deadline)}));
+    }
+    if (map.has("drafting")) {
+      process.drafting =
+          *drafting_named(detail::read_choice(source_, map.optional("drafting"), map.child_path("drafting"),
+                                              {to_string(Drafting::values), to_string(Drafting::levels)}));
     }
     if (map.has("chair")) read_chair(map.optional("chair"), map.child_path("chair"));
     if (map.has("fallbacks")) read_fallbacks(map.optional("fallbacks"), map.child_path("fallbacks"));

@@ -281,6 +281,12 @@ TEST_CASE("a held dissociation rule is played in every case and written with the
   CHECK(with_bar.find("  held: process.dissociation_from=assertions process.dissociation_bar=deadline\n") !=
         std::string::npos);
   CHECK(with_bar.find("  dissociation_bar: deadline\n") != std::string::npos);
+
+  // What the chair writes: any value or the catalogue's levels, held and written the same way.
+  CHECK_THROWS_AS(negsim::hold_choice(options, "process.drafting", "words"), std::invalid_argument);
+  REQUIRE(negsim::hold_choice(options, "process.drafting", "levels"));
+  CHECK(negsim::held_choices(options).back() == "process.drafting=levels");
+  CHECK(negsim::parameters_yaml(fit, options, cases, "test").find("  drafting: levels\n") != std::string::npos);
 }
 
 TEST_CASE("backtest and calibrate refuse a --hold they cannot honour, with a reason", "[calibrate][cli]") {

@@ -290,3 +290,60 @@ TEST_CASE("where a text can go on without a delegation, the chair withdraws a re
     CHECK(trace.jsonl().find(R"("event":"withdrawal")") == std::string::npos);
   }
 }
+
+TEST_CASE("a chair drafting in the catalogue's words writes only levels", "[chair][drafting]") {
+  // Section 7: with process.drafting: levels every tabled paragraph, repair and amendment is one of
+  // the issue's levels, so the value weighed is the text shown. Levels 0, 0.3, 0.6, 1: the
+  // compromise (0.2 + 2 * 0.5 + 0.8 + 0) / 5 = 0.4 is written 0.3; hawk (a <= 0.25) objects and the
+  // repair writes 0, the level within its red line nearest the bound (0.3 is above it).
+  const char* const room = R"(
+title: Drafting in words
+issues:
+  - id: a
+    title: A
+    levels: [{value: 0, text: "none"}, {value: 0.3, text: "some"}, {value: 0.6, text: "more"}, {value: 1, text: "all"}]
+delegations:
+  - {id: low, power: 1, positions: {a: 0.2}, outside_option: 0}
+  - {id: centre, power: 2, positions: {a: 0.5}, outside_option: 0}
+  - {id: high, power: 1, positions: {a: 0.8}, outside_option: 0}
+  - {id: hawk, power: 1, positions: {a: 0.0}, outside_option: 0, red_lines: {a: {max: 0.25}}}
+process:
+  max_rounds: 4
+)";
+  const auto is_level = [](double value) {
+    for (const double level : {0.0, 0.3, 0.6, 1.0}) {
+      if (std::abs(value - level) < 1e-12) return true;
+    }
+    return false;
+  };
+  const auto words = scenario_from(room, {"process.drafting=levels"});
+  negsim::Trace trace(words);
+  negsim::Engine engine(words, 1, &trace);
+  const auto& outcome = engine.run();
+  CHECK(is_level(outcome.draft(0)));
+  CHECK(outcome.draft(0) == 0.0);  // the repair to hawk's bound, written as the level within it
+  const std::string text = trace.jsonl();
+  CHECK(text.find(R"("event":"repair","round":1,"delegation":"hawk","issue":"a")") != std::string::npos);
+  // Drafting any value, the same room repairs to the bound itself.
+  const auto values = negsim::simulate(scenario_from(room), 1);
+  CHECK(values.draft(0) == Approx(0.25));
+  // A loader error names the key and the words it takes.
+  CHECK_THROWS_WITH(scenario_from(room, {"process.drafting=words"}),
+                    Catch::Contains("process.drafting") && Catch::Contains("levels"));
+}
+
+TEST_CASE("an amendment in words moves at least one level toward the position", "[chair][drafting]") {
+  negsim::Issue issue;
+  issue.levels = {{0.0, "none"}, {0.3, "some"}, {0.6, "more"}, {1.0, "all"}};
+  CHECK(issue.in_words(0.44) == 0.3);
+  CHECK(issue.in_words(0.45) == 0.3);  // ties go to the lower level
+  CHECK(issue.in_words(0.46) == 0.6);
+  CHECK(issue.in_words(0.9, 0, 0.8) == 0.6);      // the nearest within the bounds
+  CHECK(issue.in_words(0.5, 0.35, 0.55) == 0.5);  // no level within: the value
+  // Half way from 0.3 toward 0.4 is 0.35, still written 0.3: the next level, 0.6, is farther
+  // from 0.4 than 0.3 is, so no wording brings the text nearer.
+  CHECK(issue.amendment_in_words(0.3, 0.35, 0.4) == 0.3);
+  // Toward 0.5 the next level 0.6 is nearer than 0.3: the amendment asks for it.
+  CHECK(issue.amendment_in_words(0.3, 0.4, 0.5) == 0.6);
+  CHECK(issue.amendment_in_words(0.6, 0.3, 0.0) == 0.3);
+}

@@ -139,6 +139,18 @@ inline const std::map<std::string, std::string>& known_history_misses() {
        "first run (written before it, out of sample): consensus in 49% against dissociations at an early gavel; with "
        "the deadline's bar of 4 December consensus in 99%, but transparency just under its adopted level and Brazil's "
        "earlier objection in about a third"},
+      {"wto-mc13-2024",
+       "first run (written before it, out of sample): the chair repairs fisheries, agriculture and the investment "
+       "facilitation paragraph to India's red lines and everyone accepts: consensus (100%) where the record left four "
+       "paragraphs to a chair's summary"},
+      {"npt-1995",
+       "first run (written before it, out of sample): the package passes with no objector and the extension, review "
+       "and "
+       "Middle East texts as recorded, but as plain consensus (the file records dissociations without naming a "
+       "dissociator), the unguarded disarmament paragraph at the room's middle, and no earlier objection"},
+      {"cop27-sharm-2022",
+       "first run (written before it, out of sample): consensus (96%) with the fund, energy and 1.5 C texts as "
+       "recorded, but who pays at its adopted level in 32% and the EU objecting to an earlier draft in 1%"},
   };
   return misses;
 }
@@ -159,6 +171,8 @@ inline bool known_history_outcome_miss(const std::string& file) {
       "wto-mc11-2017",           // consensus, not a chair's summary
       "cybercrime-2022-2024",    // Iran dissociates in most replicates; seed 1 draws it joining
       "oewg-2021-2025",          // dissociations in 65%; seed 1 draws the United States joining
+      "wto-mc13-2024",           // consensus, not a chair's summary
+      "npt-1995",                // consensus, not consensus_with_dissociations
   };
   return misses.count(std::filesystem::path(file).stem().string()) > 0;
 }

@@ -46,7 +46,8 @@ the most frequent kind), and the passes split by check class and by provenance. 
 (what-ifs) are not cases. --hold KEY=VALUE keeps a shared
 parameter at VALUE in every fit (not fitted), to compare variants of the model out of sample;
 --hold process.dissociation_from=shortfall|assertions and --hold
-process.dissociation_bar=round|deadline compare the dissociation rules.
+process.dissociation_bar=round|deadline compare the dissociation rules, --hold
+process.drafting=values|levels the chair drafting any value or the catalogue's levels.
 Exit status: 0 when every row passes, 1 when a row fails, 2 bad input or nothing to test.
 )";
 }  // namespace

@@ -30,8 +30,8 @@ contested issue; Nelder-Mead (NLopt) maximises the sum within the parameters' bo
 values go to --output (default scenarios/parameters/fitted.yaml), a file negsim wrote before or
 a new one: any other file is left alone. --hold KEY=VALUE sets a parameter to VALUE in every
 case and leaves it out of the fit; --hold process.dissociation_from=shortfall|assertions and
---hold process.dissociation_bar=round|deadline set those model choices in every case (and in the
-file written). docs/MODEL.md section 14a has the
+--hold process.dissociation_bar=round|deadline and --hold process.drafting=values|levels set
+those model choices in every case (and in the file written). docs/MODEL.md section 14a has the
 details.
 Exit status: 0 written, 1 could not write, 2 bad input.
 )";
@@ -96,7 +96,8 @@ void add_hold_option(po::options_description& options) {
   options.add_options()("hold", po::value<std::vector<std::string>>()->composing(),
                         "KEY=VALUE: hold a shared parameter at VALUE in every fit instead of fitting it "
                         "(repeatable; e.g. process.chair.power_weight=0), or hold the model choice "
-                        "process.dissociation_from=shortfall|assertions or process.dissociation_bar=round|deadline");
+                        "process.dissociation_from=shortfall|assertions, process.dissociation_bar=round|deadline or "
+                        "process.drafting=values|levels");
 }
 
 void apply_hold_options(const po::variables_map& values, CalibrationOptions& calibration) {

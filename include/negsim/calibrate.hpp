@@ -60,6 +60,8 @@ struct CalibrationOptions {
   std::optional<DissociationBasis> dissociation_from;
   // The same for the bar of a dissociation (`--hold process.dissociation_bar=deadline`).
   std::optional<DissociationBar> dissociation_bar;
+  // The same for what the chair writes (`--hold process.drafting=levels`).
+  std::optional<Drafting> drafting;
 };
 
 // The held model choices as `KEY=VALUE` words (empty when none is held).
@@ -69,7 +71,7 @@ std::vector<std::string> held_choices(const CalibrationOptions& options);
 // when the key is not a fitted parameter (or is held already) or the value is outside its bounds.
 void hold_parameter(CalibrationOptions& options, const std::string& key, double value);
 // Holds a model choice that is a word, not a number: process.dissociation_from=shortfall|assertions
-// or process.dissociation_bar=round|deadline.
+// or process.dissociation_bar=round|deadline or process.drafting=values|levels.
 // Throws std::invalid_argument for another key or value. Returns false when `key` is not a choice.
 bool hold_choice(CalibrationOptions& options, const std::string& key, const std::string& value);
 

@@ -389,6 +389,11 @@ class Engine {
   // not withdrawn. A presidency's final text is drafted within them (MODEL.md section 10a).
   List<std::pair<int, int>> met_red_lines_{&arena_};
   void keep_met_red_lines(Eigen::VectorXd& draft) const;
+  // What the chair writes for `value` on `issue`: the value itself (process.drafting: values), or
+  // Issue::in_words (levels). MODEL.md section 7.
+  double in_words(int issue, double value, double low = 0, double high = 1) const;
+  // Each unsettled paragraph of the tabled draft in words (process.drafting: levels).
+  void write_in_words(Eigen::VectorXd& draft) const;
   // Whether the chair keeps working a text that met the rule with stand-asides (and why).
   bool chair_keeps_drafting(std::string& reason) const;
   // At adoption: each stand-aside joins the text or dissociates publicly (section 6 of MODEL.md).

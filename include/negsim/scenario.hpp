@@ -74,6 +74,13 @@ struct Issue {
   // "draft at" when text_at shows one (0.504 just above a level at 0.50, never "0.50"), else two
   // decimals. draft.md, play, the room and the report print a paragraph's value this way.
   std::string value_text(double value) const;
+  // The level nearest `value` among those within [low, high] (ties to the lower level), or
+  // `value` itself when no level lies there: what a chair drafting in the catalogue's words
+  // (process.drafting: levels) writes for it.
+  double in_words(double value, double low = 0, double high = 1) const;
+  // An amendment from `from` toward `position` in words: the level nearest `to`, or, when that
+  // is `from` itself, the next level toward `position` if it is nearer `position` (else `from`).
+  double amendment_in_words(double from, double to, double position) const;
 };
 
 struct Bloc {
@@ -177,6 +184,14 @@ std::string to_string(DissociationBar bar);
 // The bar named `name` ("round" or "deadline"), or nothing for another word.
 std::optional<DissociationBar> dissociation_bar_named(const std::string& name);
 
+// `process.drafting`: what the chair writes into a paragraph. `values` any point of the scale (the
+// level text shown is the one the value has reached); `levels` only the issue's levels, the words
+// of its catalogue, so that the value the delegations weigh is the text shown (MODEL.md section 7).
+enum class Drafting { values, levels };
+std::string to_string(Drafting drafting);
+// The way of drafting named `name` ("values" or "levels"), or nothing for another word.
+std::optional<Drafting> drafting_named(const std::string& name);
+
 struct Process {
   Rule rule;
   int max_rounds = 10;
@@ -193,6 +208,8 @@ struct Process {
   DissociationBasis dissociation_from = DissociationBasis::shortfall;
   // The bar it weighs them against (docs/MODEL.md section 6a).
   DissociationBar dissociation_bar = DissociationBar::round;
+  // What the chair writes into a paragraph: any value, or only the issue's levels.
+  Drafting drafting = Drafting::values;
   ChairSettings chair;
   Fallbacks fallbacks;
 

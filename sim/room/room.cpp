@@ -647,7 +647,11 @@ struct Room::Impl : public ResponseOverride {
       if (!std::isfinite(value) || value < 0 || value > 1) {
         return send_error(response, 400, "the amendment's value must be a number from 0 to 1");
       }
-      answer.amendment = ResponseOverride::Amendment{issue, value};
+      // A chair drafting in the catalogue's words writes the level nearest the value asked for.
+      answer.amendment =
+          ResponseOverride::Amendment{issue, scenario.process.drafting == Drafting::levels
+                                                 ? scenario.issues[static_cast<std::size_t>(issue)].in_words(value)
+                                                 : value};
     }
     if (phase == Phase::ended) return send_error(response, 409, "the session has ended");
     if (phase != Phase::answering && phase != Phase::paused) {
