@@ -50,11 +50,6 @@ bool names_several(const std::string& shown) {
   return name != last && plural_nouns.count(last) > 0;
 }
 
-// Whether names read as several: more than one, or one that names several.
-bool read_as_several(const std::vector<std::string>& shown) {
-  return shown.size() > 1 || (shown.size() == 1 && names_several(shown.front()));
-}
-
 }  // namespace
 
 std::string interrupted_sentence(int rounds) {
@@ -395,6 +390,22 @@ class Storyteller {
     return text;
   }
 
+  // Whether a shown name reads as several: the delegation's `plural` when the file sets it, else
+  // guessed from the name (names_several).
+  bool reads_as_several(const std::string& shown) const {
+    if (scenario_ != nullptr) {
+      for (const auto& candidate : scenario_->delegations) {
+        const std::string own = candidate.name.empty() ? candidate.id : candidate.name;
+        if (candidate.plural && (shown == own || starts_with(shown, own + " ("))) return *candidate.plural;
+      }
+    }
+    return names_several(shown);
+  }
+
+  bool reads_as_several(const std::vector<std::string>& shown) const {
+    return shown.size() > 1 || (shown.size() == 1 && reads_as_several(shown.front()));
+  }
+
   std::vector<std::string> names(const std::vector<std::string>& ids) const {
     std::vector<std::string> list;
     list.reserve(ids.size());
@@ -583,7 +594,7 @@ class Storyteller {
       text = "No delegation supports it.";
     } else if (count <= 5) {
       const auto shown = names(supporters);
-      text = join_names(shown) + (read_as_several(shown) ? " support it." : " supports it.");
+      text = join_names(shown) + (reads_as_several(shown) ? " support it." : " supports it.");
     } else {
       text = std::to_string(supporters.size()) + " of " + std::to_string(count) + " delegations support it";
       if (powers_known && total_power > 0)
@@ -628,9 +639,9 @@ class Storyteller {
       const ResponseRecord& first = *members.front();
       std::vector<std::string> others;
       for (std::size_t j = 1; j < members.size(); ++j) others.push_back(name(members[j]->delegation));
-      const bool plural = read_as_several(others);
+      const bool plural = reads_as_several(others);
       const std::string first_name = name(first.delegation);
-      const bool first_several = names_several(first_name);
+      const bool first_several = reads_as_several(first_name);
       const std::string objects = first_several ? " object" : " objects";
       const std::string its = first_several ? "their" : "its";
       std::string text;
@@ -656,7 +667,7 @@ class Storyteller {
         const std::string leader = first.reason.substr(std::string("follows its bloc leader ").size());
         std::vector<std::string> all = {first_name};
         all.insert(all.end(), others.begin(), others.end());
-        const bool several = read_as_several(all);
+        const bool several = reads_as_several(all);
         text = join_names(all) + (several ? " follow their bloc leader, " : " follows its bloc leader, ") +
                name(leader) + ", and " + (several ? "object." : "objects.");
       } else if (starts_with(key, "utility:")) {
@@ -675,7 +686,7 @@ class Storyteller {
         // Grounds the story does not know (a trace from elsewhere): the trace's own words.
         std::vector<std::string> all = {first_name};
         all.insert(all.end(), others.begin(), others.end());
-        text = join_names(all) + (read_as_several(all) ? " object" : " objects") +
+        text = join_names(all) + (reads_as_several(all) ? " object" : " objects") +
                (first.reason.empty() ? "." : ": " + first.reason + ".");
       }
       line(text);
@@ -698,7 +709,7 @@ class Storyteller {
     }
     for (const auto* aside : asides) {
       const std::string shown = name(aside->delegation);
-      const bool several = names_several(shown);
+      const bool several = reads_as_several(shown);
       const std::string stands = several ? " stand aside" : " stands aside";
       const std::string its = several ? "their" : "its";
       if (aside->player) {
@@ -799,7 +810,7 @@ class Storyteller {
       const auto objectors = names(strings_of(event, "objectors"));
       text += event.value("adopted", false)
                   ? "Without " + std::string(moved.size() > 1 ? "them" : "it") + ", the rule is met."
-                  : "Even so, " + join_names(objectors) + (read_as_several(objectors) ? " object." : " objects.");
+                  : "Even so, " + join_names(objectors) + (reads_as_several(objectors) ? " object." : " objects.");
       line(text);
     } else if (kind == "ruling") {
       const auto objectors = names(strings_of(event, "objectors"));
@@ -875,7 +886,7 @@ class Storyteller {
       const std::string joined_text =
           joined.empty()
               ? ""
-              : join_names(joined) + (read_as_several(joined) ? ", standing aside, join" : ", standing aside, joins") +
+              : join_names(joined) + (reads_as_several(joined) ? ", standing aside, join" : ", standing aside, joins") +
                     " rather than dissociate publicly";
       if (outcome == "consensus") {
         text = joined.empty()
@@ -901,11 +912,11 @@ class Storyteller {
       }
       const auto reserving = names(ids_of("reservations"));
       if (!reserving.empty()) {
-        text += " " + join_names(reserving) + (read_as_several(reserving) ? " join" : " joins") +
+        text += " " + join_names(reserving) + (reads_as_several(reserving) ? " join" : " joins") +
                 " with a reservation (an interpretive statement) on a paragraph that crosses " +
-                (reserving.size() > 1         ? "their red lines."
-                 : read_as_several(reserving) ? "their red line."
-                                              : "its red line.");
+                (reserving.size() > 1          ? "their red lines."
+                 : reads_as_several(reserving) ? "their red line."
+                                               : "its red line.");
       }
     }
     line(text);

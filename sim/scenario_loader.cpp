@@ -2130,9 +2130,9 @@ class Loader {
   void read_delegation(const YAML::Node& node, int i) {
     const std::string path = index_path("delegations", static_cast<std::size_t>(i));
     static const KeySet keys{
-        "id",          "name",           "bloc",           "power", "positions", "salience", "red_lines",
-        "agent",       "outside_option", "susceptibility", "ties",  "notes",     "observer", "outside_drafting",
-        "reservations"};
+        "id",           "name",           "bloc",           "power", "positions", "salience", "red_lines",
+        "agent",        "outside_option", "susceptibility", "ties",  "notes",     "observer", "outside_drafting",
+        "reservations", "plural"};
     MapReader map(source_, node, path, keys);
     Delegation delegation;
     delegation.id = detail::read_id(source_, map.required("id"), map.child_path("id"));
@@ -2169,6 +2169,8 @@ class Loader {
     if (map.has("observer")) {
       delegation.observer = detail::read_bool(source_, map.optional("observer"), map.child_path("observer"));
     }
+    if (map.has("plural"))
+      delegation.plural = detail::read_bool(source_, map.optional("plural"), map.child_path("plural"));
     if (map.has("outside_drafting")) {
       delegation.outside_drafting =
           detail::read_bool(source_, map.optional("outside_drafting"), map.child_path("outside_drafting"));

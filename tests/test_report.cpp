@@ -383,6 +383,30 @@ TEST_CASE("narration says 'they' of a delegation named as several, and 'it' of o
   CHECK(flat.find("United States (Susan Schwab) objects: the text crosses its red line") != std::string::npos);
 }
 
+TEST_CASE("a delegation's plural key says how the story reads its name", "[narration]") {
+  // The name alone misleads the guess both ways: "The Friends of the Chair" ends in no plural noun
+  // it knows, "Small island States" (one negotiator's seat in this room) ends in one.
+  const char* const room = R"(
+title: Plural names
+issues:
+  - {id: a, title: A, levels: [{value: 0, text: "0"}, {value: 1, text: "1"}]}
+delegations:
+  - {id: friends, name: "The Friends of the Chair", power: 1, positions: {a: 0.2}, outside_option: 0, plural: true}
+  - {id: centre, power: 2, positions: {a: 0.5}, outside_option: 0}
+  - {id: sids, name: "Small island States", power: 1, positions: {a: 0.8}, outside_option: 0, plural: false}
+process:
+  max_rounds: 1
+)";
+  const auto scenario = test_support::scenario_from(room);
+  negsim::Trace trace(scenario);
+  negsim::Engine engine(scenario, 1, &trace);
+  engine.run();
+  const std::string flat = std::regex_replace(negsim::narrate(trace.events(), &scenario), std::regex("\\s+"), " ");
+  CHECK(flat.find("The Friends of the Chair stand aside: the text is worth") != std::string::npos);
+  CHECK(flat.find("Small island States stands aside: the text is worth") != std::string::npos);
+  CHECK_THROWS_WITH(test_support::scenario_from(room, {"delegations.sids.plural=maybe"}), Catch::Contains("plural"));
+}
+
 TEST_CASE("narration groups objectors only when their red lines are the same, not merely on one paragraph",
           "[narration]") {
   // COP29 Baku, round 1: the United States' ceiling and Nigeria's floor are both crossed on the

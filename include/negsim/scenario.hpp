@@ -120,6 +120,9 @@ struct Delegation {
   double susceptibility = 0.3;    // lambda in Friedkin-Johnsen
   bool observer = false;          // speaks, but its objection never counts and it does not vote
   bool outside_drafting = false;  // not drafted or repaired for (left the process); still blocks and votes
+  // Whether the story reads its name as several ("stand aside ... to them"): set by `plural`, else
+  // guessed from the name (a list, or a plural noun at its end).
+  std::optional<bool> plural;
   std::vector<int> reservations;  // issues on which a crossed red line draws a reservation, not an objection
   std::vector<RedLine> red_lines;
   std::vector<std::pair<int, double>> ties;  // (delegation index, weight)
