@@ -1,6 +1,7 @@
 #include "negsim/scenario.hpp"
 
 #include <cmath>
+#include <initializer_list>
 
 #include "negsim/format.hpp"
 
@@ -34,33 +35,37 @@ std::string to_string(DissociationBasis basis) {
   return basis == DissociationBasis::shortfall ? "shortfall" : "assertions";
 }
 
-std::optional<DissociationBasis> dissociation_basis_named(const std::string& name) {
-  for (const DissociationBasis basis : {DissociationBasis::shortfall, DissociationBasis::assertions}) {
-    if (name == to_string(basis)) return basis;
-  }
-  return std::nullopt;
-}
-
 std::string to_string(DissociationBar bar) {
   return bar == DissociationBar::round ? "round" : "deadline";
-}
-
-std::optional<DissociationBar> dissociation_bar_named(const std::string& name) {
-  for (const DissociationBar bar : {DissociationBar::round, DissociationBar::deadline}) {
-    if (name == to_string(bar)) return bar;
-  }
-  return std::nullopt;
 }
 
 std::string to_string(Drafting drafting) {
   return drafting == Drafting::values ? "values" : "levels";
 }
 
-std::optional<Drafting> drafting_named(const std::string& name) {
-  for (const Drafting drafting : {Drafting::values, Drafting::levels}) {
-    if (name == to_string(drafting)) return drafting;
+namespace {
+
+// The model choice among `choices` whose word (to_string) is `name`, or nothing.
+template <typename Choice>
+std::optional<Choice> choice_named(const std::string& name, std::initializer_list<Choice> choices) {
+  for (const Choice choice : choices) {
+    if (name == to_string(choice)) return choice;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<DissociationBasis> dissociation_basis_named(const std::string& name) {
+  return choice_named(name, {DissociationBasis::shortfall, DissociationBasis::assertions});
+}
+
+std::optional<DissociationBar> dissociation_bar_named(const std::string& name) {
+  return choice_named(name, {DissociationBar::round, DissociationBar::deadline});
+}
+
+std::optional<Drafting> drafting_named(const std::string& name) {
+  return choice_named(name, {Drafting::values, Drafting::levels});
 }
 
 std::string to_string(OutcomeKind outcome) {

@@ -2430,21 +2430,17 @@ class Loader {
                    [](Scenario& s, double v) { s.process.amendment_step = v; });
     process_number("dissociation_cost", process.dissociation_cost, unit_interval,
                    [](Scenario& s, double v) { s.process.dissociation_cost = v; });
-    if (map.has("dissociation_from")) {
-      process.dissociation_from = *dissociation_basis_named(
-          detail::read_choice(source_, map.optional("dissociation_from"), map.child_path("dissociation_from"),
-                              {to_string(DissociationBasis::shortfall), to_string(DissociationBasis::assertions)}));
-    }
-    if (map.has("dissociation_bar")) {
-      process.dissociation_bar = *dissociation_bar_named(
-          detail::read_choice(source_, map.optional("dissociation_bar"), map.child_path("dissociation_bar"),
-                              {to_string(DissociationBar::round), to_string(DissociationBar::deadline)}));
-    }
-    if (map.has("drafting")) {
-      process.drafting =
-          *drafting_named(detail::read_choice(source_, map.optional("drafting"), map.child_path("drafting"),
-                                              {to_string(Drafting::values), to_string(Drafting::levels)}));
-    }
+    // A model choice of two words: the word read (an error names the key and both words) picks it.
+    auto process_choice = [&](const char* key, auto& target, auto first, auto second) {
+      if (!map.has(key)) return;
+      const std::string word =
+          detail::read_choice(source_, map.optional(key), map.child_path(key), {to_string(first), to_string(second)});
+      target = word == to_string(first) ? first : second;
+    };
+    process_choice("dissociation_from", process.dissociation_from, DissociationBasis::shortfall,
+                   DissociationBasis::assertions);
+    process_choice("dissociation_bar", process.dissociation_bar, DissociationBar::round, DissociationBar::deadline);
+    process_choice("drafting", process.drafting, Drafting::values, Drafting::levels);
     if (map.has("chair")) read_chair(map.optional("chair"), map.child_path("chair"));
     if (map.has("fallbacks")) read_fallbacks(map.optional("fallbacks"), map.child_path("fallbacks"));
   }
