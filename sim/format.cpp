@@ -57,6 +57,8 @@ std::string format_percent(double share, int places) {
 }
 
 int places_apart(double value, double reference, int places) {
+  // Equal numbers read the same at every precision: more digits would only add zeros.
+  if (value == reference) return places;
   for (int shown = places; shown < 6; ++shown) {
     if (format_decimal(value, shown) != format_decimal(reference, shown)) return shown;
   }

@@ -93,7 +93,8 @@ TEST_CASE("format_decimal rounds the decimal a person reads, half away from zero
   CHECK(negsim::places_apart(0.848, 0.85) == 3);
   CHECK(negsim::places_apart(0.8496, 0.8504) == 4);
   CHECK(negsim::places_apart(0.7, 0.85) == 2);
-  CHECK(negsim::places_apart(0.85, 0.85) == 6);
+  CHECK(negsim::places_apart(0.85, 0.85) == 2);
+  CHECK(negsim::places_apart(0.7875, 0.7875, 3) == 3);
   CHECK(negsim::format_percent(0.00375, 1) == "0.4%");
   CHECK(negsim::two_decimals(0.475) == "0.48");
   CHECK(negsim::format_significant(0.31452599999999997) == "0.314526");

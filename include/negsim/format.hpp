@@ -25,7 +25,7 @@ std::string format_apart(double value, double reference, int places = 2);
 
 // The decimals (from `places`, up to 6) at which `value` and `reference` read differently; print
 // both at that many where the text compares them ("worth 0.848, short of the 0.852 it needs"),
-// so a value under a threshold never reads as the threshold itself.
+// so a value under a threshold never reads as the threshold itself. Equal values: `places`.
 int places_apart(double value, double reference, int places = 2);
 
 // A share in [0,1] as a percentage with `places` decimals: format_percent(0.8123) == "81%".

@@ -41,6 +41,7 @@
   // read differently, so a utility just under a threshold never reads as the threshold.
   function placesApart(value, reference, places) {
     const from = places === undefined ? 2 : places;
+    if (value === reference) return from;
     for (let shown = from; shown < 6; ++shown) {
       if (formatDecimal(value, shown) !== formatDecimal(reference, shown)) return shown;
     }
