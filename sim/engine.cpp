@@ -1213,15 +1213,78 @@ bool Engine::better(const Standing& a, const Standing& b) {
   return a.objecting_power < b.objecting_power - tolerance;
 }
 
+const char* Engine::way_out_carrying() const {
+  // Tried in the order of the fallbacks at the deadline (MODEL.md section 10a), on this round's
+  // responses.
+  const Fallbacks& fallbacks = scenario_.process.fallbacks;
+  const int n = scenario_.delegation_count();
+  if (fallbacks.ruling) {
+    int objectors = 0;
+    double objecting = 0;
+    double total = 0;
+    for (int i = 0; i < n; ++i) {
+      const auto index = static_cast<std::size_t>(i);
+      if (observers_[index] != 0) continue;
+      total += scenario_.power(i);
+      if (state_.responses[index] != Response::object) continue;
+      ++objectors;
+      objecting += scenario_.power(i);
+    }
+    const double share = total > 0 ? objecting / total : 0.0;
+    if (objectors <= fallbacks.ruling->max_objectors && share <= fallbacks.ruling->max_power_share + 1e-12) {
+      return "ruling";
+    }
+  }
+  if (fallbacks.take_note) return "take_note";
+  if (fallbacks.vote_threshold) {
+    int yes = 0;
+    int no = 0;
+    auto cast = [&](int i) {
+      const Response response = state_.responses[static_cast<std::size_t>(i)];
+      if (response == Response::support) ++yes;
+      if (response == Response::object) ++no;
+    };
+    if (fallbacks.electorate.empty()) {
+      for (int i = 0; i < n; ++i) {
+        if (observers_[static_cast<std::size_t>(i)] == 0) cast(i);
+      }
+    } else {
+      for (int i : fallbacks.electorate) cast(i);
+    }
+    if (yes > 0 && static_cast<double>(yes) / (yes + no) >= *fallbacks.vote_threshold) return "vote";
+  }
+  return nullptr;
+}
+
 void Engine::collect_candidates() {
   const ChairSettings& chair = scenario_.process.chair;
   const UtilityShape shape = scenario_.process.utility;
   const int k = scenario_.issue_count();
   candidates_.clear();
+  // Where the room's way out would carry the text as it stands and the chair weighs power, it
+  // does not try to meet an objector lighter than the mean: the text can go on without it.
+  passed_over_.clear();
+  passed_over_way_out_ = power_weighing() > 0 ? way_out_carrying() : nullptr;
+  double outvoted_below = -std::numeric_limits<double>::infinity();
+  if (passed_over_way_out_ != nullptr) {
+    double total = 0;
+    int counted = 0;
+    for (int i = 0; i < scenario_.delegation_count(); ++i) {
+      if (observers_[static_cast<std::size_t>(i)] != 0) continue;
+      total += scenario_.power(i);
+      ++counted;
+    }
+    if (counted > 0) outvoted_below = total / counted;
+    mean_power_ = outvoted_below;
+  }
   // Candidates in id order, so that neither the file's order nor power decides a tie.
   for (int i : ids_order_) {
     const auto index = static_cast<std::size_t>(i);
     if (state_.responses[index] != Response::object || unweighed_[index] != 0) continue;
+    if (scenario_.power(i) < outvoted_below - 1e-12) {
+      passed_over_.push_back(i);
+      continue;
+    }
     if (chair.repair) {
       for (int issue : red_line_issues_[index]) {
         const double value = state_.draft(issue);
@@ -1315,6 +1378,9 @@ void Engine::revise_draft() {
   made_repairs_.clear();
   for (int change = 0; change < max_changes; ++change) {
     collect_candidates();
+    if (change == 0 && sink_ != nullptr && !passed_over_.empty()) {
+      sink_->on_passed_over(state_.round, passed_over_, passed_over_way_out_, mean_power_);
+    }
     if (candidates_.empty()) break;
     const Standing current = standing(state_.draft, state_.responses, state_.utility, state_.blocking_threshold);
     // Among the changes that create no new objector and bring the text nearer consensus, the

@@ -120,6 +120,14 @@ std::vector<std::string> rules_of_the_room(const Scenario& scenario, int delegat
         "When someone objects, the chair tries to repair the text toward their red lines, if that makes no one else "
         "object.");
   }
+  // The chair's power weight acts only where a way out can carry a text (MODEL.md section 8).
+  const bool carrying_way_out = fallbacks.ruling || fallbacks.take_note || fallbacks.vote_threshold.has_value();
+  if (carrying_way_out && process.chair.power_weight > 0 && (process.chair.repair || process.chair.amendments)) {
+    rules.push_back(
+        "Where a way out below would carry the text as it stands, the chair weighs who is left outside by power: it "
+        "does not try to meet an objector with less power than the average delegation, and it may meet a heavier "
+        "one at the cost of leaving a lighter one outside.");
+  }
   // The rounds t < patience x (T - 1) in which the chair keeps working a text nobody objects to
   // (docs/MODEL.md section 6a).
   const int last = process.max_rounds - 1;
@@ -282,8 +290,9 @@ struct RoundRecord {
   std::vector<ResponseRecord> responses;
   std::vector<ChangeRecord> changes;
   const json* influence = nullptr;
-  std::vector<const json*> closing;  // chairs_summary, vote and end events after this round
-  bool final_text = false;           // the presidency's own last-day text (event final_text)
+  const json* passed_over = nullptr;  // objectors the chair did not try to meet (outvoted minorities)
+  std::vector<const json*> closing;   // chairs_summary, vote and end events after this round
+  bool final_text = false;            // the presidency's own last-day text (event final_text)
 
   bool played() const {
     return std::any_of(responses.begin(), responses.end(),
@@ -343,6 +352,8 @@ class Storyteller {
         rounds.back().changes.push_back(std::move(change));
       } else if (kind == "influence") {
         rounds.back().influence = &event;
+      } else if (kind == "passed_over") {
+        rounds.back().passed_over = &event;
       } else if (kind == "dissociation") {
         if (event.value("joined", false)) joined_at_gavel_.push_back(string_of(event, "delegation"));
       } else if (kind == "chairs_summary" || kind == "ruling" || kind == "taken_note" || kind == "vote" ||
@@ -734,6 +745,12 @@ class Storyteller {
   }
 
   void tell_changes(const RoundRecord& round) {
+    if (round.passed_over != nullptr) {
+      std::vector<std::string> passed;
+      for (const auto& id : strings_of(*round.passed_over, "delegations")) passed.push_back(name(id));
+      line("The chair does not try to meet " + join_names(passed) + ": " + string_of(*round.passed_over, "reason") +
+           ".");
+    }
     std::vector<std::string> repair_for;
     std::vector<std::string> repair_issues;
     std::vector<std::string> repair_blockers;

@@ -238,6 +238,7 @@ struct RunRound {
   std::vector<const json*> responses;
   std::vector<const json*> changes;
   const json* influence = nullptr;
+  const json* passed_over = nullptr;  // objectors the chair did not try to meet (outvoted minorities)
 };
 
 struct RunFacts {
@@ -272,6 +273,8 @@ RunFacts gather(const std::vector<json>& events, const fs::path& trace_path) {
         facts.rounds.back().changes.push_back(&event);
       } else if (kind == "influence") {
         facts.rounds.back().influence = &event;
+      } else if (kind == "passed_over") {
+        facts.rounds.back().passed_over = &event;
       }
     }
   }
@@ -628,12 +631,18 @@ json run_report_data(const fs::path& directory, const json& summary, const json&
                          {"accepted", change->value("accepted", false)},
                          {"new_objectors", names_of(naming, string_list(*change, "new_objectors"))}});
     }
+    json passed_over = nullptr;
+    if (round.passed_over != nullptr) {
+      passed_over = {{"delegations", names_of(naming, string_list(*round.passed_over, "delegations"))},
+                     {"reason", string_field(*round.passed_over, "reason")}};
+    }
     rounds.push_back({{"round", round.round},
                       {"draft", object_member(*round.draft, "draft")},
                       {"text", object_member(*round.draft, "text")},
                       {"responses", responses},
                       {"support_power", shares != power_shares.end() ? json(shares->second[0]) : json(nullptr)},
-                      {"changes", changes}});
+                      {"changes", changes},
+                      {"passed_over", passed_over}});
   }
   data["rounds"] = rounds;
   data["shares"] = share_rows;

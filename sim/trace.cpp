@@ -168,6 +168,21 @@ void Trace::on_change(int round, ChangeKind kind, int delegation, int issue, dou
   record(std::move(event));
 }
 
+void Trace::on_passed_over(int round, const std::vector<int>& delegations, const std::string& way_out,
+                           double mean_power) {
+  json ids = json::array();
+  for (int i : delegations) ids.push_back(scenario_.delegations[static_cast<std::size_t>(i)].id);
+  record({{"event", "passed_over"},
+          {"round", round + 1},
+          {"delegations", std::move(ids)},
+          {"way_out", way_out},
+          {"mean_power", round6(mean_power)},
+          {"reason", "the " + std::string(way_out == "take_note" ? "decision to take note" : way_out) +
+                         " at the deadline would carry the text without " +
+                         (delegations.size() == 1 ? "it, and it holds" : "them, and each holds") +
+                         " less power than the mean of the room (" + format_decimal(mean_power, 2) + ")"}});
+}
+
 void Trace::on_gavel(int round, bool gavelled, const std::string& reason) {
   record({{"event", "gavel"}, {"round", round + 1}, {"gavelled", gavelled}, {"reason", reason}});
 }

@@ -177,24 +177,25 @@ TEST_CASE("a two-camp deadlock ends with the objector that holds out, whatever t
 TEST_CASE("a chair weighing power keeps inside the delegation the text can least do without", "[chair][repair]") {
   // Section 8: with chair.power_weight lambda > 0 and a way to carry the text past objectors, an
   // objection counts (w_i / mean w)^lambda and the chair trades objectors when that lowers the weight
-  // left outside. Mean power (10 + 10 + 3 + 1) / 4 = 6: hawk at power 3 weighs 0.5, dove at 1 weighs 1/6.
+  // left outside. Mean power (10 + 10 + 12 + 1) / 4 = 8.25: hawk at power 12 weighs 1.4545, dove at 1
+  // weighs 0.1212 and, lighter than the mean, is not met while taking note would carry the text.
   const std::string take_note = "  chair: {power_weight: 1}\n  fallbacks: {take_note: true}\n";
-  SECTION("a powerful hawk is kept inside and the weaker dove is left outside") {
-    const auto scenario = scenario_from(two_camps(3.0, 1.0, take_note));
+  SECTION("a powerful hawk is kept inside and the lighter dove is left outside") {
+    const auto scenario = scenario_from(two_camps(12.0, 1.0, take_note));
     negsim::Trace trace(scenario);
     negsim::Engine engine(scenario, 1, &trace);
     const auto& outcome = engine.run();
     CHECK(outcome.kind == negsim::OutcomeKind::taken_note);
     CHECK(objector_ids(scenario, outcome) == std::vector<std::string>{"dove"});
     const std::string text = trace.jsonl();
-    CHECK(text.find(R"("delegation":"hawk","issue":"a","from":0.441667,"to":0.05,"accepted":true)") !=
+    CHECK(text.find(R"("delegation":"hawk","issue":"a","from":0.321212,"to":0.05,"accepted":true)") !=
           std::string::npos);
-    CHECK(text.find(R"("delegation":"dove","issue":"a","from":0.05,"to":0.1,"accepted":false,"new_objectors":["hawk"],)"
-                    R"("reason":"would leave more weight outside")") != std::string::npos);
+    CHECK(text.find(R"("event":"passed_over","round":1,"delegations":["dove"],"way_out":"take_note")") !=
+          std::string::npos);
   }
   SECTION("a trade: meeting the only objector leaves a lighter one outside") {
     // dove accepts the opening draft (b >= 0.5 only); meeting hawk on a makes dove object.
-    std::string file = two_camps(3.0, 1.0, take_note);
+    std::string file = two_camps(12.0, 1.0, take_note);
     file.replace(file.find("b: {min: 0.6}"), 13, "b: {min: 0.5}");
     const auto scenario = scenario_from(file);
     negsim::Trace trace(scenario);
@@ -204,9 +205,9 @@ TEST_CASE("a chair weighing power keeps inside the delegation the text can least
     const std::string text = trace.jsonl();
     CHECK(
         text.find(
-            R"("delegation":"hawk","issue":"a","from":0.441667,"to":0.05,"accepted":true,"new_objectors":["dove"])") !=
+            R"("delegation":"hawk","issue":"a","from":0.321212,"to":0.05,"accepted":true,"new_objectors":["dove"])") !=
         std::string::npos);
-    CHECK(text.find("leaves outside delegations weighing less (objection weight 0.5 to 0.1667)") != std::string::npos);
+    CHECK(text.find("leaves outside delegations weighing less") != std::string::npos);
     // Without the weight the same change is refused: it creates a new objector.
     std::string counting = file;
     counting.replace(counting.find("power_weight: 1"), 15, "power_weight: 0");
@@ -214,22 +215,71 @@ TEST_CASE("a chair weighing power keeps inside the delegation the text can least
     const auto counted_outcome = negsim::simulate(counted, 1);
     CHECK(objector_ids(counted, counted_outcome) == std::vector<std::string>{"hawk"});
   }
-  SECTION("a weak hawk still holds out: the trade would leave more weight outside") {
-    const auto scenario = scenario_from(two_camps(1.0, 3.0, take_note));
+  SECTION("a light hawk is not met while the room can take note without it") {
+    const auto scenario = scenario_from(two_camps(1.0, 12.0, take_note));
     const auto outcome = negsim::simulate(scenario, 1);
     CHECK(objector_ids(scenario, outcome) == std::vector<std::string>{"hawk"});
   }
   SECTION("without a way out every objection blocks alike: the weight is not used") {
-    const auto scenario = scenario_from(two_camps(3.0, 1.0, "  chair: {power_weight: 1}\n"));
+    const auto scenario = scenario_from(two_camps(12.0, 1.0, "  chair: {power_weight: 1}\n"));
     const auto outcome = negsim::simulate(scenario, 1);
     CHECK(outcome.kind == negsim::OutcomeKind::no_consensus);
     CHECK(objector_ids(scenario, outcome) == std::vector<std::string>{"hawk"});
   }
   SECTION("with power weight 0 the chair counts objections as before, way out or not") {
-    const auto scenario = scenario_from(two_camps(3.0, 1.0, "  fallbacks: {take_note: true}\n"));
+    const auto scenario = scenario_from(two_camps(12.0, 1.0, "  fallbacks: {take_note: true}\n"));
     const auto outcome = negsim::simulate(scenario, 1);
     CHECK(outcome.kind == negsim::OutcomeKind::taken_note);
     CHECK(objector_ids(scenario, outcome) == std::vector<std::string>{"hawk"});
+  }
+}
+
+TEST_CASE("where the vote would carry the text, the chair does not meet an objector lighter than the mean",
+          "[chair][repair][outvoted]") {
+  // Section 8, outvoted minorities: four delegations; `lone` (power 1; the mean is 5.5) objects to
+  // the compromise on a (its red line a <= 0.2). Meeting it would make no one else object.
+  auto room = [](double lone_power, const std::string& process_extra) {
+    return two_issue_room("Outvoted",
+                          "  - {id: lone, power: " + std::to_string(lone_power) +
+                              ", positions: {a: 0.0, b: 0.5}, outside_option: 0, red_lines: {a: {max: 0.2}}}\n"
+                              "  - {id: fourth, power: 1, positions: {a: 0.6, b: 0.5}, outside_option: 0}\n",
+                          3, process_extra);
+  };
+  const std::string vote = "  chair: {power_weight: 1}\n  fallbacks: {vote: {threshold: 0.67}}\n";
+  SECTION("with a vote that would carry the text, lone is outvoted") {
+    const auto scenario = scenario_from(room(1.0, vote));
+    negsim::Trace trace(scenario);
+    negsim::Engine engine(scenario, 1, &trace);
+    const auto& outcome = engine.run();
+    CHECK(outcome.kind == negsim::OutcomeKind::vote);
+    CHECK(objector_ids(scenario, outcome) == std::vector<std::string>{"lone"});
+    const std::string text = trace.jsonl();
+    CHECK(text.find(R"("event":"passed_over","round":1,"delegations":["lone"],"way_out":"vote","mean_power":5.5,)"
+                    R"("reason":"the vote at the deadline would carry the text without it, and it holds less )"
+                    R"x(power than the mean of the room (5.50)"})x") != std::string::npos);
+    CHECK(text.find(R"("event":"repair")") == std::string::npos);
+  }
+  SECTION("without a way out the chair meets it and the text is adopted by consensus") {
+    const auto scenario = scenario_from(room(1.0, "  chair: {power_weight: 1}\n"));
+    const auto outcome = negsim::simulate(scenario, 1);
+    CHECK(outcome.objectors.empty());
+  }
+  SECTION("an objector at or above the mean is met") {
+    const auto scenario = scenario_from(room(12.0, vote));
+    const auto outcome = negsim::simulate(scenario, 1);
+    CHECK(outcome.objectors.empty());
+  }
+  SECTION("with a vote that would not carry the text (unanimity of those voting), the chair meets it") {
+    std::string process = vote;
+    process.replace(process.find("0.67"), 4, "1");
+    const auto scenario = scenario_from(room(1.0, process));
+    const auto outcome = negsim::simulate(scenario, 1);
+    CHECK(outcome.objectors.empty());
+  }
+  SECTION("with power weight 0 the chair meets every objector, way out or not") {
+    const auto scenario = scenario_from(room(1.0, "  fallbacks: {vote: {threshold: 0.67}}\n"));
+    const auto outcome = negsim::simulate(scenario, 1);
+    CHECK(outcome.objectors.empty());
   }
 }
 

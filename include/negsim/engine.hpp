@@ -92,6 +92,10 @@ class TraceSink {
   virtual void on_change(int /*round*/, ChangeKind /*kind*/, int /*delegation*/, int /*issue*/, double /*from*/,
                          double /*to*/, bool /*accepted*/, const std::vector<int>& /*new_objectors*/,
                          const std::string& /*reason*/) {}
+  // Objectors the chair does not try to meet this round: the room's way out would carry the text
+  // without them and each holds less than the mean power (MODEL.md section 8, outvoted minorities).
+  virtual void on_passed_over(int /*round*/, const std::vector<int>& /*delegations*/, const std::string& /*way_out*/,
+                              double /*mean_power*/) {}
   // The rule was met with stand-asides: the chair gavels the text or keeps working it.
   virtual void on_gavel(int /*round*/, bool /*gavelled*/, const std::string& /*reason*/) {}
   // At adoption, a delegation that stood aside joins the text or dissociates publicly;
@@ -320,6 +324,8 @@ class Engine {
   static bool better(const Standing& a, const Standing& b);
   // lambda: chair.power_weight in a room with a ruling, take-note or vote fallback, else 0.
   double power_weighing() const;
+  // The way out that would carry the text as it stands ("ruling", "take_note", "vote"), or none.
+  const char* way_out_carrying() const;
   // b_i: the outside option less the isolation cost left beside `others_objecting` power.
   double blocking_threshold_for(int delegation, double others_objecting) const;
   void revise_draft();
@@ -385,6 +391,11 @@ class Engine {
   bool change_certainly_adds_objector(int issue, double value);
   void accept_trial(int issue, double value);
   List<MadeRepair> made_repairs_{&arena_};  // this pass's accepted repairs, in order
+  // Objectors collect_candidates() did not try to meet (outvoted minorities), the way out that
+  // carries the text without them, and the mean power they fall below.
+  std::vector<int> passed_over_;
+  const char* passed_over_way_out_ = nullptr;
+  double mean_power_ = 0;
   // The red lines the chair has met this run: (delegation, issue) of every repair accepted and
   // not withdrawn. A presidency's final text is drafted within them (MODEL.md section 10a).
   List<std::pair<int, int>> met_red_lines_{&arena_};

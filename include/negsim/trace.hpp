@@ -31,6 +31,8 @@ class Trace : public TraceSink {
   void on_responses(const State& state, const std::vector<std::vector<int>>& grievances) override;
   void on_change(int round, ChangeKind kind, int delegation, int issue, double from, double to, bool accepted,
                  const std::vector<int>& new_objectors, const std::string& reason) override;
+  void on_passed_over(int round, const std::vector<int>& delegations, const std::string& way_out,
+                      double mean_power) override;
   void on_gavel(int round, bool gavelled, const std::string& reason) override;
   void on_dissociation(int round, int delegation, bool joined, double utility, double support_threshold,
                        double forgiven) override;

@@ -431,6 +431,8 @@
 
     function describeChanges(round, index) {
       const lines = [];
+      // The same sentence as the story's (narrate.cpp), from the trace's reason.
+      if (round.passed_over) lines.push('The chair did not try to meet ' + joinNames(round.passed_over.delegations) + ': ' + round.passed_over.reason + '.');
       let failed = 0;
       round.changes.forEach((change) => {
         if (!change.accepted) { ++failed; return; }
