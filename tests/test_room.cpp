@@ -558,6 +558,27 @@ TEST_CASE("brief: a delegation's positions in words, red lines, bloc and the rul
   fs::remove_all(work);
 }
 
+TEST_CASE("where the chair passes over light objectors, the brief says which side of the mean a seat sits",
+          "[room][brief][outvoted]") {
+  // MODEL.md section 8, outvoted minorities: in the ban treaty's room (a vote, the power weight of the
+  // parameter file) the Netherlands holds less than the average delegation; at Rome the United States
+  // more. Without a way out the brief says the weight alone.
+  const negsim::Scenario tpnw = negsim::load_scenario_file(source_path("scenarios/history/tpnw-2017.yaml"));
+  const std::string light = negsim::brief_html(tpnw, tpnw.find_delegation("nld"));
+  CHECK(light.find("Your weight in the room: 8% of the power; the average delegation holds 9%. Where a way out "
+                   "would carry the text without you, the chair does not try to meet a delegation lighter than the "
+                   "average") != std::string::npos);
+  CHECK(light.find("<li>Where a way out below would carry the text as it stands, the chair weighs who is left outside "
+                   "by power") != std::string::npos);
+  const negsim::Scenario rome = negsim::load_scenario_file(source_path("scenarios/history/rome-statute-1998.yaml"));
+  const std::string heavy = negsim::brief_html(rome, rome.find_delegation("usa"));
+  CHECK(heavy.find("The chair does not pass you over for your weight") != std::string::npos);
+  const negsim::Scenario plain = negsim::load_scenario_file(source_path(teaching));
+  const std::string page = negsim::brief_html(plain, plain.find_delegation("south"));
+  CHECK(page.find("the average delegation holds") == std::string::npos);
+  CHECK(page.find("chair weighs who is left outside") == std::string::npos);
+}
+
 TEST_CASE("the rules of the room say every way out, in the same words in the brief, play and the room",
           "[room][brief][play]") {
   // A student told "one objection blocks the text" in a room where the presidency can rule over a

@@ -116,8 +116,32 @@ std::string brief_html(const Scenario& scenario, int delegation) {
     for (const auto& tie : seat.ties) tied.push_back(scenario.delegations[static_cast<std::size_t>(tie.first)].name);
     page << "<p>You listen closely to " << escape_html(join_names(tied)) << ".</p>\n";
   }
-  page << "<p>Your weight in the room: " << percent(scenario.power(delegation) / scenario.power.sum())
-       << " of the power.</p>\n";
+  const double share = scenario.power(delegation) / scenario.power.sum();
+  // Where the chair passes over objectors lighter than the mean (MODEL.md section 8), a team needs
+  // to know which side of it it sits: both shares at the decimals that tell them apart.
+  const Fallbacks& fallbacks = scenario.process.fallbacks;
+  const bool carrying_way_out = fallbacks.ruling || fallbacks.take_note || fallbacks.vote_threshold.has_value();
+  if (carrying_way_out && scenario.process.chair.power_weight > 0) {
+    double counted_power = 0;
+    int counted = 0;
+    for (int i = 0; i < scenario.delegation_count(); ++i) {
+      if (scenario.delegations[static_cast<std::size_t>(i)].observer) continue;
+      counted_power += scenario.power(i);
+      ++counted;
+    }
+    const double mean_power = counted_power / std::max(1, counted);
+    const double mean_share = mean_power / scenario.power.sum();
+    const int places = places_apart(100.0 * share, 100.0 * mean_share, 0);
+    const bool below = scenario.power(delegation) < mean_power - 1e-12;
+    page << "<p>Your weight in the room: " << format_percent(share, places) << " of the power; the average "
+         << "delegation holds " << format_percent(mean_share, places) << ". "
+         << (below ? "Where a way out would carry the text without you, the chair does not try to meet a delegation "
+                     "lighter than the average: if you object then, it will not try to meet you.</p>\n"
+                   : "The chair does not pass you over for your weight: if you object, it still weighs meeting "
+                     "you.</p>\n");
+  } else {
+    page << "<p>Your weight in the room: " << percent(share) << " of the power.</p>\n";
+  }
 
   // How the team should decide, in the model's own terms.
   page << "<h2>When to say yes</h2>\n<p>Support a text worth at least <strong>" << two_decimals(seat.agent.support_max)
