@@ -348,11 +348,11 @@ void Engine::initialize() {
       voting_power += scenario.power(i);
       ++voters;
     }
-    const double mean_power = voters > 0 ? voting_power / voters : 1.0;
+    mean_power_ = voters > 0 ? voting_power / voters : 1.0;
     objection_weights_.resize(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) {
       objection_weights_[static_cast<std::size_t>(i)] =
-          lambda > 0 && mean_power > 0 ? std::pow(scenario.power(i) / mean_power, lambda) : 1.0;
+          lambda > 0 && mean_power_ > 0 ? std::pow(scenario.power(i) / mean_power_, lambda) : 1.0;
     }
   }
   const ChairSettings& chair = scenario.process.chair;
@@ -1198,7 +1198,7 @@ double Engine::power_weighing() const {
   // Only a room with a way to carry a text past objectors (a ruling, taking note, a vote) lets a
   // text live without some delegations; under consensus alone every objection blocks alike.
   const Fallbacks& fallbacks = scenario_.process.fallbacks;
-  const bool way_out = fallbacks.ruling.has_value() || fallbacks.take_note || fallbacks.vote_threshold.has_value();
+  const bool way_out = fallbacks.can_carry_past_objectors();
   return way_out ? scenario_.process.chair.power_weight : 0.0;
 }
 
@@ -1265,18 +1265,8 @@ void Engine::collect_candidates() {
   // does not try to meet an objector lighter than the mean: the text can go on without it.
   passed_over_.clear();
   passed_over_way_out_ = power_weighing() > 0 ? way_out_carrying() : nullptr;
-  double outvoted_below = -std::numeric_limits<double>::infinity();
-  if (passed_over_way_out_ != nullptr) {
-    double total = 0;
-    int counted = 0;
-    for (int i = 0; i < scenario_.delegation_count(); ++i) {
-      if (observers_[static_cast<std::size_t>(i)] != 0) continue;
-      total += scenario_.power(i);
-      ++counted;
-    }
-    if (counted > 0) outvoted_below = total / counted;
-    mean_power_ = outvoted_below;
-  }
+  const double outvoted_below =
+      passed_over_way_out_ != nullptr ? mean_power_ : -std::numeric_limits<double>::infinity();
   // Candidates in id order, so that neither the file's order nor power decides a tie.
   for (int i : ids_order_) {
     const auto index = static_cast<std::size_t>(i);
@@ -1522,7 +1512,7 @@ void Engine::withdraw_repairs() {
   // buys nothing. Under consensus alone a partial concession is how the chair wins a delegation
   // over in later rounds, so it stays.
   const Fallbacks& fallbacks = scenario_.process.fallbacks;
-  const bool way_out = fallbacks.ruling.has_value() || fallbacks.take_note || fallbacks.vote_threshold.has_value();
+  const bool way_out = fallbacks.can_carry_past_objectors();
   if (!way_out) return;
   for (const MadeRepair& repair : made_repairs_) {
     if (state_.responses[static_cast<std::size_t>(repair.delegation)] != Response::object) continue;  // won over

@@ -121,8 +121,8 @@ std::vector<std::string> rules_of_the_room(const Scenario& scenario, int delegat
         "object.");
   }
   // The chair's power weight acts only where a way out can carry a text (MODEL.md section 8).
-  const bool carrying_way_out = fallbacks.ruling || fallbacks.take_note || fallbacks.vote_threshold.has_value();
-  if (carrying_way_out && process.chair.power_weight > 0 && (process.chair.repair || process.chair.amendments)) {
+  if (fallbacks.can_carry_past_objectors() && process.chair.power_weight > 0 &&
+      (process.chair.repair || process.chair.amendments)) {
     rules.push_back(
         "Where a way out below would carry the text as it stands, the chair weighs who is left outside by power: it "
         "does not try to meet an objector with less power than the average delegation, and it may meet a heavier "

@@ -391,11 +391,11 @@ class Engine {
   bool change_certainly_adds_objector(int issue, double value);
   void accept_trial(int issue, double value);
   List<MadeRepair> made_repairs_{&arena_};  // this pass's accepted repairs, in order
-  // Objectors collect_candidates() did not try to meet (outvoted minorities), the way out that
-  // carries the text without them, and the mean power they fall below.
+  // Objectors collect_candidates() did not try to meet (outvoted minorities) and the way out that
+  // carries the text without them.
   std::vector<int> passed_over_;
   const char* passed_over_way_out_ = nullptr;
-  double mean_power_ = 0;
+  double mean_power_ = 1;  // of the delegations that are not observers (fixed for the run)
   // The red lines the chair has met this run: (delegation, issue) of every repair accepted and
   // not withdrawn. A presidency's final text is drafted within them (MODEL.md section 10a).
   List<std::pair<int, int>> met_red_lines_{&arena_};

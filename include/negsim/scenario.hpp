@@ -167,6 +167,9 @@ struct Fallbacks {
   std::optional<double> vote_threshold;  // share of yes among yes + no
   std::string vote_body;                 // where the vote is held; empty: the room itself
   std::vector<int> electorate;           // delegation indices that vote; empty: every non-observer
+
+  // A ruling, taking note or a vote: a way to carry a text past some objectors (MODEL.md section 8).
+  bool can_carry_past_objectors() const { return ruling.has_value() || take_note || vote_threshold.has_value(); }
 };
 
 // `process.dissociation_from`: `shortfall` counts every paragraph's loss; `assertions` forgives

@@ -120,8 +120,7 @@ std::string brief_html(const Scenario& scenario, int delegation) {
   // Where the chair passes over objectors lighter than the mean (MODEL.md section 8), a team needs
   // to know which side of it it sits: both shares at the decimals that tell them apart.
   const Fallbacks& fallbacks = scenario.process.fallbacks;
-  const bool carrying_way_out = fallbacks.ruling || fallbacks.take_note || fallbacks.vote_threshold.has_value();
-  if (carrying_way_out && scenario.process.chair.power_weight > 0) {
+  if (fallbacks.can_carry_past_objectors() && scenario.process.chair.power_weight > 0) {
     double counted_power = 0;
     int counted = 0;
     for (int i = 0; i < scenario.delegation_count(); ++i) {
