@@ -1215,45 +1215,52 @@ bool Engine::better(const Standing& a, const Standing& b) {
 
 const char* Engine::way_out_carrying() const {
   // Tried in the order of the fallbacks at the deadline (MODEL.md section 10a), on this round's
-  // responses.
+  // responses (the deadline's vote re-polls a negotiating bloc's members for their own ballots).
   const Fallbacks& fallbacks = scenario_.process.fallbacks;
-  const int n = scenario_.delegation_count();
-  if (fallbacks.ruling) {
-    int objectors = 0;
-    double objecting = 0;
-    double total = 0;
-    for (int i = 0; i < n; ++i) {
-      const auto index = static_cast<std::size_t>(i);
-      if (observers_[index] != 0) continue;
-      total += scenario_.power(i);
-      if (state_.responses[index] != Response::object) continue;
-      ++objectors;
-      objecting += scenario_.power(i);
-    }
-    const double share = total > 0 ? objecting / total : 0.0;
-    if (objectors <= fallbacks.ruling->max_objectors && share <= fallbacks.ruling->max_power_share + 1e-12) {
-      return "ruling";
-    }
-  }
+  if (fallbacks.ruling && ruling_applies(state_.responses)) return "ruling";
   if (fallbacks.take_note) return "take_note";
-  if (fallbacks.vote_threshold) {
-    int yes = 0;
-    int no = 0;
-    auto cast = [&](int i) {
-      const Response response = state_.responses[static_cast<std::size_t>(i)];
-      if (response == Response::support) ++yes;
-      if (response == Response::object) ++no;
-    };
-    if (fallbacks.electorate.empty()) {
-      for (int i = 0; i < n; ++i) {
-        if (observers_[static_cast<std::size_t>(i)] == 0) cast(i);
-      }
-    } else {
-      for (int i : fallbacks.electorate) cast(i);
-    }
-    if (yes > 0 && static_cast<double>(yes) / (yes + no) >= *fallbacks.vote_threshold) return "vote";
-  }
+  if (fallbacks.vote_threshold && count_votes(state_.responses, false).adopted) return "vote";
   return nullptr;
+}
+
+bool Engine::ruling_applies(const std::vector<Response>& responses, std::vector<int>* objectors, double* share) const {
+  const Ruling& ruling = *scenario_.process.fallbacks.ruling;
+  int objector_count = 0;
+  double objecting = 0;
+  double total = 0;
+  for (int i = 0; i < scenario_.delegation_count(); ++i) {
+    const auto index = static_cast<std::size_t>(i);
+    if (observers_[index] != 0) continue;
+    total += scenario_.power(i);
+    if (responses[index] != Response::object) continue;
+    ++objector_count;
+    objecting += scenario_.power(i);
+    if (objectors != nullptr) objectors->push_back(i);
+  }
+  const double objecting_share = total > 0 ? objecting / total : 0.0;
+  if (share != nullptr) *share = objecting_share;
+  return objector_count <= ruling.max_objectors && objecting_share <= ruling.max_power_share + 1e-12;
+}
+
+VoteTally Engine::count_votes(const std::vector<Response>& ballots, bool keep_ballots) const {
+  const Fallbacks& fallbacks = scenario_.process.fallbacks;
+  VoteTally tally;
+  auto cast = [&](int i) {
+    const Response response = ballots[static_cast<std::size_t>(i)];
+    if (keep_ballots) tally.ballots.emplace_back(i, response);
+    if (response == Response::support) ++tally.yes;
+    if (response == Response::object) ++tally.no;
+    if (response == Response::aside) ++tally.abstain;
+  };
+  if (fallbacks.electorate.empty()) {
+    for (int i = 0; i < scenario_.delegation_count(); ++i) {
+      if (observers_[static_cast<std::size_t>(i)] == 0) cast(i);
+    }
+  } else {
+    for (int i : fallbacks.electorate) cast(i);
+  }
+  tally.adopted = tally.yes > 0 && static_cast<double>(tally.yes) / (tally.yes + tally.no) >= *fallbacks.vote_threshold;
+  return tally;
 }
 
 void Engine::collect_candidates() {
@@ -2014,19 +2021,8 @@ void Engine::apply_fallbacks() {
     // The presidency rules that consensus is not unanimity: a few objectors holding little power
     // do not stop the text (COP16, Cancun 2010).
     std::vector<int> objectors;
-    double objecting = 0;
-    double total = 0;
-    for (int i = 0; i < scenario_.delegation_count(); ++i) {
-      const auto index = static_cast<std::size_t>(i);
-      if (observers_[index] != 0) continue;
-      total += scenario_.power(i);
-      if (state_.responses[index] != Response::object) continue;
-      objectors.push_back(i);
-      objecting += scenario_.power(i);
-    }
-    const double share = total > 0 ? objecting / total : 0.0;
-    const bool applies = static_cast<int>(objectors.size()) <= fallbacks.ruling->max_objectors &&
-                         share <= fallbacks.ruling->max_power_share + 1e-12;
+    double share = 0;
+    const bool applies = ruling_applies(state_.responses, &objectors, &share);
     if (sink_ != nullptr) sink_->on_ruling(state_.round, objectors, share, applies);
     if (applies) {
       settle_dissociations();
@@ -2045,7 +2041,6 @@ void Engine::apply_fallbacks() {
     return;
   }
   if (fallbacks.vote_threshold) {
-    VoteTally tally;
     // In a vote the members of a negotiating bloc cast their own ballots.
     const bool spoken_for = std::any_of(spoken_for_.begin(), spoken_for_.end(), [](int j) { return j >= 0; });
     if (spoken_for) {
@@ -2053,23 +2048,7 @@ void Engine::apply_fallbacks() {
       poll(state_.draft, trial_responses_, trial_utility_, trial_blocking_);
       own_voice_ = false;
     }
-    const std::vector<Response>& ballots = spoken_for ? trial_responses_ : state_.responses;
-    auto cast = [&](int i) {
-      const Response response = ballots[static_cast<std::size_t>(i)];
-      tally.ballots.emplace_back(i, response);
-      if (response == Response::support) ++tally.yes;
-      if (response == Response::object) ++tally.no;
-      if (response == Response::aside) ++tally.abstain;
-    };
-    if (fallbacks.electorate.empty()) {
-      for (int i = 0; i < scenario_.delegation_count(); ++i) {
-        if (observers_[static_cast<std::size_t>(i)] == 0) cast(i);
-      }
-    } else {
-      for (int i : fallbacks.electorate) cast(i);
-    }
-    tally.adopted =
-        tally.yes > 0 && static_cast<double>(tally.yes) / (tally.yes + tally.no) >= *fallbacks.vote_threshold;
+    const VoteTally tally = count_votes(spoken_for ? trial_responses_ : state_.responses, true);
     if (sink_ != nullptr) sink_->on_vote(tally);
     if (tally.adopted) {
       finish(OutcomeKind::vote, state_.round, {}, tally);

@@ -326,6 +326,12 @@ class Engine {
   double power_weighing() const;
   // The way out that would carry the text as it stands ("ruling", "take_note", "vote"), or none.
   const char* way_out_carrying() const;
+  // The ruling's test on these responses (MODEL.md section 10a): few enough objectors holding a
+  // small enough share of the voting delegations' power. Fills `objectors` and `share` when given.
+  bool ruling_applies(const std::vector<Response>& responses, std::vector<int>* objectors = nullptr,
+                      double* share = nullptr) const;
+  // The vote's count of these ballots over the electorate; lists each ballot when `keep_ballots`.
+  VoteTally count_votes(const std::vector<Response>& ballots, bool keep_ballots) const;
   // b_i: the outside option less the isolation cost left beside `others_objecting` power.
   double blocking_threshold_for(int delegation, double others_objecting) const;
   void revise_draft();
