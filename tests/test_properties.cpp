@@ -56,7 +56,7 @@ process:
 }  // namespace
 
 TEST_CASE("reordering delegations in the file changes no outcome", "[property][permutation]") {
-  for (const auto& file : test_support::all_scenarios()) {
+  for (const auto& file : test_support::sanitizer_sample(test_support::all_scenarios())) {
     DYNAMIC_SECTION(file) {
       if (YAML::LoadFile(file)["base"]) continue;  // an overlay has no delegations of its own
       const auto original = negsim::load_scenario_file(file);
@@ -67,7 +67,7 @@ TEST_CASE("reordering delegations in the file changes no outcome", "[property][p
 }
 
 TEST_CASE("multiplying every power by a constant changes nothing", "[property][power]") {
-  for (const auto& file : test_support::all_scenarios()) {
+  for (const auto& file : test_support::sanitizer_sample(test_support::all_scenarios())) {
     DYNAMIC_SECTION(file) {
       YAML::Node root = YAML::LoadFile(file);
       if (root["base"]) continue;  // an overlay has no delegations of its own; its base is tested
