@@ -305,13 +305,31 @@ inline std::string negsim_binary() {
   return NEGSIM_BINARY;
 }
 
-// A fresh empty directory under the system temp directory.
+// The scratch directories this test process made, removed when it exits normally (a failed
+// check too; a crash leaves them to look at). ctest runs each test case in a process of its own,
+// so nothing is left in the temp directory by a suite that passes.
+struct ScratchDirectories {
+  std::vector<std::filesystem::path> paths;
+  ScratchDirectories() = default;
+  ScratchDirectories(const ScratchDirectories&) = delete;
+  ScratchDirectories& operator=(const ScratchDirectories&) = delete;
+  ~ScratchDirectories() {
+    for (const auto& path : paths) {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  }
+};
+
+// A fresh empty directory under the system temp directory, removed at the process's exit.
 inline std::filesystem::path temporary_directory(const std::string& name) {
+  static ScratchDirectories made;
   static int counter = 0;
   auto path = std::filesystem::temp_directory_path() /
               ("negsim-test-" + name + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
   std::filesystem::remove_all(path);
   std::filesystem::create_directories(path);
+  made.paths.push_back(path);
   return path;
 }
 
