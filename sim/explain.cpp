@@ -188,8 +188,8 @@ bool blocking_shortcut_possible(const Scenario& scenario) {
                                    process.rule.kind == RuleKind::unanimity ||
                                    (process.rule.kind == RuleKind::consensus_minus && process.rule.max_objectors <= 0);
   const Fallbacks& fallbacks = process.fallbacks;
-  if (!one_objection_fails || fallbacks.chairs_summary || fallbacks.ruling || fallbacks.take_note ||
-      fallbacks.vote_threshold || !process.chair.policy.empty()) {
+  if (!one_objection_fails || fallbacks.chairs_summary || fallbacks.can_carry_past_objectors() ||
+      !process.chair.policy.empty()) {
     return false;
   }
   return std::all_of(scenario.delegations.begin(), scenario.delegations.end(),

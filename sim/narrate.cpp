@@ -86,8 +86,7 @@ std::vector<std::string> rules_of_the_room(const Scenario& scenario, int delegat
     const double percent = share * 100.0;
     return format_percent(share, std::abs(percent - std::round(percent)) < 1e-9 ? 0 : 1);
   };
-  const bool any_way_out =
-      fallbacks.chairs_summary || fallbacks.ruling || fallbacks.take_note || fallbacks.vote_threshold.has_value();
+  const bool any_way_out = fallbacks.chairs_summary || fallbacks.can_carry_past_objectors();
   std::vector<std::string> rules;
 
   std::string rule = "Decision rule: " + process.rule.name() + ": ";
