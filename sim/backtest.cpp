@@ -294,6 +294,75 @@ std::vector<std::string> BacktestResult::failures() const {
   return reasons;
 }
 
+namespace {
+// One check of a row as the criterion judges it: its name, its verdict, and whether the share
+// lies within two standard errors of the criterion at the row's replicates.
+struct JudgedCheck {
+  std::string name;
+  bool passed = false;
+  bool unsettled = false;
+};
+
+// Two standard errors of a share estimated from `replicates` runs, taken at the criterion: the
+// share's spread were the true probability the criterion itself.
+bool near_criterion(double share, double criterion, std::int64_t replicates) {
+  if (replicates <= 0) return false;
+  const double error = std::sqrt(criterion * (1.0 - criterion) / static_cast<double>(replicates));
+  return std::abs(share - criterion) < 2.0 * error;
+}
+
+std::vector<JudgedCheck> judged_checks(const BacktestResult& result) {
+  std::vector<JudgedCheck> checks;
+  const std::int64_t replicates = result.replicates;
+  {
+    JudgedCheck outcome{"outcome " + to_string(result.recorded), result.outcome_passed, false};
+    if (result.outcome_share) {
+      outcome.unsettled = near_criterion(result.recorded_share, *result.outcome_share, replicates);
+    } else if (replicates > 0) {
+      // The most frequent kind: the recorded share against the largest other one; the standard
+      // error of their difference (multinomial) is sqrt((p + q - (p - q)^2) / N).
+      double other = 0;
+      for (OutcomeKind kind : all_outcome_kinds) {
+        if (kind != result.recorded) other = std::max(other, result.shares[static_cast<std::size_t>(kind)]);
+      }
+      const double gap = result.recorded_share - other;
+      const double error =
+          std::sqrt(std::max(0.0, result.recorded_share + other - gap * gap) / static_cast<double>(replicates));
+      outcome.unsettled = std::abs(gap) < 2.0 * error;
+    }
+    checks.push_back(outcome);
+  }
+  auto add = [&](const std::vector<NamedCheck>& named, const std::string& what) {
+    for (const auto& check : named) {
+      checks.push_back({check.id + what, check.passed, near_criterion(check.share, result.named_share, replicates)});
+    }
+  };
+  add(result.objectors, " objected");
+  add(result.dissociators, " stood aside");
+  add(result.contested_issues, " was contested");
+  add(result.record_checks, "");
+  return checks;
+}
+}  // namespace
+
+std::vector<std::string> BacktestResult::unsettled_checks() const {
+  std::vector<std::string> names;
+  for (const auto& check : judged_checks(*this)) {
+    if (check.unsettled) names.push_back(check.name);
+  }
+  return names;
+}
+
+bool BacktestResult::verdict_settled() const {
+  const auto checks = judged_checks(*this);
+  if (passed()) {
+    return std::none_of(checks.begin(), checks.end(), [](const JudgedCheck& check) { return check.unsettled; });
+  }
+  // A failed row turns only if every failed check turns.
+  return std::any_of(checks.begin(), checks.end(),
+                     [](const JudgedCheck& check) { return !check.passed && !check.unsettled; });
+}
+
 BacktestResult evaluate_backtest(const Scenario& scenario, const CellStatistics& statistics, const std::string& file,
                                  const std::vector<std::int64_t>& record_counts) {
   BacktestResult result;
@@ -530,6 +599,19 @@ std::string backtest_table(const std::vector<BacktestResult>& results) {
   }
   if (!results.empty()) out << " (" << results.front().replicates << " replicates each)";
   out << "\n";
+  // Whether the replicates settle each verdict: a share within two standard errors of its
+  // criterion could fall on either side of it with more replicates.
+  std::vector<std::string> unsettled;
+  for (const auto& result : results) {
+    if (!result.verdict_settled()) unsettled.push_back(result.name + (result.passed() ? " (pass)" : " (FAIL)"));
+  }
+  if (!unsettled.empty() && !results.empty()) {
+    out << "Not settled at " << results.front().replicates
+        << " replicates (a share the verdict turns on lies within two standard errors of its criterion; "
+           "--seeds plays more): ";
+    for (std::size_t i = 0; i < unsettled.size(); ++i) out << (i == 0 ? "" : ", ") << unsettled[i];
+    out << "\n";
+  }
   const std::string line = provenance_line(summarize_provenance(results));
   if (!line.empty()) out << line << "\n";
   return out.str();
@@ -600,7 +682,9 @@ nlohmann::ordered_json backtest_json(const std::vector<BacktestResult>& results)
                     {"contested_issues", named_json(result.contested_issues)},
                     {"record_checks", named_json(result.record_checks)},
                     {"passed", result.passed()},
-                    {"failures", result.failures()}});
+                    {"failures", result.failures()},
+                    {"verdict_settled", result.verdict_settled()},
+                    {"unsettled_checks", result.unsettled_checks()}});
     rows.back()["uncertain_numbers"] = result.uncertain_numbers;
     rows.back()["provenance"] = provenance_json(result.provenance);
     if (result.votes) {

@@ -220,6 +220,42 @@ TEST_CASE("the backtest criterion reads the statistics as documented", "[history
     CHECK(negsim::backtest_table({result}).find("(mostly consensus 60%)") != std::string::npos);
     CHECK(negsim::backtest_json({result})["scenarios"][0]["most_frequent"] == "consensus");
   }
+  SECTION("ten replicates do not settle a pass at half the runs, and the table says so") {
+    const auto result = negsim::evaluate_backtest(scenario, statistics, "", record_counts);
+    REQUIRE(result.passed());
+    CHECK_FALSE(result.verdict_settled());
+    const auto unsettled = result.unsettled_checks();
+    CHECK(std::find(unsettled.begin(), unsettled.end(), "outcome no_consensus") != unsettled.end());
+    CHECK(std::find(unsettled.begin(), unsettled.end(), "cuba objected") != unsettled.end());
+    CHECK(std::find(unsettled.begin(), unsettled.end(), "no other objector") != unsettled.end());
+    CHECK(negsim::backtest_table({result}).find("Not settled at 10 replicates") != std::string::npos);
+    CHECK(negsim::backtest_json({result})["scenarios"][0]["verdict_settled"] == false);
+  }
+  SECTION("many replicates settle a verdict; a fail is settled by one failed check far from its criterion") {
+    // 1000 replicates: two standard errors at one half are 0.0316.
+    statistics.replicates = 1000;
+    statistics.outcome_counts[no_consensus] = 1000;
+    statistics.outcome_counts[consensus] = 0;
+    for (auto& count : statistics.objected) count = count > 0 ? 1000 : 0;
+    for (auto& count : statistics.contested) count = count > 0 ? 1000 : 0;
+    const std::vector<std::int64_t> all_runs = {1000};
+    const auto settled = negsim::evaluate_backtest(scenario, statistics, "", all_runs);
+    CHECK(settled.passed());
+    CHECK(settled.verdict_settled());
+    CHECK(settled.unsettled_checks().empty());
+    CHECK(negsim::backtest_table({settled}).find("Not settled") == std::string::npos);
+    // Cuba at 49%: a fail more replicates could turn...
+    statistics.objected[static_cast<std::size_t>(scenario.find_delegation("cuba"))] = 490;
+    const auto near = negsim::evaluate_backtest(scenario, statistics, "", all_runs);
+    CHECK_FALSE(near.passed());
+    CHECK_FALSE(near.verdict_settled());
+    CHECK(near.unsettled_checks() == std::vector<std::string>{"cuba objected"});
+    // ...unless another failed check lies far below its criterion.
+    statistics.objected[static_cast<std::size_t>(scenario.find_delegation("china"))] = 100;
+    const auto far = negsim::evaluate_backtest(scenario, statistics, "", all_runs);
+    CHECK_FALSE(far.passed());
+    CHECK(far.verdict_settled());
+  }
 }
 
 TEST_CASE("negsim backtest prints a table and exits 0 when every row passes", "[history][backtest][cli]") {
