@@ -303,8 +303,8 @@ struct JudgedCheck {
   bool unsettled = false;
 };
 
-// Two standard errors of a share estimated from `replicates` runs, taken at the criterion: the
-// share's spread were the true probability the criterion itself.
+// Whether a share estimated from `replicates` runs lies within two standard errors of the
+// criterion, the error taken as if the true probability were the criterion itself.
 bool near_criterion(double share, double criterion, std::int64_t replicates) {
   if (replicates <= 0) return false;
   const double error = std::sqrt(criterion * (1.0 - criterion) / static_cast<double>(replicates));

@@ -83,8 +83,8 @@ struct BacktestResult {
   // Why the row failed, in a sentence per failed check; empty when it passed.
   std::vector<std::string> failures() const;
   // The checks whose share lies within two standard errors of their criterion at this many
-  // replicates (docs/MODEL.md section 14), each named as failures() names it: more replicates
-  // could turn them.
+  // replicates (docs/MODEL.md section 14): "outcome KIND", or a check's id with what it checks
+  // ("cuba objected", "no other objector"). More replicates could turn them.
   std::vector<std::string> unsettled_checks() const;
   // Whether more replicates could not turn the row's verdict: false for a pass with an unsettled
   // check, or a fail whose every failed check is unsettled.
