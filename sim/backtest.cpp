@@ -597,18 +597,33 @@ std::string backtest_table(const std::vector<BacktestResult>& results) {
     out << (recorded.empty() ? "" : "; ") << count_passed(predicted) << " of " << predicted.size()
         << " predictions unchanged, not counted as passes of the record";
   }
-  if (!results.empty()) out << " (" << results.front().replicates << " replicates each)";
+  if (!results.empty()) {
+    // Rows played again to settle their verdict (negsim backtest's default) have more replicates.
+    std::int64_t fewest = results.front().replicates;
+    for (const auto& result : results) fewest = std::min(fewest, result.replicates);
+    out << " (" << fewest << " replicates each";
+    std::string more;
+    for (const auto& result : results) {
+      if (result.replicates > fewest) {
+        more += (more.empty() ? "" : ", ") + result.name + " " + std::to_string(result.replicates);
+      }
+    }
+    if (!more.empty()) out << "; played again, to settle their verdicts: " << more;
+    out << ")";
+  }
   out << "\n";
   // Whether the replicates settle each verdict: a share within two standard errors of its
   // criterion could fall on either side of it with more replicates.
   std::vector<std::string> unsettled;
   for (const auto& result : results) {
-    if (!result.verdict_settled()) unsettled.push_back(result.name + (result.passed() ? " (pass)" : " (FAIL)"));
+    if (!result.verdict_settled()) {
+      unsettled.push_back(result.name + " (" + (result.passed() ? "pass" : "FAIL") + " at " +
+                          std::to_string(result.replicates) + " replicates)");
+    }
   }
-  if (!unsettled.empty() && !results.empty()) {
-    out << "Not settled at " << results.front().replicates
-        << " replicates (a share the verdict turns on lies within two standard errors of its criterion; "
-           "--seeds plays more): ";
+  if (!unsettled.empty()) {
+    out << "Not settled by the replicates played (a share the verdict turns on lies within two standard errors "
+           "of its criterion; more replicates would settle it): ";
     for (std::size_t i = 0; i < unsettled.size(); ++i) out << (i == 0 ? "" : ", ") << unsettled[i];
     out << "\n";
   }

@@ -228,7 +228,8 @@ TEST_CASE("the backtest criterion reads the statistics as documented", "[history
     CHECK(std::find(unsettled.begin(), unsettled.end(), "outcome no_consensus") != unsettled.end());
     CHECK(std::find(unsettled.begin(), unsettled.end(), "cuba objected") != unsettled.end());
     CHECK(std::find(unsettled.begin(), unsettled.end(), "no other objector") != unsettled.end());
-    CHECK(negsim::backtest_table({result}).find("Not settled at 10 replicates") != std::string::npos);
+    CHECK(negsim::backtest_table({result}).find("Not settled by the replicates played") != std::string::npos);
+    CHECK(negsim::backtest_table({result}).find("(pass at 10 replicates)") != std::string::npos);
     CHECK(negsim::backtest_json({result})["scenarios"][0]["verdict_settled"] == false);
   }
   SECTION("many replicates settle a verdict; a fail is settled by one failed check far from its criterion") {
@@ -280,6 +281,39 @@ TEST_CASE("negsim backtest prints a table and exits 0 when every row passes", "[
   CHECK(parsed["record"]["total"] == 0);
   CHECK(parsed["predictions"]["total"] == 4);
   CHECK(parsed["scenarios"][0]["kind"] == "prediction");
+}
+
+TEST_CASE("negsim backtest plays again a row its replicates do not settle, and --seeds alone plays exactly",
+          "[history][backtest][cli]") {
+  // Glasgow's earlier objection by India sits near half the runs: ten replicates never settle it.
+  const auto scratch = test_support::temporary_directory("settle");  // removed at exit
+  for (const char* shared : {"catalogue", "parameters", "stances"}) {
+    std::filesystem::create_directory_symlink(test_support::source_path("scenarios") + "/" + shared, scratch / shared);
+  }
+  std::filesystem::create_directories(scratch / "history");
+  std::filesystem::copy_file(test_support::source_path("scenarios/history/cop26-glasgow-2021.yaml"),
+                             scratch / "history" / "cop26-glasgow-2021.yaml");
+  const std::string command = test_support::negsim_binary() + " backtest " +
+                              test_support::quoted((scratch / "history").string()) + " --threads 2 --seeds 10";
+  const auto exact = test_support::run_command(command + " --format json");
+  INFO(exact.output);
+  const auto exact_json = nlohmann::json::parse(exact.output);
+  CHECK(exact_json["settle_up_to"] == 0);
+  CHECK(exact_json["scenarios"][0]["replicates"] == 10);
+  CHECK(exact_json["scenarios"][0]["verdict_settled"] == false);
+  const auto settled = test_support::run_command(command + " --settle-up-to 40 --format json");
+  INFO(settled.output);
+  const auto settled_json = nlohmann::json::parse(settled.output);
+  CHECK(settled_json["scenarios"][0]["replicates"] == 40);  // 10, 20, 40: still unsettled, at the cap
+  const auto text = test_support::run_command(command + " --settle-up-to 40");
+  INFO(text.output);
+  CHECK(text.output.find("(10 replicates each)") == std::string::npos);
+  CHECK(text.output.find("at 40 replicates)") != std::string::npos);
+  const auto refused = test_support::run_command(test_support::negsim_binary() + " backtest " +
+                                                 test_support::quoted((scratch / "history").string()) +
+                                                 " --leave-one-out --settle-up-to 40");
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.output.find("--settle-up-to applies only to a plain backtest") != std::string::npos);
 }
 
 TEST_CASE("symbolic links and stance files are not scenarios", "[history]") {

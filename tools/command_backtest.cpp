@@ -36,6 +36,12 @@ table marks it (column 'written') and a line after it counts those cases: how ma
 their first run, how many pass now, and how many of those only after a change made knowing a
 result (in sample).
 
+A share within two standard errors of its criterion could fall on either side of it with more
+replicates: by default a row whose verdict turns on such a share is played again with twice the
+replicates (the first ones kept: replicate r's seed does not depend on their number) until its
+verdict is settled or --settle-up-to is reached; the count line names the rows played again, and a
+line lists any verdict still not settled. With --seeds alone a row is played exactly --seeds times.
+
 --leave-one-out fits the shared behavioural parameters (as negsim calibrate does, with
 --replicates and --evaluations) on all recorded cases but one, plays the held-out case with
 them, and repeats for each case; it reports per case and overall the out-of-sample pass, the
@@ -60,11 +66,15 @@ void apply_hold_options(const po::variables_map& values, CalibrationOptions& cal
 int backtest_command(const std::vector<std::string>& arguments) {
   po::options_description options("Options for 'negsim backtest [DIR]'");
   std::uint64_t seeds = 200;
+  std::uint64_t settle_up_to = 25600;
   std::uint64_t master_seed = 1;
   int threads = 0;
   std::string format = "text";
   options.add_options()("help,h", "show this help")("seeds", po::value<std::uint64_t>(&seeds)->default_value(200),
                                                     "replicates per scenario")(
+      "settle-up-to", po::value<std::uint64_t>(&settle_up_to)->default_value(25600),
+      "a row whose verdict its replicates do not settle is played again with twice as many, up to this many "
+      "(0: never; with --seeds given, never unless this is given too)")(
       "seed", po::value<std::uint64_t>(&master_seed)->default_value(1), "master seed of the replicates")(
       "threads", po::value<int>(&threads)->default_value(0), "worker threads (0: all cores)")(
       "no-sample", "keep declared uncertainty at its values; only perception noise varies")(
@@ -85,6 +95,12 @@ int backtest_command(const std::vector<std::string>& arguments) {
   if (directories.size() > 1) throw po::error("backtest takes at most one DIR");
   check_format(format);
   if (seeds < 1 || seeds > 10000000) throw po::error("--seeds must be between 1 and 10000000");
+  if (settle_up_to > 10000000) throw po::error("--settle-up-to must be between 0 and 10000000");
+  // --seeds alone asks for exactly that many replicates.
+  if (values.count("seeds") != 0 && !values["seeds"].defaulted() &&
+      (values.count("settle-up-to") == 0 || values["settle-up-to"].defaulted())) {
+    settle_up_to = 0;
+  }
   if (threads < 0) throw po::error("--threads must be 0 (all cores) or more");
   const std::string directory = directories.empty() ? "scenarios/history" : directories.front();
   std::error_code error;
@@ -101,6 +117,9 @@ int backtest_command(const std::vector<std::string>& arguments) {
       }
     }
   } else {
+    if (values.count("settle-up-to") != 0 && !values["settle-up-to"].defaulted()) {
+      throw po::error("--settle-up-to applies only to a plain backtest (--leave-one-out takes --replicates)");
+    }
     calibration.master_seed = master_seed;
     calibration.threads = threads;
     calibration.sample_uncertainty = values.count("no-sample") == 0;
@@ -132,6 +151,12 @@ int backtest_command(const std::vector<std::string>& arguments) {
     replicate_options.threads = threads;
     replicate_options.sample_uncertainty = values.count("no-sample") == 0;
     BacktestResult result = run_backtest(scenario, replicate_options, file);
+    // Replicate r keeps its seed whatever their number (derive_seed), so twice as many replicates
+    // extend the first ones rather than redraw them.
+    while (!result.verdict_settled() && replicate_options.replicates * 2 <= settle_up_to) {
+      replicate_options.replicates *= 2;
+      result = run_backtest(scenario, replicate_options, file);
+    }
     result.name = std::filesystem::path(file).lexically_relative(directory).replace_extension().string();
     results.push_back(std::move(result));
   }
@@ -144,6 +169,7 @@ int backtest_command(const std::vector<std::string>& arguments) {
     auto report = backtest_json(results);
     report["directory"] = directory;
     report["seeds"] = seeds;
+    report["settle_up_to"] = settle_up_to;
     report["master_seed"] = master_seed;
     report["sampled_uncertainty"] = values.count("no-sample") == 0;
     std::cout << report.dump(2) << "\n";
