@@ -561,6 +561,20 @@ std::string leave_one_out_table(const LeaveOneOutResult& result, const Calibrati
       << " pass, mean Brier " << brier_text(in.brier) << "\n";
   out << "Out of sample (each case played with parameters fitted on the others): " << out_of.passed << " of "
       << out_of.total << " pass, mean Brier " << brier_text(out_of.brier) << "\n";
+  // How many of those verdicts the replicates leave open (docs/MODEL.md section 14).
+  std::string unsettled;
+  int unsettled_count = 0;
+  for (const auto& row : result.rows) {
+    if (row.out_of_sample.backtest.verdict_settled()) continue;
+    unsettled +=
+        (unsettled.empty() ? "" : ", ") + row.name + (row.out_of_sample.backtest.passed() ? " (pass)" : " (FAIL)");
+    ++unsettled_count;
+  }
+  if (unsettled_count > 0) {
+    out << "Not settled by " << options.replicates << " replicates (a share the verdict turns on within two standard "
+        << "errors of its criterion), out of sample: " << unsettled_count << " of " << out_of.total << ": " << unsettled
+        << "\n";
+  }
 
   // The yardstick: naive forecasts of the outcome kind, each case's from the other cases' record.
   const BaselineTotals baseline = baseline_totals(result.rows);
@@ -650,7 +664,8 @@ nlohmann::ordered_json leave_one_out_json(const LeaveOneOutResult& result, const
                                   {"brier", rounded(score.brier)},
                                   {"log_score", rounded(score.log_score)},
                                   {"most_frequent", to_string(score.backtest.most_frequent)},
-                                  {"failures", score.backtest.failures()}};
+                                  {"failures", score.backtest.failures()},
+                                  {"verdict_settled", score.backtest.verdict_settled()}};
   };
   nlohmann::ordered_json cases = nlohmann::ordered_json::array();
   for (const auto& row : result.rows) {
@@ -702,8 +717,18 @@ nlohmann::ordered_json leave_one_out_json(const LeaveOneOutResult& result, const
   }
   const Totals in = totals(result.rows, false);
   const Totals out_of = totals(result.rows, true);
-  return {{"in_sample", {{"passed", in.passed}, {"total", in.total}, {"brier", rounded(in.brier)}}},
-          {"out_of_sample", {{"passed", out_of.passed}, {"total", out_of.total}, {"brier", rounded(out_of.brier)}}},
+  const auto unsettled = [&result](bool out_of_sample) {
+    return std::count_if(result.rows.begin(), result.rows.end(), [out_of_sample](const LeaveOneOutRow& row) {
+      return !(out_of_sample ? row.out_of_sample : row.in_sample).backtest.verdict_settled();
+    });
+  };
+  return {{"in_sample",
+           {{"passed", in.passed}, {"total", in.total}, {"brier", rounded(in.brier)}, {"unsettled", unsettled(false)}}},
+          {"out_of_sample",
+           {{"passed", out_of.passed},
+            {"total", out_of.total},
+            {"brier", rounded(out_of.brier)},
+            {"unsettled", unsettled(true)}}},
           {"baselines",
            {{"base_rate", {{"brier", rounded(baseline.base_rate_brier)}}},
             {"most_frequent",

@@ -193,6 +193,10 @@ TEST_CASE("backtest --leave-one-out reports out-of-sample passes and Brier score
   CHECK(report.at("in_sample").at("total") == recorded);
   CHECK(report.at("cases").size() == recorded);
   CHECK(report.at("cases")[0].at("out_of_sample").contains("probability"));
+  // How many verdicts the few replicates leave open, in all and case by case.
+  std::size_t unsettled = 0;
+  for (const auto& row : report.at("cases")) unsettled += row.at("out_of_sample").at("verdict_settled") ? 0 : 1;
+  CHECK(out_of_sample.at("unsettled") == unsettled);
   CHECK(result.exit_code == (out_of_sample.at("passed") == recorded ? 0 : 1));
 }
 
