@@ -261,6 +261,18 @@ bool BacktestResult::passed() const {
          all_passed(record_checks);
 }
 
+namespace {
+// Every check of a row beside its outcome, in the table's order, with what it checks ("" for a
+// record check, whose id says it).
+template <typename Visit>
+void visit_named_checks(const BacktestResult& result, Visit visit) {
+  for (const auto& check : result.objectors) visit(check, "objected");
+  for (const auto& check : result.dissociators) visit(check, "stood aside");
+  for (const auto& check : result.contested_issues) visit(check, "was contested");
+  for (const auto& check : result.record_checks) visit(check, "");
+}
+}  // namespace
+
 std::vector<std::string> BacktestResult::failures() const {
   std::vector<std::string> reasons;
   if (!outcome_passed) {
@@ -274,23 +286,12 @@ std::vector<std::string> BacktestResult::failures() const {
                         " is more frequent (" + format_percent(shares[static_cast<std::size_t>(most_frequent)]) + ")");
     }
   }
-  auto add = [&](const std::vector<NamedCheck>& checks, const std::string& what) {
-    for (const auto& check : checks) {
-      if (!check.passed) {
-        reasons.push_back(check.id + " " + what + " in " + format_percent(check.share) + " of runs, below " +
-                          format_percent(named_share));
-      }
-    }
-  };
-  add(objectors, "objected");
-  add(dissociators, "stood aside");
-  add(contested_issues, "was contested");
-  for (const auto& check : record_checks) {
-    if (!check.passed) {
-      reasons.push_back(check.id + ": in " + format_percent(check.share) + " of runs, below " +
-                        format_percent(named_share));
-    }
-  }
+  visit_named_checks(*this, [&](const NamedCheck& check, const char* what) {
+    if (check.passed) return;
+    const std::string subject = *what == '\0' ? check.id + ":" : check.id + " " + what;
+    reasons.push_back(subject + " in " + format_percent(check.share) + " of runs, below " +
+                      format_percent(named_share));
+  });
   return reasons;
 }
 
@@ -332,15 +333,10 @@ std::vector<JudgedCheck> judged_checks(const BacktestResult& result) {
     }
     checks.push_back(outcome);
   }
-  auto add = [&](const std::vector<NamedCheck>& named, const std::string& what) {
-    for (const auto& check : named) {
-      checks.push_back({check.id + what, check.passed, near_criterion(check.share, result.named_share, replicates)});
-    }
-  };
-  add(result.objectors, " objected");
-  add(result.dissociators, " stood aside");
-  add(result.contested_issues, " was contested");
-  add(result.record_checks, "");
+  visit_named_checks(result, [&](const NamedCheck& check, const char* what) {
+    checks.push_back({*what == '\0' ? check.id : check.id + " " + what, check.passed,
+                      near_criterion(check.share, result.named_share, replicates)});
+  });
   return checks;
 }
 }  // namespace

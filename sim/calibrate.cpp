@@ -460,6 +460,7 @@ struct Totals {
   int total = 0;
   double brier = 0;
   double log_score = 0;
+  int unsettled = 0;  // verdicts the replicates do not settle (docs/MODEL.md section 14)
 };
 
 // Totals over the rows `include` accepts (all by default).
@@ -470,6 +471,7 @@ Totals totals(const std::vector<LeaveOneOutRow>& rows, bool out_of_sample,
     if (include && !include(row)) continue;
     const CaseScore& score = out_of_sample ? row.out_of_sample : row.in_sample;
     sum.passed += score.backtest.passed() ? 1 : 0;
+    sum.unsettled += score.backtest.verdict_settled() ? 0 : 1;
     ++sum.total;
     sum.brier += score.brier;
     sum.log_score += score.log_score;
@@ -562,18 +564,16 @@ std::string leave_one_out_table(const LeaveOneOutResult& result, const Calibrati
   out << "Out of sample (each case played with parameters fitted on the others): " << out_of.passed << " of "
       << out_of.total << " pass, mean Brier " << brier_text(out_of.brier) << "\n";
   // How many of those verdicts the replicates leave open (docs/MODEL.md section 14).
-  std::string unsettled;
-  int unsettled_count = 0;
-  for (const auto& row : result.rows) {
-    if (row.out_of_sample.backtest.verdict_settled()) continue;
-    unsettled +=
-        (unsettled.empty() ? "" : ", ") + row.name + (row.out_of_sample.backtest.passed() ? " (pass)" : " (FAIL)");
-    ++unsettled_count;
-  }
-  if (unsettled_count > 0) {
+  if (out_of.unsettled > 0) {
+    std::string unsettled;
+    for (const auto& row : result.rows) {
+      if (row.out_of_sample.backtest.verdict_settled()) continue;
+      unsettled +=
+          (unsettled.empty() ? "" : ", ") + row.name + (row.out_of_sample.backtest.passed() ? " (pass)" : " (FAIL)");
+    }
     out << "Not settled by " << options.replicates << " replicates (a share the verdict turns on within two standard "
-        << "errors of its criterion), out of sample: " << unsettled_count << " of " << out_of.total << ": " << unsettled
-        << "\n";
+        << "errors of its criterion), out of sample: " << out_of.unsettled << " of " << out_of.total << ": "
+        << unsettled << "\n";
   }
 
   // The yardstick: naive forecasts of the outcome kind, each case's from the other cases' record.
@@ -717,18 +717,13 @@ nlohmann::ordered_json leave_one_out_json(const LeaveOneOutResult& result, const
   }
   const Totals in = totals(result.rows, false);
   const Totals out_of = totals(result.rows, true);
-  const auto unsettled = [&result](bool out_of_sample) {
-    return std::count_if(result.rows.begin(), result.rows.end(), [out_of_sample](const LeaveOneOutRow& row) {
-      return !(out_of_sample ? row.out_of_sample : row.in_sample).backtest.verdict_settled();
-    });
-  };
   return {{"in_sample",
-           {{"passed", in.passed}, {"total", in.total}, {"brier", rounded(in.brier)}, {"unsettled", unsettled(false)}}},
+           {{"passed", in.passed}, {"total", in.total}, {"brier", rounded(in.brier)}, {"unsettled", in.unsettled}}},
           {"out_of_sample",
            {{"passed", out_of.passed},
             {"total", out_of.total},
             {"brier", rounded(out_of.brier)},
-            {"unsettled", unsettled(true)}}},
+            {"unsettled", out_of.unsettled}}},
           {"baselines",
            {{"base_rate", {{"brier", rounded(baseline.base_rate_brier)}}},
             {"most_frequent",

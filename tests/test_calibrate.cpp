@@ -164,16 +164,8 @@ TEST_CASE("backtest --leave-one-out reports out-of-sample passes and Brier score
   if (test_support::sanitized_build()) {
     // Under the sanitizers 55 fits of the whole library take minutes and run the same code as
     // three: a vote, a breakdown and a consensus, beside the shared files they name (linked).
-    const auto scratch = test_support::temporary_directory("leave-one-out");  // removed at exit
-    for (const char* shared : {"catalogue", "parameters", "stances"}) {
-      std::filesystem::create_directory_symlink(test_support::source_path("scenarios") + "/" + shared,
-                                                scratch / shared);
-    }
-    std::filesystem::create_directories(scratch / "history" / "votes");
-    for (const char* file : {"att-2013-ga.yaml", "npt-2022.yaml", "wto-doha-2001.yaml", "votes/att-2013-ga.csv"}) {
-      std::filesystem::copy_file(library / file, scratch / "history" / file);
-    }
-    library = scratch / "history";
+    library = test_support::scratch_history(
+        "leave-one-out", {"att-2013-ga.yaml", "npt-2022.yaml", "wto-doha-2001.yaml", "votes/att-2013-ga.csv"});
   }
   const auto result = run_command(test_support::negsim_binary() + " backtest --leave-one-out " +
                                   test_support::quoted(library.string()) + effort + " --threads 2 --format json");

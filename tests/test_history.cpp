@@ -286,15 +286,9 @@ TEST_CASE("negsim backtest prints a table and exits 0 when every row passes", "[
 TEST_CASE("negsim backtest plays again a row its replicates do not settle, and --seeds alone plays exactly",
           "[history][backtest][cli]") {
   // Glasgow's earlier objection by India sits near half the runs: ten replicates never settle it.
-  const auto scratch = test_support::temporary_directory("settle");  // removed at exit
-  for (const char* shared : {"catalogue", "parameters", "stances"}) {
-    std::filesystem::create_directory_symlink(test_support::source_path("scenarios") + "/" + shared, scratch / shared);
-  }
-  std::filesystem::create_directories(scratch / "history");
-  std::filesystem::copy_file(test_support::source_path("scenarios/history/cop26-glasgow-2021.yaml"),
-                             scratch / "history" / "cop26-glasgow-2021.yaml");
-  const std::string command = test_support::negsim_binary() + " backtest " +
-                              test_support::quoted((scratch / "history").string()) + " --threads 2 --seeds 10";
+  const auto library = test_support::scratch_history("settle", {"cop26-glasgow-2021.yaml"});
+  const std::string command =
+      test_support::negsim_binary() + " backtest " + test_support::quoted(library.string()) + " --threads 2 --seeds 10";
   const auto exact = test_support::run_command(command + " --format json");
   INFO(exact.output);
   const auto exact_json = nlohmann::json::parse(exact.output);
@@ -309,9 +303,9 @@ TEST_CASE("negsim backtest plays again a row its replicates do not settle, and -
   INFO(text.output);
   CHECK(text.output.find("(10 replicates each)") == std::string::npos);
   CHECK(text.output.find("at 40 replicates)") != std::string::npos);
-  const auto refused = test_support::run_command(test_support::negsim_binary() + " backtest " +
-                                                 test_support::quoted((scratch / "history").string()) +
-                                                 " --leave-one-out --settle-up-to 40");
+  const auto refused =
+      test_support::run_command(test_support::negsim_binary() + " backtest " + test_support::quoted(library.string()) +
+                                " --leave-one-out --settle-up-to 40");
   CHECK(refused.exit_code == 2);
   CHECK(refused.output.find("--settle-up-to applies only to a plain backtest") != std::string::npos);
 }

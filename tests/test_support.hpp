@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <sstream>
@@ -331,6 +332,22 @@ inline std::filesystem::path temporary_directory(const std::string& name) {
   std::filesystem::create_directories(path);
   made.paths.push_back(path);
   return path;
+}
+
+// A scratch library beside the shared files the history scenarios name (catalogue, parameters,
+// stances: linked, not copied): `files`, paths under scenarios/history, copied into its history/
+// directory, which is returned. Removed at the process's exit.
+inline std::filesystem::path scratch_history(const std::string& name, std::initializer_list<const char*> files) {
+  const auto scratch = temporary_directory(name);
+  for (const char* shared : {"catalogue", "parameters", "stances"}) {
+    std::filesystem::create_directory_symlink(source_path("scenarios") + "/" + shared, scratch / shared);
+  }
+  for (const char* file : files) {
+    const auto target = scratch / "history" / file;
+    std::filesystem::create_directories(target.parent_path());
+    std::filesystem::copy_file(source_path("scenarios/history") + "/" + file, target);
+  }
+  return scratch / "history";
 }
 
 // Sorted ids of the delegations that gave `response` in the final outcome.
